@@ -1,0 +1,174 @@
+//! `/api/v1/provinces` and `/api/v1/offices`. Reading is open to every authenticated caller
+//! (providers need to know their office); changes are for admins.
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use crate::api::{page_limit, ts, ApiJson, Page};
+use crate::app::AppState;
+use crate::auth::{Admins, Caller, Require};
+use crate::domain::text::{normalize_identifier, normalize_persian};
+use crate::error::AppResult;
+use crate::services;
+use crate::services::offices::OfficeInput;
+use crate::store::offices::{OfficeFilter, OfficeRow, ProvinceRow};
+
+#[derive(Serialize)]
+pub struct ProvinceView {
+    pub id: i32,
+    pub code: String,
+    pub name_fa: String,
+    pub name_en: String,
+}
+
+impl From<ProvinceRow> for ProvinceView {
+    fn from(p: ProvinceRow) -> Self {
+        Self { id: p.id, code: p.code, name_fa: p.name_fa, name_en: p.name_en }
+    }
+}
+
+pub async fn list_provinces(state: web::Data<AppState>, _caller: Caller) -> AppResult<HttpResponse> {
+    let rows = services::offices::provinces(&state).await?;
+    let items: Vec<ProvinceView> = rows.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+}
+
+#[derive(Serialize)]
+pub struct OfficeView {
+    pub id: String,
+    pub province_id: i32,
+    pub code: String,
+    pub name_fa: String,
+    pub name_en: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<OfficeRow> for OfficeView {
+    fn from(o: OfficeRow) -> Self {
+        Self {
+            id: o.id,
+            province_id: o.province_id,
+            code: o.code,
+            name_fa: o.name_fa,
+            name_en: o.name_en,
+            address: o.address,
+            phone: o.phone,
+            email: o.email,
+            active: o.active,
+            created_at: ts(o.created_at),
+            updated_at: ts(o.updated_at),
+        }
+    }
+}
+
+/// The body of POST and PUT: the whole office.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeBody {
+    #[validate(range(min = 1, max = 31))]
+    pub province_id: i32,
+    #[validate(length(min = 1, max = 32))]
+    pub code: String,
+    #[validate(length(min = 1, max = 200))]
+    pub name_fa: String,
+    #[validate(length(min = 1, max = 200))]
+    pub name_en: String,
+    #[validate(length(max = 500))]
+    pub address: Option<String>,
+    #[validate(length(max = 32))]
+    pub phone: Option<String>,
+    #[validate(email)]
+    pub email: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl From<OfficeBody> for OfficeInput {
+    fn from(b: OfficeBody) -> Self {
+        Self {
+            province_id: b.province_id,
+            code: normalize_identifier(&b.code).to_uppercase(),
+            name_fa: normalize_persian(&b.name_fa),
+            name_en: b.name_en.trim().to_string(),
+            address: b.address.map(|a| normalize_persian(&a)),
+            phone: b.phone.map(|p| normalize_identifier(&p)),
+            email: b.email.map(|e| e.trim().to_string()),
+            active: b.active,
+        }
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    body: ApiJson<OfficeBody>,
+) -> AppResult<HttpResponse> {
+    let row = services::offices::create(&state, body.0.into()).await?;
+    Ok(HttpResponse::Created().json(OfficeView::from(row)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub province_id: Option<i32>,
+    pub active: Option<bool>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let limit = page_limit(q.limit)?;
+    let rows = services::offices::list(
+        &state,
+        OfficeFilter { province_id: q.province_id, active: q.active, after: q.cursor, limit },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::<OfficeView>::from_rows(
+        rows,
+        limit,
+        |r| r.id.clone(),
+        OfficeView::from,
+    )))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let row = services::offices::get(&state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(OfficeView::from(row)))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    id: web::Path<String>,
+    body: ApiJson<OfficeBody>,
+) -> AppResult<HttpResponse> {
+    let row = services::offices::update(&state, id.into_inner(), body.0.into()).await?;
+    Ok(HttpResponse::Ok().json(OfficeView::from(row)))
+}
+
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    services::offices::deactivate(&state, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,206 @@
+//! `/api/v1/users` (admin).
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use crate::api::{page_limit, ts, ApiJson, Page};
+use crate::app::AppState;
+use crate::auth::{Admins, Require, Role};
+use crate::error::{AppError, AppResult};
+use crate::services;
+use crate::services::users::{NewUser, UserUpdate};
+use crate::store::users::{UserFilter, UserRow};
+
+#[derive(Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub provider_id: Option<String>,
+    pub office_id: Option<String>,
+    pub insured_id: Option<String>,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub locked_until: Option<String>,
+    pub last_login_at: Option<String>,
+    pub created_at: String,
+}
+
+impl From<UserRow> for UserView {
+    fn from(u: UserRow) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            role: u.role,
+            provider_id: u.provider_id,
+            office_id: u.office_id,
+            insured_id: u.insured_id,
+            active: u.active,
+            must_change_password: u.must_change_password,
+            locked_until: u.locked_until.map(ts),
+            last_login_at: u.last_login_at.map(ts),
+            created_at: ts(u.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[validate(length(min = 3, max = 64), custom(function = "valid_username"))]
+    pub username: String,
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: String,
+    #[validate(email)]
+    pub email: Option<String>,
+    pub role: Role,
+    #[validate(length(min = 1, max = 64))]
+    pub provider_id: Option<String>,
+    #[validate(length(min = 1, max = 64))]
+    pub office_id: Option<String>,
+    #[validate(length(min = 1, max = 64))]
+    pub insured_id: Option<String>,
+    /// Optional initial password; without it a one-time password is generated and returned.
+    #[validate(length(min = 10, max = 256))]
+    pub password: Option<String>,
+}
+
+fn valid_username(u: &str) -> Result<(), validator::ValidationError> {
+    if u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+        Ok(())
+    } else {
+        let mut e = validator::ValidationError::new("charset");
+        e.message = Some("may contain only letters, digits and . _ - @".into());
+        Err(e)
+    }
+}
+
+#[derive(Serialize)]
+pub struct CreatedUserView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// Present only when the service generated the password; shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_time_password: Option<String>,
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    body: ApiJson<CreateUser>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let created = services::users::create_user(
+        &state,
+        NewUser {
+            username: b.username,
+            display_name: b.display_name,
+            email: b.email,
+            role: b.role,
+            provider_id: b.provider_id,
+            office_id: b.office_id,
+            insured_id: b.insured_id,
+            password: b.password,
+            must_change_password: true,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .json(CreatedUserView { user: created.user.into(), one_time_password: created.generated_password }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub role: Option<Role>,
+    pub office_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let limit = page_limit(q.limit)?;
+    let rows = services::users::list(
+        &state,
+        UserFilter {
+            role: q.role.map(|r| r.as_str().to_string()),
+            office_id: q.office_id,
+            provider_id: q.provider_id,
+            after: q.cursor,
+            limit,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::<UserView>::from_rows(rows, limit, |r| r.id.clone(), UserView::from)))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let user = services::users::get(&state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+    #[validate(email)]
+    pub email: Option<String>,
+    pub active: Option<bool>,
+    /// `true` clears a login lock.
+    #[serde(default)]
+    pub unlock: bool,
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    admin: Require<Admins>,
+    id: web::Path<String>,
+    body: ApiJson<UpdateUser>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let b = body.0;
+    if b.active == Some(false) && id == admin.user_id {
+        return Err(AppError::conflict("cannot_disable_self", "an admin cannot disable their own account"));
+    }
+    let user = services::users::update(
+        &state,
+        id,
+        UserUpdate {
+            display_name: b.display_name,
+            email: b.email.map(Some),
+            active: b.active,
+            unlock: b.unlock,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+#[derive(Serialize)]
+pub struct PasswordReset {
+    pub one_time_password: String,
+}
+
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let p = services::users::reset_password(&state, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(PasswordReset { one_time_password: p }))
+}

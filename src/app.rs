@@ -1,0 +1,192 @@
+//! Builds the actix application — the same function serves production and the tests.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer, Route};
+
+use crate::api;
+use crate::config::Config;
+use crate::db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
+use crate::error::{AppError, AppResult};
+use crate::telemetry::{observe, Metrics};
+
+/// Shared state of every request.
+pub struct AppState {
+    pub pool: DbPool,
+    pub database: DatabaseUrl,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Runs blocking database work on actix's blocking pool, with the request's tracing span
+    /// re-entered there. The connection is taken inside the closure because `get` blocks.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// One route of the API: the single list from which the app is built and against which
+/// `openapi.yaml` is checked.
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub route: fn() -> Route,
+}
+
+macro_rules! routes {
+    ($($method:ident $path:literal => $handler:path),* $(,)?) => {
+        vec![$(RouteDef {
+            method: Method::$method,
+            path: $path,
+            route: || web::route().method(Method::$method).to($handler),
+        }),*]
+    };
+}
+
+/// Every route the service answers.
+pub fn routes() -> Vec<RouteDef> {
+    routes![
+        GET "/healthz" => api::health::healthz,
+        GET "/readyz" => api::health::readyz,
+        GET "/metrics" => api::health::metrics,
+        GET "/openapi.yaml" => api::health::openapi,
+        POST "/api/v1/auth/token" => api::auth::issue_token,
+        DELETE "/api/v1/auth/token" => api::auth::revoke_token,
+        GET "/api/v1/auth/me" => api::auth::me,
+        PUT "/api/v1/auth/password" => api::auth::change_password,
+        GET "/api/v1/users" => api::users::list,
+        POST "/api/v1/users" => api::users::create,
+        GET "/api/v1/users/{id}" => api::users::get,
+        PATCH "/api/v1/users/{id}" => api::users::update,
+        POST "/api/v1/users/{id}/password" => api::users::reset_password,
+        GET "/api/v1/api-keys" => api::api_keys::list,
+        POST "/api/v1/api-keys" => api::api_keys::create,
+        DELETE "/api/v1/api-keys/{id}" => api::api_keys::revoke,
+        GET "/api/v1/provinces" => api::offices::list_provinces,
+        GET "/api/v1/offices" => api::offices::list,
+        POST "/api/v1/offices" => api::offices::create,
+        GET "/api/v1/offices/{id}" => api::offices::get,
+        PUT "/api/v1/offices/{id}" => api::offices::update,
+        DELETE "/api/v1/offices/{id}" => api::offices::deactivate,
+    ]
+}
+
+/// Registers the routes, one resource per path so that a wrong method is a 405, not a 404.
+fn configure(cfg: &mut web::ServiceConfig) {
+    let defs = routes();
+    let mut paths: Vec<&'static str> = Vec::new();
+    for d in &defs {
+        if !paths.contains(&d.path) {
+            paths.push(d.path);
+        }
+    }
+    for path in paths {
+        let mut resource = web::resource(path);
+        for d in defs.iter().filter(|d| d.path == path) {
+            resource = resource.route((d.route)());
+        }
+        cfg.service(resource.default_service(web::to(method_not_allowed)));
+    }
+}
+
+async fn method_not_allowed() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed)
+}
+
+async fn route_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound(format!("no route {} {}", req.method(), req.path())))
+}
+
+/// The application with all middleware, routes and extractor error handlers.
+pub fn build_app(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(metrics)
+        .app_data(web::PayloadConfig::new(usize::MAX))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            AppError::bad_request("invalid_query", format!("invalid query string: {e}")).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|e, _| {
+            AppError::bad_request("invalid_path", format!("invalid path parameter: {e}")).into()
+        }))
+        .app_data(web::JsonConfig::default().error_handler(|e, _| {
+            AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")).into()
+        }))
+        .configure(configure)
+        .default_service(web::to(route_not_found))
+        .wrap(from_fn(observe))
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database (applying migrations) and binds `config.bind`.
+    pub fn build(config: Config) -> Result<Self, String> {
+        let database = DatabaseUrl::parse(&config.database_url)?;
+        let pool = crate::db::connect_and_migrate(
+            &database,
+            &PoolOptions { max_size: config.db_pool_size, connection_timeout: config.db_timeout },
+        )?;
+        Self::with_pool(config, database, pool)
+    }
+
+    /// Binds a server on an existing pool (tests reuse one pool for setup and the server).
+    pub fn with_pool(config: Config, database: DatabaseUrl, pool: DbPool) -> Result<Self, String> {
+        let config = Arc::new(config);
+        let state = web::Data::new(AppState { pool, database, config: config.clone() });
+        let metrics = web::Data::new(Metrics::default());
+        let listener = std::net::TcpListener::bind(&config.bind)
+            .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let server_state = state.clone();
+        let server = HttpServer::new(move || build_app(server_state.clone(), metrics.clone()))
+            .workers(config.workers)
+            .listen(listener)
+            .map_err(|e| format!("cannot listen: {e}"))?
+            .run();
+        Ok(Self { server, port, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,229 @@
+//! Who is calling, and what they may do.
+//!
+//! Credentials arrive as `Authorization: Bearer <secret>`: a login token (`at_…`, from
+//! `POST /api/v1/auth/token`) or an API key of a provider's system (`ak_…`). Both are random,
+//! stored only as SHA-256, and resolved to a [`Caller`]: the user, their role and their scope.
+
+pub mod password;
+pub mod secret;
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// The roles of the service. A user has exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// System administrator: users, offices, API keys.
+    Admin,
+    /// Maintains the approved tariffs (تعرفه).
+    TariffAdmin,
+    /// Review-office expert (کارشناس رسیدگی), scoped to an office.
+    Reviewer,
+    /// Review-office supervisor: second approval above the threshold.
+    Supervisor,
+    /// Medical advisor (پزشک معتمد): pre-authorizations.
+    MedicalAdvisor,
+    /// Finance: advances, settlements, payment orders.
+    Finance,
+    /// A contracted provider's user or system, scoped to one provider.
+    Provider,
+    /// An insured person (بیمه‌شده), scoped to themselves.
+    Insured,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::TariffAdmin,
+        Role::Reviewer,
+        Role::Supervisor,
+        Role::MedicalAdvisor,
+        Role::Finance,
+        Role::Provider,
+        Role::Insured,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::TariffAdmin => "tariff_admin",
+            Role::Reviewer => "reviewer",
+            Role::Supervisor => "supervisor",
+            Role::MedicalAdvisor => "medical_advisor",
+            Role::Finance => "finance",
+            Role::Provider => "provider",
+            Role::Insured => "insured",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Office staff work inside the Organization; they are never tenants.
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::Provider | Role::Insured)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// A login token; the hash identifies it for logout.
+    Token {
+        token_hash: String,
+    },
+    ApiKey {
+        key_id: String,
+    },
+}
+
+/// The authenticated caller: user, role and scope.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub provider_id: Option<String>,
+    pub office_id: Option<String>,
+    pub insured_id: Option<String>,
+    pub must_change_password: bool,
+    pub credential: Credential,
+}
+
+impl Caller {
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "the role {} may not do this (allowed: {})",
+                self.role,
+                roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+            )))
+        }
+    }
+}
+
+fn bearer_secret(req: &HttpRequest) -> Result<String, AppError> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .ok_or_else(|| AppError::Unauthenticated("missing Authorization: Bearer <token> header".into()))?;
+    let value = header
+        .to_str()
+        .map_err(|_| AppError::Unauthenticated("the Authorization header is not readable text".into()))?;
+    let (scheme, secret) = value
+        .split_once(' ')
+        .ok_or_else(|| AppError::Unauthenticated("expected Authorization: Bearer <token>".into()))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || secret.trim().is_empty() {
+        return Err(AppError::Unauthenticated("expected Authorization: Bearer <token>".into()));
+    }
+    Ok(secret.trim().to_string())
+}
+
+async fn resolve_caller(req: HttpRequest) -> Result<Caller, AppError> {
+    let secret = bearer_secret(&req)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("application state missing"))?;
+    crate::services::auth::authenticate(&state, secret).await
+}
+
+/// Any authenticated caller who has no pending password change. Use [`PendingCaller`] on the
+/// few routes a user with a one-time password may reach (me, change password, logout).
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = resolve_caller(req).await?;
+            if caller.must_change_password {
+                return Err(AppError::Forbidden {
+                    code: "password_change_required",
+                    detail: "change the one-time password first (PUT /api/v1/auth/password)".into(),
+                });
+            }
+            Ok(caller)
+        })
+    }
+}
+
+/// An authenticated caller who may still have to change a one-time password.
+pub struct PendingCaller(pub Caller);
+
+impl FromRequest for PendingCaller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { resolve_caller(req).await.map(PendingCaller) })
+    }
+}
+
+/// A set of roles allowed on a route, as a type: `Require<Admins>` in a handler's arguments.
+pub trait RoleSet {
+    const ROLES: &'static [Role];
+}
+
+/// A caller whose role is in `R`; 401 without credentials, 403 with the wrong role.
+pub struct Require<R: RoleSet> {
+    pub caller: Caller,
+    _roles: PhantomData<R>,
+}
+
+impl<R: RoleSet> std::ops::Deref for Require<R> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+impl<R: RoleSet + 'static> FromRequest for Require<R> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let fut = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = fut.await?;
+            caller.require_any(R::ROLES)?;
+            Ok(Require { caller, _roles: PhantomData })
+        })
+    }
+}
+
+macro_rules! role_set {
+    ($(#[$doc:meta])* $name:ident => [$($role:ident),+]) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl RoleSet for $name {
+            const ROLES: &'static [Role] = &[$(Role::$role),+];
+        }
+    };
+}
+
+role_set!(/// System administrators only.
+    Admins => [Admin]);
+role_set!(/// Everyone who works inside the Organization.
+    Staff => [Admin, TariffAdmin, Reviewer, Supervisor, MedicalAdvisor, Finance]);

@@ -1,0 +1,182 @@
+//! The command line: `asnad` (serve, the default), `asnad migrate`, `asnad user add`.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::Application;
+use crate::auth::Role;
+use crate::config::Config;
+use crate::db::{DatabaseUrl, PoolOptions};
+use crate::services::users::{bootstrap_admin, create_user_on, NewUser};
+
+#[derive(Parser)]
+#[command(
+    name = "asnad",
+    version,
+    about = "Claims adjudication for the SSO's indirect treatment (درمان غیرمستقیم)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP service (the default). Applies migrations first.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. Prints a one-time password unless --password-stdin is given.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, tariff_admin, reviewer, supervisor, medical_advisor, finance, provider, insured
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        provider_id: Option<String>,
+        #[arg(long)]
+        office_id: Option<String>,
+        #[arg(long)]
+        insured_id: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s)
+        .ok_or_else(|| format!("unknown role {s:?}; one of: {}", Role::ALL.map(|r| r.as_str()).join(", ")))
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init_tracing(&config);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => open_pool(&config).map(|_| println!("migrations applied")),
+        Command::User { command } => user(config, command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open_pool(config: &Config) -> Result<crate::db::DbPool, String> {
+    let database = DatabaseUrl::parse(&config.database_url)?;
+    crate::db::connect_and_migrate(
+        &database,
+        &PoolOptions { max_size: config.db_pool_size, connection_timeout: config.db_timeout },
+    )
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let database = DatabaseUrl::parse(&config.database_url)?;
+    tracing::info!(database = %crate::db::redact_url(&config.database_url), "opening the database");
+    let pool = open_pool(&config)?;
+    {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        if let Some(password) =
+            bootstrap_admin(&mut conn, config.bootstrap_admin_password.clone()).map_err(|e| e.to_string())?
+        {
+            print_bootstrap(&password, config.bootstrap_admin_password.is_some());
+        }
+    }
+    let bind = config.bind.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::with_pool(config, database, pool)?;
+        tracing::info!(address = %bind, "asnad is listening");
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn print_bootstrap(password: &str, from_env: bool) {
+    println!("================================================================");
+    println!(" First start: created the user 'admin' (role admin).");
+    if from_env {
+        println!(" Password: the value of ASNAD_BOOTSTRAP_ADMIN_PASSWORD.");
+    } else {
+        println!(" One-time password: {password}");
+    }
+    println!(" It must be changed at first login: PUT /api/v1/auth/password");
+    println!(" This is the only time it is shown.");
+    println!("================================================================");
+}
+
+fn user(config: Config, command: UserCommand) -> Result<(), String> {
+    let UserCommand::Add {
+        username,
+        role,
+        display_name,
+        email,
+        provider_id,
+        office_id,
+        insured_id,
+        password_stdin,
+    } = command;
+    let password = if password_stdin {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("password: ");
+        }
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Some(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    let pool = open_pool(&config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let created = create_user_on(
+        &mut conn,
+        NewUser {
+            display_name: display_name.unwrap_or_else(|| username.clone()),
+            username,
+            email,
+            role,
+            provider_id,
+            office_id,
+            insured_id,
+            must_change_password: password.is_none(),
+            password,
+        },
+    )
+    .map_err(|e| match e {
+        crate::error::AppError::Validation(errs) => {
+            errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    })?;
+    println!("created user {} ({}) id {}", created.user.username, created.user.role, created.user.id);
+    if let Some(p) = created.generated_password {
+        println!("one-time password: {p}");
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! Typed settings, read once from `ASNAD_*` environment variables. Nothing global: the
+//! `Config` value is passed to whoever needs it, so tests build their own.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::db::{redact_url, DatabaseUrl};
+
+#[derive(Clone)]
+pub struct Config {
+    /// `ASNAD_BIND`, default `127.0.0.1:8080`.
+    pub bind: String,
+    /// `ASNAD_DATABASE_URL`, default `sqlite://data/asnad.db`.
+    pub database_url: String,
+    /// `ASNAD_DATA_DIR`, default `data`: attachments, outgoing mail files.
+    pub data_dir: PathBuf,
+    /// `ASNAD_DB_POOL_SIZE`, default 8.
+    pub db_pool_size: u32,
+    /// `ASNAD_DB_TIMEOUT_SECONDS`, default 3: how long a request waits for a connection before
+    /// answering 503. Short, so a dead database does not pin worker threads.
+    pub db_timeout: Duration,
+    /// `ASNAD_WORKERS`, default: the number of CPUs.
+    pub workers: usize,
+    /// `ASNAD_LOG_FORMAT`: `pretty` (default) or `json`.
+    pub log_format: LogFormat,
+    /// `ASNAD_LOG` (or `RUST_LOG`): tracing filter, default `info`.
+    pub log_filter: String,
+    /// `ASNAD_TOKEN_TTL_MINUTES`, default 480 (a working day).
+    pub token_ttl: chrono::Duration,
+    /// `ASNAD_LOGIN_MAX_FAILURES`, default 5: consecutive wrong passwords before the lock.
+    pub login_max_failures: i32,
+    /// `ASNAD_LOGIN_LOCK_MINUTES`, default 15.
+    pub login_lock: chrono::Duration,
+    /// `ASNAD_BOOTSTRAP_ADMIN_PASSWORD`: the first admin's password; random when unset.
+    pub bootstrap_admin_password: Option<String>,
+    /// `ASNAD_MAX_JSON_BYTES`, default 16 MiB (monthly lists are large).
+    pub max_json_bytes: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("db_timeout", &self.db_timeout)
+            .field("workers", &self.workers)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .field("token_ttl", &self.token_ttl)
+            .field("login_max_failures", &self.login_max_failures)
+            .field("login_lock", &self.login_lock)
+            .field("bootstrap_admin_password", &self.bootstrap_admin_password.as_ref().map(|_| "***"))
+            .field("max_json_bytes", &self.max_json_bytes)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/asnad.db".into(),
+            data_dir: PathBuf::from("data"),
+            db_pool_size: 8,
+            db_timeout: Duration::from_secs(3),
+            workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            log_format: LogFormat::Pretty,
+            log_filter: "info".into(),
+            token_ttl: chrono::Duration::minutes(480),
+            login_max_failures: 5,
+            login_lock: chrono::Duration::minutes(15),
+            bootstrap_admin_password: None,
+            max_json_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the environment; an unparsable value is an error naming the variable.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut c = Self::default();
+        if let Some(v) = get("ASNAD_BIND") {
+            c.bind = v;
+        }
+        if let Some(v) = get("ASNAD_DATABASE_URL") {
+            c.database_url = v;
+        }
+        DatabaseUrl::parse(&c.database_url).map_err(|e| format!("ASNAD_DATABASE_URL: {e}"))?;
+        if let Some(v) = get("ASNAD_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("ASNAD_DB_POOL_SIZE") {
+            c.db_pool_size = parse_num("ASNAD_DB_POOL_SIZE", &v, 1, 1000)?;
+        }
+        if let Some(v) = get("ASNAD_DB_TIMEOUT_SECONDS") {
+            c.db_timeout = Duration::from_secs(parse_num("ASNAD_DB_TIMEOUT_SECONDS", &v, 1, 300)?);
+        }
+        if let Some(v) = get("ASNAD_WORKERS") {
+            c.workers = parse_num("ASNAD_WORKERS", &v, 1, 256)?;
+        }
+        if let Some(v) = get("ASNAD_LOG_FORMAT") {
+            c.log_format = match v.as_str() {
+                "pretty" => LogFormat::Pretty,
+                "json" => LogFormat::Json,
+                other => return Err(format!("ASNAD_LOG_FORMAT: expected pretty or json, got {other:?}")),
+            };
+        }
+        if let Some(v) = get("ASNAD_LOG").or_else(|| get("RUST_LOG")) {
+            c.log_filter = v;
+        }
+        if let Some(v) = get("ASNAD_TOKEN_TTL_MINUTES") {
+            c.token_ttl =
+                chrono::Duration::minutes(parse_num("ASNAD_TOKEN_TTL_MINUTES", &v, 1, 60 * 24 * 90)?);
+        }
+        if let Some(v) = get("ASNAD_LOGIN_MAX_FAILURES") {
+            c.login_max_failures = parse_num("ASNAD_LOGIN_MAX_FAILURES", &v, 1, 1000)?;
+        }
+        if let Some(v) = get("ASNAD_LOGIN_LOCK_MINUTES") {
+            c.login_lock = chrono::Duration::minutes(parse_num("ASNAD_LOGIN_LOCK_MINUTES", &v, 1, 60 * 24)?);
+        }
+        c.bootstrap_admin_password = get("ASNAD_BOOTSTRAP_ADMIN_PASSWORD").filter(|p| !p.is_empty());
+        if let Some(v) = get("ASNAD_MAX_JSON_BYTES") {
+            c.max_json_bytes = parse_num("ASNAD_MAX_JSON_BYTES", &v, 1024, 1 << 30)?;
+        }
+        Ok(c)
+    }
+
+    pub fn database(&self) -> DatabaseUrl {
+        // Checked in `from_lookup`; a hand-built Config with a bad URL falls back to the default.
+        DatabaseUrl::parse(&self.database_url)
+            .unwrap_or_else(|_| DatabaseUrl::Sqlite(PathBuf::from("data/asnad.db")))
+    }
+}
+
+fn parse_num<T>(name: &str, value: &str, min: T, max: T) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let n: T = value.trim().parse().map_err(|_| format!("{name}: expected a number, got {value:?}"))?;
+    if n < min || n > max {
+        return Err(format!("{name}: {n} is outside {min}..={max}"));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://data/asnad.db");
+        let c = cfg(&[("ASNAD_BIND", "0.0.0.0:9000"), ("ASNAD_LOG_FORMAT", "json")]).unwrap();
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert!(cfg(&[("ASNAD_DB_POOL_SIZE", "lots")]).unwrap_err().contains("ASNAD_DB_POOL_SIZE"));
+        assert!(cfg(&[("ASNAD_DATABASE_URL", "mysql://x")]).unwrap_err().contains("ASNAD_DATABASE_URL"));
+        assert!(cfg(&[("ASNAD_LOG_FORMAT", "xml")]).unwrap_err().contains("ASNAD_LOG_FORMAT"));
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = cfg(&[
+            ("ASNAD_DATABASE_URL", "postgres://asnad:topsecret@db/asnad"),
+            ("ASNAD_BOOTSTRAP_ADMIN_PASSWORD", "hunter2hunter2"),
+        ])
+        .unwrap();
+        let s = format!("{c:?}");
+        assert!(!s.contains("topsecret") && !s.contains("hunter2"), "{s}");
+    }
+}

@@ -1,0 +1,3 @@
+//! Pure domain logic: no IO, no diesel, no actix. Everything here is a function of its inputs.
+
+pub mod text;

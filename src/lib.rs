@@ -1,0 +1,17 @@
+//! asnad (اسناد) — claims adjudication for the indirect-treatment department (درمان غیرمستقیم)
+//! of Iran's Social Security Organization (تامین اجتماعی).
+//!
+//! Functional core (`domain`), imperative shell (`api`, `services`, `store`, `db`). Data flows
+//! one way: HTTP → `api` → `services` (transaction) → `store` → `domain` → `store` → `api`.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod services;
+pub mod store;
+pub mod telemetry;

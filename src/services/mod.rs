@@ -1,0 +1,6 @@
+//! Use cases. Each owns its transaction: load context through `store`, decide (in `domain`
+//! where there is a rule to apply), persist through `store`.
+
+pub mod auth;
+pub mod offices;
+pub mod users;

@@ -1,0 +1,242 @@
+//! User accounts: creation with a role and a scope, admin changes, the first admin.
+
+use crate::app::AppState;
+use crate::auth::{password, Role};
+use crate::db::{write_tx, AnyConnection};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::auth::normalize_username;
+use crate::store::{self, offices, tokens, users};
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub provider_id: Option<String>,
+    pub office_id: Option<String>,
+    pub insured_id: Option<String>,
+    /// `None`: a random one-time password is generated and returned once.
+    pub password: Option<String>,
+    /// A password set by someone else must be changed at first login.
+    pub must_change_password: bool,
+}
+
+/// The created user and, when generated, its one-time password.
+pub struct CreatedUser {
+    pub user: users::UserRow,
+    pub generated_password: Option<String>,
+}
+
+/// Which scope each role needs: a provider user acts for one provider, an insured user for one
+/// insured person, reviewers and supervisors for one office. Other roles may carry an office
+/// (a medical advisor or finance user of a province) but no provider or insured scope.
+pub fn check_scope(
+    role: Role,
+    provider: &Option<String>,
+    office: &Option<String>,
+    insured: &Option<String>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let need = |present: bool, field: &str, errors: &mut Vec<FieldError>| {
+        if !present {
+            errors.push(FieldError::new(field, "required", format!("is required for the role {role}")));
+        }
+    };
+    let forbid = |present: bool, field: &str, errors: &mut Vec<FieldError>| {
+        if present {
+            errors.push(FieldError::new(field, "not_allowed", format!("is not allowed for the role {role}")));
+        }
+    };
+    match role {
+        Role::Provider => {
+            need(provider.is_some(), "provider_id", &mut errors);
+            forbid(office.is_some(), "office_id", &mut errors);
+            forbid(insured.is_some(), "insured_id", &mut errors);
+        }
+        Role::Insured => {
+            need(insured.is_some(), "insured_id", &mut errors);
+            forbid(provider.is_some(), "provider_id", &mut errors);
+            forbid(office.is_some(), "office_id", &mut errors);
+        }
+        Role::Reviewer | Role::Supervisor => {
+            need(office.is_some(), "office_id", &mut errors);
+            forbid(provider.is_some(), "provider_id", &mut errors);
+            forbid(insured.is_some(), "insured_id", &mut errors);
+        }
+        Role::MedicalAdvisor | Role::Finance => {
+            forbid(provider.is_some(), "provider_id", &mut errors);
+            forbid(insured.is_some(), "insured_id", &mut errors);
+        }
+        Role::Admin | Role::TariffAdmin => {
+            forbid(provider.is_some(), "provider_id", &mut errors);
+            forbid(office.is_some(), "office_id", &mut errors);
+            forbid(insured.is_some(), "insured_id", &mut errors);
+        }
+    }
+    errors
+}
+
+/// Creates a user on a connection (used by the API, the CLI and the tests' fixtures).
+pub fn create_user_on(conn: &mut AnyConnection, new: NewUser) -> AppResult<CreatedUser> {
+    let username = normalize_username(&new.username);
+    let mut errors = check_scope(new.role, &new.provider_id, &new.office_id, &new.insured_id);
+    if let Some(p) = &new.password {
+        if let Err(m) = password::check_password_policy(p) {
+            errors.push(FieldError::new("password", "policy", m));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if let Some(office_id) = &new.office_id {
+        if offices::find(conn, office_id)?.is_none() {
+            return Err(AppError::field("office_id", "not_found", "no such office"));
+        }
+    }
+    let (plain, generated) = match new.password {
+        Some(p) => (p, None),
+        None => {
+            let p = password::generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = password::hash_password(&plain).map_err(AppError::internal)?;
+    let now = store::now();
+    let row = users::UserRow {
+        id: store::new_id(),
+        username,
+        display_name: new.display_name.trim().to_string(),
+        email: new.email,
+        password_hash: hash,
+        role: new.role.as_str().to_string(),
+        provider_id: new.provider_id,
+        office_id: new.office_id,
+        insured_id: new.insured_id,
+        active: true,
+        must_change_password: new.must_change_password,
+        failed_logins: 0,
+        locked_until: None,
+        last_login_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    write_tx(conn, |conn| {
+        if users::find_by_username(conn, &row.username)?.is_some() {
+            return Err(AppError::conflict(
+                "username_taken",
+                format!("the username {} is taken", row.username),
+            ));
+        }
+        users::insert(conn, &row)?;
+        Ok(())
+    })?;
+    Ok(CreatedUser { user: row, generated_password: generated })
+}
+
+pub async fn create_user(state: &AppState, new: NewUser) -> AppResult<CreatedUser> {
+    state.db(move |conn| create_user_on(conn, new)).await
+}
+
+/// On an empty database, creates the `admin` user and returns its password (generated unless
+/// `ASNAD_BOOTSTRAP_ADMIN_PASSWORD` is set), which the caller prints once. The password must
+/// be changed at first login.
+pub fn bootstrap_admin(conn: &mut AnyConnection, password: Option<String>) -> AppResult<Option<String>> {
+    if users::count(conn)? > 0 {
+        return Ok(None);
+    }
+    let created = create_user_on(
+        conn,
+        NewUser {
+            username: "admin".into(),
+            display_name: "System administrator".into(),
+            email: None,
+            role: Role::Admin,
+            provider_id: None,
+            office_id: None,
+            insured_id: None,
+            password: password.clone(),
+            must_change_password: true,
+        },
+    )?;
+    Ok(created.generated_password.or(password))
+}
+
+pub async fn get(state: &AppState, id: String) -> AppResult<users::UserRow> {
+    state.db(move |conn| users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))).await
+}
+
+pub async fn list(state: &AppState, filter: users::UserFilter) -> AppResult<Vec<users::UserRow>> {
+    state.db(move |conn| Ok(users::list(conn, &filter)?)).await
+}
+
+#[derive(Debug, Default)]
+pub struct UserUpdate {
+    pub display_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub active: Option<bool>,
+    /// Clears a login lock.
+    pub unlock: bool,
+}
+
+/// Admin changes. Disabling a user ends their sessions at once.
+pub async fn update(state: &AppState, id: String, upd: UserUpdate) -> AppResult<users::UserRow> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                if users::find(conn, &id)?.is_none() {
+                    return Err(AppError::not_found("no such user"));
+                }
+                let changes = users::UserChanges {
+                    display_name: upd.display_name.map(|s| s.trim().to_string()),
+                    email: upd.email,
+                    active: upd.active,
+                    failed_logins: upd.unlock.then_some(0),
+                    locked_until: upd.unlock.then_some(None),
+                    updated_at: Some(store::now()),
+                };
+                users::update(conn, &id, &changes)?;
+                if upd.active == Some(false) {
+                    tokens::delete_user_tokens(conn, &id)?;
+                }
+                users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))
+            })
+        })
+        .await
+}
+
+/// Admin reset: a new one-time password, returned once; the user's sessions end.
+pub async fn reset_password(state: &AppState, id: String) -> AppResult<String> {
+    state
+        .db(move |conn| {
+            let plain = password::generate_password();
+            let hash = password::hash_password(&plain).map_err(AppError::internal)?;
+            write_tx(conn, |conn| {
+                if users::find(conn, &id)?.is_none() {
+                    return Err(AppError::not_found("no such user"));
+                }
+                users::set_password(conn, &id, &hash, true, store::now())?;
+                tokens::delete_user_tokens(conn, &id)?;
+                Ok(plain)
+            })
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_rules_per_role() {
+        let some = || Some("x".to_string());
+        assert!(check_scope(Role::Provider, &some(), &None, &None).is_empty());
+        assert_eq!(check_scope(Role::Provider, &None, &None, &None)[0].field, "provider_id");
+        assert_eq!(check_scope(Role::Reviewer, &None, &None, &None)[0].field, "office_id");
+        assert!(check_scope(Role::Reviewer, &None, &some(), &None).is_empty());
+        assert_eq!(check_scope(Role::Insured, &None, &None, &None)[0].field, "insured_id");
+        assert_eq!(check_scope(Role::Admin, &None, &some(), &None)[0].code, "not_allowed");
+        assert!(check_scope(Role::Finance, &None, &some(), &None).is_empty());
+        assert!(check_scope(Role::Finance, &None, &None, &None).is_empty());
+    }
+}

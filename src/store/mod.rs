@@ -1,0 +1,18 @@
+//! Diesel queries, one module per aggregate. Every function takes `&mut AnyConnection` and
+//! returns `QueryResult`, so the calling service decides the transaction.
+
+pub mod offices;
+pub mod tokens;
+pub mod users;
+
+/// New ids: UUIDv7, time-ordered, so that ordering by id is ordering by creation and cursors
+/// are simple.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Now, UTC, truncated to microseconds (what both backends store).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,240 @@
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use asnad::app::Application;
+use asnad::auth::Role;
+use asnad::config::Config;
+use asnad::db::{connect_and_migrate, DatabaseUrl, DbPool, PoolOptions};
+use asnad::services::users::{create_user_on, NewUser};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::Method;
+use serde_json::Value;
+
+pub const PASSWORD: &str = "test-password-123";
+
+/// A PostgreSQL database created for one test and dropped after it.
+struct PgTestDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = diesel::PgConnection::establish(&self.admin_url) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// The application under test, served on a free loopback port.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub pool: DbPool,
+    pub database: DatabaseUrl,
+    handle: Option<actix_web::dev::ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+    pg: Option<PgTestDb>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(|_| {})
+    }
+
+    /// Starts the app with a test configuration adjusted by `adjust`.
+    pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg) = match std::env::var("ASNAD_TEST_DATABASE_URL") {
+            Ok(server) if !server.is_empty() => {
+                let name = format!("asnad_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin =
+                    diesel::PgConnection::establish(&server).expect("connect to ASNAD_TEST_DATABASE_URL");
+                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.clone());
+                (format!("{base}/{name}"), Some(PgTestDb { admin_url: server, name }))
+            }
+            _ => (format!("sqlite://{}", dir.path().join("asnad.db").display()), None),
+        };
+        let mut config = Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: database_url.clone(),
+            data_dir: dir.path().join("data"),
+            db_pool_size: 4,
+            db_timeout: Duration::from_secs(2),
+            workers: 1,
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let database = DatabaseUrl::parse(&config.database_url).expect("database url");
+        let pool = connect_and_migrate(
+            &database,
+            &PoolOptions { max_size: config.db_pool_size, connection_timeout: config.db_timeout },
+        )
+        .expect("migrate test database");
+
+        let (tx, rx) = mpsc::channel();
+        let server_pool = pool.clone();
+        let server_db = database.clone();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::with_pool(config, server_db, server_pool).expect("build app");
+                tx.send((app.port(), app.handle())).expect("send port");
+                let _ = app.run_until_stopped().await;
+            })
+        });
+        let (port, handle) = rx.recv().expect("server started");
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+            pool,
+            database,
+            handle: Some(handle),
+            thread: Some(thread),
+            pg,
+            _dir: dir,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// Creates a user directly (no HTTP), with the test password and no pending change.
+    pub fn create_user(&self, username: &str, role: Role, scope: Scope) -> String {
+        let mut conn = self.pool.get().expect("conn");
+        create_user_on(
+            &mut conn,
+            NewUser {
+                username: username.into(),
+                display_name: username.into(),
+                email: None,
+                role,
+                provider_id: scope.provider_id,
+                office_id: scope.office_id,
+                insured_id: scope.insured_id,
+                password: Some(PASSWORD.into()),
+                must_change_password: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("create user {username}: {e:?}"))
+        .user
+        .id
+    }
+
+    /// Logs in through the API and returns the bearer token.
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let res = self.post_json(
+            "/api/v1/auth/token",
+            None,
+            &serde_json::json!({"username": username, "password": password}),
+        );
+        assert_eq!(res.status(), 201, "login of {username}");
+        let body: Value = res.json().expect("json");
+        body["access_token"].as_str().expect("token").to_string()
+    }
+
+    /// A user of `role` (scope as given) and its token.
+    pub fn token_for(&self, username: &str, role: Role, scope: Scope) -> String {
+        self.create_user(username, role, scope);
+        self.login(username, PASSWORD)
+    }
+
+    pub fn admin_token(&self) -> String {
+        self.token_for("root", Role::Admin, Scope::default())
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut rb = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().expect("request")
+    }
+
+    pub fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::DELETE, path, token).send().expect("request")
+    }
+
+    pub fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token).json(body).send().expect("request")
+    }
+
+    pub fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PUT, path, token).json(body).send().expect("request")
+    }
+
+    pub fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PATCH, path, token).json(body).send().expect("request")
+    }
+
+    /// Makes the database disappear: the PostgreSQL test database is dropped (its sessions
+    /// terminated), the SQLite file is deleted.
+    pub fn remove_database(&self) {
+        match &self.pg {
+            Some(pg) => {
+                let mut c = diesel::PgConnection::establish(&pg.admin_url).expect("admin connection");
+                c.batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", pg.name)).expect("drop database");
+            }
+            None => {
+                if let DatabaseUrl::Sqlite(path) = &self.database {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(handle.stop(false));
+            }
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        // The pool's connections must be closed before the PostgreSQL database can be dropped;
+        // fields drop in order after this, and `pg` drops (with FORCE) last of the two.
+    }
+}
+
+#[derive(Default, Clone)]
+pub struct Scope {
+    pub provider_id: Option<String>,
+    pub office_id: Option<String>,
+    pub insured_id: Option<String>,
+}
+
+impl Scope {
+    pub fn office(id: &str) -> Self {
+        Scope { office_id: Some(id.into()), ..Default::default() }
+    }
+    pub fn provider(id: &str) -> Self {
+        Scope { provider_id: Some(id.into()), ..Default::default() }
+    }
+}
+
+/// Asserts an RFC 9457 answer and returns its body.
+pub fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let body: Value = res.json().expect("problem body is JSON");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    assert!(body["request_id"].is_string(), "{body}");
+    body
+}

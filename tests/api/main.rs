@@ -1,0 +1,11 @@
+//! Integration tests: the real application over real HTTP on a fresh database per test.
+//! SQLite (a temp file) by default; PostgreSQL when `ASNAD_TEST_DATABASE_URL` is set to a
+//! server URL (each test then creates and drops its own database).
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod health;
+mod offices;
+mod openapi;
