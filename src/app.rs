@@ -1,6 +1,6 @@
 //! Builds the actix application — the same function serves production and the tests.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -11,6 +11,7 @@ use actix_web::{web, App, HttpServer, Route};
 use crate::api;
 use crate::config::Config;
 use crate::db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
+use crate::domain::tariff::TariffBook;
 use crate::error::{AppError, AppResult};
 use crate::telemetry::{observe, Metrics};
 
@@ -19,9 +20,27 @@ pub struct AppState {
     pub pool: DbPool,
     pub database: DatabaseUrl,
     pub config: Arc<Config>,
+    /// Every imported tariff revision, parsed; replaced whole after an import.
+    pub tariffs: RwLock<Arc<TariffBook>>,
 }
 
 impl AppState {
+    /// The tariffs as they are now (a cheap clone of an `Arc`).
+    pub fn tariffs(&self) -> Arc<TariffBook> {
+        match self.tariffs.read() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set_tariffs(&self, book: TariffBook) {
+        let mut guard = match self.tariffs.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(book);
+    }
+
     /// Runs blocking database work on actix's blocking pool, with the request's tracing span
     /// re-entered there. The connection is taken inside the closure because `get` blocks.
     pub async fn db<T, F>(&self, f: F) -> AppResult<T>
@@ -83,6 +102,15 @@ pub fn routes() -> Vec<RouteDef> {
         GET "/api/v1/offices/{id}" => api::offices::get,
         PUT "/api/v1/offices/{id}" => api::offices::update,
         DELETE "/api/v1/offices/{id}" => api::offices::deactivate,
+        GET "/api/v1/tariffs" => api::tariffs::list,
+        POST "/api/v1/tariffs/import" => api::tariffs::import,
+        GET "/api/v1/tariffs/{year}/services" => api::tariffs::services,
+        GET "/api/v1/tariffs/{year}/services/{code}" => api::tariffs::service,
+        GET "/api/v1/tariffs/{year}/drugs" => api::tariffs::drugs,
+        GET "/api/v1/tariffs/{year}/drugs/{code}" => api::tariffs::drug,
+        GET "/api/v1/tariffs/{year}/devices" => api::tariffs::devices,
+        GET "/api/v1/tariffs/{year}/devices/{code}" => api::tariffs::device,
+        POST "/api/v1/pricing/quote" => api::pricing::quote,
     ]
 }
 
@@ -164,7 +192,16 @@ impl Application {
     /// Binds a server on an existing pool (tests reuse one pool for setup and the server).
     pub fn with_pool(config: Config, database: DatabaseUrl, pool: DbPool) -> Result<Self, String> {
         let config = Arc::new(config);
-        let state = web::Data::new(AppState { pool, database, config: config.clone() });
+        let book = {
+            let mut conn = pool.get().map_err(|e| format!("cannot reach the database: {e}"))?;
+            crate::services::tariffs::load_book(&mut conn).map_err(|e| format!("cannot load tariffs: {e}"))?
+        };
+        let state = web::Data::new(AppState {
+            pool,
+            database,
+            config: config.clone(),
+            tariffs: RwLock::new(Arc::new(book)),
+        });
         let metrics = web::Data::new(Metrics::default());
         let listener = std::net::TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;

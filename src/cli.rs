@@ -33,6 +33,21 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage approved tariffs.
+    Tariffs {
+        #[command(subcommand)]
+        command: TariffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TariffCommand {
+    /// Validate and import year folders (e.g. tariffs/1403). Errors are printed as
+    /// file:line: message and nothing of a failing folder is imported.
+    Import {
+        #[arg(required = true)]
+        dirs: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -79,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(config),
         Command::Migrate => open_pool(&config).map(|_| println!("migrations applied")),
         Command::User { command } => user(config, command),
+        Command::Tariffs { command: TariffCommand::Import { dirs } } => import_tariffs(&config, &dirs),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -103,6 +119,7 @@ fn serve(config: Config) -> Result<(), String> {
     let pool = open_pool(&config)?;
     {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
+        crate::services::tariffs::import_on_start(&mut conn, &config.tariffs_dir);
         if let Some(password) =
             bootstrap_admin(&mut conn, config.bootstrap_admin_password.clone()).map_err(|e| e.to_string())?
         {
@@ -179,4 +196,41 @@ fn user(config: Config, command: UserCommand) -> Result<(), String> {
         println!("one-time password: {p}");
     }
     Ok(())
+}
+
+fn import_tariffs(config: &Config, dirs: &[std::path::PathBuf]) -> Result<(), String> {
+    use crate::services::tariffs::{import_files, read_dir_files};
+    let pool = open_pool(config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut failed = 0;
+    for dir in dirs {
+        let result = read_dir_files(dir).map_err(|e| e.to_string()).and_then(|files| {
+            import_files(&mut conn, &files, "cli").map_err(|e| match e {
+                // Prefix each problem with the folder so the path is complete.
+                crate::services::tariffs::ImportFailure::Invalid(errs) => {
+                    errs.iter().map(|e| format!("{}/{e}", dir.display())).collect::<Vec<_>>().join("\n")
+                }
+                other => format!("{}: {other}", dir.display()),
+            })
+        });
+        match result {
+            Ok(r) => println!(
+                "{}: tariff {} revision {} ({}): {:?}",
+                dir.display(),
+                r.year,
+                r.revision,
+                r.status.as_str(),
+                r.outcome
+            ),
+            Err(e) => {
+                eprintln!("{e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        Err(format!("{failed} folder(s) not imported"))
+    } else {
+        Ok(())
+    }
 }

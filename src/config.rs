@@ -15,6 +15,8 @@ pub struct Config {
     pub database_url: String,
     /// `ASNAD_DATA_DIR`, default `data`: attachments, outgoing mail files.
     pub data_dir: PathBuf,
+    /// `ASNAD_TARIFFS_DIR`, default `tariffs`: year folders imported at start.
+    pub tariffs_dir: PathBuf,
     /// `ASNAD_DB_POOL_SIZE`, default 8.
     pub db_pool_size: u32,
     /// `ASNAD_DB_TIMEOUT_SECONDS`, default 3: how long a request waits for a connection before
@@ -50,6 +52,7 @@ impl fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("database_url", &redact_url(&self.database_url))
             .field("data_dir", &self.data_dir)
+            .field("tariffs_dir", &self.tariffs_dir)
             .field("db_pool_size", &self.db_pool_size)
             .field("db_timeout", &self.db_timeout)
             .field("workers", &self.workers)
@@ -70,6 +73,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/asnad.db".into(),
             data_dir: PathBuf::from("data"),
+            tariffs_dir: PathBuf::from("tariffs"),
             db_pool_size: 8,
             db_timeout: Duration::from_secs(3),
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
@@ -101,6 +105,9 @@ impl Config {
         DatabaseUrl::parse(&c.database_url).map_err(|e| format!("ASNAD_DATABASE_URL: {e}"))?;
         if let Some(v) = get("ASNAD_DATA_DIR") {
             c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("ASNAD_TARIFFS_DIR") {
+            c.tariffs_dir = PathBuf::from(v);
         }
         if let Some(v) = get("ASNAD_DB_POOL_SIZE") {
             c.db_pool_size = parse_num("ASNAD_DB_POOL_SIZE", &v, 1, 1000)?;

@@ -5,6 +5,8 @@ pub mod api_keys;
 pub mod auth;
 pub mod health;
 pub mod offices;
+pub mod pricing;
+pub mod tariffs;
 pub mod users;
 
 use std::future::Future;

@@ -70,8 +70,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tariff_revisions (year, revision) {
+        year -> Integer,
+        revision -> Integer,
+        status -> Text,
+        effective_from -> Date,
+        cabinet_resolution -> Text,
+        content_hash -> Text,
+        imported_at -> Timestamp,
+        imported_by -> Text,
+    }
+}
+
+diesel::table! {
+    tariff_files (year, revision, file_name) {
+        year -> Integer,
+        revision -> Integer,
+        file_name -> Text,
+        content -> Text,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(provinces, offices, users, auth_tokens, api_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    provinces,
+    offices,
+    users,
+    auth_tokens,
+    api_keys,
+    tariff_revisions,
+    tariff_files
+);

@@ -1,3 +1,7 @@
 //! Pure domain logic: no IO, no diesel, no actix. Everything here is a function of its inputs.
 
+pub mod jalali;
+pub mod money;
+pub mod pricing;
+pub mod tariff;
 pub mod text;

@@ -3,4 +3,5 @@
 
 pub mod auth;
 pub mod offices;
+pub mod tariffs;
 pub mod users;

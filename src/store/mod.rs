@@ -2,6 +2,7 @@
 //! returns `QueryResult`, so the calling service decides the transaction.
 
 pub mod offices;
+pub mod tariffs;
 pub mod tokens;
 pub mod users;
 

@@ -67,6 +67,7 @@ impl TestApp {
             db_pool_size: 4,
             db_timeout: Duration::from_secs(2),
             workers: 1,
+            tariffs_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tariffs"),
             ..Config::default()
         };
         adjust(&mut config);
@@ -76,6 +77,10 @@ impl TestApp {
             &PoolOptions { max_size: config.db_pool_size, connection_timeout: config.db_timeout },
         )
         .expect("migrate test database");
+        {
+            let mut conn = pool.get().expect("conn");
+            asnad::services::tariffs::import_on_start(&mut conn, &config.tariffs_dir);
+        }
 
         let (tx, rx) = mpsc::channel();
         let server_pool = pool.clone();

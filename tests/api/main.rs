@@ -9,3 +9,4 @@ mod errors;
 mod health;
 mod offices;
 mod openapi;
+mod tariffs;

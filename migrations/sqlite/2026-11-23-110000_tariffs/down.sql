@@ -1,0 +1,2 @@
+DROP TABLE tariff_files;
+DROP TABLE tariff_revisions;

@@ -1,0 +1,219 @@
+//! `POST /api/v1/pricing/quote`: a provider prices a document's lines before sending it.
+
+use actix_web::{web, HttpResponse};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use crate::api::ApiJson;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::domain::jalali::{parse_date, JalaliDate};
+use crate::domain::pricing::{price_line, ItemType, LineToPrice, ProviderTerms};
+use crate::domain::tariff::Sector;
+use crate::domain::text::normalize_identifier;
+use crate::error::{AppError, AppResult, FieldError};
+
+fn government() -> Sector {
+    Sector::Government
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    /// The provider's own sector: its tariff caps what it may charge.
+    pub sector: Sector,
+    /// Hospital grade 1–4, needed for bed-days.
+    #[validate(range(min = 1, max = 4))]
+    pub hospital_grade: Option<u8>,
+    /// The sector whose tariff the Organization pays on (government unless the contract says).
+    #[serde(default = "government")]
+    pub tariff_basis: Sector,
+    /// 1 to 1,000 lines (checked in the handler).
+    #[validate(nested)]
+    pub lines: Vec<QuoteLine>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteLine {
+    #[validate(range(min = 1, max = 100000))]
+    pub line_no: u32,
+    pub item_type: ItemType,
+    #[validate(length(min = 1, max = 32))]
+    pub code: String,
+    /// Decimal, as a string (`"1"`, `"2.5"`) or a number.
+    pub quantity: Decimal,
+    /// ISO `2024-10-06` or Jalali `1403-07-15`.
+    pub service_date: String,
+    /// Anaesthesia time and modifier units on top of the code's base units.
+    pub anesthesia_units: Option<Decimal>,
+}
+
+#[derive(Serialize)]
+struct QuotedLine {
+    line_no: u32,
+    item_type: ItemType,
+    code: String,
+    quantity: Decimal,
+    service_date: String,
+    service_date_jalali: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tariff_year: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tariff_revision: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tariff_status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tariff_unit_price: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tariff_amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cap_unit_price: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cap_amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<LineError>,
+}
+
+#[derive(Serialize)]
+struct LineError {
+    /// A reason code of the catalogue when there is one (R05), else a pricing code.
+    code: &'static str,
+    message_fa: &'static str,
+    message_en: String,
+}
+
+pub async fn quote(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    body: ApiJson<QuoteRequest>,
+) -> AppResult<HttpResponse> {
+    let req = body.0;
+    // Dates and quantities are checked here, all at once, so every bad field is named.
+    let mut errors = Vec::new();
+    if req.lines.is_empty() || req.lines.len() > 1000 {
+        return Err(AppError::field("lines", "length", "must have between 1 and 1000 lines"));
+    }
+    let mut dates = Vec::with_capacity(req.lines.len());
+    for (i, l) in req.lines.iter().enumerate() {
+        match parse_date(&l.service_date) {
+            Ok(d) => dates.push(d),
+            Err(e) => {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].service_date"),
+                    "invalid_date",
+                    e.to_string(),
+                ));
+                dates.push(chrono::NaiveDate::default());
+            }
+        }
+        if l.quantity <= Decimal::ZERO || l.quantity.scale() > 3 || l.quantity > Decimal::from(100_000) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].quantity"),
+                "range",
+                "must be greater than 0, at most 100000, with at most 3 decimals",
+            ));
+        }
+        if l.anesthesia_units.is_some_and(|u| u < Decimal::ZERO || u > Decimal::from(1000)) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].anesthesia_units"),
+                "range",
+                "must be between 0 and 1000",
+            ));
+        }
+        if req.lines[..i].iter().any(|o| o.line_no == l.line_no) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].line_no"),
+                "duplicate",
+                "line numbers must be unique",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+
+    let book = state.tariffs();
+    let terms = ProviderTerms {
+        sector: req.sector,
+        hospital_grade: req.hospital_grade,
+        tariff_basis: req.tariff_basis,
+    };
+    let mut lines = Vec::with_capacity(req.lines.len());
+    let (mut total, mut total_cap, mut any_sample) = (0i64, 0i64, false);
+    for (l, date) in req.lines.iter().zip(dates) {
+        let code = normalize_identifier(&l.code);
+        let mut out = QuotedLine {
+            line_no: l.line_no,
+            item_type: l.item_type,
+            code: code.clone(),
+            quantity: l.quantity,
+            service_date: date.to_string(),
+            service_date_jalali: JalaliDate::from_gregorian(date).to_string(),
+            tariff_year: None,
+            tariff_revision: None,
+            tariff_status: None,
+            tariff_unit_price: None,
+            tariff_amount: None,
+            cap_unit_price: None,
+            cap_amount: None,
+            rule: None,
+            error: None,
+        };
+        let Some(tariff) = book.for_date(date) else {
+            out.error = Some(LineError {
+                code: "R05",
+                message_fa: "کد در تعرفه سال خدمت وجود ندارد",
+                message_en: format!("no tariff is in force on {date}"),
+            });
+            lines.push(out);
+            continue;
+        };
+        out.tariff_year = Some(tariff.meta.year);
+        out.tariff_revision = Some(tariff.meta.revision);
+        out.tariff_status = Some(tariff.meta.status.as_str());
+        let line = LineToPrice {
+            item_type: l.item_type,
+            code: &code,
+            quantity: l.quantity,
+            extra_anesthesia_units: l.anesthesia_units.unwrap_or_default(),
+        };
+        match price_line(tariff, &line, &terms) {
+            Ok(p) => {
+                any_sample |= tariff.meta.status == crate::domain::tariff::TariffStatus::Sample;
+                total = total.saturating_add(p.amount.0);
+                total_cap = total_cap.saturating_add(p.cap_amount.0);
+                out.tariff_unit_price = Some(p.unit_price.0);
+                out.tariff_amount = Some(p.amount.0);
+                out.cap_unit_price = Some(p.cap_unit_price.0);
+                out.cap_amount = Some(p.cap_amount.0);
+                out.rule = Some(p.rule.describe());
+            }
+            Err(e) => {
+                out.error = Some(match e {
+                    crate::domain::pricing::PricingError::UnknownCode => LineError {
+                        code: "R05",
+                        message_fa: "کد در تعرفه سال خدمت وجود ندارد",
+                        message_en: format!("{code} is not in the {} tariff", tariff.meta.year),
+                    },
+                    other => LineError {
+                        code: "pricing_error",
+                        message_fa: "قیمت‌گذاری ممکن نشد",
+                        message_en: other.to_string(),
+                    },
+                });
+            }
+        }
+        lines.push(out);
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "tariff_status": if any_sample { "sample" } else { "official" },
+        "tariff_basis": req.tariff_basis,
+        "sector": req.sector,
+        "totals": { "tariff": total, "cap": total_cap },
+        "lines": lines,
+    })))
+}

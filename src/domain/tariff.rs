@@ -1,0 +1,1277 @@
+//! The approved tariff of one Jalali year and revision (تعرفه مصوب), parsed and validated from
+//! the files of `tariffs/<year>/` (the contract is `tariffs/README.md`). Pure: the caller reads
+//! the files; this module only parses text.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::jalali::JalaliDate;
+
+/// The files of a year folder, in the order they are hashed.
+pub const FILES: [&str; 8] = [
+    "meta.toml",
+    "services.csv",
+    "coefficients.csv",
+    "visits.csv",
+    "hotelling.csv",
+    "drugs.csv",
+    "devices.csv",
+    "cost_sharing.csv",
+];
+
+/// Tariff sectors (بخش): the Organization pays on its contract's basis (government by default);
+/// a provider may charge up to its own sector's tariff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sector {
+    /// دولتی
+    Government,
+    /// خصوصی
+    Private,
+    /// عمومی غیردولتی
+    PublicNonGovernmental,
+    /// خیریه
+    Charity,
+}
+
+impl Sector {
+    pub const ALL: [Sector; 4] =
+        [Sector::Government, Sector::Private, Sector::PublicNonGovernmental, Sector::Charity];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sector::Government => "government",
+            Sector::Private => "private",
+            Sector::PublicNonGovernmental => "public_non_governmental",
+            Sector::Charity => "charity",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Sector> {
+        Sector::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Components of an RVU price (اجزای ارزش نسبی).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Component {
+    Professional,
+    Technical,
+    Anesthesia,
+    DentalConsumables,
+}
+
+impl Component {
+    pub const ALL: [Component; 4] =
+        [Component::Professional, Component::Technical, Component::Anesthesia, Component::DentalConsumables];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Professional => "professional",
+            Component::Technical => "technical",
+            Component::Anesthesia => "anesthesia",
+            Component::DentalConsumables => "dental_consumables",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TariffStatus {
+    /// Approved by the cabinet and published.
+    Official,
+    /// Not official values: for development, tests and demonstration. Responses say so.
+    Sample,
+}
+
+impl TariffStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TariffStatus::Official => "official",
+            TariffStatus::Sample => "sample",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TariffMeta {
+    pub year: i32,
+    pub revision: i32,
+    pub effective_from: JalaliDateSer,
+    pub cabinet_resolution: String,
+    pub status: TariffStatus,
+    pub note: String,
+}
+
+/// A Jalali date that serializes as `"1403-01-01"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JalaliDateSer(pub JalaliDate);
+
+impl Serialize for JalaliDateSer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceCategory {
+    Visit,
+    Lab,
+    Pathology,
+    Imaging,
+    Surgery,
+    Procedure,
+    Dental,
+    Physiotherapy,
+    Rehabilitation,
+    Other,
+}
+
+impl ServiceCategory {
+    pub const ALL: [ServiceCategory; 10] = [
+        ServiceCategory::Visit,
+        ServiceCategory::Lab,
+        ServiceCategory::Pathology,
+        ServiceCategory::Imaging,
+        ServiceCategory::Surgery,
+        ServiceCategory::Procedure,
+        ServiceCategory::Dental,
+        ServiceCategory::Physiotherapy,
+        ServiceCategory::Rehabilitation,
+        ServiceCategory::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceCategory::Visit => "visit",
+            ServiceCategory::Lab => "lab",
+            ServiceCategory::Pathology => "pathology",
+            ServiceCategory::Imaging => "imaging",
+            ServiceCategory::Surgery => "surgery",
+            ServiceCategory::Procedure => "procedure",
+            ServiceCategory::Dental => "dental",
+            ServiceCategory::Physiotherapy => "physiotherapy",
+            ServiceCategory::Rehabilitation => "rehabilitation",
+            ServiceCategory::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Sex {
+    #[serde(rename = "M")]
+    Male,
+    #[serde(rename = "F")]
+    Female,
+}
+
+/// One row of the RVU book (کتاب ارزش نسبی).
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceTariff {
+    pub code: String,
+    pub flag: String,
+    pub description_fa: String,
+    pub category: ServiceCategory,
+    pub professional_units: Decimal,
+    pub technical_units: Decimal,
+    pub anesthesia_base_units: Decimal,
+    /// The bundled (گلوبال) government price, when the code is global.
+    pub global_price: Option<i64>,
+    pub not_covered: bool,
+    pub needs_medical_record: bool,
+    pub sex: Option<Sex>,
+    pub min_age: Option<u32>,
+    pub max_age: Option<u32>,
+    pub max_per_day: Option<u32>,
+    pub min_interval_days: Option<u32>,
+    pub requires_preauth: bool,
+}
+
+/// An outpatient visit fee (حق ویزیت) per sector.
+#[derive(Clone, Debug, Serialize)]
+pub struct VisitFee {
+    pub code: String,
+    pub degree: String,
+    pub full_time: bool,
+    pub description_fa: String,
+    #[serde(skip)]
+    pub fees: [i64; 4],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomType {
+    Bed1,
+    Bed2,
+    Bed3plus,
+    Icu,
+    Ccu,
+    PostCcu,
+    Nicu,
+    Newborn,
+    Companion,
+    DayCare,
+}
+
+impl RoomType {
+    pub const ALL: [RoomType; 10] = [
+        RoomType::Bed1,
+        RoomType::Bed2,
+        RoomType::Bed3plus,
+        RoomType::Icu,
+        RoomType::Ccu,
+        RoomType::PostCcu,
+        RoomType::Nicu,
+        RoomType::Newborn,
+        RoomType::Companion,
+        RoomType::DayCare,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomType::Bed1 => "bed_1",
+            RoomType::Bed2 => "bed_2",
+            RoomType::Bed3plus => "bed_3plus",
+            RoomType::Icu => "icu",
+            RoomType::Ccu => "ccu",
+            RoomType::PostCcu => "post_ccu",
+            RoomType::Nicu => "nicu",
+            RoomType::Newborn => "newborn",
+            RoomType::Companion => "companion",
+            RoomType::DayCare => "day_care",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A bed-day fee (هتلینگ) per sector, for one room type and hospital grade.
+#[derive(Clone, Debug, Serialize)]
+pub struct BedDayFee {
+    pub room_type: RoomType,
+    pub grade: u8,
+    pub description_fa: String,
+    #[serde(skip)]
+    pub fees: [i64; 4],
+}
+
+/// A drug of the Organization's list (فهرست تعهدات دارویی).
+#[derive(Clone, Debug, Serialize)]
+pub struct DrugTariff {
+    pub generic_code: String,
+    pub irc: String,
+    pub name: String,
+    pub form: String,
+    pub unit_price: i64,
+    pub covered: bool,
+    pub otc: bool,
+    pub insurer_share_percent: Option<u8>,
+    pub max_per_prescription: u32,
+}
+
+/// A prosthesis or orthosis item (وسایل کمک پزشکی).
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceTariff {
+    pub code: String,
+    pub name_fa: String,
+    pub name_en: String,
+    pub group: String,
+    pub amount: i64,
+    pub renewal_months: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    Franchise,
+    Exemption,
+}
+
+/// The care setting a cost-sharing rule applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingScope {
+    Inpatient,
+    Outpatient,
+    EmergencyUnder6h,
+    LimitedSurgery,
+    Any,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectorScope {
+    Any,
+    Government,
+    SsoOwned,
+}
+
+/// A predicate of a cost-sharing rule (the closed list of `tariffs/README.md`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum Condition {
+    AgeGte(u32),
+    AgeLt(u32),
+    SpecialDisease,
+    NotInsuranceType(String),
+    NotSupplementary,
+}
+
+/// A franchise rule or an exemption (فرانشیز و معافیت).
+#[derive(Clone, Debug, Serialize)]
+pub struct CostShareRule {
+    pub id: String,
+    pub kind: RuleKind,
+    pub setting: SettingScope,
+    pub sector_scope: SectorScope,
+    pub conditions: Vec<Condition>,
+    /// The insured's share, percent of the government tariff.
+    pub percent: Decimal,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    pub description_fa: String,
+    pub source: String,
+}
+
+/// One year's tariff at one revision.
+#[derive(Clone, Debug)]
+pub struct Tariff {
+    pub meta: TariffMeta,
+    /// 1 Farvardin of the year, or the revision's own effective date, in Gregorian.
+    pub effective_from: NaiveDate,
+    /// SHA-256 of the files, to recognise a re-import of the same data.
+    pub content_hash: String,
+    pub services: HashMap<String, ServiceTariff>,
+    /// `coefficients[sector][component]`: rials per unit (ضریب ریالی K).
+    pub coefficients: [[i64; 4]; 4],
+    pub visits: HashMap<String, VisitFee>,
+    pub hotelling: HashMap<(RoomType, u8), BedDayFee>,
+    pub drugs: HashMap<String, DrugTariff>,
+    /// IRC → generic code: pharmacies bill brands by IRC.
+    pub drug_by_irc: HashMap<String, String>,
+    pub devices: HashMap<String, DeviceTariff>,
+    pub cost_sharing: Vec<CostShareRule>,
+}
+
+impl Tariff {
+    pub fn k(&self, sector: Sector, component: Component) -> i64 {
+        self.coefficients[sector.index()][component as usize]
+    }
+
+    /// A drug by generic code or IRC.
+    pub fn drug(&self, code: &str) -> Option<&DrugTariff> {
+        self.drugs.get(code).or_else(|| self.drug_by_irc.get(code).and_then(|g| self.drugs.get(g)))
+    }
+}
+
+/// One problem in the imported files, reported as `file:line: message`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImportError {
+    pub file: String,
+    /// 1-based line number; 0 for a problem with the file as a whole.
+    pub line: u64,
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+/// SHA-256 over the files in `FILES` order (name, length, content), hex.
+pub fn content_hash(files: &HashMap<String, String>) -> String {
+    let mut h = Sha256::new();
+    for name in FILES {
+        let content = files.get(name).map(String::as_str).unwrap_or("");
+        h.update(name.as_bytes());
+        h.update((content.len() as u64).to_le_bytes());
+        h.update(content.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses and validates every file; returns all problems found, not just the first.
+pub fn parse_tariff(files: &HashMap<String, String>) -> Result<Tariff, Vec<ImportError>> {
+    let mut errors = Vec::new();
+    for name in FILES {
+        if !files.contains_key(name) {
+            errors.push(ImportError { file: name.into(), line: 0, message: "file is missing".into() });
+        }
+    }
+    for name in files.keys() {
+        if !FILES.contains(&name.as_str()) {
+            errors.push(ImportError { file: name.clone(), line: 0, message: "unexpected file".into() });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let get = |n: &str| files.get(n).map(String::as_str).unwrap_or("");
+    let meta = parse_meta(get("meta.toml"), &mut errors);
+    let services = parse_services(get("services.csv"), &mut errors);
+    let coefficients = parse_coefficients(get("coefficients.csv"), &mut errors);
+    let visits = parse_visits(get("visits.csv"), &mut errors);
+    let hotelling = parse_hotelling(get("hotelling.csv"), &mut errors);
+    let (drugs, drug_by_irc) = parse_drugs(get("drugs.csv"), &mut errors);
+    let devices = parse_devices(get("devices.csv"), &mut errors);
+    let cost_sharing = parse_cost_sharing(get("cost_sharing.csv"), &mut errors);
+    match (meta, errors.is_empty()) {
+        (Some(meta), true) => Ok(Tariff {
+            effective_from: meta.effective_from.0.to_gregorian(),
+            meta,
+            content_hash: content_hash(files),
+            services,
+            coefficients,
+            visits,
+            hotelling,
+            drugs,
+            drug_by_irc,
+            devices,
+            cost_sharing,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn parse_meta(text: &str, errors: &mut Vec<ImportError>) -> Option<TariffMeta> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {
+        year: i32,
+        effective_from: String,
+        cabinet_resolution: String,
+        status: String,
+        revision: i32,
+        note: String,
+    }
+    let err = |line: u64, message: String| ImportError { file: "meta.toml".into(), line, message };
+    let raw: Raw = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1)
+                .unwrap_or(0);
+            errors.push(err(line, e.message().to_string()));
+            return None;
+        }
+    };
+    let mut ok = true;
+    let effective_from = match JalaliDate::parse(&raw.effective_from) {
+        Ok(d) if d.year() == raw.year => Some(d),
+        Ok(_) => {
+            errors.push(err(
+                0,
+                format!("effective_from {} is not in the year {}", raw.effective_from, raw.year),
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(err(0, format!("effective_from: {e}")));
+            None
+        }
+    };
+    let status = match raw.status.as_str() {
+        "official" => TariffStatus::Official,
+        "sample" => TariffStatus::Sample,
+        other => {
+            errors.push(err(0, format!("status must be official or sample, not {other:?}")));
+            ok = false;
+            TariffStatus::Sample
+        }
+    };
+    if raw.revision < 1 {
+        errors.push(err(0, "revision must be 1 or more".into()));
+        ok = false;
+    }
+    let effective_from = effective_from?;
+    ok.then_some(TariffMeta {
+        year: raw.year,
+        revision: raw.revision,
+        effective_from: JalaliDateSer(effective_from),
+        cabinet_resolution: raw.cabinet_resolution,
+        status,
+        note: raw.note,
+    })
+}
+
+/// Reads one CSV file: checks the header, hands each record to `row` with a field reader.
+fn read_csv(
+    file: &str,
+    text: &str,
+    header: &[&str],
+    errors: &mut Vec<ImportError>,
+    mut row: impl FnMut(&mut Fields),
+) {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    match rdr.headers() {
+        Ok(h) => {
+            let got: Vec<&str> = h.iter().collect();
+            if got != header {
+                errors.push(ImportError {
+                    file: file.into(),
+                    line: 1,
+                    message: format!("header must be exactly: {}", header.join(",")),
+                });
+                return;
+            }
+        }
+        Err(e) => {
+            errors.push(ImportError {
+                file: file.into(),
+                line: 1,
+                message: format!("unreadable header: {e}"),
+            });
+            return;
+        }
+    }
+    for rec in rdr.records() {
+        match rec {
+            Ok(rec) => {
+                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                let mut f = Fields { file, line, rec: &rec, header, errors };
+                row(&mut f);
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(ImportError { file: file.into(), line, message: format!("malformed row: {e}") });
+            }
+        }
+    }
+}
+
+/// Typed access to one record's fields; a bad field records an error naming the column.
+struct Fields<'a> {
+    file: &'a str,
+    line: u64,
+    rec: &'a csv::StringRecord,
+    header: &'a [&'a str],
+    errors: &'a mut Vec<ImportError>,
+}
+
+impl Fields<'_> {
+    fn fail(&mut self, col: usize, message: impl fmt::Display) {
+        self.errors.push(ImportError {
+            file: self.file.into(),
+            line: self.line,
+            message: format!("{}: {message}", self.header[col]),
+        });
+    }
+    fn row_fail(&mut self, message: impl fmt::Display) {
+        self.errors.push(ImportError {
+            file: self.file.into(),
+            line: self.line,
+            message: message.to_string(),
+        });
+    }
+    fn raw(&self, col: usize) -> &str {
+        self.rec.get(col).unwrap_or("")
+    }
+    fn text(&mut self, col: usize) -> String {
+        let v = self.raw(col).to_string();
+        if v.is_empty() {
+            self.fail(col, "is required");
+        }
+        crate::domain::text::normalize_persian(&v)
+    }
+    fn opt_text(&self, col: usize) -> String {
+        crate::domain::text::normalize_persian(self.raw(col))
+    }
+    fn digits(&mut self, col: usize, len: usize) -> String {
+        let v = self.raw(col).to_string();
+        if v.len() != len || !v.bytes().all(|b| b.is_ascii_digit()) {
+            self.fail(col, format!("must be {len} digits, got {v:?}"));
+        }
+        v
+    }
+    fn int(&mut self, col: usize) -> i64 {
+        match self.opt_int(col) {
+            Some(v) => v,
+            None => {
+                if self.raw(col).is_empty() {
+                    self.fail(col, "is required");
+                }
+                0
+            }
+        }
+    }
+    fn opt_int(&mut self, col: usize) -> Option<i64> {
+        let v = self.raw(col);
+        if v.is_empty() {
+            return None;
+        }
+        if !v.bytes().all(|b| b.is_ascii_digit()) || v.len() > 15 {
+            let v = v.to_string();
+            self.fail(col, format!("must be a whole number, got {v:?}"));
+            return None;
+        }
+        v.parse().ok()
+    }
+    fn positive(&mut self, col: usize) -> i64 {
+        let v = self.int(col);
+        if v <= 0 && !self.raw(col).is_empty() {
+            self.fail(col, "must be greater than zero");
+        }
+        v
+    }
+    fn decimal(&mut self, col: usize, max_dp: u32) -> Decimal {
+        let v = self.raw(col).to_string();
+        let ok = !v.is_empty()
+            && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && v.matches('.').count() <= 1
+            && !v.starts_with('.')
+            && !v.ends_with('.');
+        match (ok, v.parse::<Decimal>()) {
+            (true, Ok(d)) if d.scale() <= max_dp => d,
+            (true, Ok(_)) => {
+                self.fail(col, format!("at most {max_dp} decimal places, got {v:?}"));
+                Decimal::ZERO
+            }
+            _ => {
+                self.fail(col, format!("must be a non-negative decimal like 1.25, got {v:?}"));
+                Decimal::ZERO
+            }
+        }
+    }
+    fn bool(&mut self, col: usize) -> bool {
+        match self.raw(col) {
+            "0" => false,
+            "1" => true,
+            other => {
+                let other = other.to_string();
+                self.fail(col, format!("must be 0 or 1, got {other:?}"));
+                false
+            }
+        }
+    }
+    fn choice<T>(&mut self, col: usize, parse: impl Fn(&str) -> Option<T>, allowed: &str) -> Option<T> {
+        let v = self.raw(col).to_string();
+        let r = parse(&v);
+        if r.is_none() {
+            self.fail(col, format!("must be one of {allowed}, got {v:?}"));
+        }
+        r
+    }
+    fn sector_fees(&mut self, first_col: usize) -> [i64; 4] {
+        [
+            self.positive(first_col),
+            self.positive(first_col + 1),
+            self.positive(first_col + 2),
+            self.positive(first_col + 3),
+        ]
+    }
+    fn jalali(&mut self, col: usize) -> Option<NaiveDate> {
+        let v = self.raw(col).to_string();
+        match JalaliDate::parse(&v) {
+            Ok(d) => Some(d.to_gregorian()),
+            Err(e) => {
+                self.fail(col, format!("{e} ({v:?})"));
+                None
+            }
+        }
+    }
+}
+
+const SERVICES_HEADER: [&str; 17] = [
+    "code",
+    "flag",
+    "description_fa",
+    "category",
+    "professional_units",
+    "technical_units",
+    "anesthesia_base_units",
+    "global",
+    "global_price",
+    "not_covered",
+    "needs_medical_record",
+    "sex",
+    "min_age",
+    "max_age",
+    "max_per_day",
+    "min_interval_days",
+    "requires_preauth",
+];
+
+fn parse_services(text: &str, errors: &mut Vec<ImportError>) -> HashMap<String, ServiceTariff> {
+    let mut out: HashMap<String, ServiceTariff> = HashMap::new();
+    read_csv("services.csv", text, &SERVICES_HEADER, errors, |f| {
+        let code = f.digits(0, 6);
+        let flag = f.raw(1).to_string();
+        if !matches!(flag.as_str(), "" | "#" | "*") {
+            f.fail(1, format!("must be empty, # or *, got {flag:?}"));
+        }
+        let description_fa = f.text(2);
+        let category = f.choice(3, ServiceCategory::parse, "visit, lab, pathology, imaging, surgery, procedure, dental, physiotherapy, rehabilitation, other");
+        let professional_units = f.decimal(4, 2);
+        let technical_units = f.decimal(5, 2);
+        let anesthesia_base_units = f.decimal(6, 2);
+        let global = f.bool(7);
+        let global_price = f.opt_int(8);
+        match (global, global_price) {
+            (true, None) | (true, Some(0)) => f.fail(8, "is required and positive when global is 1"),
+            (false, Some(_)) => f.fail(8, "must be empty when global is 0"),
+            _ => {}
+        }
+        let not_covered = f.bool(9);
+        let needs_medical_record = f.bool(10);
+        let sex = match f.raw(11) {
+            "" => None,
+            "M" => Some(Sex::Male),
+            "F" => Some(Sex::Female),
+            other => {
+                let other = other.to_string();
+                f.fail(11, format!("must be empty, M or F, got {other:?}"));
+                None
+            }
+        };
+        let min_age = f.opt_int(12).map(|v| v as u32);
+        let max_age = f.opt_int(13).map(|v| v as u32);
+        if let (Some(lo), Some(hi)) = (min_age, max_age) {
+            if lo > hi {
+                f.row_fail(format!("min_age {lo} is above max_age {hi}"));
+            }
+        }
+        let max_per_day = f.opt_int(14).map(|v| v as u32);
+        if max_per_day == Some(0) {
+            f.fail(14, "must be 1 or more, or empty");
+        }
+        let min_interval_days = f.opt_int(15).map(|v| v as u32);
+        let requires_preauth = f.bool(16);
+        if let Some(category) = category {
+            if out.contains_key(&code) {
+                f.fail(0, format!("duplicate code {code}"));
+                return;
+            }
+            out.insert(
+                code.clone(),
+                ServiceTariff {
+                    code,
+                    flag,
+                    description_fa,
+                    category,
+                    professional_units,
+                    technical_units,
+                    anesthesia_base_units,
+                    global_price: if global { global_price } else { None },
+                    not_covered,
+                    needs_medical_record,
+                    sex,
+                    min_age,
+                    max_age,
+                    max_per_day,
+                    min_interval_days,
+                    requires_preauth,
+                },
+            );
+        }
+    });
+    if out.is_empty() && !errors.iter().any(|e| e.file == "services.csv") {
+        errors.push(ImportError { file: "services.csv".into(), line: 0, message: "has no rows".into() });
+    }
+    out
+}
+
+fn parse_coefficients(text: &str, errors: &mut Vec<ImportError>) -> [[i64; 4]; 4] {
+    let mut k = [[0i64; 4]; 4];
+    let mut seen = [[false; 4]; 4];
+    read_csv("coefficients.csv", text, &["sector", "component", "rial_per_unit"], errors, |f| {
+        let sector = f.choice(0, Sector::parse, "government, private, public_non_governmental, charity");
+        let component = f.choice(
+            1,
+            |s| Component::ALL.into_iter().find(|c| c.as_str() == s),
+            "professional, technical, anesthesia, dental_consumables",
+        );
+        let value = f.positive(2);
+        if let (Some(s), Some(c)) = (sector, component) {
+            if seen[s.index()][c as usize] {
+                f.row_fail(format!("duplicate {} {}", s.as_str(), c.as_str()));
+            }
+            seen[s.index()][c as usize] = true;
+            k[s.index()][c as usize] = value;
+        }
+    });
+    for s in Sector::ALL {
+        for c in Component::ALL {
+            if !seen[s.index()][c as usize] {
+                errors.push(ImportError {
+                    file: "coefficients.csv".into(),
+                    line: 0,
+                    message: format!("missing the row for {} {}", s.as_str(), c.as_str()),
+                });
+            }
+        }
+    }
+    k
+}
+
+const DEGREES: [&str; 7] =
+    ["general", "specialist", "subspecialist", "psychiatrist", "psychiatry_subspecialist", "msc", "bsc"];
+
+fn parse_visits(text: &str, errors: &mut Vec<ImportError>) -> HashMap<String, VisitFee> {
+    let header = [
+        "code",
+        "degree",
+        "full_time",
+        "description_fa",
+        "government",
+        "private",
+        "public_non_governmental",
+        "charity",
+    ];
+    let mut out = HashMap::new();
+    read_csv("visits.csv", text, &header, errors, |f| {
+        let code = f.raw(0).to_string();
+        let degree = f.choice(1, |s| DEGREES.contains(&s).then(|| s.to_string()), &DEGREES.join(", "));
+        let full_time = f.bool(2);
+        let description_fa = f.text(3);
+        let fees = f.sector_fees(4);
+        if let Some(degree) = degree {
+            let expected = if full_time { format!("{degree}_ft") } else { degree.clone() };
+            if code != expected {
+                f.fail(0, format!("must be {expected:?} for this degree and full_time"));
+                return;
+            }
+            if out.contains_key(&code) {
+                f.fail(0, format!("duplicate code {code}"));
+                return;
+            }
+            out.insert(code.clone(), VisitFee { code, degree, full_time, description_fa, fees });
+        }
+    });
+    for d in DEGREES {
+        for code in [d.to_string(), format!("{d}_ft")] {
+            if !out.contains_key(&code) && !errors.iter().any(|e| e.file == "visits.csv") {
+                errors.push(ImportError {
+                    file: "visits.csv".into(),
+                    line: 0,
+                    message: format!("missing the row {code}"),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn parse_hotelling(text: &str, errors: &mut Vec<ImportError>) -> HashMap<(RoomType, u8), BedDayFee> {
+    let header = [
+        "room_type",
+        "grade",
+        "description_fa",
+        "government",
+        "private",
+        "public_non_governmental",
+        "charity",
+    ];
+    let mut out = HashMap::new();
+    read_csv("hotelling.csv", text, &header, errors, |f| {
+        let room = f.choice(
+            0,
+            RoomType::parse,
+            "bed_1, bed_2, bed_3plus, icu, ccu, post_ccu, nicu, newborn, companion, day_care",
+        );
+        let grade = f.int(1);
+        if !(1..=4).contains(&grade) {
+            f.fail(1, "must be 1, 2, 3 or 4");
+        }
+        let description_fa = f.text(2);
+        let fees = f.sector_fees(3);
+        if let Some(room_type) = room {
+            let key = (room_type, grade as u8);
+            if out.contains_key(&key) {
+                f.row_fail(format!("duplicate {} grade {grade}", room_type.as_str()));
+                return;
+            }
+            out.insert(key, BedDayFee { room_type, grade: grade as u8, description_fa, fees });
+        }
+    });
+    for room in RoomType::ALL {
+        for grade in 1..=4u8 {
+            if !out.contains_key(&(room, grade)) && !errors.iter().any(|e| e.file == "hotelling.csv") {
+                errors.push(ImportError {
+                    file: "hotelling.csv".into(),
+                    line: 0,
+                    message: format!("missing the row {} grade {grade}", room.as_str()),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[allow(clippy::type_complexity)]
+fn parse_drugs(
+    text: &str,
+    errors: &mut Vec<ImportError>,
+) -> (HashMap<String, DrugTariff>, HashMap<String, String>) {
+    let header = [
+        "generic_code",
+        "irc",
+        "name",
+        "form",
+        "unit_price",
+        "covered",
+        "otc",
+        "insurer_share_percent",
+        "max_per_prescription",
+    ];
+    let mut out: HashMap<String, DrugTariff> = HashMap::new();
+    let mut by_irc: HashMap<String, String> = HashMap::new();
+    read_csv("drugs.csv", text, &header, errors, |f| {
+        let generic_code = f.digits(0, 5);
+        let irc = f.digits(1, 16);
+        let name = f.text(2);
+        let form = f.text(3);
+        let unit_price = f.positive(4);
+        let covered = f.bool(5);
+        let otc = f.bool(6);
+        let share = f.opt_int(7);
+        if let Some(s) = share {
+            if !(1..=100).contains(&s) {
+                f.fail(7, "must be 1–100, or empty");
+            } else if !covered {
+                f.fail(7, "must be empty when covered is 0");
+            }
+        }
+        let max_per_prescription = f.positive(8) as u32;
+        if out.contains_key(&generic_code) {
+            f.fail(0, format!("duplicate generic code {generic_code}"));
+            return;
+        }
+        if by_irc.contains_key(&irc) {
+            f.fail(1, format!("duplicate IRC {irc}"));
+            return;
+        }
+        by_irc.insert(irc.clone(), generic_code.clone());
+        out.insert(
+            generic_code.clone(),
+            DrugTariff {
+                generic_code,
+                irc,
+                name,
+                form,
+                unit_price,
+                covered,
+                otc,
+                insurer_share_percent: share.map(|s| s as u8),
+                max_per_prescription,
+            },
+        );
+    });
+    (out, by_irc)
+}
+
+const DEVICE_GROUPS: [&str; 9] = [
+    "glasses",
+    "hearing_aid",
+    "denture",
+    "wheelchair",
+    "orthosis",
+    "prosthesis",
+    "mobility",
+    "respiratory",
+    "other",
+];
+
+fn parse_devices(text: &str, errors: &mut Vec<ImportError>) -> HashMap<String, DeviceTariff> {
+    let header = ["code", "name_fa", "name_en", "group", "amount_rial", "renewal_months"];
+    let mut out = HashMap::new();
+    read_csv("devices.csv", text, &header, errors, |f| {
+        let code = f.raw(0).to_string();
+        if !(code.len() == 4 && code.starts_with('D') && code[1..].bytes().all(|b| b.is_ascii_digit())) {
+            f.fail(0, format!("must be D followed by 3 digits, got {code:?}"));
+        }
+        let name_fa = f.text(1);
+        let name_en = f.text(2);
+        let group =
+            f.choice(3, |s| DEVICE_GROUPS.contains(&s).then(|| s.to_string()), &DEVICE_GROUPS.join(", "));
+        let amount = f.positive(4);
+        let renewal_months = f.positive(5) as u32;
+        if let Some(group) = group {
+            if out.contains_key(&code) {
+                f.fail(0, format!("duplicate code {code}"));
+                return;
+            }
+            out.insert(code.clone(), DeviceTariff { code, name_fa, name_en, group, amount, renewal_months });
+        }
+    });
+    out
+}
+
+fn parse_condition(s: &str) -> Result<Condition, String> {
+    const TYPES: [&str; 5] = ["mandatory", "voluntary", "self_employed", "pensioner", "unemployment"];
+    let (name, arg) = s.split_once(':').map(|(a, b)| (a, Some(b))).unwrap_or((s, None));
+    match (name, arg) {
+        ("age_gte", Some(n)) => {
+            n.parse().map(Condition::AgeGte).map_err(|_| format!("age_gte needs a number: {s:?}"))
+        }
+        ("age_lt", Some(n)) => {
+            n.parse().map(Condition::AgeLt).map_err(|_| format!("age_lt needs a number: {s:?}"))
+        }
+        ("special_disease", None) => Ok(Condition::SpecialDisease),
+        ("not_supplementary", None) => Ok(Condition::NotSupplementary),
+        ("not_insurance_type", Some(t)) if TYPES.contains(&t) => {
+            Ok(Condition::NotInsuranceType(t.to_string()))
+        }
+        _ => Err(format!("unknown condition {s:?}")),
+    }
+}
+
+fn parse_cost_sharing(text: &str, errors: &mut Vec<ImportError>) -> Vec<CostShareRule> {
+    let header = [
+        "id",
+        "kind",
+        "setting",
+        "sector_scope",
+        "condition",
+        "percent",
+        "effective_from",
+        "effective_to",
+        "description_fa",
+        "source",
+    ];
+    let mut out: Vec<CostShareRule> = Vec::new();
+    read_csv("cost_sharing.csv", text, &header, errors, |f| {
+        let id = f.raw(0).to_string();
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            f.fail(0, format!("must be snake_case, got {id:?}"));
+        }
+        let kind = f.choice(
+            1,
+            |s| match s {
+                "franchise" => Some(RuleKind::Franchise),
+                "exemption" => Some(RuleKind::Exemption),
+                _ => None,
+            },
+            "franchise, exemption",
+        );
+        let setting = f.choice(
+            2,
+            |s| match s {
+                "inpatient" => Some(SettingScope::Inpatient),
+                "outpatient" => Some(SettingScope::Outpatient),
+                "emergency_under_6h" => Some(SettingScope::EmergencyUnder6h),
+                "limited_surgery" => Some(SettingScope::LimitedSurgery),
+                "any" => Some(SettingScope::Any),
+                _ => None,
+            },
+            "inpatient, outpatient, emergency_under_6h, limited_surgery, any",
+        );
+        let sector_scope = f.choice(
+            3,
+            |s| match s {
+                "any" => Some(SectorScope::Any),
+                "government" => Some(SectorScope::Government),
+                "sso_owned" => Some(SectorScope::SsoOwned),
+                _ => None,
+            },
+            "any, government, sso_owned",
+        );
+        let mut conditions = Vec::new();
+        let cond_text = f.raw(4).to_string();
+        if !cond_text.is_empty() {
+            for part in cond_text.split(';') {
+                match parse_condition(part) {
+                    Ok(c) => conditions.push(c),
+                    Err(m) => f.fail(4, m),
+                }
+            }
+        }
+        let percent = f.decimal(5, 2);
+        if percent > Decimal::ONE_HUNDRED {
+            f.fail(5, "must be at most 100");
+        }
+        let effective_from = f.jalali(6);
+        let effective_to = if f.raw(7).is_empty() { None } else { f.jalali(7) };
+        let description_fa = f.text(8);
+        let source = f.opt_text(9);
+        if kind == Some(RuleKind::Exemption) && !percent.is_zero() {
+            f.fail(5, "an exemption's percent is 0");
+        }
+        if out.iter().any(|r| r.id == id) {
+            f.fail(0, format!("duplicate id {id}"));
+            return;
+        }
+        if let (Some(kind), Some(setting), Some(sector_scope), Some(effective_from)) =
+            (kind, setting, sector_scope, effective_from)
+        {
+            out.push(CostShareRule {
+                id,
+                kind,
+                setting,
+                sector_scope,
+                conditions,
+                percent,
+                effective_from,
+                effective_to,
+                description_fa,
+                source,
+            });
+        }
+    });
+    for setting in [
+        SettingScope::Inpatient,
+        SettingScope::Outpatient,
+        SettingScope::EmergencyUnder6h,
+        SettingScope::LimitedSurgery,
+    ] {
+        if !out.iter().any(|r| r.kind == RuleKind::Franchise && r.setting == setting)
+            && !errors.iter().any(|e| e.file == "cost_sharing.csv")
+        {
+            errors.push(ImportError {
+                file: "cost_sharing.csv".into(),
+                line: 0,
+                message: format!("missing the franchise row for {setting:?}"),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The 1403 folder of the repository, read at test time.
+    pub fn repo_year(year: i32) -> HashMap<String, String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tariffs").join(year.to_string());
+        FILES
+            .iter()
+            .map(|f| (f.to_string(), std::fs::read_to_string(dir.join(f)).expect("tariff file")))
+            .collect()
+    }
+
+    #[test]
+    fn the_shipped_years_parse() {
+        for year in [1403, 1404, 1405] {
+            let t = parse_tariff(&repo_year(year))
+                .unwrap_or_else(|e| panic!("{year}: {:?}", &e[..e.len().min(5)]));
+            assert_eq!(t.meta.year, year);
+            assert_eq!(t.meta.status, TariffStatus::Sample);
+            assert!(t.services.len() >= 300);
+            assert!(t.drugs.len() >= 120);
+            assert_eq!(t.visits.len(), 14);
+            assert_eq!(t.hotelling.len(), 40);
+        }
+        let t = parse_tariff(&repo_year(1403)).unwrap();
+        let s = &t.services["801175"];
+        assert_eq!(
+            (s.flag.as_str(), s.professional_units, s.technical_units),
+            ("#", Decimal::new(54, 2), Decimal::new(143, 2))
+        );
+        assert_eq!(t.effective_from, NaiveDate::from_ymd_opt(2024, 3, 20).unwrap());
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let mut files = repo_year(1403);
+        let services = files["services.csv"].clone();
+        let mut lines: Vec<String> = services.lines().map(String::from).collect();
+        // Line 3 of the file: a bad unit value; line 5: an unknown category.
+        lines[2] = lines[2].replacen(",1.6,", ",1.6x,", 1);
+        let mut cols: Vec<String> = lines[4].split(',').map(String::from).collect();
+        cols[3] = "magic".into();
+        lines[4] = cols.join(",");
+        files.insert("services.csv".into(), lines.join("\n") + "\n");
+        files.insert(
+            "coefficients.csv".into(),
+            "sector,component,rial_per_unit\ngovernment,professional,-5\n".into(),
+        );
+        let errs = parse_tariff(&files).unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(text.iter().any(|e| e.starts_with("services.csv:3: professional_units:")), "{text:?}");
+        assert!(text.iter().any(|e| e.starts_with("services.csv:5: category: must be one of")), "{text:?}");
+        assert!(text.iter().any(|e| e.starts_with("coefficients.csv:2: rial_per_unit:")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("missing the row for private technical")), "{text:?}");
+    }
+
+    #[test]
+    fn missing_and_extra_files_are_reported() {
+        let mut files = repo_year(1403);
+        files.remove("drugs.csv");
+        files.insert("notes.txt".into(), "x".into());
+        let text: Vec<String> = parse_tariff(&files).unwrap_err().iter().map(|e| e.to_string()).collect();
+        assert!(text.contains(&"drugs.csv: file is missing".to_string()));
+        assert!(text.contains(&"notes.txt: unexpected file".to_string()));
+    }
+
+    #[test]
+    fn bad_header_and_meta() {
+        let mut files = repo_year(1403);
+        files.insert("visits.csv".into(), "code,degree\n".into());
+        files.insert(
+            "meta.toml".into(),
+            files["meta.toml"].replace("status = \"sample\"", "status = \"draft\""),
+        );
+        let text: Vec<String> = parse_tariff(&files).unwrap_err().iter().map(|e| e.to_string()).collect();
+        assert!(text.iter().any(|e| e.starts_with("visits.csv:1: header must be exactly")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("meta.toml: status must be official or sample")), "{text:?}");
+    }
+
+    #[test]
+    fn the_hash_identifies_content() {
+        let a = repo_year(1403);
+        let mut b = a.clone();
+        assert_eq!(content_hash(&a), content_hash(&b));
+        b.insert("devices.csv".into(), b["devices.csv"].replace("24\n", "25\n"));
+        assert_ne!(content_hash(&a), content_hash(&b));
+    }
+}
+
+/// Every imported tariff revision, to pick the one in force on a service date.
+#[derive(Clone, Debug, Default)]
+pub struct TariffBook {
+    /// Jalali year → revisions, ascending by revision number.
+    years: std::collections::BTreeMap<i32, Vec<std::sync::Arc<Tariff>>>,
+}
+
+impl TariffBook {
+    pub fn new(tariffs: Vec<Tariff>) -> Self {
+        let mut book = TariffBook::default();
+        for t in tariffs {
+            book.years.entry(t.meta.year).or_default().push(std::sync::Arc::new(t));
+        }
+        for revs in book.years.values_mut() {
+            revs.sort_by_key(|t| t.meta.revision);
+        }
+        book
+    }
+
+    /// The tariff in force on `date`: of the Jalali year of the date, the highest revision
+    /// already effective. If that year's tariff has not taken effect yet (a resolution dated
+    /// after 1 Farvardin), the previous year's tariff still applies.
+    pub fn for_date(&self, date: NaiveDate) -> Option<&std::sync::Arc<Tariff>> {
+        let year = JalaliDate::from_gregorian(date).year();
+        self.years
+            .range(..=year)
+            .rev()
+            .find_map(|(_, revs)| revs.iter().rev().find(|t| t.effective_from <= date))
+    }
+
+    /// The latest revision of a year.
+    pub fn year(&self, year: i32) -> Option<&std::sync::Arc<Tariff>> {
+        self.years.get(&year).and_then(|r| r.last())
+    }
+
+    /// A specific revision (claims keep the revision they were priced with).
+    pub fn revision(&self, year: i32, revision: i32) -> Option<&std::sync::Arc<Tariff>> {
+        self.years.get(&year).and_then(|r| r.iter().find(|t| t.meta.revision == revision))
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &std::sync::Arc<Tariff>> {
+        self.years.values().flatten()
+    }
+}
