@@ -111,6 +111,22 @@ pub fn routes() -> Vec<RouteDef> {
         GET "/api/v1/tariffs/{year}/devices" => api::tariffs::devices,
         GET "/api/v1/tariffs/{year}/devices/{code}" => api::tariffs::device,
         POST "/api/v1/pricing/quote" => api::pricing::quote,
+        GET "/api/v1/providers" => api::providers::list,
+        POST "/api/v1/providers" => api::providers::create,
+        GET "/api/v1/providers/{id}" => api::providers::get,
+        PUT "/api/v1/providers/{id}" => api::providers::update,
+        GET "/api/v1/providers/{id}/contracts" => api::providers::provider_contracts,
+        POST "/api/v1/providers/{id}/contracts" => api::providers::create_contract,
+        GET "/api/v1/providers/{id}/contract" => api::providers::contract_on,
+        GET "/api/v1/contracts/{id}" => api::providers::get_contract,
+        POST "/api/v1/contracts/{id}/amendments" => api::providers::amend,
+        POST "/api/v1/contracts/{id}/status" => api::providers::change_status,
+        GET "/api/v1/insured" => api::insured::list,
+        POST "/api/v1/insured" => api::insured::create,
+        POST "/api/v1/insured/import" => api::insured::import,
+        GET "/api/v1/insured/{national_code}" => api::insured::get,
+        PUT "/api/v1/insured/{national_code}" => api::insured::replace,
+        GET "/api/v1/insured/{national_code}/eligibility" => api::insured::eligibility,
     ]
 }
 

@@ -33,10 +33,27 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage insured persons.
+    Insured {
+        #[command(subcommand)]
+        command: InsuredCommand,
+    },
     /// Manage approved tariffs.
     Tariffs {
         #[command(subcommand)]
         command: TariffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum InsuredCommand {
+    /// Import insured persons from a CSV file (header: see `asnad insured import --help` or the
+    /// README). Bad rows are reported as `line: field: message`; good rows are imported.
+    Import {
+        file: std::path::PathBuf,
+        /// No progress bar (for scripts).
+        #[arg(long)]
+        quiet: bool,
     },
 }
 
@@ -95,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Migrate => open_pool(&config).map(|_| println!("migrations applied")),
         Command::User { command } => user(config, command),
         Command::Tariffs { command: TariffCommand::Import { dirs } } => import_tariffs(&config, &dirs),
+        Command::Insured { command: InsuredCommand::Import { file, quiet } } => import_insured(&config, &file, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -233,4 +251,46 @@ fn import_tariffs(config: &Config, dirs: &[std::path::PathBuf]) -> Result<(), St
     } else {
         Ok(())
     }
+}
+
+fn import_insured(config: &Config, file: &std::path::Path, quiet: bool) -> Result<(), String> {
+    let size = std::fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?.len();
+    let reader = std::io::BufReader::with_capacity(
+        1 << 20,
+        std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?,
+    );
+    let pool = open_pool(config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(size) };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({elapsed}, eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let report = crate::services::insured::import_csv(&mut conn, reader, |rows, byte| {
+        bar.set_position(byte.min(size));
+        bar.set_message(format!("{rows} rows"));
+    })
+    .map_err(|e| match e {
+        crate::error::AppError::Validation(errs) => errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    })?;
+    bar.finish_and_clear();
+    for e in &report.errors {
+        eprintln!("{}:{e}", file.display());
+    }
+    println!(
+        "{} rows in {:.1} s: {} inserted, {} updated, {} unchanged, {} coverage periods added, {} rejected",
+        report.rows,
+        started.elapsed().as_secs_f64(),
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.coverage_added,
+        report.rejected
+    );
+    if report.rejected as usize > report.errors.len() {
+        eprintln!("(only the first {} problems are listed)", report.errors.len());
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::db::{redact_url, DatabaseUrl};
+use crate::domain::eligibility::DependantRules;
 
 #[derive(Clone)]
 pub struct Config {
@@ -38,6 +39,9 @@ pub struct Config {
     pub bootstrap_admin_password: Option<String>,
     /// `ASNAD_MAX_JSON_BYTES`, default 16 MiB (monthly lists are large).
     pub max_json_bytes: usize,
+    /// Dependant rules (Art. 58): `ASNAD_SON_MAX_AGE` (18), `ASNAD_SON_STUDENT_MAX_AGE` (none),
+    /// `ASNAD_HUSBAND_MIN_AGE` (60), `ASNAD_FATHER_MIN_AGE` (60), `ASNAD_MOTHER_MIN_AGE` (55).
+    pub dependant_rules: DependantRules,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +67,7 @@ impl fmt::Debug for Config {
             .field("login_lock", &self.login_lock)
             .field("bootstrap_admin_password", &self.bootstrap_admin_password.as_ref().map(|_| "***"))
             .field("max_json_bytes", &self.max_json_bytes)
+            .field("dependant_rules", &self.dependant_rules)
             .finish()
     }
 }
@@ -84,6 +89,7 @@ impl Default for Config {
             login_lock: chrono::Duration::minutes(15),
             bootstrap_admin_password: None,
             max_json_bytes: 16 * 1024 * 1024,
+            dependant_rules: DependantRules::default(),
         }
     }
 }
@@ -141,6 +147,22 @@ impl Config {
         c.bootstrap_admin_password = get("ASNAD_BOOTSTRAP_ADMIN_PASSWORD").filter(|p| !p.is_empty());
         if let Some(v) = get("ASNAD_MAX_JSON_BYTES") {
             c.max_json_bytes = parse_num("ASNAD_MAX_JSON_BYTES", &v, 1024, 1 << 30)?;
+        }
+        let r = &mut c.dependant_rules;
+        if let Some(v) = get("ASNAD_SON_MAX_AGE") {
+            r.son_max_age = parse_num("ASNAD_SON_MAX_AGE", &v, 1, 40)?;
+        }
+        if let Some(v) = get("ASNAD_SON_STUDENT_MAX_AGE").filter(|v| !v.is_empty()) {
+            r.son_student_max_age = Some(parse_num("ASNAD_SON_STUDENT_MAX_AGE", &v, 1, 60)?);
+        }
+        if let Some(v) = get("ASNAD_HUSBAND_MIN_AGE") {
+            r.husband_min_age = parse_num("ASNAD_HUSBAND_MIN_AGE", &v, 1, 120)?;
+        }
+        if let Some(v) = get("ASNAD_FATHER_MIN_AGE") {
+            r.father_min_age = parse_num("ASNAD_FATHER_MIN_AGE", &v, 1, 120)?;
+        }
+        if let Some(v) = get("ASNAD_MOTHER_MIN_AGE") {
+            r.mother_min_age = parse_num("ASNAD_MOTHER_MIN_AGE", &v, 1, 120)?;
         }
         Ok(c)
     }

@@ -4,8 +4,10 @@
 pub mod api_keys;
 pub mod auth;
 pub mod health;
+pub mod insured;
 pub mod offices;
 pub mod pricing;
+pub mod providers;
 pub mod tariffs;
 pub mod users;
 

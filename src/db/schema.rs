@@ -92,9 +92,108 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    providers (id) {
+        id -> Text,
+        name_fa -> Text,
+        name_en -> Nullable<Text>,
+        kind -> Text,
+        sector -> Text,
+        hospital_grade -> Nullable<Integer>,
+        sso_owned -> Bool,
+        province_id -> Integer,
+        office_id -> Text,
+        legal_national_id -> Nullable<Text>,
+        medical_council_no -> Nullable<Text>,
+        physician_degree -> Nullable<Text>,
+        sheba -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        number -> Text,
+        provider_id -> Text,
+        office_id -> Text,
+        valid_from -> Date,
+        valid_to -> Date,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_versions (contract_id, version) {
+        contract_id -> Text,
+        version -> Integer,
+        effective_from -> Date,
+        terms -> Text,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_events (id) {
+        id -> Text,
+        contract_id -> Text,
+        action -> Text,
+        status_after -> Text,
+        effective_on -> Date,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insured_persons (id) {
+        id -> Text,
+        national_code -> Text,
+        insurance_no -> Nullable<Text>,
+        first_name -> Text,
+        last_name -> Text,
+        sex -> Text,
+        birth_date -> Date,
+        email -> Nullable<Text>,
+        mobile -> Nullable<Text>,
+        insurance_type -> Text,
+        special_disease -> Bool,
+        supplementary -> Bool,
+        main_insured_id -> Nullable<Text>,
+        relation -> Nullable<Text>,
+        student_until -> Nullable<Date>,
+        disabled -> Bool,
+        married -> Bool,
+        employed -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coverage_periods (insured_id, valid_from) {
+        insured_id -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(contracts -> providers (provider_id));
+diesel::joinable!(coverage_periods -> insured_persons (insured_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
@@ -103,5 +202,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_tokens,
     api_keys,
     tariff_revisions,
-    tariff_files
+    tariff_files,
+    providers,
+    contracts,
+    contract_versions,
+    contract_events,
+    insured_persons,
+    coverage_periods
 );

@@ -1,7 +1,11 @@
 //! Pure domain logic: no IO, no diesel, no actix. Everything here is a function of its inputs.
 
+pub mod contract;
+pub mod eligibility;
+pub mod ids;
 pub mod jalali;
 pub mod money;
 pub mod pricing;
+pub mod provider;
 pub mod tariff;
 pub mod text;

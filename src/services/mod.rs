@@ -2,6 +2,8 @@
 //! where there is a rule to apply), persist through `store`.
 
 pub mod auth;
+pub mod insured;
 pub mod offices;
+pub mod providers;
 pub mod tariffs;
 pub mod users;

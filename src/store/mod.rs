@@ -1,7 +1,9 @@
 //! Diesel queries, one module per aggregate. Every function takes `&mut AnyConnection` and
 //! returns `QueryResult`, so the calling service decides the transaction.
 
+pub mod insured;
 pub mod offices;
+pub mod providers;
 pub mod tariffs;
 pub mod tokens;
 pub mod users;

@@ -1,0 +1,437 @@
+//! Providers (مراکز طرف قرارداد) and their contracts (قرارداد).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::contract::{
+    check_change_date, standing_on, transition, version_on, ContractAction, ContractStatus, ContractTerms,
+    StandingOnDate, StatusEvent, StatusReason, TermsVersion,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::providers::{self as store, ContractRow, EventRow, ProviderFilter, ProviderRow, VersionRow};
+use crate::store::{self as st, offices};
+
+/// Who may see a provider: its own users, staff of its office (reviewers, supervisors), and the
+/// Organization-wide roles. Anyone else gets 404, as if it did not exist.
+pub fn can_see(caller: &Caller, p: &ProviderRow) -> bool {
+    match caller.role {
+        Role::Provider => caller.provider_id.as_deref() == Some(p.id.as_str()),
+        Role::Insured => false,
+        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(p.office_id.as_str()),
+        Role::Admin | Role::TariffAdmin | Role::MedicalAdvisor | Role::Finance => true,
+    }
+}
+
+pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ProviderRow> {
+    match store::find_provider(conn, id)? {
+        Some(p) if can_see(caller, &p) => Ok(p),
+        _ => Err(AppError::not_found("no such provider")),
+    }
+}
+
+/// Checks that refer to other records: the office exists and belongs to the province, and the
+/// legal identifier is not another provider's.
+pub fn check_references(conn: &mut AnyConnection, row: &ProviderRow) -> AppResult<()> {
+    let office = offices::find(conn, &row.office_id)?
+        .ok_or_else(|| AppError::field("office_id", "not_found", "no such office"))?;
+    if office.province_id != row.province_id {
+        return Err(AppError::field("office_id", "province_mismatch", "the office is in another province"));
+    }
+    if let Some(other) = store::find_by_identifier(conn, row.legal_national_id.as_deref(), row.medical_council_no.as_deref())? {
+        if other.id != row.id {
+            return Err(AppError::conflict("provider_exists", format!("provider {} has the same legal identifier", other.id)));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                check_references(conn, &row)?;
+                store::insert_provider(conn, &row)?;
+                Ok(row)
+            })
+        })
+        .await
+}
+
+pub async fn update(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let existing = store::find_provider(conn, &row.id)?.ok_or_else(|| AppError::not_found("no such provider"))?;
+                let row = ProviderRow { created_at: existing.created_at, ..row };
+                check_references(conn, &row)?;
+                store::update_provider(conn, &row)?;
+                Ok(row)
+            })
+        })
+        .await
+}
+
+pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ProviderRow> {
+    state.db(move |conn| load_visible(conn, &caller, &id)).await
+}
+
+pub async fn list(state: &AppState, caller: Caller, mut filter: ProviderFilter) -> AppResult<Vec<ProviderRow>> {
+    match caller.role {
+        Role::Reviewer | Role::Supervisor => filter.office_id = caller.office_id.clone(),
+        Role::Provider | Role::Insured => return Err(AppError::forbidden("providers see only their own record")),
+        _ => {}
+    }
+    state.db(move |conn| Ok(store::list_providers(conn, &filter)?)).await
+}
+
+/// A contract with its versions and state changes.
+#[derive(Serialize)]
+pub struct ContractView {
+    pub id: String,
+    pub number: String,
+    pub provider_id: String,
+    pub office_id: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub status: ContractStatus,
+    pub versions: Vec<VersionView>,
+    pub events: Vec<EventView>,
+}
+
+#[derive(Serialize)]
+pub struct VersionView {
+    pub version: i32,
+    pub effective_from: NaiveDate,
+    pub terms: ContractTerms,
+    pub note: Option<String>,
+    pub created_by: String,
+}
+
+#[derive(Serialize)]
+pub struct EventView {
+    pub action: String,
+    pub status_after: String,
+    pub effective_on: NaiveDate,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub actor: String,
+}
+
+fn parse_terms(json: &str) -> AppResult<ContractTerms> {
+    serde_json::from_str(json).map_err(|e| AppError::internal(format!("stored contract terms do not parse: {e}")))
+}
+
+fn status_of(row: &ContractRow) -> AppResult<ContractStatus> {
+    ContractStatus::parse(&row.status).ok_or_else(|| AppError::internal(format!("unknown contract status {}", row.status)))
+}
+
+fn view(conn: &mut AnyConnection, c: ContractRow) -> AppResult<ContractView> {
+    let versions = store::versions(conn, &c.id)?
+        .into_iter()
+        .map(|v| {
+            Ok(VersionView {
+                version: v.version,
+                effective_from: v.effective_from,
+                terms: parse_terms(&v.terms)?,
+                note: v.note,
+                created_by: v.created_by,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let events = store::events(conn, &c.id)?
+        .into_iter()
+        .map(|e| EventView {
+            action: e.action,
+            status_after: e.status_after,
+            effective_on: e.effective_on,
+            reason: e.reason,
+            note: e.note,
+            actor: e.actor,
+        })
+        .collect();
+    Ok(ContractView {
+        status: status_of(&c)?,
+        id: c.id,
+        number: c.number,
+        provider_id: c.provider_id,
+        office_id: c.office_id,
+        valid_from: c.valid_from,
+        valid_to: c.valid_to,
+        versions,
+        events,
+    })
+}
+
+fn check_terms(terms: &ContractTerms) -> AppResult<()> {
+    let problems = terms.problems();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(
+            problems.into_iter().map(|(f, m)| FieldError::new(format!("terms.{f}"), "invalid", m)).collect(),
+        ))
+    }
+}
+
+pub struct NewContract {
+    pub number: String,
+    pub provider_id: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub terms: ContractTerms,
+    pub note: Option<String>,
+}
+
+/// A new contract starts as a draft with its terms as version 1. Contracts of one provider may
+/// not overlap unless the earlier one was terminated.
+pub async fn create_contract(state: &AppState, caller: Caller, new: NewContract) -> AppResult<ContractView> {
+    if new.valid_to < new.valid_from {
+        return Err(AppError::field("valid_to", "before_valid_from", "must not be before valid_from"));
+    }
+    check_terms(&new.terms)?;
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let provider = load_visible(conn, &caller, &new.provider_id)?;
+                if store::find_contract_by_number(conn, &new.number)?.is_some() {
+                    return Err(AppError::conflict("contract_number_taken", format!("contract {} exists", new.number)));
+                }
+                for other in store::provider_contracts(conn, &provider.id)? {
+                    let overlaps = other.valid_from <= new.valid_to && new.valid_from <= other.valid_to;
+                    if overlaps && other.status != ContractStatus::Terminated.as_str() {
+                        return Err(AppError::conflict(
+                            "contract_overlap",
+                            format!("contract {} covers part of the same period", other.number),
+                        ));
+                    }
+                }
+                let now = st::now();
+                let row = ContractRow {
+                    id: st::new_id(),
+                    number: new.number,
+                    provider_id: provider.id,
+                    office_id: provider.office_id,
+                    valid_from: new.valid_from,
+                    valid_to: new.valid_to,
+                    status: ContractStatus::Draft.as_str().into(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                let version = VersionRow {
+                    contract_id: row.id.clone(),
+                    version: 1,
+                    effective_from: new.valid_from,
+                    terms: serde_json::to_string(&new.terms).map_err(AppError::internal)?,
+                    note: new.note,
+                    created_by: caller.username.clone(),
+                    created_at: now,
+                };
+                store::insert_contract(conn, &row, &version)?;
+                view(conn, row)
+            })
+        })
+        .await
+}
+
+fn load_contract(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ContractRow> {
+    let c = store::find_contract(conn, id)?.ok_or_else(|| AppError::not_found("no such contract"))?;
+    // Visibility follows the provider's.
+    load_visible(conn, caller, &c.provider_id).map_err(|_| AppError::not_found("no such contract"))?;
+    Ok(c)
+}
+
+pub async fn get_contract(state: &AppState, caller: Caller, id: String) -> AppResult<ContractView> {
+    state.db(move |conn| {
+        let c = load_contract(conn, &caller, &id)?;
+        view(conn, c)
+    })
+    .await
+}
+
+pub async fn provider_contracts(state: &AppState, caller: Caller, provider_id: String) -> AppResult<Vec<ContractView>> {
+    state
+        .db(move |conn| {
+            let p = load_visible(conn, &caller, &provider_id)?;
+            store::provider_contracts(conn, &p.id)?.into_iter().map(|c| view(conn, c)).collect()
+        })
+        .await
+}
+
+/// An amendment: the previous version's terms with `changes` applied, effective from a date
+/// after the previous version's and within the contract's validity.
+pub async fn amend(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    effective_from: NaiveDate,
+    changes: serde_json::Map<String, serde_json::Value>,
+    note: Option<String>,
+) -> AppResult<ContractView> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let c = load_contract(conn, &caller, &id)?;
+                if c.status == ContractStatus::Terminated.as_str() {
+                    return Err(AppError::conflict("contract_terminated", "a terminated contract cannot be amended"));
+                }
+                if effective_from < c.valid_from || effective_from > c.valid_to {
+                    return Err(AppError::field("effective_from", "outside_validity", "must fall within the contract's validity"));
+                }
+                let versions = store::versions(conn, &c.id)?;
+                let last = versions.last().ok_or_else(|| AppError::internal("a contract without versions"))?;
+                if effective_from <= last.effective_from {
+                    return Err(AppError::field(
+                        "effective_from",
+                        "not_after_previous",
+                        format!("must be after the previous version's date {}", last.effective_from),
+                    ));
+                }
+                let mut merged: serde_json::Value = serde_json::from_str(&last.terms).map_err(AppError::internal)?;
+                if let Some(obj) = merged.as_object_mut() {
+                    for (k, v) in changes {
+                        obj.insert(k, v);
+                    }
+                }
+                let terms: ContractTerms = serde_json::from_value(merged)
+                    .map_err(|e| AppError::field("terms", "invalid", e.to_string()))?;
+                check_terms(&terms)?;
+                store::insert_version(
+                    conn,
+                    &VersionRow {
+                        contract_id: c.id.clone(),
+                        version: last.version + 1,
+                        effective_from,
+                        terms: serde_json::to_string(&terms).map_err(AppError::internal)?,
+                        note,
+                        created_by: caller.username.clone(),
+                        created_at: st::now(),
+                    },
+                )?;
+                view(conn, c)
+            })
+        })
+        .await
+}
+
+fn reason_str(r: StatusReason) -> &'static str {
+    match r {
+        StatusReason::ProviderRequest => "provider_request",
+        StatusReason::RepeatedViolations => "repeated_violations",
+        StatusReason::FraudArt97 => "fraud_art97",
+        StatusReason::LicenceRevoked => "licence_revoked",
+        StatusReason::NonRenewal => "non_renewal",
+    }
+}
+
+fn reason_parse(s: &str) -> Option<StatusReason> {
+    use StatusReason::*;
+    [ProviderRequest, RepeatedViolations, FraudArt97, LicenceRevoked, NonRenewal].into_iter().find(|r| reason_str(*r) == s)
+}
+
+fn timeline(events: &[EventRow]) -> Vec<StatusEvent> {
+    events
+        .iter()
+        .filter_map(|e| {
+            Some(StatusEvent {
+                effective_on: e.effective_on,
+                status: ContractStatus::parse(&e.status_after)?,
+                reason: e.reason.as_deref().and_then(reason_parse),
+            })
+        })
+        .collect()
+}
+
+/// Activate, suspend, reinstate or terminate, effective on a date. Suspension and termination
+/// need a reason. Every change is kept as an event with its actor.
+pub async fn change_status(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    action: ContractAction,
+    effective_on: NaiveDate,
+    reason: Option<StatusReason>,
+    note: Option<String>,
+) -> AppResult<ContractView> {
+    if matches!(action, ContractAction::Suspend | ContractAction::Terminate) && reason.is_none() {
+        return Err(AppError::field("reason", "required", format!("is required to {}", action.as_str())));
+    }
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let c = load_contract(conn, &caller, &id)?;
+                let to = transition(status_of(&c)?, action)
+                    .map_err(|e| AppError::conflict("invalid_transition", e.to_string()))?;
+                let events = store::events(conn, &c.id)?;
+                check_change_date(c.valid_from, c.valid_to, &timeline(&events), effective_on)
+                    .map_err(|e| AppError::field("effective_on", "invalid_date", e.to_string()))?;
+                let now = st::now();
+                store::insert_event(
+                    conn,
+                    &EventRow {
+                        id: st::new_id(),
+                        contract_id: c.id.clone(),
+                        action: action.as_str().into(),
+                        status_after: to.as_str().into(),
+                        effective_on,
+                        reason: reason.map(|r| reason_str(r).to_string()),
+                        note,
+                        actor: caller.username.clone(),
+                        created_at: now,
+                    },
+                    now,
+                )?;
+                tracing::info!(contract = %c.number, action = action.as_str(), by = %caller.username, "contract state changed");
+                let c = store::find_contract(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such contract"))?;
+                view(conn, c)
+            })
+        })
+        .await
+}
+
+/// Which terms applied on a date: the provider's contract covering the date, its standing then
+/// and the version of the terms in force.
+#[derive(Serialize)]
+pub struct TermsOnDate {
+    pub date: NaiveDate,
+    pub contract_id: String,
+    pub number: String,
+    pub standing: StandingOnDate,
+    pub version: Option<i32>,
+    pub version_effective_from: Option<NaiveDate>,
+    pub terms: Option<ContractTerms>,
+}
+
+/// The pure part reused by adjudication: standing and version on a date.
+pub fn terms_on(conn: &mut AnyConnection, provider_id: &str, date: NaiveDate) -> AppResult<Option<TermsOnDate>> {
+    let contracts = store::provider_contracts(conn, provider_id)?;
+    let Some(c) = contracts.into_iter().rev().find(|c| c.valid_from <= date && date <= c.valid_to) else {
+        return Ok(None);
+    };
+    let events = timeline(&store::events(conn, &c.id)?);
+    let versions: Vec<TermsVersion> = store::versions(conn, &c.id)?
+        .into_iter()
+        .map(|v| Ok(TermsVersion { version: v.version, effective_from: v.effective_from, terms: parse_terms(&v.terms)? }))
+        .collect::<AppResult<_>>()?;
+    let v = version_on(&versions, date);
+    Ok(Some(TermsOnDate {
+        date,
+        standing: standing_on(c.valid_from, c.valid_to, &events, date),
+        contract_id: c.id,
+        number: c.number,
+        version: v.map(|v| v.version),
+        version_effective_from: v.map(|v| v.effective_from),
+        terms: v.map(|v| v.terms.clone()),
+    }))
+}
+
+pub async fn contract_on(state: &AppState, caller: Caller, provider_id: String, date: NaiveDate) -> AppResult<TermsOnDate> {
+    state
+        .db(move |conn| {
+            let p = load_visible(conn, &caller, &provider_id)?;
+            terms_on(conn, &p.id, date)?.ok_or_else(|| AppError::not_found(format!("no contract of this provider covers {date}")))
+        })
+        .await
+}
