@@ -112,7 +112,9 @@ pub fn main() -> ExitCode {
         Command::Migrate => open_pool(&config).map(|_| println!("migrations applied")),
         Command::User { command } => user(config, command),
         Command::Tariffs { command: TariffCommand::Import { dirs } } => import_tariffs(&config, &dirs),
-        Command::Insured { command: InsuredCommand::Import { file, quiet } } => import_insured(&config, &file, quiet),
+        Command::Insured { command: InsuredCommand::Import { file, quiet } } => {
+            import_insured(&config, &file, quiet)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -263,8 +265,10 @@ fn import_insured(config: &Config, file: &std::path::Path, quiet: bool) -> Resul
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(size) };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({elapsed}, eta {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {msg} ({elapsed}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
     let report = crate::services::insured::import_csv(&mut conn, reader, |rows, byte| {
@@ -272,7 +276,9 @@ fn import_insured(config: &Config, file: &std::path::Path, quiet: bool) -> Resul
         bar.set_message(format!("{rows} rows"));
     })
     .map_err(|e| match e {
-        crate::error::AppError::Validation(errs) => errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        crate::error::AppError::Validation(errs) => {
+            errs.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+        }
         other => other.to_string(),
     })?;
     bar.finish_and_clear();

@@ -58,12 +58,18 @@ impl InsuredBody {
     fn into_input(self) -> AppResult<InsuredInput> {
         let mut errors = Vec::new();
         let mut err = |f: String, code: &str, m: String| errors.push(FieldError::new(f, code, m));
-        let national_code = NationalCode::parse(&self.national_code).map_err(|e| err("national_code".into(), "invalid", e.to_string())).ok();
+        let national_code = NationalCode::parse(&self.national_code)
+            .map_err(|e| err("national_code".into(), "invalid", e.to_string()))
+            .ok();
         let insurance_no = match self.insurance_no.as_deref() {
             None => None,
-            Some(n) => parse_insurance_number(n).map_err(|e| err("insurance_no".into(), "invalid", e.to_string())).ok(),
+            Some(n) => parse_insurance_number(n)
+                .map_err(|e| err("insurance_no".into(), "invalid", e.to_string()))
+                .ok(),
         };
-        let birth_date = parse_date(&self.birth_date).map_err(|e| err("birth_date".into(), "invalid_date", e.to_string())).ok();
+        let birth_date = parse_date(&self.birth_date)
+            .map_err(|e| err("birth_date".into(), "invalid_date", e.to_string()))
+            .ok();
         let mobile = self.mobile.as_deref().map(normalize_identifier);
         if let Some(m) = &mobile {
             if !(m.len() == 11 && m.starts_with("09") && m.bytes().all(|b| b.is_ascii_digit())) {
@@ -72,18 +78,26 @@ impl InsuredBody {
         }
         let main_national_code = match self.main_national_code.as_deref() {
             None => None,
-            Some(c) => NationalCode::parse(c).map_err(|e| err("main_national_code".into(), "invalid", e.to_string())).ok(),
+            Some(c) => NationalCode::parse(c)
+                .map_err(|e| err("main_national_code".into(), "invalid", e.to_string()))
+                .ok(),
         };
         let student_until = match self.student_until.as_deref() {
             None => None,
-            Some(d) => parse_date(d).map_err(|e| err("student_until".into(), "invalid_date", e.to_string())).ok(),
+            Some(d) => {
+                parse_date(d).map_err(|e| err("student_until".into(), "invalid_date", e.to_string())).ok()
+            }
         };
         let mut coverage = Vec::new();
         for (i, c) in self.coverage.iter().enumerate() {
-            let from = parse_date(&c.from).map_err(|e| err(format!("coverage[{i}].from"), "invalid_date", e.to_string())).ok();
+            let from = parse_date(&c.from)
+                .map_err(|e| err(format!("coverage[{i}].from"), "invalid_date", e.to_string()))
+                .ok();
             let to = match c.to.as_deref() {
                 None => None,
-                Some(t) => parse_date(t).map_err(|e| err(format!("coverage[{i}].to"), "invalid_date", e.to_string())).ok(),
+                Some(t) => parse_date(t)
+                    .map_err(|e| err(format!("coverage[{i}].to"), "invalid_date", e.to_string()))
+                    .ok(),
             };
             if let Some(from) = from {
                 coverage.push(Coverage { from, to });
@@ -118,7 +132,11 @@ impl InsuredBody {
     }
 }
 
-pub async fn create(state: web::Data<AppState>, _admin: Require<Admins>, body: ApiJson<InsuredBody>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    body: ApiJson<InsuredBody>,
+) -> AppResult<HttpResponse> {
     let input = body.0.into_input()?;
     Ok(HttpResponse::Created().json(service::create(&state, input).await?))
 }
@@ -138,7 +156,11 @@ pub async fn replace(
     Ok(HttpResponse::Ok().json(service::replace(&state, code, input).await?))
 }
 
-pub async fn get(state: web::Data<AppState>, caller: Caller, code: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
     if caller.role == crate::auth::Role::Provider {
         return Err(AppError::forbidden("providers may only ask about eligibility"));
     }
@@ -184,7 +206,11 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let limit = page_limit(q.limit)?;
     let national_code = match q.national_code.as_deref() {
@@ -203,7 +229,12 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<List
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::<InsuredSummary>::from_rows(rows, limit, |r| r.id.clone(), InsuredSummary::from)))
+    Ok(HttpResponse::Ok().json(Page::<InsuredSummary>::from_rows(
+        rows,
+        limit,
+        |r| r.id.clone(),
+        InsuredSummary::from,
+    )))
 }
 
 #[derive(Debug, Deserialize)]

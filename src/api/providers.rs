@@ -115,17 +115,31 @@ impl ProviderBody {
         if self.kind.is_individual() {
             match &council {
                 Some(c) if !c.is_empty() && c.len() <= 10 && c.bytes().all(|b| b.is_ascii_digit()) => {}
-                Some(_) => errors.push(FieldError::new("medical_council_no", "format", "must be 1 to 10 digits")),
-                None => errors.push(FieldError::new("medical_council_no", "required", "is required for a physician's or dentist's office")),
+                Some(_) => {
+                    errors.push(FieldError::new("medical_council_no", "format", "must be 1 to 10 digits"))
+                }
+                None => errors.push(FieldError::new(
+                    "medical_council_no",
+                    "required",
+                    "is required for a physician's or dentist's office",
+                )),
             }
             if self.physician_degree.is_none() {
-                errors.push(FieldError::new("physician_degree", "required", "is required for a physician's or dentist's office"));
+                errors.push(FieldError::new(
+                    "physician_degree",
+                    "required",
+                    "is required for a physician's or dentist's office",
+                ));
             }
         } else {
             match &legal {
                 Some(n) if n.len() == 11 && n.bytes().all(|b| b.is_ascii_digit()) => {}
                 Some(_) => errors.push(FieldError::new("legal_national_id", "format", "must be 11 digits")),
-                None => errors.push(FieldError::new("legal_national_id", "required", "is required for a centre (legal entity)")),
+                None => errors.push(FieldError::new(
+                    "legal_national_id",
+                    "required",
+                    "is required for a centre (legal entity)",
+                )),
             }
         }
         match (self.kind, self.hospital_grade) {
@@ -133,7 +147,9 @@ impl ProviderBody {
                 errors.push(FieldError::new("hospital_grade", "required", "is required for a hospital (1–4)"))
             }
             (ProviderKind::Hospital, Some(_)) | (_, None) => {}
-            (_, Some(_)) => errors.push(FieldError::new("hospital_grade", "not_allowed", "only hospitals have a grade")),
+            (_, Some(_)) => {
+                errors.push(FieldError::new("hospital_grade", "not_allowed", "only hospitals have a grade"))
+            }
         }
         let sheba = match self.sheba.as_deref() {
             None => None,
@@ -161,7 +177,11 @@ impl ProviderBody {
             office_id: self.office_id,
             legal_national_id: if self.kind.is_individual() { None } else { legal },
             medical_council_no: if self.kind.is_individual() { council } else { None },
-            physician_degree: if self.kind.is_individual() { self.physician_degree.map(|d| d.as_str().to_string()) } else { None },
+            physician_degree: if self.kind.is_individual() {
+                self.physician_degree.map(|d| d.as_str().to_string())
+            } else {
+                None
+            },
             sheba,
             email: self.email,
             phone: self.phone.map(|p| normalize_identifier(&p)),
@@ -173,7 +193,11 @@ impl ProviderBody {
     }
 }
 
-pub async fn create(state: web::Data<AppState>, _admin: Require<Admins>, body: ApiJson<ProviderBody>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    body: ApiJson<ProviderBody>,
+) -> AppResult<HttpResponse> {
     let row = body.0.into_row(new_id())?;
     let row = service::create(&state, row).await?;
     Ok(HttpResponse::Created().json(ProviderView::from(row)))
@@ -190,7 +214,11 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
 
-pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let row = service::get(&state, caller, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
@@ -205,7 +233,11 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let limit = page_limit(q.limit)?;
     let rows = service::list(
@@ -221,7 +253,12 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<List
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::<ProviderView>::from_rows(rows, limit, |r| r.id.clone(), ProviderView::from)))
+    Ok(HttpResponse::Ok().json(Page::<ProviderView>::from_rows(
+        rows,
+        limit,
+        |r| r.id.clone(),
+        ProviderView::from,
+    )))
 }
 
 fn date_field(field: &str, value: &str) -> AppResult<NaiveDate> {
@@ -272,12 +309,20 @@ pub async fn create_contract(
     Ok(HttpResponse::Created().json(v))
 }
 
-pub async fn provider_contracts(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn provider_contracts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let items = service::provider_contracts(&state, caller, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
 }
 
-pub async fn get_contract(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_contract(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(service::get_contract(&state, caller, id.into_inner()).await?))
 }
 
@@ -322,7 +367,8 @@ pub async fn change_status(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let date = date_field("effective_on", &b.effective_on)?;
-    let v = service::change_status(&state, admin.caller, id.into_inner(), b.action, date, b.reason, b.note).await?;
+    let v = service::change_status(&state, admin.caller, id.into_inner(), b.action, date, b.reason, b.note)
+        .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 

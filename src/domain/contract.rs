@@ -136,11 +136,17 @@ impl StandingOnDate {
 }
 
 /// The standing on `date` from the validity window and the state timeline.
-pub fn standing_on(valid_from: NaiveDate, valid_to: NaiveDate, events: &[StatusEvent], date: NaiveDate) -> StandingOnDate {
+pub fn standing_on(
+    valid_from: NaiveDate,
+    valid_to: NaiveDate,
+    events: &[StatusEvent],
+    date: NaiveDate,
+) -> StandingOnDate {
     if date < valid_from {
         return StandingOnDate::NotYetValid;
     }
-    let state = events.iter().filter(|e| e.effective_on <= date).max_by_key(|e| e.effective_on).map(|e| e.status);
+    let state =
+        events.iter().filter(|e| e.effective_on <= date).max_by_key(|e| e.effective_on).map(|e| e.status);
     match state {
         Some(ContractStatus::Terminated) => StandingOnDate::Terminated,
         _ if date > valid_to => StandingOnDate::Expired,
@@ -335,7 +341,11 @@ mod tests {
     fn standing_follows_the_timeline() {
         let events = vec![
             StatusEvent { effective_on: d("2024-03-20"), status: Active, reason: None },
-            StatusEvent { effective_on: d("2024-06-01"), status: Suspended, reason: Some(StatusReason::RepeatedViolations) },
+            StatusEvent {
+                effective_on: d("2024-06-01"),
+                status: Suspended,
+                reason: Some(StatusReason::RepeatedViolations),
+            },
             StatusEvent { effective_on: d("2024-07-01"), status: Active, reason: None },
         ];
         let (from, to) = (d("2024-03-20"), d("2025-03-20"));
@@ -355,8 +365,14 @@ mod tests {
         let events = vec![StatusEvent { effective_on: d("2024-06-01"), status: Active, reason: None }];
         let (from, to) = (d("2024-03-20"), d("2025-03-20"));
         assert!(check_change_date(from, to, &events, d("2024-06-01")).is_ok());
-        assert!(matches!(check_change_date(from, to, &events, d("2024-05-31")), Err(TransitionError::DateBeforeLastChange(_))));
-        assert!(matches!(check_change_date(from, to, &events, d("2025-03-21")), Err(TransitionError::DateOutsideValidity(..))));
+        assert!(matches!(
+            check_change_date(from, to, &events, d("2024-05-31")),
+            Err(TransitionError::DateBeforeLastChange(_))
+        ));
+        assert!(matches!(
+            check_change_date(from, to, &events, d("2025-03-21")),
+            Err(TransitionError::DateOutsideValidity(..))
+        ));
     }
 
     #[test]

@@ -115,7 +115,13 @@ pub struct DependantRules {
 
 impl Default for DependantRules {
     fn default() -> Self {
-        Self { son_max_age: 18, son_student_max_age: None, husband_min_age: 60, father_min_age: 60, mother_min_age: 55 }
+        Self {
+            son_max_age: 18,
+            son_student_max_age: None,
+            husband_min_age: 60,
+            father_min_age: 60,
+            mother_min_age: 55,
+        }
     }
 }
 
@@ -158,31 +164,54 @@ pub fn decide(person: &Person, main: Option<&Person>, date: NaiveDate, rules: &D
     let coverage_owner = match (&person.dependant, main) {
         (Some(_), Some(m)) => m,
         (Some(_), None) => {
-            return no("dependant_without_main", "the dependant's main insured is unknown".into(), "بیمه‌شده اصلی یافت نشد", ART58)
+            return no(
+                "dependant_without_main",
+                "the dependant's main insured is unknown".into(),
+                "بیمه‌شده اصلی یافت نشد",
+                ART58,
+            )
         }
         (None, _) => person,
     };
     if !coverage_owner.coverage.iter().any(|c| c.contains(date)) {
         return no(
             "coverage_period",
-            format!("no coverage period of the {} contains {date}", if person.dependant.is_some() { "main insured" } else { "insured" }),
+            format!(
+                "no coverage period of the {} contains {date}",
+                if person.dependant.is_some() { "main insured" } else { "insured" }
+            ),
             "فاقد استحقاق درمان در تاریخ خدمت",
             ART54,
         );
     }
     let Some(dep) = &person.dependant else {
-        return yes("coverage_period", format!("a coverage period contains {date}"), "دارای استحقاق درمان", ART54);
+        return yes(
+            "coverage_period",
+            format!("a coverage period contains {date}"),
+            "دارای استحقاق درمان",
+            ART54,
+        );
     };
     let age = age_on(person.birth_date, date);
     match (dep.relation, person.sex) {
-        (Relation::Spouse, Sex::Female) => yes("dependant_wife", "wife of the insured".into(), "همسر بیمه‌شده", ART58),
+        (Relation::Spouse, Sex::Female) => {
+            yes("dependant_wife", "wife of the insured".into(), "همسر بیمه‌شده", ART58)
+        }
         (Relation::Spouse, Sex::Male) => {
             if age >= rules.husband_min_age || dep.disabled {
-                yes("dependant_husband", format!("husband aged {age}, or disabled"), "همسر (شوهر) تحت تکفل", ART58)
+                yes(
+                    "dependant_husband",
+                    format!("husband aged {age}, or disabled"),
+                    "همسر (شوهر) تحت تکفل",
+                    ART58,
+                )
             } else {
                 no(
                     "dependant_husband",
-                    format!("a husband is covered from {} or if disabled; he is {age}", rules.husband_min_age),
+                    format!(
+                        "a husband is covered from {} or if disabled; he is {age}",
+                        rules.husband_min_age
+                    ),
                     "شوهر کمتر از سن مقرر و فاقد از کارافتادگی",
                     ART58,
                 )
@@ -200,17 +229,32 @@ pub fn decide(person: &Person, main: Option<&Person>, date: NaiveDate, rules: &D
                     ART58,
                 )
             } else {
-                yes("dependant_daughter", "unmarried, not employed daughter".into(), "دختر مجرد و غیرشاغل", ART58)
+                yes(
+                    "dependant_daughter",
+                    "unmarried, not employed daughter".into(),
+                    "دختر مجرد و غیرشاغل",
+                    ART58,
+                )
             }
         }
         (Relation::Child, Sex::Male) => {
             if age < rules.son_max_age {
-                return yes("dependant_son_age", format!("son aged {age}, under {}", rules.son_max_age), "پسر کمتر از سن مقرر", ART58);
+                return yes(
+                    "dependant_son_age",
+                    format!("son aged {age}, under {}", rules.son_max_age),
+                    "پسر کمتر از سن مقرر",
+                    ART58,
+                );
             }
             let studying = dep.student_until.is_some_and(|u| date <= u);
             let within = rules.son_student_max_age.is_none_or(|max| age < max);
             if studying && within {
-                yes("dependant_son_student", format!("son aged {age} with a valid student certificate"), "پسر محصل", ART58)
+                yes(
+                    "dependant_son_student",
+                    format!("son aged {age} with a valid student certificate"),
+                    "پسر محصل",
+                    ART58,
+                )
             } else {
                 no(
                     "dependant_son_age",
@@ -223,11 +267,19 @@ pub fn decide(person: &Person, main: Option<&Person>, date: NaiveDate, rules: &D
         (Relation::Parent, sex) => {
             let min = if sex == Sex::Male { rules.father_min_age } else { rules.mother_min_age };
             if age >= min || dep.disabled {
-                yes("dependant_parent", format!("parent aged {age} (from {min}) or disabled"), "پدر یا مادر تحت تکفل", ART58)
+                yes(
+                    "dependant_parent",
+                    format!("parent aged {age} (from {min}) or disabled"),
+                    "پدر یا مادر تحت تکفل",
+                    ART58,
+                )
             } else {
                 no(
                     "dependant_parent",
-                    format!("a {} is covered from {min} or if disabled; aged {age}", if sex == Sex::Male { "father" } else { "mother" }),
+                    format!(
+                        "a {} is covered from {min} or if disabled; aged {age}",
+                        if sex == Sex::Male { "father" } else { "mother" }
+                    ),
                     "پدر یا مادر کمتر از سن مقرر",
                     ART58,
                 )
@@ -239,7 +291,12 @@ pub fn decide(person: &Person, main: Option<&Person>, date: NaiveDate, rules: &D
 /// Which person-level conditions of a cost-sharing rule hold (the setting and the provider's
 /// sector are decided per claim, not here). The insurance type and supplementary flag that
 /// count are the main insured's (they describe the insurance, not the patient).
-pub fn conditions_hold(rule: &CostShareRule, person: &Person, main: Option<&Person>, date: NaiveDate) -> bool {
+pub fn conditions_hold(
+    rule: &CostShareRule,
+    person: &Person,
+    main: Option<&Person>,
+    date: NaiveDate,
+) -> bool {
     let policy = main.unwrap_or(person);
     let age = age_on(person.birth_date, date);
     rule.conditions.iter().all(|c| match c {
@@ -312,7 +369,13 @@ mod tests {
             special_disease: false,
             supplementary: false,
             coverage: vec![],
-            dependant: Some(DependantFacts { relation, student_until: None, disabled: false, married: false, employed: false }),
+            dependant: Some(DependantFacts {
+                relation,
+                student_until: None,
+                disabled: false,
+                married: false,
+                employed: false,
+            }),
         }
     }
 

@@ -69,7 +69,8 @@ pub struct Sheba(String);
 
 impl Sheba {
     pub fn parse(input: &str) -> Result<Self, IdError> {
-        let s: String = normalize_identifier(input).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let s: String =
+            normalize_identifier(input).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
         let s = s.to_uppercase();
         let digits = s.strip_prefix("IR").ok_or(IdError::ShebaFormat)?;
         if digits.len() != 24 || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -9,7 +9,8 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::eligibility::{
-    decide, exemptions_on, scope_text, Coverage, DependantFacts, DependantRules, InsuranceType, Person, Relation, Sex,
+    decide, exemptions_on, scope_text, Coverage, DependantFacts, DependantRules, InsuranceType, Person,
+    Relation, Sex,
 };
 use crate::domain::ids::{parse_insurance_number, NationalCode};
 use crate::domain::jalali::{parse_date, JalaliDate};
@@ -82,7 +83,9 @@ pub fn check_input(i: &InsuredInput) -> Vec<FieldError> {
             e.push(FieldError::new("main_national_code", "self", "a person cannot be their own dependant"))
         }
         (Some(_), None) => e.push(FieldError::new("relation", "required", "is required for a dependant")),
-        (None, Some(_)) => e.push(FieldError::new("main_national_code", "required", "is required with a relation")),
+        (None, Some(_)) => {
+            e.push(FieldError::new("main_national_code", "required", "is required with a relation"))
+        }
         _ => {}
     }
     if i.main_national_code.is_none() && i.insurance_no.is_none() {
@@ -102,7 +105,12 @@ pub fn check_input(i: &InsuredInput) -> Vec<FieldError> {
     e
 }
 
-fn row_from(i: &InsuredInput, id: String, main_id: Option<String>, created_at: chrono::NaiveDateTime) -> InsuredRow {
+fn row_from(
+    i: &InsuredInput,
+    id: String,
+    main_id: Option<String>,
+    created_at: chrono::NaiveDateTime,
+) -> InsuredRow {
     InsuredRow {
         id,
         national_code: i.national_code.to_string(),
@@ -160,7 +168,10 @@ pub struct CoverageView {
 }
 
 fn view(conn: &mut AnyConnection, r: InsuredRow) -> AppResult<InsuredView> {
-    let coverage = store::coverage(conn, &r.id)?.into_iter().map(|c| CoverageView { from: c.valid_from, to: c.valid_to }).collect();
+    let coverage = store::coverage(conn, &r.id)?
+        .into_iter()
+        .map(|c| CoverageView { from: c.valid_from, to: c.valid_to })
+        .collect();
     let dependants = store::dependants(conn, &r.id)?.into_iter().map(|d| d.national_code).collect();
     let main_national_code = match &r.main_insured_id {
         Some(id) => store::find(conn, id)?.map(|m| m.national_code),
@@ -208,8 +219,9 @@ fn resolve_main(conn: &mut AnyConnection, i: &InsuredInput) -> AppResult<Option<
     match &i.main_national_code {
         None => Ok(None),
         Some(code) => {
-            let main = store::find_by_code(conn, code.as_str())?
-                .ok_or_else(|| AppError::field("main_national_code", "not_found", "no such insured person"))?;
+            let main = store::find_by_code(conn, code.as_str())?.ok_or_else(|| {
+                AppError::field("main_national_code", "not_found", "no such insured person")
+            })?;
             if main.main_insured_id.is_some() {
                 return Err(AppError::field("main_national_code", "dependant", "is itself a dependant"));
             }
@@ -219,7 +231,9 @@ fn resolve_main(conn: &mut AnyConnection, i: &InsuredInput) -> AppResult<Option<
 }
 
 fn coverage_rows(id: &str, cov: &[Coverage]) -> Vec<CoverageRow> {
-    cov.iter().map(|c| CoverageRow { insured_id: id.to_string(), valid_from: c.from, valid_to: c.to }).collect()
+    cov.iter()
+        .map(|c| CoverageRow { insured_id: id.to_string(), valid_from: c.from, valid_to: c.to })
+        .collect()
 }
 
 pub async fn create(state: &AppState, input: InsuredInput) -> AppResult<InsuredView> {
@@ -231,7 +245,10 @@ pub async fn create(state: &AppState, input: InsuredInput) -> AppResult<InsuredV
         .db(move |conn| {
             write_tx(conn, |conn| {
                 if store::find_by_code(conn, input.national_code.as_str())?.is_some() {
-                    return Err(AppError::conflict("insured_exists", format!("{} is already registered", input.national_code)));
+                    return Err(AppError::conflict(
+                        "insured_exists",
+                        format!("{} is already registered", input.national_code),
+                    ));
                 }
                 let main_id = resolve_main(conn, &input)?;
                 let row = row_from(&input, new_id(), main_id, now());
@@ -255,10 +272,15 @@ pub async fn replace(state: &AppState, code: NationalCode, input: InsuredInput) 
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
-                let existing = store::find_by_code(conn, code.as_str())?.ok_or_else(|| AppError::not_found("no such insured person"))?;
+                let existing = store::find_by_code(conn, code.as_str())?
+                    .ok_or_else(|| AppError::not_found("no such insured person"))?;
                 let main_id = resolve_main(conn, &input)?;
                 if main_id.is_some() && !store::dependants(conn, &existing.id)?.is_empty() {
-                    return Err(AppError::field("main_national_code", "has_dependants", "a person with dependants cannot become a dependant"));
+                    return Err(AppError::field(
+                        "main_national_code",
+                        "has_dependants",
+                        "a person with dependants cannot become a dependant",
+                    ));
                 }
                 let row = row_from(&input, existing.id.clone(), main_id, existing.created_at);
                 store::update(conn, &row)?;
@@ -286,7 +308,10 @@ pub async fn list(state: &AppState, caller: Caller, filter: InsuredFilter) -> Ap
 }
 
 fn person_of(conn: &mut AnyConnection, r: &InsuredRow) -> AppResult<Person> {
-    let coverage = store::coverage(conn, &r.id)?.into_iter().map(|c| Coverage { from: c.valid_from, to: c.valid_to }).collect();
+    let coverage = store::coverage(conn, &r.id)?
+        .into_iter()
+        .map(|c| Coverage { from: c.valid_from, to: c.valid_to })
+        .collect();
     Ok(Person {
         sex: if r.sex == "female" { Sex::Female } else { Sex::Male },
         birth_date: r.birth_date,
@@ -358,7 +383,13 @@ pub fn eligibility_on(
             .into_iter()
             .map(|x| {
                 let (setting, sector_scope) = scope_text(x);
-                ExemptionView { id: x.id.clone(), setting, sector_scope, description_fa: x.description_fa.clone(), source: x.source.clone() }
+                ExemptionView {
+                    id: x.id.clone(),
+                    setting,
+                    sector_scope,
+                    description_fa: x.description_fa.clone(),
+                    source: x.source.clone(),
+                }
             })
             .collect(),
         _ => Vec::new(),
@@ -372,14 +403,24 @@ pub fn eligibility_on(
         reason_en: decision.reason_en,
         reason_fa: decision.reason_fa,
         source: decision.source,
-        insurance_type: main.as_ref().map(|m| m.insurance_type).unwrap_or(person.insurance_type).as_str().into(),
+        insurance_type: main
+            .as_ref()
+            .map(|m| m.insurance_type)
+            .unwrap_or(person.insurance_type)
+            .as_str()
+            .into(),
         relation: r.relation.unwrap_or_else(|| "main".into()),
         exemptions,
         tariff_year: tariff.map(|t| t.meta.year),
     }))
 }
 
-pub async fn eligibility(state: &AppState, caller: Caller, code: NationalCode, date: NaiveDate) -> AppResult<EligibilityView> {
+pub async fn eligibility(
+    state: &AppState,
+    caller: Caller,
+    code: NationalCode,
+    date: NaiveDate,
+) -> AppResult<EligibilityView> {
     let book = state.tariffs();
     let rules = state.config.dependant_rules.clone();
     state
@@ -494,10 +535,13 @@ pub fn parse_import_row(rec: &csv::StringRecord) -> Result<InsuredInput, Vec<(St
             }
         }
     };
-    let national_code = NationalCode::parse(get(0)).map_err(|e| errs.push(("national_code".into(), e.to_string()))).ok();
+    let national_code =
+        NationalCode::parse(get(0)).map_err(|e| errs.push(("national_code".into(), e.to_string()))).ok();
     let insurance_no = match opt(1) {
         None => None,
-        Some(n) => parse_insurance_number(&n).map_err(|e| errs.push(("insurance_no".into(), e.to_string()))).ok(),
+        Some(n) => {
+            parse_insurance_number(&n).map_err(|e| errs.push(("insurance_no".into(), e.to_string()))).ok()
+        }
     };
     let first_name = normalize_persian(get(2));
     let last_name = normalize_persian(get(3));
@@ -517,14 +561,21 @@ pub fn parse_import_row(rec: &csv::StringRecord) -> Result<InsuredInput, Vec<(St
     }
     let insurance_type = InsuranceType::parse(get(6));
     if insurance_type.is_none() {
-        errs.push(("insurance_type".into(), "must be mandatory, voluntary, self_employed, pensioner or unemployment".into()));
+        errs.push((
+            "insurance_type".into(),
+            "must be mandatory, voluntary, self_employed, pensioner or unemployment".into(),
+        ));
     }
     let special_disease = bool_at(7, &mut errs);
     let supplementary = bool_at(8, &mut errs);
     let coverage_from = date_at(9, &mut errs);
     let coverage_to = date_at(10, &mut errs);
-    if coverage_from.is_none() && coverage_to.is_some() {
-        errs.push(("coverage_from".into(), "is required with coverage_to".into()));
+    match (coverage_from, coverage_to) {
+        (None, Some(_)) => errs.push(("coverage_from".into(), "is required with coverage_to".into())),
+        (Some(from), Some(to)) if to < from => {
+            errs.push(("coverage_to".into(), "must not be before coverage_from".into()))
+        }
+        _ => {}
     }
     let email = opt(11);
     if let Some(e) = &email {
@@ -540,7 +591,9 @@ pub fn parse_import_row(rec: &csv::StringRecord) -> Result<InsuredInput, Vec<(St
     }
     let main_national_code = match opt(13) {
         None => None,
-        Some(c) => NationalCode::parse(&c).map_err(|e| errs.push(("main_national_code".into(), e.to_string()))).ok(),
+        Some(c) => {
+            NationalCode::parse(&c).map_err(|e| errs.push(("main_national_code".into(), e.to_string()))).ok()
+        }
     };
     let relation = match opt(14) {
         None => None,
@@ -559,7 +612,9 @@ pub fn parse_import_row(rec: &csv::StringRecord) -> Result<InsuredInput, Vec<(St
     if !errs.is_empty() {
         return Err(errs);
     }
-    let (Some(national_code), Some(sex), Some(birth_date), Some(insurance_type)) = (national_code, sex, birth_date, insurance_type) else {
+    let (Some(national_code), Some(sex), Some(birth_date), Some(insurance_type)) =
+        (national_code, sex, birth_date, insurance_type)
+    else {
         return Err(vec![("row".into(), "incomplete".into())]);
     };
     let input = InsuredInput {
@@ -612,7 +667,11 @@ pub fn import_csv<R: std::io::Read>(
     let header = rdr.headers().map_err(|e| AppError::field("file", "header", e.to_string()))?.clone();
     let got: Vec<&str> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
     if got != IMPORT_HEADER {
-        return Err(AppError::field("file", "header", format!("the header must be exactly: {}", IMPORT_HEADER.join(","))));
+        return Err(AppError::field(
+            "file",
+            "header",
+            format!("the header must be exactly: {}", IMPORT_HEADER.join(",")),
+        ));
     }
     let mut chunk: Vec<(u64, InsuredInput)> = Vec::with_capacity(IMPORT_CHUNK);
     for rec in rdr.records() {
@@ -636,7 +695,8 @@ pub fn import_csv<R: std::io::Read>(
         }
         match parse_import_row(&rec) {
             Ok(input) => chunk.push((line, input)),
-            Err(errs) => report.reject(errs.into_iter().map(|(field, message)| RowError { line, field, message }).collect()),
+            Err(errs) => report
+                .reject(errs.into_iter().map(|(field, message)| RowError { line, field, message }).collect()),
         }
         if chunk.len() >= IMPORT_CHUNK {
             write_chunk(conn, std::mem::take(&mut chunk), &mut report)?;
@@ -650,7 +710,11 @@ pub fn import_csv<R: std::io::Read>(
     Ok(report)
 }
 
-fn write_chunk(conn: &mut AnyConnection, chunk: Vec<(u64, InsuredInput)>, report: &mut ImportReport) -> AppResult<()> {
+fn write_chunk(
+    conn: &mut AnyConnection,
+    chunk: Vec<(u64, InsuredInput)>,
+    report: &mut ImportReport,
+) -> AppResult<()> {
     write_tx(conn, |conn| {
         let ts = now();
         // Later rows for the same person win; their coverage periods accumulate.
@@ -674,7 +738,9 @@ fn write_chunk(conn: &mut AnyConnection, chunk: Vec<(u64, InsuredInput)>, report
         // Mains first, so dependants of this chunk can find them.
         order.sort_by_key(|c| by_code[c].1.main_national_code.is_some());
         let mut wanted: Vec<String> = order.clone();
-        wanted.extend(by_code.values().filter_map(|(_, i)| i.main_national_code.as_ref().map(|m| m.to_string())));
+        wanted.extend(
+            by_code.values().filter_map(|(_, i)| i.main_national_code.as_ref().map(|m| m.to_string())),
+        );
         wanted.sort();
         wanted.dedup();
         let mut known: HashMap<String, InsuredRow> = HashMap::with_capacity(wanted.len());
@@ -685,7 +751,8 @@ fn write_chunk(conn: &mut AnyConnection, chunk: Vec<(u64, InsuredInput)>, report
         }
         let mut to_insert: Vec<InsuredRow> = Vec::new();
         let mut coverage_wanted: Vec<CoverageRow> = Vec::new();
-        let mut split_at = order.iter().position(|c| by_code[c].1.main_national_code.is_some()).unwrap_or(order.len());
+        let mut split_at =
+            order.iter().position(|c| by_code[c].1.main_national_code.is_some()).unwrap_or(order.len());
         for (idx, code) in order.iter().enumerate() {
             if idx == split_at {
                 // The dependants' mains may be among the new rows: insert those first.
@@ -794,20 +861,65 @@ mod tests {
     #[test]
     fn a_good_row_and_a_bad_row() {
         let good = rec(&[
-            "12345679", "12345678", "علي", "كريمي", "male", "1360-01-15", "mandatory", "0", "", "1400-01-01", "", "", "09121234567", "", "", "", "", "", "",
+            "12345679",
+            "12345678",
+            "علي",
+            "كريمي",
+            "male",
+            "1360-01-15",
+            "mandatory",
+            "0",
+            "",
+            "1400-01-01",
+            "",
+            "",
+            "09121234567",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
         ]);
         let i = parse_import_row(&good).unwrap();
         assert_eq!(i.national_code.as_str(), "0012345679");
         assert_eq!((i.first_name.as_str(), i.last_name.as_str()), ("علی", "کریمی"));
         assert_eq!(i.coverage.len(), 1);
         let bad = rec(&[
-            "0012345678", "1234", "", "x", "other", "2024-02-30", "royal", "2", "", "", "2024-01-01", "no-at", "0912", "", "cousin", "", "", "", "",
+            "0012345678",
+            "1234",
+            "",
+            "x",
+            "other",
+            "2024-02-30",
+            "royal",
+            "2",
+            "",
+            "",
+            "2024-01-01",
+            "no-at",
+            "0912",
+            "",
+            "cousin",
+            "",
+            "",
+            "",
+            "",
         ]);
         let errs = parse_import_row(&bad).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|(f, _)| f.as_str()).collect();
         for f in [
-            "national_code", "insurance_no", "first_name", "sex", "birth_date", "insurance_type", "special_disease", "coverage_from",
-            "email", "mobile", "relation",
+            "national_code",
+            "insurance_no",
+            "first_name",
+            "sex",
+            "birth_date",
+            "insurance_type",
+            "special_disease",
+            "coverage_from",
+            "email",
+            "mobile",
+            "relation",
         ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }

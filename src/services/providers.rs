@@ -11,7 +11,9 @@ use crate::domain::contract::{
     StandingOnDate, StatusEvent, StatusReason, TermsVersion,
 };
 use crate::error::{AppError, AppResult, FieldError};
-use crate::store::providers::{self as store, ContractRow, EventRow, ProviderFilter, ProviderRow, VersionRow};
+use crate::store::providers::{
+    self as store, ContractRow, EventRow, ProviderFilter, ProviderRow, VersionRow,
+};
 use crate::store::{self as st, offices};
 
 /// Who may see a provider: its own users, staff of its office (reviewers, supervisors), and the
@@ -40,9 +42,14 @@ pub fn check_references(conn: &mut AnyConnection, row: &ProviderRow) -> AppResul
     if office.province_id != row.province_id {
         return Err(AppError::field("office_id", "province_mismatch", "the office is in another province"));
     }
-    if let Some(other) = store::find_by_identifier(conn, row.legal_national_id.as_deref(), row.medical_council_no.as_deref())? {
+    if let Some(other) =
+        store::find_by_identifier(conn, row.legal_national_id.as_deref(), row.medical_council_no.as_deref())?
+    {
         if other.id != row.id {
-            return Err(AppError::conflict("provider_exists", format!("provider {} has the same legal identifier", other.id)));
+            return Err(AppError::conflict(
+                "provider_exists",
+                format!("provider {} has the same legal identifier", other.id),
+            ));
         }
     }
     Ok(())
@@ -64,7 +71,8 @@ pub async fn update(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
-                let existing = store::find_provider(conn, &row.id)?.ok_or_else(|| AppError::not_found("no such provider"))?;
+                let existing = store::find_provider(conn, &row.id)?
+                    .ok_or_else(|| AppError::not_found("no such provider"))?;
                 let row = ProviderRow { created_at: existing.created_at, ..row };
                 check_references(conn, &row)?;
                 store::update_provider(conn, &row)?;
@@ -78,10 +86,16 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Prov
     state.db(move |conn| load_visible(conn, &caller, &id)).await
 }
 
-pub async fn list(state: &AppState, caller: Caller, mut filter: ProviderFilter) -> AppResult<Vec<ProviderRow>> {
+pub async fn list(
+    state: &AppState,
+    caller: Caller,
+    mut filter: ProviderFilter,
+) -> AppResult<Vec<ProviderRow>> {
     match caller.role {
         Role::Reviewer | Role::Supervisor => filter.office_id = caller.office_id.clone(),
-        Role::Provider | Role::Insured => return Err(AppError::forbidden("providers see only their own record")),
+        Role::Provider | Role::Insured => {
+            return Err(AppError::forbidden("providers see only their own record"))
+        }
         _ => {}
     }
     state.db(move |conn| Ok(store::list_providers(conn, &filter)?)).await
@@ -121,11 +135,13 @@ pub struct EventView {
 }
 
 fn parse_terms(json: &str) -> AppResult<ContractTerms> {
-    serde_json::from_str(json).map_err(|e| AppError::internal(format!("stored contract terms do not parse: {e}")))
+    serde_json::from_str(json)
+        .map_err(|e| AppError::internal(format!("stored contract terms do not parse: {e}")))
 }
 
 fn status_of(row: &ContractRow) -> AppResult<ContractStatus> {
-    ContractStatus::parse(&row.status).ok_or_else(|| AppError::internal(format!("unknown contract status {}", row.status)))
+    ContractStatus::parse(&row.status)
+        .ok_or_else(|| AppError::internal(format!("unknown contract status {}", row.status)))
 }
 
 fn view(conn: &mut AnyConnection, c: ContractRow) -> AppResult<ContractView> {
@@ -197,7 +213,10 @@ pub async fn create_contract(state: &AppState, caller: Caller, new: NewContract)
             write_tx(conn, |conn| {
                 let provider = load_visible(conn, &caller, &new.provider_id)?;
                 if store::find_contract_by_number(conn, &new.number)?.is_some() {
-                    return Err(AppError::conflict("contract_number_taken", format!("contract {} exists", new.number)));
+                    return Err(AppError::conflict(
+                        "contract_number_taken",
+                        format!("contract {} exists", new.number),
+                    ));
                 }
                 for other in store::provider_contracts(conn, &provider.id)? {
                     let overlaps = other.valid_from <= new.valid_to && new.valid_from <= other.valid_to;
@@ -244,14 +263,19 @@ fn load_contract(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResu
 }
 
 pub async fn get_contract(state: &AppState, caller: Caller, id: String) -> AppResult<ContractView> {
-    state.db(move |conn| {
-        let c = load_contract(conn, &caller, &id)?;
-        view(conn, c)
-    })
-    .await
+    state
+        .db(move |conn| {
+            let c = load_contract(conn, &caller, &id)?;
+            view(conn, c)
+        })
+        .await
 }
 
-pub async fn provider_contracts(state: &AppState, caller: Caller, provider_id: String) -> AppResult<Vec<ContractView>> {
+pub async fn provider_contracts(
+    state: &AppState,
+    caller: Caller,
+    provider_id: String,
+) -> AppResult<Vec<ContractView>> {
     state
         .db(move |conn| {
             let p = load_visible(conn, &caller, &provider_id)?;
@@ -275,13 +299,21 @@ pub async fn amend(
             write_tx(conn, |conn| {
                 let c = load_contract(conn, &caller, &id)?;
                 if c.status == ContractStatus::Terminated.as_str() {
-                    return Err(AppError::conflict("contract_terminated", "a terminated contract cannot be amended"));
+                    return Err(AppError::conflict(
+                        "contract_terminated",
+                        "a terminated contract cannot be amended",
+                    ));
                 }
                 if effective_from < c.valid_from || effective_from > c.valid_to {
-                    return Err(AppError::field("effective_from", "outside_validity", "must fall within the contract's validity"));
+                    return Err(AppError::field(
+                        "effective_from",
+                        "outside_validity",
+                        "must fall within the contract's validity",
+                    ));
                 }
                 let versions = store::versions(conn, &c.id)?;
-                let last = versions.last().ok_or_else(|| AppError::internal("a contract without versions"))?;
+                let last =
+                    versions.last().ok_or_else(|| AppError::internal("a contract without versions"))?;
                 if effective_from <= last.effective_from {
                     return Err(AppError::field(
                         "effective_from",
@@ -289,7 +321,8 @@ pub async fn amend(
                         format!("must be after the previous version's date {}", last.effective_from),
                     ));
                 }
-                let mut merged: serde_json::Value = serde_json::from_str(&last.terms).map_err(AppError::internal)?;
+                let mut merged: serde_json::Value =
+                    serde_json::from_str(&last.terms).map_err(AppError::internal)?;
                 if let Some(obj) = merged.as_object_mut() {
                     for (k, v) in changes {
                         obj.insert(k, v);
@@ -328,7 +361,9 @@ fn reason_str(r: StatusReason) -> &'static str {
 
 fn reason_parse(s: &str) -> Option<StatusReason> {
     use StatusReason::*;
-    [ProviderRequest, RepeatedViolations, FraudArt97, LicenceRevoked, NonRenewal].into_iter().find(|r| reason_str(*r) == s)
+    [ProviderRequest, RepeatedViolations, FraudArt97, LicenceRevoked, NonRenewal]
+        .into_iter()
+        .find(|r| reason_str(*r) == s)
 }
 
 fn timeline(events: &[EventRow]) -> Vec<StatusEvent> {
@@ -405,7 +440,11 @@ pub struct TermsOnDate {
 }
 
 /// The pure part reused by adjudication: standing and version on a date.
-pub fn terms_on(conn: &mut AnyConnection, provider_id: &str, date: NaiveDate) -> AppResult<Option<TermsOnDate>> {
+pub fn terms_on(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    date: NaiveDate,
+) -> AppResult<Option<TermsOnDate>> {
     let contracts = store::provider_contracts(conn, provider_id)?;
     let Some(c) = contracts.into_iter().rev().find(|c| c.valid_from <= date && date <= c.valid_to) else {
         return Ok(None);
@@ -413,7 +452,13 @@ pub fn terms_on(conn: &mut AnyConnection, provider_id: &str, date: NaiveDate) ->
     let events = timeline(&store::events(conn, &c.id)?);
     let versions: Vec<TermsVersion> = store::versions(conn, &c.id)?
         .into_iter()
-        .map(|v| Ok(TermsVersion { version: v.version, effective_from: v.effective_from, terms: parse_terms(&v.terms)? }))
+        .map(|v| {
+            Ok(TermsVersion {
+                version: v.version,
+                effective_from: v.effective_from,
+                terms: parse_terms(&v.terms)?,
+            })
+        })
         .collect::<AppResult<_>>()?;
     let v = version_on(&versions, date);
     Ok(Some(TermsOnDate {
@@ -427,11 +472,17 @@ pub fn terms_on(conn: &mut AnyConnection, provider_id: &str, date: NaiveDate) ->
     }))
 }
 
-pub async fn contract_on(state: &AppState, caller: Caller, provider_id: String, date: NaiveDate) -> AppResult<TermsOnDate> {
+pub async fn contract_on(
+    state: &AppState,
+    caller: Caller,
+    provider_id: String,
+    date: NaiveDate,
+) -> AppResult<TermsOnDate> {
     state
         .db(move |conn| {
             let p = load_visible(conn, &caller, &provider_id)?;
-            terms_on(conn, &p.id, date)?.ok_or_else(|| AppError::not_found(format!("no contract of this provider covers {date}")))
+            terms_on(conn, &p.id, date)?
+                .ok_or_else(|| AppError::not_found(format!("no contract of this provider covers {date}")))
         })
         .await
 }

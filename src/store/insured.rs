@@ -82,7 +82,8 @@ pub fn coverage(conn: &mut AnyConnection, insured_id: &str) -> QueryResult<Vec<C
 
 /// Replaces a person's coverage periods.
 pub fn set_coverage(conn: &mut AnyConnection, insured_id: &str, periods: &[CoverageRow]) -> QueryResult<()> {
-    diesel::delete(coverage_periods::table.filter(coverage_periods::insured_id.eq(insured_id))).execute(conn)?;
+    diesel::delete(coverage_periods::table.filter(coverage_periods::insured_id.eq(insured_id)))
+        .execute(conn)?;
     for p in periods {
         diesel::insert_into(coverage_periods::table).values(p).execute(conn)?;
     }
@@ -107,7 +108,8 @@ pub struct InsuredFilter {
 }
 
 pub fn list(conn: &mut AnyConnection, f: &InsuredFilter) -> QueryResult<Vec<InsuredRow>> {
-    let mut q = insured_persons::table.select(InsuredRow::as_select()).order(insured_persons::id.asc()).into_boxed();
+    let mut q =
+        insured_persons::table.select(InsuredRow::as_select()).order(insured_persons::id.asc()).into_boxed();
     if let Some(c) = &f.national_code {
         q = q.filter(insured_persons::national_code.eq(c.clone()));
     }
@@ -116,7 +118,9 @@ pub fn list(conn: &mut AnyConnection, f: &InsuredFilter) -> QueryResult<Vec<Insu
     }
     if let Some(name) = &f.name {
         let pattern = format!("{name}%");
-        q = q.filter(insured_persons::last_name.like(pattern.clone()).or(insured_persons::first_name.like(pattern)));
+        q = q.filter(
+            insured_persons::last_name.like(pattern.clone()).or(insured_persons::first_name.like(pattern)),
+        );
     }
     if let Some(a) = &f.after {
         q = q.filter(insured_persons::id.gt(a.clone()));
@@ -133,7 +137,10 @@ pub fn find_many_by_code(conn: &mut AnyConnection, codes: &[String]) -> QueryRes
 }
 
 pub fn coverage_of_many(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<CoverageRow>> {
-    coverage_periods::table.filter(coverage_periods::insured_id.eq_any(ids)).select(CoverageRow::as_select()).load(conn)
+    coverage_periods::table
+        .filter(coverage_periods::insured_id.eq_any(ids))
+        .select(CoverageRow::as_select())
+        .load(conn)
 }
 
 /// Multi-row inserts, through the inner connection (diesel's batch insert is not available on
@@ -141,8 +148,12 @@ pub fn coverage_of_many(conn: &mut AnyConnection, ids: &[String]) -> QueryResult
 pub fn insert_many(conn: &mut AnyConnection, rows: &[InsuredRow]) -> QueryResult<()> {
     for chunk in rows.chunks(1000) {
         match conn {
-            AnyConnection::Sqlite(c) => diesel::insert_into(insured_persons::table).values(chunk).execute(c)?,
-            AnyConnection::Postgresql(c) => diesel::insert_into(insured_persons::table).values(chunk).execute(c)?,
+            AnyConnection::Sqlite(c) => {
+                diesel::insert_into(insured_persons::table).values(chunk).execute(c)?
+            }
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(insured_persons::table).values(chunk).execute(c)?
+            }
         };
     }
     Ok(())
@@ -151,8 +162,12 @@ pub fn insert_many(conn: &mut AnyConnection, rows: &[InsuredRow]) -> QueryResult
 pub fn insert_coverage_many(conn: &mut AnyConnection, rows: &[CoverageRow]) -> QueryResult<()> {
     for chunk in rows.chunks(5000) {
         match conn {
-            AnyConnection::Sqlite(c) => diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?,
-            AnyConnection::Postgresql(c) => diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?,
+            AnyConnection::Sqlite(c) => {
+                diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?
+            }
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?
+            }
         };
     }
     Ok(())

@@ -51,7 +51,11 @@ pub fn find_by_identifier(
     let mut q = providers::table.select(ProviderRow::as_select()).into_boxed();
     match (legal_national_id, medical_council_no) {
         (Some(n), Some(m)) => {
-            q = q.filter(providers::legal_national_id.eq(n.to_string()).or(providers::medical_council_no.eq(m.to_string())))
+            q = q.filter(
+                providers::legal_national_id
+                    .eq(n.to_string())
+                    .or(providers::medical_council_no.eq(m.to_string())),
+            )
         }
         (Some(n), None) => q = q.filter(providers::legal_national_id.eq(n.to_string())),
         (None, Some(m)) => q = q.filter(providers::medical_council_no.eq(m.to_string())),
@@ -81,7 +85,9 @@ pub fn list_providers(conn: &mut AnyConnection, f: &ProviderFilter) -> QueryResu
         q = q.filter(providers::kind.eq(k.clone()));
     }
     if let Some(text) = &f.q {
-        q = q.filter(providers::name_fa.like(format!("%{text}%")).or(providers::name_en.like(format!("%{text}%"))));
+        q = q.filter(
+            providers::name_fa.like(format!("%{text}%")).or(providers::name_en.like(format!("%{text}%"))),
+        );
     }
     if let Some(a) = &f.after {
         q = q.filter(providers::id.gt(a.clone()));
@@ -140,7 +146,11 @@ pub fn find_contract(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<C
 }
 
 pub fn find_contract_by_number(conn: &mut AnyConnection, number: &str) -> QueryResult<Option<ContractRow>> {
-    contracts::table.filter(contracts::number.eq(number)).select(ContractRow::as_select()).first(conn).optional()
+    contracts::table
+        .filter(contracts::number.eq(number))
+        .select(ContractRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn provider_contracts(conn: &mut AnyConnection, provider_id: &str) -> QueryResult<Vec<ContractRow>> {

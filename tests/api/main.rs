@@ -7,6 +7,8 @@ mod helpers;
 mod auth;
 mod errors;
 mod health;
+mod insured;
 mod offices;
 mod openapi;
+mod providers;
 mod tariffs;

@@ -50,7 +50,8 @@ fn every_spec_route_is_served() {
         let concrete = path
             .replace("{id}", "00000000-0000-0000-0000-000000000000")
             .replace("{year}", "1403")
-            .replace("{code}", "000000");
+            .replace("{code}", "000000")
+            .replace("{national_code}", "0012345679");
         let res =
             app.request(Method::from_bytes(method.as_bytes()).unwrap(), &concrete, None).send().unwrap();
         let status = res.status().as_u16();
