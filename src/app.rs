@@ -115,6 +115,7 @@ pub fn routes() -> Vec<RouteDef> {
         POST "/api/v1/providers" => api::providers::create,
         GET "/api/v1/providers/{id}" => api::providers::get,
         PUT "/api/v1/providers/{id}" => api::providers::update,
+        DELETE "/api/v1/providers/{id}" => api::providers::deactivate,
         GET "/api/v1/providers/{id}/contracts" => api::providers::provider_contracts,
         POST "/api/v1/providers/{id}/contracts" => api::providers::create_contract,
         GET "/api/v1/providers/{id}/contract" => api::providers::contract_on,

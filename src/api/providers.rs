@@ -214,6 +214,15 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
 
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    _admin: Require<Admins>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    service::deactivate(&state, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,

@@ -82,6 +82,22 @@ pub async fn update(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow
         .await
 }
 
+/// Providers are never deleted (contracts and claims refer to them): they are deactivated.
+pub async fn deactivate(state: &AppState, id: String) -> AppResult<()> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let mut p = store::find_provider(conn, &id)?
+                    .ok_or_else(|| AppError::not_found("no such provider"))?;
+                p.active = false;
+                p.updated_at = st::now();
+                store::update_provider(conn, &p)?;
+                Ok(())
+            })
+        })
+        .await
+}
+
 pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ProviderRow> {
     state.db(move |conn| load_visible(conn, &caller, &id)).await
 }

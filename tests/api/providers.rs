@@ -48,6 +48,11 @@ fn provider_validation_names_fields() {
     let dup = json!({"name_fa": "دیگر", "kind": "laboratory", "sector": "private", "province_id": 1,
                      "office_id": office_id, "legal_national_id": "10101010101"});
     assert_problem(app.post_json("/api/v1/providers", Some(&admin), &dup), 409, "provider_exists");
+    // Deactivation keeps the record.
+    let (_, lab) = office_and_hospital(&app, &admin, "THR-9", "30303030303");
+    assert_eq!(app.delete(&format!("/api/v1/providers/{lab}"), Some(&admin)).status(), 204);
+    let got: Value = app.get(&format!("/api/v1/providers/{lab}"), Some(&admin)).json().unwrap();
+    assert_eq!(got["active"], false);
     let mut other = dup.clone();
     other["legal_national_id"] = json!("20202020202");
     other["province_id"] = json!(2);
