@@ -1,5 +1,6 @@
 //! Pure domain logic: no IO, no diesel, no actix. Everything here is a function of its inputs.
 
+pub mod adjudication;
 pub mod contract;
 pub mod eligibility;
 pub mod ids;
@@ -7,5 +8,6 @@ pub mod jalali;
 pub mod money;
 pub mod pricing;
 pub mod provider;
+pub mod reasons;
 pub mod tariff;
 pub mod text;

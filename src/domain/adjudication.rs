@@ -1,0 +1,757 @@
+//! The adjudication engine (رسیدگی خودکار): `adjudicate(&Claim, &Context) -> Adjudication`.
+//!
+//! Pure: everything it needs is in the context (eligibility facts, the contract timeline, the
+//! tariffs, the insured's history), so it is testable, benchmarkable and explainable.
+//!
+//! Rules are applied to each line in this order; the first rejection ends the line:
+//!
+//! | step | rule | effect |
+//! |---|---|---|
+//! | 1 | R01 insured not found | whole claim rejected |
+//! | 2 | R02 not eligible on the line's date | line rejected |
+//! | 3 | R03 no active contract on the date | line rejected |
+//! | 4 | R14 submitted after the contract's deadline | line rejected |
+//! | 5 | R13 prescription older than 60 days | line rejected |
+//! | 6 | R21 inpatient line outside the admission | line rejected |
+//! | 7 | R05 code not in the tariff of the service year | line rejected |
+//! | 8 | R04 outside the contract's scope (and hotelling at a limited-surgery centre) | line rejected |
+//! | 9 | R06 not covered | line rejected (insured's) |
+//! | 10 | R11 sex or age restriction | line rejected |
+//! | 11 | R18 OTC drug, insured ≥ 12 and not inpatient | line rejected (insured's) |
+//! | 12 | R12 pre-authorization required and none approved | line rejected |
+//! | 13 | R08 duplicate (same insured, code and date, any provider, or twice in the claim) | line rejected |
+//! | 14 | R16 second visit by the same physician the same day | line rejected |
+//! | 15 | R10 repeated within the code's minimum interval | line rejected |
+//! | 16 | R09 quantity above the per-day, per-prescription or contract cap | quantity reduced |
+//! | 17 | R22 unit price × quantity above the billed amount's basis | excess deducted |
+//! | 18 | R20 1–2 bed room without a medical order | paid at the 3-bed rate, difference the insured's |
+//! | 19 | R07 billed above what the provider may charge | excess deducted |
+//! | 20 | cost sharing: contract discount, franchise or exemption, drug share, private gap | split |
+//! | 21 | R19 the contract's monthly ceiling | payable above it deducted |
+//! | 22 | R15 a needed medical record is not on file; claim above the auto-approval amount | pended |
+//!
+//! R17 (code pairs) needs a pair table the tariff data does not have yet; it is not applied.
+//! Every line ends with `billed = insurer_payable + patient_share + patient_gap + deducted`.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::contract::{standing_on, version_on, ContractTerms, StatusEvent, TermsVersion};
+use crate::domain::eligibility::{age_on, conditions_hold, decide, DependantRules, Person, Sex as PersonSex};
+use crate::domain::jalali::JalaliDate;
+use crate::domain::money::Rial;
+use crate::domain::pricing::{price_line, ItemType, LineToPrice, PricingError, ProviderTerms};
+use crate::domain::provider::ProviderKind;
+use crate::domain::reasons::Reason;
+use crate::domain::tariff::{
+    RoomType, RuleKind, Sector, SectorScope, SettingScope, Sex, Tariff, TariffBook, TariffStatus,
+};
+
+/// Prescription validity: 60 days (joint directive of the basic insurers, iran-sso.md §5.3).
+pub const PRESCRIPTION_VALID_DAYS: i64 = 60;
+/// OTC drugs are covered under this age or for inpatients (SSO notice 1397/03/23).
+pub const OTC_MAX_AGE: u32 = 12;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Setting {
+    Outpatient,
+    Inpatient,
+    /// Emergency or temporary stay under 6 hours (30 % franchise).
+    Emergency,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    Visit,
+    Pharmacy,
+    Paraclinic,
+    Inpatient,
+    DaySurgery,
+    Dental,
+    Physiotherapy,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClaimLine {
+    pub line_no: u32,
+    pub item_type: ItemType,
+    pub code: String,
+    pub quantity: Decimal,
+    pub service_date: NaiveDate,
+    pub billed: Rial,
+    /// The unit price the provider states, if any (checked against the billed amount, R22).
+    pub unit_price: Option<Rial>,
+    pub anesthesia_units: Decimal,
+    /// A physician's order for a 1–2 bed room (R20).
+    pub medical_order: bool,
+    /// The physician of a visit line, if other than the claim's.
+    pub physician_council_no: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub setting: Setting,
+    pub kind: ClaimKind,
+    pub submitted_on: NaiveDate,
+    pub prescribed_on: Option<NaiveDate>,
+    pub physician_council_no: Option<String>,
+    pub admitted_on: Option<NaiveDate>,
+    pub discharged_on: Option<NaiveDate>,
+    pub lines: Vec<ClaimLine>,
+}
+
+/// The provider facts the rules need.
+#[derive(Clone, Debug)]
+pub struct ProviderFacts {
+    pub id: String,
+    pub kind: ProviderKind,
+    pub sector: Sector,
+    pub hospital_grade: Option<u8>,
+    pub sso_owned: bool,
+}
+
+/// The provider's contract covering the claim: validity, state timeline and term versions.
+#[derive(Clone, Debug)]
+pub struct ContractFacts {
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub events: Vec<StatusEvent>,
+    pub versions: Vec<TermsVersion>,
+}
+
+/// A line the insured already had paid or approved (any provider).
+#[derive(Clone, Debug)]
+pub struct HistoryLine {
+    pub provider_id: String,
+    pub item_type: ItemType,
+    pub code: String,
+    pub service_date: NaiveDate,
+    pub quantity: Decimal,
+    pub physician_council_no: Option<String>,
+}
+
+/// An approved pre-authorization (تأیید قبلی).
+#[derive(Clone, Debug)]
+pub struct PreAuthorization {
+    pub code: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+}
+
+pub struct Context<'a> {
+    pub tariffs: &'a TariffBook,
+    /// `None`: the national code is not an insured person (R01).
+    pub insured: Option<&'a Person>,
+    pub main_insured: Option<&'a Person>,
+    pub dependant_rules: &'a DependantRules,
+    pub provider: &'a ProviderFacts,
+    pub contract: Option<&'a ContractFacts>,
+    pub history: &'a [HistoryLine],
+    pub preauthorizations: &'a [PreAuthorization],
+    /// What the Organization already owes this provider for the claim's service month (R19).
+    pub month_payable_so_far: Rial,
+    /// Above this total the claim waits for a reviewer.
+    pub auto_approve_limit: Option<Rial>,
+    /// Whether a medical record / report is on file for the claim (R15).
+    pub has_medical_record: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Deduction {
+    pub reason: Reason,
+    pub amount: Rial,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    Approved,
+    PartiallyApproved,
+    Rejected,
+    Pended,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    Approved,
+    PartiallyApproved,
+    Rejected,
+    Pended,
+}
+
+impl ClaimStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Approved => "approved",
+            ClaimStatus::PartiallyApproved => "partially_approved",
+            ClaimStatus::Rejected => "rejected",
+            ClaimStatus::Pended => "pended",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LineResult {
+    pub line_no: u32,
+    pub status: LineStatus,
+    pub tariff_year: Option<i32>,
+    pub tariff_revision: Option<i32>,
+    pub tariff_status: Option<TariffStatus>,
+    pub approved_quantity: Decimal,
+    pub billed: Rial,
+    pub tariff_unit_price: Rial,
+    pub tariff_amount: Rial,
+    pub insurer_payable: Rial,
+    pub patient_share: Rial,
+    pub patient_gap: Rial,
+    pub deducted: Rial,
+    pub reasons: Vec<Deduction>,
+    /// The rule that split the cost, e.g. `franchise_outpatient:30%` or `exempt_under_7_gov`.
+    pub cost_sharing_rule: Option<String>,
+    /// Why a human must look at it (R15, …), when pended.
+    pub pend_reasons: Vec<Reason>,
+}
+
+impl LineResult {
+    /// `billed = insurer_payable + patient_share + patient_gap + deducted`.
+    pub fn conserves(&self) -> bool {
+        self.insurer_payable.0 + self.patient_share.0 + self.patient_gap.0 + self.deducted.0 == self.billed.0
+            && self.reasons.iter().map(|d| d.amount.0).sum::<i64>() == self.deducted.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub billed: Rial,
+    pub tariff: Rial,
+    pub insurer_payable: Rial,
+    pub patient_share: Rial,
+    pub patient_gap: Rial,
+    pub deducted: Rial,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Adjudication {
+    pub status: ClaimStatus,
+    pub lines: Vec<LineResult>,
+    pub totals: Totals,
+    /// Claim-level reasons for pending (e.g. above the auto-approval amount).
+    pub pend_notes: Vec<String>,
+}
+
+/// Adjudicates a claim. See the module documentation for the order of the rules.
+pub fn adjudicate(claim: &Claim, ctx: &Context<'_>) -> Adjudication {
+    let mut accepted: Vec<HistoryLine> = Vec::with_capacity(claim.lines.len());
+    let mut month_payable = ctx.month_payable_so_far;
+    let mut lines: Vec<LineResult> = claim
+        .lines
+        .iter()
+        .map(|line| {
+            let r = adjudicate_line(claim, line, ctx, &accepted, &mut month_payable);
+            if r.status != LineStatus::Rejected {
+                accepted.push(HistoryLine {
+                    provider_id: ctx.provider.id.clone(),
+                    item_type: line.item_type,
+                    code: line.code.clone(),
+                    service_date: line.service_date,
+                    quantity: r.approved_quantity,
+                    physician_council_no: line
+                        .physician_council_no
+                        .clone()
+                        .or_else(|| claim.physician_council_no.clone()),
+                });
+            }
+            r
+        })
+        .collect();
+
+    let mut totals = Totals::default();
+    for l in &lines {
+        totals.billed.0 += l.billed.0;
+        totals.tariff.0 += l.tariff_amount.0;
+        totals.insurer_payable.0 += l.insurer_payable.0;
+        totals.patient_share.0 += l.patient_share.0;
+        totals.patient_gap.0 += l.patient_gap.0;
+        totals.deducted.0 += l.deducted.0;
+    }
+    let mut pend_notes = Vec::new();
+    if let Some(limit) = ctx.auto_approve_limit {
+        if totals.insurer_payable > limit {
+            pend_notes.push(format!(
+                "payable {} is above the office's auto-approval amount {}",
+                totals.insurer_payable.0, limit.0
+            ));
+        }
+    }
+    let any_pended = lines.iter().any(|l| !l.pend_reasons.is_empty());
+    if any_pended {
+        pend_notes.push("a line waits for a reviewer".into());
+        for l in lines.iter_mut().filter(|l| !l.pend_reasons.is_empty()) {
+            l.status = LineStatus::Pended;
+        }
+    }
+    let status = if !pend_notes.is_empty() {
+        ClaimStatus::Pended
+    } else if lines.iter().all(|l| l.status == LineStatus::Rejected) {
+        ClaimStatus::Rejected
+    } else if lines.iter().all(|l| l.status == LineStatus::Approved) {
+        ClaimStatus::Approved
+    } else {
+        ClaimStatus::PartiallyApproved
+    };
+    Adjudication { status, lines, totals, pend_notes }
+}
+
+fn rejected(line: &ClaimLine, reason: Reason, detail: String, tariff: Option<&Tariff>) -> LineResult {
+    LineResult {
+        line_no: line.line_no,
+        status: LineStatus::Rejected,
+        tariff_year: tariff.map(|t| t.meta.year),
+        tariff_revision: tariff.map(|t| t.meta.revision),
+        tariff_status: tariff.map(|t| t.meta.status),
+        approved_quantity: Decimal::ZERO,
+        billed: line.billed,
+        tariff_unit_price: Rial::ZERO,
+        tariff_amount: Rial::ZERO,
+        insurer_payable: Rial::ZERO,
+        patient_share: Rial::ZERO,
+        patient_gap: Rial::ZERO,
+        deducted: line.billed,
+        reasons: vec![Deduction { reason, amount: line.billed, detail }],
+        cost_sharing_rule: None,
+        pend_reasons: Vec::new(),
+    }
+}
+
+fn setting_scope(claim: &Claim, provider: &ProviderFacts) -> SettingScope {
+    match (claim.setting, provider.kind) {
+        (_, ProviderKind::DaySurgery) => SettingScope::LimitedSurgery,
+        (Setting::Inpatient, _) => SettingScope::Inpatient,
+        (Setting::Outpatient, _) => SettingScope::Outpatient,
+        (Setting::Emergency, _) => SettingScope::EmergencyUnder6h,
+    }
+}
+
+fn end_of_jalali_month(date: NaiveDate) -> NaiveDate {
+    JalaliDate::from_gregorian(date).last_of_month().to_gregorian()
+}
+
+fn adjudicate_line(
+    claim: &Claim,
+    line: &ClaimLine,
+    ctx: &Context<'_>,
+    accepted: &[HistoryLine],
+    month_payable: &mut Rial,
+) -> LineResult {
+    let date = line.service_date;
+    let tariff = ctx.tariffs.for_date(date).map(|t| t.as_ref());
+
+    // 1–2. Who is treated, and were they covered that day.
+    let Some(person) = ctx.insured else {
+        return rejected(line, Reason::R01, "the national code is not an insured person".into(), tariff);
+    };
+    let elig = decide(person, ctx.main_insured, date, ctx.dependant_rules);
+    if !elig.eligible {
+        return rejected(line, Reason::R02, elig.reason_en, tariff);
+    }
+    // 3. The contract on that day.
+    let Some(contract) = ctx.contract else {
+        return rejected(line, Reason::R03, "the provider has no contract covering the date".into(), tariff);
+    };
+    let standing = standing_on(contract.valid_from, contract.valid_to, &contract.events, date);
+    let terms: ContractTerms = match (standing.is_active(), version_on(&contract.versions, date)) {
+        (true, Some(v)) => v.terms.clone(),
+        _ => {
+            return rejected(
+                line,
+                Reason::R03,
+                format!("the contract is {standing:?} on {date}").to_lowercase(),
+                tariff,
+            )
+        }
+    };
+    // 4. Submission deadline: days after the end of the service month.
+    let deadline = end_of_jalali_month(date) + chrono::Duration::days(terms.submission_deadline_days as i64);
+    if claim.submitted_on > deadline {
+        return rejected(
+            line,
+            Reason::R14,
+            format!("submitted {} after the deadline {deadline}", claim.submitted_on),
+            tariff,
+        );
+    }
+    // 5. Prescription validity.
+    if let Some(p) = claim.prescribed_on {
+        if (date - p).num_days() > PRESCRIPTION_VALID_DAYS {
+            return rejected(
+                line,
+                Reason::R13,
+                format!("prescribed {p}, served {date}: more than 60 days"),
+                tariff,
+            );
+        }
+    }
+    // 6. Inpatient lines inside the admission.
+    if claim.setting == Setting::Inpatient {
+        if let (Some(a), Some(d)) = (claim.admitted_on, claim.discharged_on) {
+            if date < a || date > d {
+                return rejected(
+                    line,
+                    Reason::R21,
+                    format!("{date} is outside the admission {a} to {d}"),
+                    tariff,
+                );
+            }
+        }
+    }
+    // 7. Code in the tariff of the service year.
+    let Some(tariff) = tariff else {
+        return rejected(line, Reason::R05, format!("no tariff is in force on {date}"), None);
+    };
+    let known = match line.item_type {
+        ItemType::Service => tariff.services.contains_key(&line.code),
+        ItemType::Visit => tariff.visits.contains_key(&line.code),
+        ItemType::Drug => tariff.drug(&line.code).is_some(),
+        ItemType::BedDay => RoomType::parse(&line.code).is_some(),
+        ItemType::Device => tariff.devices.contains_key(&line.code),
+    };
+    if !known {
+        return rejected(
+            line,
+            Reason::R05,
+            format!("{} is not in the {} tariff", line.code, tariff.meta.year),
+            Some(tariff),
+        );
+    }
+    let service = (line.item_type == ItemType::Service).then(|| &tariff.services[&line.code]);
+    let drug = (line.item_type == ItemType::Drug).then(|| tariff.drug(&line.code)).flatten();
+    // 8. Scope of the contract; limited-surgery centres have no hotelling.
+    if !terms.scope_item_types.is_empty() && !terms.scope_item_types.contains(&line.item_type) {
+        return rejected(
+            line,
+            Reason::R04,
+            format!("{:?} lines are outside the contract's scope", line.item_type).to_lowercase(),
+            Some(tariff),
+        );
+    }
+    if let (Some(s), false) = (service, terms.scope_categories.is_empty()) {
+        if !terms.scope_categories.contains(&s.category) {
+            return rejected(
+                line,
+                Reason::R04,
+                format!("category {} is outside the contract's scope", s.category.as_str()),
+                Some(tariff),
+            );
+        }
+    }
+    if line.item_type == ItemType::BedDay && ctx.provider.kind == ProviderKind::DaySurgery {
+        return rejected(
+            line,
+            Reason::R04,
+            "limited-surgery centres are not paid hotelling".into(),
+            Some(tariff),
+        );
+    }
+    // 9. Coverage.
+    if service.is_some_and(|s| s.not_covered) || drug.is_some_and(|d| !d.covered) {
+        return rejected(line, Reason::R06, format!("{} is not covered", line.code), Some(tariff));
+    }
+    // 10. Sex and age.
+    let age = age_on(person.birth_date, date);
+    if let Some(s) = service {
+        let sex_ok = match (s.sex, person.sex) {
+            (Some(Sex::Male), PersonSex::Female) | (Some(Sex::Female), PersonSex::Male) => false,
+            _ => true,
+        };
+        if !sex_ok {
+            return rejected(line, Reason::R11, format!("{} is for the other sex", line.code), Some(tariff));
+        }
+        if s.min_age.is_some_and(|m| age < m) || s.max_age.is_some_and(|m| age > m) {
+            return rejected(line, Reason::R11, format!("{} is not for age {age}", line.code), Some(tariff));
+        }
+    }
+    // 11. OTC drugs.
+    if drug.is_some_and(|d| d.otc) && age >= OTC_MAX_AGE && claim.setting != Setting::Inpatient {
+        return rejected(line, Reason::R18, format!("OTC drug for an outpatient aged {age}"), Some(tariff));
+    }
+    // 12. Pre-authorization.
+    let needs_preauth =
+        service.is_some_and(|s| s.requires_preauth) || terms.preauth_codes.contains(&line.code);
+    if needs_preauth
+        && !ctx
+            .preauthorizations
+            .iter()
+            .any(|p| p.code == line.code && p.valid_from <= date && date <= p.valid_to)
+    {
+        return rejected(
+            line,
+            Reason::R12,
+            format!("{} needs an approved pre-authorization", line.code),
+            Some(tariff),
+        );
+    }
+    // 13. Duplicates: the same code on the same day for the same insured, anywhere. Drugs and
+    // bed-days legitimately repeat across days but not within one.
+    let same =
+        |h: &HistoryLine| h.item_type == line.item_type && h.code == line.code && h.service_date == date;
+    if line.item_type != ItemType::Visit {
+        if let Some(h) = ctx.history.iter().find(|h| same(h)) {
+            let whose = if h.provider_id == ctx.provider.id { "this provider" } else { "another provider" };
+            return rejected(
+                line,
+                Reason::R08,
+                format!("already billed by {whose} for {date}"),
+                Some(tariff),
+            );
+        }
+        if accepted.iter().any(same) {
+            return rejected(line, Reason::R08, "the same line twice in this claim".into(), Some(tariff));
+        }
+    }
+    // 14. One visit per physician per insured per day.
+    if line.item_type == ItemType::Visit {
+        let physician = line.physician_council_no.as_ref().or(claim.physician_council_no.as_ref());
+        let seen = |h: &HistoryLine| {
+            h.item_type == ItemType::Visit
+                && h.service_date == date
+                && h.physician_council_no.as_ref() == physician
+        };
+        if physician.is_some() && (ctx.history.iter().any(seen) || accepted.iter().any(seen)) {
+            return rejected(
+                line,
+                Reason::R16,
+                format!("a visit by the same physician on {date} is already paid"),
+                Some(tariff),
+            );
+        }
+    }
+    // 15. Minimum interval between repeats.
+    if let Some(days) = service.and_then(|s| s.min_interval_days) {
+        let too_soon = |h: &HistoryLine| {
+            h.item_type == ItemType::Service
+                && h.code == line.code
+                && (date - h.service_date).num_days().abs() < days as i64
+        };
+        if let Some(h) = ctx.history.iter().chain(accepted.iter()).find(|h| too_soon(h)) {
+            return rejected(
+                line,
+                Reason::R10,
+                format!("{} was done on {}; allowed again after {days} days", line.code, h.service_date),
+                Some(tariff),
+            );
+        }
+    }
+
+    let mut reasons: Vec<Deduction> = Vec::new();
+    // 16. Quantity caps.
+    let mut quantity = line.quantity;
+    let mut caps: Vec<(Decimal, String)> = Vec::new();
+    if let Some(max) = service.and_then(|s| s.max_per_day) {
+        let used: Decimal = ctx
+            .history
+            .iter()
+            .chain(accepted.iter())
+            .filter(|h| h.item_type == ItemType::Service && h.code == line.code && h.service_date == date)
+            .map(|h| h.quantity)
+            .sum();
+        caps.push(((Decimal::from(max) - used).max(Decimal::ZERO), format!("at most {max} per day")));
+    }
+    if let Some(d) = drug {
+        caps.push((
+            Decimal::from(d.max_per_prescription),
+            format!("at most {} per prescription", d.max_per_prescription),
+        ));
+    }
+    if let Some(cap) = terms.quantity_caps.get(&line.code) {
+        caps.push((Decimal::from(*cap), format!("the contract allows {cap}")));
+    }
+    let mut billed = line.billed;
+    if let Some((cap, why)) = caps.into_iter().filter(|(c, _)| *c < quantity).min_by(|a, b| a.0.cmp(&b.0)) {
+        if cap <= Decimal::ZERO {
+            return rejected(line, Reason::R09, format!("quantity above the limit: {why}"), Some(tariff));
+        }
+        let kept = Rial::round(line.billed.to_decimal() * cap / quantity).unwrap_or(line.billed);
+        reasons.push(Deduction {
+            reason: Reason::R09,
+            amount: Rial(line.billed.0 - kept.0),
+            detail: format!("{} of {} paid: {why}", cap.normalize(), quantity.normalize()),
+        });
+        quantity = cap;
+        billed = kept;
+    }
+    // 17. Stated unit price against the billed amount.
+    if let Some(unit) = line.unit_price {
+        let expected = Rial::round(unit.to_decimal() * quantity).unwrap_or(billed);
+        if billed > expected {
+            reasons.push(Deduction {
+                reason: Reason::R22,
+                amount: Rial(billed.0 - expected.0),
+                detail: format!(
+                    "{} × {} = {}, billed {}",
+                    unit.0,
+                    quantity.normalize(),
+                    expected.0,
+                    billed.0
+                ),
+            });
+            billed = expected;
+        }
+    }
+    // Prices: the contract's basis, and the cap of what the provider may charge.
+    let cap_sector = if terms.may_bill_gap { ctx.provider.sector } else { terms.tariff_basis };
+    let pricing = ProviderTerms {
+        sector: cap_sector,
+        hospital_grade: ctx.provider.hospital_grade,
+        tariff_basis: terms.tariff_basis,
+    };
+    // 18. A private room without a medical order is paid as a 3-bed room.
+    let private_room = line.item_type == ItemType::BedDay
+        && matches!(line.code.as_str(), "bed_1" | "bed_2")
+        && !line.medical_order;
+    let priced_code = if private_room { "bed_3plus" } else { line.code.as_str() };
+    let to_price = LineToPrice {
+        item_type: line.item_type,
+        code: priced_code,
+        quantity,
+        extra_anesthesia_units: line.anesthesia_units,
+    };
+    let price = match price_line(tariff, &to_price, &pricing) {
+        Ok(p) => p,
+        Err(PricingError::UnknownCode) => {
+            return rejected(
+                line,
+                Reason::R05,
+                format!("{} is not in the {} tariff", line.code, tariff.meta.year),
+                Some(tariff),
+            )
+        }
+        Err(e) => return rejected(line, Reason::R05, e.to_string(), Some(tariff)),
+    };
+    // 19. Above what the provider may charge.
+    if billed > price.cap_amount {
+        let (reason, detail) = if private_room {
+            (Reason::R20, format!("{} without a medical order: paid as a 3-bed room", line.code))
+        } else {
+            (Reason::R07, format!("billed {} above the tariff {}", billed.0, price.cap_amount.0))
+        };
+        reasons.push(Deduction { reason, amount: Rial(billed.0 - price.cap_amount.0), detail });
+        billed = price.cap_amount;
+    }
+    // 20. Cost sharing on the basis tariff, after the contract's discount.
+    let discount = Rial::round(price.amount.to_decimal() * terms.discount_percent / Decimal::ONE_HUNDRED)
+        .unwrap_or(Rial::ZERO);
+    let discounted = Rial(price.amount.0 - discount.0);
+    let base = billed.min(discounted);
+    let gap = if terms.may_bill_gap { Rial((billed.0 - price.amount.0).max(0)) } else { Rial::ZERO };
+    let excess = billed.0 - base.0 - gap.0;
+    if excess > 0 {
+        reasons.push(Deduction {
+            reason: Reason::R07,
+            amount: Rial(excess),
+            detail: format!(
+                "the contract's {}% discount on the tariff {}",
+                terms.discount_percent.normalize(),
+                price.amount.0
+            ),
+        });
+    }
+    let (share_percent, rule) =
+        cost_share(claim, ctx, tariff, person, date, drug.and_then(|d| d.insurer_share_percent));
+    let patient_share = base.percent(share_percent).unwrap_or(Rial::ZERO);
+    let mut insurer = Rial(base.0 - patient_share.0);
+    // 21. Monthly ceiling of the contract.
+    if let Some(ceiling) = terms.monthly_ceiling {
+        let room = (ceiling - month_payable.0).max(0);
+        if insurer.0 > room {
+            reasons.push(Deduction {
+                reason: Reason::R19,
+                amount: Rial(insurer.0 - room),
+                detail: format!("the contract's monthly ceiling {ceiling} is reached"),
+            });
+            insurer = Rial(room);
+        }
+    }
+    month_payable.0 += insurer.0;
+    // 22. What needs a person.
+    let mut pend_reasons = Vec::new();
+    if service.is_some_and(|s| s.needs_medical_record) && !ctx.has_medical_record {
+        pend_reasons.push(Reason::R15);
+    }
+    let deducted = Rial(reasons.iter().map(|d| d.amount.0).sum());
+    let status = if insurer.0 == 0 && patient_share.0 == 0 && gap.0 == 0 {
+        LineStatus::Rejected
+    } else if deducted.0 == 0 {
+        LineStatus::Approved
+    } else {
+        LineStatus::PartiallyApproved
+    };
+    LineResult {
+        line_no: line.line_no,
+        status,
+        tariff_year: Some(tariff.meta.year),
+        tariff_revision: Some(tariff.meta.revision),
+        tariff_status: Some(tariff.meta.status),
+        approved_quantity: quantity,
+        billed: line.billed,
+        tariff_unit_price: price.unit_price,
+        tariff_amount: price.amount,
+        insurer_payable: insurer,
+        patient_share,
+        patient_gap: gap,
+        deducted,
+        reasons,
+        cost_sharing_rule: Some(rule),
+        pend_reasons,
+    }
+}
+
+/// The insured's share in percent and the rule that set it: an applicable exemption (0 %)
+/// wins; else a drug's own insurer share; else the franchise of the setting.
+fn cost_share(
+    claim: &Claim,
+    ctx: &Context<'_>,
+    tariff: &Tariff,
+    person: &Person,
+    date: NaiveDate,
+    drug_insurer_share: Option<u8>,
+) -> (Decimal, String) {
+    let setting = setting_scope(claim, ctx.provider);
+    let in_force = |from: NaiveDate, to: Option<NaiveDate>| from <= date && to.is_none_or(|t| date <= t);
+    let sector_ok = |s: SectorScope| match s {
+        SectorScope::Any => true,
+        SectorScope::Government => ctx.provider.sector == Sector::Government,
+        SectorScope::SsoOwned => ctx.provider.sso_owned,
+    };
+    if let Some(ex) = tariff.cost_sharing.iter().find(|r| {
+        r.kind == RuleKind::Exemption
+            && (r.setting == SettingScope::Any || r.setting == setting)
+            && sector_ok(r.sector_scope)
+            && in_force(r.effective_from, r.effective_to)
+            && conditions_hold(r, person, ctx.main_insured, date)
+    }) {
+        return (Decimal::ZERO, ex.id.clone());
+    }
+    if let Some(share) = drug_insurer_share {
+        let p = Decimal::from(100 - share.min(100));
+        return (p, format!("drug_insurer_share:{share}%"));
+    }
+    match tariff.cost_sharing.iter().find(|r| {
+        r.kind == RuleKind::Franchise && r.setting == setting && in_force(r.effective_from, r.effective_to)
+    }) {
+        Some(f) => (f.percent, format!("{}:{}%", f.id, f.percent.normalize())),
+        // The law's defaults when a tariff year lacks the row (the importer requires it).
+        None => {
+            let p = if claim.setting == Setting::Inpatient { 10 } else { 30 };
+            (Decimal::from(p), format!("franchise_default:{p}%"))
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "adjudication_tests.rs"]
+mod tests;
