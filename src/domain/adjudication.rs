@@ -464,10 +464,10 @@ fn adjudicate_line(
     // 10. Sex and age.
     let age = age_on(person.birth_date, date);
     if let Some(s) = service {
-        let sex_ok = match (s.sex, person.sex) {
-            (Some(Sex::Male), PersonSex::Female) | (Some(Sex::Female), PersonSex::Male) => false,
-            _ => true,
-        };
+        let sex_ok = !matches!(
+            (s.sex, person.sex),
+            (Some(Sex::Male), PersonSex::Female) | (Some(Sex::Female), PersonSex::Male)
+        );
         if !sex_ok {
             return rejected(line, Reason::R11, format!("{} is for the other sex", line.code), Some(tariff));
         }
