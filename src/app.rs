@@ -25,6 +25,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Today's date for business rules (submission dates, deadlines); see `fixed_today`.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.config.fixed_today.unwrap_or_else(|| crate::store::now().date())
+    }
+
     /// The tariffs as they are now (a cheap clone of an `Arc`).
     pub fn tariffs(&self) -> Arc<TariffBook> {
         match self.tariffs.read() {
@@ -122,6 +127,11 @@ pub fn routes() -> Vec<RouteDef> {
         GET "/api/v1/contracts/{id}" => api::providers::get_contract,
         POST "/api/v1/contracts/{id}/amendments" => api::providers::amend,
         POST "/api/v1/contracts/{id}/status" => api::providers::change_status,
+        GET "/api/v1/claims" => api::claims::list,
+        POST "/api/v1/claims" => api::claims::submit,
+        GET "/api/v1/claims/work-accidents" => api::claims::work_accidents,
+        GET "/api/v1/claims/{id}" => api::claims::get,
+        GET "/api/v1/claims/{id}/explanation" => api::claims::explanation,
         GET "/api/v1/insured" => api::insured::list,
         POST "/api/v1/insured" => api::insured::create,
         POST "/api/v1/insured/import" => api::insured::import,

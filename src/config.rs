@@ -42,6 +42,9 @@ pub struct Config {
     /// Dependant rules (Art. 58): `ASNAD_SON_MAX_AGE` (18), `ASNAD_SON_STUDENT_MAX_AGE` (none),
     /// `ASNAD_HUSBAND_MIN_AGE` (60), `ASNAD_FATHER_MIN_AGE` (60), `ASNAD_MOTHER_MIN_AGE` (55).
     pub dependant_rules: DependantRules,
+    /// `ASNAD_FIXED_TODAY` (ISO date): the service's "today" for submission dates and
+    /// deadlines. For tests and demonstrations only; unset in production.
+    pub fixed_today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +71,7 @@ impl fmt::Debug for Config {
             .field("bootstrap_admin_password", &self.bootstrap_admin_password.as_ref().map(|_| "***"))
             .field("max_json_bytes", &self.max_json_bytes)
             .field("dependant_rules", &self.dependant_rules)
+            .field("fixed_today", &self.fixed_today)
             .finish()
     }
 }
@@ -90,6 +94,7 @@ impl Default for Config {
             bootstrap_admin_password: None,
             max_json_bytes: 16 * 1024 * 1024,
             dependant_rules: DependantRules::default(),
+            fixed_today: None,
         }
     }
 }
@@ -147,6 +152,12 @@ impl Config {
         c.bootstrap_admin_password = get("ASNAD_BOOTSTRAP_ADMIN_PASSWORD").filter(|p| !p.is_empty());
         if let Some(v) = get("ASNAD_MAX_JSON_BYTES") {
             c.max_json_bytes = parse_num("ASNAD_MAX_JSON_BYTES", &v, 1024, 1 << 30)?;
+        }
+        if let Some(v) = get("ASNAD_FIXED_TODAY").filter(|v| !v.is_empty()) {
+            c.fixed_today = Some(
+                chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                    .map_err(|_| format!("ASNAD_FIXED_TODAY: expected YYYY-MM-DD, got {v:?}"))?,
+            );
         }
         let r = &mut c.dependant_rules;
         if let Some(v) = get("ASNAD_SON_MAX_AGE") {

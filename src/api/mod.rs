@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod claims;
 pub mod health;
 pub mod insured;
 pub mod offices;

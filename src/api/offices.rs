@@ -45,6 +45,8 @@ pub struct OfficeView {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub active: bool,
+    /// Above this payable (rials) a claim waits for a reviewer; null: no limit.
+    pub auto_approve_limit: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -61,6 +63,7 @@ impl From<OfficeRow> for OfficeView {
             phone: o.phone,
             email: o.email,
             active: o.active,
+            auto_approve_limit: o.auto_approve_limit,
             created_at: ts(o.created_at),
             updated_at: ts(o.updated_at),
         }
@@ -87,6 +90,8 @@ pub struct OfficeBody {
     pub email: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    #[validate(range(min = 0))]
+    pub auto_approve_limit: Option<i64>,
 }
 
 fn yes() -> bool {
@@ -104,6 +109,7 @@ impl From<OfficeBody> for OfficeInput {
             phone: b.phone.map(|p| normalize_identifier(&p)),
             email: b.email.map(|e| e.trim().to_string()),
             active: b.active,
+            auto_approve_limit: b.auto_approve_limit,
         }
     }
 }

@@ -23,6 +23,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        auto_approve_limit -> Nullable<BigInt>,
     }
 }
 
@@ -189,10 +190,77 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    claims (id) {
+        id -> Text,
+        provider_id -> Text,
+        office_id -> Text,
+        provider_document_no -> Text,
+        insured_national_code -> Text,
+        insured_id -> Nullable<Text>,
+        setting -> Text,
+        kind -> Text,
+        status -> Text,
+        service_month -> Text,
+        first_service_date -> Date,
+        prescription_tracking_code -> Nullable<Text>,
+        prescribed_on -> Nullable<Date>,
+        physician_council_no -> Nullable<Text>,
+        diagnoses -> Text,
+        admitted_on -> Nullable<Date>,
+        discharged_on -> Nullable<Date>,
+        work_accident -> Bool,
+        accident_report_no -> Nullable<Text>,
+        employer_code -> Nullable<Text>,
+        employer_name -> Nullable<Text>,
+        billed -> BigInt,
+        tariff -> BigInt,
+        insurer_payable -> BigInt,
+        patient_share -> BigInt,
+        patient_gap -> BigInt,
+        deducted -> BigInt,
+        pend_notes -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_lines (claim_id, line_no) {
+        claim_id -> Text,
+        line_no -> Integer,
+        item_type -> Text,
+        code -> Text,
+        quantity -> Text,
+        approved_quantity -> Text,
+        service_date -> Date,
+        billed -> BigInt,
+        unit_price -> Nullable<BigInt>,
+        anesthesia_units -> Text,
+        medical_order -> Bool,
+        physician_council_no -> Nullable<Text>,
+        status -> Text,
+        tariff_year -> Nullable<Integer>,
+        tariff_revision -> Nullable<Integer>,
+        tariff_status -> Nullable<Text>,
+        tariff_unit_price -> BigInt,
+        tariff_amount -> BigInt,
+        insurer_payable -> BigInt,
+        patient_share -> BigInt,
+        patient_gap -> BigInt,
+        deducted -> BigInt,
+        cost_sharing_rule -> Nullable<Text>,
+        reasons -> Text,
+        pend_reasons -> Text,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(contracts -> providers (provider_id));
+diesel::joinable!(claim_lines -> claims (claim_id));
 diesel::joinable!(coverage_periods -> insured_persons (insured_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -208,5 +276,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contract_versions,
     contract_events,
     insured_persons,
-    coverage_periods
+    coverage_periods,
+    claims,
+    claim_lines
 );

@@ -307,7 +307,8 @@ pub async fn list(state: &AppState, caller: Caller, filter: InsuredFilter) -> Ap
     state.db(move |conn| Ok(store::list(conn, &filter)?)).await
 }
 
-fn person_of(conn: &mut AnyConnection, r: &InsuredRow) -> AppResult<Person> {
+/// The facts the eligibility and adjudication rules need about a stored person.
+pub fn person_of(conn: &mut AnyConnection, r: &InsuredRow) -> AppResult<Person> {
     let coverage = store::coverage(conn, &r.id)?
         .into_iter()
         .map(|c| Coverage { from: c.valid_from, to: c.valid_to })

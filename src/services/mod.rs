@@ -2,6 +2,7 @@
 //! where there is a rule to apply), persist through `store`.
 
 pub mod auth;
+pub mod claims;
 pub mod insured;
 pub mod offices;
 pub mod providers;

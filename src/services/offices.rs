@@ -15,6 +15,7 @@ pub struct OfficeInput {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub active: bool,
+    pub auto_approve_limit: Option<i64>,
 }
 
 pub async fn create(state: &AppState, input: OfficeInput) -> AppResult<offices::OfficeRow> {
@@ -35,6 +36,7 @@ pub async fn create(state: &AppState, input: OfficeInput) -> AppResult<offices::
                     active: input.active,
                     created_at: now,
                     updated_at: now,
+                    auto_approve_limit: input.auto_approve_limit,
                 };
                 offices::insert(conn, &row)?;
                 Ok(row)
@@ -74,6 +76,7 @@ pub async fn update(state: &AppState, id: String, input: OfficeInput) -> AppResu
                 row.phone = input.phone;
                 row.email = input.email;
                 row.active = input.active;
+                row.auto_approve_limit = input.auto_approve_limit;
                 row.updated_at = store::now();
                 offices::update(conn, &row)?;
                 Ok(row)

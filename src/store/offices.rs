@@ -35,6 +35,7 @@ pub struct OfficeRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub auto_approve_limit: Option<i64>,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &OfficeRow) -> QueryResult<()> {
@@ -62,6 +63,7 @@ pub fn update(conn: &mut AnyConnection, row: &OfficeRow) -> QueryResult<usize> {
             offices::email.eq(&row.email),
             offices::active.eq(row.active),
             offices::updated_at.eq(row.updated_at),
+            offices::auto_approve_limit.eq(row.auto_approve_limit),
         ))
         .execute(conn)
 }

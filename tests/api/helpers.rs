@@ -68,6 +68,8 @@ impl TestApp {
             db_timeout: Duration::from_secs(2),
             workers: 1,
             tariffs_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tariffs"),
+            // 1403-07-19: claims of Mehr 1403 are within their submission deadline.
+            fixed_today: Some(chrono::NaiveDate::from_ymd_opt(2024, 10, 10).expect("date")),
             ..Config::default()
         };
         adjust(&mut config);

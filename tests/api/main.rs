@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod claims;
 mod errors;
 mod health;
 mod insured;

@@ -1,0 +1,609 @@
+//! Claim intake and reading: a provider's document is adjudicated and stored in one
+//! transaction, or not at all; resending the same document number returns the first answer.
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::adjudication::{
+    adjudicate, Adjudication, Claim, ClaimKind, Context, ContractFacts, HistoryLine, LineResult,
+    ProviderFacts, Setting,
+};
+use crate::domain::contract::{ContractStatus, StatusEvent, TermsVersion};
+use crate::domain::eligibility::DependantRules;
+use crate::domain::jalali::JalaliDate;
+use crate::domain::money::Rial;
+use crate::domain::pricing::ItemType;
+use crate::domain::provider::ProviderKind;
+use crate::domain::reasons::Reason;
+use crate::domain::tariff::{Sector, TariffBook};
+use crate::error::{AppError, AppResult};
+use crate::store::claims::{self as store, ClaimFilter, ClaimRow, LineRow};
+use crate::store::{self as st, insured, offices, providers};
+
+/// The document as received, after validation.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    pub provider_document_no: String,
+    pub insured_national_code: String,
+    pub prescription_tracking_code: Option<String>,
+    pub diagnoses: Vec<String>,
+    pub work_accident: Option<WorkAccident>,
+    pub claim: Claim,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkAccident {
+    pub report_no: String,
+    pub employer_code: String,
+    pub employer_name: Option<String>,
+}
+
+/// 201 for a new claim, 200 for a resend.
+pub struct Submitted {
+    pub created: bool,
+    pub view: ClaimView,
+}
+
+fn setting_str(s: Setting) -> &'static str {
+    match s {
+        Setting::Outpatient => "outpatient",
+        Setting::Inpatient => "inpatient",
+        Setting::Emergency => "emergency",
+    }
+}
+
+fn kind_str(k: ClaimKind) -> &'static str {
+    match k {
+        ClaimKind::Visit => "visit",
+        ClaimKind::Pharmacy => "pharmacy",
+        ClaimKind::Paraclinic => "paraclinic",
+        ClaimKind::Inpatient => "inpatient",
+        ClaimKind::DaySurgery => "day_surgery",
+        ClaimKind::Dental => "dental",
+        ClaimKind::Physiotherapy => "physiotherapy",
+    }
+}
+
+pub fn item_type_str(t: ItemType) -> &'static str {
+    match t {
+        ItemType::Service => "service",
+        ItemType::Visit => "visit",
+        ItemType::Drug => "drug",
+        ItemType::BedDay => "bed_day",
+        ItemType::Device => "device",
+    }
+}
+
+fn parse_item_type(s: &str) -> ItemType {
+    match s {
+        "visit" => ItemType::Visit,
+        "drug" => ItemType::Drug,
+        "bed_day" => ItemType::BedDay,
+        "device" => ItemType::Device,
+        _ => ItemType::Service,
+    }
+}
+
+/// Loads what the engine needs and adjudicates; everything read here is inside the caller's
+/// transaction, so the decision and the stored claim agree.
+fn adjudicate_on(
+    conn: &mut AnyConnection,
+    book: &TariffBook,
+    rules: &DependantRules,
+    provider: &providers::ProviderRow,
+    sub: &Submission,
+    submitted_on: NaiveDate,
+) -> AppResult<(Adjudication, Option<String>, String)> {
+    let claim = Claim { submitted_on, ..sub.claim.clone() };
+    let first = claim.lines.iter().map(|l| l.service_date).min().unwrap_or(submitted_on);
+    let last = claim.lines.iter().map(|l| l.service_date).max().unwrap_or(submitted_on);
+    let month = JalaliDate::from_gregorian(first);
+    let service_month = format!("{:04}-{:02}", month.year(), month.month());
+
+    let facts = ProviderFacts {
+        id: provider.id.clone(),
+        kind: ProviderKind::parse(&provider.kind).unwrap_or(ProviderKind::Clinic),
+        sector: Sector::parse(&provider.sector).unwrap_or(Sector::Private),
+        hospital_grade: provider.hospital_grade.map(|g| g as u8),
+        sso_owned: provider.sso_owned,
+    };
+    let contract = contract_covering(conn, &provider.id, first)?;
+    let insured_row = insured::find_by_code(conn, &sub.insured_national_code)?;
+    let (person, main) = match &insured_row {
+        None => (None, None),
+        Some(r) => {
+            let p = crate::services::insured::person_of(conn, r)?;
+            let m = match &r.main_insured_id {
+                Some(id) => match insured::find(conn, id)? {
+                    Some(m) => Some(crate::services::insured::person_of(conn, &m)?),
+                    None => None,
+                },
+                None => None,
+            };
+            (Some(p), m)
+        }
+    };
+    // Two years back covers the longest minimum interval in the tariff (730 days).
+    let history: Vec<HistoryLine> = match &insured_row {
+        None => Vec::new(),
+        Some(r) => store::history(conn, &r.id, first - Duration::days(731), last + Duration::days(731))?
+            .into_iter()
+            .map(|(l, provider_id, physician)| HistoryLine {
+                provider_id,
+                item_type: parse_item_type(&l.item_type),
+                code: l.code,
+                service_date: l.service_date,
+                quantity: l.approved_quantity.parse().unwrap_or(Decimal::ZERO),
+                physician_council_no: l.physician_council_no.or(physician),
+            })
+            .collect(),
+    };
+    let month_payable = store::month_payable(conn, &provider.id, &service_month)?;
+    let limit = offices::find(conn, &provider.office_id)?.and_then(|o| o.auto_approve_limit).map(Rial);
+    let ctx = Context {
+        tariffs: book,
+        insured: person.as_ref(),
+        main_insured: main.as_ref(),
+        dependant_rules: rules,
+        provider: &facts,
+        contract: contract.as_ref(),
+        history: &history,
+        // Pre-authorizations are recorded by the review workflow (not yet built): none is on
+        // file, so codes that need one are deducted with R12.
+        preauthorizations: &[],
+        month_payable_so_far: Rial(month_payable),
+        auto_approve_limit: limit,
+        // Documents are attached after the claim is created, so a line that needs the medical
+        // record pends (R15) until a reviewer has seen it.
+        has_medical_record: false,
+    };
+    Ok((adjudicate(&claim, &ctx), insured_row.map(|r| r.id), service_month))
+}
+
+fn contract_covering(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    date: NaiveDate,
+) -> AppResult<Option<ContractFacts>> {
+    let contracts = providers::provider_contracts(conn, provider_id)?;
+    let Some(c) =
+        contracts.iter().rev().find(|c| c.valid_from <= date && date <= c.valid_to).or(contracts.last())
+    else {
+        return Ok(None);
+    };
+    let events = providers::events(conn, &c.id)?
+        .into_iter()
+        .filter_map(|e| {
+            Some(StatusEvent {
+                effective_on: e.effective_on,
+                status: ContractStatus::parse(&e.status_after)?,
+                reason: None,
+            })
+        })
+        .collect();
+    let versions = providers::versions(conn, &c.id)?
+        .into_iter()
+        .map(|v| {
+            Ok(TermsVersion {
+                version: v.version,
+                effective_from: v.effective_from,
+                terms: serde_json::from_str(&v.terms).map_err(AppError::internal)?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Some(ContractFacts { valid_from: c.valid_from, valid_to: c.valid_to, events, versions }))
+}
+
+#[derive(Serialize)]
+struct StoredReason {
+    code: &'static str,
+    amount: i64,
+    detail: String,
+}
+
+fn line_row(
+    claim_id: &str,
+    input: &crate::domain::adjudication::ClaimLine,
+    r: &LineResult,
+) -> AppResult<LineRow> {
+    let reasons: Vec<StoredReason> = r
+        .reasons
+        .iter()
+        .map(|d| StoredReason { code: d.reason.code(), amount: d.amount.0, detail: d.detail.clone() })
+        .collect();
+    Ok(LineRow {
+        claim_id: claim_id.to_string(),
+        line_no: input.line_no as i32,
+        item_type: item_type_str(input.item_type).into(),
+        code: input.code.clone(),
+        quantity: input.quantity.normalize().to_string(),
+        approved_quantity: r.approved_quantity.normalize().to_string(),
+        service_date: input.service_date,
+        billed: input.billed.0,
+        unit_price: input.unit_price.map(|u| u.0),
+        anesthesia_units: input.anesthesia_units.normalize().to_string(),
+        medical_order: input.medical_order,
+        physician_council_no: input.physician_council_no.clone(),
+        status: serde_json::to_value(r.status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+        tariff_year: r.tariff_year,
+        tariff_revision: r.tariff_revision,
+        tariff_status: r.tariff_status.map(|s| s.as_str().to_string()),
+        tariff_unit_price: r.tariff_unit_price.0,
+        tariff_amount: r.tariff_amount.0,
+        insurer_payable: r.insurer_payable.0,
+        patient_share: r.patient_share.0,
+        patient_gap: r.patient_gap.0,
+        deducted: r.deducted.0,
+        cost_sharing_rule: r.cost_sharing_rule.clone(),
+        reasons: serde_json::to_string(&reasons).map_err(AppError::internal)?,
+        pend_reasons: serde_json::to_string(&r.pend_reasons.iter().map(|p| p.code()).collect::<Vec<_>>())
+            .map_err(AppError::internal)?,
+    })
+}
+
+/// Receives a provider's document: idempotent on (provider, document number).
+pub async fn submit(state: &AppState, caller: Caller, sub: Submission) -> AppResult<Submitted> {
+    let provider_id = caller
+        .provider_id
+        .clone()
+        .filter(|_| caller.role == Role::Provider)
+        .ok_or_else(|| AppError::forbidden("only a provider's users and systems send claims"))?;
+    let book = state.tariffs();
+    let rules = state.config.dependant_rules.clone();
+    state
+        .db(move |conn| {
+            let result = write_tx(conn, |conn| {
+                if let Some(existing) =
+                    store::find_by_document(conn, &provider_id, &sub.provider_document_no)?
+                {
+                    return Ok(Submitted { created: false, view: view(conn, existing)? });
+                }
+                let provider =
+                    providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(|| {
+                        AppError::forbidden("the caller's provider is not registered or not active")
+                    })?;
+                let now = st::now();
+                let (adj, insured_id, service_month) =
+                    adjudicate_on(conn, &book, &rules, &provider, &sub, sub.claim.submitted_on)?;
+                let first = sub.claim.lines.iter().map(|l| l.service_date).min().unwrap_or(now.date());
+                let row = ClaimRow {
+                    id: st::new_id(),
+                    provider_id: provider.id.clone(),
+                    office_id: provider.office_id.clone(),
+                    provider_document_no: sub.provider_document_no.clone(),
+                    insured_national_code: sub.insured_national_code.clone(),
+                    insured_id,
+                    setting: setting_str(sub.claim.setting).into(),
+                    kind: kind_str(sub.claim.kind).into(),
+                    status: adj.status.as_str().into(),
+                    service_month,
+                    first_service_date: first,
+                    prescription_tracking_code: sub.prescription_tracking_code.clone(),
+                    prescribed_on: sub.claim.prescribed_on,
+                    physician_council_no: sub.claim.physician_council_no.clone(),
+                    diagnoses: serde_json::to_string(&sub.diagnoses).map_err(AppError::internal)?,
+                    admitted_on: sub.claim.admitted_on,
+                    discharged_on: sub.claim.discharged_on,
+                    work_accident: sub.work_accident.is_some(),
+                    accident_report_no: sub.work_accident.as_ref().map(|w| w.report_no.clone()),
+                    employer_code: sub.work_accident.as_ref().map(|w| w.employer_code.clone()),
+                    employer_name: sub.work_accident.as_ref().and_then(|w| w.employer_name.clone()),
+                    billed: adj.totals.billed.0,
+                    tariff: adj.totals.tariff.0,
+                    insurer_payable: adj.totals.insurer_payable.0,
+                    patient_share: adj.totals.patient_share.0,
+                    patient_gap: adj.totals.patient_gap.0,
+                    deducted: adj.totals.deducted.0,
+                    pend_notes: serde_json::to_string(&adj.pend_notes).map_err(AppError::internal)?,
+                    created_by: caller.username.clone(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                let lines = sub
+                    .claim
+                    .lines
+                    .iter()
+                    .zip(&adj.lines)
+                    .map(|(i, r)| line_row(&row.id, i, r))
+                    .collect::<AppResult<Vec<_>>>()?;
+                store::insert(conn, &row, &lines)?;
+                Ok(Submitted { created: true, view: view_of(row, lines)? })
+            });
+            match result {
+                // Two sends of the same document at once: the loser's insert hits the unique
+                // index; it answers with the winner's claim.
+                Err(AppError::Conflict { .. }) => {
+                    match store::find_by_document(conn, &provider_id, &sub.provider_document_no)? {
+                        Some(existing) => Ok(Submitted { created: false, view: view(conn, existing)? }),
+                        None => Err(AppError::conflict(
+                            "conflict",
+                            "the claim could not be stored; send it again",
+                        )),
+                    }
+                }
+                other => other,
+            }
+        })
+        .await
+}
+
+/// The claim as the API shows it (DESIGN.md §3).
+#[derive(Serialize)]
+pub struct ClaimView {
+    pub id: String,
+    pub provider_id: String,
+    pub office_id: String,
+    pub provider_document_no: String,
+    pub insured_national_code: String,
+    pub setting: String,
+    pub kind: String,
+    pub status: String,
+    pub service_month: String,
+    pub tariff_year: Option<i32>,
+    pub tariff_status: Option<String>,
+    pub prescription_tracking_code: Option<String>,
+    pub diagnoses: Vec<String>,
+    pub work_accident: Option<WorkAccident>,
+    pub totals: TotalsView,
+    pub pend_notes: Vec<String>,
+    pub submitted_at: String,
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Serialize)]
+pub struct TotalsView {
+    pub billed: i64,
+    pub tariff: i64,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+}
+
+#[derive(Serialize)]
+pub struct LineView {
+    pub line_no: i32,
+    pub item_type: String,
+    pub code: String,
+    pub quantity: String,
+    pub approved_quantity: String,
+    pub service_date: NaiveDate,
+    pub service_date_jalali: String,
+    pub status: String,
+    pub tariff_year: Option<i32>,
+    pub tariff_revision: Option<i32>,
+    pub tariff_status: Option<String>,
+    pub billed: i64,
+    pub tariff_unit_price: i64,
+    pub tariff_amount: i64,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+    pub cost_sharing_rule: Option<String>,
+    pub reasons: Vec<ReasonView>,
+    pub pend_reasons: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReasonView {
+    pub code: String,
+    pub group: crate::domain::reasons::Group,
+    pub amount: i64,
+    pub message_fa: &'static str,
+    pub message_en: &'static str,
+    pub detail: String,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredReasonIn {
+    code: String,
+    amount: i64,
+    detail: String,
+}
+
+fn line_view(l: LineRow) -> LineView {
+    let stored: Vec<StoredReasonIn> = serde_json::from_str(&l.reasons).unwrap_or_default();
+    let reasons = stored
+        .into_iter()
+        .filter_map(|r| {
+            let reason = Reason::parse(&r.code)?;
+            Some(ReasonView {
+                code: r.code,
+                group: reason.group(),
+                amount: r.amount,
+                message_fa: reason.message_fa(),
+                message_en: reason.message_en(),
+                detail: r.detail,
+            })
+        })
+        .collect();
+    LineView {
+        service_date_jalali: JalaliDate::from_gregorian(l.service_date).to_string(),
+        line_no: l.line_no,
+        item_type: l.item_type,
+        code: l.code,
+        quantity: l.quantity,
+        approved_quantity: l.approved_quantity,
+        service_date: l.service_date,
+        status: l.status,
+        tariff_year: l.tariff_year,
+        tariff_revision: l.tariff_revision,
+        tariff_status: l.tariff_status,
+        billed: l.billed,
+        tariff_unit_price: l.tariff_unit_price,
+        tariff_amount: l.tariff_amount,
+        insurer_payable: l.insurer_payable,
+        patient_share: l.patient_share,
+        patient_gap: l.patient_gap,
+        deducted: l.deducted,
+        cost_sharing_rule: l.cost_sharing_rule,
+        reasons,
+        pend_reasons: serde_json::from_str(&l.pend_reasons).unwrap_or_default(),
+    }
+}
+
+fn view_of(c: ClaimRow, lines: Vec<LineRow>) -> AppResult<ClaimView> {
+    let lines: Vec<LineView> = lines.into_iter().map(line_view).collect();
+    let statuses: Vec<&str> = lines.iter().filter_map(|l| l.tariff_status.as_deref()).collect();
+    let tariff_status = if statuses.is_empty() {
+        None
+    } else if statuses.contains(&"sample") {
+        Some("sample".to_string())
+    } else {
+        Some("official".to_string())
+    };
+    Ok(ClaimView {
+        tariff_year: lines.iter().find_map(|l| l.tariff_year),
+        tariff_status,
+        id: c.id,
+        provider_id: c.provider_id,
+        office_id: c.office_id,
+        provider_document_no: c.provider_document_no,
+        insured_national_code: c.insured_national_code,
+        setting: c.setting,
+        kind: c.kind,
+        status: c.status,
+        service_month: c.service_month,
+        prescription_tracking_code: c.prescription_tracking_code,
+        diagnoses: serde_json::from_str(&c.diagnoses).unwrap_or_default(),
+        work_accident: match (c.work_accident, c.accident_report_no, c.employer_code) {
+            (true, Some(report_no), Some(employer_code)) => {
+                Some(WorkAccident { report_no, employer_code, employer_name: c.employer_name })
+            }
+            _ => None,
+        },
+        totals: TotalsView {
+            billed: c.billed,
+            tariff: c.tariff,
+            insurer_payable: c.insurer_payable,
+            patient_share: c.patient_share,
+            patient_gap: c.patient_gap,
+            deducted: c.deducted,
+        },
+        pend_notes: serde_json::from_str(&c.pend_notes).unwrap_or_default(),
+        submitted_at: crate::api::ts(c.created_at),
+        lines,
+    })
+}
+
+fn view(conn: &mut AnyConnection, c: ClaimRow) -> AppResult<ClaimView> {
+    let lines = store::lines(conn, &c.id)?;
+    view_of(c, lines)
+}
+
+/// Who sees a claim: its provider, staff of its office (reviewers, supervisors), and the
+/// Organization-wide roles. Everyone else: 404.
+fn may_see(caller: &Caller, c: &ClaimRow) -> bool {
+    match caller.role {
+        Role::Provider => caller.provider_id.as_deref() == Some(c.provider_id.as_str()),
+        Role::Insured => false,
+        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(c.office_id.as_str()),
+        Role::Admin | Role::MedicalAdvisor | Role::Finance | Role::TariffAdmin => true,
+    }
+}
+
+pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ClaimView> {
+    state
+        .db(move |conn| match store::find(conn, &id)? {
+            Some(c) if may_see(&caller, &c) => view(conn, c),
+            _ => Err(AppError::not_found("no such claim")),
+        })
+        .await
+}
+
+/// Lists claims in the caller's scope.
+pub async fn list(state: &AppState, caller: Caller, mut filter: ClaimFilter) -> AppResult<Vec<ClaimView>> {
+    match caller.role {
+        Role::Provider => filter.provider_id = caller.provider_id.clone().or(Some(String::new())),
+        Role::Reviewer | Role::Supervisor => {
+            filter.office_id = caller.office_id.clone().or(Some(String::new()))
+        }
+        Role::Insured => {
+            return Err(AppError::forbidden(
+                "insured persons see their reimbursements, not providers' claims",
+            ))
+        }
+        _ => {}
+    }
+    state
+        .db(move |conn| {
+            let rows = store::list(conn, &filter)?;
+            rows.into_iter().map(|c| view(conn, c)).collect()
+        })
+        .await
+}
+
+/// A line-by-line explanation in Persian and English.
+#[derive(Serialize)]
+pub struct Explanation {
+    pub id: String,
+    pub status: String,
+    pub summary_fa: String,
+    pub summary_en: String,
+    pub lines: Vec<LineExplanation>,
+}
+
+#[derive(Serialize)]
+pub struct LineExplanation {
+    pub line_no: i32,
+    pub fa: String,
+    pub en: String,
+}
+
+pub fn explain(v: &ClaimView) -> Explanation {
+    let lines = v
+        .lines
+        .iter()
+        .map(|l| {
+            let mut fa = format!(
+                "ردیف {}: کد {} به تاریخ {}، مبلغ درخواستی {} ریال، تعرفه {} ریال؛ سهم سازمان {} ریال، سهم بیمه‌شده {} ریال",
+                l.line_no, l.code, l.service_date_jalali, l.billed, l.tariff_amount, l.insurer_payable, l.patient_share
+            );
+            let mut en = format!(
+                "Line {}: {} on {}, billed {}, tariff {}; the Organization pays {}, the insured's share is {}",
+                l.line_no, l.code, l.service_date, l.billed, l.tariff_amount, l.insurer_payable, l.patient_share
+            );
+            if l.patient_gap > 0 {
+                fa.push_str(&format!("، مابه‌التفاوت بخش خصوصی {} ریال", l.patient_gap));
+                en.push_str(&format!(", private-sector gap {}", l.patient_gap));
+            }
+            if let Some(rule) = &l.cost_sharing_rule {
+                fa.push_str(&format!(" (قاعده: {rule})"));
+                en.push_str(&format!(" (rule: {rule})"));
+            }
+            for r in &l.reasons {
+                fa.push_str(&format!("؛ کسر {} ریال — {} {}", r.amount, r.code, r.message_fa));
+                en.push_str(&format!("; {} deducted — {} {} ({})", r.amount, r.code, r.message_en, r.detail));
+            }
+            for p in &l.pend_reasons {
+                fa.push_str(&format!("؛ در انتظار رسیدگی کارشناس ({p})"));
+                en.push_str(&format!("; waiting for a reviewer ({p})"));
+            }
+            fa.push('.');
+            en.push('.');
+            LineExplanation { line_no: l.line_no, fa, en }
+        })
+        .collect();
+    let t = &v.totals;
+    Explanation {
+        id: v.id.clone(),
+        status: v.status.clone(),
+        summary_fa: format!(
+            "سند {}: مبلغ درخواستی {} ریال؛ قابل پرداخت سازمان {} ریال؛ سهم بیمه‌شده {} ریال؛ مابه‌التفاوت {} ریال؛ کسورات {} ریال.",
+            v.provider_document_no, t.billed, t.insurer_payable, t.patient_share, t.patient_gap, t.deducted
+        ),
+        summary_en: format!(
+            "Document {}: billed {}; payable by the Organization {}; insured's share {}; gap {}; deducted {}.",
+            v.provider_document_no, t.billed, t.insurer_payable, t.patient_share, t.patient_gap, t.deducted
+        ),
+        lines,
+    }
+}

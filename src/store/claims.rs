@@ -1,0 +1,189 @@
+//! Claims and their lines.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
+
+use crate::db::schema::{claim_lines, claims};
+use crate::db::AnyConnection;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = claims)]
+pub struct ClaimRow {
+    pub id: String,
+    pub provider_id: String,
+    pub office_id: String,
+    pub provider_document_no: String,
+    pub insured_national_code: String,
+    pub insured_id: Option<String>,
+    pub setting: String,
+    pub kind: String,
+    pub status: String,
+    pub service_month: String,
+    pub first_service_date: NaiveDate,
+    pub prescription_tracking_code: Option<String>,
+    pub prescribed_on: Option<NaiveDate>,
+    pub physician_council_no: Option<String>,
+    pub diagnoses: String,
+    pub admitted_on: Option<NaiveDate>,
+    pub discharged_on: Option<NaiveDate>,
+    pub work_accident: bool,
+    pub accident_report_no: Option<String>,
+    pub employer_code: Option<String>,
+    pub employer_name: Option<String>,
+    pub billed: i64,
+    pub tariff: i64,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+    pub pend_notes: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = claim_lines)]
+pub struct LineRow {
+    pub claim_id: String,
+    pub line_no: i32,
+    pub item_type: String,
+    pub code: String,
+    pub quantity: String,
+    pub approved_quantity: String,
+    pub service_date: NaiveDate,
+    pub billed: i64,
+    pub unit_price: Option<i64>,
+    pub anesthesia_units: String,
+    pub medical_order: bool,
+    pub physician_council_no: Option<String>,
+    pub status: String,
+    pub tariff_year: Option<i32>,
+    pub tariff_revision: Option<i32>,
+    pub tariff_status: Option<String>,
+    pub tariff_unit_price: i64,
+    pub tariff_amount: i64,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+    pub cost_sharing_rule: Option<String>,
+    pub reasons: String,
+    pub pend_reasons: String,
+}
+
+pub fn insert(conn: &mut AnyConnection, claim: &ClaimRow, lines: &[LineRow]) -> QueryResult<()> {
+    diesel::insert_into(claims::table).values(claim).execute(conn)?;
+    for chunk in lines.chunks(500) {
+        match conn {
+            AnyConnection::Sqlite(c) => diesel::insert_into(claim_lines::table).values(chunk).execute(c)?,
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(claim_lines::table).values(chunk).execute(c)?
+            }
+        };
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ClaimRow>> {
+    claims::table.find(id).select(ClaimRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_document(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    document_no: &str,
+) -> QueryResult<Option<ClaimRow>> {
+    claims::table
+        .filter(claims::provider_id.eq(provider_id).and(claims::provider_document_no.eq(document_no)))
+        .select(ClaimRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn lines(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<LineRow>> {
+    claim_lines::table
+        .filter(claim_lines::claim_id.eq(claim_id))
+        .select(LineRow::as_select())
+        .order(claim_lines::line_no.asc())
+        .load(conn)
+}
+
+/// The insured's lines that were not rejected, served within `[from, to]`, with their provider
+/// and the claim's physician: the history the duplicate, frequency and quantity rules need.
+pub fn history(
+    conn: &mut AnyConnection,
+    insured_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(LineRow, String, Option<String>)>> {
+    claim_lines::table
+        .inner_join(claims::table)
+        .filter(claims::insured_id.eq(insured_id))
+        .filter(claim_lines::status.ne("rejected"))
+        .filter(claim_lines::service_date.ge(from).and(claim_lines::service_date.le(to)))
+        .select((LineRow::as_select(), claims::provider_id, claims::physician_council_no))
+        .load(conn)
+}
+
+/// What the Organization already owes a provider for a service month (R19).
+pub fn month_payable(conn: &mut AnyConnection, provider_id: &str, month: &str) -> QueryResult<i64> {
+    claims::table
+        .filter(claims::provider_id.eq(provider_id).and(claims::service_month.eq(month)))
+        .filter(claims::status.ne("rejected"))
+        .select(sql::<Nullable<BigInt>>("CAST(SUM(insurer_payable) AS BIGINT)"))
+        .first::<Option<i64>>(conn)
+        .map(|v| v.unwrap_or(0))
+}
+
+#[derive(Default)]
+pub struct ClaimFilter {
+    pub provider_id: Option<String>,
+    pub office_id: Option<String>,
+    pub status: Option<String>,
+    pub month: Option<String>,
+    pub insured_national_code: Option<String>,
+    /// Claims with a line carrying this reason code.
+    pub reason: Option<String>,
+    pub work_accident: Option<bool>,
+    pub employer_code: Option<String>,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut AnyConnection, f: &ClaimFilter) -> QueryResult<Vec<ClaimRow>> {
+    let mut q = claims::table.select(ClaimRow::as_select()).order(claims::id.asc()).into_boxed();
+    if let Some(v) = &f.provider_id {
+        q = q.filter(claims::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.office_id {
+        q = q.filter(claims::office_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(claims::status.eq(v.clone()));
+    }
+    if let Some(v) = &f.month {
+        q = q.filter(claims::service_month.eq(v.clone()));
+    }
+    if let Some(v) = &f.insured_national_code {
+        q = q.filter(claims::insured_national_code.eq(v.clone()));
+    }
+    if let Some(v) = f.work_accident {
+        q = q.filter(claims::work_accident.eq(v));
+    }
+    if let Some(v) = &f.employer_code {
+        q = q.filter(claims::employer_code.eq(v.clone()));
+    }
+    if let Some(code) = &f.reason {
+        let with_reason = claim_lines::table
+            .filter(claim_lines::reasons.like(format!("%\"{code}\"%")))
+            .select(claim_lines::claim_id);
+        q = q.filter(claims::id.eq_any(with_reason));
+    }
+    if let Some(a) = &f.after {
+        q = q.filter(claims::id.gt(a.clone()));
+    }
+    q.limit(f.limit).load(conn)
+}

@@ -1,0 +1,262 @@
+use asnad::auth::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, Scope, TestApp};
+use crate::providers::office_and_hospital;
+
+const INSURED: &str = "0012345679";
+
+/// A private grade-2 hospital with an active contract that allows gap billing, an insured
+/// person covered through 1403, and the hospital's API key. Returns (provider id, key).
+fn setup(app: &TestApp, admin: &str, office_code: &str, legal_id: &str) -> (String, String) {
+    let (_, hospital) = office_and_hospital(app, admin, office_code, legal_id);
+    let c: Value = app
+        .post_json(
+            &format!("/api/v1/providers/{hospital}/contracts"),
+            Some(admin),
+            &json!({"number": format!("C-{office_code}"), "valid_from": "1403-01-01", "valid_to": "1403-12-30",
+                    "terms": {"may_bill_gap": true}}),
+        )
+        .json()
+        .unwrap();
+    let res = app.post_json(
+        &format!("/api/v1/contracts/{}/status", c["id"].as_str().unwrap()),
+        Some(admin),
+        &json!({"action": "activate", "effective_on": "1403-01-01"}),
+    );
+    assert_eq!(res.status(), 200);
+    let user = app.create_user(&format!("his-{office_code}"), Role::Provider, Scope::provider(&hospital));
+    let key: Value = app
+        .post_json("/api/v1/api-keys", Some(admin), &json!({"user_id": user, "name": "HIS"}))
+        .json()
+        .unwrap();
+    (hospital, key["key"].as_str().unwrap().to_string())
+}
+
+fn insured(app: &TestApp, admin: &str) {
+    let res = app.post_json(
+        "/api/v1/insured",
+        Some(admin),
+        &json!({"national_code": INSURED, "insurance_no": "12345678", "first_name": "علی", "last_name": "کریمی",
+                "sex": "male", "birth_date": "1980-01-01", "insurance_type": "mandatory",
+                "coverage": [{"from": "1400-01-01", "to": "1403-12-30"}]}),
+    );
+    assert_eq!(res.status(), 201);
+}
+
+fn document(no: &str) -> Value {
+    json!({
+        "provider_document_no": no,
+        "setting": "outpatient",
+        "kind": "visit",
+        "insured_national_code": "۰۰۱۲۳۴۵۶۷۹",
+        "physician_council_no": "12345",
+        "diagnoses": ["J06.9"],
+        "lines": [
+            {"line_no": 1, "item_type": "visit", "code": "specialist", "quantity": "1", "service_date": "1403-07-15", "billed_amount": 1890000},
+            {"line_no": 2, "item_type": "drug", "code": "10010", "quantity": "40", "service_date": "1403-07-15", "billed_amount": 1000000},
+            {"line_no": 3, "item_type": "service", "code": "999999", "quantity": "1", "service_date": "1403-07-15", "billed_amount": 100000}
+        ]
+    })
+}
+
+#[test]
+fn a_claim_is_adjudicated_stored_and_resent_idempotently() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, key) = setup(&app, &admin, "THR-1", "10101010101");
+    insured(&app, &admin);
+
+    let res = app.post_json("/api/v1/claims", Some(&key), &document("H-1403-07-000123"));
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let c: Value = res.json().unwrap();
+    assert_eq!(c["status"], "partially_approved");
+    assert_eq!((c["tariff_year"].as_i64(), c["tariff_status"].as_str()), (Some(1403), Some("sample")));
+    assert_eq!(c["insured_national_code"], INSURED);
+    assert_eq!(c["service_month"], "1403-07");
+    let l = &c["lines"];
+    // Visit: government 564,000 (30 % franchise 169,200), private cap 1,890,000 → gap 1,326,000.
+    assert_eq!(
+        (
+            l[0]["insurer_payable"].as_i64(),
+            l[0]["patient_share"].as_i64(),
+            l[0]["patient_gap"].as_i64(),
+            l[0]["deducted"].as_i64()
+        ),
+        (Some(394_800), Some(169_200), Some(1_326_000), Some(0))
+    );
+    assert_eq!(l[0]["cost_sharing_rule"], "franchise_outpatient:30%");
+    // Amoxicillin: 30 of 40 paid (R09), 750,000 → franchise 225,000.
+    assert_eq!(l[1]["reasons"][0]["code"], "R09");
+    assert_eq!(l[1]["reasons"][0]["amount"], 250_000);
+    assert_eq!(l[1]["reasons"][0]["group"], "CO");
+    assert_eq!(l[1]["approved_quantity"], "30");
+    assert_eq!(
+        (l[1]["insurer_payable"].as_i64(), l[1]["patient_share"].as_i64()),
+        (Some(525_000), Some(225_000))
+    );
+    // Unknown code: R05, the whole line deducted.
+    assert_eq!(
+        (l[2]["status"].as_str(), l[2]["reasons"][0]["code"].as_str()),
+        (Some("rejected"), Some("R05"))
+    );
+    assert_eq!(l[2]["reasons"][0]["message_fa"], "کد در تعرفه سال خدمت وجود ندارد");
+    let t = &c["totals"];
+    assert_eq!(t["billed"], 2_990_000);
+    assert_eq!(
+        t["insurer_payable"].as_i64().unwrap()
+            + t["patient_share"].as_i64().unwrap()
+            + t["patient_gap"].as_i64().unwrap()
+            + t["deducted"].as_i64().unwrap(),
+        2_990_000
+    );
+    assert_eq!(t["deducted"], 350_000);
+
+    // The same document again: the first answer, 200, nothing new.
+    let again = app.post_json("/api/v1/claims", Some(&key), &document("H-1403-07-000123"));
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().unwrap();
+    assert_eq!(again, c);
+    let list: Value = app.get("/api/v1/claims", Some(&key)).json().unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    // A second document the same day: the visit by the same physician is R16, the drug R08.
+    let second: Value =
+        app.post_json("/api/v1/claims", Some(&key), &document("H-1403-07-000124")).json().unwrap();
+    assert_eq!(second["lines"][0]["reasons"][0]["code"], "R16");
+    assert_eq!(second["lines"][1]["reasons"][0]["code"], "R08");
+    let by_reason: Value = app.get("/api/v1/claims?reason=R16", Some(&key)).json().unwrap();
+    assert_eq!(by_reason["items"].as_array().unwrap().len(), 1);
+    // Every line of the second document is deducted: the claim is rejected.
+    assert_eq!(second["status"], "rejected");
+    let by_month: Value = app.get("/api/v1/claims?month=1403-07", Some(&key)).json().unwrap();
+    assert_eq!(by_month["items"].as_array().unwrap().len(), 2);
+    let rejected: Value = app.get("/api/v1/claims?month=1403-07&status=rejected", Some(&key)).json().unwrap();
+    assert_eq!(rejected["items"][0]["id"], second["id"]);
+
+    // The explanation, line by line, in Persian and English.
+    let e: Value = app
+        .get(&format!("/api/v1/claims/{}/explanation", c["id"].as_str().unwrap()), Some(&key))
+        .json()
+        .unwrap();
+    assert!(e["lines"][1]["fa"].as_str().unwrap().contains("R09"));
+    assert!(e["lines"][1]["en"].as_str().unwrap().contains("250000 deducted — R09 quantity above the limit"));
+    assert!(e["summary_fa"].as_str().unwrap().contains("کسورات 350000 ریال"));
+}
+
+#[test]
+fn ineligible_and_unknown_insured_are_rejected() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, key) = setup(&app, &admin, "THR-1", "10101010101");
+    // Not registered at all: R01.
+    let c: Value = app.post_json("/api/v1/claims", Some(&key), &document("D-1")).json().unwrap();
+    assert_eq!(c["status"], "rejected");
+    assert_eq!(c["lines"][0]["reasons"][0]["code"], "R01");
+    assert_eq!(c["lines"][0]["reasons"][0]["group"], "RJ");
+    assert_eq!(c["totals"]["deducted"], c["totals"]["billed"]);
+}
+
+#[test]
+fn bad_documents_name_every_field_and_store_nothing() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, key) = setup(&app, &admin, "THR-1", "10101010101");
+    let mut doc = document("BAD-1");
+    doc["insured_national_code"] = json!("0012345678");
+    doc["setting"] = json!("inpatient");
+    doc["diagnoses"] = json!(["not a code"]);
+    doc["lines"][0]["quantity"] = json!("0");
+    doc["lines"][1]["service_date"] = json!("1403-13-01");
+    doc["lines"][2]["line_no"] = json!(1);
+    let body = assert_problem(app.post_json("/api/v1/claims", Some(&key), &doc), 422, "validation_failed");
+    let fields: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(
+        fields,
+        [
+            "insured_national_code",
+            "admitted_on",
+            "diagnoses[0]",
+            "lines[0].quantity",
+            "lines[1].service_date",
+            "lines[2].line_no"
+        ]
+    );
+    let mut doc = document("BAD-2");
+    doc["lines"][0]["item_type"] = json!("spaceship");
+    let body = assert_problem(app.post_json("/api/v1/claims", Some(&key), &doc), 422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "lines[0].item_type");
+    let list: Value = app.get("/api/v1/claims", Some(&key)).json().unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    // Only providers send claims.
+    assert_problem(app.post_json("/api/v1/claims", Some(&admin), &document("X")), 403, "forbidden");
+}
+
+#[test]
+fn providers_cannot_read_each_others_claims() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, key_a) = setup(&app, &admin, "THR-1", "10101010101");
+    let (_, key_b) = setup(&app, &admin, "THR-2", "20202020202");
+    insured(&app, &admin);
+    let c: Value = app.post_json("/api/v1/claims", Some(&key_a), &document("A-1")).json().unwrap();
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/api/v1/claims/{id}"), Some(&key_a)).status(), 200);
+    assert_problem(app.get(&format!("/api/v1/claims/{id}"), Some(&key_b)), 404, "not_found");
+    assert_problem(app.get(&format!("/api/v1/claims/{id}/explanation"), Some(&key_b)), 404, "not_found");
+    let list: Value = app.get("/api/v1/claims", Some(&key_b)).json().unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    // The same document number is per provider: B may use "A-1" too.
+    assert_eq!(app.post_json("/api/v1/claims", Some(&key_b), &document("A-1")).status(), 201);
+    // Staff of the office see it; staff of another office do not.
+    let office_a = c["office_id"].as_str().unwrap();
+    let rev_a = app.token_for("rev-a", Role::Reviewer, Scope::office(office_a));
+    assert_eq!(app.get(&format!("/api/v1/claims/{id}"), Some(&rev_a)).status(), 200);
+    let other_office: Value = app
+        .post_json(
+            "/api/v1/offices",
+            Some(&admin),
+            &json!({"province_id": 2, "code": "ALB-1", "name_fa": "البرز", "name_en": "Alborz"}),
+        )
+        .json()
+        .unwrap();
+    let rev_b = app.token_for("rev-b", Role::Reviewer, Scope::office(other_office["id"].as_str().unwrap()));
+    assert_problem(app.get(&format!("/api/v1/claims/{id}"), Some(&rev_b)), 404, "not_found");
+}
+
+#[test]
+fn work_accidents_are_listed_by_employer_and_month() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, key) = setup(&app, &admin, "THR-1", "10101010101");
+    insured(&app, &admin);
+    let mut doc = document("WA-1");
+    doc["work_accident"] =
+        json!({"report_no": "R-77", "employer_code": "1234567", "employer_name": "کارگاه نمونه"});
+    assert_eq!(app.post_json("/api/v1/claims", Some(&key), &doc).status(), 201);
+    assert_eq!(app.post_json("/api/v1/claims", Some(&key), &document("NOT-WA")).status(), 201);
+    let finance = app.token_for("fin", Role::Finance, Scope::default());
+    let list: Value = app
+        .get("/api/v1/claims/work-accidents?employer_code=1234567&month=1403-07", Some(&finance))
+        .json()
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["work_accident"]["report_no"], "R-77");
+    assert_eq!(list["page_insurer_payable"], items[0]["totals"]["insurer_payable"]);
+    let none: Value = app
+        .get("/api/v1/claims/work-accidents?employer_code=1234567&month=1403-08", Some(&finance))
+        .json()
+        .unwrap();
+    assert!(none["items"].as_array().unwrap().is_empty());
+    assert_problem(
+        app.get("/api/v1/claims/work-accidents?month=1403-13", Some(&finance)),
+        422,
+        "validation_failed",
+    );
+    assert_problem(app.get("/api/v1/claims/work-accidents", Some(&key)), 403, "forbidden");
+    let res = app.request(Method::GET, "/api/v1/claims?reason=R99", Some(&key)).send().unwrap();
+    assert_problem(res, 422, "validation_failed");
+}
