@@ -244,15 +244,71 @@ pub struct Adjudication {
     pub pend_notes: Vec<String>,
 }
 
+/// What holds on one service date: computed once per distinct date of a claim (most lines of
+/// a document share a date), which keeps calendar conversions and eligibility off the
+/// per-line path.
+struct Day<'a> {
+    date: NaiveDate,
+    tariff: Option<&'a Tariff>,
+    eligibility: crate::domain::eligibility::Decision,
+    standing: Option<crate::domain::contract::StandingOnDate>,
+    terms: Option<&'a ContractTerms>,
+    end_of_month: NaiveDate,
+    /// The insured's share and its rule for lines without a drug-specific share.
+    share: Option<(Decimal, String)>,
+}
+
+fn day<'a>(claim: &Claim, ctx: &Context<'a>, date: NaiveDate) -> Day<'a> {
+    let eligibility = match ctx.insured {
+        Some(p) => decide(p, ctx.main_insured, date, ctx.dependant_rules),
+        None => crate::domain::eligibility::Decision {
+            eligible: false,
+            rule: "insured_not_found",
+            reason_en: String::new(),
+            reason_fa: "",
+            source: "",
+        },
+    };
+    let (standing, terms) = match ctx.contract {
+        Some(c) => (
+            Some(standing_on(c.valid_from, c.valid_to, &c.events, date)),
+            version_on(&c.versions, date).map(|v| &v.terms),
+        ),
+        None => (None, None),
+    };
+    let tariff = ctx.tariffs.for_date(date).map(|t| t.as_ref());
+    let share = match (tariff, ctx.insured) {
+        (Some(t), Some(p)) => Some(cost_share(claim, ctx, t, p, date, None)),
+        _ => None,
+    };
+    Day {
+        date,
+        tariff,
+        eligibility,
+        standing,
+        terms,
+        end_of_month: JalaliDate::from_gregorian(date).last_of_month().to_gregorian(),
+        share,
+    }
+}
+
 /// Adjudicates a claim. See the module documentation for the order of the rules.
 pub fn adjudicate(claim: &Claim, ctx: &Context<'_>) -> Adjudication {
     let mut accepted: Vec<HistoryLine> = Vec::with_capacity(claim.lines.len());
     let mut month_payable = ctx.month_payable_so_far;
+    let mut days: Vec<Day<'_>> = Vec::with_capacity(2);
     let mut lines: Vec<LineResult> = claim
         .lines
         .iter()
         .map(|line| {
-            let r = adjudicate_line(claim, line, ctx, &accepted, &mut month_payable);
+            let idx = match days.iter().position(|d| d.date == line.service_date) {
+                Some(i) => i,
+                None => {
+                    days.push(day(claim, ctx, line.service_date));
+                    days.len() - 1
+                }
+            };
+            let r = adjudicate_line(claim, line, ctx, &days[idx], &accepted, &mut month_payable);
             if r.status != LineStatus::Rejected {
                 accepted.push(HistoryLine {
                     provider_id: ctx.provider.id.clone(),
@@ -337,35 +393,30 @@ fn setting_scope(claim: &Claim, provider: &ProviderFacts) -> SettingScope {
     }
 }
 
-fn end_of_jalali_month(date: NaiveDate) -> NaiveDate {
-    JalaliDate::from_gregorian(date).last_of_month().to_gregorian()
-}
-
 fn adjudicate_line(
     claim: &Claim,
     line: &ClaimLine,
     ctx: &Context<'_>,
+    day: &Day<'_>,
     accepted: &[HistoryLine],
     month_payable: &mut Rial,
 ) -> LineResult {
     let date = line.service_date;
-    let tariff = ctx.tariffs.for_date(date).map(|t| t.as_ref());
+    let tariff = day.tariff;
 
     // 1–2. Who is treated, and were they covered that day.
     let Some(person) = ctx.insured else {
         return rejected(line, Reason::R01, "the national code is not an insured person".into(), tariff);
     };
-    let elig = decide(person, ctx.main_insured, date, ctx.dependant_rules);
-    if !elig.eligible {
-        return rejected(line, Reason::R02, elig.reason_en, tariff);
+    if !day.eligibility.eligible {
+        return rejected(line, Reason::R02, day.eligibility.reason_en.clone(), tariff);
     }
     // 3. The contract on that day.
-    let Some(contract) = ctx.contract else {
+    let Some(standing) = day.standing else {
         return rejected(line, Reason::R03, "the provider has no contract covering the date".into(), tariff);
     };
-    let standing = standing_on(contract.valid_from, contract.valid_to, &contract.events, date);
-    let terms: ContractTerms = match (standing.is_active(), version_on(&contract.versions, date)) {
-        (true, Some(v)) => v.terms.clone(),
+    let terms: &ContractTerms = match (standing.is_active(), day.terms) {
+        (true, Some(t)) => t,
         _ => {
             return rejected(
                 line,
@@ -376,7 +427,7 @@ fn adjudicate_line(
         }
     };
     // 4. Submission deadline: days after the end of the service month.
-    let deadline = end_of_jalali_month(date) + chrono::Duration::days(terms.submission_deadline_days as i64);
+    let deadline = day.end_of_month + chrono::Duration::days(terms.submission_deadline_days as i64);
     if claim.submitted_on > deadline {
         return rejected(
             line,
@@ -413,10 +464,13 @@ fn adjudicate_line(
     let Some(tariff) = tariff else {
         return rejected(line, Reason::R05, format!("no tariff is in force on {date}"), None);
     };
+    // One lookup per line: the row is kept for the rules below.
+    let service = (line.item_type == ItemType::Service).then(|| tariff.services.get(&line.code)).flatten();
+    let drug = (line.item_type == ItemType::Drug).then(|| tariff.drug(&line.code)).flatten();
     let known = match line.item_type {
-        ItemType::Service => tariff.services.contains_key(&line.code),
+        ItemType::Service => service.is_some(),
         ItemType::Visit => tariff.visits.contains_key(&line.code),
-        ItemType::Drug => tariff.drug(&line.code).is_some(),
+        ItemType::Drug => drug.is_some(),
         ItemType::BedDay => RoomType::parse(&line.code).is_some(),
         ItemType::Device => tariff.devices.contains_key(&line.code),
     };
@@ -428,8 +482,6 @@ fn adjudicate_line(
             Some(tariff),
         );
     }
-    let service = (line.item_type == ItemType::Service).then(|| &tariff.services[&line.code]);
-    let drug = (line.item_type == ItemType::Drug).then(|| tariff.drug(&line.code)).flatten();
     // 8. Scope of the contract; limited-surgery centres have no hotelling.
     if !terms.scope_item_types.is_empty() && !terms.scope_item_types.contains(&line.item_type) {
         return rejected(
@@ -556,7 +608,7 @@ fn adjudicate_line(
             .history
             .iter()
             .chain(accepted.iter())
-            .filter(|h| h.item_type == ItemType::Service && h.code == line.code && h.service_date == date)
+            .filter(|h| h.service_date == date && h.item_type == ItemType::Service && h.code == line.code)
             .map(|h| h.quantity)
             .sum();
         caps.push(((Decimal::from(max) - used).max(Decimal::ZERO), format!("at most {max} per day")));

@@ -1252,13 +1252,11 @@ impl TariffBook {
 
     /// The tariff in force on `date`: of the Jalali year of the date, the highest revision
     /// already effective. If that year's tariff has not taken effect yet (a resolution dated
-    /// after 1 Farvardin), the previous year's tariff still applies.
+    /// after 1 Farvardin), the previous year's tariff still applies. Every revision's
+    /// `effective_from` lies in its own year (the importer checks it), so this is the
+    /// highest (year, revision) already effective — no calendar conversion on the hot path.
     pub fn for_date(&self, date: NaiveDate) -> Option<&std::sync::Arc<Tariff>> {
-        let year = JalaliDate::from_gregorian(date).year();
-        self.years
-            .range(..=year)
-            .rev()
-            .find_map(|(_, revs)| revs.iter().rev().find(|t| t.effective_from <= date))
+        self.years.values().rev().find_map(|revs| revs.iter().rev().find(|t| t.effective_from <= date))
     }
 
     /// The latest revision of a year.
