@@ -712,8 +712,11 @@ fn adjudicate_line(
             ),
         });
     }
-    let (share_percent, rule) =
-        cost_share(claim, ctx, tariff, person, date, drug.and_then(|d| d.insurer_share_percent));
+    // The day's share is computed once; a drug with its own insurer share is decided here.
+    let (share_percent, rule) = match (drug.and_then(|d| d.insurer_share_percent), &day.share) {
+        (None, Some((p, r))) => (*p, r.clone()),
+        (own, _) => cost_share(claim, ctx, tariff, person, date, own),
+    };
     let patient_share = base.percent(share_percent).unwrap_or(Rial::ZERO);
     let mut insurer = Rial(base.0 - patient_share.0);
     // 21. Monthly ceiling of the contract.
