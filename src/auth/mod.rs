@@ -157,7 +157,9 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let caller = resolve_caller(req).await?;
-            if caller.must_change_password {
+            // A one-time password gates the sessions opened with it, not a system's API key.
+            let is_session = matches!(caller.credential, Credential::Token { .. });
+            if caller.must_change_password && is_session {
                 return Err(AppError::Forbidden {
                     code: "password_change_required",
                     detail: "change the one-time password first (PUT /api/v1/auth/password)".into(),

@@ -166,7 +166,18 @@ fn one_time_password_must_be_changed_first() {
 fn api_keys_for_provider_systems() {
     let app = TestApp::spawn();
     let admin = app.admin_token();
-    let provider_user = app.create_user("hospital-x", Role::Provider, Scope::provider("prov-1"));
+    // Created through the API: the user's password is one-time, which gates sessions but not
+    // the system's API key.
+    let created: Value = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &json!({"username": "hospital-x", "display_name": "Hospital X", "role": "provider", "provider_id": "prov-1"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(created["must_change_password"], true);
+    let provider_user = created["id"].as_str().unwrap().to_string();
     let res = app.post_json(
         "/api/v1/api-keys",
         Some(&admin),
@@ -179,6 +190,7 @@ fn api_keys_for_provider_systems() {
 
     let me: Value = app.get("/api/v1/auth/me", Some(&key)).json().unwrap();
     assert_eq!(me["authenticated_by"], "api_key");
+    assert_eq!(app.get("/api/v1/offices", Some(&key)).status(), 200);
     assert_eq!(me["role"], "provider");
     assert_eq!(me["scope"]["provider_id"], "prov-1");
 
