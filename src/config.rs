@@ -45,6 +45,8 @@ pub struct Config {
     /// `ASNAD_FIXED_TODAY` (ISO date): the service's "today" for submission dates and
     /// deadlines. For tests and demonstrations only; unset in production.
     pub fixed_today: Option<chrono::NaiveDate>,
+    /// `ASNAD_MAX_ATTACHMENT_BYTES`, default 10 MiB: the largest scanned document accepted.
+    pub max_attachment_bytes: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +74,7 @@ impl fmt::Debug for Config {
             .field("max_json_bytes", &self.max_json_bytes)
             .field("dependant_rules", &self.dependant_rules)
             .field("fixed_today", &self.fixed_today)
+            .field("max_attachment_bytes", &self.max_attachment_bytes)
             .finish()
     }
 }
@@ -95,6 +98,7 @@ impl Default for Config {
             max_json_bytes: 16 * 1024 * 1024,
             dependant_rules: DependantRules::default(),
             fixed_today: None,
+            max_attachment_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -158,6 +162,9 @@ impl Config {
                 chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
                     .map_err(|_| format!("ASNAD_FIXED_TODAY: expected YYYY-MM-DD, got {v:?}"))?,
             );
+        }
+        if let Some(v) = get("ASNAD_MAX_ATTACHMENT_BYTES") {
+            c.max_attachment_bytes = parse_num("ASNAD_MAX_ATTACHMENT_BYTES", &v, 1024, 1 << 30)?;
         }
         let r = &mut c.dependant_rules;
         if let Some(v) = get("ASNAD_SON_MAX_AGE") {

@@ -2,6 +2,7 @@
 //! authorize and call a service; they hold no business rules.
 
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
 pub mod claims;
 pub mod health;

@@ -256,6 +256,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        claim_id -> Text,
+        sha256 -> Text,
+        document_type -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        original_name -> Nullable<Text>,
+        stamp_office -> Text,
+        stamp_user_name -> Text,
+        stamp_user_code -> Text,
+        stamp_date -> Date,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
@@ -278,5 +295,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     insured_persons,
     coverage_periods,
     claims,
-    claim_lines
+    claim_lines,
+    attachments
 );

@@ -510,6 +510,14 @@ fn may_see(caller: &Caller, c: &ClaimRow) -> bool {
     }
 }
 
+/// The claim if the caller may see it (404 otherwise).
+pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
+    match store::find(conn, id)? {
+        Some(c) if may_see(caller, &c) => Ok(c),
+        _ => Err(AppError::not_found("no such claim")),
+    }
+}
+
 pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ClaimView> {
     state
         .db(move |conn| match store::find(conn, &id)? {

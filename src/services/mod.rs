@@ -1,6 +1,7 @@
 //! Use cases. Each owns its transaction: load context through `store`, decide (in `domain`
 //! where there is a rule to apply), persist through `store`.
 
+pub mod attachments;
 pub mod auth;
 pub mod claims;
 pub mod insured;

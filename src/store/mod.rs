@@ -1,6 +1,7 @@
 //! Diesel queries, one module per aggregate. Every function takes `&mut AnyConnection` and
 //! returns `QueryResult`, so the calling service decides the transaction.
 
+pub mod attachments;
 pub mod claims;
 pub mod insured;
 pub mod offices;

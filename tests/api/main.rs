@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod attachments;
 mod auth;
 mod claims;
 mod errors;

@@ -51,7 +51,8 @@ fn every_spec_route_is_served() {
             .replace("{id}", "00000000-0000-0000-0000-000000000000")
             .replace("{year}", "1403")
             .replace("{code}", "000000")
-            .replace("{national_code}", "0012345679");
+            .replace("{national_code}", "0012345679")
+            .replace("{attachment_id}", "x");
         let res =
             app.request(Method::from_bytes(method.as_bytes()).unwrap(), &concrete, None).send().unwrap();
         let status = res.status().as_u16();

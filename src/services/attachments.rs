@@ -1,0 +1,167 @@
+//! Attaching scanned documents to claims (the electronic file, directive No. 2).
+
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::write_tx;
+use crate::documents;
+use crate::domain::jalali::JalaliDate;
+use crate::error::{AppError, AppResult};
+use crate::services::claims::load_visible;
+use crate::store::attachments::{self as store, AttachmentRow};
+use crate::store::{new_id, now, offices};
+
+/// Kinds of documents in a claim's file.
+pub const DOCUMENT_TYPES: [&str; 10] = [
+    "prescription",
+    "invoice",
+    "medical_report",
+    "anesthesia_report",
+    "lab_result",
+    "imaging_report",
+    "discharge_summary",
+    "referral",
+    "accident_report",
+    "other",
+];
+
+#[derive(Serialize)]
+pub struct Stamp {
+    /// «اسکن شد»
+    pub text: &'static str,
+    pub office: String,
+    pub user_name: String,
+    pub user_code: String,
+    pub date: String,
+}
+
+#[derive(Serialize)]
+pub struct AttachmentView {
+    pub id: String,
+    pub claim_id: String,
+    pub sha256: String,
+    pub document_type: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub original_name: Option<String>,
+    pub stamp: Stamp,
+    pub created_at: String,
+}
+
+impl From<AttachmentRow> for AttachmentView {
+    fn from(a: AttachmentRow) -> Self {
+        Self {
+            stamp: Stamp {
+                text: "اسکن شد",
+                office: a.stamp_office,
+                user_name: a.stamp_user_name,
+                user_code: a.stamp_user_code,
+                date: JalaliDate::from_gregorian(a.stamp_date).to_string(),
+            },
+            id: a.id,
+            claim_id: a.claim_id,
+            sha256: a.sha256,
+            document_type: a.document_type,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            original_name: a.original_name,
+            created_at: crate::api::ts(a.created_at),
+        }
+    }
+}
+
+/// Stores the file once by hash and records it on the claim with the scan stamp. The same file
+/// on the same claim again returns the first record (`created = false`).
+pub async fn attach(
+    state: &AppState,
+    caller: Caller,
+    claim_id: String,
+    document_type: String,
+    original_name: Option<String>,
+    bytes: Vec<u8>,
+) -> AppResult<(bool, AttachmentView)> {
+    if !DOCUMENT_TYPES.contains(&document_type.as_str()) {
+        return Err(AppError::field(
+            "document_type",
+            "invalid_choice",
+            format!("must be one of {}", DOCUMENT_TYPES.join(", ")),
+        ));
+    }
+    if bytes.is_empty() {
+        return Err(AppError::field("file", "required", "the file is empty"));
+    }
+    let content_type = documents::sniff(&bytes)
+        .ok_or_else(|| AppError::UnsupportedMediaType("the file must be a PDF, JPEG, PNG or TIFF".into()))?;
+    if matches!(caller.role, Role::Insured | Role::TariffAdmin) {
+        return Err(AppError::forbidden("this role does not add documents to claims"));
+    }
+    let data_dir = state.config.data_dir.clone();
+    let today = state.today();
+    state
+        .db(move |conn| {
+            let claim = load_visible(conn, &caller, &claim_id)?;
+            // The file goes to disk first (idempotent by hash); a crash before the row is written
+            // leaves only an unreferenced file, never a row without its file.
+            let sha = documents::store(&data_dir, &bytes)
+                .map_err(|e| AppError::internal(format!("cannot store the document: {e}")))?;
+            let office = offices::find(conn, &claim.office_id)?.map(|o| o.name_fa).unwrap_or_default();
+            write_tx(conn, |conn| {
+                if let Some(existing) = store::find_by_hash(conn, &claim.id, &sha)? {
+                    return Ok((false, existing.into()));
+                }
+                let row = AttachmentRow {
+                    id: new_id(),
+                    claim_id: claim.id.clone(),
+                    sha256: sha.clone(),
+                    document_type,
+                    content_type: content_type.into(),
+                    size_bytes: bytes.len() as i64,
+                    original_name,
+                    stamp_office: office,
+                    stamp_user_name: caller.display_name.clone(),
+                    stamp_user_code: caller.username.clone(),
+                    stamp_date: today,
+                    created_at: now(),
+                };
+                store::insert(conn, &row)?;
+                Ok((true, row.into()))
+            })
+        })
+        .await
+}
+
+pub async fn list(state: &AppState, caller: Caller, claim_id: String) -> AppResult<Vec<AttachmentView>> {
+    state
+        .db(move |conn| {
+            let claim = load_visible(conn, &caller, &claim_id)?;
+            Ok(store::of_claim(conn, &claim.id)?.into_iter().map(Into::into).collect())
+        })
+        .await
+}
+
+/// The stored bytes and their type.
+pub async fn download(
+    state: &AppState,
+    caller: Caller,
+    claim_id: String,
+    id: String,
+) -> AppResult<(AttachmentRow, Vec<u8>)> {
+    let data_dir = state.config.data_dir.clone();
+    state
+        .db(move |conn| {
+            let claim = load_visible(conn, &caller, &claim_id)?;
+            let row = store::find(conn, &claim.id, &id)?
+                .ok_or_else(|| AppError::not_found("no such attachment"))?;
+            let bytes = documents::read(&data_dir, &row.sha256)
+                .map_err(|e| AppError::internal(format!("stored document missing: {e}")))?;
+            if documents::sha256_hex(&bytes) != row.sha256 {
+                return Err(AppError::internal(format!(
+                    "stored document {} does not match its hash",
+                    row.sha256
+                )));
+            }
+            Ok((row, bytes))
+        })
+        .await
+}
