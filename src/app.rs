@@ -22,6 +22,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Every imported tariff revision, parsed; replaced whole after an import.
     pub tariffs: RwLock<Arc<TariffBook>>,
+    /// Wakes the monthly-list worker when a batch arrives.
+    pub batch_notify: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -135,6 +137,8 @@ pub fn routes() -> Vec<RouteDef> {
         GET "/api/v1/claims/{id}/attachments" => api::attachments::list,
         POST "/api/v1/claims/{id}/attachments" => api::attachments::upload,
         GET "/api/v1/claims/{id}/attachments/{attachment_id}" => api::attachments::download,
+        POST "/api/v1/claim-batches" => api::batches::create,
+        GET "/api/v1/claim-batches/{id}" => api::batches::get,
         GET "/api/v1/insured" => api::insured::list,
         POST "/api/v1/insured" => api::insured::create,
         POST "/api/v1/insured/import" => api::insured::import,
@@ -231,7 +235,11 @@ impl Application {
             database,
             config: config.clone(),
             tariffs: RwLock::new(Arc::new(book)),
+            batch_notify: crate::services::batches::notifier(),
         });
+        if config.batch_worker {
+            crate::services::batches::spawn_worker(state.clone());
+        }
         let metrics = web::Data::new(Metrics::default());
         let listener = std::net::TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;

@@ -47,6 +47,8 @@ pub struct Config {
     pub fixed_today: Option<chrono::NaiveDate>,
     /// `ASNAD_MAX_ATTACHMENT_BYTES`, default 10 MiB: the largest scanned document accepted.
     pub max_attachment_bytes: usize,
+    /// `ASNAD_BATCH_WORKER` (default true): process monthly lists in this process.
+    pub batch_worker: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +77,7 @@ impl fmt::Debug for Config {
             .field("dependant_rules", &self.dependant_rules)
             .field("fixed_today", &self.fixed_today)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .field("batch_worker", &self.batch_worker)
             .finish()
     }
 }
@@ -99,6 +102,7 @@ impl Default for Config {
             dependant_rules: DependantRules::default(),
             fixed_today: None,
             max_attachment_bytes: 10 * 1024 * 1024,
+            batch_worker: true,
         }
     }
 }
@@ -165,6 +169,13 @@ impl Config {
         }
         if let Some(v) = get("ASNAD_MAX_ATTACHMENT_BYTES") {
             c.max_attachment_bytes = parse_num("ASNAD_MAX_ATTACHMENT_BYTES", &v, 1024, 1 << 30)?;
+        }
+        if let Some(v) = get("ASNAD_BATCH_WORKER") {
+            c.batch_worker = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => return Err(format!("ASNAD_BATCH_WORKER: expected true or false, got {other:?}")),
+            };
         }
         let r = &mut c.dependant_rules;
         if let Some(v) = get("ASNAD_SON_MAX_AGE") {

@@ -201,6 +201,13 @@ impl ClaimBody {
     }
 }
 
+/// A document of a monthly list, parsed and validated like a single POST.
+pub fn parse_document(bytes: &[u8], today: chrono::NaiveDate) -> AppResult<Submission> {
+    let body: ClaimBody = crate::api::parse_json(bytes)?;
+    body.validate()?;
+    body.into_submission(today)
+}
+
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Caller,

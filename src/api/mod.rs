@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod attachments;
 pub mod auth;
+pub mod batches;
 pub mod claims;
 pub mod health;
 pub mod insured;

@@ -273,6 +273,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    claim_batches (id) {
+        id -> Text,
+        provider_id -> Text,
+        created_by -> Text,
+        status -> Text,
+        total -> Integer,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    claim_batch_items (batch_id, seq) {
+        batch_id -> Text,
+        seq -> Integer,
+        provider_document_no -> Nullable<Text>,
+        payload -> Text,
+        status -> Text,
+        claim_id -> Nullable<Text>,
+        http_status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
@@ -296,5 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     coverage_periods,
     claims,
     claim_lines,
-    attachments
+    attachments,
+    claim_batches,
+    claim_batch_items
 );

@@ -255,6 +255,16 @@ pub async fn submit(state: &AppState, caller: Caller, sub: Submission) -> AppRes
         .clone()
         .filter(|_| caller.role == Role::Provider)
         .ok_or_else(|| AppError::forbidden("only a provider's users and systems send claims"))?;
+    submit_for(state, provider_id, caller.username, sub).await
+}
+
+/// Intake on behalf of a provider (the API's caller, or the user who sent a monthly list).
+pub async fn submit_for(
+    state: &AppState,
+    provider_id: String,
+    username: String,
+    sub: Submission,
+) -> AppResult<Submitted> {
     let book = state.tariffs();
     let rules = state.config.dependant_rules.clone();
     state
@@ -302,7 +312,7 @@ pub async fn submit(state: &AppState, caller: Caller, sub: Submission) -> AppRes
                     patient_gap: adj.totals.patient_gap.0,
                     deducted: adj.totals.deducted.0,
                     pend_notes: serde_json::to_string(&adj.pend_notes).map_err(AppError::internal)?,
-                    created_by: caller.username.clone(),
+                    created_by: username.clone(),
                     created_at: now,
                     updated_at: now,
                 };

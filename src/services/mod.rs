@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod batches;
 pub mod claims;
 pub mod insured;
 pub mod offices;

@@ -2,6 +2,7 @@
 //! returns `QueryResult`, so the calling service decides the transaction.
 
 pub mod attachments;
+pub mod batches;
 pub mod claims;
 pub mod insured;
 pub mod offices;

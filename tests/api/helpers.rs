@@ -32,6 +32,7 @@ impl Drop for PgTestDb {
 /// The application under test, served on a free loopback port.
 pub struct TestApp {
     pub base: String,
+    config: Config,
     pub client: Client,
     pub pool: DbPool,
     pub database: DatabaseUrl,
@@ -73,6 +74,7 @@ impl TestApp {
             ..Config::default()
         };
         adjust(&mut config);
+        let kept_config = config.clone();
         let database = DatabaseUrl::parse(&config.database_url).expect("database url");
         let pool = connect_and_migrate(
             &database,
@@ -84,19 +86,10 @@ impl TestApp {
             asnad::services::tariffs::import_on_start(&mut conn, &config.tariffs_dir);
         }
 
-        let (tx, rx) = mpsc::channel();
-        let server_pool = pool.clone();
-        let server_db = database.clone();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let app = Application::with_pool(config, server_db, server_pool).expect("build app");
-                tx.send((app.port(), app.handle())).expect("send port");
-                let _ = app.run_until_stopped().await;
-            })
-        });
-        let (port, handle) = rx.recv().expect("server started");
+        let (port, handle, thread) = start_server(config, database.clone(), pool.clone());
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            config: kept_config,
             client: Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
             pool,
             database,
@@ -104,6 +97,28 @@ impl TestApp {
             thread: Some(thread),
             pg,
             _dir: dir,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same database, as a restart would.
+    pub fn restart_with(&mut self, adjust: impl FnOnce(&mut Config)) {
+        self.stop();
+        adjust(&mut self.config);
+        let (port, handle, thread) =
+            start_server(self.config.clone(), self.database.clone(), self.pool.clone());
+        self.base = format!("http://127.0.0.1:{port}");
+        self.handle = Some(handle);
+        self.thread = Some(thread);
+    }
+
+    fn stop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(handle.stop(false));
+            }
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 
@@ -204,17 +219,28 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                rt.block_on(handle.stop(false));
-            }
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.stop();
         // The pool's connections must be closed before the PostgreSQL database can be dropped;
         // fields drop in order after this, and `pg` drops (with FORCE) last of the two.
     }
+}
+
+/// Runs the application on its own actix system thread; returns its port, handle and thread.
+fn start_server(
+    config: Config,
+    database: DatabaseUrl,
+    pool: DbPool,
+) -> (u16, actix_web::dev::ServerHandle, JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::with_pool(config, database, pool).expect("build app");
+            tx.send((app.port(), app.handle())).expect("send port");
+            let _ = app.run_until_stopped().await;
+        })
+    });
+    let (port, handle) = rx.recv().expect("server started");
+    (port, handle, thread)
 }
 
 #[derive(Default, Clone)]

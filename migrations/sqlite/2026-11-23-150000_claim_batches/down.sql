@@ -1,0 +1,2 @@
+DROP TABLE claim_batch_items;
+DROP TABLE claim_batches;

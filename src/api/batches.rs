@@ -1,0 +1,139 @@
+//! `/api/v1/claim-batches`: monthly lists of documents, as JSON or CSV.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value};
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::batches as service;
+
+/// The CSV form: one row per claim line, consecutive rows with the same document number form
+/// one document.
+pub const CSV_HEADER: [&str; 15] = [
+    "provider_document_no",
+    "setting",
+    "kind",
+    "insured_national_code",
+    "prescription_tracking_code",
+    "prescribed_on",
+    "physician_council_no",
+    "admitted_on",
+    "discharged_on",
+    "line_no",
+    "item_type",
+    "code",
+    "quantity",
+    "service_date",
+    "billed_amount",
+];
+
+/// Turns CSV rows into documents shaped like the JSON body of `POST /api/v1/claims`; field
+/// checks happen per document later, so one bad row fails only its document.
+pub fn csv_documents(body: &[u8]) -> AppResult<Vec<Value>> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(body);
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| AppError::field("file", "header", e.to_string()))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    if header != CSV_HEADER {
+        return Err(AppError::field(
+            "file",
+            "header",
+            format!("the header must be exactly: {}", CSV_HEADER.join(",")),
+        ));
+    }
+    let mut docs: Vec<Value> = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            AppError::Validation(vec![FieldError::new(format!("line {line}"), "malformed", e.to_string())])
+        })?;
+        let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+        let opt = |i: usize| {
+            let v = get(i);
+            if v.is_empty() {
+                Value::Null
+            } else {
+                Value::String(v)
+            }
+        };
+        let number =
+            |i: usize| get(i).parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(get(i)));
+        let line = json!({
+            "line_no": number(9), "item_type": get(10), "code": get(11), "quantity": get(12),
+            "service_date": get(13), "billed_amount": number(14)
+        });
+        let doc_no = get(0);
+        let same_doc =
+            docs.last().and_then(|d| d["provider_document_no"].as_str()).is_some_and(|n| n == doc_no);
+        if same_doc {
+            if let Some(lines) = docs.last_mut().and_then(|d| d["lines"].as_array_mut()) {
+                lines.push(line);
+            }
+            continue;
+        }
+        let mut doc = Map::new();
+        doc.insert("provider_document_no".into(), Value::String(doc_no));
+        doc.insert("setting".into(), Value::String(get(1)));
+        doc.insert("kind".into(), Value::String(get(2)));
+        doc.insert("insured_national_code".into(), Value::String(get(3)));
+        for (i, name) in [
+            (4, "prescription_tracking_code"),
+            (5, "prescribed_on"),
+            (6, "physician_council_no"),
+            (7, "admitted_on"),
+            (8, "discharged_on"),
+        ] {
+            if let v @ Value::String(_) = opt(i) {
+                doc.insert(name.into(), v);
+            }
+        }
+        doc.insert("lines".into(), Value::Array(vec![line]));
+        docs.push(Value::Object(doc));
+    }
+    Ok(docs)
+}
+
+/// `POST /api/v1/claim-batches`: `{"documents": [...]}` as JSON, or CSV (`text/csv`). Answers
+/// 202 at once; adjudication runs in the background.
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    if body.len() > state.config.max_json_bytes {
+        return Err(AppError::PayloadTooLarge(format!(
+            "the list is larger than {} bytes",
+            state.config.max_json_bytes
+        )));
+    }
+    let ct =
+        req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let documents = if ct.starts_with("text/csv") {
+        csv_documents(&body)?
+    } else if ct.starts_with("application/json") {
+        let v: Value = crate::api::parse_json(&body)?;
+        match v.get("documents") {
+            Some(Value::Array(docs)) => docs.clone(),
+            _ => return Err(AppError::field("documents", "required", "must be an array of claim documents")),
+        }
+    } else {
+        return Err(AppError::UnsupportedMediaType("send the list as application/json or text/csv".into()));
+    };
+    let view = service::create(&state, caller, documents).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header(("Location", format!("/api/v1/claim-batches/{}", view.id)))
+        .json(view))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner()).await?))
+}

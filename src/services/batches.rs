@@ -1,0 +1,243 @@
+//! Monthly lists (لیست ماهانه): received at once (202), adjudicated in the background one
+//! document at a time through the same intake as single claims. One bad document fails alone.
+//! Progress is in the database, so a restart resumes where the last run stopped; a document
+//! processed just before a crash is recognised by its number (intake is idempotent).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::write_tx;
+use crate::error::{AppError, AppResult};
+use crate::store::batches::{self as store, BatchRow, ItemRow};
+use crate::store::{new_id, now};
+
+#[derive(Serialize)]
+pub struct BatchView {
+    pub id: String,
+    pub provider_id: String,
+    /// `queued`, `processing` or `done`.
+    pub status: String,
+    pub total: i32,
+    pub processed: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Serialize)]
+pub struct ItemView {
+    pub seq: i32,
+    pub provider_document_no: Option<String>,
+    /// `pending`, `done` or `failed`.
+    pub status: String,
+    pub claim_id: Option<String>,
+    /// What a single POST would have answered: 201 new, 200 resend, 422 invalid…
+    pub http_status: Option<i32>,
+    pub error: Option<serde_json::Value>,
+}
+
+/// Stores the documents as a queued batch and wakes the worker.
+pub async fn create(
+    state: &AppState,
+    caller: Caller,
+    documents: Vec<serde_json::Value>,
+) -> AppResult<BatchView> {
+    let provider_id = caller
+        .provider_id
+        .clone()
+        .filter(|_| caller.role == Role::Provider)
+        .ok_or_else(|| AppError::forbidden("only a provider's users and systems send monthly lists"))?;
+    if documents.is_empty() || documents.len() > 50_000 {
+        return Err(AppError::field("documents", "length", "must have between 1 and 50000 documents"));
+    }
+    let view = state
+        .db(move |conn| {
+            let batch = BatchRow {
+                id: new_id(),
+                provider_id,
+                created_by: caller.username.clone(),
+                status: "queued".into(),
+                total: documents.len() as i32,
+                created_at: now(),
+                finished_at: None,
+            };
+            let items: Vec<ItemRow> = documents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| ItemRow {
+                    batch_id: batch.id.clone(),
+                    seq: i as i32 + 1,
+                    provider_document_no: d
+                        .get("provider_document_no")
+                        .and_then(|v| v.as_str())
+                        .map(String::from),
+                    payload: d.to_string(),
+                    status: "pending".into(),
+                    claim_id: None,
+                    http_status: None,
+                    error: None,
+                })
+                .collect();
+            write_tx(conn, |conn| store::insert(conn, &batch, &items))?;
+            view_of(conn, batch, false)
+        })
+        .await?;
+    state.batch_notify.notify_one();
+    Ok(view)
+}
+
+fn view_of(conn: &mut crate::db::AnyConnection, b: BatchRow, with_items: bool) -> AppResult<BatchView> {
+    let (succeeded, failed) = store::progress(conn, &b.id)?;
+    let items = if with_items {
+        store::items(conn, &b.id)?
+            .into_iter()
+            .map(|i| ItemView {
+                seq: i.seq,
+                provider_document_no: i.provider_document_no,
+                status: i.status,
+                claim_id: i.claim_id,
+                http_status: i.http_status,
+                error: i.error.and_then(|e| serde_json::from_str(&e).ok()),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(BatchView {
+        id: b.id,
+        provider_id: b.provider_id,
+        status: b.status,
+        total: b.total,
+        processed: succeeded + failed,
+        succeeded,
+        failed,
+        created_at: crate::api::ts(b.created_at),
+        finished_at: b.finished_at.map(crate::api::ts),
+        items,
+    })
+}
+
+/// Progress and per-document results; the batch's provider and the Organization's staff see it.
+pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<BatchView> {
+    state
+        .db(move |conn| {
+            let b = store::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such batch"))?;
+            let visible = match caller.role {
+                Role::Provider => caller.provider_id.as_deref() == Some(b.provider_id.as_str()),
+                Role::Insured => false,
+                _ => true,
+            };
+            if !visible {
+                return Err(AppError::not_found("no such batch"));
+            }
+            view_of(conn, b, true)
+        })
+        .await
+}
+
+/// Processes unfinished batches until none is left, then waits for a new one (or polls every
+/// few seconds, which also picks up batches left by a previous run).
+pub async fn run_worker(state: web::Data<AppState>) {
+    loop {
+        match process_next(&state).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "monthly-list worker"),
+        }
+        let notified = state.batch_notify.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(3), notified.notified()).await;
+    }
+}
+
+/// Works through one batch's pending items; `Ok(false)` when there was nothing to do.
+async fn process_next(state: &web::Data<AppState>) -> AppResult<bool> {
+    let Some(batch) = state.db(|conn| Ok(store::next_unfinished(conn)?)).await? else {
+        return Ok(false);
+    };
+    let id = batch.id.clone();
+    state
+        .db({
+            let id = id.clone();
+            move |conn| Ok(write_tx(conn, |conn| store::set_status(conn, &id, "processing", None))?)
+        })
+        .await?;
+    loop {
+        let items = state
+            .db({
+                let id = id.clone();
+                move |conn| Ok(store::pending_items(conn, &id, 200)?)
+            })
+            .await?;
+        if items.is_empty() {
+            break;
+        }
+        for item in items {
+            let outcome = process_item(state, &batch, &item).await;
+            let (status, claim_id, http, error) = match outcome {
+                Ok((created, claim_id)) => ("done", Some(claim_id), if created { 201 } else { 200 }, None),
+                Err(e) => {
+                    use actix_web::ResponseError;
+                    let body = problem_json(&e);
+                    ("failed", None, e.status_code().as_u16() as i32, Some(body))
+                }
+            };
+            let (bid, seq) = (id.clone(), item.seq);
+            state
+                .db(move |conn| {
+                    Ok(write_tx(conn, |conn| {
+                        store::finish_item(
+                            conn,
+                            &bid,
+                            seq,
+                            status,
+                            claim_id.as_deref(),
+                            http,
+                            error.as_deref(),
+                        )
+                    })?)
+                })
+                .await?;
+        }
+    }
+    state
+        .db(move |conn| Ok(write_tx(conn, |conn| store::set_status(conn, &id, "done", Some(now())))?))
+        .await?;
+    Ok(true)
+}
+
+fn problem_json(e: &AppError) -> String {
+    let errors = match e {
+        AppError::Validation(list) => serde_json::to_value(list).unwrap_or_default(),
+        _ => serde_json::Value::Array(vec![]),
+    };
+    serde_json::json!({ "code": e.code(), "detail": e.to_string(), "errors": errors }).to_string()
+}
+
+async fn process_item(
+    state: &web::Data<AppState>,
+    batch: &BatchRow,
+    item: &ItemRow,
+) -> AppResult<(bool, String)> {
+    let sub = crate::api::claims::parse_document(item.payload.as_bytes(), state.today())?;
+    let done =
+        crate::services::claims::submit_for(state, batch.provider_id.clone(), batch.created_by.clone(), sub)
+            .await?;
+    Ok((done.created, done.view.id))
+}
+
+/// Starts the worker on the current actix runtime.
+pub fn spawn_worker(state: web::Data<AppState>) {
+    actix_web::rt::spawn(run_worker(state));
+}
+
+/// The notifier the API uses to wake the worker.
+pub fn notifier() -> Arc<tokio::sync::Notify> {
+    Arc::new(tokio::sync::Notify::new())
+}

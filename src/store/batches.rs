@@ -1,0 +1,122 @@
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::schema::{claim_batch_items, claim_batches};
+use crate::db::AnyConnection;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = claim_batches)]
+pub struct BatchRow {
+    pub id: String,
+    pub provider_id: String,
+    pub created_by: String,
+    pub status: String,
+    pub total: i32,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = claim_batch_items)]
+pub struct ItemRow {
+    pub batch_id: String,
+    pub seq: i32,
+    pub provider_document_no: Option<String>,
+    pub payload: String,
+    pub status: String,
+    pub claim_id: Option<String>,
+    pub http_status: Option<i32>,
+    pub error: Option<String>,
+}
+
+pub fn insert(conn: &mut AnyConnection, batch: &BatchRow, items: &[ItemRow]) -> QueryResult<()> {
+    diesel::insert_into(claim_batches::table).values(batch).execute(conn)?;
+    for chunk in items.chunks(500) {
+        match conn {
+            AnyConnection::Sqlite(c) => {
+                diesel::insert_into(claim_batch_items::table).values(chunk).execute(c)?
+            }
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(claim_batch_items::table).values(chunk).execute(c)?
+            }
+        };
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<BatchRow>> {
+    claim_batches::table.find(id).select(BatchRow::as_select()).first(conn).optional()
+}
+
+pub fn items(conn: &mut AnyConnection, batch_id: &str) -> QueryResult<Vec<ItemRow>> {
+    claim_batch_items::table
+        .filter(claim_batch_items::batch_id.eq(batch_id))
+        .select(ItemRow::as_select())
+        .order(claim_batch_items::seq.asc())
+        .load(conn)
+}
+
+/// The oldest batch with work left.
+pub fn next_unfinished(conn: &mut AnyConnection) -> QueryResult<Option<BatchRow>> {
+    claim_batches::table
+        .filter(claim_batches::status.ne("done"))
+        .order(claim_batches::id.asc())
+        .select(BatchRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn pending_items(conn: &mut AnyConnection, batch_id: &str, limit: i64) -> QueryResult<Vec<ItemRow>> {
+    claim_batch_items::table
+        .filter(claim_batch_items::batch_id.eq(batch_id).and(claim_batch_items::status.eq("pending")))
+        .order(claim_batch_items::seq.asc())
+        .limit(limit)
+        .select(ItemRow::as_select())
+        .load(conn)
+}
+
+pub fn finish_item(
+    conn: &mut AnyConnection,
+    batch_id: &str,
+    seq: i32,
+    status: &str,
+    claim_id: Option<&str>,
+    http_status: i32,
+    error: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(claim_batch_items::table.find((batch_id, seq)))
+        .set((
+            claim_batch_items::status.eq(status),
+            claim_batch_items::claim_id.eq(claim_id),
+            claim_batch_items::http_status.eq(Some(http_status)),
+            claim_batch_items::error.eq(error),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: &str,
+    finished_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(claim_batches::table.find(id))
+        .set((claim_batches::status.eq(status), claim_batches::finished_at.eq(finished_at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// (items done, items failed) of a batch.
+pub fn progress(conn: &mut AnyConnection, batch_id: &str) -> QueryResult<(i64, i64)> {
+    let done: i64 = claim_batch_items::table
+        .filter(claim_batch_items::batch_id.eq(batch_id).and(claim_batch_items::status.eq("done")))
+        .select(count_star())
+        .first(conn)?;
+    let failed: i64 = claim_batch_items::table
+        .filter(claim_batch_items::batch_id.eq(batch_id).and(claim_batch_items::status.eq("failed")))
+        .select(count_star())
+        .first(conn)?;
+    Ok((done, failed))
+}
