@@ -298,6 +298,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    provider_month_totals (provider_id, service_month) {
+        provider_id -> Text,
+        service_month -> Text,
+        insurer_payable -> BigInt,
+        claims -> Integer,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
@@ -323,5 +332,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_lines,
     attachments,
     claim_batches,
-    claim_batch_items
+    claim_batch_items,
+    provider_month_totals
 );

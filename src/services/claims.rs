@@ -324,6 +324,7 @@ pub async fn submit_for(
                     .map(|(i, r)| line_row(&row.id, i, r))
                     .collect::<AppResult<Vec<_>>>()?;
                 store::insert(conn, &row, &lines)?;
+                store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
                 Ok(Submitted { created: true, view: view_of(row, lines)? })
             });
             match result {

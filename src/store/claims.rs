@@ -5,7 +5,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
-use crate::db::schema::{claim_lines, claims};
+use crate::db::schema::{claim_lines, claims, provider_month_totals};
 use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -128,11 +128,53 @@ pub fn history(
         .load(conn)
 }
 
-/// What the Organization already owes a provider for a service month (R19).
+/// What the Organization already owes a provider for a service month (R19), from the running
+/// total.
 pub fn month_payable(conn: &mut AnyConnection, provider_id: &str, month: &str) -> QueryResult<i64> {
+    provider_month_totals::table
+        .find((provider_id, month))
+        .select(provider_month_totals::insurer_payable)
+        .first::<i64>(conn)
+        .optional()
+        .map(|v| v.unwrap_or(0))
+}
+
+/// Adds a claim to the provider's month (inside the claim's transaction). The row is created
+/// on first use; on PostgreSQL two first claims of a month may race to create it, and the
+/// loser's transaction fails and is retried by the caller.
+pub fn add_to_month(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    month: &str,
+    payable: i64,
+) -> QueryResult<()> {
+    let updated = diesel::update(provider_month_totals::table.find((provider_id, month)))
+        .set((
+            provider_month_totals::insurer_payable.eq(provider_month_totals::insurer_payable + payable),
+            provider_month_totals::claims.eq(provider_month_totals::claims + 1),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(provider_month_totals::table)
+            .values((
+                provider_month_totals::provider_id.eq(provider_id),
+                provider_month_totals::service_month.eq(month),
+                provider_month_totals::insurer_payable.eq(payable),
+                provider_month_totals::claims.eq(1),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The month's payable summed from the claims themselves (for reconciliation checks).
+pub fn month_payable_from_claims(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    month: &str,
+) -> QueryResult<i64> {
     claims::table
         .filter(claims::provider_id.eq(provider_id).and(claims::service_month.eq(month)))
-        .filter(claims::status.ne("rejected"))
         .select(sql::<Nullable<BigInt>>("CAST(SUM(insurer_payable) AS BIGINT)"))
         .first::<Option<i64>>(conn)
         .map(|v| v.unwrap_or(0))

@@ -135,6 +135,15 @@ fn a_claim_is_adjudicated_stored_and_resent_idempotently() {
     let rejected: Value = app.get("/api/v1/claims?month=1403-07&status=rejected", Some(&key)).json().unwrap();
     assert_eq!(rejected["items"][0]["id"], second["id"]);
 
+    // The running month total the ceiling rule reads equals the sum over the claims.
+    {
+        let mut conn = app.pool.get().unwrap();
+        let provider = c["provider_id"].as_str().unwrap();
+        let running = asnad::store::claims::month_payable(&mut conn, provider, "1403-07").unwrap();
+        let summed = asnad::store::claims::month_payable_from_claims(&mut conn, provider, "1403-07").unwrap();
+        assert_eq!((running, summed), (919_800, 919_800));
+    }
+
     // The explanation, line by line, in Persian and English.
     let e: Value = app
         .get(&format!("/api/v1/claims/{}/explanation", c["id"].as_str().unwrap()), Some(&key))
