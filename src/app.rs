@@ -159,15 +159,17 @@ fn configure(cfg: &mut web::ServiceConfig) {
     }
     for path in paths {
         let mut resource = web::resource(path);
+        let mut allowed: Vec<String> = Vec::new();
         for d in defs.iter().filter(|d| d.path == path) {
             resource = resource.route((d.route)());
+            allowed.push(d.method.to_string());
         }
-        cfg.service(resource.default_service(web::to(method_not_allowed)));
+        let allowed = allowed.join(", ");
+        cfg.service(resource.default_service(web::to(move || {
+            let allowed = allowed.clone();
+            async move { Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed(allowed)) }
+        })));
     }
-}
-
-async fn method_not_allowed() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::MethodNotAllowed)
 }
 
 async fn route_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {

@@ -41,9 +41,9 @@ pub enum AppError {
     /// 404: no such thing — or one that belongs to another tenant.
     #[error("{0}")]
     NotFound(String),
-    /// 405 for a known path with an unsupported method.
-    #[error("method not allowed")]
-    MethodNotAllowed,
+    /// 405 for a known path with an unsupported method; carries the allowed ones (`Allow`).
+    #[error("method not allowed; allowed: {0}")]
+    MethodNotAllowed(String),
     /// 409: conflicts with the current state (duplicate username, wrong transition…).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
@@ -94,7 +94,7 @@ impl AppError {
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden { code, .. } => code,
             Self::NotFound(_) => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict { code, .. } => code,
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -111,7 +111,7 @@ impl AppError {
             Self::Unauthenticated(_) => "Authentication required",
             Self::Forbidden { .. } => "Forbidden",
             Self::NotFound(_) => "Not found",
-            Self::MethodNotAllowed => "Method not allowed",
+            Self::MethodNotAllowed(_) => "Method not allowed",
             Self::Conflict { .. } => "Conflict",
             Self::PayloadTooLarge(_) => "Payload too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
@@ -160,7 +160,7 @@ impl ResponseError for AppError {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -197,6 +197,9 @@ impl ResponseError for AppError {
         match self {
             Self::Unauthenticated(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"asnad\""));
+            }
+            Self::MethodNotAllowed(allowed) => {
+                res.insert_header((header::ALLOW, allowed.clone()));
             }
             Self::TooManyRequests { retry_after_seconds, .. } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_seconds.max(&1).to_string()));

@@ -269,78 +269,86 @@ pub async fn submit_for(
     let rules = state.config.dependant_rules.clone();
     state
         .db(move |conn| {
-            let result = write_tx(conn, |conn| {
-                if let Some(existing) =
-                    store::find_by_document(conn, &provider_id, &sub.provider_document_no)?
-                {
-                    return Ok(Submitted { created: false, view: view(conn, existing)? });
-                }
-                let provider =
-                    providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(|| {
-                        AppError::forbidden("the caller's provider is not registered or not active")
-                    })?;
-                let now = st::now();
-                let (adj, insured_id, service_month) =
-                    adjudicate_on(conn, &book, &rules, &provider, &sub, sub.claim.submitted_on)?;
-                let first = sub.claim.lines.iter().map(|l| l.service_date).min().unwrap_or(now.date());
-                let row = ClaimRow {
-                    id: st::new_id(),
-                    provider_id: provider.id.clone(),
-                    office_id: provider.office_id.clone(),
-                    provider_document_no: sub.provider_document_no.clone(),
-                    insured_national_code: sub.insured_national_code.clone(),
-                    insured_id,
-                    setting: setting_str(sub.claim.setting).into(),
-                    kind: kind_str(sub.claim.kind).into(),
-                    status: adj.status.as_str().into(),
-                    service_month,
-                    first_service_date: first,
-                    prescription_tracking_code: sub.prescription_tracking_code.clone(),
-                    prescribed_on: sub.claim.prescribed_on,
-                    physician_council_no: sub.claim.physician_council_no.clone(),
-                    diagnoses: serde_json::to_string(&sub.diagnoses).map_err(AppError::internal)?,
-                    admitted_on: sub.claim.admitted_on,
-                    discharged_on: sub.claim.discharged_on,
-                    work_accident: sub.work_accident.is_some(),
-                    accident_report_no: sub.work_accident.as_ref().map(|w| w.report_no.clone()),
-                    employer_code: sub.work_accident.as_ref().map(|w| w.employer_code.clone()),
-                    employer_name: sub.work_accident.as_ref().and_then(|w| w.employer_name.clone()),
-                    billed: adj.totals.billed.0,
-                    tariff: adj.totals.tariff.0,
-                    insurer_payable: adj.totals.insurer_payable.0,
-                    patient_share: adj.totals.patient_share.0,
-                    patient_gap: adj.totals.patient_gap.0,
-                    deducted: adj.totals.deducted.0,
-                    pend_notes: serde_json::to_string(&adj.pend_notes).map_err(AppError::internal)?,
-                    created_by: username.clone(),
-                    created_at: now,
-                    updated_at: now,
-                };
-                let lines = sub
-                    .claim
-                    .lines
-                    .iter()
-                    .zip(&adj.lines)
-                    .map(|(i, r)| line_row(&row.id, i, r))
-                    .collect::<AppResult<Vec<_>>>()?;
-                store::insert(conn, &row, &lines)?;
-                store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
-                Ok(Submitted { created: true, view: view_of(row, lines)? })
-            });
-            match result {
-                // Two sends of the same document at once: the loser's insert hits the unique
-                // index; it answers with the winner's claim.
-                Err(AppError::Conflict { .. }) => {
-                    match store::find_by_document(conn, &provider_id, &sub.provider_document_no)? {
-                        Some(existing) => Ok(Submitted { created: false, view: view(conn, existing)? }),
-                        None => Err(AppError::conflict(
-                            "conflict",
-                            "the claim could not be stored; send it again",
-                        )),
+            let attempt = |conn: &mut AnyConnection| {
+                write_tx(conn, |conn| {
+                    if let Some(existing) =
+                        store::find_by_document(conn, &provider_id, &sub.provider_document_no)?
+                    {
+                        return Ok(Submitted { created: false, view: view(conn, existing)? });
                     }
+                    let provider =
+                        providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(
+                            || AppError::forbidden("the caller's provider is not registered or not active"),
+                        )?;
+                    let now = st::now();
+                    let (adj, insured_id, service_month) =
+                        adjudicate_on(conn, &book, &rules, &provider, &sub, sub.claim.submitted_on)?;
+                    let first = sub.claim.lines.iter().map(|l| l.service_date).min().unwrap_or(now.date());
+                    let row = ClaimRow {
+                        id: st::new_id(),
+                        provider_id: provider.id.clone(),
+                        office_id: provider.office_id.clone(),
+                        provider_document_no: sub.provider_document_no.clone(),
+                        insured_national_code: sub.insured_national_code.clone(),
+                        insured_id,
+                        setting: setting_str(sub.claim.setting).into(),
+                        kind: kind_str(sub.claim.kind).into(),
+                        status: adj.status.as_str().into(),
+                        service_month,
+                        first_service_date: first,
+                        prescription_tracking_code: sub.prescription_tracking_code.clone(),
+                        prescribed_on: sub.claim.prescribed_on,
+                        physician_council_no: sub.claim.physician_council_no.clone(),
+                        diagnoses: serde_json::to_string(&sub.diagnoses).map_err(AppError::internal)?,
+                        admitted_on: sub.claim.admitted_on,
+                        discharged_on: sub.claim.discharged_on,
+                        work_accident: sub.work_accident.is_some(),
+                        accident_report_no: sub.work_accident.as_ref().map(|w| w.report_no.clone()),
+                        employer_code: sub.work_accident.as_ref().map(|w| w.employer_code.clone()),
+                        employer_name: sub.work_accident.as_ref().and_then(|w| w.employer_name.clone()),
+                        billed: adj.totals.billed.0,
+                        tariff: adj.totals.tariff.0,
+                        insurer_payable: adj.totals.insurer_payable.0,
+                        patient_share: adj.totals.patient_share.0,
+                        patient_gap: adj.totals.patient_gap.0,
+                        deducted: adj.totals.deducted.0,
+                        pend_notes: serde_json::to_string(&adj.pend_notes).map_err(AppError::internal)?,
+                        created_by: username.clone(),
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    let lines = sub
+                        .claim
+                        .lines
+                        .iter()
+                        .zip(&adj.lines)
+                        .map(|(i, r)| line_row(&row.id, i, r))
+                        .collect::<AppResult<Vec<_>>>()?;
+                    store::insert(conn, &row, &lines)?;
+                    store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
+                    Ok(Submitted { created: true, view: view_of(row, lines)? })
+                })
+            };
+            // Two sends of the same document at once: the loser's insert hits the unique index
+            // and answers with the winner's claim. A conflict without such a claim (two first
+            // claims of a month creating its running total on PostgreSQL) is retried.
+            let mut last = None;
+            for _ in 0..3 {
+                match attempt(conn) {
+                    Err(AppError::Conflict { code, detail }) => {
+                        if let Some(existing) =
+                            store::find_by_document(conn, &provider_id, &sub.provider_document_no)?
+                        {
+                            return Ok(Submitted { created: false, view: view(conn, existing)? });
+                        }
+                        last = Some(AppError::Conflict { code, detail });
+                    }
+                    other => return other,
                 }
-                other => other,
             }
+            Err(last.unwrap_or_else(|| {
+                AppError::conflict("conflict", "the claim could not be stored; send it again")
+            }))
         })
         .await
 }

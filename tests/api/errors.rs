@@ -13,6 +13,7 @@ fn unknown_route_is_404_problem() {
 fn wrong_method_is_405_problem() {
     let app = TestApp::spawn();
     let res = app.request(Method::PATCH, "/api/v1/auth/token", None).send().unwrap();
+    assert_eq!(res.headers()["allow"], "POST, DELETE");
     assert_problem(res, 405, "method_not_allowed");
 }
 
