@@ -31,6 +31,26 @@ pub enum ItemType {
     Device,
 }
 
+impl ItemType {
+    pub const ALL: [ItemType; 5] =
+        [ItemType::Service, ItemType::Visit, ItemType::Drug, ItemType::BedDay, ItemType::Device];
+
+    /// The API's and the database's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Service => "service",
+            ItemType::Visit => "visit",
+            ItemType::Drug => "drug",
+            ItemType::BedDay => "bed_day",
+            ItemType::Device => "device",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemType> {
+        ItemType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
 /// The line to price.
 #[derive(Clone, Copy, Debug)]
 pub struct LineToPrice<'a> {

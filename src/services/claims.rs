@@ -12,7 +12,6 @@ use crate::domain::adjudication::{
     adjudicate, Adjudication, Claim, ClaimKind, Context, ContractFacts, HistoryLine, LineResult,
     ProviderFacts, Setting,
 };
-use crate::domain::contract::{ContractStatus, StatusEvent, TermsVersion};
 use crate::domain::eligibility::DependantRules;
 use crate::domain::jalali::JalaliDate;
 use crate::domain::money::Rial;
@@ -68,26 +67,6 @@ fn kind_str(k: ClaimKind) -> &'static str {
     }
 }
 
-pub fn item_type_str(t: ItemType) -> &'static str {
-    match t {
-        ItemType::Service => "service",
-        ItemType::Visit => "visit",
-        ItemType::Drug => "drug",
-        ItemType::BedDay => "bed_day",
-        ItemType::Device => "device",
-    }
-}
-
-fn parse_item_type(s: &str) -> ItemType {
-    match s {
-        "visit" => ItemType::Visit,
-        "drug" => ItemType::Drug,
-        "bed_day" => ItemType::BedDay,
-        "device" => ItemType::Device,
-        _ => ItemType::Service,
-    }
-}
-
 /// Loads what the engine needs and adjudicates; everything read here is inside the caller's
 /// transaction, so the decision and the stored claim agree.
 fn adjudicate_on(
@@ -116,14 +95,7 @@ fn adjudicate_on(
     let (person, main) = match &insured_row {
         None => (None, None),
         Some(r) => {
-            let p = crate::services::insured::person_of(conn, r)?;
-            let m = match &r.main_insured_id {
-                Some(id) => match insured::find(conn, id)? {
-                    Some(m) => Some(crate::services::insured::person_of(conn, &m)?),
-                    None => None,
-                },
-                None => None,
-            };
+            let (p, m) = crate::services::insured::person_and_main(conn, r)?;
             (Some(p), m)
         }
     };
@@ -134,7 +106,7 @@ fn adjudicate_on(
             .into_iter()
             .map(|(l, provider_id, physician)| HistoryLine {
                 provider_id,
-                item_type: parse_item_type(&l.item_type),
+                item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
                 code: l.code,
                 service_date: l.service_date,
                 quantity: l.approved_quantity.parse().unwrap_or(Decimal::ZERO),
@@ -164,38 +136,18 @@ fn adjudicate_on(
     Ok((adjudicate(&claim, &ctx), insured_row.map(|r| r.id), service_month))
 }
 
+/// The provider's contract covering `date` (or its latest, which the engine then finds not
+/// in force: R03).
 fn contract_covering(
     conn: &mut AnyConnection,
     provider_id: &str,
     date: NaiveDate,
 ) -> AppResult<Option<ContractFacts>> {
     let contracts = providers::provider_contracts(conn, provider_id)?;
-    let Some(c) =
-        contracts.iter().rev().find(|c| c.valid_from <= date && date <= c.valid_to).or(contracts.last())
-    else {
-        return Ok(None);
-    };
-    let events = providers::events(conn, &c.id)?
-        .into_iter()
-        .filter_map(|e| {
-            Some(StatusEvent {
-                effective_on: e.effective_on,
-                status: ContractStatus::parse(&e.status_after)?,
-                reason: None,
-            })
-        })
-        .collect();
-    let versions = providers::versions(conn, &c.id)?
-        .into_iter()
-        .map(|v| {
-            Ok(TermsVersion {
-                version: v.version,
-                effective_from: v.effective_from,
-                terms: serde_json::from_str(&v.terms).map_err(AppError::internal)?,
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(Some(ContractFacts { valid_from: c.valid_from, valid_to: c.valid_to, events, versions }))
+    match contracts.iter().rev().find(|c| c.valid_from <= date && date <= c.valid_to).or(contracts.last()) {
+        Some(c) => crate::services::providers::contract_facts(conn, c).map(Some),
+        None => Ok(None),
+    }
 }
 
 #[derive(Serialize)]
@@ -218,7 +170,7 @@ fn line_row(
     Ok(LineRow {
         claim_id: claim_id.to_string(),
         line_no: input.line_no as i32,
-        item_type: item_type_str(input.item_type).into(),
+        item_type: input.item_type.as_str().into(),
         code: input.code.clone(),
         quantity: input.quantity.normalize().to_string(),
         approved_quantity: r.approved_quantity.normalize().to_string(),

@@ -307,6 +307,19 @@ pub async fn list(state: &AppState, caller: Caller, filter: InsuredFilter) -> Ap
     state.db(move |conn| Ok(store::list(conn, &filter)?)).await
 }
 
+/// A person and, for a dependant, their main insured (whose coverage they share).
+pub fn person_and_main(conn: &mut AnyConnection, r: &InsuredRow) -> AppResult<(Person, Option<Person>)> {
+    let person = person_of(conn, r)?;
+    let main = match &r.main_insured_id {
+        Some(id) => match store::find(conn, id)? {
+            Some(m) => Some(person_of(conn, &m)?),
+            None => None,
+        },
+        None => None,
+    };
+    Ok((person, main))
+}
+
 /// The facts the eligibility and adjudication rules need about a stored person.
 pub fn person_of(conn: &mut AnyConnection, r: &InsuredRow) -> AppResult<Person> {
     let coverage = store::coverage(conn, &r.id)?
@@ -369,14 +382,7 @@ pub fn eligibility_on(
     let Some(r) = store::find_by_code(conn, code.as_str())? else {
         return Ok(None);
     };
-    let person = person_of(conn, &r)?;
-    let main = match &r.main_insured_id {
-        Some(id) => match store::find(conn, id)? {
-            Some(m) => Some(person_of(conn, &m)?),
-            None => None,
-        },
-        None => None,
-    };
+    let (person, main) = person_and_main(conn, &r)?;
     let decision = decide(&person, main.as_ref(), date, rules);
     let tariff = book.for_date(date);
     let exemptions = match (decision.eligible, tariff) {

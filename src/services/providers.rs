@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, AnyConnection};
+use crate::domain::adjudication::ContractFacts;
 use crate::domain::contract::{
     check_change_date, standing_on, transition, version_on, ContractAction, ContractStatus, ContractTerms,
     StandingOnDate, StatusEvent, StatusReason, TermsVersion,
@@ -455,7 +456,24 @@ pub struct TermsOnDate {
     pub terms: Option<ContractTerms>,
 }
 
-/// The pure part reused by adjudication: standing and version on a date.
+/// A stored contract's validity, state timeline and term versions: what the adjudication engine
+/// and the terms-on-a-date lookup both read.
+pub fn contract_facts(conn: &mut AnyConnection, c: &ContractRow) -> AppResult<ContractFacts> {
+    let events = timeline(&store::events(conn, &c.id)?);
+    let versions = store::versions(conn, &c.id)?
+        .into_iter()
+        .map(|v| {
+            Ok(TermsVersion {
+                version: v.version,
+                effective_from: v.effective_from,
+                terms: parse_terms(&v.terms)?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(ContractFacts { valid_from: c.valid_from, valid_to: c.valid_to, events, versions })
+}
+
+/// Which terms applied on a date.
 pub fn terms_on(
     conn: &mut AnyConnection,
     provider_id: &str,
@@ -465,21 +483,11 @@ pub fn terms_on(
     let Some(c) = contracts.into_iter().rev().find(|c| c.valid_from <= date && date <= c.valid_to) else {
         return Ok(None);
     };
-    let events = timeline(&store::events(conn, &c.id)?);
-    let versions: Vec<TermsVersion> = store::versions(conn, &c.id)?
-        .into_iter()
-        .map(|v| {
-            Ok(TermsVersion {
-                version: v.version,
-                effective_from: v.effective_from,
-                terms: parse_terms(&v.terms)?,
-            })
-        })
-        .collect::<AppResult<_>>()?;
-    let v = version_on(&versions, date);
+    let facts = contract_facts(conn, &c)?;
+    let v = version_on(&facts.versions, date);
     Ok(Some(TermsOnDate {
         date,
-        standing: standing_on(c.valid_from, c.valid_to, &events, date),
+        standing: standing_on(c.valid_from, c.valid_to, &facts.events, date),
         contract_id: c.id,
         number: c.number,
         version: v.map(|v| v.version),
