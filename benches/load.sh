@@ -18,4 +18,4 @@ trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 ./target/release/examples/loadgen --base "http://127.0.0.1:$PORT" --admin-password load-admin-password \
   --concurrency "$CONC" --seconds "$SECONDS_"
-echo "server peak RSS: $(grep VmHWM /proc/$SERVER/status | awk '{print $2/1024 " MiB"}')"
+echo "server peak RSS: $(grep VmHWM /proc/$SERVER/status | awk '{print $2/1024 " MiB"}'), now anonymous $(grep RssAnon /proc/$SERVER/status | awk '{print $2/1024 " MiB"}') + file-backed $(grep RssFile /proc/$SERVER/status | awk '{print $2/1024 " MiB"}')"

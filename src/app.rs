@@ -24,6 +24,10 @@ pub struct AppState {
     pub tariffs: RwLock<Arc<TariffBook>>,
     /// Wakes the monthly-list worker when a batch arrives.
     pub batch_notify: Arc<tokio::sync::Notify>,
+    /// Recently verified API keys (see `auth::cache`).
+    pub auth_cache: crate::auth::cache::AuthCache,
+    /// SQLite only: the writer that commits claims in groups (see `db::group_commit`).
+    pub group_commit: Option<crate::db::group_commit::GroupCommit>,
 }
 
 impl AppState {
@@ -232,12 +236,18 @@ impl Application {
             let mut conn = pool.get().map_err(|e| format!("cannot reach the database: {e}"))?;
             crate::services::tariffs::load_book(&mut conn).map_err(|e| format!("cannot load tariffs: {e}"))?
         };
+        let group_commit = match &database {
+            DatabaseUrl::Sqlite(_) => Some(crate::db::group_commit::GroupCommit::start(database.clone())?),
+            DatabaseUrl::Postgres(_) => None,
+        };
         let state = web::Data::new(AppState {
             pool,
             database,
+            group_commit,
             config: config.clone(),
             tariffs: RwLock::new(Arc::new(book)),
             batch_notify: crate::services::batches::notifier(),
+            auth_cache: Default::default(),
         });
         if config.batch_worker {
             crate::services::batches::spawn_worker(state.clone());

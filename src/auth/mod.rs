@@ -4,6 +4,7 @@
 //! `POST /api/v1/auth/token`) or an API key of a provider's system (`ak_…`). Both are random,
 //! stored only as SHA-256, and resolved to a [`Caller`]: the user, their role and their scope.
 
+pub mod cache;
 pub mod password;
 pub mod secret;
 

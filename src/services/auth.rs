@@ -89,11 +89,21 @@ fn locked(until: NaiveDateTime, now: NaiveDateTime) -> AppError {
 
 /// Resolves a bearer secret (login token or API key) to its caller.
 pub async fn authenticate(state: &AppState, bearer: String) -> AppResult<Caller> {
-    state
+    let hash = secret::hash(&bearer);
+    let is_api_key = bearer.starts_with(secret::API_KEY_PREFIX);
+    let generation = if is_api_key {
+        match state.auth_cache.get(&hash) {
+            Ok(caller) => return Ok(caller),
+            Err(generation) => Some(generation),
+        }
+    } else {
+        None
+    };
+    let key_hash = hash.clone();
+    let caller = state
         .db(move |conn| {
             let now = store::now();
-            let hash = secret::hash(&bearer);
-            if bearer.starts_with(secret::API_KEY_PREFIX) {
+            if is_api_key {
                 let Some((key, user)) = tokens::find_api_key(conn, &hash)? else {
                     return Err(AppError::Unauthenticated("unknown or revoked API key".into()));
                 };
@@ -110,7 +120,11 @@ pub async fn authenticate(state: &AppState, bearer: String) -> AppResult<Caller>
                 caller_from(user, Credential::Token { token_hash: hash })
             }
         })
-        .await
+        .await?;
+    if let Some(generation) = generation {
+        state.auth_cache.put(generation, key_hash, caller.clone());
+    }
+    Ok(caller)
 }
 
 fn caller_from(user: users::UserRow, credential: Credential) -> AppResult<Caller> {
@@ -181,7 +195,9 @@ pub async fn change_password(
                 Ok::<_, AppError>(())
             })
         })
-        .await
+        .await?;
+    state.auth_cache.invalidate();
+    Ok(())
 }
 
 fn delete_other_tokens(conn: &mut AnyConnection, user_id: &str, keep: Option<&str>) -> AppResult<()> {
@@ -247,7 +263,9 @@ pub async fn revoke_api_key(state: &AppState, id: String) -> AppResult<()> {
                 Ok(())
             })
         })
-        .await
+        .await?;
+    state.auth_cache.invalidate();
+    Ok(())
 }
 
 pub async fn list_api_keys(

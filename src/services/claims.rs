@@ -12,7 +12,7 @@ use crate::domain::adjudication::{
     adjudicate, Adjudication, Claim, ClaimKind, Context, ContractFacts, HistoryLine, LineResult,
     ProviderFacts, Setting,
 };
-use crate::domain::eligibility::DependantRules;
+use crate::domain::eligibility::{DependantRules, Person};
 use crate::domain::jalali::JalaliDate;
 use crate::domain::money::Rial;
 use crate::domain::pricing::ItemType;
@@ -67,19 +67,37 @@ fn kind_str(k: ClaimKind) -> &'static str {
     }
 }
 
-/// Loads what the engine needs and adjudicates; everything read here is inside the caller's
-/// transaction, so the decision and the stored claim agree.
-fn adjudicate_on(
+/// What the engine needs about a claim's provider, insured person and history. It is read
+/// before the write transaction so that SQLite's single writer is not held for reads; what
+/// other claims can change meanwhile (the insured's history, the provider's month total) is
+/// checked again inside the transaction (see `submit_for`).
+struct Loaded {
+    claim: Claim,
+    facts: ProviderFacts,
+    office_id: String,
+    contract: Option<ContractFacts>,
+    insured_id: Option<String>,
+    person: Option<Person>,
+    main: Option<Person>,
+    history: Vec<HistoryLine>,
+    history_stamp: store::HistoryStamp,
+    auto_approve_limit: Option<Rial>,
+    service_month: String,
+    first: NaiveDate,
+    last: NaiveDate,
+}
+
+/// Two years back and ahead covers the longest minimum interval in the tariff (730 days).
+const HISTORY_WINDOW_DAYS: i64 = 731;
+
+fn load_context(
     conn: &mut AnyConnection,
-    book: &TariffBook,
-    rules: &DependantRules,
     provider: &providers::ProviderRow,
     sub: &Submission,
-    submitted_on: NaiveDate,
-) -> AppResult<(Adjudication, Option<String>, String)> {
-    let claim = Claim { submitted_on, ..sub.claim.clone() };
-    let first = claim.lines.iter().map(|l| l.service_date).min().unwrap_or(submitted_on);
-    let last = claim.lines.iter().map(|l| l.service_date).max().unwrap_or(submitted_on);
+) -> AppResult<Loaded> {
+    let claim = sub.claim.clone();
+    let first = claim.lines.iter().map(|l| l.service_date).min().unwrap_or(claim.submitted_on);
+    let last = claim.lines.iter().map(|l| l.service_date).max().unwrap_or(claim.submitted_on);
     let month = JalaliDate::from_gregorian(first);
     let service_month = format!("{:04}-{:02}", month.year(), month.month());
 
@@ -99,41 +117,86 @@ fn adjudicate_on(
             (Some(p), m)
         }
     };
-    // Two years back covers the longest minimum interval in the tariff (730 days).
-    let history: Vec<HistoryLine> = match &insured_row {
-        None => Vec::new(),
-        Some(r) => store::history(conn, &r.id, first - Duration::days(731), last + Duration::days(731))?
-            .into_iter()
-            .map(|(l, provider_id, physician)| HistoryLine {
-                provider_id,
-                item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
-                code: l.code,
-                service_date: l.service_date,
-                quantity: l.approved_quantity.parse().unwrap_or(Decimal::ZERO),
-                physician_council_no: l.physician_council_no.or(physician),
-            })
-            .collect(),
+    let insured_id = insured_row.map(|r| r.id);
+    let (history, history_stamp) = match &insured_id {
+        None => (Vec::new(), store::HistoryStamp::default()),
+        Some(id) => (load_history(conn, id, first, last)?, store::history_stamp(conn, id)?),
     };
-    let month_payable = store::month_payable(conn, &provider.id, &service_month)?;
-    let limit = offices::find(conn, &provider.office_id)?.and_then(|o| o.auto_approve_limit).map(Rial);
+    let auto_approve_limit =
+        offices::find(conn, &provider.office_id)?.and_then(|o| o.auto_approve_limit).map(Rial);
+    Ok(Loaded {
+        claim,
+        facts,
+        office_id: provider.office_id.clone(),
+        contract,
+        insured_id,
+        person,
+        main,
+        history,
+        history_stamp,
+        auto_approve_limit,
+        service_month,
+        first,
+        last,
+    })
+}
+
+fn load_history(
+    conn: &mut AnyConnection,
+    insured_id: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<Vec<HistoryLine>> {
+    let window = Duration::days(HISTORY_WINDOW_DAYS);
+    Ok(store::history(conn, insured_id, first - window, last + window)?
+        .into_iter()
+        .map(|(l, provider_id, physician)| HistoryLine {
+            provider_id,
+            item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
+            code: l.code,
+            service_date: l.service_date,
+            quantity: l.approved_quantity.parse().unwrap_or(Decimal::ZERO),
+            physician_council_no: l.physician_council_no.or(physician),
+        })
+        .collect())
+}
+
+/// Inside the write transaction: brings the history up to date if another claim of the same
+/// insured person was stored since it was read, reads the provider's month total, and runs the
+/// engine. The engine is pure and takes microseconds, so it always runs here, on the data the
+/// transaction sees.
+fn decide(
+    conn: &mut AnyConnection,
+    book: &TariffBook,
+    rules: &DependantRules,
+    loaded: &mut Loaded,
+) -> AppResult<Adjudication> {
+    if let Some(id) = &loaded.insured_id {
+        let stamp = store::history_stamp(conn, id)?;
+        if stamp != loaded.history_stamp {
+            loaded.history = load_history(conn, id, loaded.first, loaded.last)?;
+            loaded.history_stamp = stamp;
+        }
+    }
+    let month_payable = store::month_payable(conn, &loaded.facts.id, &loaded.service_month)?;
     let ctx = Context {
         tariffs: book,
-        insured: person.as_ref(),
-        main_insured: main.as_ref(),
+        insured: loaded.person.as_ref(),
+        main_insured: loaded.main.as_ref(),
         dependant_rules: rules,
-        provider: &facts,
-        contract: contract.as_ref(),
-        history: &history,
+        provider: &loaded.facts,
+        contract: loaded.contract.as_ref(),
+        history: &loaded.history,
         // Pre-authorizations are recorded by the review workflow (not yet built): none is on
         // file, so codes that need one are deducted with R12.
         preauthorizations: &[],
         month_payable_so_far: Rial(month_payable),
-        auto_approve_limit: limit,
+        auto_approve_limit: loaded.auto_approve_limit,
         // Documents are attached after the claim is created, so a line that needs the medical
         // record pends (R15) until a reviewer has seen it.
         has_medical_record: false,
     };
-    Ok((adjudicate(&claim, &ctx), insured_row.map(|r| r.id), service_month))
+    Ok(adjudicate(&loaded.claim, &ctx))
 }
 
 /// The provider's contract covering `date` (or its latest, which the engine then finds not
@@ -219,90 +282,121 @@ pub async fn submit_for(
 ) -> AppResult<Submitted> {
     let book = state.tariffs();
     let rules = state.config.dependant_rules.clone();
-    state
+    // First, on any connection and without the write lock: a resend is answered at once, and
+    // everything the engine needs is read.
+    let intake = state
         .db(move |conn| {
-            let attempt = |conn: &mut AnyConnection| {
-                write_tx(conn, |conn| {
-                    if let Some(existing) =
-                        store::find_by_document(conn, &provider_id, &sub.provider_document_no)?
-                    {
-                        return Ok(Submitted { created: false, view: view(conn, existing)? });
-                    }
-                    let provider =
-                        providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(
-                            || AppError::forbidden("the caller's provider is not registered or not active"),
-                        )?;
-                    let now = st::now();
-                    let (adj, insured_id, service_month) =
-                        adjudicate_on(conn, &book, &rules, &provider, &sub, sub.claim.submitted_on)?;
-                    let first = sub.claim.lines.iter().map(|l| l.service_date).min().unwrap_or(now.date());
-                    let row = ClaimRow {
-                        id: st::new_id(),
-                        provider_id: provider.id.clone(),
-                        office_id: provider.office_id.clone(),
-                        provider_document_no: sub.provider_document_no.clone(),
-                        insured_national_code: sub.insured_national_code.clone(),
-                        insured_id,
-                        setting: setting_str(sub.claim.setting).into(),
-                        kind: kind_str(sub.claim.kind).into(),
-                        status: adj.status.as_str().into(),
-                        service_month,
-                        first_service_date: first,
-                        prescription_tracking_code: sub.prescription_tracking_code.clone(),
-                        prescribed_on: sub.claim.prescribed_on,
-                        physician_council_no: sub.claim.physician_council_no.clone(),
-                        diagnoses: serde_json::to_string(&sub.diagnoses).map_err(AppError::internal)?,
-                        admitted_on: sub.claim.admitted_on,
-                        discharged_on: sub.claim.discharged_on,
-                        work_accident: sub.work_accident.is_some(),
-                        accident_report_no: sub.work_accident.as_ref().map(|w| w.report_no.clone()),
-                        employer_code: sub.work_accident.as_ref().map(|w| w.employer_code.clone()),
-                        employer_name: sub.work_accident.as_ref().and_then(|w| w.employer_name.clone()),
-                        billed: adj.totals.billed.0,
-                        tariff: adj.totals.tariff.0,
-                        insurer_payable: adj.totals.insurer_payable.0,
-                        patient_share: adj.totals.patient_share.0,
-                        patient_gap: adj.totals.patient_gap.0,
-                        deducted: adj.totals.deducted.0,
-                        pend_notes: serde_json::to_string(&adj.pend_notes).map_err(AppError::internal)?,
-                        created_by: username.clone(),
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    let lines = sub
-                        .claim
-                        .lines
-                        .iter()
-                        .zip(&adj.lines)
-                        .map(|(i, r)| line_row(&row.id, i, r))
-                        .collect::<AppResult<Vec<_>>>()?;
-                    store::insert(conn, &row, &lines)?;
-                    store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
-                    Ok(Submitted { created: true, view: view_of(row, lines)? })
-                })
-            };
-            // Two sends of the same document at once: the loser's insert hits the unique index
-            // and answers with the winner's claim. A conflict without such a claim (two first
-            // claims of a month creating its running total on PostgreSQL) is retried.
-            let mut last = None;
-            for _ in 0..3 {
-                match attempt(conn) {
-                    Err(AppError::Conflict { code, detail }) => {
-                        if let Some(existing) =
-                            store::find_by_document(conn, &provider_id, &sub.provider_document_no)?
-                        {
-                            return Ok(Submitted { created: false, view: view(conn, existing)? });
-                        }
-                        last = Some(AppError::Conflict { code, detail });
-                    }
-                    other => return other,
-                }
+            if let Some(existing) = store::find_by_document(conn, &provider_id, &sub.provider_document_no)? {
+                return Ok(Err(Submitted { created: false, view: view(conn, existing)? }));
             }
-            Err(last.unwrap_or_else(|| {
-                AppError::conflict("conflict", "the claim could not be stored; send it again")
-            }))
+            let provider =
+                providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(|| {
+                    AppError::forbidden("the caller's provider is not registered or not active")
+                })?;
+            let loaded = load_context(conn, &provider, &sub)?;
+            Ok(Ok(Intake { sub, loaded, username, book, rules }))
         })
-        .await
+        .await?;
+    let mut intake = match intake {
+        Ok(intake) => intake,
+        Err(resent) => return Ok(resent),
+    };
+    // Then the write: on SQLite through the group-committing writer, on PostgreSQL in a
+    // transaction of its own.
+    match &state.group_commit {
+        Some(writer) => writer.run(move |conn| store_claim(conn, &mut intake)).await,
+        None => {
+            state
+                .db(move |conn| {
+                    // Two sends of the same document at once: the loser's insert hits the unique
+                    // index and answers with the winner's claim. A conflict without such a claim
+                    // (two first claims of a month creating its running total) is retried.
+                    let mut last = None;
+                    for _ in 0..3 {
+                        match write_tx(conn, |conn| store_claim(conn, &mut intake)) {
+                            Err(AppError::Conflict { code, detail }) => {
+                                let doc = &intake.sub.provider_document_no;
+                                if let Some(existing) =
+                                    store::find_by_document(conn, &intake.loaded.facts.id, doc)?
+                                {
+                                    return Ok(Submitted { created: false, view: view(conn, existing)? });
+                                }
+                                last = Some(AppError::Conflict { code, detail });
+                            }
+                            other => return other,
+                        }
+                    }
+                    Err(last.unwrap_or_else(|| {
+                        AppError::conflict("conflict", "the claim could not be stored; send it again")
+                    }))
+                })
+                .await
+        }
+    }
+}
+
+/// A document on its way in: read and checked, not yet decided or stored.
+struct Intake {
+    sub: Submission,
+    loaded: Loaded,
+    username: String,
+    book: std::sync::Arc<TariffBook>,
+    rules: DependantRules,
+}
+
+/// Inside the write transaction: decides the document on current data and stores it with its
+/// lines and the provider's month total.
+fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submitted> {
+    let Intake { sub, loaded, username, book, rules } = intake;
+    // A resend racing the first send: the first one to commit wins.
+    if let Some(existing) = store::find_by_document(conn, &loaded.facts.id, &sub.provider_document_no)? {
+        return Ok(Submitted { created: false, view: view(conn, existing)? });
+    }
+    let adj = decide(conn, book, rules, loaded)?;
+    let now = st::now();
+    let row = ClaimRow {
+        id: st::new_id(),
+        provider_id: loaded.facts.id.clone(),
+        office_id: loaded.office_id.clone(),
+        provider_document_no: sub.provider_document_no.clone(),
+        insured_national_code: sub.insured_national_code.clone(),
+        insured_id: loaded.insured_id.clone(),
+        setting: setting_str(sub.claim.setting).into(),
+        kind: kind_str(sub.claim.kind).into(),
+        status: adj.status.as_str().into(),
+        service_month: loaded.service_month.clone(),
+        first_service_date: loaded.first,
+        prescription_tracking_code: sub.prescription_tracking_code.clone(),
+        prescribed_on: sub.claim.prescribed_on,
+        physician_council_no: sub.claim.physician_council_no.clone(),
+        diagnoses: serde_json::to_string(&sub.diagnoses).map_err(AppError::internal)?,
+        admitted_on: sub.claim.admitted_on,
+        discharged_on: sub.claim.discharged_on,
+        work_accident: sub.work_accident.is_some(),
+        accident_report_no: sub.work_accident.as_ref().map(|w| w.report_no.clone()),
+        employer_code: sub.work_accident.as_ref().map(|w| w.employer_code.clone()),
+        employer_name: sub.work_accident.as_ref().and_then(|w| w.employer_name.clone()),
+        billed: adj.totals.billed.0,
+        tariff: adj.totals.tariff.0,
+        insurer_payable: adj.totals.insurer_payable.0,
+        patient_share: adj.totals.patient_share.0,
+        patient_gap: adj.totals.patient_gap.0,
+        deducted: adj.totals.deducted.0,
+        pend_notes: serde_json::to_string(&adj.pend_notes).map_err(AppError::internal)?,
+        created_by: username.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    let lines = sub
+        .claim
+        .lines
+        .iter()
+        .zip(&adj.lines)
+        .map(|(i, r)| line_row(&row.id, i, r))
+        .collect::<AppResult<Vec<_>>>()?;
+    store::insert(conn, &row, &lines)?;
+    store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
+    Ok(Submitted { created: true, view: view_of(row, lines)? })
 }
 
 /// The claim as the API shows it (DESIGN.md §3).

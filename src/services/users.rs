@@ -181,7 +181,7 @@ pub struct UserUpdate {
 
 /// Admin changes. Disabling a user ends their sessions at once.
 pub async fn update(state: &AppState, id: String, upd: UserUpdate) -> AppResult<users::UserRow> {
-    state
+    let updated = state
         .db(move |conn| {
             write_tx(conn, |conn| {
                 if users::find(conn, &id)?.is_none() {
@@ -202,12 +202,14 @@ pub async fn update(state: &AppState, id: String, upd: UserUpdate) -> AppResult<
                 users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))
             })
         })
-        .await
+        .await;
+    state.auth_cache.invalidate();
+    updated
 }
 
 /// Admin reset: a new one-time password, returned once; the user's sessions end.
 pub async fn reset_password(state: &AppState, id: String) -> AppResult<String> {
-    state
+    let plain = state
         .db(move |conn| {
             let plain = password::generate_password();
             let hash = password::hash_password(&plain).map_err(AppError::internal)?;
@@ -220,7 +222,9 @@ pub async fn reset_password(state: &AppState, id: String) -> AppResult<String> {
                 Ok(plain)
             })
         })
-        .await
+        .await;
+    state.auth_cache.invalidate();
+    plain
 }
 
 #[cfg(test)]

@@ -128,6 +128,23 @@ pub fn history(
         .load(conn)
 }
 
+/// A cheap fingerprint of an insured person's claims: their number and the latest change.
+/// Claims are never deleted and every change to one sets `updated_at`, so an unchanged stamp
+/// means an unchanged history.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryStamp {
+    pub claims: i64,
+    pub last_change: Option<NaiveDateTime>,
+}
+
+pub fn history_stamp(conn: &mut AnyConnection, insured_id: &str) -> QueryResult<HistoryStamp> {
+    let (claims, last_change) = claims::table
+        .filter(claims::insured_id.eq(insured_id))
+        .select((diesel::dsl::count_star(), diesel::dsl::max(claims::updated_at)))
+        .first::<(i64, Option<NaiveDateTime>)>(conn)?;
+    Ok(HistoryStamp { claims, last_change })
+}
+
 /// What the Organization already owes a provider for a service month (R19), from the running
 /// total.
 pub fn month_payable(conn: &mut AnyConnection, provider_id: &str, month: &str) -> QueryResult<i64> {

@@ -269,3 +269,51 @@ fn work_accidents_are_listed_by_employer_and_month() {
     let res = app.request(Method::GET, "/api/v1/claims?reason=R99", Some(&key)).send().unwrap();
     assert_problem(res, 422, "validation_failed");
 }
+
+/// Many documents at once, each sent by two clients: every document is stored exactly once,
+/// both senders get the same claim, the second decision sees the first (R16 same-day visit),
+/// and the running month total still equals the sum over the stored claims.
+#[test]
+fn concurrent_sends_store_each_document_once_and_in_order() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (provider, key) = setup(&app, &admin, "THR-9", "10101010109");
+    insured(&app, &admin);
+    let answers: Vec<(String, u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let (app, key) = (&app, &key);
+                s.spawn(move || {
+                    let no = format!("H-CONC-{}", i % 8);
+                    let res = app.post_json("/api/v1/claims", Some(key), &document(&no));
+                    let status = res.status().as_u16();
+                    (no, status, res.json::<Value>().unwrap())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut by_document = std::collections::BTreeMap::<String, Vec<(u16, String)>>::new();
+    for (no, status, body) in &answers {
+        assert!(*status == 200 || *status == 201, "{status}: {body}");
+        by_document.entry(no.clone()).or_default().push((*status, body["id"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(by_document.len(), 8);
+    for (no, sends) in &by_document {
+        let mut statuses: Vec<u16> = sends.iter().map(|s| s.0).collect();
+        statuses.sort();
+        assert_eq!(statuses, vec![200, 201], "{no}");
+        assert_eq!(sends[0].1, sends[1].1, "{no}: both senders see the same claim");
+    }
+    let list: Value = app.get("/api/v1/claims?limit=100", Some(&key)).json().unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 8);
+    // Same insured, same physician, same day: exactly one claim pays the visit; the others see
+    // it in the history even though they were decided in the same group commit.
+    let visits_paid = items.iter().filter(|c| c["lines"][0]["deducted"] == 0).count();
+    assert_eq!(visits_paid, 1);
+    let mut conn = app.pool.get().unwrap();
+    let running = asnad::store::claims::month_payable(&mut conn, &provider, "1403-07").unwrap();
+    let summed = asnad::store::claims::month_payable_from_claims(&mut conn, &provider, "1403-07").unwrap();
+    assert_eq!(running, summed);
+}
