@@ -43,6 +43,18 @@ enum Command {
         #[command(subcommand)]
         command: TariffCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain of every audit event; exits 1 if anything was altered,
+    /// inserted or deleted.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +124,7 @@ pub fn main() -> ExitCode {
         Command::Migrate => open_pool(&config).map(|_| println!("migrations applied")),
         Command::User { command } => user(config, command),
         Command::Tariffs { command: TariffCommand::Import { dirs } } => import_tariffs(&config, &dirs),
+        Command::Audit { command: AuditCommand::Verify } => verify_audit(&config),
         Command::Insured { command: InsuredCommand::Import { file, quiet } } => {
             import_insured(&config, &file, quiet)
         }
@@ -122,6 +135,23 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn verify_audit(config: &Config) -> Result<(), String> {
+    let pool = open_pool(config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let v = crate::store::audit::verify(&mut conn).map_err(|e| e.to_string())?;
+    if v.ok {
+        println!("audit trail intact: {} events", v.events);
+        Ok(())
+    } else {
+        Err(format!(
+            "audit trail BROKEN at event {}: {} ({} events verified before it)",
+            v.first_bad_seq.unwrap_or(0),
+            v.problem.unwrap_or_default(),
+            v.events
+        ))
     }
 }
 

@@ -49,6 +49,13 @@ pub struct Config {
     pub max_attachment_bytes: usize,
     /// `ASNAD_BATCH_WORKER` (default true): process monthly lists in this process.
     pub batch_worker: bool,
+    /// `ASNAD_FOUR_EYES_RIALS`, default 100,000,000: a reviewer's decision that changes a
+    /// claim's payable by more than this waits for a supervisor (our choice; no circular sets it).
+    pub four_eyes_threshold: i64,
+    /// `ASNAD_HOLIDAYS`: official holidays as comma-separated ISO dates, for working-day
+    /// deadlines (objections). Fridays are always off. The list changes yearly with the lunar
+    /// calendar, so it is configuration, not code.
+    pub holidays: Vec<chrono::NaiveDate>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +85,8 @@ impl fmt::Debug for Config {
             .field("fixed_today", &self.fixed_today)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("batch_worker", &self.batch_worker)
+            .field("four_eyes_threshold", &self.four_eyes_threshold)
+            .field("holidays", &self.holidays)
             .finish()
     }
 }
@@ -103,6 +112,8 @@ impl Default for Config {
             fixed_today: None,
             max_attachment_bytes: 10 * 1024 * 1024,
             batch_worker: true,
+            four_eyes_threshold: 100_000_000,
+            holidays: Vec::new(),
         }
     }
 }
@@ -166,6 +177,18 @@ impl Config {
                 chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
                     .map_err(|_| format!("ASNAD_FIXED_TODAY: expected YYYY-MM-DD, got {v:?}"))?,
             );
+        }
+        if let Some(v) = get("ASNAD_FOUR_EYES_RIALS") {
+            c.four_eyes_threshold = parse_num("ASNAD_FOUR_EYES_RIALS", &v, 0, 1_000_000_000_000_000i64)?;
+        }
+        if let Some(v) = get("ASNAD_HOLIDAYS").filter(|v| !v.trim().is_empty()) {
+            c.holidays = v
+                .split(',')
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                        .map_err(|_| format!("ASNAD_HOLIDAYS: expected YYYY-MM-DD dates, got {d:?}"))
+                })
+                .collect::<Result<_, _>>()?;
         }
         if let Some(v) = get("ASNAD_MAX_ATTACHMENT_BYTES") {
             c.max_attachment_bytes = parse_num("ASNAD_MAX_ATTACHMENT_BYTES", &v, 1024, 1 << 30)?;

@@ -11,6 +11,7 @@ pub mod insured;
 pub mod offices;
 pub mod pricing;
 pub mod providers;
+pub mod review;
 pub mod tariffs;
 pub mod users;
 

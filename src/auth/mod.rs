@@ -230,3 +230,7 @@ role_set!(/// System administrators only.
     Admins => [Admin]);
 role_set!(/// Everyone who works inside the Organization.
     Staff => [Admin, TariffAdmin, Reviewer, Supervisor, MedicalAdvisor, Finance]);
+role_set!(/// Review-office experts and their supervisors.
+    Reviewers => [Reviewer, Supervisor]);
+role_set!(/// Review-office supervisors: the second pair of eyes.
+    Supervisors => [Supervisor]);

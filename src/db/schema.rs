@@ -307,11 +307,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    claim_reviews (claim_id) {
+        claim_id -> Text,
+        assigned_to -> Nullable<Text>,
+        assigned_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    review_decisions (id) {
+        id -> Text,
+        claim_id -> Text,
+        origin -> Text,
+        objection_id -> Nullable<Text>,
+        decided_by -> Text,
+        status -> Text,
+        lines -> Text,
+        note -> Nullable<Text>,
+        payable_before -> BigInt,
+        payable_after -> BigInt,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    objections (id) {
+        id -> Text,
+        claim_id -> Text,
+        filed_by -> Text,
+        reason -> Text,
+        line_nos -> Text,
+        status -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_name -> Text,
+        actor_role -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        action -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        recipient_kind -> Text,
+        recipient_id -> Text,
+        subject_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(contracts -> providers (provider_id));
 diesel::joinable!(claim_lines -> claims (claim_id));
+diesel::joinable!(claim_reviews -> claims (claim_id));
 diesel::joinable!(coverage_periods -> insured_persons (insured_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -333,5 +417,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     claim_batches,
     claim_batch_items,
-    provider_month_totals
+    provider_month_totals,
+    claim_reviews,
+    review_decisions,
+    objections,
+    audit_events,
+    audit_head,
+    outbox
 );

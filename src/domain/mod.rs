@@ -9,5 +9,6 @@ pub mod money;
 pub mod pricing;
 pub mod provider;
 pub mod reasons;
+pub mod review;
 pub mod tariff;
 pub mod text;

@@ -20,6 +20,7 @@ use crate::domain::provider::ProviderKind;
 use crate::domain::reasons::Reason;
 use crate::domain::tariff::{Sector, TariffBook};
 use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Actor};
 use crate::store::claims::{self as store, ClaimFilter, ClaimRow, LineRow};
 use crate::store::{self as st, insured, offices, providers};
 
@@ -396,6 +397,9 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
         .collect::<AppResult<Vec<_>>>()?;
     store::insert(conn, &row, &lines)?;
     store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
+    let actor = Actor { id: None, name: username.clone(), role: Role::Provider.as_str().into() };
+    let after = serde_json::json!({"status": row.status, "insurer_payable": row.insurer_payable, "deducted": row.deducted});
+    audit::append(conn, &actor, "claim", &row.id, "submitted", None, Some(after))?;
     Ok(Submitted { created: true, view: view_of(row, lines)? })
 }
 
@@ -559,7 +563,7 @@ fn view_of(c: ClaimRow, lines: Vec<LineRow>) -> AppResult<ClaimView> {
     })
 }
 
-fn view(conn: &mut AnyConnection, c: ClaimRow) -> AppResult<ClaimView> {
+pub fn view(conn: &mut AnyConnection, c: ClaimRow) -> AppResult<ClaimView> {
     let lines = store::lines(conn, &c.id)?;
     view_of(c, lines)
 }

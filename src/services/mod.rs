@@ -8,5 +8,6 @@ pub mod claims;
 pub mod insured;
 pub mod offices;
 pub mod providers;
+pub mod review;
 pub mod tariffs;
 pub mod users;

@@ -184,6 +184,14 @@ pub fn add_to_month(
     Ok(())
 }
 
+/// Moves a month's running total after a reviewer changed a claim's payable.
+pub fn adjust_month(conn: &mut AnyConnection, provider_id: &str, month: &str, delta: i64) -> QueryResult<()> {
+    diesel::update(provider_month_totals::table.find((provider_id, month)))
+        .set(provider_month_totals::insurer_payable.eq(provider_month_totals::insurer_payable + delta))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The month's payable summed from the claims themselves (for reconciliation checks).
 pub fn month_payable_from_claims(
     conn: &mut AnyConnection,

@@ -2,11 +2,14 @@
 //! returns `QueryResult`, so the calling service decides the transaction.
 
 pub mod attachments;
+pub mod audit;
 pub mod batches;
 pub mod claims;
 pub mod insured;
 pub mod offices;
+pub mod outbox;
 pub mod providers;
+pub mod review;
 pub mod tariffs;
 pub mod tokens;
 pub mod users;

@@ -9,7 +9,7 @@ const INSURED: &str = "0012345679";
 
 /// A private grade-2 hospital with an active contract that allows gap billing, an insured
 /// person covered through 1403, and the hospital's API key. Returns (provider id, key).
-fn setup(app: &TestApp, admin: &str, office_code: &str, legal_id: &str) -> (String, String) {
+pub fn setup(app: &TestApp, admin: &str, office_code: &str, legal_id: &str) -> (String, String) {
     let (_, hospital) = office_and_hospital(app, admin, office_code, legal_id);
     let c: Value = app
         .post_json(
@@ -34,7 +34,7 @@ fn setup(app: &TestApp, admin: &str, office_code: &str, legal_id: &str) -> (Stri
     (hospital, key["key"].as_str().unwrap().to_string())
 }
 
-fn insured(app: &TestApp, admin: &str) {
+pub fn insured(app: &TestApp, admin: &str) {
     let res = app.post_json(
         "/api/v1/insured",
         Some(admin),
@@ -45,7 +45,7 @@ fn insured(app: &TestApp, admin: &str) {
     assert_eq!(res.status(), 201);
 }
 
-fn document(no: &str) -> Value {
+pub fn document(no: &str) -> Value {
     json!({
         "provider_document_no": no,
         "setting": "outpatient",

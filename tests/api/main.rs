@@ -14,4 +14,5 @@ mod insured;
 mod offices;
 mod openapi;
 mod providers;
+mod review;
 mod tariffs;

@@ -1,0 +1,793 @@
+//! The review office (دفتر رسیدگی): the queue of pended claims, taking and releasing a claim,
+//! manual decisions with a supervisor's second approval above a threshold (four eyes), and
+//! providers' objections to deductions. Every change is an audit event; every decision that
+//! concerns a provider leaves a notification in the outbox, in the same transaction.
+
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::money::Rial;
+use crate::domain::review::{apply, needs_second_approval, working_days_after, LineAmounts, LineDecision};
+use crate::error::{AppError, AppResult};
+use crate::services::claims::{view, ClaimView};
+use crate::store::audit::{self, Actor};
+use crate::store::claims::{self as claims_store, ClaimRow, LineRow};
+use crate::store::review::{self as store, DecisionRow, ObjectionRow, QueueFilter};
+use crate::store::{self as st, outbox};
+
+/// A claim in the queue.
+#[derive(Serialize)]
+pub struct QueueItem {
+    pub id: String,
+    pub provider_id: String,
+    pub provider_document_no: String,
+    pub kind: String,
+    pub status: String,
+    pub billed: i64,
+    pub insurer_payable: i64,
+    pub received_at: NaiveDateTime,
+    pub age_days: i64,
+    pub assigned_to: Option<String>,
+    pub pend_notes: Vec<String>,
+}
+
+fn office_of(caller: &Caller) -> AppResult<String> {
+    caller.office_id.clone().ok_or_else(|| AppError::forbidden("the caller belongs to no review office"))
+}
+
+pub async fn queue(state: &AppState, caller: Caller, mut filter: QueueFilter) -> AppResult<Vec<QueueItem>> {
+    filter.office_id = office_of(&caller)?;
+    let now = st::now();
+    state
+        .db(move |conn| {
+            Ok(store::queue(conn, &filter)?
+                .into_iter()
+                .map(|(c, assigned_to)| QueueItem {
+                    age_days: (now - c.created_at).num_days(),
+                    pend_notes: serde_json::from_str(&c.pend_notes).unwrap_or_default(),
+                    id: c.id,
+                    provider_id: c.provider_id,
+                    provider_document_no: c.provider_document_no,
+                    kind: c.kind,
+                    status: c.status,
+                    billed: c.billed,
+                    insurer_payable: c.insurer_payable,
+                    received_at: c.created_at,
+                    assigned_to,
+                })
+                .collect())
+        })
+        .await
+}
+
+/// The claim, if it belongs to the reviewer's office (404 otherwise, as for any unseen claim).
+fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
+    let office = office_of(caller)?;
+    match claims_store::find(conn, id)? {
+        Some(c) if c.office_id == office => Ok(c),
+        _ => Err(AppError::not_found("no such claim")),
+    }
+}
+
+/// Takes a pended claim so that no other reviewer works it.
+pub async fn take(state: &AppState, caller: Caller, id: String) -> AppResult<ClaimView> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let c = office_claim(conn, &caller, &id)?;
+                if c.status != "pended" {
+                    return Err(AppError::conflict(
+                        "not_pended",
+                        format!("the claim is {}, not pended", c.status),
+                    ));
+                }
+                let taken = match store::assign(conn, &id, &caller.user_id, st::now()) {
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => false,
+                    other => other?,
+                };
+                if !taken {
+                    return Err(AppError::conflict(
+                        "claim_taken",
+                        "another reviewer is working on this claim",
+                    ));
+                }
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "claim",
+                    &id,
+                    "taken",
+                    None,
+                    Some(json!({"assigned_to": caller.user_id})),
+                )?;
+                view(conn, c)
+            })
+        })
+        .await
+}
+
+/// Gives a claim back to the queue (its holder, or a supervisor of the office).
+pub async fn release(state: &AppState, caller: Caller, id: String) -> AppResult<()> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                office_claim(conn, &caller, &id)?;
+                let rs = store::review_state(conn, &id)?;
+                let holder = rs.assigned_to.clone();
+                if holder.is_none() {
+                    return Ok(());
+                }
+                if holder.as_deref() != Some(caller.user_id.as_str()) && caller.role != Role::Supervisor {
+                    return Err(AppError::conflict(
+                        "claim_taken",
+                        "another reviewer is working on this claim",
+                    ));
+                }
+                store::release(conn, &id)?;
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "claim",
+                    &id,
+                    "released",
+                    Some(json!({"assigned_to": holder})),
+                    None,
+                )?;
+                Ok(())
+            })
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionInput {
+    pub lines: Vec<LineDecision>,
+    pub note: Option<String>,
+}
+
+/// What a decision did: applied at once, or waiting for a supervisor.
+#[derive(Serialize)]
+pub struct DecisionOutcome {
+    pub decision_id: String,
+    pub status: String,
+    pub payable_before: i64,
+    pub payable_after: i64,
+    pub claim: ClaimView,
+}
+
+#[derive(Deserialize)]
+struct StoredReason {
+    code: String,
+    amount: i64,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct StoredReasonOut<'a> {
+    code: &'a str,
+    amount: i64,
+    detail: &'a str,
+}
+
+fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
+    let reasons: Vec<StoredReason> = serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
+    Ok(LineAmounts {
+        line_no: l.line_no as u32,
+        billed: Rial(l.billed),
+        insurer_payable: Rial(l.insurer_payable),
+        patient_share: Rial(l.patient_share),
+        patient_gap: Rial(l.patient_gap),
+        deducted: Rial(l.deducted),
+        reasons: reasons.into_iter().map(|r| (r.code, Rial(r.amount), r.detail)).collect(),
+        cost_sharing_rule: l.cost_sharing_rule.clone(),
+    })
+}
+
+/// Applies the decisions to the claim's current lines (pure; nothing is written). Only
+/// `allowed` lines may be decided (all for a review, the objected ones for an objection).
+fn compute(
+    lines: &[LineRow],
+    decisions: &[LineDecision],
+    allowed: Option<&[u32]>,
+) -> AppResult<Vec<(LineAmounts, Option<String>)>> {
+    let mut out = Vec::new();
+    for (i, d) in decisions.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        if decisions[..i].iter().any(|e| e.line_no == d.line_no) {
+            return Err(AppError::field(
+                &format!("{field}.line_no"),
+                "duplicate",
+                "this line is decided twice",
+            ));
+        }
+        if allowed.is_some_and(|a| !a.contains(&d.line_no)) {
+            return Err(AppError::field(
+                &format!("{field}.line_no"),
+                "not_objected",
+                "this line was not objected to",
+            ));
+        }
+        let line = lines.iter().find(|l| l.line_no as u32 == d.line_no).ok_or_else(|| {
+            AppError::field(&format!("{field}.line_no"), "unknown", "the claim has no such line")
+        })?;
+        let new = apply(&amounts_of(line)?, d).map_err(|m| AppError::field(&field, "invalid", m))?;
+        let qty = d.approved_quantity.map(|q| q.normalize().to_string());
+        out.push((new, qty));
+    }
+    Ok(out)
+}
+
+/// The claim's payable if the decisions were applied.
+fn payable_after(lines: &[LineRow], computed: &[(LineAmounts, Option<String>)]) -> i64 {
+    lines
+        .iter()
+        .map(|l| {
+            computed
+                .iter()
+                .find(|(a, _)| a.line_no == l.line_no as u32)
+                .map(|(a, _)| a.insurer_payable.0)
+                .unwrap_or(l.insurer_payable)
+        })
+        .sum()
+}
+
+/// Writes the decided lines and the claim's new totals and status, and tells the provider.
+fn apply_decision(
+    conn: &mut AnyConnection,
+    claim: &ClaimRow,
+    decisions: &[LineDecision],
+    allowed: Option<&[u32]>,
+    reviewer: &str,
+    actor: &Actor,
+) -> AppResult<ClaimRow> {
+    let lines = claims_store::lines(conn, &claim.id)?;
+    let computed = compute(&lines, decisions, allowed)?;
+    for (a, qty) in &computed {
+        let reasons: Vec<StoredReasonOut> = a
+            .reasons
+            .iter()
+            .map(|(c, amt, d)| StoredReasonOut { code: c, amount: amt.0, detail: d })
+            .collect();
+        store::update_line(
+            conn,
+            &claim.id,
+            &store::LineUpdate {
+                line_no: a.line_no as i32,
+                status: a.status(),
+                approved_quantity: qty.clone(),
+                insurer_payable: a.insurer_payable.0,
+                patient_share: a.patient_share.0,
+                patient_gap: a.patient_gap.0,
+                deducted: a.deducted.0,
+                reasons: serde_json::to_string(&reasons).map_err(AppError::internal)?,
+            },
+        )?;
+    }
+    // Lines not named keep their amounts; a pended line not named is accepted as decided.
+    for l in lines
+        .iter()
+        .filter(|l| l.status == "pended" && !computed.iter().any(|(a, _)| a.line_no == l.line_no as u32))
+    {
+        let a = amounts_of(l)?;
+        store::update_line(
+            conn,
+            &claim.id,
+            &store::LineUpdate {
+                line_no: l.line_no,
+                status: a.status(),
+                approved_quantity: None,
+                insurer_payable: l.insurer_payable,
+                patient_share: l.patient_share,
+                patient_gap: l.patient_gap,
+                deducted: l.deducted,
+                reasons: l.reasons.clone(),
+            },
+        )?;
+    }
+    let now_lines = claims_store::lines(conn, &claim.id)?;
+    let sum = |f: fn(&LineRow) -> i64| now_lines.iter().map(f).sum::<i64>();
+    let (payable, share, gap, deducted) =
+        (sum(|l| l.insurer_payable), sum(|l| l.patient_share), sum(|l| l.patient_gap), sum(|l| l.deducted));
+    if payable + share + gap + deducted != claim.billed {
+        return Err(AppError::internal(format!("conservation broken on claim {}", claim.id)));
+    }
+    let status = if deducted == 0 {
+        "approved"
+    } else if payable + share + gap == 0 {
+        "rejected"
+    } else {
+        "partially_approved"
+    };
+    let now = st::now();
+    store::decide_claim(
+        conn,
+        &claim.id,
+        &store::ClaimDecided {
+            status,
+            insurer_payable: payable,
+            patient_share: share,
+            patient_gap: gap,
+            deducted,
+            reviewed_by: reviewer,
+            at: now,
+        },
+    )?;
+    // The provider's month total follows the payable (the ceiling rule reads it).
+    claims_store::adjust_month(
+        conn,
+        &claim.provider_id,
+        &claim.service_month,
+        payable - claim.insurer_payable,
+    )?;
+    let before =
+        json!({"status": claim.status, "insurer_payable": claim.insurer_payable, "deducted": claim.deducted});
+    let after = json!({"status": status, "insurer_payable": payable, "deducted": deducted});
+    audit::append(conn, actor, "claim", &claim.id, "decided", Some(before), Some(after.clone()))?;
+    outbox::enqueue(
+        conn,
+        "claim_decided",
+        "provider",
+        &claim.provider_id,
+        &claim.id,
+        json!({"claim_id": claim.id, "provider_document_no": claim.provider_document_no, "decision": after}),
+    )?;
+    claims_store::find(conn, &claim.id)?.ok_or_else(|| AppError::not_found("no such claim"))
+}
+
+/// A reviewer decides a claim they hold. Above the four-eyes threshold the decision waits for a
+/// supervisor and the claim is `awaiting_approval`.
+pub async fn decide(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    input: DecisionInput,
+) -> AppResult<DecisionOutcome> {
+    let threshold = Rial(state.config.four_eyes_threshold);
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let c = office_claim(conn, &caller, &id)?;
+                if c.status != "pended" {
+                    return Err(AppError::conflict(
+                        "not_pended",
+                        format!("the claim is {}, not pended", c.status),
+                    ));
+                }
+                if store::review_state(conn, &id)?.assigned_to.as_deref() != Some(caller.user_id.as_str()) {
+                    return Err(AppError::conflict("not_taken", "take the claim before deciding it"));
+                }
+                record_decision(conn, &caller, c, "review", None, &input, None, threshold)
+            })
+        })
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_decision(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    c: ClaimRow,
+    origin: &str,
+    objection: Option<&ObjectionRow>,
+    input: &DecisionInput,
+    allowed: Option<&[u32]>,
+    threshold: Rial,
+) -> AppResult<DecisionOutcome> {
+    let lines = claims_store::lines(conn, &c.id)?;
+    let computed = compute(&lines, &input.lines, allowed)?;
+    let after = payable_after(&lines, &computed);
+    let four_eyes = needs_second_approval(Rial(c.insurer_payable), Rial(after), threshold);
+    let now = st::now();
+    let mut row = DecisionRow {
+        id: st::new_id(),
+        claim_id: c.id.clone(),
+        origin: origin.into(),
+        objection_id: objection.map(|o| o.id.clone()),
+        decided_by: caller.user_id.clone(),
+        status: if four_eyes { "awaiting_approval" } else { "applied" }.into(),
+        lines: serde_json::to_string(&input.lines).map_err(AppError::internal)?,
+        note: input.note.clone(),
+        payable_before: c.insurer_payable,
+        payable_after: after,
+        approved_by: None,
+        approved_at: None,
+        created_at: now,
+    };
+    store::insert_decision(conn, &row)?;
+    let actor = Actor::of(caller);
+    audit::append(
+        conn,
+        &actor,
+        "decision",
+        &row.id,
+        "proposed",
+        None,
+        Some(
+            json!({"claim_id": c.id, "origin": origin, "status": row.status, "lines": input.lines, "payable_before": row.payable_before, "payable_after": after}),
+        ),
+    )?;
+    let claim = if four_eyes {
+        store::set_status(conn, &c.id, "awaiting_approval", now)?;
+        if let Some(o) = objection {
+            store::set_objection_status(conn, &o.id, "awaiting_approval", Some(&caller.user_id), None)?;
+        }
+        audit::append(
+            conn,
+            &actor,
+            "claim",
+            &c.id,
+            "awaiting_approval",
+            Some(json!({"status": c.status})),
+            Some(json!({"status": "awaiting_approval"})),
+        )?;
+        claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
+    } else {
+        row.status = "applied".into();
+        finish(conn, &c, objection, &input.lines, allowed, &caller.user_id, &actor)?
+    };
+    Ok(DecisionOutcome {
+        decision_id: row.id,
+        status: row.status,
+        payable_before: row.payable_before,
+        payable_after: after,
+        claim: view(conn, claim)?,
+    })
+}
+
+/// Applies a decision (at once, or on the supervisor's approval) and closes its objection.
+fn finish(
+    conn: &mut AnyConnection,
+    c: &ClaimRow,
+    objection: Option<&ObjectionRow>,
+    lines: &[LineDecision],
+    allowed: Option<&[u32]>,
+    reviewer: &str,
+    actor: &Actor,
+) -> AppResult<ClaimRow> {
+    let claim = apply_decision(conn, c, lines, allowed, reviewer, actor)?;
+    if let Some(o) = objection {
+        store::set_objection_status(conn, &o.id, "decided", Some(reviewer), Some(st::now()))?;
+        audit::append(
+            conn,
+            actor,
+            "objection",
+            &o.id,
+            "decided",
+            Some(json!({"status": o.status})),
+            Some(json!({"status": "decided"})),
+        )?;
+        outbox::enqueue(
+            conn,
+            "objection_decided",
+            "provider",
+            &c.provider_id,
+            &o.id,
+            json!({"claim_id": c.id, "objection_id": o.id, "insurer_payable": claim.insurer_payable}),
+        )?;
+    }
+    Ok(claim)
+}
+
+/// A supervisor approves (or returns) a decision waiting for the second pair of eyes. The
+/// reviewer who proposed it cannot approve it.
+pub async fn review_decision(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    approve: bool,
+) -> AppResult<DecisionOutcome> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let d = store::find_decision(conn, &id)?
+                    .ok_or_else(|| AppError::not_found("no such decision"))?;
+                let c = office_claim(conn, &caller, &d.claim_id)
+                    .map_err(|_| AppError::not_found("no such decision"))?;
+                if d.status != "awaiting_approval" {
+                    return Err(AppError::conflict("not_awaiting", format!("the decision is {}", d.status)));
+                }
+                if d.decided_by == caller.user_id {
+                    return Err(AppError::forbidden(
+                        "four eyes: a decision is approved by someone other than its author",
+                    ));
+                }
+                let lines: Vec<LineDecision> = serde_json::from_str(&d.lines).map_err(AppError::internal)?;
+                let objection = match &d.objection_id {
+                    Some(oid) => store::find_objection(conn, oid)?,
+                    None => None,
+                };
+                let allowed: Option<Vec<u32>> =
+                    objection.as_ref().map(|o| serde_json::from_str(&o.line_nos).unwrap_or_default());
+                let now = st::now();
+                let actor = Actor::of(&caller);
+                let status = if approve { "applied" } else { "returned" };
+                store::close_decision(conn, &d.id, status, &caller.user_id, now)?;
+                audit::append(
+                    conn,
+                    &actor,
+                    "decision",
+                    &d.id,
+                    status,
+                    Some(json!({"status": d.status})),
+                    Some(json!({"status": status})),
+                )?;
+                let claim = if approve {
+                    let back = if objection.is_some() { &c.status } else { "pended" };
+                    // The claim returns to its state before the proposal for `finish` to decide.
+                    let restored = ClaimRow { status: back.to_string(), ..c.clone() };
+                    finish(
+                        conn,
+                        &restored,
+                        objection.as_ref(),
+                        &lines,
+                        allowed.as_deref(),
+                        &d.decided_by,
+                        &actor,
+                    )?
+                } else {
+                    let back =
+                        if objection.is_some() { previous_status(conn, &c.id)? } else { "pended".into() };
+                    store::set_status(conn, &c.id, &back, now)?;
+                    if let Some(o) = &objection {
+                        store::set_objection_status(conn, &o.id, "open", None, None)?;
+                    }
+                    audit::append(
+                        conn,
+                        &actor,
+                        "claim",
+                        &c.id,
+                        "returned",
+                        Some(json!({"status": c.status})),
+                        Some(json!({"status": back})),
+                    )?;
+                    claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
+                };
+                Ok(DecisionOutcome {
+                    decision_id: d.id,
+                    status: status.into(),
+                    payable_before: d.payable_before,
+                    payable_after: d.payable_after,
+                    claim: view(conn, claim)?,
+                })
+            })
+        })
+        .await
+}
+
+/// The claim's status before it started waiting for a supervisor, from its audit trail.
+fn previous_status(conn: &mut AnyConnection, claim_id: &str) -> AppResult<String> {
+    let events = audit::for_entity(conn, "claim", claim_id)?;
+    let before = events
+        .iter()
+        .rev()
+        .find(|e| e.action == "awaiting_approval")
+        .and_then(|e| e.before_state.as_deref())
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .and_then(|v| v["status"].as_str().map(String::from));
+    Ok(before.unwrap_or_else(|| "partially_approved".into()))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ObjectionInput {
+    pub reason: String,
+    pub line_nos: Vec<u32>,
+}
+
+#[derive(Serialize)]
+pub struct ObjectionView {
+    pub id: String,
+    pub claim_id: String,
+    pub reason: String,
+    pub line_nos: Vec<u32>,
+    pub status: String,
+    pub filed_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+    /// The last day the objection could be filed (Jalali).
+    pub window_closed_after: Option<String>,
+}
+
+fn objection_view(o: ObjectionRow, window: Option<String>) -> ObjectionView {
+    ObjectionView {
+        line_nos: serde_json::from_str(&o.line_nos).unwrap_or_default(),
+        id: o.id,
+        claim_id: o.claim_id,
+        reason: o.reason,
+        status: o.status,
+        filed_at: o.created_at,
+        decided_at: o.decided_at,
+        window_closed_after: window,
+    }
+}
+
+/// A provider objects to deductions on its claim within the contract's window of working days
+/// from the decision (from receipt for claims the engine decided).
+pub async fn object(
+    state: &AppState,
+    caller: Caller,
+    claim_id: String,
+    input: ObjectionInput,
+) -> AppResult<ObjectionView> {
+    let today = state.today();
+    let holidays = state.config.holidays.clone();
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
+                if !matches!(c.status.as_str(), "approved" | "partially_approved" | "rejected") {
+                    return Err(AppError::conflict(
+                        "not_decided",
+                        format!("the claim is {}; object after its decision", c.status),
+                    ));
+                }
+                let decided_on = store::review_state(conn, &c.id)?.decided_at.unwrap_or(c.created_at).date();
+                let days = crate::services::providers::terms_on(conn, &c.provider_id, c.first_service_date)?
+                    .and_then(|t| t.terms)
+                    .map(|t| t.objection_window_working_days)
+                    .unwrap_or(10);
+                let last_day = working_days_after(decided_on, days, &holidays);
+                let last_jalali = crate::domain::jalali::JalaliDate::from_gregorian(last_day).to_string();
+                if today > last_day {
+                    return Err(AppError::field(
+                        "claim_id",
+                        "window_closed",
+                        format!("the objection window ({days} working days) closed on {last_jalali}"),
+                    ));
+                }
+                if input.line_nos.is_empty() {
+                    return Err(AppError::field("line_nos", "empty", "name at least one line"));
+                }
+                let lines = claims_store::lines(conn, &c.id)?;
+                for (i, n) in input.line_nos.iter().enumerate() {
+                    match lines.iter().find(|l| l.line_no as u32 == *n) {
+                        None => {
+                            return Err(AppError::field(
+                                &format!("line_nos[{i}]"),
+                                "unknown",
+                                "the claim has no such line",
+                            ))
+                        }
+                        Some(l) if l.deducted == 0 => {
+                            return Err(AppError::field(
+                                &format!("line_nos[{i}]"),
+                                "nothing_deducted",
+                                "this line has no deduction",
+                            ))
+                        }
+                        _ => {}
+                    }
+                }
+                if store::claim_objections(conn, &c.id)?.iter().any(|o| o.status != "decided") {
+                    return Err(AppError::conflict(
+                        "objection_open",
+                        "an objection to this claim is already open",
+                    ));
+                }
+                let row = ObjectionRow {
+                    id: st::new_id(),
+                    claim_id: c.id.clone(),
+                    filed_by: caller.user_id.clone(),
+                    reason: input.reason.trim().to_string(),
+                    line_nos: serde_json::to_string(&input.line_nos).map_err(AppError::internal)?,
+                    status: "open".into(),
+                    decided_by: None,
+                    decided_at: None,
+                    created_at: st::now(),
+                };
+                store::insert_objection(conn, &row)?;
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "objection",
+                    &row.id,
+                    "filed",
+                    None,
+                    Some(json!({"claim_id": c.id, "line_nos": input.line_nos, "reason": row.reason})),
+                )?;
+                Ok(objection_view(row, Some(last_jalali)))
+            })
+        })
+        .await
+}
+
+pub async fn claim_objections(
+    state: &AppState,
+    caller: Caller,
+    claim_id: String,
+) -> AppResult<Vec<ObjectionView>> {
+    state
+        .db(move |conn| {
+            let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
+            Ok(store::claim_objections(conn, &c.id)?.into_iter().map(|o| objection_view(o, None)).collect())
+        })
+        .await
+}
+
+/// A reviewer other than the one who decided the claim decides the objected lines.
+pub async fn decide_objection(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    input: DecisionInput,
+) -> AppResult<DecisionOutcome> {
+    let threshold = Rial(state.config.four_eyes_threshold);
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let o = store::find_objection(conn, &id)?
+                    .ok_or_else(|| AppError::not_found("no such objection"))?;
+                let c = office_claim(conn, &caller, &o.claim_id)
+                    .map_err(|_| AppError::not_found("no such objection"))?;
+                if o.status != "open" {
+                    return Err(AppError::conflict("not_open", format!("the objection is {}", o.status)));
+                }
+                if store::review_state(conn, &c.id)?.reviewed_by.as_deref() == Some(caller.user_id.as_str()) {
+                    return Err(AppError::forbidden(
+                        "an objection is decided by a reviewer other than the one who decided the claim",
+                    ));
+                }
+                let allowed: Vec<u32> = serde_json::from_str(&o.line_nos).map_err(AppError::internal)?;
+                record_decision(conn, &caller, c, "objection", Some(&o), &input, Some(&allowed), threshold)
+            })
+        })
+        .await
+}
+
+/// One event of a claim's story.
+#[derive(Serialize)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub role: String,
+    pub entity: String,
+    pub action: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// The claim's story: its own events, its decisions' and its objections'.
+pub async fn history(state: &AppState, caller: Caller, claim_id: String) -> AppResult<Vec<HistoryEntry>> {
+    state
+        .db(move |conn| {
+            let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
+            let mut events = audit::for_entity(conn, "claim", &c.id)?;
+            for d in store::claim_decisions(conn, &c.id)? {
+                events.extend(audit::for_entity(conn, "decision", &d.id)?);
+            }
+            for o in store::claim_objections(conn, &c.id)? {
+                events.extend(audit::for_entity(conn, "objection", &o.id)?);
+            }
+            events.sort_by_key(|e| e.seq);
+            let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+            Ok(events
+                .into_iter()
+                .map(|e| HistoryEntry {
+                    seq: e.seq,
+                    at: e.at,
+                    actor: e.actor_name,
+                    role: e.actor_role,
+                    entity: e.entity,
+                    action: e.action,
+                    before: parse(e.before_state),
+                    after: parse(e.after_state),
+                })
+                .collect())
+        })
+        .await
+}
+
+pub async fn verify_audit(state: &AppState) -> AppResult<audit::Verification> {
+    state.db(|conn| Ok(audit::verify(conn)?)).await
+}
+
+/// The age filter of the queue: received at least `days` ago.
+pub fn received_before(days: i64) -> NaiveDateTime {
+    st::now() - Duration::days(days)
+}

@@ -1,0 +1,327 @@
+//! The review office's data: who works a claim, reviewers' decisions and providers' objections.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{claim_lines, claim_reviews, claims, objections, review_decisions};
+use crate::db::AnyConnection;
+use crate::store::claims::ClaimRow;
+
+/// A claim's review bookkeeping (a row once a reviewer has touched the claim).
+#[derive(Clone, Debug, Default, Queryable)]
+pub struct ReviewState {
+    pub assigned_to: Option<String>,
+    pub assigned_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+pub fn review_state(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<ReviewState> {
+    Ok(claim_reviews::table
+        .find(claim_id)
+        .select((
+            claim_reviews::assigned_to,
+            claim_reviews::assigned_at,
+            claim_reviews::reviewed_by,
+            claim_reviews::decided_at,
+        ))
+        .first(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Makes sure the claim has its bookkeeping row (inserted on first touch; a second insert of
+/// the same claim is not attempted because the row is looked up first inside the transaction).
+fn ensure_row(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<()> {
+    let exists = claim_reviews::table
+        .find(claim_id)
+        .select(claim_reviews::claim_id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_none() {
+        diesel::insert_into(claim_reviews::table)
+            .values(claim_reviews::claim_id.eq(claim_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Filters and order of the review queue.
+#[derive(Debug, Default)]
+pub struct QueueFilter {
+    pub office_id: String,
+    pub provider_id: Option<String>,
+    pub kind: Option<String>,
+    pub min_billed: Option<i64>,
+    pub max_billed: Option<i64>,
+    /// Claims with a line pended or deducted for this reason code.
+    pub reason: Option<String>,
+    /// Claims received at or before this time (the age filter).
+    pub received_before: Option<NaiveDateTime>,
+    /// Only claims nobody has taken (`true`) or only taken ones (`false`).
+    pub unassigned: Option<bool>,
+    pub sort: QueueSort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    /// Oldest first: the default, so nothing waits forever.
+    #[default]
+    Oldest,
+    Newest,
+    AmountDesc,
+    AmountAsc,
+}
+
+/// The office's pended claims (and those awaiting a supervisor), with their assignee.
+pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<Vec<(ClaimRow, Option<String>)>> {
+    let mut q = claims::table
+        .filter(claims::office_id.eq(f.office_id.clone()))
+        .filter(claims::status.eq_any(["pended", "awaiting_approval"]))
+        .left_join(claim_reviews::table)
+        .select((ClaimRow::as_select(), claim_reviews::assigned_to.nullable()))
+        .into_boxed();
+    if let Some(v) = &f.provider_id {
+        q = q.filter(claims::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.kind {
+        q = q.filter(claims::kind.eq(v.clone()));
+    }
+    if let Some(v) = f.min_billed {
+        q = q.filter(claims::billed.ge(v));
+    }
+    if let Some(v) = f.max_billed {
+        q = q.filter(claims::billed.le(v));
+    }
+    if let Some(code) = &f.reason {
+        let pattern = format!("%\"{code}\"%");
+        let with_reason = claim_lines::table
+            .filter(claim_lines::reasons.like(pattern.clone()).or(claim_lines::pend_reasons.like(pattern)))
+            .select(claim_lines::claim_id);
+        q = q.filter(claims::id.eq_any(with_reason));
+    }
+    if let Some(t) = f.received_before {
+        q = q.filter(claims::created_at.le(t));
+    }
+    match f.unassigned {
+        Some(true) => q = q.filter(claim_reviews::assigned_to.is_null()),
+        Some(false) => q = q.filter(claim_reviews::assigned_to.is_not_null()),
+        None => {}
+    }
+    q = match f.sort {
+        QueueSort::Oldest => q.order((claims::created_at.asc(), claims::id.asc())),
+        QueueSort::Newest => q.order((claims::created_at.desc(), claims::id.desc())),
+        QueueSort::AmountDesc => q.order((claims::billed.desc(), claims::id.asc())),
+        QueueSort::AmountAsc => q.order((claims::billed.asc(), claims::id.asc())),
+    };
+    q.limit(f.limit).offset(f.offset).load(conn)
+}
+
+/// Takes a claim for `user_id` unless someone else has it: one conditional update, so of two
+/// reviewers taking the same claim at once exactly one succeeds. Returns whether the caller
+/// now holds it.
+pub fn assign(
+    conn: &mut AnyConnection,
+    claim_id: &str,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    ensure_row(conn, claim_id)?;
+    let n = diesel::update(
+        claim_reviews::table
+            .find(claim_id)
+            .filter(claim_reviews::assigned_to.is_null().or(claim_reviews::assigned_to.eq(user_id))),
+    )
+    .set((claim_reviews::assigned_to.eq(user_id), claim_reviews::assigned_at.eq(now)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn release(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<()> {
+    diesel::update(claim_reviews::table.find(claim_id))
+        .set((
+            claim_reviews::assigned_to.eq(None::<String>),
+            claim_reviews::assigned_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_status(
+    conn: &mut AnyConnection,
+    claim_id: &str,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(claims::table.find(claim_id))
+        .set((claims::status.eq(status), claims::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// New amounts of one line after a decision.
+pub struct LineUpdate<'a> {
+    pub line_no: i32,
+    pub status: &'a str,
+    pub approved_quantity: Option<String>,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+    pub reasons: String,
+}
+
+pub fn update_line(conn: &mut AnyConnection, claim_id: &str, u: &LineUpdate<'_>) -> QueryResult<()> {
+    let target = claim_lines::table.find((claim_id, u.line_no));
+    diesel::update(target)
+        .set((
+            claim_lines::status.eq(u.status),
+            claim_lines::insurer_payable.eq(u.insurer_payable),
+            claim_lines::patient_share.eq(u.patient_share),
+            claim_lines::patient_gap.eq(u.patient_gap),
+            claim_lines::deducted.eq(u.deducted),
+            claim_lines::reasons.eq(&u.reasons),
+            claim_lines::pend_reasons.eq("[]"),
+        ))
+        .execute(conn)?;
+    if let Some(q) = &u.approved_quantity {
+        diesel::update(target).set(claim_lines::approved_quantity.eq(q)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The claim's totals and status after a decision; the claim leaves the reviewer's hands.
+pub struct ClaimDecided<'a> {
+    pub status: &'a str,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+    pub reviewed_by: &'a str,
+    pub at: NaiveDateTime,
+}
+
+pub fn decide_claim(conn: &mut AnyConnection, claim_id: &str, d: &ClaimDecided<'_>) -> QueryResult<()> {
+    diesel::update(claims::table.find(claim_id))
+        .set((
+            claims::status.eq(d.status),
+            claims::insurer_payable.eq(d.insurer_payable),
+            claims::patient_share.eq(d.patient_share),
+            claims::patient_gap.eq(d.patient_gap),
+            claims::deducted.eq(d.deducted),
+            claims::updated_at.eq(d.at),
+        ))
+        .execute(conn)?;
+    ensure_row(conn, claim_id)?;
+    diesel::update(claim_reviews::table.find(claim_id))
+        .set((
+            claim_reviews::reviewed_by.eq(d.reviewed_by),
+            claim_reviews::decided_at.eq(d.at),
+            claim_reviews::assigned_to.eq(None::<String>),
+            claim_reviews::assigned_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = review_decisions)]
+pub struct DecisionRow {
+    pub id: String,
+    pub claim_id: String,
+    pub origin: String,
+    pub objection_id: Option<String>,
+    pub decided_by: String,
+    pub status: String,
+    pub lines: String,
+    pub note: Option<String>,
+    pub payable_before: i64,
+    pub payable_after: i64,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_decision(conn: &mut AnyConnection, d: &DecisionRow) -> QueryResult<()> {
+    diesel::insert_into(review_decisions::table).values(d).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_decision(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<DecisionRow>> {
+    review_decisions::table.find(id).select(DecisionRow::as_select()).first(conn).optional()
+}
+
+pub fn claim_decisions(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<DecisionRow>> {
+    review_decisions::table
+        .filter(review_decisions::claim_id.eq(claim_id))
+        .order(review_decisions::id.asc())
+        .select(DecisionRow::as_select())
+        .load(conn)
+}
+
+pub fn close_decision(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(review_decisions::table.find(id))
+        .set((
+            review_decisions::status.eq(status),
+            review_decisions::approved_by.eq(by),
+            review_decisions::approved_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = objections)]
+pub struct ObjectionRow {
+    pub id: String,
+    pub claim_id: String,
+    pub filed_by: String,
+    pub reason: String,
+    pub line_nos: String,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_objection(conn: &mut AnyConnection, o: &ObjectionRow) -> QueryResult<()> {
+    diesel::insert_into(objections::table).values(o).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_objection(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ObjectionRow>> {
+    objections::table.find(id).select(ObjectionRow::as_select()).first(conn).optional()
+}
+
+pub fn claim_objections(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<ObjectionRow>> {
+    objections::table
+        .filter(objections::claim_id.eq(claim_id))
+        .order(objections::id.asc())
+        .select(ObjectionRow::as_select())
+        .load(conn)
+}
+
+pub fn set_objection_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: &str,
+    decided_by: Option<&str>,
+    at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(objections::table.find(id))
+        .set((
+            objections::status.eq(status),
+            objections::decided_by.eq(decided_by),
+            objections::decided_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

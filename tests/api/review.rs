@@ -1,0 +1,297 @@
+//! The review office: queue and assignment, four eyes at the threshold, objections inside and
+//! outside the working-day window, the audit trail and the outbox.
+
+use asnad::auth::Role;
+use diesel::prelude::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::claims::{document, insured, setup};
+use crate::helpers::{assert_problem, Scope, TestApp};
+
+/// A visit-only document on `date`: government 564,000 recognised (insurer 394,800 at 30 %).
+fn visit(no: &str, date: &str) -> Value {
+    json!({
+        "provider_document_no": no, "setting": "outpatient", "kind": "visit",
+        "insured_national_code": "0012345679", "physician_council_no": "12345",
+        "lines": [{"line_no": 1, "item_type": "visit", "code": "specialist", "quantity": "1",
+                   "service_date": date, "billed_amount": 1890000}]
+    })
+}
+
+/// A hospital whose office pends every claim (auto-approval limit 1 rial); returns
+/// (office id, provider key).
+fn pending_office(app: &TestApp, admin: &str, code: &str, legal_id: &str) -> (String, String) {
+    let (hospital, key) = setup(app, admin, code, legal_id);
+    let p: Value = app.get(&format!("/api/v1/providers/{hospital}"), Some(admin)).json().unwrap();
+    let office = p["office_id"].as_str().unwrap().to_string();
+    let res = app.put_json(
+        &format!("/api/v1/offices/{office}"),
+        Some(admin),
+        &json!({"province_id": 1, "code": code, "name_fa": "دفتر", "name_en": "Office", "auto_approve_limit": 1}),
+    );
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    (office, key)
+}
+
+fn post(app: &TestApp, path: &str, token: &str) -> reqwest::blocking::Response {
+    app.request(Method::POST, path, Some(token)).send().unwrap()
+}
+
+#[test]
+fn one_reviewer_per_claim_and_other_offices_see_nothing() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (office, key) = pending_office(&app, &admin, "REV-1", "10101010111");
+    insured(&app, &admin);
+    let claim: Value =
+        app.post_json("/api/v1/claims", Some(&key), &visit("V-1", "1403-07-01")).json().unwrap();
+    assert_eq!(claim["status"], "pended");
+    let id = claim["id"].as_str().unwrap();
+
+    let ana = app.token_for("ana", Role::Reviewer, Scope::office(&office));
+    let reza = app.token_for("reza", Role::Reviewer, Scope::office(&office));
+    let q: Value = app.get("/api/v1/review/queue?unassigned=true", Some(&ana)).json().unwrap();
+    assert_eq!(q["items"].as_array().unwrap().len(), 1);
+    assert_eq!(q["items"][0]["id"], id);
+
+    // Both try at once: exactly one holds it.
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| post(&app, &format!("/api/v1/review/claims/{id}/take"), &ana).status().as_u16());
+        let b = s.spawn(|| post(&app, &format!("/api/v1/review/claims/{id}/take"), &reza).status().as_u16());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let mut statuses = vec![a, b];
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409]);
+    let (holder, other) = if a == 200 { (&ana, &reza) } else { (&reza, &ana) };
+    // The loser cannot release it either.
+    assert_problem(post(&app, &format!("/api/v1/review/claims/{id}/release"), other), 409, "claim_taken");
+    let q: Value = app.get("/api/v1/review/queue?unassigned=true", Some(&ana)).json().unwrap();
+    assert!(q["items"].as_array().unwrap().is_empty());
+
+    // A reviewer of another office: the claim does not exist for them.
+    let (other_office, _) = crate::providers::office_and_hospital(&app, &admin, "REV-X", "10101010112");
+    let stranger = app.token_for("stranger", Role::Reviewer, Scope::office(&other_office));
+    assert_problem(post(&app, &format!("/api/v1/review/claims/{id}/take"), &stranger), 404, "not_found");
+    assert_problem(app.get(&format!("/api/v1/claims/{id}"), Some(&stranger)), 404, "not_found");
+    let q: Value = app.get("/api/v1/review/queue", Some(&stranger)).json().unwrap();
+    assert!(q["items"].as_array().unwrap().is_empty());
+    // Providers have no queue.
+    assert_eq!(app.get("/api/v1/review/queue", Some(&key)).status(), 403);
+
+    // The holder releases; the other takes it.
+    assert_eq!(post(&app, &format!("/api/v1/review/claims/{id}/release"), holder).status(), 204);
+    assert_eq!(post(&app, &format!("/api/v1/review/claims/{id}/take"), other).status(), 200);
+}
+
+#[test]
+fn four_eyes_above_the_threshold_and_never_ones_own() {
+    // 400,000 recognised instead of 564,000: the payable falls 394,800 → 280,000 (114,800).
+    let app = TestApp::spawn_with(|c| c.four_eyes_threshold = 114_800);
+    let admin = app.admin_token();
+    let (office, key) = pending_office(&app, &admin, "REV-2", "10101010121");
+    insured(&app, &admin);
+    let ana = app.token_for("ana2", Role::Reviewer, Scope::office(&office));
+    let sara = app.token_for("sara", Role::Supervisor, Scope::office(&office));
+    let decide = |no: &str, date: &str, amount: i64| {
+        let c: Value = app.post_json("/api/v1/claims", Some(&key), &visit(no, date)).json().unwrap();
+        let id = c["id"].as_str().unwrap().to_string();
+        assert_eq!(post(&app, &format!("/api/v1/review/claims/{id}/take"), &ana).status(), 200);
+        let res = app.post_json(
+            &format!("/api/v1/review/claims/{id}/decision"),
+            Some(&ana),
+            &json!({"lines": [{"line_no": 1, "action": "adjust", "approved_amount": amount, "note": "documented visit level"}]}),
+        );
+        (id, res)
+    };
+
+    // Exactly at the threshold: applied at once.
+    let (id, res) = decide("V-2", "1403-07-02", 400_000);
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().unwrap();
+    assert_eq!((out["status"].as_str(), out["payable_after"].as_i64()), (Some("applied"), Some(280_000)));
+    let c = &out["claim"];
+    assert_eq!(c["status"], "partially_approved");
+    let l = &c["lines"][0];
+    assert_eq!(
+        (
+            l["insurer_payable"].as_i64(),
+            l["patient_share"].as_i64(),
+            l["patient_gap"].as_i64(),
+            l["deducted"].as_i64()
+        ),
+        (Some(280_000), Some(120_000), Some(1_326_000), Some(164_000))
+    );
+    assert_eq!(l["reasons"][0]["code"], "R90");
+    assert_eq!(c["totals"]["insurer_payable"], 280_000);
+
+    // One rial further (payable 279,999: 114,801 less): waits for a supervisor.
+    let (id2, res) = decide("V-3", "1403-07-03", 399_999);
+    assert_eq!(res.status(), 202);
+    let out: Value = res.json().unwrap();
+    assert_eq!(out["status"], "awaiting_approval");
+    assert_eq!(out["claim"]["status"], "awaiting_approval");
+    assert_eq!(out["claim"]["totals"]["insurer_payable"], 394_800, "nothing applied yet");
+    let decision = out["decision_id"].as_str().unwrap();
+    // The author cannot approve (a reviewer has no such right; a supervisor-author neither).
+    assert_eq!(post(&app, &format!("/api/v1/review/decisions/{decision}/approve"), &ana).status(), 403);
+    let res = post(&app, &format!("/api/v1/review/decisions/{decision}/approve"), &sara);
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().unwrap();
+    assert_eq!(out["claim"]["totals"]["insurer_payable"], 279_999);
+    assert_eq!(out["claim"]["status"], "partially_approved");
+    assert_problem(
+        post(&app, &format!("/api/v1/review/decisions/{decision}/approve"), &sara),
+        409,
+        "not_awaiting",
+    );
+
+    // A supervisor who proposes cannot approve their own proposal.
+    let c: Value = app.post_json("/api/v1/claims", Some(&key), &visit("V-4", "1403-07-04")).json().unwrap();
+    let id3 = c["id"].as_str().unwrap();
+    assert_eq!(post(&app, &format!("/api/v1/review/claims/{id3}/take"), &sara).status(), 200);
+    let res = app.post_json(
+        &format!("/api/v1/review/claims/{id3}/decision"),
+        Some(&sara),
+        &json!({"lines": [{"line_no": 1, "action": "reject", "reason": "R15"}]}),
+    );
+    assert_eq!(res.status(), 202);
+    let d: Value = res.json().unwrap();
+    assert_eq!(
+        post(
+            &app,
+            &format!("/api/v1/review/decisions/{}/approve", d["decision_id"].as_str().unwrap()),
+            &sara
+        )
+        .status(),
+        403
+    );
+
+    // The provider sees the decisions in the claim's history, and the outbox holds one
+    // notification per applied decision.
+    let h: Value = app.get(&format!("/api/v1/claims/{id2}/history"), Some(&key)).json().unwrap();
+    let actions: Vec<&str> =
+        h["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["submitted", "taken", "proposed", "awaiting_approval", "applied", "decided"]);
+    let mut conn = app.pool.get().unwrap();
+    for claim in [&id, &id2] {
+        let n = asnad::store::outbox::for_subject(&mut conn, claim).unwrap();
+        assert_eq!(n.len(), 1);
+        assert_eq!((n[0].kind.as_str(), n[0].recipient_kind.as_str()), ("claim_decided", "provider"));
+    }
+    assert!(asnad::store::outbox::for_subject(&mut conn, id3).unwrap().is_empty());
+}
+
+fn set_decided(app: &TestApp, claim_id: &str, at: &str) {
+    use asnad::db::schema::claim_reviews;
+    let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").unwrap();
+    let mut conn = app.pool.get().unwrap();
+    diesel::insert_into(claim_reviews::table)
+        .values((claim_reviews::claim_id.eq(claim_id), claim_reviews::decided_at.eq(at)))
+        .execute(&mut *conn)
+        .unwrap();
+}
+
+#[test]
+fn objections_inside_the_window_only_and_decided_by_another_reviewer() {
+    // "Today" is Thursday 2024-10-10; Friday 10-04 is off.
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (hospital, key) = setup(&app, &admin, "REV-3", "10101010131");
+    insured(&app, &admin);
+    let p: Value = app.get(&format!("/api/v1/providers/{hospital}"), Some(&admin)).json().unwrap();
+    let office = p["office_id"].as_str().unwrap().to_string();
+    let claim: Value = app.post_json("/api/v1/claims", Some(&key), &document("O-1")).json().unwrap();
+    let late: Value = app.post_json("/api/v1/claims", Some(&key), &document("O-3")).json().unwrap();
+    let on_time: Value =
+        app.post_json("/api/v1/claims", Some(&key), &visit("O-2", "1403-07-16")).json().unwrap();
+    let (late, on_time) = (late["id"].as_str().unwrap(), on_time["id"].as_str().unwrap());
+    // Told on Saturday 09-28: ten working days end Wednesday 10-09 — closed.
+    set_decided(&app, late, "2024-09-28 09:00:00");
+    let res = app.post_json(
+        &format!("/api/v1/claims/{late}/objections"),
+        Some(&key),
+        &json!({"reason": "the prescription was attached", "line_nos": [2]}),
+    );
+    let body = assert_problem(res, 422, "validation_failed");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("1403-07-18"), "{body}");
+
+    // A claim told on Sunday 09-29: the tenth working day is today — open.
+    let id = claim["id"].as_str().unwrap();
+    assert_eq!(claim["lines"][1]["deducted"], 250_000);
+    set_decided(&app, id, "2024-09-29 09:00:00");
+    // Only deducted lines can be objected to.
+    let res = app.post_json(
+        &format!("/api/v1/claims/{on_time}/objections"),
+        Some(&key),
+        &json!({"reason": "nothing to object", "line_nos": [1]}),
+    );
+    assert_problem(res, 422, "validation_failed");
+    let res = app.post_json(
+        &format!("/api/v1/claims/{id}/objections"),
+        Some(&key),
+        &json!({"reason": "40 tablets were prescribed for 20 days", "line_nos": [2]}),
+    );
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let o: Value = res.json().unwrap();
+    assert_eq!((o["status"].as_str(), o["window_closed_after"].as_str()), (Some("open"), Some("1403-07-19")));
+
+    // A reviewer upholds it: the 250,000 deducted for quantity comes back, split at 30 %.
+    let reviewer = app.token_for("omid", Role::Reviewer, Scope::office(&office));
+    let res = app.post_json(
+        &format!("/api/v1/objections/{}/decision", o["id"].as_str().unwrap()),
+        Some(&reviewer),
+        &json!({"lines": [{"line_no": 2, "action": "adjust", "approved_amount": 1000000}]}),
+    );
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let out: Value = res.json().unwrap();
+    let l = &out["claim"]["lines"][1];
+    assert_eq!(
+        (l["insurer_payable"].as_i64(), l["patient_share"].as_i64(), l["deducted"].as_i64()),
+        (Some(700_000), Some(300_000), Some(0))
+    );
+    // Objected lines only.
+    let list: Value = app.get(&format!("/api/v1/claims/{id}/objections"), Some(&key)).json().unwrap();
+    assert_eq!(list["items"][0]["status"], "decided");
+    let mut conn = app.pool.get().unwrap();
+    let n = asnad::store::outbox::for_subject(&mut conn, o["id"].as_str().unwrap()).unwrap();
+    assert_eq!(n[0].kind, "objection_decided");
+}
+
+#[test]
+fn the_audit_chain_detects_an_altered_event() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, key) = setup(&app, &admin, "REV-4", "10101010141");
+    insured(&app, &admin);
+    for no in ["A-1", "A-2"] {
+        assert_eq!(app.post_json("/api/v1/claims", Some(&key), &document(no)).status(), 201);
+    }
+    let v: Value = app.get("/api/v1/audit/verify", Some(&admin)).json().unwrap();
+    assert_eq!((v["ok"].as_bool(), v["events"].as_i64()), (Some(true), Some(2)));
+    assert_eq!(app.get("/api/v1/audit/verify", Some(&key)).status(), 403);
+
+    // Someone with database access "improves" the first claim's record.
+    {
+        use asnad::db::schema::audit_events;
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(audit_events::table.find(1i64))
+            .set(audit_events::after_state.eq(r#"{"status":"approved"}"#))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let v: Value = app.get("/api/v1/audit/verify", Some(&admin)).json().unwrap();
+    assert_eq!((v["ok"].as_bool(), v["first_bad_seq"].as_i64()), (Some(false), Some(1)));
+
+    // Deleting the last event is detected too (the chain's head remembers it).
+    {
+        use asnad::db::schema::audit_events;
+        let mut conn = app.pool.get().unwrap();
+        let mut c = asnad::store::audit::verify(&mut conn).unwrap();
+        assert!(!c.ok);
+        diesel::delete(audit_events::table.filter(audit_events::seq.ge(1i64))).execute(&mut *conn).unwrap();
+        c = asnad::store::audit::verify(&mut conn).unwrap();
+        assert_eq!((c.ok, c.events), (false, 0));
+    }
+}
