@@ -353,6 +353,7 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
     if let Some(existing) = store::find_by_document(conn, &loaded.facts.id, &sub.provider_document_no)? {
         return Ok(Submitted { created: false, view: view(conn, existing)? });
     }
+    store::lock_for_decision(conn, loaded.insured_id.as_deref(), &loaded.facts.id, &loaded.service_month)?;
     let adj = decide(conn, book, rules, loaded)?;
     let now = st::now();
     let row = ClaimRow {

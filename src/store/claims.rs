@@ -128,6 +128,34 @@ pub fn history(
         .load(conn)
 }
 
+/// On PostgreSQL, locks what a claim's decision depends on until the transaction ends: the
+/// insured person (their history: duplicates, frequency, same-day visits) and the provider's
+/// month total (the ceiling). Two claims of the same person then decide one after the other,
+/// as on SQLite, whose single writer already orders them. Without this, READ COMMITTED let two
+/// concurrent same-day visits both be paid (found by a concurrency test).
+pub fn lock_for_decision(
+    conn: &mut AnyConnection,
+    insured_id: Option<&str>,
+    provider_id: &str,
+    month: &str,
+) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    if let AnyConnection::Postgresql(pg) = conn {
+        if let Some(id) = insured_id {
+            diesel::sql_query("SELECT id FROM insured_persons WHERE id = $1 FOR UPDATE")
+                .bind::<Text, _>(id)
+                .execute(pg)?;
+        }
+        diesel::sql_query(
+            "SELECT provider_id FROM provider_month_totals WHERE provider_id = $1 AND service_month = $2 FOR UPDATE",
+        )
+        .bind::<Text, _>(provider_id)
+        .bind::<Text, _>(month)
+        .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// A cheap fingerprint of an insured person's claims: their number and the latest change.
 /// Claims are never deleted and every change to one sets `updated_at`, so an unchanged stamp
 /// means an unchanged history.
