@@ -112,12 +112,17 @@ pub async fn decide(
         DecisionInput { lines: b.lines, note: b.note },
     )
     .await?;
+    Ok(decision_response(out))
+}
+
+/// 200 when the decision was applied, 202 when it waits for a supervisor.
+fn decision_response(out: service::DecisionOutcome) -> HttpResponse {
     let status = if out.status == "awaiting_approval" {
         actix_web::http::StatusCode::ACCEPTED
     } else {
         actix_web::http::StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(out))
+    HttpResponse::build(status).json(out)
 }
 
 pub async fn approve(
@@ -189,12 +194,7 @@ pub async fn decide_objection(
         DecisionInput { lines: b.lines, note: b.note },
     )
     .await?;
-    let status = if out.status == "awaiting_approval" {
-        actix_web::http::StatusCode::ACCEPTED
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    Ok(HttpResponse::build(status).json(out))
+    Ok(decision_response(out))
 }
 
 pub async fn history(

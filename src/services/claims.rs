@@ -214,11 +214,13 @@ fn contract_covering(
     }
 }
 
+/// A deduction as stored in a line's `reasons` column (JSON), written here and by the
+/// review office's decisions.
 #[derive(Serialize)]
-struct StoredReason {
-    code: &'static str,
-    amount: i64,
-    detail: String,
+pub(crate) struct StoredReason<'a> {
+    pub code: &'a str,
+    pub amount: i64,
+    pub detail: &'a str,
 }
 
 fn line_row(
@@ -229,7 +231,7 @@ fn line_row(
     let reasons: Vec<StoredReason> = r
         .reasons
         .iter()
-        .map(|d| StoredReason { code: d.reason.code(), amount: d.amount.0, detail: d.detail.clone() })
+        .map(|d| StoredReason { code: d.reason.code(), amount: d.amount.0, detail: &d.detail })
         .collect();
     Ok(LineRow {
         claim_id: claim_id.to_string(),
@@ -472,11 +474,12 @@ pub struct ReasonView {
     pub detail: String,
 }
 
+/// A deduction read back from a line's `reasons` column.
 #[derive(serde::Deserialize)]
-struct StoredReasonIn {
-    code: String,
-    amount: i64,
-    detail: String,
+pub(crate) struct StoredReasonIn {
+    pub code: String,
+    pub amount: i64,
+    pub detail: String,
 }
 
 fn line_view(l: LineRow) -> LineView {

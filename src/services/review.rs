@@ -13,7 +13,7 @@ use crate::db::{write_tx, AnyConnection};
 use crate::domain::money::Rial;
 use crate::domain::review::{apply, needs_second_approval, working_days_after, LineAmounts, LineDecision};
 use crate::error::{AppError, AppResult};
-use crate::services::claims::{view, ClaimView};
+use crate::services::claims::{view, ClaimView, StoredReason, StoredReasonIn};
 use crate::store::audit::{self, Actor};
 use crate::store::claims::{self as claims_store, ClaimRow, LineRow};
 use crate::store::review::{self as store, DecisionRow, ObjectionRow, QueueFilter};
@@ -162,22 +162,8 @@ pub struct DecisionOutcome {
     pub claim: ClaimView,
 }
 
-#[derive(Deserialize)]
-struct StoredReason {
-    code: String,
-    amount: i64,
-    detail: String,
-}
-
-#[derive(Serialize)]
-struct StoredReasonOut<'a> {
-    code: &'a str,
-    amount: i64,
-    detail: &'a str,
-}
-
 fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
-    let reasons: Vec<StoredReason> = serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
+    let reasons: Vec<StoredReasonIn> = serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
     Ok(LineAmounts {
         line_no: l.line_no as u32,
         billed: Rial(l.billed),
@@ -190,13 +176,16 @@ fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
     })
 }
 
+/// A line's amounts after a decision, with the quantity the reviewer accepted.
+type Computed = (LineAmounts, Option<String>);
+
 /// Applies the decisions to the claim's current lines (pure; nothing is written). Only
 /// `allowed` lines may be decided (all for a review, the objected ones for an objection).
 fn compute(
     lines: &[LineRow],
     decisions: &[LineDecision],
     allowed: Option<&[u32]>,
-) -> AppResult<Vec<(LineAmounts, Option<String>)>> {
+) -> AppResult<Vec<Computed>> {
     let mut out = Vec::new();
     for (i, d) in decisions.iter().enumerate() {
         let field = format!("lines[{i}]");
@@ -225,7 +214,7 @@ fn compute(
 }
 
 /// The claim's payable if the decisions were applied.
-fn payable_after(lines: &[LineRow], computed: &[(LineAmounts, Option<String>)]) -> i64 {
+fn payable_after(lines: &[LineRow], computed: &[Computed]) -> i64 {
     lines
         .iter()
         .map(|l| {
@@ -242,19 +231,14 @@ fn payable_after(lines: &[LineRow], computed: &[(LineAmounts, Option<String>)]) 
 fn apply_decision(
     conn: &mut AnyConnection,
     claim: &ClaimRow,
-    decisions: &[LineDecision],
-    allowed: Option<&[u32]>,
+    lines: &[LineRow],
+    computed: &[Computed],
     reviewer: &str,
     actor: &Actor,
 ) -> AppResult<ClaimRow> {
-    let lines = claims_store::lines(conn, &claim.id)?;
-    let computed = compute(&lines, decisions, allowed)?;
-    for (a, qty) in &computed {
-        let reasons: Vec<StoredReasonOut> = a
-            .reasons
-            .iter()
-            .map(|(c, amt, d)| StoredReasonOut { code: c, amount: amt.0, detail: d })
-            .collect();
+    for (a, qty) in computed {
+        let reasons: Vec<StoredReason> =
+            a.reasons.iter().map(|(c, amt, d)| StoredReason { code: c, amount: amt.0, detail: d }).collect();
         store::update_line(
             conn,
             &claim.id,
@@ -430,7 +414,7 @@ fn record_decision(
         claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
     } else {
         row.status = "applied".into();
-        finish(conn, &c, objection, &input.lines, allowed, &caller.user_id, &actor)?
+        finish(conn, &c, objection, &lines, &computed, &caller.user_id, &actor)?
     };
     Ok(DecisionOutcome {
         decision_id: row.id,
@@ -446,12 +430,12 @@ fn finish(
     conn: &mut AnyConnection,
     c: &ClaimRow,
     objection: Option<&ObjectionRow>,
-    lines: &[LineDecision],
-    allowed: Option<&[u32]>,
+    lines: &[LineRow],
+    computed: &[Computed],
     reviewer: &str,
     actor: &Actor,
 ) -> AppResult<ClaimRow> {
-    let claim = apply_decision(conn, c, lines, allowed, reviewer, actor)?;
+    let claim = apply_decision(conn, c, lines, computed, reviewer, actor)?;
     if let Some(o) = objection {
         store::set_objection_status(conn, &o.id, "decided", Some(reviewer), Some(st::now()))?;
         audit::append(
@@ -498,7 +482,8 @@ pub async fn review_decision(
                         "four eyes: a decision is approved by someone other than its author",
                     ));
                 }
-                let lines: Vec<LineDecision> = serde_json::from_str(&d.lines).map_err(AppError::internal)?;
+                let decisions: Vec<LineDecision> =
+                    serde_json::from_str(&d.lines).map_err(AppError::internal)?;
                 let objection = match &d.objection_id {
                     Some(oid) => store::find_objection(conn, oid)?,
                     None => None,
@@ -522,15 +507,11 @@ pub async fn review_decision(
                     let back = if objection.is_some() { &c.status } else { "pended" };
                     // The claim returns to its state before the proposal for `finish` to decide.
                     let restored = ClaimRow { status: back.to_string(), ..c.clone() };
-                    finish(
-                        conn,
-                        &restored,
-                        objection.as_ref(),
-                        &lines,
-                        allowed.as_deref(),
-                        &d.decided_by,
-                        &actor,
-                    )?
+                    // The claim has been locked in awaiting_approval since the proposal, so its lines
+                    // are the ones the proposal was computed on.
+                    let lines = claims_store::lines(conn, &c.id)?;
+                    let computed = compute(&lines, &decisions, allowed.as_deref())?;
+                    finish(conn, &restored, objection.as_ref(), &lines, &computed, &d.decided_by, &actor)?
                 } else {
                     let back =
                         if objection.is_some() { previous_status(conn, &c.id)? } else { "pended".into() };
