@@ -167,6 +167,38 @@ fn four_eyes_above_the_threshold_and_never_ones_own() {
         .status(),
         403
     );
+    // Another supervisor returns it: nothing applied, the claim is pended again.
+    let omar = app.token_for("omar", Role::Supervisor, Scope::office(&office));
+    let res =
+        post(&app, &format!("/api/v1/review/decisions/{}/return", d["decision_id"].as_str().unwrap()), &omar);
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().unwrap();
+    assert_eq!((out["status"].as_str(), out["claim"]["status"].as_str()), (Some("returned"), Some("pended")));
+    assert_eq!(out["claim"]["totals"]["insurer_payable"], 394_800);
+
+    // Bad input names the field and changes nothing.
+    let bad = app.post_json(
+        &format!("/api/v1/review/claims/{id3}/decision"),
+        Some(&sara),
+        &json!({"lines": [{"line_no": 1, "action": "reject", "reason": "R99"}]}),
+    );
+    let body = assert_problem(bad, 422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "lines[0]");
+    let bad = app.post_json(
+        &format!("/api/v1/review/claims/{id3}/decision"),
+        Some(&sara),
+        &json!({"lines": [{"line_no": 7, "action": "approve"}]}),
+    );
+    assert_eq!(assert_problem(bad, 422, "validation_failed")["errors"][0]["field"], "lines[0].line_no");
+    let bad = app.post_json(
+        &format!("/api/v1/review/claims/{id3}/decision"),
+        Some(&sara),
+        &json!({"lines": "all"}),
+    );
+    assert_eq!(bad.status(), 422);
+    let sorted = app.get("/api/v1/review/queue?sort=random", Some(&sara));
+    assert_eq!(assert_problem(sorted, 422, "validation_failed")["errors"][0]["field"], "sort");
+    assert_problem(post(&app, "/api/v1/review/decisions/nope/approve", &sara), 404, "not_found");
 
     // The provider sees the decisions in the claim's history, and the outbox holds one
     // notification per applied decision.
