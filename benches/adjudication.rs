@@ -42,6 +42,7 @@ fn claims() -> Vec<Claim> {
         anesthesia_units: Decimal::ZERO,
         medical_order: false,
         physician_council_no: None,
+        preauthorization_id: None,
     };
     (0..64)
         .map(|i| Claim {

@@ -223,6 +223,7 @@ fn user(config: Config, command: UserCommand) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let created = create_user_on(
         &mut conn,
+        &cli_actor(),
         NewUser {
             display_name: display_name.unwrap_or_else(|| username.clone()),
             username,
@@ -255,7 +256,7 @@ fn import_tariffs(config: &Config, dirs: &[std::path::PathBuf]) -> Result<(), St
     let mut failed = 0;
     for dir in dirs {
         let result = read_dir_files(dir).map_err(|e| e.to_string()).and_then(|files| {
-            import_files(&mut conn, &files, "cli").map_err(|e| match e {
+            import_files(&mut conn, &files, &cli_actor()).map_err(|e| match e {
                 // Prefix each problem with the folder so the path is complete.
                 crate::services::tariffs::ImportFailure::Invalid(errs) => {
                     errs.iter().map(|e| format!("{}/{e}", dir.display())).collect::<Vec<_>>().join("\n")
@@ -329,4 +330,10 @@ fn import_insured(config: &Config, file: &std::path::Path, quiet: bool) -> Resul
         eprintln!("(only the first {} problems are listed)", report.errors.len());
     }
     Ok(())
+}
+
+/// Changes made from the command line are audited as the operator's (`$USER`), role `cli`.
+fn cli_actor() -> crate::store::audit::Actor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    crate::store::audit::Actor { id: None, name: format!("cli:{who}"), role: "cli".into() }
 }

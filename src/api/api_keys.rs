@@ -91,9 +91,9 @@ pub async fn list(
 
 pub async fn revoke(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    services::auth::revoke_api_key(&state, id.into_inner()).await?;
+    services::auth::revoke_api_key(&state, crate::store::audit::Actor::of(&admin), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,4 +1,5 @@
-//! `/api/v1/claims/{id}/attachments`: the claim's electronic file.
+//! The electronic file: `/api/v1/claims/{id}/attachments`, and the documents of
+//! pre-authorization requests and objections.
 
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
@@ -7,16 +8,11 @@ use futures_util::TryStreamExt;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
-use crate::services::attachments as service;
+use crate::services::attachments::{self as service, AttachmentView, CaseKind, Upload};
 
-/// `multipart/form-data` with a `document_type` text field and a `file` field.
-pub async fn upload(
-    state: web::Data<AppState>,
-    caller: Caller,
-    claim_id: web::Path<String>,
-    mut form: Multipart,
-) -> AppResult<HttpResponse> {
-    let limit = state.config.max_attachment_bytes;
+/// Reads a `multipart/form-data` upload: a `document_type` text field and a `file` field, the
+/// file at most `limit` bytes (413 past it, without reading the rest).
+async fn read_upload(mut form: Multipart, limit: usize) -> AppResult<Upload> {
     let mut document_type: Option<String> = None;
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
     while let Some(mut field) = form
@@ -47,10 +43,40 @@ pub async fn upload(
     }
     let document_type =
         document_type.ok_or_else(|| AppError::field("document_type", "required", "is required"))?;
-    let (name, bytes) = file.ok_or_else(|| AppError::field("file", "required", "is required"))?;
-    let (created, view) =
-        service::attach(&state, caller, claim_id.into_inner(), document_type, name, bytes).await?;
-    Ok(if created { HttpResponse::Created().json(view) } else { HttpResponse::Ok().json(view) })
+    let (original_name, bytes) = file.ok_or_else(|| AppError::field("file", "required", "is required"))?;
+    Ok(Upload { document_type, original_name, bytes })
+}
+
+fn stored(created: bool, view: AttachmentView) -> HttpResponse {
+    if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    }
+}
+
+fn document(content_type: String, sha256: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("ETag", format!("\"{sha256}\"")))
+        .insert_header(("Cache-Control", "private, max-age=31536000, immutable"))
+        .body(bytes)
+}
+
+fn items(items: Vec<AttachmentView>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null }))
+}
+
+/// `POST /api/v1/claims/{id}/attachments`.
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: Caller,
+    claim_id: web::Path<String>,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    let up = read_upload(form, state.config.max_attachment_bytes).await?;
+    let (created, view) = service::attach(&state, caller, claim_id.into_inner(), up).await?;
+    Ok(stored(created, view))
 }
 
 pub async fn list(
@@ -58,8 +84,7 @@ pub async fn list(
     caller: Caller,
     claim_id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let items = service::list(&state, caller, claim_id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(items(service::list(&state, caller, claim_id.into_inner()).await?))
 }
 
 pub async fn download(
@@ -69,9 +94,79 @@ pub async fn download(
 ) -> AppResult<HttpResponse> {
     let (claim_id, id) = path.into_inner();
     let (row, bytes) = service::download(&state, caller, claim_id, id).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(row.content_type)
-        .insert_header(("ETag", format!("\"{}\"", row.sha256)))
-        .insert_header(("Cache-Control", "private, max-age=31536000, immutable"))
-        .body(bytes))
+    Ok(document(row.content_type, &row.sha256, bytes))
+}
+
+async fn upload_case(
+    state: &AppState,
+    caller: Caller,
+    kind: CaseKind,
+    id: String,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    let up = read_upload(form, state.config.max_attachment_bytes).await?;
+    let (created, view) = service::attach_to_case(state, caller, kind, id, up).await?;
+    Ok(stored(created, view))
+}
+
+async fn download_case(
+    state: &AppState,
+    caller: Caller,
+    kind: CaseKind,
+    path: (String, String),
+) -> AppResult<HttpResponse> {
+    let (content_type, sha, bytes) = service::download_case(state, caller, kind, path.0, path.1).await?;
+    Ok(document(content_type, &sha, bytes))
+}
+
+/// `POST /api/v1/preauthorizations/{id}/attachments`.
+pub async fn upload_preauth(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    upload_case(&state, caller, CaseKind::Preauthorization, id.into_inner(), form).await
+}
+
+pub async fn list_preauth(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(items(service::list_case(&state, caller, CaseKind::Preauthorization, id.into_inner()).await?))
+}
+
+pub async fn download_preauth(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    download_case(&state, caller, CaseKind::Preauthorization, path.into_inner()).await
+}
+
+/// `POST /api/v1/objections/{id}/attachments`.
+pub async fn upload_objection(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    upload_case(&state, caller, CaseKind::Objection, id.into_inner(), form).await
+}
+
+pub async fn list_objection(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(items(service::list_case(&state, caller, CaseKind::Objection, id.into_inner()).await?))
+}
+
+pub async fn download_objection(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    download_case(&state, caller, CaseKind::Objection, path.into_inner()).await
 }

@@ -50,6 +50,9 @@ pub struct LineBody {
     pub medical_order: bool,
     #[validate(length(min = 1, max = 16))]
     pub physician_council_no: Option<String>,
+    /// An approved pre-authorization (تأیید قبلی) for the line's code.
+    #[validate(length(min = 1, max = 64))]
+    pub preauthorization_id: Option<String>,
 }
 
 /// DESIGN.md §3: the claim as a provider sends it.
@@ -171,6 +174,7 @@ impl ClaimBody {
                     anesthesia_units: l.anesthesia_units.unwrap_or_default(),
                     medical_order: l.medical_order,
                     physician_council_no: l.physician_council_no.as_deref().map(normalize_identifier),
+                    preauthorization_id: l.preauthorization_id.clone(),
                 });
             }
         }

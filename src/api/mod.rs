@@ -9,6 +9,7 @@ pub mod claims;
 pub mod health;
 pub mod insured;
 pub mod offices;
+pub mod preauth;
 pub mod pricing;
 pub mod providers;
 pub mod review;
@@ -147,6 +148,12 @@ impl<T> Page<T> {
 /// Timestamps in answers: RFC 3339, UTC, whole seconds (`2026-11-23T08:30:00Z`).
 pub fn ts(t: chrono::NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A date field (Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`), its error naming the field.
+pub fn date_field(field: &str, value: &str) -> Result<chrono::NaiveDate, AppError> {
+    crate::domain::jalali::parse_date(value)
+        .map_err(|e| AppError::field(field, "invalid_date", e.to_string()))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::domain::text::{normalize_identifier, normalize_persian};
 use crate::error::AppResult;
 use crate::services;
 use crate::services::offices::OfficeInput;
+use crate::store::audit::Actor;
 use crate::store::offices::{OfficeFilter, OfficeRow, ProvinceRow};
 
 #[derive(Serialize)]
@@ -116,10 +117,10 @@ impl From<OfficeBody> for OfficeInput {
 
 pub async fn create(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     body: ApiJson<OfficeBody>,
 ) -> AppResult<HttpResponse> {
-    let row = services::offices::create(&state, body.0.into()).await?;
+    let row = services::offices::create(&state, Actor::of(&admin), body.0.into()).await?;
     Ok(HttpResponse::Created().json(OfficeView::from(row)))
 }
 
@@ -162,19 +163,19 @@ pub async fn get(
 
 pub async fn update(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     id: web::Path<String>,
     body: ApiJson<OfficeBody>,
 ) -> AppResult<HttpResponse> {
-    let row = services::offices::update(&state, id.into_inner(), body.0.into()).await?;
+    let row = services::offices::update(&state, Actor::of(&admin), id.into_inner(), body.0.into()).await?;
     Ok(HttpResponse::Ok().json(OfficeView::from(row)))
 }
 
 pub async fn deactivate(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    services::offices::deactivate(&state, id.into_inner()).await?;
+    services::offices::deactivate(&state, Actor::of(&admin), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

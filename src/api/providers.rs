@@ -1,21 +1,20 @@
 //! `/api/v1/providers` and `/api/v1/contracts`.
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use crate::api::{page_limit, ts, ApiJson, Page};
+use crate::api::{date_field, page_limit, ts, ApiJson, Page};
 use crate::app::AppState;
 use crate::auth::{Admins, Caller, Require};
 use crate::domain::contract::{ContractAction, ContractTerms, StatusReason};
 use crate::domain::ids::Sheba;
-use crate::domain::jalali::parse_date;
 use crate::domain::provider::{PhysicianDegree, ProviderKind};
 use crate::domain::tariff::Sector;
 use crate::domain::text::{normalize_identifier, normalize_persian};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::providers::{self as service, NewContract};
+use crate::store::audit::Actor;
 use crate::store::providers::{ProviderFilter, ProviderRow};
 use crate::store::{new_id, now};
 
@@ -195,31 +194,31 @@ impl ProviderBody {
 
 pub async fn create(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     body: ApiJson<ProviderBody>,
 ) -> AppResult<HttpResponse> {
     let row = body.0.into_row(new_id())?;
-    let row = service::create(&state, row).await?;
+    let row = service::create(&state, Actor::of(&admin), row).await?;
     Ok(HttpResponse::Created().json(ProviderView::from(row)))
 }
 
 pub async fn update(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     id: web::Path<String>,
     body: ApiJson<ProviderBody>,
 ) -> AppResult<HttpResponse> {
     let row = body.0.into_row(id.into_inner())?;
-    let row = service::update(&state, row).await?;
+    let row = service::update(&state, Actor::of(&admin), row).await?;
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
 
 pub async fn deactivate(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    service::deactivate(&state, id.into_inner()).await?;
+    service::deactivate(&state, Actor::of(&admin), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -268,10 +267,6 @@ pub async fn list(
         |r| r.id.clone(),
         ProviderView::from,
     )))
-}
-
-fn date_field(field: &str, value: &str) -> AppResult<NaiveDate> {
-    parse_date(value).map_err(|e| AppError::field(field, "invalid_date", e.to_string()))
 }
 
 #[derive(Debug, Deserialize, Validate)]

@@ -258,7 +258,7 @@ pub async fn import(
     body: ApiJson<ImportRequest>,
 ) -> AppResult<HttpResponse> {
     let files = body.0.files;
-    let actor = admin.username.clone();
+    let actor = crate::store::audit::Actor::of(&admin);
     let (report, book) = state
         .db(move |conn| {
             let report = import_files(conn, &files, &actor)?;

@@ -10,6 +10,7 @@ use crate::auth::{Admins, Require, Role};
 use crate::error::{AppError, AppResult};
 use crate::services;
 use crate::services::users::{NewUser, UserUpdate};
+use crate::store::audit::Actor;
 use crate::store::users::{UserFilter, UserRow};
 
 #[derive(Serialize)]
@@ -91,12 +92,13 @@ pub struct CreatedUserView {
 
 pub async fn create(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     body: ApiJson<CreateUser>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let created = services::users::create_user(
         &state,
+        Actor::of(&admin),
         NewUser {
             username: b.username,
             display_name: b.display_name,
@@ -179,6 +181,7 @@ pub async fn update(
     }
     let user = services::users::update(
         &state,
+        Actor::of(&admin),
         id,
         UserUpdate {
             display_name: b.display_name,
@@ -198,9 +201,9 @@ pub struct PasswordReset {
 
 pub async fn reset_password(
     state: web::Data<AppState>,
-    _admin: Require<Admins>,
+    admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let p = services::users::reset_password(&state, id.into_inner()).await?;
+    let p = services::users::reset_password(&state, Actor::of(&admin), id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(PasswordReset { one_time_password: p }))
 }

@@ -234,3 +234,5 @@ role_set!(/// Review-office experts and their supervisors.
     Reviewers => [Reviewer, Supervisor]);
 role_set!(/// Review-office supervisors: the second pair of eyes.
     Supervisors => [Supervisor]);
+role_set!(/// Medical advisors (پزشک معتمد): pre-authorizations.
+    MedicalAdvisors => [MedicalAdvisor]);

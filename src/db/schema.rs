@@ -253,6 +253,7 @@ diesel::table! {
         cost_sharing_rule -> Nullable<Text>,
         reasons -> Text,
         pend_reasons -> Text,
+        preauthorization_id -> Nullable<Text>,
     }
 }
 
@@ -390,6 +391,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    preauthorizations (id) {
+        id -> Text,
+        provider_id -> Text,
+        office_id -> Text,
+        insured_id -> Text,
+        national_code -> Text,
+        item_type -> Text,
+        code -> Text,
+        quantity -> Text,
+        diagnoses -> Text,
+        justification -> Text,
+        status -> Text,
+        approved_quantity -> Nullable<Text>,
+        valid_from -> Nullable<Date>,
+        valid_to -> Nullable<Date>,
+        decision_reason -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        requested_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_attachments (id) {
+        id -> Text,
+        case_kind -> Text,
+        case_id -> Text,
+        sha256 -> Text,
+        document_type -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        original_name -> Nullable<Text>,
+        stamp_office -> Text,
+        stamp_user_name -> Text,
+        stamp_user_code -> Text,
+        stamp_date -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_samples (id) {
+        id -> Text,
+        office_id -> Text,
+        provider_id -> Text,
+        service_month -> Text,
+        method -> Text,
+        percent -> Nullable<Text>,
+        above_amount -> Nullable<BigInt>,
+        status -> Text,
+        rate -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        closed_by -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    review_sample_claims (sample_id, claim_id) {
+        sample_id -> Text,
+        claim_id -> Text,
+        selected -> Bool,
+        payable_at_sampling -> BigInt,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
@@ -397,6 +468,7 @@ diesel::joinable!(contracts -> providers (provider_id));
 diesel::joinable!(claim_lines -> claims (claim_id));
 diesel::joinable!(claim_reviews -> claims (claim_id));
 diesel::joinable!(coverage_periods -> insured_persons (insured_id));
+diesel::joinable!(review_sample_claims -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
@@ -423,5 +495,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     objections,
     audit_events,
     audit_head,
-    outbox
+    outbox,
+    preauthorizations,
+    case_attachments,
+    review_samples,
+    review_sample_claims
 );

@@ -89,6 +89,8 @@ pub struct ClaimLine {
     pub medical_order: bool,
     /// The physician of a visit line, if other than the claim's.
     pub physician_council_no: Option<String>,
+    /// The pre-authorization (تأیید قبلی) the provider cites for this line, if any.
+    pub preauthorization_id: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -133,12 +135,17 @@ pub struct HistoryLine {
     pub physician_council_no: Option<String>,
 }
 
-/// An approved pre-authorization (تأیید قبلی).
+/// A medical advisor's decision on a pre-authorization request (تأیید قبلی) of the insured.
 #[derive(Clone, Debug)]
 pub struct PreAuthorization {
+    pub id: String,
     pub code: String,
+    /// `false`: the advisor refused it (a line relying on it is rejected with R91).
+    pub approved: bool,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
+    /// What is left of the approved quantity after earlier claims.
+    pub remaining: Decimal,
 }
 
 pub struct Context<'a> {
@@ -215,6 +222,8 @@ pub struct LineResult {
     pub cost_sharing_rule: Option<String>,
     /// Why a human must look at it (R15, …), when pended.
     pub pend_reasons: Vec<Reason>,
+    /// The pre-authorization this line used (its quantity counts against it).
+    pub preauthorization_id: Option<String>,
 }
 
 impl LineResult {
@@ -381,7 +390,67 @@ fn rejected(line: &ClaimLine, reason: Reason, detail: String, tariff: Option<&Ta
         reasons: vec![Deduction { reason, amount: line.billed, detail }],
         cost_sharing_rule: None,
         pend_reasons: Vec::new(),
+        preauthorization_id: None,
     }
+}
+
+/// The approval a line that needs one relies on: the one it names, or else any approval of its
+/// code valid on its date with enough quantity left (after earlier lines of this claim). An
+/// approval used up or not valid on the date is R12; with no approval at all, a refusal by the
+/// medical advisor is R91, and nothing on file is R12.
+fn find_preauthorization<'c>(
+    line: &ClaimLine,
+    ctx: &Context<'c>,
+    accepted: &[HistoryLine],
+) -> Result<&'c PreAuthorization, (Reason, String)> {
+    let date = line.service_date;
+    let relevant = |p: &&PreAuthorization| {
+        p.code == line.code && line.preauthorization_id.as_ref().is_none_or(|id| *id == p.id)
+    };
+    let in_window = |p: &PreAuthorization| p.valid_from <= date && date <= p.valid_to;
+    let used_here = |p: &PreAuthorization| -> Decimal {
+        accepted
+            .iter()
+            .filter(|h| h.code == line.code && p.valid_from <= h.service_date && h.service_date <= p.valid_to)
+            .map(|h| h.quantity)
+            .sum()
+    };
+    let mut short = None;
+    for p in ctx.preauthorizations.iter().filter(relevant).filter(|p| p.approved) {
+        if !in_window(p) {
+            continue;
+        }
+        let left = p.remaining - used_here(p);
+        if line.quantity <= left {
+            return Ok(p);
+        }
+        short = Some((p, left));
+    }
+    if let Some((p, left)) = short {
+        return Err((
+            Reason::R12,
+            format!(
+                "pre-authorization {} has {} left of its quantity, the line asks {}",
+                p.id,
+                left.normalize(),
+                line.quantity.normalize()
+            ),
+        ));
+    }
+    if let Some(p) = ctx.preauthorizations.iter().filter(relevant).find(|p| p.approved) {
+        return Err((
+            Reason::R12,
+            format!("pre-authorization {} is valid {} to {}, not on {date}", p.id, p.valid_from, p.valid_to),
+        ));
+    }
+    if let Some(p) = ctx.preauthorizations.iter().filter(relevant).find(|p| !p.approved) {
+        return Err((Reason::R91, format!("pre-authorization {} for {} was refused", p.id, line.code)));
+    }
+    let detail = match &line.preauthorization_id {
+        Some(id) => format!("pre-authorization {id} is not an approval of {} valid on {date}", line.code),
+        None => format!("{} needs an approved pre-authorization", line.code),
+    };
+    Err((Reason::R12, detail))
 }
 
 fn setting_scope(claim: &Claim, provider: &ProviderFacts) -> SettingScope {
@@ -534,19 +603,14 @@ fn adjudicate_line(
     // 12. Pre-authorization.
     let needs_preauth =
         service.is_some_and(|s| s.requires_preauth) || terms.preauth_codes.contains(&line.code);
-    if needs_preauth
-        && !ctx
-            .preauthorizations
-            .iter()
-            .any(|p| p.code == line.code && p.valid_from <= date && date <= p.valid_to)
-    {
-        return rejected(
-            line,
-            Reason::R12,
-            format!("{} needs an approved pre-authorization", line.code),
-            Some(tariff),
-        );
-    }
+    let preauth = if needs_preauth {
+        match find_preauthorization(line, ctx, accepted) {
+            Ok(p) => Some(p),
+            Err((reason, detail)) => return rejected(line, reason, detail, Some(tariff)),
+        }
+    } else {
+        None
+    };
     // 13. Duplicates: the same code on the same day for the same insured, anywhere. Drugs and
     // bed-days legitimately repeat across days but not within one.
     let same =
@@ -762,6 +826,7 @@ fn adjudicate_line(
         reasons,
         cost_sharing_rule: Some(rule),
         pend_reasons,
+        preauthorization_id: preauth.map(|p| p.id.clone()),
     }
 }
 

@@ -65,6 +65,7 @@ fn contract(terms: ContractTerms) -> ContractFacts {
 
 fn line(item_type: ItemType, code: &str, qty: Decimal, date: &str, billed: i64) -> ClaimLine {
     ClaimLine {
+        preauthorization_id: None,
         line_no: 1,
         item_type,
         code: code.into(),
@@ -334,13 +335,46 @@ fn r12_preauthorization() {
         claim(Setting::Outpatient, vec![line(ItemType::Service, "806035", dec!(1), "2024-10-06", 5_958_000)]);
     assert_eq!(reasons(&f.one(&c)), [(Reason::R12, 5_958_000)]);
     f.preauths = vec![PreAuthorization {
+        id: "pa-1".into(),
         code: "806035".into(),
+        approved: true,
         valid_from: d("2024-10-07"),
         valid_to: d("2024-11-06"),
+        remaining: dec!(1),
     }];
     assert_eq!(reasons(&f.one(&c))[0].0, Reason::R12, "not yet valid on the service date");
     f.preauths[0].valid_from = d("2024-10-06");
-    assert_split(&f.one(&c), 4_170_600, 1_787_400, 0, 0);
+    let r = f.one(&c);
+    assert_split(&r, 4_170_600, 1_787_400, 0, 0);
+    assert_eq!(r.preauthorization_id.as_deref(), Some("pa-1"));
+    // The approved quantity is used up: R12, naming what is left.
+    f.preauths[0].remaining = dec!(0.5);
+    let r = f.one(&c);
+    assert_eq!(reasons(&r), [(Reason::R12, 5_958_000)]);
+    assert!(r.reasons[0].detail.contains("0.5 left"), "{}", r.reasons[0].detail);
+    // A second line of the same code in the same claim uses what the first left.
+    f.preauths[0].remaining = dec!(1);
+    let two = claim(
+        Setting::Outpatient,
+        vec![
+            line(ItemType::Service, "806035", dec!(1), "2024-10-06", 5_958_000),
+            line(ItemType::Service, "806035", dec!(1), "2024-10-08", 5_958_000),
+        ],
+    );
+    let mut two = two;
+    two.lines[1].line_no = 2;
+    let a = f.run(&two);
+    assert_eq!(a.lines[0].status, LineStatus::Approved);
+    assert_eq!(a.lines[1].reasons[0].reason, Reason::R12);
+    // Naming another approval than the one on file: R12.
+    let mut named = c.clone();
+    named.lines[0].preauthorization_id = Some("pa-other".into());
+    assert_eq!(reasons(&f.one(&named))[0].0, Reason::R12);
+    named.lines[0].preauthorization_id = Some("pa-1".into());
+    assert_eq!(f.one(&named).status, LineStatus::Approved);
+    // The advisor refused it: R91.
+    f.preauths[0].approved = false;
+    assert_eq!(reasons(&f.one(&c)), [(Reason::R91, 5_958_000)]);
     // A contract may add codes of its own.
     let mut f = Fixture::new();
     f.contract = Some(contract(ContractTerms {

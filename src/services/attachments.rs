@@ -4,12 +4,13 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::db::write_tx;
+use crate::db::{write_tx, AnyConnection};
 use crate::documents;
 use crate::domain::jalali::JalaliDate;
 use crate::error::{AppError, AppResult};
 use crate::services::claims::load_visible;
-use crate::store::attachments::{self as store, AttachmentRow};
+use crate::store::attachments::{self as store, AttachmentRow, CaseAttachmentRow};
+use crate::store::review as review_store;
 use crate::store::{new_id, now, offices};
 
 /// Kinds of documents in a claim's file.
@@ -36,10 +37,19 @@ pub struct Stamp {
     pub date: String,
 }
 
+/// What a document belongs to: a claim, or another case.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Owner {
+    Claim { claim_id: String },
+    Case { case_kind: String, case_id: String },
+}
+
 #[derive(Serialize)]
 pub struct AttachmentView {
     pub id: String,
-    pub claim_id: String,
+    #[serde(flatten)]
+    pub owner: Owner,
     pub sha256: String,
     pub document_type: String,
     pub content_type: String,
@@ -60,7 +70,7 @@ impl From<AttachmentRow> for AttachmentView {
                 date: JalaliDate::from_gregorian(a.stamp_date).to_string(),
             },
             id: a.id,
-            claim_id: a.claim_id,
+            owner: Owner::Claim { claim_id: a.claim_id },
             sha256: a.sha256,
             document_type: a.document_type,
             content_type: a.content_type,
@@ -71,31 +81,75 @@ impl From<AttachmentRow> for AttachmentView {
     }
 }
 
-/// Stores the file once by hash and records it on the claim with the scan stamp. The same file
-/// on the same claim again returns the first record (`created = false`).
-pub async fn attach(
-    state: &AppState,
-    caller: Caller,
-    claim_id: String,
-    document_type: String,
-    original_name: Option<String>,
-    bytes: Vec<u8>,
-) -> AppResult<(bool, AttachmentView)> {
-    if !DOCUMENT_TYPES.contains(&document_type.as_str()) {
+impl From<CaseAttachmentRow> for AttachmentView {
+    fn from(a: CaseAttachmentRow) -> Self {
+        let owner = Owner::Case { case_kind: a.case_kind, case_id: a.case_id };
+        let mut view = AttachmentView::from(AttachmentRow {
+            id: a.id,
+            claim_id: String::new(),
+            sha256: a.sha256,
+            document_type: a.document_type,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            original_name: a.original_name,
+            stamp_office: a.stamp_office,
+            stamp_user_name: a.stamp_user_name,
+            stamp_user_code: a.stamp_user_code,
+            stamp_date: a.stamp_date,
+            created_at: a.created_at,
+        });
+        view.owner = owner;
+        view
+    }
+}
+
+/// An upload as received: its declared type, its name and its bytes.
+pub struct Upload {
+    pub document_type: String,
+    pub original_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks what any upload must be, and returns the sniffed content type.
+fn check_upload(caller: &Caller, up: &Upload) -> AppResult<&'static str> {
+    if !DOCUMENT_TYPES.contains(&up.document_type.as_str()) {
         return Err(AppError::field(
             "document_type",
             "invalid_choice",
             format!("must be one of {}", DOCUMENT_TYPES.join(", ")),
         ));
     }
-    if bytes.is_empty() {
+    if up.bytes.is_empty() {
         return Err(AppError::field("file", "required", "the file is empty"));
     }
-    let content_type = documents::sniff(&bytes)
+    let content_type = documents::sniff(&up.bytes)
         .ok_or_else(|| AppError::UnsupportedMediaType("the file must be a PDF, JPEG, PNG or TIFF".into()))?;
     if matches!(caller.role, Role::Insured | Role::TariffAdmin) {
-        return Err(AppError::forbidden("this role does not add documents to claims"));
+        return Err(AppError::forbidden("this role does not add documents to this file"));
     }
+    Ok(content_type)
+}
+
+/// The stored bytes of a document, checked against their hash.
+fn read_checked(data_dir: &std::path::Path, sha256: &str) -> AppResult<Vec<u8>> {
+    let bytes = documents::read(data_dir, sha256)
+        .map_err(|e| AppError::internal(format!("stored document missing: {e}")))?;
+    if documents::sha256_hex(&bytes) != sha256 {
+        return Err(AppError::internal(format!("stored document {sha256} does not match its hash")));
+    }
+    Ok(bytes)
+}
+
+/// Stores the file once by hash and records it on the claim with the scan stamp. The same file
+/// on the same claim again returns the first record (`created = false`).
+pub async fn attach(
+    state: &AppState,
+    caller: Caller,
+    claim_id: String,
+    up: Upload,
+) -> AppResult<(bool, AttachmentView)> {
+    let content_type = check_upload(&caller, &up)?;
+    let Upload { document_type, original_name, bytes } = up;
     let data_dir = state.config.data_dir.clone();
     let today = state.today();
     state
@@ -153,15 +207,119 @@ pub async fn download(
             let claim = load_visible(conn, &caller, &claim_id)?;
             let row = store::find(conn, &claim.id, &id)?
                 .ok_or_else(|| AppError::not_found("no such attachment"))?;
-            let bytes = documents::read(&data_dir, &row.sha256)
-                .map_err(|e| AppError::internal(format!("stored document missing: {e}")))?;
-            if documents::sha256_hex(&bytes) != row.sha256 {
-                return Err(AppError::internal(format!(
-                    "stored document {} does not match its hash",
-                    row.sha256
-                )));
-            }
+            let bytes = read_checked(&data_dir, &row.sha256)?;
             Ok((row, bytes))
+        })
+        .await
+}
+
+/// Cases other than claims that keep documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseKind {
+    /// A pre-authorization request (تأیید قبلی).
+    Preauthorization,
+    /// A provider's objection to deductions (اعتراض).
+    Objection,
+}
+
+impl CaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::Preauthorization => "preauthorization",
+            CaseKind::Objection => "objection",
+        }
+    }
+}
+
+/// The office of a case the caller may see (404 otherwise): visibility follows the request's,
+/// or for an objection its claim's.
+fn case_office(conn: &mut AnyConnection, caller: &Caller, kind: CaseKind, id: &str) -> AppResult<String> {
+    match kind {
+        CaseKind::Preauthorization => Ok(crate::services::preauth::load_visible(conn, caller, id)?.office_id),
+        CaseKind::Objection => {
+            let o = review_store::find_objection(conn, id)?
+                .ok_or_else(|| AppError::not_found("no such objection"))?;
+            let claim = load_visible(conn, caller, &o.claim_id)
+                .map_err(|_| AppError::not_found("no such objection"))?;
+            Ok(claim.office_id)
+        }
+    }
+}
+
+/// As [`attach`], for a case that is not a claim.
+pub async fn attach_to_case(
+    state: &AppState,
+    caller: Caller,
+    kind: CaseKind,
+    case_id: String,
+    up: Upload,
+) -> AppResult<(bool, AttachmentView)> {
+    let content_type = check_upload(&caller, &up)?;
+    let Upload { document_type, original_name, bytes } = up;
+    let data_dir = state.config.data_dir.clone();
+    let today = state.today();
+    state
+        .db(move |conn| {
+            let office_id = case_office(conn, &caller, kind, &case_id)?;
+            let sha = documents::store(&data_dir, &bytes)
+                .map_err(|e| AppError::internal(format!("cannot store the document: {e}")))?;
+            let office = offices::find(conn, &office_id)?.map(|o| o.name_fa).unwrap_or_default();
+            write_tx(conn, |conn| {
+                if let Some(existing) = store::case_by_hash(conn, kind.as_str(), &case_id, &sha)? {
+                    return Ok((false, existing.into()));
+                }
+                let row = CaseAttachmentRow {
+                    id: new_id(),
+                    case_kind: kind.as_str().into(),
+                    case_id: case_id.clone(),
+                    sha256: sha.clone(),
+                    document_type,
+                    content_type: content_type.into(),
+                    size_bytes: bytes.len() as i64,
+                    original_name,
+                    stamp_office: office,
+                    stamp_user_name: caller.display_name.clone(),
+                    stamp_user_code: caller.username.clone(),
+                    stamp_date: today,
+                    created_at: now(),
+                };
+                store::insert_case(conn, &row)?;
+                Ok((true, row.into()))
+            })
+        })
+        .await
+}
+
+pub async fn list_case(
+    state: &AppState,
+    caller: Caller,
+    kind: CaseKind,
+    case_id: String,
+) -> AppResult<Vec<AttachmentView>> {
+    state
+        .db(move |conn| {
+            case_office(conn, &caller, kind, &case_id)?;
+            Ok(store::of_case(conn, kind.as_str(), &case_id)?.into_iter().map(Into::into).collect())
+        })
+        .await
+}
+
+/// The stored bytes of a case's document and their type.
+pub async fn download_case(
+    state: &AppState,
+    caller: Caller,
+    kind: CaseKind,
+    case_id: String,
+    id: String,
+) -> AppResult<(String, String, Vec<u8>)> {
+    let data_dir = state.config.data_dir.clone();
+    state
+        .db(move |conn| {
+            case_office(conn, &caller, kind, &case_id)?;
+            let row = store::find_case(conn, kind.as_str(), &case_id, &id)?
+                .ok_or_else(|| AppError::not_found("no such attachment"))?;
+            let bytes = read_checked(&data_dir, &row.sha256)?;
+            Ok((row.content_type, row.sha256, bytes))
         })
         .await
 }

@@ -6,6 +6,7 @@ use crate::app::AppState;
 use crate::auth::{password, secret, Caller, Credential, Role};
 use crate::db::{write_tx, AnyConnection};
 use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Actor};
 use crate::store::{self, tokens, users};
 
 /// A freshly issued login token; the secret exists only in this answer.
@@ -192,6 +193,7 @@ pub async fn change_password(
                     Credential::ApiKey { .. } => None,
                 };
                 delete_other_tokens(conn, &user.id, keep.as_deref())?;
+                audit::append(conn, &Actor::of(&caller), "user", &user.id, "password_changed", None, None)?;
                 Ok::<_, AppError>(())
             })
         })
@@ -241,25 +243,37 @@ pub async fn create_api_key(
                 name,
                 prefix: key.chars().take(10).collect(),
                 key_hash: secret::hash(&key),
-                created_by: admin.user_id,
+                created_by: admin.user_id.clone(),
                 created_at: store::now(),
                 last_used_at: None,
                 revoked_at: None,
             };
-            write_tx(conn, |conn| tokens::insert_api_key(conn, &row))?;
+            write_tx(conn, |conn| {
+                tokens::insert_api_key(conn, &row)?;
+                audit::append(
+                    conn,
+                    &Actor::of(&admin),
+                    "api_key",
+                    &row.id,
+                    "created",
+                    None,
+                    audit::json(&row),
+                )
+            })?;
             Ok(CreatedApiKey { row, key })
         })
         .await
 }
 
-pub async fn revoke_api_key(state: &AppState, id: String) -> AppResult<()> {
+pub async fn revoke_api_key(state: &AppState, actor: Actor, id: String) -> AppResult<()> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
-                if tokens::get_api_key(conn, &id)?.is_none() {
+                let Some(before) = tokens::get_api_key(conn, &id)? else {
                     return Err(AppError::not_found("no such API key"));
-                }
+                };
                 tokens::revoke_api_key(conn, &id, store::now())?;
+                audit::append(conn, &actor, "api_key", &id, "revoked", audit::json(&before), None)?;
                 Ok(())
             })
         })

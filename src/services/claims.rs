@@ -82,6 +82,8 @@ struct Loaded {
     main: Option<Person>,
     history: Vec<HistoryLine>,
     history_stamp: store::HistoryStamp,
+    /// The insured's decided pre-authorizations, with what is left of each.
+    preauths: Vec<crate::domain::adjudication::PreAuthorization>,
     auto_approve_limit: Option<Rial>,
     service_month: String,
     first: NaiveDate,
@@ -119,9 +121,13 @@ fn load_context(
         }
     };
     let insured_id = insured_row.map(|r| r.id);
-    let (history, history_stamp) = match &insured_id {
-        None => (Vec::new(), store::HistoryStamp::default()),
-        Some(id) => (load_history(conn, id, first, last)?, store::history_stamp(conn, id)?),
+    let (history, history_stamp, preauths) = match &insured_id {
+        None => (Vec::new(), store::HistoryStamp::default(), Vec::new()),
+        Some(id) => (
+            load_history(conn, id, first, last)?,
+            store::history_stamp(conn, id)?,
+            crate::services::preauth::for_engine(conn, id)?,
+        ),
     };
     let auto_approve_limit =
         offices::find(conn, &provider.office_id)?.and_then(|o| o.auto_approve_limit).map(Rial);
@@ -135,6 +141,7 @@ fn load_context(
         main,
         history,
         history_stamp,
+        preauths,
         auto_approve_limit,
         service_month,
         first,
@@ -175,7 +182,10 @@ fn decide(
     if let Some(id) = &loaded.insured_id {
         let stamp = store::history_stamp(conn, id)?;
         if stamp != loaded.history_stamp {
+            // Another claim of the insured was stored: its lines may also have used a
+            // pre-authorization's quantity.
             loaded.history = load_history(conn, id, loaded.first, loaded.last)?;
+            loaded.preauths = crate::services::preauth::for_engine(conn, id)?;
             loaded.history_stamp = stamp;
         }
     }
@@ -188,9 +198,7 @@ fn decide(
         provider: &loaded.facts,
         contract: loaded.contract.as_ref(),
         history: &loaded.history,
-        // Pre-authorizations are recorded by the review workflow (not yet built): none is on
-        // file, so codes that need one are deducted with R12.
-        preauthorizations: &[],
+        preauthorizations: &loaded.preauths,
         month_payable_so_far: Rial(month_payable),
         auto_approve_limit: loaded.auto_approve_limit,
         // Documents are attached after the claim is created, so a line that needs the medical
@@ -263,6 +271,7 @@ fn line_row(
         reasons: serde_json::to_string(&reasons).map_err(AppError::internal)?,
         pend_reasons: serde_json::to_string(&r.pend_reasons.iter().map(|p| p.code()).collect::<Vec<_>>())
             .map_err(AppError::internal)?,
+        preauthorization_id: r.preauthorization_id.clone(),
     })
 }
 
@@ -462,6 +471,8 @@ pub struct LineView {
     pub cost_sharing_rule: Option<String>,
     pub reasons: Vec<ReasonView>,
     pub pend_reasons: Vec<String>,
+    /// The pre-authorization (تأیید قبلی) the line used.
+    pub preauthorization_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -520,6 +531,7 @@ fn line_view(l: LineRow) -> LineView {
         cost_sharing_rule: l.cost_sharing_rule,
         reasons,
         pend_reasons: serde_json::from_str(&l.pend_reasons).unwrap_or_default(),
+        preauthorization_id: l.preauthorization_id,
     }
 }
 

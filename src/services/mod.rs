@@ -7,6 +7,7 @@ pub mod batches;
 pub mod claims;
 pub mod insured;
 pub mod offices;
+pub mod preauth;
 pub mod providers;
 pub mod review;
 pub mod tariffs;

@@ -3,6 +3,7 @@
 use crate::app::AppState;
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Actor};
 use crate::store::{self, offices};
 
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub struct OfficeInput {
     pub auto_approve_limit: Option<i64>,
 }
 
-pub async fn create(state: &AppState, input: OfficeInput) -> AppResult<offices::OfficeRow> {
+pub async fn create(state: &AppState, actor: Actor, input: OfficeInput) -> AppResult<offices::OfficeRow> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -39,6 +40,7 @@ pub async fn create(state: &AppState, input: OfficeInput) -> AppResult<offices::
                     auto_approve_limit: input.auto_approve_limit,
                 };
                 offices::insert(conn, &row)?;
+                audit::append(conn, &actor, "office", &row.id, "created", None, audit::json(&row))?;
                 Ok(row)
             })
         })
@@ -60,7 +62,12 @@ fn check(conn: &mut crate::db::AnyConnection, input: &OfficeInput, id: Option<&s
     Ok(())
 }
 
-pub async fn update(state: &AppState, id: String, input: OfficeInput) -> AppResult<offices::OfficeRow> {
+pub async fn update(
+    state: &AppState,
+    actor: Actor,
+    id: String,
+    input: OfficeInput,
+) -> AppResult<offices::OfficeRow> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -68,6 +75,7 @@ pub async fn update(state: &AppState, id: String, input: OfficeInput) -> AppResu
                     return Err(AppError::not_found("no such office"));
                 };
                 check(conn, &input, Some(&id))?;
+                let before = audit::json(&row);
                 row.province_id = input.province_id;
                 row.code = input.code;
                 row.name_fa = input.name_fa;
@@ -79,6 +87,7 @@ pub async fn update(state: &AppState, id: String, input: OfficeInput) -> AppResu
                 row.auto_approve_limit = input.auto_approve_limit;
                 row.updated_at = store::now();
                 offices::update(conn, &row)?;
+                audit::append(conn, &actor, "office", &row.id, "updated", before, audit::json(&row))?;
                 Ok(row)
             })
         })
@@ -86,16 +95,18 @@ pub async fn update(state: &AppState, id: String, input: OfficeInput) -> AppResu
 }
 
 /// Offices are never deleted (users, claims and contracts refer to them): they are deactivated.
-pub async fn deactivate(state: &AppState, id: String) -> AppResult<()> {
+pub async fn deactivate(state: &AppState, actor: Actor, id: String) -> AppResult<()> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let Some(mut row) = offices::find(conn, &id)? else {
                     return Err(AppError::not_found("no such office"));
                 };
+                let before = audit::json(&row);
                 row.active = false;
                 row.updated_at = store::now();
                 offices::update(conn, &row)?;
+                audit::append(conn, &actor, "office", &row.id, "deactivated", before, audit::json(&row))?;
                 Ok(())
             })
         })

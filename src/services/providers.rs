@@ -12,6 +12,7 @@ use crate::domain::contract::{
     StandingOnDate, StatusEvent, StatusReason, TermsVersion,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::store::audit::{self, Actor};
 use crate::store::providers::{
     self as store, ContractRow, EventRow, ProviderFilter, ProviderRow, VersionRow,
 };
@@ -56,19 +57,20 @@ pub fn check_references(conn: &mut AnyConnection, row: &ProviderRow) -> AppResul
     Ok(())
 }
 
-pub async fn create(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow> {
+pub async fn create(state: &AppState, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
                 check_references(conn, &row)?;
                 store::insert_provider(conn, &row)?;
+                audit::append(conn, &actor, "provider", &row.id, "created", None, audit::json(&row))?;
                 Ok(row)
             })
         })
         .await
 }
 
-pub async fn update(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow> {
+pub async fn update(state: &AppState, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -77,6 +79,15 @@ pub async fn update(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow
                 let row = ProviderRow { created_at: existing.created_at, ..row };
                 check_references(conn, &row)?;
                 store::update_provider(conn, &row)?;
+                audit::append(
+                    conn,
+                    &actor,
+                    "provider",
+                    &row.id,
+                    "updated",
+                    audit::json(&existing),
+                    audit::json(&row),
+                )?;
                 Ok(row)
             })
         })
@@ -84,15 +95,17 @@ pub async fn update(state: &AppState, row: ProviderRow) -> AppResult<ProviderRow
 }
 
 /// Providers are never deleted (contracts and claims refer to them): they are deactivated.
-pub async fn deactivate(state: &AppState, id: String) -> AppResult<()> {
+pub async fn deactivate(state: &AppState, actor: Actor, id: String) -> AppResult<()> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let mut p = store::find_provider(conn, &id)?
                     .ok_or_else(|| AppError::not_found("no such provider"))?;
+                let before = audit::json(&p);
                 p.active = false;
                 p.updated_at = st::now();
                 store::update_provider(conn, &p)?;
+                audit::append(conn, &actor, "provider", &p.id, "deactivated", before, audit::json(&p))?;
                 Ok(())
             })
         })
@@ -266,7 +279,17 @@ pub async fn create_contract(state: &AppState, caller: Caller, new: NewContract)
                     created_at: now,
                 };
                 store::insert_contract(conn, &row, &version)?;
-                view(conn, row)
+                let created = view(conn, row)?;
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "contract",
+                    &created.id,
+                    "created",
+                    None,
+                    audit::json(&created),
+                )?;
+                Ok(created)
             })
         })
         .await
@@ -348,17 +371,24 @@ pub async fn amend(
                 let terms: ContractTerms = serde_json::from_value(merged)
                     .map_err(|e| AppError::field("terms", "invalid", e.to_string()))?;
                 check_terms(&terms)?;
-                store::insert_version(
+                let version = VersionRow {
+                    contract_id: c.id.clone(),
+                    version: last.version + 1,
+                    effective_from,
+                    terms: serde_json::to_string(&terms).map_err(AppError::internal)?,
+                    note,
+                    created_by: caller.username.clone(),
+                    created_at: st::now(),
+                };
+                store::insert_version(conn, &version)?;
+                audit::append(
                     conn,
-                    &VersionRow {
-                        contract_id: c.id.clone(),
-                        version: last.version + 1,
-                        effective_from,
-                        terms: serde_json::to_string(&terms).map_err(AppError::internal)?,
-                        note,
-                        created_by: caller.username.clone(),
-                        created_at: st::now(),
-                    },
+                    &Actor::of(&caller),
+                    "contract",
+                    &c.id,
+                    "amended",
+                    audit::json(last),
+                    audit::json(&version),
                 )?;
                 view(conn, c)
             })
@@ -420,20 +450,26 @@ pub async fn change_status(
                 check_change_date(c.valid_from, c.valid_to, &timeline(&events), effective_on)
                     .map_err(|e| AppError::field("effective_on", "invalid_date", e.to_string()))?;
                 let now = st::now();
-                store::insert_event(
+                let event = EventRow {
+                    id: st::new_id(),
+                    contract_id: c.id.clone(),
+                    action: action.as_str().into(),
+                    status_after: to.as_str().into(),
+                    effective_on,
+                    reason: reason.map(|r| reason_str(r).to_string()),
+                    note,
+                    actor: caller.username.clone(),
+                    created_at: now,
+                };
+                store::insert_event(conn, &event, now)?;
+                audit::append(
                     conn,
-                    &EventRow {
-                        id: st::new_id(),
-                        contract_id: c.id.clone(),
-                        action: action.as_str().into(),
-                        status_after: to.as_str().into(),
-                        effective_on,
-                        reason: reason.map(|r| reason_str(r).to_string()),
-                        note,
-                        actor: caller.username.clone(),
-                        created_at: now,
-                    },
-                    now,
+                    &Actor::of(&caller),
+                    "contract",
+                    &c.id,
+                    action.as_str(),
+                    audit::json(&c),
+                    audit::json(&event),
                 )?;
                 tracing::info!(contract = %c.number, action = action.as_str(), by = %caller.username, "contract state changed");
                 let c = store::find_contract(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such contract"))?;

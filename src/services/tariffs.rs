@@ -16,6 +16,7 @@ use std::path::Path;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::tariff::{parse_tariff, ImportError, Tariff, TariffBook, TariffStatus, FILES};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::store::audit::{self, Actor};
 use crate::store::{self, tariffs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -90,7 +91,7 @@ impl From<diesel::result::Error> for ImportFailure {
 pub fn import_files(
     conn: &mut AnyConnection,
     files: &HashMap<String, String>,
-    actor: &str,
+    actor: &Actor,
 ) -> Result<ImportReport, ImportFailure> {
     let tariff = parse_tariff(files).map_err(ImportFailure::Invalid)?;
     let (year, revision) = (tariff.meta.year, tariff.meta.revision);
@@ -138,7 +139,7 @@ pub fn import_files(
             cabinet_resolution: tariff.meta.cabinet_resolution.clone(),
             content_hash: tariff.content_hash.clone(),
             imported_at: store::now(),
-            imported_by: actor.into(),
+            imported_by: actor.name.clone(),
         };
         let rows: Vec<tariffs::FileRow> = FILES
             .iter()
@@ -150,6 +151,9 @@ pub fn import_files(
             })
             .collect();
         tariffs::insert(conn, &rev, &rows)?;
+        let action = if outcome == Outcome::Replaced { "replaced" } else { "imported" };
+        let id = format!("{year}/{revision}");
+        audit::append(conn, actor, "tariff", &id, action, None, audit::json(&rev))?;
         Ok(report(&tariff, outcome))
     })
 }
@@ -204,7 +208,7 @@ pub fn import_on_start(conn: &mut AnyConnection, root: &Path) {
     for dir in year_dirs(root) {
         let result = read_dir_files(&dir)
             .map_err(|e| e.to_string())
-            .and_then(|files| import_files(conn, &files, "system").map_err(|e| e.to_string()));
+            .and_then(|files| import_files(conn, &files, &Actor::system()).map_err(|e| e.to_string()));
         match result {
             Ok(r) if r.outcome == Outcome::Unchanged => {}
             Ok(r) => {

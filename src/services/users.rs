@@ -5,6 +5,7 @@ use crate::auth::{password, Role};
 use crate::db::{write_tx, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::auth::normalize_username;
+use crate::store::audit::{self, Actor};
 use crate::store::{self, offices, tokens, users};
 
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ pub fn check_scope(
 }
 
 /// Creates a user on a connection (used by the API, the CLI and the tests' fixtures).
-pub fn create_user_on(conn: &mut AnyConnection, new: NewUser) -> AppResult<CreatedUser> {
+pub fn create_user_on(conn: &mut AnyConnection, actor: &Actor, new: NewUser) -> AppResult<CreatedUser> {
     let username = normalize_username(&new.username);
     let mut errors = check_scope(new.role, &new.provider_id, &new.office_id, &new.insured_id);
     if let Some(p) = &new.password {
@@ -129,13 +130,14 @@ pub fn create_user_on(conn: &mut AnyConnection, new: NewUser) -> AppResult<Creat
             ));
         }
         users::insert(conn, &row)?;
+        audit::append(conn, actor, "user", &row.id, "created", None, audit::json(&row))?;
         Ok(())
     })?;
     Ok(CreatedUser { user: row, generated_password: generated })
 }
 
-pub async fn create_user(state: &AppState, new: NewUser) -> AppResult<CreatedUser> {
-    state.db(move |conn| create_user_on(conn, new)).await
+pub async fn create_user(state: &AppState, actor: Actor, new: NewUser) -> AppResult<CreatedUser> {
+    state.db(move |conn| create_user_on(conn, &actor, new)).await
 }
 
 /// On an empty database, creates the `admin` user and returns its password (generated unless
@@ -147,6 +149,7 @@ pub fn bootstrap_admin(conn: &mut AnyConnection, password: Option<String>) -> Ap
     }
     let created = create_user_on(
         conn,
+        &Actor::system(),
         NewUser {
             username: "admin".into(),
             display_name: "System administrator".into(),
@@ -180,13 +183,16 @@ pub struct UserUpdate {
 }
 
 /// Admin changes. Disabling a user ends their sessions at once.
-pub async fn update(state: &AppState, id: String, upd: UserUpdate) -> AppResult<users::UserRow> {
+pub async fn update(
+    state: &AppState,
+    actor: Actor,
+    id: String,
+    upd: UserUpdate,
+) -> AppResult<users::UserRow> {
     let updated = state
         .db(move |conn| {
             write_tx(conn, |conn| {
-                if users::find(conn, &id)?.is_none() {
-                    return Err(AppError::not_found("no such user"));
-                }
+                let before = users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))?;
                 let changes = users::UserChanges {
                     display_name: upd.display_name.map(|s| s.trim().to_string()),
                     email: upd.email,
@@ -199,7 +205,17 @@ pub async fn update(state: &AppState, id: String, upd: UserUpdate) -> AppResult<
                 if upd.active == Some(false) {
                     tokens::delete_user_tokens(conn, &id)?;
                 }
-                users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))
+                let after = users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))?;
+                audit::append(
+                    conn,
+                    &actor,
+                    "user",
+                    &id,
+                    "updated",
+                    audit::json(&before),
+                    audit::json(&after),
+                )?;
+                Ok(after)
             })
         })
         .await;
@@ -208,7 +224,7 @@ pub async fn update(state: &AppState, id: String, upd: UserUpdate) -> AppResult<
 }
 
 /// Admin reset: a new one-time password, returned once; the user's sessions end.
-pub async fn reset_password(state: &AppState, id: String) -> AppResult<String> {
+pub async fn reset_password(state: &AppState, actor: Actor, id: String) -> AppResult<String> {
     let plain = state
         .db(move |conn| {
             let plain = password::generate_password();
@@ -219,6 +235,7 @@ pub async fn reset_password(state: &AppState, id: String) -> AppResult<String> {
                 }
                 users::set_password(conn, &id, &hash, true, store::now())?;
                 tokens::delete_user_tokens(conn, &id)?;
+                audit::append(conn, &actor, "user", &id, "password_reset", None, None)?;
                 Ok(plain)
             })
         })

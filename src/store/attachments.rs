@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::attachments;
+use crate::db::schema::{attachments, case_attachments};
 use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -50,5 +50,71 @@ pub fn of_claim(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<Att
         .filter(attachments::claim_id.eq(claim_id))
         .select(AttachmentRow::as_select())
         .order(attachments::id.asc())
+        .load(conn)
+}
+
+/// A document of a case other than a claim (a pre-authorization request, an objection).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_attachments)]
+pub struct CaseAttachmentRow {
+    pub id: String,
+    pub case_kind: String,
+    pub case_id: String,
+    pub sha256: String,
+    pub document_type: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub original_name: Option<String>,
+    pub stamp_office: String,
+    pub stamp_user_name: String,
+    pub stamp_user_code: String,
+    pub stamp_date: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_case(conn: &mut AnyConnection, row: &CaseAttachmentRow) -> QueryResult<()> {
+    diesel::insert_into(case_attachments::table).values(row).execute(conn).map(|_| ())
+}
+
+fn of_case_query(
+    kind: &str,
+    case_id: &str,
+) -> case_attachments::BoxedQuery<'static, crate::db::MultiBackend> {
+    case_attachments::table
+        .filter(case_attachments::case_kind.eq(kind.to_string()))
+        .filter(case_attachments::case_id.eq(case_id.to_string()))
+        .into_boxed()
+}
+
+pub fn case_by_hash(
+    conn: &mut AnyConnection,
+    kind: &str,
+    case_id: &str,
+    sha256: &str,
+) -> QueryResult<Option<CaseAttachmentRow>> {
+    of_case_query(kind, case_id)
+        .filter(case_attachments::sha256.eq(sha256.to_string()))
+        .select(CaseAttachmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_case(
+    conn: &mut AnyConnection,
+    kind: &str,
+    case_id: &str,
+    id: &str,
+) -> QueryResult<Option<CaseAttachmentRow>> {
+    of_case_query(kind, case_id)
+        .filter(case_attachments::id.eq(id.to_string()))
+        .select(CaseAttachmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn of_case(conn: &mut AnyConnection, kind: &str, case_id: &str) -> QueryResult<Vec<CaseAttachmentRow>> {
+    of_case_query(kind, case_id)
+        .select(CaseAttachmentRow::as_select())
+        .order(case_attachments::id.asc())
         .load(conn)
 }

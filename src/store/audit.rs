@@ -74,6 +74,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A record as the JSON kept in an event's before/after.
+pub fn json<T: Serialize>(record: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(record).ok()
+}
+
 /// Appends an event inside the caller's transaction. The head row is updated first: on
 /// PostgreSQL that row lock orders concurrent appenders; SQLite has one writer anyway.
 #[allow(clippy::too_many_arguments)]

@@ -72,6 +72,7 @@ pub struct LineRow {
     pub cost_sharing_rule: Option<String>,
     pub reasons: String,
     pub pend_reasons: String,
+    pub preauthorization_id: Option<String>,
 }
 
 pub fn insert(conn: &mut AnyConnection, claim: &ClaimRow, lines: &[LineRow]) -> QueryResult<()> {

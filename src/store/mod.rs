@@ -8,6 +8,7 @@ pub mod claims;
 pub mod insured;
 pub mod offices;
 pub mod outbox;
+pub mod preauth;
 pub mod providers;
 pub mod review;
 pub mod tariffs;

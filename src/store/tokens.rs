@@ -47,13 +47,14 @@ pub fn delete_expired_tokens(conn: &mut AnyConnection, now: NaiveDateTime) -> Qu
     diesel::delete(auth_tokens::table.filter(auth_tokens::expires_at.le(now))).execute(conn)
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKeyRow {
     pub id: String,
     pub user_id: String,
     pub name: String,
     pub prefix: String,
+    #[serde(skip_serializing)]
     pub key_hash: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,

@@ -4,13 +4,15 @@ use diesel::prelude::*;
 use crate::db::schema::users;
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// Never serialized (the audit trail records users without it).
+    #[serde(skip_serializing)]
     pub password_hash: String,
     pub role: String,
     pub provider_id: Option<String>,

@@ -131,6 +131,7 @@ impl TestApp {
         let mut conn = self.pool.get().expect("conn");
         create_user_on(
             &mut conn,
+            &asnad::store::audit::Actor::system(),
             NewUser {
                 username: username.into(),
                 display_name: username.into(),

@@ -13,6 +13,7 @@ mod health;
 mod insured;
 mod offices;
 mod openapi;
+mod preauth;
 mod providers;
 mod review;
 mod tariffs;

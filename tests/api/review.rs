@@ -268,6 +268,19 @@ fn objections_inside_the_window_only_and_decided_by_another_reviewer() {
     assert_eq!(res.status(), 201, "{:?}", res.text());
     let o: Value = res.json().unwrap();
     assert_eq!((o["status"].as_str(), o["window_closed_after"].as_str()), (Some("open"), Some("1403-07-19")));
+    // The provider attaches the prescription to the objection; the reviewer sees it.
+    let oid = o["id"].as_str().unwrap();
+    let form = reqwest::blocking::multipart::Form::new().text("document_type", "prescription").part(
+        "file",
+        reqwest::blocking::multipart::Part::bytes(b"%PDF-1.4\nrx\n%%EOF\n".to_vec()).file_name("rx.pdf"),
+    );
+    let res = app
+        .request(Method::POST, &format!("/api/v1/objections/{oid}/attachments"), Some(&key))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().unwrap()["case_kind"], "objection");
 
     // A reviewer upholds it: the 250,000 deducted for quantity comes back, split at 30 %.
     let reviewer = app.token_for("omid", Role::Reviewer, Scope::office(&office));
@@ -278,6 +291,9 @@ fn objections_inside_the_window_only_and_decided_by_another_reviewer() {
     );
     assert_eq!(res.status(), 200, "{:?}", res.text());
     let out: Value = res.json().unwrap();
+    let docs: Value =
+        app.get(&format!("/api/v1/objections/{oid}/attachments"), Some(&reviewer)).json().unwrap();
+    assert_eq!(docs["items"][0]["document_type"], "prescription");
     let l = &out["claim"]["lines"][1];
     assert_eq!(
         (l["insurer_payable"].as_i64(), l["patient_share"].as_i64(), l["deducted"].as_i64()),
@@ -297,24 +313,53 @@ fn the_audit_chain_detects_an_altered_event() {
     let admin = app.admin_token();
     let (_, key) = setup(&app, &admin, "REV-4", "10101010141");
     insured(&app, &admin);
+    // Setting up already left events: the office, the provider, its contract (created, activated),
+    // its user and API key — each with who did it.
+    let before: Value = app.get("/api/v1/audit/verify", Some(&admin)).json().unwrap();
+    let setup_events = before["events"].as_i64().unwrap();
+    {
+        use asnad::db::schema::audit_events;
+        let mut conn = app.pool.get().unwrap();
+        let mut seen: Vec<(String, String, String)> = audit_events::table
+            .select((audit_events::entity, audit_events::action, audit_events::actor_role))
+            .load(&mut *conn)
+            .unwrap();
+        seen.sort();
+        seen.dedup();
+        for expected in [
+            ("api_key", "created", "admin"),
+            ("contract", "activate", "admin"),
+            ("contract", "created", "admin"),
+            ("office", "created", "admin"),
+            ("provider", "created", "admin"),
+            ("user", "created", "system"),
+        ] {
+            let e = (expected.0.to_string(), expected.1.to_string(), expected.2.to_string());
+            assert!(seen.contains(&e), "no {expected:?} event in {seen:?}");
+        }
+    }
     for no in ["A-1", "A-2"] {
         assert_eq!(app.post_json("/api/v1/claims", Some(&key), &document(no)).status(), 201);
     }
     let v: Value = app.get("/api/v1/audit/verify", Some(&admin)).json().unwrap();
-    assert_eq!((v["ok"].as_bool(), v["events"].as_i64()), (Some(true), Some(2)));
+    assert_eq!((v["ok"].as_bool(), v["events"].as_i64()), (Some(true), Some(setup_events + 2)));
     assert_eq!(app.get("/api/v1/audit/verify", Some(&key)).status(), 403);
 
     // Someone with database access "improves" the first claim's record.
+    let first_claim_event = setup_events + 1;
     {
         use asnad::db::schema::audit_events;
         let mut conn = app.pool.get().unwrap();
-        diesel::update(audit_events::table.find(1i64))
-            .set(audit_events::after_state.eq(r#"{"status":"approved"}"#))
-            .execute(&mut *conn)
-            .unwrap();
+        let n = diesel::update(
+            audit_events::table.find(first_claim_event).filter(audit_events::entity.eq("claim")),
+        )
+        .set(audit_events::after_state.eq(r#"{"status":"approved"}"#))
+        .execute(&mut *conn)
+        .unwrap();
+        assert_eq!(n, 1);
     }
     let v: Value = app.get("/api/v1/audit/verify", Some(&admin)).json().unwrap();
-    assert_eq!((v["ok"].as_bool(), v["first_bad_seq"].as_i64()), (Some(false), Some(1)));
+    assert_eq!((v["ok"].as_bool(), v["first_bad_seq"].as_i64()), (Some(false), Some(first_claim_event)));
 
     // Deleting the last event is detected too (the chain's head remembers it).
     {

@@ -1,0 +1,421 @@
+//! Pre-authorization (تأیید قبلی): a provider asks before treating with a code that needs it
+//! (the tariff's `requires_preauth`, or the contract's `preauth_codes`); a medical advisor
+//! (پزشک معتمد) approves it with a validity window and a quantity, or refuses it with a reason.
+//! Claim lines then rely on the approval (R12 without one, R91 after a refusal), and the
+//! quantity they use counts against it.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::adjudication::PreAuthorization;
+use crate::domain::jalali::JalaliDate;
+use crate::domain::pricing::ItemType;
+use crate::domain::reasons::Reason;
+use crate::domain::tariff::TariffBook;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::audit::{self, Actor};
+use crate::store::preauth::{self as store, PreauthFilter, PreauthRow};
+use crate::store::{self as st, insured, outbox, providers};
+
+/// Longest validity an advisor may give one approval (a year of treatment; a longer course is a
+/// new request).
+pub const MAX_VALIDITY_DAYS: i64 = 366;
+
+/// A provider's request.
+#[derive(Debug)]
+pub struct NewRequest {
+    pub national_code: String,
+    pub item_type: ItemType,
+    pub code: String,
+    pub quantity: Decimal,
+    pub diagnoses: Vec<String>,
+    pub justification: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Approve,
+    Reject,
+}
+
+/// The medical advisor's decision.
+#[derive(Debug)]
+pub struct AdvisorDecision {
+    pub decision: Verdict,
+    pub approved_quantity: Option<Decimal>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    /// The reason code of a refusal (R91 when not given).
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct UseView {
+    pub claim_id: String,
+    pub line_no: i32,
+    pub quantity: String,
+    pub status: String,
+}
+
+#[derive(Serialize)]
+pub struct PreauthView {
+    pub id: String,
+    pub provider_id: String,
+    pub office_id: String,
+    pub insured_national_code: String,
+    pub item_type: String,
+    pub code: String,
+    pub quantity: String,
+    pub diagnoses: Vec<String>,
+    pub justification: String,
+    pub status: String,
+    pub approved_quantity: Option<String>,
+    /// What claims have not yet used of the approved quantity.
+    pub remaining_quantity: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub valid_from_jalali: Option<String>,
+    pub valid_to_jalali: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decision_message_fa: Option<&'static str>,
+    pub decision_message_en: Option<&'static str>,
+    pub decision_note: Option<String>,
+    pub decided_at: Option<String>,
+    pub requested_at: String,
+    /// Claim lines that used the approval.
+    pub uses: Vec<UseView>,
+}
+
+fn view(conn: &mut AnyConnection, r: PreauthRow) -> AppResult<PreauthView> {
+    let uses: Vec<UseView> = store::uses(conn, &r.id)?
+        .into_iter()
+        .map(|(claim_id, line_no, quantity, status)| UseView { claim_id, line_no, quantity, status })
+        .collect();
+    let remaining = r.approved_quantity.as_deref().and_then(|q| q.parse::<Decimal>().ok()).map(|q| {
+        let used: Decimal = uses
+            .iter()
+            .filter(|u| u.status != "rejected")
+            .filter_map(|u| u.quantity.parse::<Decimal>().ok())
+            .sum();
+        (q - used).max(Decimal::ZERO).normalize().to_string()
+    });
+    let reason = r.decision_reason.as_deref().and_then(Reason::parse);
+    Ok(PreauthView {
+        valid_from_jalali: r.valid_from.map(|d| JalaliDate::from_gregorian(d).to_string()),
+        valid_to_jalali: r.valid_to.map(|d| JalaliDate::from_gregorian(d).to_string()),
+        decision_message_fa: reason.map(|x| x.message_fa()),
+        decision_message_en: reason.map(|x| x.message_en()),
+        remaining_quantity: remaining,
+        diagnoses: serde_json::from_str(&r.diagnoses).unwrap_or_default(),
+        decided_at: r.decided_at.map(crate::api::ts),
+        requested_at: crate::api::ts(r.created_at),
+        id: r.id,
+        provider_id: r.provider_id,
+        office_id: r.office_id,
+        insured_national_code: r.national_code,
+        item_type: r.item_type,
+        code: r.code,
+        quantity: r.quantity,
+        justification: r.justification,
+        status: r.status,
+        approved_quantity: r.approved_quantity,
+        valid_from: r.valid_from,
+        valid_to: r.valid_to,
+        decision_reason: r.decision_reason,
+        decision_note: r.decision_note,
+        uses,
+    })
+}
+
+/// Who sees a request: its provider, the insured person, the office's staff, medical advisors
+/// (of their office when they have one) and admins. Anyone else gets 404.
+fn may_see(caller: &Caller, r: &PreauthRow) -> bool {
+    let office_ok = || caller.office_id.as_deref().is_none_or(|o| o == r.office_id);
+    match caller.role {
+        Role::Provider => caller.provider_id.as_deref() == Some(r.provider_id.as_str()),
+        Role::Insured => caller.insured_id.as_deref() == Some(r.insured_id.as_str()),
+        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(r.office_id.as_str()),
+        Role::MedicalAdvisor => office_ok(),
+        Role::Admin => true,
+        Role::TariffAdmin | Role::Finance => false,
+    }
+}
+
+pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<PreauthRow> {
+    match store::find(conn, id)? {
+        Some(r) if may_see(caller, &r) => Ok(r),
+        _ => Err(AppError::not_found("no such pre-authorization")),
+    }
+}
+
+/// Whether the tariff in force today knows the code for its item type.
+fn known_code(book: &TariffBook, today: NaiveDate, item_type: ItemType, code: &str) -> bool {
+    let Some(t) = book.for_date(today) else { return true };
+    match item_type {
+        ItemType::Service => t.services.contains_key(code),
+        ItemType::Visit => t.visits.contains_key(code),
+        ItemType::Drug => t.drug(code).is_some(),
+        ItemType::Device => t.devices.contains_key(code),
+        ItemType::BedDay => true,
+    }
+}
+
+pub async fn request(state: &AppState, caller: Caller, new: NewRequest) -> AppResult<PreauthView> {
+    let provider_id = caller
+        .provider_id
+        .clone()
+        .filter(|_| caller.role == Role::Provider)
+        .ok_or_else(|| AppError::forbidden("only a provider's users request pre-authorization"))?;
+    let mut errors = Vec::new();
+    if new.quantity <= Decimal::ZERO || new.quantity > Decimal::from(10_000) {
+        errors.push(FieldError::new("quantity", "range", "must be more than 0 and at most 10000"));
+    }
+    if !known_code(&state.tariffs(), state.today(), new.item_type, &new.code) {
+        errors.push(FieldError::new(
+            "code",
+            "unknown_code",
+            format!("{} is not a {} in the tariff in force", new.code, new.item_type.as_str()),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    state
+        .db(move |conn| {
+            let provider =
+                providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(|| {
+                    AppError::forbidden("the caller's provider is not registered or not active")
+                })?;
+            let person = insured::find_by_code(conn, &new.national_code)?.ok_or_else(|| {
+                AppError::field("insured_national_code", "not_insured", "is not an insured person")
+            })?;
+            let row = PreauthRow {
+                id: st::new_id(),
+                provider_id: provider.id,
+                office_id: provider.office_id,
+                insured_id: person.id,
+                national_code: new.national_code,
+                item_type: new.item_type.as_str().into(),
+                code: new.code,
+                quantity: new.quantity.normalize().to_string(),
+                diagnoses: serde_json::to_string(&new.diagnoses).map_err(AppError::internal)?,
+                justification: new.justification,
+                status: "requested".into(),
+                approved_quantity: None,
+                valid_from: None,
+                valid_to: None,
+                decision_reason: None,
+                decision_note: None,
+                decided_by: None,
+                decided_at: None,
+                requested_by: caller.user_id.clone(),
+                created_at: st::now(),
+            };
+            write_tx(conn, |conn| {
+                store::insert(conn, &row)?;
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "preauthorization",
+                    &row.id,
+                    "requested",
+                    None,
+                    audit::json(&row),
+                )?;
+                Ok::<_, AppError>(())
+            })?;
+            view(conn, row)
+        })
+        .await
+}
+
+pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<PreauthView> {
+    state
+        .db(move |conn| {
+            let r = load_visible(conn, &caller, &id)?;
+            view(conn, r)
+        })
+        .await
+}
+
+/// Lists the requests in the caller's scope.
+pub async fn list(
+    state: &AppState,
+    caller: Caller,
+    mut filter: PreauthFilter,
+) -> AppResult<Vec<PreauthView>> {
+    match caller.role {
+        Role::Provider => filter.provider_id = Some(caller.provider_id.clone().unwrap_or_default()),
+        Role::Insured => filter.insured_id = Some(caller.insured_id.clone().unwrap_or_default()),
+        Role::Reviewer | Role::Supervisor => {
+            filter.office_id = Some(caller.office_id.clone().unwrap_or_default())
+        }
+        Role::MedicalAdvisor => {
+            if caller.office_id.is_some() {
+                filter.office_id = caller.office_id.clone();
+            }
+        }
+        Role::Admin => {}
+        Role::TariffAdmin | Role::Finance => {
+            return Err(AppError::forbidden("this role does not see pre-authorizations"))
+        }
+    }
+    state.db(move |conn| store::list(conn, &filter)?.into_iter().map(|r| view(conn, r)).collect()).await
+}
+
+/// Checks a decision on its own; the errors name the fields.
+fn check_decision(d: &AdvisorDecision, requested: Decimal, today: NaiveDate) -> AppResult<()> {
+    let mut errors = Vec::new();
+    match d.decision {
+        Verdict::Approve => {
+            match d.approved_quantity {
+                None => {
+                    errors.push(FieldError::new("approved_quantity", "required", "is required to approve"))
+                }
+                Some(q) if q <= Decimal::ZERO || q > requested => errors.push(FieldError::new(
+                    "approved_quantity",
+                    "range",
+                    format!("must be more than 0 and at most the requested {}", requested.normalize()),
+                )),
+                _ => {}
+            }
+            let from = d.valid_from.unwrap_or(today);
+            match d.valid_to {
+                None => errors.push(FieldError::new("valid_to", "required", "is required to approve")),
+                Some(to) if to < from => errors.push(FieldError::new(
+                    "valid_to",
+                    "before_valid_from",
+                    "must not be before valid_from",
+                )),
+                Some(to) if (to - from).num_days() >= MAX_VALIDITY_DAYS => errors.push(FieldError::new(
+                    "valid_to",
+                    "too_long",
+                    format!("an approval is valid at most {MAX_VALIDITY_DAYS} days"),
+                )),
+                _ => {}
+            }
+            if d.reason.is_some() {
+                errors.push(FieldError::new("reason", "not_allowed", "an approval has no reason code"));
+            }
+        }
+        Verdict::Reject => {
+            if let Some(code) = &d.reason {
+                if Reason::parse(code).is_none() {
+                    errors.push(FieldError::new(
+                        "reason",
+                        "unknown_reason",
+                        format!("{code} is not in the catalogue"),
+                    ));
+                }
+            }
+            if d.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                errors.push(FieldError::new("note", "required", "a refusal says why"));
+            }
+            for (field, present) in [
+                ("approved_quantity", d.approved_quantity.is_some()),
+                ("valid_from", d.valid_from.is_some()),
+                ("valid_to", d.valid_to.is_some()),
+            ] {
+                if present {
+                    errors.push(FieldError::new(field, "not_allowed", "is only for an approval"));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// The medical advisor decides a waiting request; the provider is notified (outbox).
+pub async fn decide(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    d: AdvisorDecision,
+) -> AppResult<PreauthView> {
+    let today = state.today();
+    state
+        .db(move |conn| {
+            let r = load_visible(conn, &caller, &id)?;
+            if r.status != "requested" {
+                return Err(AppError::conflict("already_decided", format!("the request is already {}", r.status)));
+            }
+            let requested: Decimal = r.quantity.parse().map_err(AppError::internal)?;
+            check_decision(&d, requested, today)?;
+            let approve = d.decision == Verdict::Approve;
+            let decision = store::Decision {
+                status: if approve { "approved" } else { "rejected" },
+                approved_quantity: d.approved_quantity.map(|q| q.normalize().to_string()),
+                valid_from: approve.then(|| d.valid_from.unwrap_or(today)),
+                valid_to: d.valid_to,
+                reason: (!approve).then(|| d.reason.clone().unwrap_or_else(|| Reason::R91.code().into())),
+                note: d.note.clone(),
+                decided_by: &caller.user_id,
+                decided_at: st::now(),
+            };
+            write_tx(conn, |conn| {
+                if !store::decide(conn, &r.id, &decision)? {
+                    return Err(AppError::conflict("already_decided", "another advisor decided the request first"));
+                }
+                let after = json!({
+                    "status": decision.status,
+                    "approved_quantity": decision.approved_quantity,
+                    "valid_from": decision.valid_from,
+                    "valid_to": decision.valid_to,
+                    "reason": decision.reason,
+                });
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "preauthorization",
+                    &r.id,
+                    "decided",
+                    Some(json!({"status": r.status})),
+                    Some(after.clone()),
+                )?;
+                outbox::enqueue(
+                    conn,
+                    "preauthorization_decided",
+                    "provider",
+                    &r.provider_id,
+                    &r.id,
+                    json!({"preauthorization_id": r.id, "code": r.code, "insured_national_code": r.national_code, "decision": after}),
+                )?;
+                Ok::<_, AppError>(())
+            })?;
+            let r = store::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such pre-authorization"))?;
+            view(conn, r)
+        })
+        .await
+}
+
+/// The insured person's decided requests as the engine reads them.
+pub fn for_engine(conn: &mut AnyConnection, insured_id: &str) -> AppResult<Vec<PreAuthorization>> {
+    Ok(store::decided_for_insured(conn, insured_id)?
+        .into_iter()
+        .map(|(r, used)| {
+            let approved = r.status == "approved";
+            let quantity: Decimal =
+                r.approved_quantity.as_deref().and_then(|q| q.parse().ok()).unwrap_or_default();
+            let used: Decimal = used.iter().filter_map(|q| q.parse::<Decimal>().ok()).sum();
+            PreAuthorization {
+                id: r.id,
+                code: r.code,
+                approved,
+                valid_from: r.valid_from.unwrap_or(NaiveDate::MIN),
+                valid_to: r.valid_to.unwrap_or(NaiveDate::MIN),
+                remaining: (quantity - used).max(Decimal::ZERO),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,152 @@
+//! Pre-authorization requests (درخواست تأیید قبلی) and what claims used of them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{claim_lines, preauthorizations};
+use crate::db::AnyConnection;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = preauthorizations)]
+pub struct PreauthRow {
+    pub id: String,
+    pub provider_id: String,
+    pub office_id: String,
+    pub insured_id: String,
+    pub national_code: String,
+    pub item_type: String,
+    pub code: String,
+    pub quantity: String,
+    pub diagnoses: String,
+    pub justification: String,
+    pub status: String,
+    pub approved_quantity: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub decision_reason: Option<String>,
+    pub decision_note: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub requested_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut AnyConnection, row: &PreauthRow) -> QueryResult<()> {
+    diesel::insert_into(preauthorizations::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<PreauthRow>> {
+    preauthorizations::table.find(id).select(PreauthRow::as_select()).first(conn).optional()
+}
+
+/// Who may be listed: one provider's, one office's, one insured person's, or all.
+#[derive(Debug, Default)]
+pub struct PreauthFilter {
+    pub provider_id: Option<String>,
+    pub office_id: Option<String>,
+    pub insured_id: Option<String>,
+    pub status: Option<String>,
+    pub code: Option<String>,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut AnyConnection, f: &PreauthFilter) -> QueryResult<Vec<PreauthRow>> {
+    let mut q = preauthorizations::table.select(PreauthRow::as_select()).into_boxed();
+    if let Some(v) = &f.provider_id {
+        q = q.filter(preauthorizations::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.office_id {
+        q = q.filter(preauthorizations::office_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.insured_id {
+        q = q.filter(preauthorizations::insured_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(preauthorizations::status.eq(v.clone()));
+    }
+    if let Some(v) = &f.code {
+        q = q.filter(preauthorizations::code.eq(v.clone()));
+    }
+    if let Some(v) = &f.after {
+        q = q.filter(preauthorizations::id.gt(v.clone()));
+    }
+    q.order(preauthorizations::id.asc()).limit(f.limit).load(conn)
+}
+
+/// The medical advisor's decision, only on a request still waiting (two advisors at once: one
+/// wins, the other gets `false`).
+pub struct Decision<'a> {
+    pub status: &'a str,
+    pub approved_quantity: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub decided_by: &'a str,
+    pub decided_at: NaiveDateTime,
+}
+
+pub fn decide(conn: &mut AnyConnection, id: &str, d: &Decision<'_>) -> QueryResult<bool> {
+    let n =
+        diesel::update(preauthorizations::table.find(id).filter(preauthorizations::status.eq("requested")))
+            .set((
+                preauthorizations::status.eq(d.status),
+                preauthorizations::approved_quantity.eq(&d.approved_quantity),
+                preauthorizations::valid_from.eq(d.valid_from),
+                preauthorizations::valid_to.eq(d.valid_to),
+                preauthorizations::decision_reason.eq(&d.reason),
+                preauthorizations::decision_note.eq(&d.note),
+                preauthorizations::decided_by.eq(d.decided_by),
+                preauthorizations::decided_at.eq(d.decided_at),
+            ))
+            .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The insured person's decided requests (what the engine may rely on), with the quantity
+/// claim lines not rejected have used of each.
+pub fn decided_for_insured(
+    conn: &mut AnyConnection,
+    insured_id: &str,
+) -> QueryResult<Vec<(PreauthRow, Vec<String>)>> {
+    let rows: Vec<PreauthRow> = preauthorizations::table
+        .filter(preauthorizations::insured_id.eq(insured_id))
+        .filter(preauthorizations::status.ne("requested"))
+        .select(PreauthRow::as_select())
+        .order(preauthorizations::id.asc())
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let used: Vec<(Option<String>, String)> = claim_lines::table
+        .filter(claim_lines::preauthorization_id.eq_any(&ids))
+        .filter(claim_lines::status.ne("rejected"))
+        .select((claim_lines::preauthorization_id, claim_lines::approved_quantity))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let q =
+                used.iter().filter(|(id, _)| id.as_deref() == Some(r.id.as_str())).map(|(_, q)| q.clone());
+            let q = q.collect();
+            (r, q)
+        })
+        .collect())
+}
+
+/// The claim lines that used an approval: (claim id, line no, approved quantity, status).
+pub fn uses(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<(String, i32, String, String)>> {
+    claim_lines::table
+        .filter(claim_lines::preauthorization_id.eq(id))
+        .select((
+            claim_lines::claim_id,
+            claim_lines::line_no,
+            claim_lines::approved_quantity,
+            claim_lines::status,
+        ))
+        .order((claim_lines::claim_id.asc(), claim_lines::line_no.asc()))
+        .load(conn)
+}
