@@ -209,3 +209,60 @@ pub async fn history(
 pub async fn verify_audit(state: web::Data<AppState>, _admin: Require<Admins>) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(service::verify_audit(&state).await?))
 }
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct SampleBody {
+    #[validate(length(min = 1, max = 64))]
+    pub provider_id: String,
+    /// Jalali `YYYY-MM`.
+    pub service_month: String,
+    pub method: crate::services::sampling::Method,
+    pub percent: Option<rust_decimal::Decimal>,
+    pub above_amount: Option<i64>,
+}
+
+/// `POST /api/v1/review/samples`: a supervisor draws a sample for review.
+pub async fn create_sample(
+    state: web::Data<AppState>,
+    caller: Require<Supervisors>,
+    body: ApiJson<SampleBody>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let new = crate::services::sampling::NewSample {
+        provider_id: b.provider_id,
+        service_month: b.service_month,
+        method: b.method,
+        percent: b.percent,
+        above_amount: b.above_amount,
+    };
+    Ok(HttpResponse::Created().json(crate::services::sampling::create(&state, caller.caller, new).await?))
+}
+
+pub async fn get_sample(
+    state: web::Data<AppState>,
+    caller: Require<Reviewers>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(crate::services::sampling::get(&state, caller.caller, id.into_inner()).await?))
+}
+
+/// Applies the reviewed sample's rate to the rest of the provider's month (R92).
+pub async fn extrapolate_sample(
+    state: web::Data<AppState>,
+    caller: Require<Supervisors>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let out = crate::services::sampling::close(&state, caller.caller, id.into_inner(), true).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Closes the sample without extrapolating.
+pub async fn close_sample(
+    state: web::Data<AppState>,
+    caller: Require<Supervisors>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let out = crate::services::sampling::close(&state, caller.caller, id.into_inner(), false).await?;
+    Ok(HttpResponse::Ok().json(out))
+}

@@ -169,9 +169,47 @@ pub fn working_days_after(from: NaiveDate, days: u32, holidays: &[NaiveDate]) ->
     d
 }
 
+/// Sampling (نمونه‌گیری): how many of `population` claims a random `percent` selects — rounded
+/// up, and at least one (openIMIS claim_sampling does the same).
+pub fn sample_size(population: usize, percent: Decimal) -> usize {
+    if population == 0 {
+        return 0;
+    }
+    let n = (Decimal::from(population as u64) * percent / Decimal::ONE_HUNDRED).ceil();
+    let n: usize = n.try_into().unwrap_or(population);
+    n.clamp(1, population)
+}
+
+/// The deduction rate a reviewed sample shows: what the reviewers took off its payable, over the
+/// payable before review. Raises are not extrapolated (never below 0); at most 1. Kept to six
+/// decimals, rounded down: an estimate is not rounded against the provider.
+pub fn sample_rate(before: Rial, after: Rial) -> Decimal {
+    if before.0 <= 0 || after.0 >= before.0 {
+        return Decimal::ZERO;
+    }
+    let rate = Decimal::from(before.0 - after.0.max(0)) / Decimal::from(before.0);
+    rate.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero).min(Decimal::ONE)
+}
+
+/// R92 on a line that was not reviewed: its insurer payable times the sample's rate, rounded
+/// down to the rial, is deducted. The insured's share does not change (it was set on the tariff
+/// amount), so the line still conserves.
+pub fn extrapolate(line: &LineAmounts, rate: Decimal, detail: &str) -> LineAmounts {
+    let cut = (Decimal::from(line.insurer_payable.0) * rate).floor();
+    let cut: i64 = cut.try_into().unwrap_or(0).clamp(0, line.insurer_payable.0);
+    let mut out = line.clone();
+    if cut > 0 {
+        out.insurer_payable = Rial(line.insurer_payable.0 - cut);
+        out.deducted = Rial(line.deducted.0 + cut);
+        out.reasons.push((Reason::R92.code().into(), Rial(cut), detail.into()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal_macros::dec;
 
     fn line() -> LineAmounts {
         // Billed 1,000,000; covered 800,000 at 30 % (560,000 + 240,000); gap 100,000; R08 100,000.
@@ -258,5 +296,48 @@ mod tests {
         assert_eq!(working_days_after(thu, 1, &[]), NaiveDate::from_ymd_opt(2024, 10, 12).unwrap());
         let holiday = [NaiveDate::from_ymd_opt(2024, 10, 12).unwrap()];
         assert_eq!(working_days_after(thu, 1, &holiday), NaiveDate::from_ymd_opt(2024, 10, 13).unwrap());
+    }
+
+    #[test]
+    fn sample_sizes_round_up_and_take_at_least_one() {
+        assert_eq!(sample_size(0, dec!(10)), 0);
+        assert_eq!(sample_size(7, dec!(10)), 1); // 0.7 → 1
+        assert_eq!(sample_size(10, dec!(10)), 1);
+        assert_eq!(sample_size(11, dec!(10)), 2); // 1.1 → 2
+        assert_eq!(sample_size(3, dec!(100)), 3);
+        assert_eq!(sample_size(40, dec!(25)), 10);
+    }
+
+    #[test]
+    fn the_rate_is_what_reviewers_cut_never_negative() {
+        assert_eq!(sample_rate(Rial(1_000_000), Rial(900_000)), dec!(0.1));
+        assert_eq!(sample_rate(Rial(3), Rial(2)), dec!(0.333333)); // rounded down
+        assert_eq!(sample_rate(Rial(1_000_000), Rial(1_100_000)), Decimal::ZERO);
+        assert_eq!(sample_rate(Rial(0), Rial(0)), Decimal::ZERO);
+        assert_eq!(sample_rate(Rial(500), Rial(0)), Decimal::ONE);
+    }
+
+    #[test]
+    fn extrapolation_deducts_r92_from_the_insurer_part_rounded_down() {
+        let line = LineAmounts {
+            line_no: 1,
+            billed: Rial(1_890_000),
+            insurer_payable: Rial(394_800),
+            patient_share: Rial(169_200),
+            patient_gap: Rial(1_326_000),
+            deducted: Rial(0),
+            reasons: vec![],
+            cost_sharing_rule: Some("franchise_outpatient:30%".into()),
+        };
+        // 394,800 × 0.123457 = 48,740.82… → 48,740.
+        let out = extrapolate(&line, dec!(0.123457), "sample S");
+        assert_eq!(out.insurer_payable, Rial(346_060));
+        assert_eq!(out.deducted, Rial(48_740));
+        assert_eq!(out.patient_share, line.patient_share);
+        assert_eq!(out.reasons, vec![("R92".to_string(), Rial(48_740), "sample S".to_string())]);
+        assert!(out.conserves());
+        assert_eq!(out.status(), "partially_approved");
+        // A zero rate changes nothing.
+        assert_eq!(extrapolate(&line, Decimal::ZERO, "x"), line);
     }
 }

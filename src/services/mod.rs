@@ -10,5 +10,6 @@ pub mod offices;
 pub mod preauth;
 pub mod providers;
 pub mod review;
+pub mod sampling;
 pub mod tariffs;
 pub mod users;

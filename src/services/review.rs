@@ -162,7 +162,7 @@ pub struct DecisionOutcome {
     pub claim: ClaimView,
 }
 
-fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
+pub(crate) fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
     let reasons: Vec<StoredReasonIn> = serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
     Ok(LineAmounts {
         line_no: l.line_no as u32,
@@ -177,7 +177,7 @@ fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
 }
 
 /// A line's amounts after a decision, with the quantity the reviewer accepted.
-type Computed = (LineAmounts, Option<String>);
+pub(crate) type Computed = (LineAmounts, Option<String>);
 
 /// Applies the decisions to the claim's current lines (pure; nothing is written). Only
 /// `allowed` lines may be decided (all for a review, the objected ones for an objection).
@@ -228,7 +228,7 @@ fn payable_after(lines: &[LineRow], computed: &[Computed]) -> i64 {
 }
 
 /// Writes the decided lines and the claim's new totals and status, and tells the provider.
-fn apply_decision(
+pub(crate) fn apply_decision(
     conn: &mut AnyConnection,
     claim: &ClaimRow,
     lines: &[LineRow],

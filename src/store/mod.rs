@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod preauth;
 pub mod providers;
 pub mod review;
+pub mod sampling;
 pub mod tariffs;
 pub mod tokens;
 pub mod users;

@@ -372,3 +372,120 @@ fn the_audit_chain_detects_an_altered_event() {
         assert_eq!((c.ok, c.events), (false, 0));
     }
 }
+
+#[test]
+fn a_random_sample_is_reviewed_and_its_rate_extrapolated_as_r92() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (hospital, key) = setup(&app, &admin, "SMP-1", "10101010151");
+    insured(&app, &admin);
+    let p: Value = app.get(&format!("/api/v1/providers/{hospital}"), Some(&admin)).json().unwrap();
+    let office = p["office_id"].as_str().unwrap().to_string();
+    // Ten visits on ten days of Mehr 1403, each approved: 394,800 payable.
+    for day in 1..=10 {
+        let c: Value = app
+            .post_json(
+                "/api/v1/claims",
+                Some(&key),
+                &visit(&format!("S-{day}"), &format!("1403-07-{day:02}")),
+            )
+            .json()
+            .unwrap();
+        assert_eq!(
+            (c["status"].as_str(), c["totals"]["insurer_payable"].as_i64()),
+            (Some("approved"), Some(394_800))
+        );
+    }
+    let boss = app.token_for("sara", Role::Supervisor, Scope::office(&office));
+    let reviewer = app.token_for("nima", Role::Reviewer, Scope::office(&office));
+
+    // Bad requests name the field; reviewers cannot draw samples.
+    let bad = app.post_json(
+        "/api/v1/review/samples",
+        Some(&boss),
+        &json!({"provider_id": hospital, "service_month": "1403-13", "method": "random"}),
+    );
+    let p = assert_problem(bad, 422, "validation_failed");
+    let fields: Vec<&str> =
+        p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["service_month", "percent"]);
+    let body =
+        json!({"provider_id": hospital, "service_month": "1403-07", "method": "random", "percent": "20"});
+    assert_problem(app.post_json("/api/v1/review/samples", Some(&reviewer), &body), 403, "forbidden");
+
+    // 20 % of 10: two claims go back to the queue.
+    let res = app.post_json("/api/v1/review/samples", Some(&boss), &body);
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let s: Value = res.json().unwrap();
+    assert_eq!(
+        (s["population"].as_i64(), s["selected"].as_i64(), s["reviewed"].as_i64()),
+        (Some(10), Some(2), Some(0))
+    );
+    let sid = s["id"].as_str().unwrap();
+    let q: Value = app.get("/api/v1/review/queue", Some(&reviewer)).json().unwrap();
+    let queued: Vec<&str> =
+        q["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(queued.len(), 2);
+    assert!(q["items"][0]["pend_notes"][0].as_str().unwrap().starts_with("sampled for review"));
+    // The same month again: nothing left outside the sample.
+    assert_problem(app.post_json("/api/v1/review/samples", Some(&boss), &body), 422, "validation_failed");
+    // Not before the sample is reviewed.
+    assert_problem(
+        post(&app, &format!("/api/v1/review/samples/{sid}/extrapolate"), &boss),
+        409,
+        "sample_not_reviewed",
+    );
+
+    // One is rejected outright, the other confirmed: the reviewers cut 394,800 of 789,600 = 50 %.
+    for (i, id) in queued.iter().enumerate() {
+        assert_eq!(post(&app, &format!("/api/v1/review/claims/{id}/take"), &reviewer).status(), 200);
+        let action = if i == 0 { "reject" } else { "approve" };
+        let res = app.post_json(
+            &format!("/api/v1/review/claims/{id}/decision"),
+            Some(&reviewer),
+            &json!({"lines": [{"line_no": 1, "action": action, "reason": "R90", "note": "no record of the visit"}]}),
+        );
+        assert_eq!(res.status(), 200, "{:?}", res.text());
+    }
+    let s: Value = app.get(&format!("/api/v1/review/samples/{sid}"), Some(&reviewer)).json().unwrap();
+    assert_eq!((s["reviewed"].as_i64(), s["rate"].as_str()), (Some(2), Some("0.5")));
+
+    // Extrapolated: each of the eight others loses half its payable as R92.
+    let res = post(&app, &format!("/api/v1/review/samples/{sid}/extrapolate"), &boss);
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let s: Value = res.json().unwrap();
+    assert_eq!((s["status"].as_str(), s["rate"].as_str()), (Some("extrapolated"), Some("0.5")));
+    let mut total = 0;
+    for m in s["claims"].as_array().unwrap() {
+        let c: Value = app
+            .get(&format!("/api/v1/claims/{}", m["claim_id"].as_str().unwrap()), Some(&key))
+            .json()
+            .unwrap();
+        let l = &c["lines"][0];
+        let sum = ["insurer_payable", "patient_share", "patient_gap", "deducted"]
+            .iter()
+            .map(|f| l[*f].as_i64().unwrap())
+            .sum::<i64>();
+        assert_eq!(sum, 1_890_000, "conservation on {c}");
+        if !m["selected"].as_bool().unwrap() {
+            assert_eq!(
+                (l["insurer_payable"].as_i64(), l["patient_share"].as_i64(), l["deducted"].as_i64()),
+                (Some(197_400), Some(169_200), Some(197_400))
+            );
+            assert_eq!(l["reasons"][0]["code"], "R92");
+            assert_eq!(c["status"], "partially_approved");
+        }
+        total += c["totals"]["insurer_payable"].as_i64().unwrap();
+    }
+    // 8 × 197,400 + 0 + 394,800.
+    assert_eq!(total, 1_974_000);
+    assert_problem(
+        post(&app, &format!("/api/v1/review/samples/{sid}/extrapolate"), &boss),
+        409,
+        "sample_closed",
+    );
+    // Another office's supervisor: no such sample.
+    let (other_office, _) = crate::providers::office_and_hospital(&app, &admin, "SMP-X", "10101010152");
+    let stranger = app.token_for("stranger", Role::Supervisor, Scope::office(&other_office));
+    assert_problem(app.get(&format!("/api/v1/review/samples/{sid}"), Some(&stranger)), 404, "not_found");
+}

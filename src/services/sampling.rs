@@ -1,0 +1,363 @@
+//! Selection for review by sampling (نمونه‌گیری), after openIMIS claim_sampling: an office
+//! takes a provider's decided claims of a month and sends some back to its review queue — a
+//! random percentage, everything above an amount, or everything. Once the reviewers have
+//! decided a random sample, a supervisor may apply the rate they cut to the claims not
+//! reviewed, as an R92 deduction on each line.
+
+use rand::seq::SliceRandom;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db::write_tx;
+use crate::domain::money::Rial;
+use crate::domain::review::{extrapolate, sample_rate, sample_size};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::review::{amounts_of, apply_decision, Computed};
+use crate::store::audit::{self, Actor};
+use crate::store::claims as claims_store;
+use crate::store::sampling::{self as store, MemberRow, SampleRow};
+use crate::store::{self as st, providers};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// A random percentage (at least one claim).
+    Random,
+    /// Every claim whose payable is at least `above_amount`.
+    AboveAmount,
+    /// Every claim of the provider's month.
+    All,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Random => "random",
+            Method::AboveAmount => "above_amount",
+            Method::All => "all",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct NewSample {
+    pub provider_id: String,
+    /// Jalali `YYYY-MM`.
+    pub service_month: String,
+    pub method: Method,
+    pub percent: Option<Decimal>,
+    pub above_amount: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct MemberView {
+    pub claim_id: String,
+    pub provider_document_no: String,
+    pub selected: bool,
+    pub status: String,
+    pub payable_at_sampling: i64,
+    pub insurer_payable: i64,
+}
+
+#[derive(Serialize)]
+pub struct SampleView {
+    pub id: String,
+    pub office_id: String,
+    pub provider_id: String,
+    pub service_month: String,
+    pub method: String,
+    pub percent: Option<String>,
+    pub above_amount: Option<i64>,
+    /// open, extrapolated or closed.
+    pub status: String,
+    pub population: usize,
+    pub selected: usize,
+    /// Selected claims the reviewers have decided.
+    pub reviewed: usize,
+    /// The rate the reviewed claims show so far (or the one applied).
+    pub rate: String,
+    pub claims: Vec<MemberView>,
+}
+
+fn is_decided(status: &str) -> bool {
+    !matches!(status, "pended" | "awaiting_approval")
+}
+
+fn view(s: SampleRow, members: Vec<(MemberRow, claims_store::ClaimRow)>) -> SampleView {
+    let selected: Vec<&(MemberRow, claims_store::ClaimRow)> =
+        members.iter().filter(|(m, _)| m.selected).collect();
+    let reviewed: Vec<_> = selected.iter().filter(|(_, c)| is_decided(&c.status)).collect();
+    let rate = match &s.rate {
+        Some(r) => r.clone(),
+        None => {
+            let before = reviewed.iter().map(|(m, _)| m.payable_at_sampling).sum();
+            let after = reviewed.iter().map(|(_, c)| c.insurer_payable).sum();
+            sample_rate(Rial(before), Rial(after)).normalize().to_string()
+        }
+    };
+    SampleView {
+        population: members.len(),
+        selected: selected.len(),
+        reviewed: reviewed.len(),
+        rate,
+        claims: members
+            .iter()
+            .map(|(m, c)| MemberView {
+                claim_id: c.id.clone(),
+                provider_document_no: c.provider_document_no.clone(),
+                selected: m.selected,
+                status: c.status.clone(),
+                payable_at_sampling: m.payable_at_sampling,
+                insurer_payable: c.insurer_payable,
+            })
+            .collect(),
+        id: s.id,
+        office_id: s.office_id,
+        provider_id: s.provider_id,
+        service_month: s.service_month,
+        method: s.method,
+        percent: s.percent,
+        above_amount: s.above_amount,
+        status: s.status,
+    }
+}
+
+fn office_of(caller: &Caller) -> AppResult<String> {
+    caller.office_id.clone().ok_or_else(|| AppError::forbidden("the caller belongs to no review office"))
+}
+
+fn check(new: &NewSample) -> AppResult<()> {
+    let mut errors = Vec::new();
+    let month_ok = new.service_month.len() == 7
+        && new.service_month.as_bytes()[4] == b'-'
+        && new.service_month[..4].parse::<u16>().is_ok()
+        && new.service_month[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+    if !month_ok {
+        errors.push(FieldError::new("service_month", "invalid", "must be a Jalali month, YYYY-MM"));
+    }
+    match (new.method, new.percent, new.above_amount) {
+        (Method::Random, Some(p), None) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => {}
+        (Method::Random, _, None) => errors.push(FieldError::new(
+            "percent",
+            "range",
+            "a random sample needs a percent above 0, at most 100",
+        )),
+        (Method::AboveAmount, None, Some(a)) if a >= 0 => {}
+        (Method::AboveAmount, None, _) => {
+            errors.push(FieldError::new("above_amount", "required", "needs an amount in rials, 0 or more"))
+        }
+        (Method::All, None, None) => {}
+        (_, Some(_), _) => errors.push(FieldError::new("percent", "not_allowed", "only for a random sample")),
+        (_, _, Some(_)) => {
+            errors.push(FieldError::new("above_amount", "not_allowed", "only for above_amount"))
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Draws a sample of the provider's decided claims of the month (those no other sample holds)
+/// and sends the selected ones back to the office's review queue.
+pub async fn create(state: &AppState, caller: Caller, new: NewSample) -> AppResult<SampleView> {
+    check(&new)?;
+    let office_id = office_of(&caller)?;
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let provider = providers::find_provider(conn, &new.provider_id)?
+                    .filter(|p| p.office_id == office_id)
+                    .ok_or_else(|| {
+                        AppError::field("provider_id", "not_found", "no such provider in the office")
+                    })?;
+                let population = store::population(conn, &office_id, &provider.id, &new.service_month)?;
+                if population.is_empty() {
+                    return Err(AppError::field(
+                        "service_month",
+                        "nothing_to_sample",
+                        "the provider has no decided claims of this month outside other samples",
+                    ));
+                }
+                let chosen: Vec<&str> = match new.method {
+                    Method::Random => {
+                        let n = sample_size(population.len(), new.percent.unwrap_or_default());
+                        let mut rng = rand::thread_rng();
+                        population.choose_multiple(&mut rng, n).map(|c| c.id.as_str()).collect()
+                    }
+                    Method::AboveAmount => {
+                        let floor = new.above_amount.unwrap_or_default();
+                        population
+                            .iter()
+                            .filter(|c| c.insurer_payable >= floor)
+                            .map(|c| c.id.as_str())
+                            .collect()
+                    }
+                    Method::All => population.iter().map(|c| c.id.as_str()).collect(),
+                };
+                let now = st::now();
+                let sample = SampleRow {
+                    id: st::new_id(),
+                    office_id: office_id.clone(),
+                    provider_id: provider.id.clone(),
+                    service_month: new.service_month.clone(),
+                    method: new.method.as_str().into(),
+                    percent: new.percent.map(|p| p.normalize().to_string()),
+                    above_amount: new.above_amount,
+                    status: "open".into(),
+                    rate: None,
+                    created_by: caller.user_id.clone(),
+                    created_at: now,
+                    closed_by: None,
+                    closed_at: None,
+                };
+                let members: Vec<MemberRow> = population
+                    .iter()
+                    .map(|c| MemberRow {
+                        sample_id: sample.id.clone(),
+                        claim_id: c.id.clone(),
+                        selected: chosen.contains(&c.id.as_str()),
+                        payable_at_sampling: c.insurer_payable,
+                    })
+                    .collect();
+                store::insert(conn, &sample, &members)?;
+                let actor = Actor::of(&caller);
+                let note = format!("sampled for review (sample {})", sample.id);
+                for c in population.iter().filter(|c| chosen.contains(&c.id.as_str())) {
+                    let mut notes: Vec<String> = serde_json::from_str(&c.pend_notes).unwrap_or_default();
+                    notes.push(note.clone());
+                    store::send_to_review(
+                        conn,
+                        &c.id,
+                        &serde_json::to_string(&notes).map_err(AppError::internal)?,
+                        now,
+                    )?;
+                    audit::append(
+                        conn,
+                        &actor,
+                        "claim",
+                        &c.id,
+                        "sampled",
+                        Some(json!({"status": c.status})),
+                        Some(json!({"status": "pended", "sample_id": sample.id})),
+                    )?;
+                }
+                audit::append(
+                    conn,
+                    &actor,
+                    "review_sample",
+                    &sample.id,
+                    "created",
+                    None,
+                    audit::json(&sample),
+                )?;
+                let members = store::members(conn, &sample.id)?;
+                Ok(view(sample, members))
+            })
+        })
+        .await
+}
+
+fn load(conn: &mut crate::db::AnyConnection, caller: &Caller, id: &str) -> AppResult<SampleRow> {
+    let office = office_of(caller)?;
+    match store::find(conn, id)? {
+        Some(s) if s.office_id == office => Ok(s),
+        _ => Err(AppError::not_found("no such sample")),
+    }
+}
+
+pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<SampleView> {
+    state
+        .db(move |conn| {
+            let s = load(conn, &caller, &id)?;
+            let members = store::members(conn, &s.id)?;
+            Ok(view(s, members))
+        })
+        .await
+}
+
+/// Applies the reviewed sample's rate to the claims not selected (R92 on each line), or, with
+/// `apply = false`, closes the sample without touching them. Only a random sample stands for
+/// the rest, and only once every selected claim is decided.
+pub async fn close(state: &AppState, caller: Caller, id: String, apply: bool) -> AppResult<SampleView> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let s = load(conn, &caller, &id)?;
+                if s.status != "open" {
+                    return Err(AppError::conflict(
+                        "sample_closed",
+                        format!("the sample is already {}", s.status),
+                    ));
+                }
+                let members = store::members(conn, &s.id)?;
+                let now = st::now();
+                let actor = Actor::of(&caller);
+                if !apply {
+                    if !store::close(conn, &s.id, "closed", None, &caller.user_id, now)? {
+                        return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
+                    }
+                    audit::append(conn, &actor, "review_sample", &s.id, "closed", None, None)?;
+                    let s = load(conn, &caller, &id)?;
+                    return Ok(view(s, members));
+                }
+                if s.method != Method::Random.as_str() {
+                    return Err(AppError::conflict(
+                        "not_extrapolable",
+                        "only a random sample stands for the claims not reviewed",
+                    ));
+                }
+                let pending = members.iter().filter(|(m, c)| m.selected && !is_decided(&c.status)).count();
+                if pending > 0 {
+                    return Err(AppError::conflict(
+                        "sample_not_reviewed",
+                        format!("{pending} selected claims are not decided yet"),
+                    ));
+                }
+                let (before, after) = members
+                    .iter()
+                    .filter(|(m, _)| m.selected)
+                    .fold((0, 0), |(b, a), (m, c)| (b + m.payable_at_sampling, a + c.insurer_payable));
+                let rate = sample_rate(Rial(before), Rial(after));
+                let detail = format!(
+                    "sample {}: reviewers cut {} of {before} rials ({}%)",
+                    s.id,
+                    before - after.min(before),
+                    (rate * Decimal::ONE_HUNDRED).normalize()
+                );
+                if rate > Decimal::ZERO {
+                    for (_, c) in members.iter().filter(|(m, c)| !m.selected && is_decided(&c.status)) {
+                        let lines = claims_store::lines(conn, &c.id)?;
+                        let computed: Vec<Computed> = lines
+                            .iter()
+                            .filter(|l| l.insurer_payable > 0)
+                            .map(|l| Ok((extrapolate(&amounts_of(l)?, rate, &detail), None)))
+                            .collect::<AppResult<_>>()?;
+                        apply_decision(conn, c, &lines, &computed, &caller.user_id, &actor)?;
+                    }
+                }
+                let rate_text = rate.normalize().to_string();
+                if !store::close(conn, &s.id, "extrapolated", Some(rate_text.clone()), &caller.user_id, now)?
+                {
+                    return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
+                }
+                audit::append(
+                    conn,
+                    &actor,
+                    "review_sample",
+                    &s.id,
+                    "extrapolated",
+                    None,
+                    Some(json!({"rate": rate_text, "payable_before": before, "payable_after": after})),
+                )?;
+                let s = load(conn, &caller, &id)?;
+                let members = store::members(conn, &s.id)?;
+                Ok(view(s, members))
+            })
+        })
+        .await
+}
