@@ -13,6 +13,7 @@ pub mod preauth;
 pub mod pricing;
 pub mod providers;
 pub mod review;
+pub mod settlements;
 pub mod tariffs;
 pub mod users;
 

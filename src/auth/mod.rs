@@ -236,3 +236,5 @@ role_set!(/// Review-office supervisors: the second pair of eyes.
     Supervisors => [Supervisor]);
 role_set!(/// Medical advisors (پزشک معتمد): pre-authorizations.
     MedicalAdvisors => [MedicalAdvisor]);
+role_set!(/// Finance: advances, settlements, payment orders.
+    Finances => [Finance]);

@@ -461,6 +461,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    advances (id) {
+        id -> Text,
+        provider_id -> Text,
+        office_id -> Text,
+        service_month -> Text,
+        batch_id -> Text,
+        claimed -> BigInt,
+        percent -> Text,
+        amount -> BigInt,
+        due_on -> Date,
+        status -> Text,
+        paid_on -> Nullable<Date>,
+        bank_reference -> Nullable<Text>,
+        paid_recorded_by -> Nullable<Text>,
+        settlement_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settlements (id) {
+        id -> Text,
+        provider_id -> Text,
+        office_id -> Text,
+        service_month -> Text,
+        claims_payable -> BigInt,
+        adjustments -> BigInt,
+        advances_netted -> BigInt,
+        net_payable -> BigInt,
+        due_on -> Date,
+        late_payment_rate -> Nullable<Text>,
+        status -> Text,
+        payment_order_id -> Nullable<Text>,
+        paid_on -> Nullable<Date>,
+        bank_reference -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settlement_items (settlement_id, claim_id) {
+        settlement_id -> Text,
+        claim_id -> Text,
+        kind -> Text,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    payment_orders (id) {
+        id -> Text,
+        total -> BigInt,
+        items -> Integer,
+        status -> Text,
+        bank_reference -> Nullable<Text>,
+        paid_on -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
@@ -469,6 +532,7 @@ diesel::joinable!(claim_lines -> claims (claim_id));
 diesel::joinable!(claim_reviews -> claims (claim_id));
 diesel::joinable!(coverage_periods -> insured_persons (insured_id));
 diesel::joinable!(review_sample_claims -> claims (claim_id));
+diesel::joinable!(settlement_items -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
@@ -499,5 +563,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     preauthorizations,
     case_attachments,
     review_samples,
-    review_sample_claims
+    review_sample_claims,
+    advances,
+    settlements,
+    settlement_items,
+    payment_orders
 );

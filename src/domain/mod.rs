@@ -10,5 +10,6 @@ pub mod pricing;
 pub mod provider;
 pub mod reasons;
 pub mod review;
+pub mod settlement;
 pub mod tariff;
 pub mod text;

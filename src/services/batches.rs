@@ -57,6 +57,7 @@ pub async fn create(
     if documents.is_empty() || documents.len() > 50_000 {
         return Err(AppError::field("documents", "length", "must have between 1 and 50000 documents"));
     }
+    let today = state.today();
     let view = state
         .db(move |conn| {
             let batch = BatchRow {
@@ -85,7 +86,17 @@ pub async fn create(
                     error: None,
                 })
                 .collect();
-            write_tx(conn, |conn| store::insert(conn, &batch, &items))?;
+            write_tx(conn, |conn| {
+                store::insert(conn, &batch, &items)?;
+                // The monthly list is received: its advance (علی‌الحساب) falls due.
+                crate::services::settlements::advance_for_list(
+                    conn,
+                    &batch.provider_id,
+                    &batch.id,
+                    &documents,
+                    today,
+                )
+            })?;
             view_of(conn, batch, false)
         })
         .await?;

@@ -11,5 +11,6 @@ pub mod preauth;
 pub mod providers;
 pub mod review;
 pub mod sampling;
+pub mod settlements;
 pub mod tariffs;
 pub mod users;

@@ -12,6 +12,7 @@ pub mod preauth;
 pub mod providers;
 pub mod review;
 pub mod sampling;
+pub mod settlements;
 pub mod tariffs;
 pub mod tokens;
 pub mod users;

@@ -64,6 +64,7 @@ pub fn find_by_identifier(
     q.first(conn).optional()
 }
 
+#[derive(Debug, Default)]
 pub struct ProviderFilter {
     pub office_id: Option<String>,
     pub province_id: Option<i32>,

@@ -36,7 +36,7 @@ fn doc(no: &str, code: &str, billed: i64) -> Value {
            "lines": [{"line_no": 1, "item_type": "visit", "code": code, "quantity": "1", "service_date": "1403-07-0".to_string() + &no[no.len()-1..], "billed_amount": billed}]})
 }
 
-fn wait_done(app: &TestApp, token: &str, id: &str) -> Value {
+pub fn wait_done(app: &TestApp, token: &str, id: &str) -> Value {
     let start = Instant::now();
     loop {
         let b: Value = app.get(&format!("/api/v1/claim-batches/{id}"), Some(token)).json().unwrap();

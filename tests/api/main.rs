@@ -16,4 +16,5 @@ mod openapi;
 mod preauth;
 mod providers;
 mod review;
+mod settlements;
 mod tariffs;

@@ -1,0 +1,4 @@
+DROP TABLE payment_orders;
+DROP TABLE settlement_items;
+DROP TABLE settlements;
+DROP TABLE advances;

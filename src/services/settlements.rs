@@ -1,0 +1,590 @@
+//! Paying providers: the advance on a monthly list, the monthly settlement (تسویه) netting
+//! approved payable against advances and corrections, the remittance advice, payment orders to
+//! the bank, deadlines and the reconciliation check. A settlement is never edited: a later change
+//! to a settled claim (an objection, a review, an R92 extrapolation) is an adjustment entry of
+//! the provider's next settlement.
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::contract::ContractTerms;
+use crate::domain::jalali::{parse_date, JalaliDate};
+use crate::domain::money::Rial;
+use crate::domain::settlement::{advance_amount, days_late, late_damages, net_payable};
+use crate::error::{AppError, AppResult};
+use crate::services::claims::{view as claim_view, ClaimView};
+use crate::store::audit::{self, Actor};
+use crate::store::settlements::{
+    self as store, AdvanceRow, ItemRow, OrderRow, SettlementFilter, SettlementRow,
+};
+use crate::store::{self as st, providers};
+
+fn terms(conn: &mut AnyConnection, provider_id: &str, date: NaiveDate) -> AppResult<ContractTerms> {
+    Ok(crate::services::providers::terms_on(conn, provider_id, date)?
+        .and_then(|t| t.terms)
+        .unwrap_or_default())
+}
+
+fn jalali_month(d: NaiveDate) -> String {
+    let j = JalaliDate::from_gregorian(d);
+    format!("{:04}-{:02}", j.year(), j.month())
+}
+
+/// On a received monthly list: the advance due, from the documents' billed amounts, for the
+/// month of their earliest service date, under the contract in force then. Nothing without a
+/// contract or a readable date.
+pub fn advance_for_list(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    batch_id: &str,
+    documents: &[serde_json::Value],
+    today: NaiveDate,
+) -> AppResult<Option<AdvanceRow>> {
+    let lines = documents.iter().filter_map(|d| d.get("lines")?.as_array()).flatten();
+    let (mut claimed, mut first) = (0i64, None::<NaiveDate>);
+    for l in lines {
+        claimed += l.get("billed_amount").and_then(|v| v.as_i64()).filter(|v| *v > 0).unwrap_or(0);
+        if let Some(d) = l.get("service_date").and_then(|v| v.as_str()).and_then(|s| parse_date(s).ok()) {
+            first = Some(first.map_or(d, |f| f.min(d)));
+        }
+    }
+    let Some(first) = first else { return Ok(None) };
+    let Some(provider) = providers::find_provider(conn, provider_id)? else { return Ok(None) };
+    let Some(t) = crate::services::providers::terms_on(conn, provider_id, first)?.and_then(|t| t.terms)
+    else {
+        return Ok(None);
+    };
+    let row = AdvanceRow {
+        id: st::new_id(),
+        provider_id: provider.id,
+        office_id: provider.office_id,
+        service_month: jalali_month(first),
+        batch_id: batch_id.into(),
+        claimed,
+        percent: t.advance_percent.normalize().to_string(),
+        amount: advance_amount(Rial(claimed), t.advance_percent).0,
+        due_on: today + Duration::days(t.advance_days as i64),
+        status: "due".into(),
+        paid_on: None,
+        bank_reference: None,
+        paid_recorded_by: None,
+        settlement_id: None,
+        created_at: st::now(),
+    };
+    store::insert_advance(conn, &row)?;
+    audit::append(conn, &Actor::system(), "advance", &row.id, "due", None, audit::json(&row))?;
+    Ok(Some(row))
+}
+
+fn sees_provider(caller: &Caller, provider_id: &str, office_id: &str) -> bool {
+    match caller.role {
+        Role::Provider => caller.provider_id.as_deref() == Some(provider_id),
+        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(office_id),
+        Role::Finance | Role::Admin => caller.office_id.as_deref().is_none_or(|o| o == office_id),
+        _ => false,
+    }
+}
+
+pub async fn advances(state: &AppState, caller: Caller) -> AppResult<Vec<AdvanceRow>> {
+    state
+        .db(move |conn| {
+            let own = (caller.role == Role::Provider).then(|| caller.provider_id.clone().unwrap_or_default());
+            let rows = store::list_advances(conn, own.as_deref())?;
+            Ok(rows.into_iter().filter(|a| sees_provider(&caller, &a.provider_id, &a.office_id)).collect())
+        })
+        .await
+}
+
+/// Finance records an advance as paid (once).
+pub async fn pay_advance(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    paid_on: NaiveDate,
+    reference: String,
+) -> AppResult<AdvanceRow> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let a = store::find_advance(conn, &id)?
+                    .filter(|a| sees_provider(&caller, &a.provider_id, &a.office_id))
+                    .ok_or_else(|| AppError::not_found("no such advance"))?;
+                if !store::pay_advance(conn, &a.id, paid_on, &reference, &caller.user_id)? {
+                    return Err(AppError::conflict(
+                        "already_paid",
+                        "the advance is already recorded as paid",
+                    ));
+                }
+                let after = json!({"status": "paid", "paid_on": paid_on, "bank_reference": reference});
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "advance",
+                    &a.id,
+                    "paid",
+                    audit::json(&a),
+                    Some(after),
+                )?;
+                store::find_advance(conn, &a.id)?.ok_or_else(|| AppError::not_found("no such advance"))
+            })
+        })
+        .await
+}
+
+/// The outcome of a settlement run.
+#[derive(Serialize)]
+pub struct RunOutcome {
+    pub office_id: String,
+    pub service_month: String,
+    pub created: Vec<SettlementRow>,
+    /// Providers already settled for the month (a second run is refused for them).
+    pub already_settled: Vec<String>,
+}
+
+/// Settles every provider of the office for the month: once per provider and month.
+pub async fn run(
+    state: &AppState,
+    caller: Caller,
+    office_id: String,
+    month: String,
+) -> AppResult<RunOutcome> {
+    let today = state.today();
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                if crate::store::offices::find(conn, &office_id)?.is_none() {
+                    return Err(AppError::field("office_id", "not_found", "no such office"));
+                }
+                let filter = providers::ProviderFilter {
+                    office_id: Some(office_id.clone()),
+                    limit: 100_000,
+                    ..Default::default()
+                };
+                let mut out = RunOutcome {
+                    office_id: office_id.clone(),
+                    service_month: month.clone(),
+                    created: vec![],
+                    already_settled: vec![],
+                };
+                for p in providers::list_providers(conn, &filter)? {
+                    if store::settlement_of(conn, &p.id, &month)?.is_some() {
+                        out.already_settled.push(p.id);
+                        continue;
+                    }
+                    let id = st::new_id();
+                    let mut items = Vec::new();
+                    let (mut claims_payable, mut adjustments) = (0i64, 0i64);
+                    for (c, paid) in store::claims_to_settle(conn, &p.id, &month)? {
+                        match paid {
+                            None => {
+                                claims_payable += c.insurer_payable;
+                                items.push(ItemRow {
+                                    settlement_id: id.clone(),
+                                    claim_id: c.id,
+                                    kind: "claim".into(),
+                                    amount: c.insurer_payable,
+                                });
+                            }
+                            Some(paid) if paid != c.insurer_payable => {
+                                let diff = c.insurer_payable - paid;
+                                adjustments += diff;
+                                items.push(ItemRow {
+                                    settlement_id: id.clone(),
+                                    claim_id: c.id,
+                                    kind: "adjustment".into(),
+                                    amount: diff,
+                                });
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    let advances = store::advances_to_net(conn, &p.id, &month)?;
+                    let advanced: i64 = advances.iter().map(|a| a.amount).sum();
+                    if items.is_empty() && advances.is_empty() {
+                        continue;
+                    }
+                    let t = terms(conn, &p.id, today)?;
+                    let row = SettlementRow {
+                        id: id.clone(),
+                        provider_id: p.id.clone(),
+                        office_id: office_id.clone(),
+                        service_month: month.clone(),
+                        claims_payable,
+                        adjustments,
+                        advances_netted: advanced,
+                        net_payable: net_payable(Rial(claims_payable), Rial(adjustments), Rial(advanced)).0,
+                        due_on: today + Duration::days(t.balance_payment_days as i64),
+                        late_payment_rate: t.late_payment_rate_percent.map(|r| r.normalize().to_string()),
+                        status: "approved".into(),
+                        payment_order_id: None,
+                        paid_on: None,
+                        bank_reference: None,
+                        created_by: caller.user_id.clone(),
+                        created_at: st::now(),
+                    };
+                    store::insert_settlement(conn, &row, &items)?;
+                    store::mark_netted(
+                        conn,
+                        &advances.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+                        &id,
+                    )?;
+                    audit::append(
+                        conn,
+                        &Actor::of(&caller),
+                        "settlement",
+                        &id,
+                        "created",
+                        None,
+                        audit::json(&row),
+                    )?;
+                    out.created.push(row);
+                }
+                if out.created.is_empty() && !out.already_settled.is_empty() {
+                    return Err(AppError::conflict(
+                        "already_settled",
+                        format!("the office's providers are already settled for {month}"),
+                    ));
+                }
+                Ok(out)
+            })
+        })
+        .await
+}
+
+/// A settlement as listed: with its lateness and the damages accrued.
+#[derive(Serialize)]
+pub struct SettlementView {
+    #[serde(flatten)]
+    pub row: SettlementRow,
+    pub due_on_jalali: String,
+    pub days_late: i64,
+    pub damages: i64,
+}
+
+fn settlement_view(row: SettlementRow, today: NaiveDate) -> SettlementView {
+    let late = if row.status == "paid" { 0 } else { days_late(row.due_on, today) };
+    let rate: Decimal = row.late_payment_rate.as_deref().and_then(|r| r.parse().ok()).unwrap_or_default();
+    SettlementView {
+        due_on_jalali: JalaliDate::from_gregorian(row.due_on).to_string(),
+        days_late: late,
+        damages: late_damages(Rial(row.net_payable), rate, late).0,
+        row,
+    }
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: Caller,
+    mut f: SettlementFilter,
+    overdue: bool,
+) -> AppResult<Vec<SettlementView>> {
+    let today = state.today();
+    if overdue {
+        f.due_before = Some(today);
+    }
+    if caller.role == Role::Provider {
+        f.provider_id = Some(caller.provider_id.clone().unwrap_or_default());
+    }
+    state
+        .db(move |conn| {
+            Ok(store::list_settlements(conn, &f)?
+                .into_iter()
+                .filter(|s| sees_provider(&caller, &s.provider_id, &s.office_id))
+                .map(|s| settlement_view(s, today))
+                .collect())
+        })
+        .await
+}
+
+fn load(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<SettlementRow> {
+    store::find_settlement(conn, id)?
+        .filter(|s| sees_provider(caller, &s.provider_id, &s.office_id))
+        .ok_or_else(|| AppError::not_found("no such settlement"))
+}
+
+/// The remittance advice: the settlement and, claim by claim, what was paid and why.
+#[derive(Serialize)]
+pub struct Remittance {
+    pub settlement: SettlementView,
+    pub provider_name: String,
+    pub items: Vec<RemittanceItem>,
+}
+
+#[derive(Serialize)]
+pub struct RemittanceItem {
+    pub kind: String,
+    pub amount: i64,
+    pub claim: ClaimView,
+}
+
+pub async fn remittance(state: &AppState, caller: Caller, id: String) -> AppResult<Remittance> {
+    let today = state.today();
+    state
+        .db(move |conn| {
+            let s = load(conn, &caller, &id)?;
+            let provider_name =
+                providers::find_provider(conn, &s.provider_id)?.map(|p| p.name_fa).unwrap_or_default();
+            let items = store::items_of(conn, &s.id)?
+                .into_iter()
+                .map(|(i, c)| {
+                    Ok(RemittanceItem { kind: i.kind, amount: i.amount, claim: claim_view(conn, c)? })
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(Remittance { settlement: settlement_view(s, today), provider_name, items })
+        })
+        .await
+}
+
+/// The remittance as CSV: one row per claim line (the adjustments of a claim on its first row).
+pub fn remittance_csv(r: &Remittance) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "settlement_id",
+        "provider_document_no",
+        "claim_id",
+        "item",
+        "item_amount",
+        "line_no",
+        "code",
+        "service_date",
+        "billed",
+        "tariff_amount",
+        "insurer_payable",
+        "patient_share",
+        "patient_gap",
+        "deducted",
+        "reasons",
+    ])
+    .map_err(AppError::internal)?;
+    for it in &r.items {
+        for (i, l) in it.claim.lines.iter().enumerate() {
+            let reasons: Vec<String> =
+                l.reasons.iter().map(|x| format!("{} {} {}", x.code, x.amount, x.message_fa)).collect();
+            w.write_record([
+                r.settlement.row.id.clone(),
+                it.claim.provider_document_no.clone(),
+                it.claim.id.clone(),
+                it.kind.clone(),
+                if i == 0 { it.amount.to_string() } else { String::new() },
+                l.line_no.to_string(),
+                l.code.clone(),
+                l.service_date_jalali.clone(),
+                l.billed.to_string(),
+                l.tariff_amount.to_string(),
+                l.insurer_payable.to_string(),
+                l.patient_share.to_string(),
+                l.patient_gap.to_string(),
+                l.deducted.to_string(),
+                reasons.join("; "),
+            ])
+            .map_err(AppError::internal)?;
+        }
+    }
+    String::from_utf8(w.into_inner().map_err(AppError::internal)?).map_err(AppError::internal)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The remittance as a printable page in Persian (RTL, Jalali dates).
+pub fn remittance_html(r: &Remittance) -> String {
+    let s = &r.settlement.row;
+    let mut rows = String::new();
+    for it in &r.items {
+        for l in &it.claim.lines {
+            let reasons: Vec<String> = l
+                .reasons
+                .iter()
+                .map(|x| format!("{} ({}): {}", x.code, x.amount, esc(x.message_fa)))
+                .collect();
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                esc(&it.claim.provider_document_no), if it.kind == "adjustment" { "اصلاحیه" } else { "سند" }, l.line_no, esc(&l.code),
+                l.service_date_jalali, l.billed, l.tariff_amount, l.insurer_payable, l.patient_share + l.patient_gap, l.deducted, reasons.join("<br>")
+            ));
+        }
+    }
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="fa" dir="rtl"><head><meta charset="utf-8"><title>صورت‌حساب تسویه {id}</title>
+<style>body{{font-family:Vazirmatn,Tahoma,sans-serif}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #999;padding:4px}}</style></head>
+<body><h1>صورت‌حساب تسویه (Remittance advice)</h1>
+<p>مرکز: {provider} — ماه خدمت: {month} — سررسید پرداخت: {due}</p>
+<p>جمع قابل پرداخت اسناد: {payable} ریال — اصلاحیه‌ها: {adj} ریال — علی‌الحساب کسر شده: {adv} ریال — <strong>خالص پرداختی: {net} ریال</strong></p>
+<table><thead><tr><th>شماره سند</th><th>نوع</th><th>ردیف</th><th>کد</th><th>تاریخ</th><th>مبلغ درخواستی</th><th>تعرفه</th><th>سهم سازمان</th><th>فرانشیز و مابه‌التفاوت</th><th>کسورات</th><th>علت کسر</th></tr></thead>
+<tbody>
+{rows}</tbody></table></body></html>
+"#,
+        id = esc(&s.id),
+        provider = esc(&r.provider_name),
+        month = esc(&s.service_month),
+        due = r.settlement.due_on_jalali,
+        payable = s.claims_payable,
+        adj = s.adjustments,
+        adv = s.advances_netted,
+        net = s.net_payable,
+        rows = rows
+    )
+}
+
+/// Finance issues a payment order with every approved settlement not yet in one.
+pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRow, Vec<SettlementRow>)> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let due = store::payable_settlements(conn)?;
+                if due.is_empty() {
+                    return Err(AppError::conflict(
+                        "nothing_to_pay",
+                        "no approved settlement waits for payment",
+                    ));
+                }
+                let order = OrderRow {
+                    id: st::new_id(),
+                    total: due.iter().map(|s| s.net_payable).sum(),
+                    items: due.len() as i32,
+                    status: "issued".into(),
+                    bank_reference: None,
+                    paid_on: None,
+                    created_by: caller.user_id.clone(),
+                    created_at: st::now(),
+                };
+                store::insert_order(conn, &order)?;
+                let ids: Vec<String> = due.iter().map(|s| s.id.clone()).collect();
+                if store::order_settlements(conn, &ids, &order.id)? != ids.len() {
+                    return Err(AppError::conflict(
+                        "concurrent_order",
+                        "another payment order took some settlements; try again",
+                    ));
+                }
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "payment_order",
+                    &order.id,
+                    "issued",
+                    None,
+                    audit::json(&order),
+                )?;
+                let items = store::order_items(conn, &order.id)?;
+                Ok((order, items))
+            })
+        })
+        .await
+}
+
+pub async fn get_order(
+    state: &AppState,
+    id: String,
+) -> AppResult<(OrderRow, Vec<(SettlementRow, String, String)>)> {
+    state
+        .db(move |conn| {
+            let o =
+                store::find_order(conn, &id)?.ok_or_else(|| AppError::not_found("no such payment order"))?;
+            let items = store::order_items(conn, &o.id)?
+                .into_iter()
+                .map(|s| {
+                    let p = providers::find_provider(conn, &s.provider_id)?;
+                    let (sheba, name) =
+                        p.map(|p| (p.sheba.unwrap_or_default(), p.name_fa)).unwrap_or_default();
+                    Ok((s, sheba, name))
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok((o, items))
+        })
+        .await
+}
+
+/// The order file for the bank: Sheba, name, amount in rials, reference.
+pub fn order_csv(items: &[(SettlementRow, String, String)]) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["sheba", "name", "amount_rials", "reference"]).map_err(AppError::internal)?;
+    for (s, sheba, name) in items {
+        w.write_record([
+            sheba.as_str(),
+            name.as_str(),
+            &s.net_payable.to_string(),
+            &format!("settlement:{}", s.id),
+        ])
+        .map_err(AppError::internal)?;
+    }
+    String::from_utf8(w.into_inner().map_err(AppError::internal)?).map_err(AppError::internal)
+}
+
+/// Records the bank's payment of an order, once: its settlements are paid.
+pub async fn pay_order(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    reference: String,
+    paid_on: NaiveDate,
+) -> AppResult<OrderRow> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let o = store::find_order(conn, &id)?
+                    .ok_or_else(|| AppError::not_found("no such payment order"))?;
+                if !store::pay_order(conn, &o.id, &reference, paid_on)? {
+                    return Err(AppError::conflict("already_paid", "the payment order is already paid"));
+                }
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "payment_order",
+                    &o.id,
+                    "paid",
+                    None,
+                    Some(json!({"bank_reference": reference, "paid_on": paid_on})),
+                )?;
+                store::find_order(conn, &o.id)?.ok_or_else(|| AppError::not_found("no such payment order"))
+            })
+        })
+        .await
+}
+
+/// For an office's month: the payable over its claims equals what settlements paid for them
+/// plus what is still unsettled.
+#[derive(Serialize)]
+pub struct Reconciliation {
+    pub office_id: String,
+    pub service_month: String,
+    pub claims: usize,
+    pub claims_payable: i64,
+    pub settled: i64,
+    pub unsettled: i64,
+    pub ok: bool,
+}
+
+pub async fn reconcile(state: &AppState, office_id: String, month: String) -> AppResult<Reconciliation> {
+    state
+        .db(move |conn| {
+            let claims = store::month_claims(conn, &office_id, &month)?;
+            let settled_per = store::settled_so_far(conn, claims.iter().map(|c| c.id.as_str()).collect())?;
+            let settled: i64 = settled_per.iter().map(|(_, a)| a).sum();
+            let payable: i64 = claims.iter().map(|c| c.insurer_payable).sum();
+            // Unsettled, counted claim by claim: never settled (all of it), or changed since.
+            let unsettled: i64 = claims
+                .iter()
+                .map(|c| match settled_per.iter().find(|(id, _)| *id == c.id) {
+                    None => c.insurer_payable,
+                    Some((_, paid)) => c.insurer_payable - paid,
+                })
+                .sum();
+            Ok(Reconciliation {
+                ok: payable == settled + unsettled,
+                office_id,
+                service_month: month,
+                claims: claims.len(),
+                claims_payable: payable,
+                settled,
+                unsettled,
+            })
+        })
+        .await
+}

@@ -1,0 +1,304 @@
+//! Advances, settlements, their items and payment orders.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{advances, claims, payment_orders, settlement_items, settlements};
+use crate::db::AnyConnection;
+use crate::store::claims::ClaimRow;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = advances)]
+pub struct AdvanceRow {
+    pub id: String,
+    pub provider_id: String,
+    pub office_id: String,
+    pub service_month: String,
+    pub batch_id: String,
+    pub claimed: i64,
+    pub percent: String,
+    pub amount: i64,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub paid_on: Option<NaiveDate>,
+    pub bank_reference: Option<String>,
+    pub paid_recorded_by: Option<String>,
+    pub settlement_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = settlements)]
+pub struct SettlementRow {
+    pub id: String,
+    pub provider_id: String,
+    pub office_id: String,
+    pub service_month: String,
+    pub claims_payable: i64,
+    pub adjustments: i64,
+    pub advances_netted: i64,
+    pub net_payable: i64,
+    pub due_on: NaiveDate,
+    pub late_payment_rate: Option<String>,
+    pub status: String,
+    pub payment_order_id: Option<String>,
+    pub paid_on: Option<NaiveDate>,
+    pub bank_reference: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = settlement_items)]
+pub struct ItemRow {
+    pub settlement_id: String,
+    pub claim_id: String,
+    /// `claim` or `adjustment`.
+    pub kind: String,
+    pub amount: i64,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = payment_orders)]
+pub struct OrderRow {
+    pub id: String,
+    pub total: i64,
+    pub items: i32,
+    pub status: String,
+    pub bank_reference: Option<String>,
+    pub paid_on: Option<NaiveDate>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_advance(conn: &mut AnyConnection, row: &AdvanceRow) -> QueryResult<()> {
+    diesel::insert_into(advances::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn find_advance(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AdvanceRow>> {
+    advances::table.find(id).select(AdvanceRow::as_select()).first(conn).optional()
+}
+
+pub fn list_advances(conn: &mut AnyConnection, provider_id: Option<&str>) -> QueryResult<Vec<AdvanceRow>> {
+    let mut q = advances::table.select(AdvanceRow::as_select()).into_boxed();
+    if let Some(p) = provider_id {
+        q = q.filter(advances::provider_id.eq(p.to_string()));
+    }
+    q.order(advances::id.asc()).limit(500).load(conn)
+}
+
+/// Records an advance as paid, once.
+pub fn pay_advance(
+    conn: &mut AnyConnection,
+    id: &str,
+    paid_on: NaiveDate,
+    reference: &str,
+    by: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(advances::table.find(id).filter(advances::status.eq("due")))
+        .set((
+            advances::status.eq("paid"),
+            advances::paid_on.eq(paid_on),
+            advances::bank_reference.eq(reference),
+            advances::paid_recorded_by.eq(by),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Paid advances of a provider for months up to `month` not yet netted by a settlement.
+pub fn advances_to_net(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    month: &str,
+) -> QueryResult<Vec<AdvanceRow>> {
+    advances::table
+        .filter(advances::provider_id.eq(provider_id))
+        .filter(advances::status.eq("paid"))
+        .filter(advances::settlement_id.is_null())
+        .filter(advances::service_month.le(month))
+        .select(AdvanceRow::as_select())
+        .load(conn)
+}
+
+pub fn mark_netted(conn: &mut AnyConnection, ids: &[String], settlement_id: &str) -> QueryResult<()> {
+    diesel::update(advances::table.filter(advances::id.eq_any(ids)))
+        .set(advances::settlement_id.eq(settlement_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_settlement(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<SettlementRow>> {
+    settlements::table.find(id).select(SettlementRow::as_select()).first(conn).optional()
+}
+
+pub fn settlement_of(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    month: &str,
+) -> QueryResult<Option<SettlementRow>> {
+    settlements::table
+        .filter(settlements::provider_id.eq(provider_id).and(settlements::service_month.eq(month)))
+        .select(SettlementRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+#[derive(Debug, Default)]
+pub struct SettlementFilter {
+    pub office_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub service_month: Option<String>,
+    /// Unpaid and due before this date.
+    pub due_before: Option<NaiveDate>,
+}
+
+pub fn list_settlements(conn: &mut AnyConnection, f: &SettlementFilter) -> QueryResult<Vec<SettlementRow>> {
+    let mut q = settlements::table.select(SettlementRow::as_select()).into_boxed();
+    if let Some(v) = &f.office_id {
+        q = q.filter(settlements::office_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.provider_id {
+        q = q.filter(settlements::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.service_month {
+        q = q.filter(settlements::service_month.eq(v.clone()));
+    }
+    if let Some(d) = f.due_before {
+        q = q.filter(settlements::due_on.lt(d)).filter(settlements::status.ne("paid"));
+    }
+    q.order(settlements::id.asc()).limit(500).load(conn)
+}
+
+pub fn insert_settlement(conn: &mut AnyConnection, s: &SettlementRow, items: &[ItemRow]) -> QueryResult<()> {
+    diesel::insert_into(settlements::table).values(s).execute(conn)?;
+    // One statement per row: diesel's multi-row INSERT is not available through MultiBackend.
+    for i in items {
+        diesel::insert_into(settlement_items::table).values(i).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn items_of(conn: &mut AnyConnection, settlement_id: &str) -> QueryResult<Vec<(ItemRow, ClaimRow)>> {
+    settlement_items::table
+        .inner_join(claims::table)
+        .filter(settlement_items::settlement_id.eq(settlement_id))
+        .select((ItemRow::as_select(), ClaimRow::as_select()))
+        .order(settlement_items::claim_id.asc())
+        .load(conn)
+}
+
+/// Decided claims of a provider for months up to `month`, with what settlements have paid for
+/// each so far (none: never settled).
+pub fn claims_to_settle(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    month: &str,
+) -> QueryResult<Vec<(ClaimRow, Option<i64>)>> {
+    let rows: Vec<ClaimRow> = claims::table
+        .filter(claims::provider_id.eq(provider_id))
+        .filter(claims::service_month.le(month))
+        .filter(claims::status.eq_any(["approved", "partially_approved", "rejected"]))
+        .select(ClaimRow::as_select())
+        .order(claims::id.asc())
+        .load(conn)?;
+    let settled = settled_so_far(conn, rows.iter().map(|c| c.id.as_str()).collect())?;
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let paid = settled.iter().find(|(id, _)| *id == c.id).map(|(_, a)| *a);
+            (c, paid)
+        })
+        .collect())
+}
+
+/// Per claim, the sum of what settlements paid for it.
+pub fn settled_so_far(conn: &mut AnyConnection, claim_ids: Vec<&str>) -> QueryResult<Vec<(String, i64)>> {
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for chunk in claim_ids.chunks(500) {
+        let items: Vec<(String, i64)> = settlement_items::table
+            .filter(settlement_items::claim_id.eq_any(chunk))
+            .select((settlement_items::claim_id, settlement_items::amount))
+            .load(conn)?;
+        for (id, a) in items {
+            match out.iter_mut().find(|(c, _)| *c == id) {
+                Some(e) => e.1 += a,
+                None => out.push((id, a)),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Claims of an office's month (for the reconciliation check).
+pub fn month_claims(conn: &mut AnyConnection, office_id: &str, month: &str) -> QueryResult<Vec<ClaimRow>> {
+    claims::table
+        .filter(claims::office_id.eq(office_id).and(claims::service_month.eq(month)))
+        .select(ClaimRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> QueryResult<()> {
+    diesel::insert_into(payment_orders::table).values(o).execute(conn).map(|_| ())
+}
+
+pub fn find_order(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrderRow>> {
+    payment_orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+}
+
+/// Approved settlements with something to pay and in no order yet.
+pub fn payable_settlements(conn: &mut AnyConnection) -> QueryResult<Vec<SettlementRow>> {
+    settlements::table
+        .filter(settlements::status.eq("approved"))
+        .filter(settlements::payment_order_id.is_null())
+        .filter(settlements::net_payable.gt(0))
+        .select(SettlementRow::as_select())
+        .order(settlements::id.asc())
+        .load(conn)
+}
+
+/// Puts settlements into an order; only those still in none (returns how many).
+pub fn order_settlements(conn: &mut AnyConnection, ids: &[String], order_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        settlements::table
+            .filter(settlements::id.eq_any(ids))
+            .filter(settlements::payment_order_id.is_null()),
+    )
+    .set((settlements::payment_order_id.eq(order_id), settlements::status.eq("ordered")))
+    .execute(conn)
+}
+
+pub fn order_items(conn: &mut AnyConnection, order_id: &str) -> QueryResult<Vec<SettlementRow>> {
+    settlements::table
+        .filter(settlements::payment_order_id.eq(order_id))
+        .select(SettlementRow::as_select())
+        .order(settlements::id.asc())
+        .load(conn)
+}
+
+/// Marks an issued order and its settlements paid, once.
+pub fn pay_order(
+    conn: &mut AnyConnection,
+    id: &str,
+    reference: &str,
+    paid_on: NaiveDate,
+) -> QueryResult<bool> {
+    let n = diesel::update(payment_orders::table.find(id).filter(payment_orders::status.eq("issued")))
+        .set((
+            payment_orders::status.eq("paid"),
+            payment_orders::bank_reference.eq(reference),
+            payment_orders::paid_on.eq(paid_on),
+        ))
+        .execute(conn)?;
+    if n == 1 {
+        diesel::update(settlements::table.filter(settlements::payment_order_id.eq(id)))
+            .set((
+                settlements::status.eq("paid"),
+                settlements::paid_on.eq(paid_on),
+                settlements::bank_reference.eq(reference),
+            ))
+            .execute(conn)?;
+    }
+    Ok(n == 1)
+}
