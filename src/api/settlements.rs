@@ -13,11 +13,7 @@ use crate::services::settlements as service;
 use crate::store::settlements::SettlementFilter;
 
 fn month_field(field: &str, m: &str) -> AppResult<String> {
-    let ok = m.len() == 7
-        && m.as_bytes()[4] == b'-'
-        && m[..4].parse::<u16>().is_ok()
-        && m[5..].parse::<u8>().is_ok_and(|x| (1..=12).contains(&x));
-    if ok {
+    if crate::domain::jalali::is_month(m) {
         Ok(m.to_string())
     } else {
         Err(AppError::field(field, "invalid", "must be a Jalali month, YYYY-MM"))

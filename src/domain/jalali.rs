@@ -130,6 +130,15 @@ pub fn days_in_month(year: i32, month: u8) -> u8 {
 }
 
 /// A date as the API accepts it: ISO `2024-10-06`, or Jalali `1403-07-15` / `1403/07/15`
+/// Whether `s` is a Jalali month as `YYYY-MM` (service months, settlement periods).
+pub fn is_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..].parse::<u8>().unwrap_or(0))
+}
+
 /// (a year below 1700 is Jalali), with any digits.
 pub fn parse_date(s: &str) -> Result<NaiveDate, DateError> {
     let ascii = ascii_digits(s.trim());
@@ -238,5 +247,12 @@ mod tests {
             assert!(days == 365 || days == 366, "{year}: {days}");
             assert_eq!(days == 366, is_leap_year(year));
         }
+    }
+
+    #[test]
+    fn months_are_yyyy_mm() {
+        assert!(is_month("1403-07") && is_month("1403-12"));
+        assert!(!is_month("1403-13") && !is_month("1403-00") && !is_month("1403-7"));
+        assert!(!is_month("۱۴۰۳-07") && !is_month("14a3-07") && !is_month("1403/07"));
     }
 }

@@ -131,11 +131,7 @@ fn office_of(caller: &Caller) -> AppResult<String> {
 
 fn check(new: &NewSample) -> AppResult<()> {
     let mut errors = Vec::new();
-    let month_ok = new.service_month.len() == 7
-        && new.service_month.as_bytes()[4] == b'-'
-        && new.service_month[..4].parse::<u16>().is_ok()
-        && new.service_month[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
-    if !month_ok {
+    if !crate::domain::jalali::is_month(&new.service_month) {
         errors.push(FieldError::new("service_month", "invalid", "must be a Jalali month, YYYY-MM"));
     }
     match (new.method, new.percent, new.above_amount) {
@@ -183,7 +179,7 @@ pub async fn create(state: &AppState, caller: Caller, new: NewSample) -> AppResu
                         "the provider has no decided claims of this month outside other samples",
                     ));
                 }
-                let chosen: Vec<&str> = match new.method {
+                let chosen: std::collections::HashSet<&str> = match new.method {
                     Method::Random => {
                         let n = sample_size(population.len(), new.percent.unwrap_or_default());
                         let mut rng = rand::thread_rng();

@@ -566,14 +566,14 @@ pub async fn reconcile(state: &AppState, office_id: String, month: String) -> Ap
         .db(move |conn| {
             let claims = store::month_claims(conn, &office_id, &month)?;
             let settled_per = store::settled_so_far(conn, claims.iter().map(|c| c.id.as_str()).collect())?;
-            let settled: i64 = settled_per.iter().map(|(_, a)| a).sum();
+            let settled: i64 = settled_per.values().sum();
             let payable: i64 = claims.iter().map(|c| c.insurer_payable).sum();
             // Unsettled, counted claim by claim: never settled (all of it), or changed since.
             let unsettled: i64 = claims
                 .iter()
-                .map(|c| match settled_per.iter().find(|(id, _)| *id == c.id) {
+                .map(|c| match settled_per.get(&c.id) {
                     None => c.insurer_payable,
-                    Some((_, paid)) => c.insurer_payable - paid,
+                    Some(paid) => c.insurer_payable - paid,
                 })
                 .sum();
             Ok(Reconciliation {

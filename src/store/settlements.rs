@@ -207,25 +207,25 @@ pub fn claims_to_settle(
     Ok(rows
         .into_iter()
         .map(|c| {
-            let paid = settled.iter().find(|(id, _)| *id == c.id).map(|(_, a)| *a);
+            let paid = settled.get(&c.id).copied();
             (c, paid)
         })
         .collect())
 }
 
 /// Per claim, the sum of what settlements paid for it.
-pub fn settled_so_far(conn: &mut AnyConnection, claim_ids: Vec<&str>) -> QueryResult<Vec<(String, i64)>> {
-    let mut out: Vec<(String, i64)> = Vec::new();
+pub fn settled_so_far(
+    conn: &mut AnyConnection,
+    claim_ids: Vec<&str>,
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let mut out = std::collections::HashMap::new();
     for chunk in claim_ids.chunks(500) {
         let items: Vec<(String, i64)> = settlement_items::table
             .filter(settlement_items::claim_id.eq_any(chunk))
             .select((settlement_items::claim_id, settlement_items::amount))
             .load(conn)?;
         for (id, a) in items {
-            match out.iter_mut().find(|(c, _)| *c == id) {
-                Some(e) => e.1 += a,
-                None => out.push((id, a)),
-            }
+            *out.entry(id).or_insert(0) += a;
         }
     }
     Ok(out)
