@@ -119,54 +119,36 @@ async fn download_case(
     Ok(document(content_type, &sha, bytes))
 }
 
-/// `POST /api/v1/preauthorizations/{id}/attachments`.
-pub async fn upload_preauth(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    form: Multipart,
-) -> AppResult<HttpResponse> {
-    upload_case(&state, caller, CaseKind::Preauthorization, id.into_inner(), form).await
+/// The upload, list and download handlers of a case's documents (`/api/v1/<cases>/{id}/attachments`).
+macro_rules! case_handlers {
+    ($kind:expr, $upload:ident, $list:ident, $download:ident) => {
+        pub async fn $upload(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<String>,
+            form: Multipart,
+        ) -> AppResult<HttpResponse> {
+            upload_case(&state, caller, $kind, id.into_inner(), form).await
+        }
+
+        pub async fn $list(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<String>,
+        ) -> AppResult<HttpResponse> {
+            Ok(items(service::list_case(&state, caller, $kind, id.into_inner()).await?))
+        }
+
+        pub async fn $download(
+            state: web::Data<AppState>,
+            caller: Caller,
+            path: web::Path<(String, String)>,
+        ) -> AppResult<HttpResponse> {
+            download_case(&state, caller, $kind, path.into_inner()).await
+        }
+    };
 }
 
-pub async fn list_preauth(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    Ok(items(service::list_case(&state, caller, CaseKind::Preauthorization, id.into_inner()).await?))
-}
-
-pub async fn download_preauth(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    download_case(&state, caller, CaseKind::Preauthorization, path.into_inner()).await
-}
-
-/// `POST /api/v1/objections/{id}/attachments`.
-pub async fn upload_objection(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-    form: Multipart,
-) -> AppResult<HttpResponse> {
-    upload_case(&state, caller, CaseKind::Objection, id.into_inner(), form).await
-}
-
-pub async fn list_objection(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    Ok(items(service::list_case(&state, caller, CaseKind::Objection, id.into_inner()).await?))
-}
-
-pub async fn download_objection(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    download_case(&state, caller, CaseKind::Objection, path.into_inner()).await
-}
+case_handlers!(CaseKind::Preauthorization, upload_preauth, list_preauth, download_preauth);
+case_handlers!(CaseKind::Objection, upload_objection, list_objection, download_objection);
+case_handlers!(CaseKind::Reimbursement, upload_reimbursement, list_reimbursement, download_reimbursement);

@@ -12,6 +12,7 @@ pub mod offices;
 pub mod preauth;
 pub mod pricing;
 pub mod providers;
+pub mod reimbursements;
 pub mod review;
 pub mod settlements;
 pub mod tariffs;

@@ -121,7 +121,7 @@ pub async fn remittance(
 
 pub async fn issue_order(state: web::Data<AppState>, finance: Require<Finances>) -> AppResult<HttpResponse> {
     let (order, items) = service::issue_order(&state, finance.caller).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "order": order, "settlements": items })))
+    Ok(HttpResponse::Created().json(serde_json::json!({ "order": order, "lines": items })))
 }
 
 pub async fn get_order(
@@ -134,16 +134,12 @@ pub async fn get_order(
     if !["json", "csv"].contains(&format.as_str()) {
         return Err(AppError::field("format", "one_of", "must be json or csv"));
     }
-    let (order, items) = service::get_order(&state, id.into_inner()).await?;
+    let (order, lines) = service::get_order(&state, id.into_inner()).await?;
     if format == "csv" {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .body(service::order_csv(&items)?));
+            .body(service::order_csv(&lines)?));
     }
-    let lines: Vec<_> = items
-        .iter()
-        .map(|(s, sheba, name)| serde_json::json!({"settlement_id": s.id, "sheba": sheba, "name": name, "amount": s.net_payable}))
-        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "order": order, "lines": lines })))
 }
 

@@ -524,7 +524,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reimbursements (id) {
+        id -> Text,
+        office_id -> Text,
+        insured_id -> Text,
+        main_insured_id -> Text,
+        filed_by -> Text,
+        benefit -> Text,
+        setting -> Nullable<Text>,
+        kind -> Nullable<Text>,
+        provider_name -> Text,
+        provider_kind -> Text,
+        prescription_tracking_code -> Nullable<Text>,
+        prescribed_on -> Nullable<Date>,
+        admitted_on -> Nullable<Date>,
+        discharged_on -> Nullable<Date>,
+        diagnoses -> Text,
+        travel -> Nullable<Text>,
+        sheba -> Text,
+        account_holder -> Text,
+        status -> Text,
+        paid_total -> BigInt,
+        reimbursed -> BigInt,
+        franchise -> BigInt,
+        above_tariff -> BigInt,
+        not_covered -> BigInt,
+        machine_reimbursed -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        proposal -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        payment_order_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reimbursement_lines (reimbursement_id, line_no) {
+        reimbursement_id -> Text,
+        line_no -> Integer,
+        item_type -> Text,
+        code -> Text,
+        quantity -> Text,
+        service_date -> Date,
+        status -> Text,
+        billed -> BigInt,
+        tariff_amount -> BigInt,
+        insurer_payable -> BigInt,
+        patient_share -> BigInt,
+        patient_gap -> BigInt,
+        deducted -> BigInt,
+        reasons -> Text,
+        cost_sharing_rule -> Nullable<Text>,
+        tariff_year -> Nullable<Integer>,
+        tariff_status -> Nullable<Text>,
+        renewable_on -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
+diesel::joinable!(reimbursement_lines -> reimbursements (reimbursement_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(contracts -> providers (provider_id));
@@ -567,5 +628,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     advances,
     settlements,
     settlement_items,
-    payment_orders
+    payment_orders,
+    reimbursements,
+    reimbursement_lines
 );

@@ -74,6 +74,46 @@ pub enum ClaimKind {
     Physiotherapy,
 }
 
+impl Setting {
+    pub const ALL: [Setting; 3] = [Setting::Outpatient, Setting::Inpatient, Setting::Emergency];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Setting::Outpatient => "outpatient",
+            Setting::Inpatient => "inpatient",
+            Setting::Emergency => "emergency",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Setting> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl ClaimKind {
+    pub const ALL: [ClaimKind; 7] = [
+        ClaimKind::Visit,
+        ClaimKind::Pharmacy,
+        ClaimKind::Paraclinic,
+        ClaimKind::Inpatient,
+        ClaimKind::DaySurgery,
+        ClaimKind::Dental,
+        ClaimKind::Physiotherapy,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimKind::Visit => "visit",
+            ClaimKind::Pharmacy => "pharmacy",
+            ClaimKind::Paraclinic => "paraclinic",
+            ClaimKind::Inpatient => "inpatient",
+            ClaimKind::DaySurgery => "day_surgery",
+            ClaimKind::Dental => "dental",
+            ClaimKind::Physiotherapy => "physiotherapy",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ClaimKind> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ClaimLine {
     pub line_no: u32,

@@ -9,6 +9,7 @@ pub mod money;
 pub mod pricing;
 pub mod provider;
 pub mod reasons;
+pub mod reimbursement;
 pub mod review;
 pub mod settlement;
 pub mod tariff;

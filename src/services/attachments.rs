@@ -111,7 +111,8 @@ pub struct Upload {
 }
 
 /// Checks what any upload must be, and returns the sniffed content type.
-fn check_upload(caller: &Caller, up: &Upload) -> AppResult<&'static str> {
+/// Insured persons add documents only to their own reimbursement requests (`insured_may`).
+fn check_upload(caller: &Caller, up: &Upload, insured_may: bool) -> AppResult<&'static str> {
     if !DOCUMENT_TYPES.contains(&up.document_type.as_str()) {
         return Err(AppError::field(
             "document_type",
@@ -124,7 +125,7 @@ fn check_upload(caller: &Caller, up: &Upload) -> AppResult<&'static str> {
     }
     let content_type = documents::sniff(&up.bytes)
         .ok_or_else(|| AppError::UnsupportedMediaType("the file must be a PDF, JPEG, PNG or TIFF".into()))?;
-    if matches!(caller.role, Role::Insured | Role::TariffAdmin) {
+    if caller.role == Role::TariffAdmin || (caller.role == Role::Insured && !insured_may) {
         return Err(AppError::forbidden("this role does not add documents to this file"));
     }
     Ok(content_type)
@@ -148,7 +149,7 @@ pub async fn attach(
     claim_id: String,
     up: Upload,
 ) -> AppResult<(bool, AttachmentView)> {
-    let content_type = check_upload(&caller, &up)?;
+    let content_type = check_upload(&caller, &up, false)?;
     let Upload { document_type, original_name, bytes } = up;
     let data_dir = state.config.data_dir.clone();
     let today = state.today();
@@ -220,6 +221,8 @@ pub enum CaseKind {
     Preauthorization,
     /// A provider's objection to deductions (اعتراض).
     Objection,
+    /// An insured person's reimbursement request (درخواست بازپرداخت).
+    Reimbursement,
 }
 
 impl CaseKind {
@@ -227,6 +230,7 @@ impl CaseKind {
         match self {
             CaseKind::Preauthorization => "preauthorization",
             CaseKind::Objection => "objection",
+            CaseKind::Reimbursement => "reimbursement",
         }
     }
 }
@@ -236,6 +240,9 @@ impl CaseKind {
 fn case_office(conn: &mut AnyConnection, caller: &Caller, kind: CaseKind, id: &str) -> AppResult<String> {
     match kind {
         CaseKind::Preauthorization => Ok(crate::services::preauth::load_visible(conn, caller, id)?.office_id),
+        CaseKind::Reimbursement => {
+            Ok(crate::services::reimbursements::load_visible(conn, caller, id)?.office_id)
+        }
         CaseKind::Objection => {
             let o = review_store::find_objection(conn, id)?
                 .ok_or_else(|| AppError::not_found("no such objection"))?;
@@ -254,13 +261,27 @@ pub async fn attach_to_case(
     case_id: String,
     up: Upload,
 ) -> AppResult<(bool, AttachmentView)> {
-    let content_type = check_upload(&caller, &up)?;
+    let content_type = check_upload(&caller, &up, kind == CaseKind::Reimbursement)?;
     let Upload { document_type, original_name, bytes } = up;
     let data_dir = state.config.data_dir.clone();
     let today = state.today();
     state
         .db(move |conn| {
             let office_id = case_office(conn, &caller, kind, &case_id)?;
+            if kind == CaseKind::Reimbursement {
+                let r = crate::services::reimbursements::load_visible(conn, &caller, &case_id)?;
+                if !crate::services::reimbursements::may_edit(&caller, &r) {
+                    return Err(AppError::forbidden(
+                        "only the filer or a clerk of the office adds documents",
+                    ));
+                }
+                if !matches!(r.status.as_str(), "draft" | "in_review") {
+                    return Err(AppError::conflict(
+                        "decided",
+                        format!("the request is {}; its file is closed", r.status),
+                    ));
+                }
+            }
             let sha = documents::store(&data_dir, &bytes)
                 .map_err(|e| AppError::internal(format!("cannot store the document: {e}")))?;
             let office = offices::find(conn, &office_id)?.map(|o| o.name_fa).unwrap_or_default();

@@ -9,8 +9,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::{
-    adjudicate, Adjudication, Claim, ClaimKind, Context, ContractFacts, HistoryLine, LineResult,
-    ProviderFacts, Setting,
+    adjudicate, Adjudication, Claim, Context, ContractFacts, HistoryLine, LineResult, ProviderFacts,
 };
 use crate::domain::eligibility::{DependantRules, Person};
 use crate::domain::jalali::JalaliDate;
@@ -46,26 +45,6 @@ pub struct WorkAccident {
 pub struct Submitted {
     pub created: bool,
     pub view: ClaimView,
-}
-
-fn setting_str(s: Setting) -> &'static str {
-    match s {
-        Setting::Outpatient => "outpatient",
-        Setting::Inpatient => "inpatient",
-        Setting::Emergency => "emergency",
-    }
-}
-
-fn kind_str(k: ClaimKind) -> &'static str {
-    match k {
-        ClaimKind::Visit => "visit",
-        ClaimKind::Pharmacy => "pharmacy",
-        ClaimKind::Paraclinic => "paraclinic",
-        ClaimKind::Inpatient => "inpatient",
-        ClaimKind::DaySurgery => "day_surgery",
-        ClaimKind::Dental => "dental",
-        ClaimKind::Physiotherapy => "physiotherapy",
-    }
 }
 
 /// What the engine needs about a claim's provider, insured person and history. It is read
@@ -374,8 +353,8 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
         provider_document_no: sub.provider_document_no.clone(),
         insured_national_code: sub.insured_national_code.clone(),
         insured_id: loaded.insured_id.clone(),
-        setting: setting_str(sub.claim.setting).into(),
-        kind: kind_str(sub.claim.kind).into(),
+        setting: sub.claim.setting.as_str().into(),
+        kind: sub.claim.kind.as_str().into(),
         status: adj.status.as_str().into(),
         service_month: loaded.service_month.clone(),
         first_service_date: loaded.first,

@@ -9,6 +9,7 @@ pub mod insured;
 pub mod offices;
 pub mod preauth;
 pub mod providers;
+pub mod reimbursements;
 pub mod review;
 pub mod sampling;
 pub mod settlements;

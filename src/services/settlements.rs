@@ -19,6 +19,7 @@ use crate::domain::settlement::{advance_amount, days_late, late_damages, net_pay
 use crate::error::{AppError, AppResult};
 use crate::services::claims::{view as claim_view, ClaimView};
 use crate::store::audit::{self, Actor};
+use crate::store::reimbursements as reimbursement_store;
 use crate::store::settlements::{
     self as store, AdvanceRow, ItemRow, OrderRow, SettlementFilter, SettlementRow,
 };
@@ -433,22 +434,67 @@ pub fn remittance_html(r: &Remittance) -> String {
     )
 }
 
-/// Finance issues a payment order with every approved settlement not yet in one.
-pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRow, Vec<SettlementRow>)> {
+/// One payee of a payment order: a provider's settlement or an insured person's
+/// reimbursement.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrderLine {
+    /// `settlement` or `reimbursement`.
+    pub kind: &'static str,
+    pub id: String,
+    pub sheba: String,
+    pub name: String,
+    pub amount: i64,
+    /// What the bank shows the payee: `settlement:<id>` or `reimbursement:<id>`.
+    pub reference: String,
+}
+
+fn order_lines(conn: &mut AnyConnection, order_id: &str) -> AppResult<Vec<OrderLine>> {
+    let mut lines = Vec::new();
+    for s in store::order_items(conn, order_id)? {
+        let p = providers::find_provider(conn, &s.provider_id)?;
+        let (sheba, name) = p.map(|p| (p.sheba.unwrap_or_default(), p.name_fa)).unwrap_or_default();
+        lines.push(OrderLine {
+            kind: "settlement",
+            reference: format!("settlement:{}", s.id),
+            amount: s.net_payable,
+            id: s.id,
+            sheba,
+            name,
+        });
+    }
+    for r in reimbursement_store::of_order(conn, order_id)? {
+        lines.push(OrderLine {
+            kind: "reimbursement",
+            reference: format!("reimbursement:{}", r.id),
+            amount: r.reimbursed,
+            id: r.id,
+            sheba: r.sheba,
+            name: r.account_holder,
+        });
+    }
+    Ok(lines)
+}
+
+/// Finance issues a payment order with every approved settlement and every decided
+/// reimbursement not yet in one. Each is taken by a conditional update, so nothing is ever in
+/// two orders (paid twice).
+pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRow, Vec<OrderLine>)> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let due = store::payable_settlements(conn)?;
-                if due.is_empty() {
+                let refunds = reimbursement_store::payable(conn)?;
+                if due.is_empty() && refunds.is_empty() {
                     return Err(AppError::conflict(
                         "nothing_to_pay",
-                        "no approved settlement waits for payment",
+                        "no approved settlement or reimbursement waits for payment",
                     ));
                 }
                 let order = OrderRow {
                     id: st::new_id(),
-                    total: due.iter().map(|s| s.net_payable).sum(),
-                    items: due.len() as i32,
+                    total: due.iter().map(|s| s.net_payable).sum::<i64>()
+                        + refunds.iter().map(|r| r.reimbursed).sum::<i64>(),
+                    items: (due.len() + refunds.len()) as i32,
                     status: "issued".into(),
                     bank_reference: None,
                     paid_on: None,
@@ -457,62 +503,53 @@ pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRo
                 };
                 store::insert_order(conn, &order)?;
                 let ids: Vec<String> = due.iter().map(|s| s.id.clone()).collect();
-                if store::order_settlements(conn, &ids, &order.id)? != ids.len() {
+                let refund_ids: Vec<String> = refunds.iter().map(|r| r.id.clone()).collect();
+                if store::order_settlements(conn, &ids, &order.id)? != ids.len()
+                    || reimbursement_store::order(conn, &refund_ids, &order.id)? != refund_ids.len()
+                {
                     return Err(AppError::conflict(
                         "concurrent_order",
-                        "another payment order took some settlements; try again",
+                        "another payment order took some items; try again",
                     ));
                 }
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "payment_order",
-                    &order.id,
-                    "issued",
-                    None,
-                    audit::json(&order),
-                )?;
-                let items = store::order_items(conn, &order.id)?;
-                Ok((order, items))
+                let actor = Actor::of(&caller);
+                audit::append(conn, &actor, "payment_order", &order.id, "issued", None, audit::json(&order))?;
+                for id in &refund_ids {
+                    audit::append(
+                        conn,
+                        &actor,
+                        "reimbursement",
+                        id,
+                        "ordered",
+                        None,
+                        Some(json!({"status": "ordered", "payment_order_id": order.id})),
+                    )?;
+                }
+                let lines = order_lines(conn, &order.id)?;
+                Ok((order, lines))
             })
         })
         .await
 }
 
-pub async fn get_order(
-    state: &AppState,
-    id: String,
-) -> AppResult<(OrderRow, Vec<(SettlementRow, String, String)>)> {
+pub async fn get_order(state: &AppState, id: String) -> AppResult<(OrderRow, Vec<OrderLine>)> {
     state
         .db(move |conn| {
             let o =
                 store::find_order(conn, &id)?.ok_or_else(|| AppError::not_found("no such payment order"))?;
-            let items = store::order_items(conn, &o.id)?
-                .into_iter()
-                .map(|s| {
-                    let p = providers::find_provider(conn, &s.provider_id)?;
-                    let (sheba, name) =
-                        p.map(|p| (p.sheba.unwrap_or_default(), p.name_fa)).unwrap_or_default();
-                    Ok((s, sheba, name))
-                })
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok((o, items))
+            let lines = order_lines(conn, &o.id)?;
+            Ok((o, lines))
         })
         .await
 }
 
 /// The order file for the bank: Sheba, name, amount in rials, reference.
-pub fn order_csv(items: &[(SettlementRow, String, String)]) -> AppResult<String> {
+pub fn order_csv(lines: &[OrderLine]) -> AppResult<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["sheba", "name", "amount_rials", "reference"]).map_err(AppError::internal)?;
-    for (s, sheba, name) in items {
-        w.write_record([
-            sheba.as_str(),
-            name.as_str(),
-            &s.net_payable.to_string(),
-            &format!("settlement:{}", s.id),
-        ])
-        .map_err(AppError::internal)?;
+    for l in lines {
+        w.write_record([l.sheba.as_str(), l.name.as_str(), &l.amount.to_string(), l.reference.as_str()])
+            .map_err(AppError::internal)?;
     }
     String::from_utf8(w.into_inner().map_err(AppError::internal)?).map_err(AppError::internal)
 }
@@ -533,6 +570,18 @@ pub async fn pay_order(
                 if !store::pay_order(conn, &o.id, &reference, paid_on)? {
                     return Err(AppError::conflict("already_paid", "the payment order is already paid"));
                 }
+                for r in reimbursement_store::of_order(conn, &o.id)? {
+                    audit::append(
+                        conn,
+                        &Actor::of(&caller),
+                        "reimbursement",
+                        &r.id,
+                        "paid",
+                        Some(json!({"status": r.status})),
+                        Some(json!({"status": "paid", "bank_reference": reference, "paid_on": paid_on})),
+                    )?;
+                }
+                reimbursement_store::pay_order(conn, &o.id)?;
                 audit::append(
                     conn,
                     &Actor::of(&caller),

@@ -10,6 +10,7 @@ pub mod offices;
 pub mod outbox;
 pub mod preauth;
 pub mod providers;
+pub mod reimbursements;
 pub mod review;
 pub mod sampling;
 pub mod settlements;

@@ -1,0 +1,2 @@
+DROP TABLE reimbursement_lines;
+DROP TABLE reimbursements;

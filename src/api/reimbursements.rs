@@ -1,0 +1,265 @@
+//! `/api/v1/reimbursements`: insured persons' requests for what they paid non-contracted
+//! providers, support items and travel; decided by the review office.
+
+use actix_web::{web, HttpResponse};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::api::{date_field, page_limit, ApiJson, Page};
+use crate::app::AppState;
+use crate::auth::{Caller, Require, Reviewers, Supervisors};
+use crate::domain::adjudication::{ClaimKind, Setting};
+use crate::domain::ids::{NationalCode, Sheba};
+use crate::domain::provider::ProviderKind;
+use crate::domain::reimbursement::Benefit;
+use crate::domain::tariff::Sector;
+use crate::domain::text::{normalize_identifier, normalize_persian};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::reimbursements::{
+    self as service, DecisionInput, NewLine, NewRequest, ReimbursementView, TravelInput,
+};
+use crate::store::reimbursements::ReimbursementFilter;
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct LineBody {
+    pub line_no: u32,
+    /// service, visit, drug, bed_day (care); device (support items); travel.
+    #[validate(length(min = 1, max = 16))]
+    pub item_type: String,
+    #[validate(length(min = 1, max = 32))]
+    pub code: String,
+    #[serde(default = "one")]
+    pub quantity: Decimal,
+    pub service_date: String,
+    /// What the insured person paid, in rials.
+    pub paid_amount: i64,
+}
+
+fn one() -> Decimal {
+    Decimal::ONE
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TravelBody {
+    #[validate(length(min = 1, max = 200))]
+    pub origin: String,
+    #[validate(length(min = 1, max = 200))]
+    pub destination: String,
+    #[validate(length(min = 1, max = 64))]
+    pub council_approval_no: Option<String>,
+    #[serde(default)]
+    pub companion_needed: bool,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct FileBody {
+    /// The office to file with (an office clerk: their own).
+    pub office_id: Option<String>,
+    /// The main insured filing (an insured caller: themselves, may be left out).
+    pub insured_national_code: Option<String>,
+    /// The patient, when a dependant of the main insured.
+    pub patient_national_code: Option<String>,
+    pub benefit: Benefit,
+    pub setting: Option<Setting>,
+    pub kind: Option<ClaimKind>,
+    #[validate(length(min = 1, max = 300))]
+    pub provider_name: String,
+    pub provider_kind: ProviderKind,
+    /// The non-contracted provider's sector (private by default): exemptions of government
+    /// centres depend on it.
+    pub provider_sector: Option<Sector>,
+    #[validate(range(min = 1, max = 5))]
+    pub hospital_grade: Option<u8>,
+    #[validate(length(min = 1, max = 64))]
+    pub prescription_tracking_code: Option<String>,
+    pub prescribed_on: Option<String>,
+    pub admitted_on: Option<String>,
+    pub discharged_on: Option<String>,
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub diagnoses: Vec<String>,
+    #[validate(nested)]
+    pub travel: Option<TravelBody>,
+    /// IR + 24 digits, in the main insured's own name.
+    pub sheba: String,
+    /// The national code of the account's holder: must be the main insured's.
+    pub sheba_owner_national_code: String,
+    #[validate(nested)]
+    pub lines: Vec<LineBody>,
+}
+
+fn national_code(field: &str, v: &str) -> Result<String, FieldError> {
+    NationalCode::parse(v)
+        .map(|c| c.to_string())
+        .map_err(|e| FieldError::new(field, "invalid", e.to_string()))
+}
+
+pub async fn file(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<FileBody>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let mut errors = Vec::new();
+    let mut take = |r: Result<String, FieldError>| match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let insured =
+        b.insured_national_code.as_deref().and_then(|v| take(national_code("insured_national_code", v)));
+    let patient =
+        b.patient_national_code.as_deref().and_then(|v| take(national_code("patient_national_code", v)));
+    let owner = take(national_code("sheba_owner_national_code", &b.sheba_owner_national_code));
+    let sheba = take(
+        Sheba::parse(&b.sheba)
+            .map(|s| s.as_str().to_string())
+            .map_err(|e| FieldError::new("sheba", "invalid", e.to_string())),
+    );
+    let mut date = |field: String, v: &str| match date_field(&field, v) {
+        Ok(d) => Some(d),
+        Err(AppError::Validation(mut e)) => {
+            errors.append(&mut e);
+            None
+        }
+        Err(_) => None,
+    };
+    let prescribed_on = b.prescribed_on.as_deref().and_then(|v| date("prescribed_on".into(), v));
+    let admitted_on = b.admitted_on.as_deref().and_then(|v| date("admitted_on".into(), v));
+    let discharged_on = b.discharged_on.as_deref().and_then(|v| date("discharged_on".into(), v));
+    let lines: Vec<NewLine> = b
+        .lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let service_date = date(format!("lines[{i}].service_date"), &l.service_date)?;
+            Some(NewLine {
+                line_no: l.line_no,
+                item_type: l.item_type.clone(),
+                code: normalize_identifier(&l.code),
+                quantity: l.quantity,
+                service_date,
+                paid_amount: l.paid_amount,
+            })
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let new = NewRequest {
+        office_id: b.office_id,
+        insured_national_code: insured,
+        patient_national_code: patient,
+        benefit: b.benefit,
+        setting: b.setting,
+        kind: b.kind,
+        provider_name: normalize_persian(&b.provider_name),
+        provider_kind: b.provider_kind,
+        provider_sector: b.provider_sector.unwrap_or(Sector::Private),
+        hospital_grade: b.hospital_grade,
+        prescription_tracking_code: b.prescription_tracking_code.as_deref().map(normalize_identifier),
+        prescribed_on,
+        admitted_on,
+        discharged_on,
+        diagnoses: b.diagnoses.iter().map(|d| normalize_identifier(d)).collect(),
+        travel: b.travel.map(|t| TravelInput {
+            origin: normalize_persian(&t.origin),
+            destination: normalize_persian(&t.destination),
+            council_approval_no: t.council_approval_no.as_deref().map(normalize_identifier),
+            companion_needed: t.companion_needed,
+        }),
+        sheba: sheba.unwrap_or_default(),
+        sheba_owner_national_code: owner.unwrap_or_default(),
+        lines,
+    };
+    Ok(HttpResponse::Created().json(service::file(&state, caller, new).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub benefit: Option<Benefit>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub const STATUSES: [&str; 8] = [
+    "draft",
+    "in_review",
+    "awaiting_approval",
+    "approved",
+    "partially_approved",
+    "rejected",
+    "ordered",
+    "paid",
+];
+
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(AppError::field("status", "one_of", format!("must be one of {}", STATUSES.join(", "))));
+    }
+    let limit = page_limit(q.limit)?;
+    let f = ReimbursementFilter {
+        status: q.status,
+        benefit: q.benefit.map(|b| b.as_str().to_string()),
+        after: q.cursor,
+        limit,
+        ..ReimbursementFilter::default()
+    };
+    let items = service::list(&state, caller, f).await?;
+    Ok(HttpResponse::Ok().json(Page::<ReimbursementView>::from_rows(items, limit, |r| r.id.clone(), |r| r)))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner()).await?))
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::submit(&state, caller, id.into_inner()).await?))
+}
+
+pub async fn decide(
+    state: web::Data<AppState>,
+    reviewer: Require<Reviewers>,
+    id: web::Path<String>,
+    body: ApiJson<DecisionInput>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::decide(&state, reviewer.caller, id.into_inner(), body.0).await?))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalBody {
+    /// `true` applies the reviewer's decision; `false` returns it to review.
+    pub approve: bool,
+}
+
+pub async fn approval(
+    state: web::Data<AppState>,
+    supervisor: Require<Supervisors>,
+    id: web::Path<String>,
+    body: ApiJson<ApprovalBody>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .json(service::approve(&state, supervisor.caller, id.into_inner(), body.0.approve).await?))
+}

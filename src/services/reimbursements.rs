@@ -1,0 +1,1180 @@
+//! Reimbursing insured persons (بازپرداخت هزینه‌های درمان غیرمستقیم).
+//!
+//! An insured person (or an office clerk on their behalf) files a request for care they paid a
+//! non-contracted provider, a support item, or travel. It is priced at once, so the filer sees
+//! the estimate while adding documents; it is a `draft` until submitted, and submission
+//! enforces the benefit's document checklist and prices it again. A reviewer of the office then
+//! decides it line by line with the same rules as claims (approve, adjust, reject with a reason
+//! code); a decision that moves the amount more than the four-eyes threshold waits for a
+//! supervisor other than the reviewer. The insured person is told of the decision (outbox →
+//! e-mail) and sees every status change in `history`. Decided requests are paid through the
+//! payment orders (`services::settlements::issue_order`), to the main insured's Sheba.
+//!
+//! Status: draft → in_review → (awaiting_approval →) approved | partially_approved | rejected
+//! → ordered → paid.
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::adjudication::{
+    adjudicate, Claim, ClaimKind, ClaimLine, Context, HistoryLine, ProviderFacts, Setting,
+};
+use crate::domain::eligibility::{decide as eligible_on, DependantRules, Person};
+use crate::domain::jalali::JalaliDate;
+use crate::domain::money::Rial;
+use crate::domain::pricing::ItemType;
+use crate::domain::provider::ProviderKind;
+use crate::domain::reasons::Reason;
+use crate::domain::reimbursement::{
+    self as rules, missing_documents, price_support_item, price_travel, refused, required_documents, split,
+    Benefit, Priced, PriorItem, Split, TravelCode, TravelFacts,
+};
+use crate::domain::review::{apply, needs_second_approval, LineAmounts, LineDecision};
+use crate::domain::tariff::{Sector, TariffBook};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::claims::StoredReason;
+use crate::store::audit::{self, Actor};
+use crate::store::reimbursements::{
+    self as store, RLineRow, ReimbursementFilter, ReimbursementRow, Totals, Transition,
+};
+use crate::store::{self as st, attachments as attachment_store, insured, offices, outbox};
+
+/// One line as filed: what was bought, when, and what the insured paid for it.
+#[derive(Clone, Debug)]
+pub struct NewLine {
+    pub line_no: u32,
+    /// service, visit, drug, bed_day, device (support items) or travel.
+    pub item_type: String,
+    pub code: String,
+    pub quantity: Decimal,
+    pub service_date: NaiveDate,
+    pub paid_amount: i64,
+}
+
+/// The conditions of a travel request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TravelInput {
+    pub origin: String,
+    pub destination: String,
+    /// The medical council's (شورای پزشکی) approval number; without it nothing is paid (R91).
+    pub council_approval_no: Option<String>,
+    /// The doctor certifies a companion is needed.
+    #[serde(default)]
+    pub companion_needed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewRequest {
+    pub office_id: Option<String>,
+    /// The main insured who files (an insured caller: themselves).
+    pub insured_national_code: Option<String>,
+    /// The patient when it is a dependant of the main insured.
+    pub patient_national_code: Option<String>,
+    pub benefit: Benefit,
+    pub setting: Option<Setting>,
+    pub kind: Option<ClaimKind>,
+    pub provider_name: String,
+    pub provider_kind: ProviderKind,
+    pub provider_sector: Sector,
+    pub hospital_grade: Option<u8>,
+    pub prescription_tracking_code: Option<String>,
+    pub prescribed_on: Option<NaiveDate>,
+    pub admitted_on: Option<NaiveDate>,
+    pub discharged_on: Option<NaiveDate>,
+    pub diagnoses: Vec<String>,
+    pub travel: Option<TravelInput>,
+    pub sheba: String,
+    pub sheba_owner_national_code: String,
+    pub lines: Vec<NewLine>,
+}
+
+/// What is stored of the care request's provider besides its name (JSON in `travel` would be
+/// wrong; the grade and sector ride in `provider_kind` as `kind:sector:grade`).
+fn provider_key(kind: ProviderKind, sector: Sector, grade: Option<u8>) -> String {
+    format!("{}:{}:{}", kind.as_str(), sector.as_str(), grade.map(|g| g.to_string()).unwrap_or_default())
+}
+
+fn parse_provider_key(s: &str) -> (ProviderKind, Sector, Option<u8>) {
+    let mut it = s.split(':');
+    let kind = it.next().and_then(ProviderKind::parse).unwrap_or(ProviderKind::Clinic);
+    let sector = it.next().and_then(Sector::parse).unwrap_or(Sector::Private);
+    let grade = it.next().and_then(|g| g.parse().ok());
+    (kind, sector, grade)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+#[derive(Serialize)]
+pub struct ReasonView {
+    pub code: String,
+    pub amount: i64,
+    pub message_fa: &'static str,
+    pub message_en: &'static str,
+    pub detail: String,
+}
+
+#[derive(Serialize)]
+pub struct LineView {
+    pub line_no: i32,
+    pub item_type: String,
+    pub code: String,
+    pub quantity: String,
+    pub service_date: NaiveDate,
+    pub service_date_jalali: String,
+    pub status: String,
+    pub paid_amount: i64,
+    pub tariff_amount: i64,
+    pub reimbursed: i64,
+    pub franchise: i64,
+    pub above_tariff: i64,
+    pub not_covered: i64,
+    pub rule: Option<String>,
+    pub reasons: Vec<ReasonView>,
+    pub tariff_year: Option<i32>,
+    pub tariff_status: Option<String>,
+    /// For a support item refused inside its renewal period: the first date one is paid again.
+    pub renewable_on: Option<NaiveDate>,
+    pub renewable_on_jalali: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct StatusChange {
+    pub at: String,
+    pub action: String,
+    pub status: Option<String>,
+    pub by_role: String,
+}
+
+#[derive(Serialize)]
+pub struct ReimbursementView {
+    pub id: String,
+    pub benefit: String,
+    pub status: String,
+    pub office_id: String,
+    pub insured_national_code: String,
+    pub patient_national_code: String,
+    pub provider_name: String,
+    pub provider_kind: String,
+    pub provider_sector: String,
+    pub setting: Option<String>,
+    pub kind: Option<String>,
+    pub prescription_tracking_code: Option<String>,
+    pub diagnoses: Vec<String>,
+    pub travel: Option<serde_json::Value>,
+    /// The stay allowances' basis (the minimum daily wage) is sample data.
+    pub travel_rates_status: Option<&'static str>,
+    pub sheba: String,
+    pub account_holder: String,
+    /// paid = reimbursed + franchise + above_tariff + not_covered.
+    pub totals: Split,
+    /// What the engine computed at submission (before a reviewer).
+    pub machine_reimbursed: Option<i64>,
+    pub lines: Vec<LineView>,
+    pub required_documents: Vec<&'static str>,
+    pub missing_documents: Vec<&'static str>,
+    pub decision_note: Option<String>,
+    pub payment_order_id: Option<String>,
+    pub paid_on: Option<NaiveDate>,
+    pub bank_reference: Option<String>,
+    pub submitted_at: Option<String>,
+    pub decided_at: Option<String>,
+    pub created_at: String,
+    /// Every status change, oldest first.
+    pub history: Vec<StatusChange>,
+}
+
+fn reasons_of(l: &RLineRow) -> AppResult<Vec<(String, Rial, String)>> {
+    #[derive(Deserialize)]
+    struct R {
+        code: String,
+        amount: i64,
+        #[serde(default)]
+        detail: String,
+    }
+    let rs: Vec<R> = serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
+    Ok(rs.into_iter().map(|r| (r.code, Rial(r.amount), r.detail)).collect())
+}
+
+fn amounts_of(l: &RLineRow) -> AppResult<LineAmounts> {
+    Ok(LineAmounts {
+        line_no: l.line_no as u32,
+        billed: Rial(l.billed),
+        insurer_payable: Rial(l.insurer_payable),
+        patient_share: Rial(l.patient_share),
+        patient_gap: Rial(l.patient_gap),
+        deducted: Rial(l.deducted),
+        reasons: reasons_of(l)?,
+        cost_sharing_rule: l.cost_sharing_rule.clone(),
+    })
+}
+
+fn line_view(l: RLineRow) -> AppResult<LineView> {
+    let a = amounts_of(&l)?;
+    let s = split(&a);
+    Ok(LineView {
+        service_date_jalali: JalaliDate::from_gregorian(l.service_date).to_string(),
+        renewable_on_jalali: l.renewable_on.map(|d| JalaliDate::from_gregorian(d).to_string()),
+        reasons: a
+            .reasons
+            .into_iter()
+            .map(|(code, amount, detail)| {
+                let r = Reason::parse(&code);
+                ReasonView {
+                    message_fa: r.map(|r| r.message_fa()).unwrap_or(""),
+                    message_en: r.map(|r| r.message_en()).unwrap_or(""),
+                    code,
+                    amount: amount.0,
+                    detail,
+                }
+            })
+            .collect(),
+        line_no: l.line_no,
+        item_type: l.item_type,
+        code: l.code,
+        quantity: l.quantity,
+        service_date: l.service_date,
+        status: l.status,
+        paid_amount: s.paid,
+        tariff_amount: l.tariff_amount,
+        reimbursed: s.reimbursed,
+        franchise: s.franchise,
+        above_tariff: s.above_tariff,
+        not_covered: s.not_covered,
+        rule: l.cost_sharing_rule,
+        tariff_year: l.tariff_year,
+        tariff_status: l.tariff_status,
+        renewable_on: l.renewable_on,
+    })
+}
+
+fn checklist(r: &ReimbursementRow) -> Vec<&'static str> {
+    let benefit = Benefit::parse(&r.benefit).unwrap_or(Benefit::Care);
+    required_documents(
+        benefit,
+        r.kind.as_deref().and_then(ClaimKind::parse),
+        r.prescription_tracking_code.is_some(),
+    )
+}
+
+fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<ReimbursementView> {
+    let lines = store::lines(conn, &r.id)?.into_iter().map(line_view).collect::<AppResult<Vec<_>>>()?;
+    let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", &r.id)?
+        .into_iter()
+        .map(|a| a.document_type)
+        .collect();
+    let required = checklist(&r);
+    let missing = missing_documents(&required, &present);
+    let main_code = insured::find(conn, &r.main_insured_id)?.map(|p| p.national_code).unwrap_or_default();
+    let patient_code = insured::find(conn, &r.insured_id)?.map(|p| p.national_code).unwrap_or_default();
+    let paid = match &r.payment_order_id {
+        Some(o) => crate::store::settlements::find_order(conn, o)?.filter(|o| o.status == "paid"),
+        None => None,
+    };
+    let history = audit::for_entity(conn, "reimbursement", &r.id)?
+        .into_iter()
+        .map(|e| StatusChange {
+            at: crate::api::ts(e.at),
+            status: e
+                .after_state
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(String::from)),
+            action: e.action,
+            by_role: e.actor_role,
+        })
+        .collect();
+    let (kind, sector, _) = parse_provider_key(&r.provider_kind);
+    let totals = Split {
+        paid: r.paid_total,
+        reimbursed: r.reimbursed,
+        franchise: r.franchise,
+        above_tariff: r.above_tariff,
+        not_covered: r.not_covered,
+    };
+    Ok(ReimbursementView {
+        travel_rates_status: (r.benefit == "travel").then_some(rules::TRAVEL_RATES_STATUS),
+        travel: r.travel.as_deref().and_then(|t| serde_json::from_str(t).ok()),
+        diagnoses: serde_json::from_str(&r.diagnoses).unwrap_or_default(),
+        submitted_at: r.submitted_at.map(crate::api::ts),
+        decided_at: r.decided_at.map(crate::api::ts),
+        created_at: crate::api::ts(r.created_at),
+        provider_kind: kind.as_str().into(),
+        provider_sector: sector.as_str().into(),
+        required_documents: required,
+        missing_documents: missing,
+        insured_national_code: main_code,
+        patient_national_code: patient_code,
+        paid_on: paid.as_ref().and_then(|o| o.paid_on),
+        bank_reference: paid.and_then(|o| o.bank_reference),
+        id: r.id,
+        benefit: r.benefit,
+        status: r.status,
+        office_id: r.office_id,
+        provider_name: r.provider_name,
+        setting: r.setting,
+        kind: r.kind,
+        prescription_tracking_code: r.prescription_tracking_code,
+        sheba: r.sheba,
+        account_holder: r.account_holder,
+        totals,
+        machine_reimbursed: r.machine_reimbursed,
+        lines,
+        decision_note: r.decision_note,
+        payment_order_id: r.payment_order_id,
+        history,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visibility
+
+/// The insured person who filed it (the main insured) or whom it is about, the office's staff,
+/// finance (to pay it) and admins. Anyone else gets 404.
+fn may_see(caller: &Caller, r: &ReimbursementRow) -> bool {
+    match caller.role {
+        Role::Insured => {
+            caller.insured_id.as_deref().is_some_and(|me| me == r.main_insured_id || me == r.insured_id)
+        }
+        Role::Reviewer | Role::Supervisor | Role::MedicalAdvisor => {
+            caller.office_id.as_deref() == Some(r.office_id.as_str())
+        }
+        Role::Admin | Role::Finance => true,
+        Role::Provider | Role::TariffAdmin => false,
+    }
+}
+
+pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ReimbursementRow> {
+    match store::find(conn, id)? {
+        Some(r) if may_see(caller, &r) => Ok(r),
+        _ => Err(AppError::not_found("no such reimbursement request")),
+    }
+}
+
+/// Whether the caller may change the request's file (documents, submission): its filer, or a
+/// clerk of its office, while it is a draft.
+pub fn may_edit(caller: &Caller, r: &ReimbursementRow) -> bool {
+    match caller.role {
+        Role::Insured => caller.insured_id.as_deref() == Some(r.main_insured_id.as_str()),
+        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(r.office_id.as_str()),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pricing
+
+/// Prices a request's lines (as stored, with `billed` = what was paid) and returns them priced.
+fn price(
+    conn: &mut AnyConnection,
+    book: &TariffBook,
+    rules_dep: &DependantRules,
+    r: &ReimbursementRow,
+    lines: &[RLineRow],
+    today: NaiveDate,
+) -> AppResult<Vec<RLineRow>> {
+    let patient =
+        insured::find(conn, &r.insured_id)?.ok_or_else(|| AppError::not_found("no such insured person"))?;
+    let (person, main) = crate::services::insured::person_and_main(conn, &patient)?;
+    let benefit = Benefit::parse(&r.benefit).unwrap_or(Benefit::Care);
+    let priced: Vec<(Priced, Option<(i32, i32, String)>)> = match benefit {
+        Benefit::Care => price_care(conn, book, rules_dep, r, &person, main.as_ref(), lines, today)?,
+        Benefit::SupportItem => {
+            let mut prior: Vec<PriorItem> = store::prior_items(conn, &r.insured_id, &r.id)?
+                .into_iter()
+                .map(|(code, service_date)| PriorItem { code, service_date })
+                .collect();
+            let mut out = Vec::new();
+            for l in lines {
+                let tariff = book.for_date(l.service_date);
+                let stamp =
+                    tariff.map(|t| (t.meta.year, t.meta.revision, t.meta.status.as_str().to_string()));
+                let elig = eligible_on(&person, main.as_ref(), l.service_date, rules_dep);
+                let p = if !elig.eligible {
+                    refused(l.line_no as u32, Rial(l.billed), Reason::R02, elig.reason_en.clone())
+                } else {
+                    let item = tariff.and_then(|t| t.devices.get(&l.code));
+                    let qty = l.quantity.parse().unwrap_or(Decimal::ONE);
+                    price_support_item(
+                        l.line_no as u32,
+                        &l.code,
+                        qty,
+                        Rial(l.billed),
+                        l.service_date,
+                        item,
+                        &prior,
+                    )
+                };
+                if p.amounts.insurer_payable.0 > 0 {
+                    prior.push(PriorItem { code: l.code.clone(), service_date: l.service_date });
+                }
+                out.push((p, stamp));
+            }
+            out
+        }
+        Benefit::Travel => {
+            let input: TravelInput = r
+                .travel
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .ok_or_else(|| AppError::internal("travel request without its conditions"))?;
+            let main_type = main.as_ref().map(|m| m.insurance_type).unwrap_or(person.insurance_type);
+            let facts = TravelFacts {
+                insurance_type: main_type,
+                patient_is_main: main.is_none(),
+                council_approval_no: input.council_approval_no.clone(),
+                companion_needed: input.companion_needed,
+            };
+            let mut out = Vec::new();
+            for l in lines {
+                let elig = eligible_on(&person, main.as_ref(), l.service_date, rules_dep);
+                let p = match (elig.eligible, TravelCode::parse(&l.code)) {
+                    (false, _) => {
+                        refused(l.line_no as u32, Rial(l.billed), Reason::R02, elig.reason_en.clone())
+                    }
+                    (true, None) => refused(
+                        l.line_no as u32,
+                        Rial(l.billed),
+                        Reason::R05,
+                        format!("{} is not a travel item", l.code),
+                    ),
+                    (true, Some(code)) => {
+                        let year = JalaliDate::from_gregorian(l.service_date).year();
+                        let days = l.quantity.parse().unwrap_or(Decimal::ONE);
+                        price_travel(
+                            l.line_no as u32,
+                            code,
+                            days,
+                            Rial(l.billed),
+                            &facts,
+                            rules::minimum_daily_wage(year),
+                        )
+                    }
+                };
+                let year = JalaliDate::from_gregorian(l.service_date).year();
+                out.push((p, Some((year, 1, rules::TRAVEL_RATES_STATUS.to_string()))));
+            }
+            out
+        }
+    };
+    lines
+        .iter()
+        .zip(priced)
+        .map(|(l, (p, stamp))| {
+            let a = &p.amounts;
+            if !a.conserves() {
+                return Err(AppError::internal(format!("conservation broken on line {}", l.line_no)));
+            }
+            Ok(RLineRow {
+                status: a.status().into(),
+                tariff_amount: p.tariff_amount.0,
+                insurer_payable: a.insurer_payable.0,
+                patient_share: a.patient_share.0,
+                patient_gap: a.patient_gap.0,
+                deducted: a.deducted.0,
+                reasons: stored_reasons(a)?,
+                cost_sharing_rule: p.rule.clone().or(a.cost_sharing_rule.clone()),
+                tariff_year: stamp.as_ref().map(|s| s.0),
+                tariff_status: stamp.map(|s| s.2),
+                renewable_on: p.renewable_on,
+                ..l.clone()
+            })
+        })
+        .collect()
+}
+
+fn stored_reasons(a: &LineAmounts) -> AppResult<String> {
+    let rs: Vec<StoredReason> =
+        a.reasons.iter().map(|(c, amt, d)| StoredReason { code: c, amount: amt.0, detail: d }).collect();
+    serde_json::to_string(&rs).map_err(AppError::internal)
+}
+
+/// Care at a non-contracted provider: the claims engine on the government tariff, with the
+/// patient's history of claims and of earlier reimbursements (duplicates, intervals).
+#[allow(clippy::too_many_arguments)]
+fn price_care(
+    conn: &mut AnyConnection,
+    book: &TariffBook,
+    rules_dep: &DependantRules,
+    r: &ReimbursementRow,
+    person: &Person,
+    main: Option<&Person>,
+    lines: &[RLineRow],
+    today: NaiveDate,
+) -> AppResult<Vec<(Priced, Option<(i32, i32, String)>)>> {
+    let first = lines.iter().map(|l| l.service_date).min().unwrap_or(today);
+    let last = lines.iter().map(|l| l.service_date).max().unwrap_or(today);
+    let window = Duration::days(731);
+    let mut history: Vec<HistoryLine> =
+        crate::store::claims::history(conn, &r.insured_id, first - window, last + window)?
+            .into_iter()
+            .map(|(l, provider_id, physician)| HistoryLine {
+                provider_id,
+                item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
+                code: l.code,
+                service_date: l.service_date,
+                quantity: l.approved_quantity.parse().unwrap_or(Decimal::ZERO),
+                physician_council_no: l.physician_council_no.or(physician),
+            })
+            .collect();
+    history.extend(store::prior_care(conn, &r.insured_id, &r.id)?.into_iter().map(|(t, code, date, qty)| {
+        HistoryLine {
+            provider_id: "reimbursement".into(),
+            item_type: ItemType::parse(&t).unwrap_or(ItemType::Service),
+            code,
+            service_date: date,
+            quantity: qty.parse().unwrap_or(Decimal::ZERO),
+            physician_council_no: None,
+        }
+    }));
+    let preauths = crate::services::preauth::for_engine(conn, &r.insured_id)?;
+    let (kind, sector, grade) = parse_provider_key(&r.provider_kind);
+    let facts = ProviderFacts {
+        id: format!("non-contracted:{}", r.id),
+        kind,
+        sector,
+        hospital_grade: grade,
+        sso_owned: false,
+    };
+    let contract = rules::non_contracted_contract();
+    let claim = Claim {
+        setting: r.setting.as_deref().and_then(Setting::parse).unwrap_or(Setting::Outpatient),
+        kind: r.kind.as_deref().and_then(ClaimKind::parse).unwrap_or(ClaimKind::Visit),
+        submitted_on: today,
+        prescribed_on: r.prescribed_on,
+        physician_council_no: None,
+        admitted_on: r.admitted_on,
+        discharged_on: r.discharged_on,
+        lines: lines
+            .iter()
+            .map(|l| ClaimLine {
+                line_no: l.line_no as u32,
+                item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
+                code: l.code.clone(),
+                quantity: l.quantity.parse().unwrap_or(Decimal::ONE),
+                service_date: l.service_date,
+                billed: Rial(l.billed),
+                unit_price: None,
+                anesthesia_units: Decimal::ZERO,
+                medical_order: false,
+                physician_council_no: None,
+                preauthorization_id: None,
+            })
+            .collect(),
+    };
+    let ctx = Context {
+        tariffs: book,
+        insured: Some(person),
+        main_insured: main,
+        dependant_rules: rules_dep,
+        provider: &facts,
+        contract: Some(&contract),
+        history: &history,
+        preauthorizations: &preauths,
+        month_payable_so_far: Rial::ZERO,
+        auto_approve_limit: None,
+        // The checklist (medical report, discharge summary) is enforced before submission.
+        has_medical_record: true,
+    };
+    let adj = adjudicate(&claim, &ctx);
+    Ok(adj
+        .lines
+        .into_iter()
+        .map(|l| {
+            let stamp = l.tariff_year.map(|y| {
+                (
+                    y,
+                    l.tariff_revision.unwrap_or(1),
+                    l.tariff_status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                )
+            });
+            let amounts = LineAmounts {
+                line_no: l.line_no,
+                billed: l.billed,
+                insurer_payable: l.insurer_payable,
+                patient_share: l.patient_share,
+                patient_gap: l.patient_gap,
+                deducted: l.deducted,
+                reasons: l
+                    .reasons
+                    .into_iter()
+                    .map(|d| (d.reason.code().to_string(), d.amount, d.detail))
+                    .collect(),
+                cost_sharing_rule: l.cost_sharing_rule.clone(),
+            };
+            (
+                Priced {
+                    amounts,
+                    tariff_amount: l.tariff_amount,
+                    rule: l.cost_sharing_rule,
+                    renewable_on: None,
+                },
+                stamp,
+            )
+        })
+        .collect())
+}
+
+fn totals_of(lines: &[RLineRow]) -> AppResult<Split> {
+    let mut t = Split::default();
+    for l in lines {
+        t.add(&split(&amounts_of(l)?));
+    }
+    if !t.conserves() {
+        return Err(AppError::internal("conservation broken on a reimbursement"));
+    }
+    Ok(t)
+}
+
+/// approved, partially_approved or rejected, from the lines.
+fn outcome(lines: &[RLineRow]) -> &'static str {
+    let deducted: i64 = lines.iter().map(|l| l.deducted).sum();
+    let kept: i64 = lines.iter().map(|l| l.insurer_payable + l.patient_share + l.patient_gap).sum();
+    if deducted == 0 {
+        "approved"
+    } else if kept == 0 {
+        "rejected"
+    } else {
+        "partially_approved"
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filing
+
+fn check_lines(benefit: Benefit, new: &NewRequest, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if new.lines.is_empty() || new.lines.len() > 200 {
+        errors.push(FieldError::new("lines", "length", "between 1 and 200 lines"));
+    }
+    for (i, l) in new.lines.iter().enumerate() {
+        let f = |x: &str| format!("lines[{i}].{x}");
+        let allowed: &[&str] = match benefit {
+            Benefit::Care => &["service", "visit", "drug", "bed_day"],
+            Benefit::SupportItem => &["device"],
+            Benefit::Travel => &["travel"],
+        };
+        if !allowed.contains(&l.item_type.as_str()) {
+            errors.push(FieldError::new(
+                &f("item_type"),
+                "invalid_choice",
+                format!("a {} request takes {} lines", benefit.as_str(), allowed.join(", ")),
+            ));
+        }
+        if benefit == Benefit::Travel && TravelCode::parse(&l.code).is_none() {
+            errors.push(FieldError::new(
+                &f("code"),
+                "invalid_choice",
+                "must be patient_ticket, companion_ticket, patient_stay or companion_stay",
+            ));
+        }
+        if new.lines[..i].iter().any(|o| o.line_no == l.line_no) {
+            errors.push(FieldError::new(&f("line_no"), "duplicate", "line numbers must be unique"));
+        }
+        if l.quantity <= Decimal::ZERO || l.quantity > Decimal::from(10_000) {
+            errors.push(FieldError::new(&f("quantity"), "range", "must be more than 0 and at most 10000"));
+        }
+        if l.paid_amount <= 0 || l.paid_amount > 1_000_000_000_000 {
+            errors.push(FieldError::new(&f("paid_amount"), "range", "must be a positive number of rials"));
+        }
+        if l.service_date > today {
+            errors.push(FieldError::new(&f("service_date"), "future", "cannot be after today"));
+        }
+        if l.item_type == "bed_day" && new.hospital_grade.is_none() {
+            errors.push(FieldError::new(
+                "hospital_grade",
+                "required",
+                "bed_day lines need the hospital's grade",
+            ));
+        }
+    }
+    match benefit {
+        Benefit::Care => {
+            if new.setting.is_none() {
+                errors.push(FieldError::new("setting", "required", "care requests need a setting"));
+            }
+            if new.kind.is_none() {
+                errors.push(FieldError::new("kind", "required", "care requests need a kind"));
+            }
+        }
+        Benefit::Travel => {
+            if new.travel.is_none() {
+                errors.push(FieldError::new("travel", "required", "travel requests need their conditions"));
+            }
+        }
+        Benefit::SupportItem => {}
+    }
+    if benefit != Benefit::Travel && new.travel.is_some() {
+        errors.push(FieldError::new("travel", "not_allowed", "only travel requests have travel conditions"));
+    }
+    errors
+}
+
+pub async fn file(state: &AppState, caller: Caller, new: NewRequest) -> AppResult<ReimbursementView> {
+    let today = state.today();
+    let benefit = new.benefit;
+    let mut errors = check_lines(benefit, &new, today);
+    if !matches!(caller.role, Role::Insured | Role::Reviewer | Role::Supervisor) {
+        return Err(AppError::forbidden("reimbursements are filed by the insured person or an office clerk"));
+    }
+    let office_id = match (caller.role, &new.office_id, &caller.office_id) {
+        (Role::Insured, Some(o), _) => Some(o.clone()),
+        (Role::Insured, None, _) => {
+            errors.push(FieldError::new("office_id", "required", "the office to file with is required"));
+            None
+        }
+        (_, Some(o), Some(mine)) if o != mine => {
+            errors.push(FieldError::new("office_id", "not_yours", "a clerk files with their own office"));
+            None
+        }
+        (_, _, mine) => mine.clone(),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let office_id = office_id.ok_or_else(|| AppError::forbidden("the caller has no office"))?;
+    let book = state.tariffs();
+    let rules_dep = state.config.dependant_rules.clone();
+    state
+        .db(move |conn| {
+            let office = offices::find(conn, &office_id)?
+                .filter(|o| o.active)
+                .ok_or_else(|| AppError::field("office_id", "unknown", "no such active office"))?;
+            // The main insured: the caller, or the one a clerk names.
+            let main = match caller.role {
+                Role::Insured => {
+                    let me = caller.insured_id.clone().unwrap_or_default();
+                    let row = insured::find(conn, &me)?.ok_or_else(|| AppError::forbidden("the caller is not an insured person"))?;
+                    if new.insured_national_code.as_deref().is_some_and(|c| c != row.national_code) {
+                        return Err(AppError::field("insured_national_code", "not_yours", "an insured person files for themselves and their dependants"));
+                    }
+                    row
+                }
+                _ => {
+                    let code = new.insured_national_code.clone().ok_or_else(|| {
+                        AppError::field("insured_national_code", "required", "the main insured filing is required")
+                    })?;
+                    insured::find_by_code(conn, &code)?.ok_or_else(|| {
+                        AppError::field("insured_national_code", "not_insured", "is not an insured person")
+                    })?
+                }
+            };
+            if main.main_insured_id.is_some() {
+                return Err(AppError::field(
+                    "insured_national_code",
+                    "dependant",
+                    "a dependant's request is filed by the main insured",
+                ));
+            }
+            let patient = match &new.patient_national_code {
+                None => main.clone(),
+                Some(code) if *code == main.national_code => main.clone(),
+                Some(code) => {
+                    let p = insured::find_by_code(conn, code)?.ok_or_else(|| {
+                        AppError::field("patient_national_code", "not_insured", "is not an insured person")
+                    })?;
+                    if p.main_insured_id.as_deref() != Some(main.id.as_str()) {
+                        return Err(AppError::field(
+                            "patient_national_code",
+                            "not_dependant",
+                            "is not a dependant of the main insured",
+                        ));
+                    }
+                    p
+                }
+            };
+            if new.sheba_owner_national_code != main.national_code {
+                return Err(AppError::field(
+                    "sheba_owner_national_code",
+                    "not_own_account",
+                    "the Sheba account must be in the main insured's own name",
+                ));
+            }
+            let now = st::now();
+            let id = st::new_id();
+            let mut row = ReimbursementRow {
+                id: id.clone(),
+                office_id: office.id.clone(),
+                insured_id: patient.id.clone(),
+                main_insured_id: main.id.clone(),
+                filed_by: caller.user_id.clone(),
+                benefit: benefit.as_str().into(),
+                setting: new.setting.map(|s| s.as_str().into()),
+                kind: new.kind.map(|k| k.as_str().into()),
+                provider_name: new.provider_name.clone(),
+                provider_kind: provider_key(new.provider_kind, new.provider_sector, new.hospital_grade),
+                prescription_tracking_code: new.prescription_tracking_code.clone(),
+                prescribed_on: new.prescribed_on,
+                admitted_on: new.admitted_on,
+                discharged_on: new.discharged_on,
+                diagnoses: serde_json::to_string(&new.diagnoses).map_err(AppError::internal)?,
+                travel: new.travel.as_ref().map(serde_json::to_string).transpose().map_err(AppError::internal)?,
+                sheba: new.sheba.clone(),
+                account_holder: format!("{} {}", main.first_name, main.last_name),
+                status: "draft".into(),
+                paid_total: new.lines.iter().map(|l| l.paid_amount).sum(),
+                reimbursed: 0,
+                franchise: 0,
+                above_tariff: 0,
+                not_covered: 0,
+                machine_reimbursed: None,
+                submitted_at: None,
+                proposal: None,
+                decided_by: None,
+                decided_at: None,
+                decision_note: None,
+                payment_order_id: None,
+                created_at: now,
+            };
+            let raw: Vec<RLineRow> = new
+                .lines
+                .iter()
+                .map(|l| RLineRow {
+                    reimbursement_id: id.clone(),
+                    line_no: l.line_no as i32,
+                    item_type: l.item_type.clone(),
+                    code: l.code.clone(),
+                    quantity: l.quantity.normalize().to_string(),
+                    service_date: l.service_date,
+                    status: "pending".into(),
+                    billed: l.paid_amount,
+                    tariff_amount: 0,
+                    insurer_payable: 0,
+                    patient_share: 0,
+                    patient_gap: 0,
+                    deducted: l.paid_amount,
+                    reasons: "[]".into(),
+                    cost_sharing_rule: None,
+                    tariff_year: None,
+                    tariff_status: None,
+                    renewable_on: None,
+                })
+                .collect();
+            let lines = price(conn, &book, &rules_dep, &row, &raw, today)?;
+            let t = totals_of(&lines)?;
+            row.reimbursed = t.reimbursed;
+            row.franchise = t.franchise;
+            row.above_tariff = t.above_tariff;
+            row.not_covered = t.not_covered;
+            write_tx(conn, |conn| {
+                store::insert(conn, &row, &lines)?;
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "reimbursement",
+                    &row.id,
+                    "filed",
+                    None,
+                    Some(json!({"status": "draft", "benefit": row.benefit, "paid_total": row.paid_total, "estimate": t.reimbursed})),
+                )?;
+                Ok::<_, AppError>(())
+            })?;
+            view(conn, row)
+        })
+        .await
+}
+
+/// Submits a draft: every required document must be in its file; it is priced again on the
+/// day of submission and goes to the office's reviewers.
+pub async fn submit(state: &AppState, caller: Caller, id: String) -> AppResult<ReimbursementView> {
+    let today = state.today();
+    let book = state.tariffs();
+    let rules_dep = state.config.dependant_rules.clone();
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let r = load_visible(conn, &caller, &id)?;
+                if !may_edit(&caller, &r) {
+                    return Err(AppError::forbidden(
+                        "only the filer or a clerk of the office submits a request",
+                    ));
+                }
+                if r.status != "draft" {
+                    return Err(AppError::conflict(
+                        "not_draft",
+                        format!("the request is {}, not a draft", r.status),
+                    ));
+                }
+                let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", &r.id)?
+                    .into_iter()
+                    .map(|a| a.document_type)
+                    .collect();
+                let missing = missing_documents(&checklist(&r), &present);
+                if !missing.is_empty() {
+                    return Err(AppError::field(
+                        "documents",
+                        "missing",
+                        format!("attach these documents before submitting: {}", missing.join(", ")),
+                    ));
+                }
+                let stored = store::lines(conn, &r.id)?;
+                let lines = price(conn, &book, &rules_dep, &r, &stored, today)?;
+                let t = totals_of(&lines)?;
+                store::replace_lines(conn, &r.id, &lines)?;
+                let totals = Totals {
+                    status: "in_review",
+                    reimbursed: t.reimbursed,
+                    franchise: t.franchise,
+                    above_tariff: t.above_tariff,
+                    not_covered: t.not_covered,
+                };
+                if !store::transition(conn, &r.id, "draft", &totals, Transition::Submitted)? {
+                    return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
+                }
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "reimbursement",
+                    &r.id,
+                    "submitted",
+                    Some(json!({"status": "draft"})),
+                    Some(json!({"status": "in_review", "reimbursed": t.reimbursed})),
+                )?;
+                let r = store::find(conn, &r.id)?
+                    .ok_or_else(|| AppError::not_found("no such reimbursement request"))?;
+                view(conn, r)
+            })
+        })
+        .await
+}
+
+pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ReimbursementView> {
+    state
+        .db(move |conn| {
+            let r = load_visible(conn, &caller, &id)?;
+            view(conn, r)
+        })
+        .await
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: Caller,
+    mut f: ReimbursementFilter,
+) -> AppResult<Vec<ReimbursementView>> {
+    match caller.role {
+        Role::Insured => f.insured_id = Some(caller.insured_id.clone().unwrap_or_default()),
+        Role::Reviewer | Role::Supervisor | Role::MedicalAdvisor => {
+            f.office_id = Some(caller.office_id.clone().unwrap_or_default())
+        }
+        Role::Admin | Role::Finance => {}
+        Role::Provider | Role::TariffAdmin => {
+            return Err(AppError::forbidden("this role has no reimbursement requests"))
+        }
+    }
+    state.db(move |conn| store::list(conn, &f)?.into_iter().map(|r| view(conn, r)).collect()).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions
+
+#[derive(Debug, Deserialize, Serialize, validator::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    #[serde(default)]
+    pub lines: Vec<LineDecision>,
+    pub note: Option<String>,
+}
+
+/// Applies a reviewer's line decisions to the current lines (pure; nothing written).
+fn compute(lines: &[RLineRow], decisions: &[LineDecision]) -> AppResult<Vec<RLineRow>> {
+    let mut out = lines.to_vec();
+    for (i, d) in decisions.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        if decisions[..i].iter().any(|e| e.line_no == d.line_no) {
+            return Err(AppError::field(
+                &format!("{field}.line_no"),
+                "duplicate",
+                "this line is decided twice",
+            ));
+        }
+        let line = out.iter_mut().find(|l| l.line_no as u32 == d.line_no).ok_or_else(|| {
+            AppError::field(&format!("{field}.line_no"), "unknown", "the request has no such line")
+        })?;
+        let new = apply(&amounts_of(line)?, d).map_err(|m| AppError::field(&field, "invalid", m))?;
+        line.status = new.status().into();
+        line.insurer_payable = new.insurer_payable.0;
+        line.patient_share = new.patient_share.0;
+        line.patient_gap = new.patient_gap.0;
+        line.deducted = new.deducted.0;
+        line.reasons = stored_reasons(&new)?;
+    }
+    Ok(out)
+}
+
+fn office_request(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ReimbursementRow> {
+    let r = load_visible(conn, caller, id)?;
+    if caller.office_id.as_deref() != Some(r.office_id.as_str()) {
+        return Err(AppError::not_found("no such reimbursement request"));
+    }
+    Ok(r)
+}
+
+/// Writes the decided lines and totals, tells the insured person.
+fn finish(
+    conn: &mut AnyConnection,
+    r: &ReimbursementRow,
+    lines: &[RLineRow],
+    from: &str,
+    reviewer: &str,
+    note: Option<String>,
+    actor: &Actor,
+) -> AppResult<ReimbursementRow> {
+    let t = totals_of(lines)?;
+    let status = outcome(lines);
+    store::replace_lines(conn, &r.id, lines)?;
+    let totals = Totals {
+        status,
+        reimbursed: t.reimbursed,
+        franchise: t.franchise,
+        above_tariff: t.above_tariff,
+        not_covered: t.not_covered,
+    };
+    let extra = Transition::Decided { by: reviewer.into(), note };
+    if !store::transition(conn, &r.id, from, &totals, extra)? {
+        return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
+    }
+    let after = json!({"status": status, "reimbursed": t.reimbursed, "paid_total": t.paid});
+    audit::append(
+        conn,
+        actor,
+        "reimbursement",
+        &r.id,
+        "decided",
+        Some(json!({"status": r.status})),
+        Some(after.clone()),
+    )?;
+    outbox::enqueue(
+        conn,
+        "reimbursement_decided",
+        "insured",
+        &r.main_insured_id,
+        &r.id,
+        json!({"reimbursement_id": r.id, "status": status, "reimbursed": t.reimbursed, "paid_total": t.paid, "franchise": t.franchise, "above_tariff": t.above_tariff, "not_covered": t.not_covered}),
+    )?;
+    store::find(conn, &r.id)?.ok_or_else(|| AppError::not_found("no such reimbursement request"))
+}
+
+/// A reviewer of the office decides a submitted request. A change of the reimbursed amount
+/// from the engine's by more than the four-eyes threshold waits for a supervisor.
+pub async fn decide(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    input: DecisionInput,
+) -> AppResult<ReimbursementView> {
+    let threshold = Rial(state.config.four_eyes_threshold);
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let r = office_request(conn, &caller, &id)?;
+                if r.status != "in_review" {
+                    return Err(AppError::conflict("not_in_review", format!("the request is {}, not in review", r.status)));
+                }
+                let lines = compute(&store::lines(conn, &r.id)?, &input.lines)?;
+                let after: i64 = lines.iter().map(|l| l.insurer_payable).sum();
+                let before = r.machine_reimbursed.unwrap_or(r.reimbursed);
+                let actor = Actor::of(&caller);
+                let r = if needs_second_approval(Rial(before), Rial(after), threshold) {
+                    let proposal = serde_json::to_string(&input).map_err(AppError::internal)?;
+                    let totals = Totals {
+                        status: "awaiting_approval",
+                        reimbursed: r.reimbursed,
+                        franchise: r.franchise,
+                        above_tariff: r.above_tariff,
+                        not_covered: r.not_covered,
+                    };
+                    let extra = Transition::Proposed { by: caller.user_id.clone(), proposal };
+                    if !store::transition(conn, &r.id, "in_review", &totals, extra)? {
+                        return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
+                    }
+                    audit::append(
+                        conn,
+                        &actor,
+                        "reimbursement",
+                        &r.id,
+                        "proposed",
+                        Some(json!({"status": "in_review"})),
+                        Some(json!({"status": "awaiting_approval", "reimbursed_before": before, "reimbursed_after": after, "lines": input.lines})),
+                    )?;
+                    store::find(conn, &r.id)?.ok_or_else(|| AppError::not_found("no such reimbursement request"))?
+                } else {
+                    finish(conn, &r, &lines, "in_review", &caller.user_id, input.note.clone(), &actor)?
+                };
+                view(conn, r)
+            })
+        })
+        .await
+}
+
+/// A supervisor approves (or returns to review) a decision waiting for the second pair of
+/// eyes; the reviewer who proposed it cannot.
+pub async fn approve(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    approve: bool,
+) -> AppResult<ReimbursementView> {
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let r = office_request(conn, &caller, &id)?;
+                if r.status != "awaiting_approval" {
+                    return Err(AppError::conflict(
+                        "not_awaiting_approval",
+                        format!("the request is {}", r.status),
+                    ));
+                }
+                if r.decided_by.as_deref() == Some(caller.user_id.as_str()) {
+                    return Err(AppError::forbidden(
+                        "the reviewer who proposed a decision cannot approve it",
+                    ));
+                }
+                let actor = Actor::of(&caller);
+                let r = if approve {
+                    let input: DecisionInput = serde_json::from_str(r.proposal.as_deref().unwrap_or("{}"))
+                        .map_err(AppError::internal)?;
+                    let lines = compute(&store::lines(conn, &r.id)?, &input.lines)?;
+                    let reviewer = r.decided_by.clone().unwrap_or_default();
+                    finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor)?
+                } else {
+                    let totals = Totals {
+                        status: "in_review",
+                        reimbursed: r.reimbursed,
+                        franchise: r.franchise,
+                        above_tariff: r.above_tariff,
+                        not_covered: r.not_covered,
+                    };
+                    if !store::transition(conn, &r.id, "awaiting_approval", &totals, Transition::Returned)? {
+                        return Err(AppError::conflict(
+                            "already_decided",
+                            "the request was decided meanwhile",
+                        ));
+                    }
+                    audit::append(
+                        conn,
+                        &actor,
+                        "reimbursement",
+                        &r.id,
+                        "returned",
+                        Some(json!({"status": "awaiting_approval"})),
+                        Some(json!({"status": "in_review"})),
+                    )?;
+                    store::find(conn, &r.id)?
+                        .ok_or_else(|| AppError::not_found("no such reimbursement request"))?
+                };
+                view(conn, r)
+            })
+        })
+        .await
+}
+
+/// A line of a payment order for an approved reimbursement: the main insured's Sheba.
+pub fn order_line(r: &ReimbursementRow) -> (String, String, i64, String) {
+    (r.sheba.clone(), r.account_holder.clone(), r.reimbursed, format!("reimbursement:{}", r.id))
+}
