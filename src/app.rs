@@ -295,6 +295,9 @@ impl Application {
         if config.batch_worker {
             crate::services::batches::spawn_worker(state.clone());
         }
+        if config.mail_worker {
+            crate::notify::spawn_worker(state.clone())?;
+        }
         let metrics = web::Data::new(Metrics::default());
         let listener = std::net::TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot bind {}: {e}", config.bind))?;

@@ -56,6 +56,19 @@ pub struct Config {
     /// deadlines (objections). Fridays are always off. The list changes yearly with the lunar
     /// calendar, so it is configuration, not code.
     pub holidays: Vec<chrono::NaiveDate>,
+    /// `ASNAD_SMTP_URL`: `smtp://host:port` (plain, a local relay), `smtp://host?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host` (TLS). Unset: mail is written as `.eml` files
+    /// under `<data dir>/mail/`. Redacted in Debug (it may hold a password).
+    pub smtp_url: Option<String>,
+    /// `ASNAD_MAIL_FROM`, default `asnad <no-reply@asnad.tamin.local>`.
+    pub mail_from: String,
+    /// `ASNAD_MAIL_WORKER` (default true): deliver the outbox from this process.
+    pub mail_worker: bool,
+    /// `ASNAD_MAIL_POLL_MS`, default 5000: how often the outbox is looked at.
+    pub mail_poll: Duration,
+    /// `ASNAD_MAIL_RETRY_SECONDS`, default 30: the first retry's delay; doubled per failure up
+    /// to an hour.
+    pub mail_retry_base: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +100,11 @@ impl fmt::Debug for Config {
             .field("batch_worker", &self.batch_worker)
             .field("four_eyes_threshold", &self.four_eyes_threshold)
             .field("holidays", &self.holidays)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("mail_worker", &self.mail_worker)
+            .field("mail_poll", &self.mail_poll)
+            .field("mail_retry_base", &self.mail_retry_base)
             .finish()
     }
 }
@@ -114,6 +132,11 @@ impl Default for Config {
             batch_worker: true,
             four_eyes_threshold: 100_000_000,
             holidays: Vec::new(),
+            smtp_url: None,
+            mail_from: "asnad <no-reply@asnad.tamin.local>".into(),
+            mail_worker: true,
+            mail_poll: Duration::from_millis(5000),
+            mail_retry_base: Duration::from_secs(30),
         }
     }
 }
@@ -192,6 +215,23 @@ impl Config {
         }
         if let Some(v) = get("ASNAD_MAX_ATTACHMENT_BYTES") {
             c.max_attachment_bytes = parse_num("ASNAD_MAX_ATTACHMENT_BYTES", &v, 1024, 1 << 30)?;
+        }
+        c.smtp_url = get("ASNAD_SMTP_URL").filter(|v| !v.is_empty());
+        if let Some(v) = get("ASNAD_MAIL_FROM") {
+            c.mail_from = v;
+        }
+        if let Some(v) = get("ASNAD_MAIL_WORKER") {
+            c.mail_worker = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => return Err(format!("ASNAD_MAIL_WORKER: expected true or false, got {other:?}")),
+            };
+        }
+        if let Some(v) = get("ASNAD_MAIL_POLL_MS") {
+            c.mail_poll = Duration::from_millis(parse_num("ASNAD_MAIL_POLL_MS", &v, 10, 3_600_000)?);
+        }
+        if let Some(v) = get("ASNAD_MAIL_RETRY_SECONDS") {
+            c.mail_retry_base = Duration::from_secs(parse_num("ASNAD_MAIL_RETRY_SECONDS", &v, 1, 3600)?);
         }
         if let Some(v) = get("ASNAD_BATCH_WORKER") {
             c.batch_worker = match v.as_str() {

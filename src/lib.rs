@@ -13,6 +13,7 @@ pub mod db;
 pub mod documents;
 pub mod domain;
 pub mod error;
+pub mod notify;
 pub mod services;
 pub mod store;
 pub mod telemetry;

@@ -369,6 +369,9 @@ pub fn may_edit(caller: &Caller, r: &ReimbursementRow) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Pricing
 
+/// The tariff year and its status (`official`/`sample`) a line was priced with.
+type Stamp = Option<(i32, String)>;
+
 /// Prices a request's lines (as stored, with `billed` = what was paid) and returns them priced.
 fn price(
     conn: &mut AnyConnection,
@@ -382,7 +385,7 @@ fn price(
         insured::find(conn, &r.insured_id)?.ok_or_else(|| AppError::not_found("no such insured person"))?;
     let (person, main) = crate::services::insured::person_and_main(conn, &patient)?;
     let benefit = Benefit::parse(&r.benefit).unwrap_or(Benefit::Care);
-    let priced: Vec<(Priced, Option<(i32, i32, String)>)> = match benefit {
+    let priced: Vec<(Priced, Stamp)> = match benefit {
         Benefit::Care => price_care(conn, book, rules_dep, r, &person, main.as_ref(), lines, today)?,
         Benefit::SupportItem => {
             let mut prior: Vec<PriorItem> = store::prior_items(conn, &r.insured_id, &r.id)?
@@ -392,8 +395,7 @@ fn price(
             let mut out = Vec::new();
             for l in lines {
                 let tariff = book.for_date(l.service_date);
-                let stamp =
-                    tariff.map(|t| (t.meta.year, t.meta.revision, t.meta.status.as_str().to_string()));
+                let stamp = tariff.map(|t| (t.meta.year, t.meta.status.as_str().to_string()));
                 let elig = eligible_on(&person, main.as_ref(), l.service_date, rules_dep);
                 let p = if !elig.eligible {
                     refused(l.line_no as u32, Rial(l.billed), Reason::R02, elig.reason_en.clone())
@@ -457,7 +459,7 @@ fn price(
                     }
                 };
                 let year = JalaliDate::from_gregorian(l.service_date).year();
-                out.push((p, Some((year, 1, rules::TRAVEL_RATES_STATUS.to_string()))));
+                out.push((p, Some((year, rules::TRAVEL_RATES_STATUS.to_string()))));
             }
             out
         }
@@ -480,7 +482,7 @@ fn price(
                 reasons: stored_reasons(a)?,
                 cost_sharing_rule: p.rule.clone().or(a.cost_sharing_rule.clone()),
                 tariff_year: stamp.as_ref().map(|s| s.0),
-                tariff_status: stamp.map(|s| s.2),
+                tariff_status: stamp.map(|s| s.1),
                 renewable_on: p.renewable_on,
                 ..l.clone()
             })
@@ -506,7 +508,7 @@ fn price_care(
     main: Option<&Person>,
     lines: &[RLineRow],
     today: NaiveDate,
-) -> AppResult<Vec<(Priced, Option<(i32, i32, String)>)>> {
+) -> AppResult<Vec<(Priced, Stamp)>> {
     let first = lines.iter().map(|l| l.service_date).min().unwrap_or(today);
     let last = lines.iter().map(|l| l.service_date).max().unwrap_or(today);
     let window = Duration::days(731);
@@ -586,13 +588,9 @@ fn price_care(
         .lines
         .into_iter()
         .map(|l| {
-            let stamp = l.tariff_year.map(|y| {
-                (
-                    y,
-                    l.tariff_revision.unwrap_or(1),
-                    l.tariff_status.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                )
-            });
+            let stamp = l
+                .tariff_year
+                .map(|y| (y, l.tariff_status.map(|s| s.as_str().to_string()).unwrap_or_default()));
             let amounts = LineAmounts {
                 line_no: l.line_no,
                 billed: l.billed,
@@ -661,29 +659,29 @@ fn check_lines(benefit: Benefit, new: &NewRequest, today: NaiveDate) -> Vec<Fiel
         };
         if !allowed.contains(&l.item_type.as_str()) {
             errors.push(FieldError::new(
-                &f("item_type"),
+                f("item_type"),
                 "invalid_choice",
                 format!("a {} request takes {} lines", benefit.as_str(), allowed.join(", ")),
             ));
         }
         if benefit == Benefit::Travel && TravelCode::parse(&l.code).is_none() {
             errors.push(FieldError::new(
-                &f("code"),
+                f("code"),
                 "invalid_choice",
                 "must be patient_ticket, companion_ticket, patient_stay or companion_stay",
             ));
         }
         if new.lines[..i].iter().any(|o| o.line_no == l.line_no) {
-            errors.push(FieldError::new(&f("line_no"), "duplicate", "line numbers must be unique"));
+            errors.push(FieldError::new(f("line_no"), "duplicate", "line numbers must be unique"));
         }
         if l.quantity <= Decimal::ZERO || l.quantity > Decimal::from(10_000) {
-            errors.push(FieldError::new(&f("quantity"), "range", "must be more than 0 and at most 10000"));
+            errors.push(FieldError::new(f("quantity"), "range", "must be more than 0 and at most 10000"));
         }
         if l.paid_amount <= 0 || l.paid_amount > 1_000_000_000_000 {
-            errors.push(FieldError::new(&f("paid_amount"), "range", "must be a positive number of rials"));
+            errors.push(FieldError::new(f("paid_amount"), "range", "must be a positive number of rials"));
         }
         if l.service_date > today {
-            errors.push(FieldError::new(&f("service_date"), "future", "cannot be after today"));
+            errors.push(FieldError::new(f("service_date"), "future", "cannot be after today"));
         }
         if l.item_type == "bed_day" && new.hospital_grade.is_none() {
             errors.push(FieldError::new(

@@ -60,3 +60,56 @@ pub fn for_subject(conn: &mut AnyConnection, subject_id: &str) -> QueryResult<Ve
         .select(OutboxRow::as_select())
         .load(conn)
 }
+
+/// Entries due for delivery (not sent, next attempt now or earlier), oldest first.
+pub fn due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::next_attempt_at.le(now))
+        .order(outbox::next_attempt_at.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Takes an entry for one delivery attempt by pushing its next attempt to `until`, only if it
+/// is still due as read (another sender got it otherwise). A sender that dies mid-attempt
+/// leaves the entry to be retried at `until`.
+pub fn lease(conn: &mut AnyConnection, row: &OutboxRow, until: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .find(&row.id)
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::next_attempt_at.eq(row.next_attempt_at)),
+    )
+    .set(outbox::next_attempt_at.eq(until))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Delivered (or, with `note`, settled without delivery: no address, no template).
+pub fn mark_sent(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: NaiveDateTime,
+    note: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((outbox::sent_at.eq(at), outbox::last_error.eq(note)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A failed attempt: counted, with the error and the time of the next try.
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    id: &str,
+    attempts: i32,
+    next: NaiveDateTime,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((outbox::attempts.eq(attempts), outbox::next_attempt_at.eq(next), outbox::last_error.eq(error)))
+        .execute(conn)
+        .map(|_| ())
+}
