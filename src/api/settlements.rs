@@ -48,8 +48,10 @@ pub async fn pay_advance(
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RunBody {
+    /// One office's providers, or (`province_id`) every office of a province.
     #[validate(length(min = 1, max = 64))]
-    pub office_id: String,
+    pub office_id: Option<String>,
+    pub province_id: Option<i32>,
     pub service_month: String,
 }
 
@@ -60,7 +62,14 @@ pub async fn run(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let month = month_field("service_month", &b.service_month)?;
-    Ok(HttpResponse::Created().json(service::run(&state, finance.caller, b.office_id, month).await?))
+    match (b.office_id, b.province_id) {
+        (Some(office), None) => {
+            Ok(HttpResponse::Created().json(service::run(&state, finance.caller, office, month).await?))
+        }
+        (None, Some(province)) => Ok(HttpResponse::Created()
+            .json(service::run_province(&state, finance.caller, province, month).await?)),
+        _ => Err(AppError::field("office_id", "one_of", "give either office_id or province_id")),
+    }
 }
 
 #[derive(Debug, Deserialize)]

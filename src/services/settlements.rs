@@ -161,90 +161,7 @@ pub async fn run(
                 if crate::store::offices::find(conn, &office_id)?.is_none() {
                     return Err(AppError::field("office_id", "not_found", "no such office"));
                 }
-                let filter = providers::ProviderFilter {
-                    office_id: Some(office_id.clone()),
-                    limit: 100_000,
-                    ..Default::default()
-                };
-                let mut out = RunOutcome {
-                    office_id: office_id.clone(),
-                    service_month: month.clone(),
-                    created: vec![],
-                    already_settled: vec![],
-                };
-                for p in providers::list_providers(conn, &filter)? {
-                    if store::settlement_of(conn, &p.id, &month)?.is_some() {
-                        out.already_settled.push(p.id);
-                        continue;
-                    }
-                    let id = st::new_id();
-                    let mut items = Vec::new();
-                    let (mut claims_payable, mut adjustments) = (0i64, 0i64);
-                    for (c, paid) in store::claims_to_settle(conn, &p.id, &month)? {
-                        match paid {
-                            None => {
-                                claims_payable += c.insurer_payable;
-                                items.push(ItemRow {
-                                    settlement_id: id.clone(),
-                                    claim_id: c.id,
-                                    kind: "claim".into(),
-                                    amount: c.insurer_payable,
-                                });
-                            }
-                            Some(paid) if paid != c.insurer_payable => {
-                                let diff = c.insurer_payable - paid;
-                                adjustments += diff;
-                                items.push(ItemRow {
-                                    settlement_id: id.clone(),
-                                    claim_id: c.id,
-                                    kind: "adjustment".into(),
-                                    amount: diff,
-                                });
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                    let advances = store::advances_to_net(conn, &p.id, &month)?;
-                    let advanced: i64 = advances.iter().map(|a| a.amount).sum();
-                    if items.is_empty() && advances.is_empty() {
-                        continue;
-                    }
-                    let t = terms(conn, &p.id, today)?;
-                    let row = SettlementRow {
-                        id: id.clone(),
-                        provider_id: p.id.clone(),
-                        office_id: office_id.clone(),
-                        service_month: month.clone(),
-                        claims_payable,
-                        adjustments,
-                        advances_netted: advanced,
-                        net_payable: net_payable(Rial(claims_payable), Rial(adjustments), Rial(advanced)).0,
-                        due_on: today + Duration::days(t.balance_payment_days as i64),
-                        late_payment_rate: t.late_payment_rate_percent.map(|r| r.normalize().to_string()),
-                        status: "approved".into(),
-                        payment_order_id: None,
-                        paid_on: None,
-                        bank_reference: None,
-                        created_by: caller.user_id.clone(),
-                        created_at: st::now(),
-                    };
-                    store::insert_settlement(conn, &row, &items)?;
-                    store::mark_netted(
-                        conn,
-                        &advances.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
-                        &id,
-                    )?;
-                    audit::append(
-                        conn,
-                        &Actor::of(&caller),
-                        "settlement",
-                        &id,
-                        "created",
-                        None,
-                        audit::json(&row),
-                    )?;
-                    out.created.push(row);
-                }
+                let out = settle_office(conn, &caller, &office_id, &month, today)?;
                 if out.created.is_empty() && !out.already_settled.is_empty() {
                     return Err(AppError::conflict(
                         "already_settled",
@@ -255,6 +172,138 @@ pub async fn run(
             })
         })
         .await
+}
+
+/// A province's run: every office of the province, in one transaction.
+#[derive(Serialize)]
+pub struct ProvinceOutcome {
+    pub province_id: i32,
+    pub service_month: String,
+    pub offices: Vec<RunOutcome>,
+}
+
+/// Settles every provider of every office of a province (its treatment management) for the
+/// month, in one transaction: all or nothing.
+pub async fn run_province(
+    state: &AppState,
+    caller: Caller,
+    province_id: i32,
+    month: String,
+) -> AppResult<ProvinceOutcome> {
+    let today = state.today();
+    state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let filter = crate::store::offices::OfficeFilter {
+                    province_id: Some(province_id),
+                    limit: 10_000,
+                    ..Default::default()
+                };
+                let offices = crate::store::offices::list(conn, &filter)?;
+                if offices.is_empty() {
+                    return Err(AppError::field("province_id", "not_found", "the province has no office"));
+                }
+                let mut out = ProvinceOutcome { province_id, service_month: month.clone(), offices: vec![] };
+                for o in offices {
+                    out.offices.push(settle_office(conn, &caller, &o.id, &month, today)?);
+                }
+                let created = out.offices.iter().map(|o| o.created.len()).sum::<usize>();
+                let settled = out.offices.iter().map(|o| o.already_settled.len()).sum::<usize>();
+                if created == 0 && settled > 0 {
+                    return Err(AppError::conflict(
+                        "already_settled",
+                        format!("the province's providers are already settled for {month}"),
+                    ));
+                }
+                Ok(out)
+            })
+        })
+        .await
+}
+
+/// Inside the caller's transaction: one settlement per provider of the office not yet settled
+/// for the month and with something to settle.
+fn settle_office(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    office_id: &str,
+    month: &str,
+    today: NaiveDate,
+) -> AppResult<RunOutcome> {
+    let (office_id, month) = (office_id.to_string(), month.to_string());
+    let filter = providers::ProviderFilter {
+        office_id: Some(office_id.clone()),
+        limit: 100_000,
+        ..Default::default()
+    };
+    let mut out = RunOutcome {
+        office_id: office_id.clone(),
+        service_month: month.clone(),
+        created: vec![],
+        already_settled: vec![],
+    };
+    for p in providers::list_providers(conn, &filter)? {
+        if store::settlement_of(conn, &p.id, &month)?.is_some() {
+            out.already_settled.push(p.id);
+            continue;
+        }
+        let id = st::new_id();
+        let mut items = Vec::new();
+        let (mut claims_payable, mut adjustments) = (0i64, 0i64);
+        for (c, paid) in store::claims_to_settle(conn, &p.id, &month)? {
+            match paid {
+                None => {
+                    claims_payable += c.insurer_payable;
+                    items.push(ItemRow {
+                        settlement_id: id.clone(),
+                        claim_id: c.id,
+                        kind: "claim".into(),
+                        amount: c.insurer_payable,
+                    });
+                }
+                Some(paid) if paid != c.insurer_payable => {
+                    let diff = c.insurer_payable - paid;
+                    adjustments += diff;
+                    items.push(ItemRow {
+                        settlement_id: id.clone(),
+                        claim_id: c.id,
+                        kind: "adjustment".into(),
+                        amount: diff,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        let advances = store::advances_to_net(conn, &p.id, &month)?;
+        let advanced: i64 = advances.iter().map(|a| a.amount).sum();
+        if items.is_empty() && advances.is_empty() {
+            continue;
+        }
+        let t = terms(conn, &p.id, today)?;
+        let row = SettlementRow {
+            id: id.clone(),
+            provider_id: p.id.clone(),
+            office_id: office_id.clone(),
+            service_month: month.clone(),
+            claims_payable,
+            adjustments,
+            advances_netted: advanced,
+            net_payable: net_payable(Rial(claims_payable), Rial(adjustments), Rial(advanced)).0,
+            due_on: today + Duration::days(t.balance_payment_days as i64),
+            late_payment_rate: t.late_payment_rate_percent.map(|r| r.normalize().to_string()),
+            status: "approved".into(),
+            payment_order_id: None,
+            paid_on: None,
+            bank_reference: None,
+            created_by: caller.user_id.clone(),
+            created_at: st::now(),
+        };
+        store::insert_settlement(conn, &row, &items)?;
+        store::mark_netted(conn, &advances.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), &id)?;
+        audit::append(conn, &Actor::of(caller), "settlement", &id, "created", None, audit::json(&row))?;
+        out.created.push(row);
+    }
+    Ok(out)
 }
 
 /// A settlement as listed: with its lateness and the damages accrued.

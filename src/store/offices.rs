@@ -68,6 +68,7 @@ pub fn update(conn: &mut AnyConnection, row: &OfficeRow) -> QueryResult<usize> {
         .execute(conn)
 }
 
+#[derive(Default)]
 pub struct OfficeFilter {
     pub province_id: Option<i32>,
     pub active: Option<bool>,

@@ -152,19 +152,21 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
         );
         assert_eq!(res.status(), 200, "{:?}", res.text());
     }
-    let out: Value = app
-        .post_json(
-            "/api/v1/settlements",
-            Some(&finance),
-            &json!({"office_id": office, "service_month": "1403-08"}),
-        )
-        .json()
-        .unwrap();
-    let s2 = &out["created"][0];
+    // Aban is settled for the whole province (its treatment management) in one call.
+    let aban = json!({"province_id": 1, "service_month": "1403-08"});
+    let res = app.post_json("/api/v1/settlements", Some(&finance), &aban);
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let out: Value = res.json().unwrap();
+    let mine = out["offices"].as_array().unwrap().iter().find(|o| o["office_id"] == office.as_str()).unwrap();
+    let s2 = &mine["created"][0];
     assert_eq!(
         (s2["claims_payable"].as_i64(), s2["adjustments"].as_i64(), s2["net_payable"].as_i64()),
         (Some(0), Some(-394_800), Some(-394_800))
     );
+    assert_problem(app.post_json("/api/v1/settlements", Some(&finance), &aban), 409, "already_settled");
+    let both = json!({"office_id": office, "province_id": 1, "service_month": "1403-08"});
+    let p = assert_problem(app.post_json("/api/v1/settlements", Some(&finance), &both), 422, "validation_failed");
+    assert_eq!(p["errors"][0]["field"], "office_id");
 
     // Reconciliation of Mehr: 394,800 payable = 789,600 − 394,800 settled + 0 unsettled.
     let rec: Value = app
