@@ -165,7 +165,8 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
     );
     assert_problem(app.post_json("/api/v1/settlements", Some(&finance), &aban), 409, "already_settled");
     let both = json!({"office_id": office, "province_id": 1, "service_month": "1403-08"});
-    let p = assert_problem(app.post_json("/api/v1/settlements", Some(&finance), &both), 422, "validation_failed");
+    let p =
+        assert_problem(app.post_json("/api/v1/settlements", Some(&finance), &both), 422, "validation_failed");
     assert_eq!(p["errors"][0]["field"], "office_id");
 
     // Reconciliation of Mehr: 394,800 payable = 789,600 − 394,800 settled + 0 unsettled.
