@@ -272,11 +272,11 @@ pub fn spawn_worker(state: actix_web::web::Data<AppState>) -> Result<(), String>
     let mailer = Mailer::from_config(state.config.smtp_url.as_deref(), &state.config.data_dir)?;
     let from: Mailbox = state.config.mail_from.parse().map_err(|e| format!("ASNAD_MAIL_FROM: {e}"))?;
     let mailer = std::sync::Arc::new(mailer);
+    let base = Duration::from_std(state.config.mail_retry_base).unwrap_or(Duration::seconds(30));
     actix_web::rt::spawn(async move {
         loop {
-            let (m, f, s) = (mailer.clone(), from.clone(), state.clone());
-            let base = Duration::from_std(s.config.mail_retry_base).unwrap_or(Duration::seconds(30));
-            let result = s.db(move |conn| deliver_due(conn, &m, &f, base)).await;
+            let (m, f) = (mailer.clone(), from.clone());
+            let result = state.db(move |conn| deliver_due(conn, &m, &f, base)).await;
             if let Err(e) = result {
                 tracing::error!(error = %e, "mail delivery pass failed");
             }

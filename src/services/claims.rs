@@ -472,6 +472,20 @@ pub(crate) struct StoredReasonIn {
     pub detail: String,
 }
 
+/// A line's deductions as (code, amount, detail), the form the review rules work on, to the
+/// stored JSON (claim lines and reimbursement lines alike).
+pub(crate) fn reasons_json(reasons: &[(String, Rial, String)]) -> AppResult<String> {
+    let rs: Vec<StoredReason> =
+        reasons.iter().map(|(c, amt, d)| StoredReason { code: c, amount: amt.0, detail: d }).collect();
+    serde_json::to_string(&rs).map_err(AppError::internal)
+}
+
+/// The stored JSON back to (code, amount, detail).
+pub(crate) fn parse_reasons(json: &str) -> AppResult<Vec<(String, Rial, String)>> {
+    let rs: Vec<StoredReasonIn> = serde_json::from_str(json).map_err(AppError::internal)?;
+    Ok(rs.into_iter().map(|r| (r.code, Rial(r.amount), r.detail)).collect())
+}
+
 fn line_view(l: LineRow) -> LineView {
     let stored: Vec<StoredReasonIn> = serde_json::from_str(&l.reasons).unwrap_or_default();
     let reasons = stored

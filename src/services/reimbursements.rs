@@ -37,7 +37,7 @@ use crate::domain::reimbursement::{
 use crate::domain::review::{apply, needs_second_approval, LineAmounts, LineDecision};
 use crate::domain::tariff::{Sector, TariffBook};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::claims::StoredReason;
+use crate::services::claims::{parse_reasons, reasons_json};
 use crate::store::audit::{self, Actor};
 use crate::store::reimbursements::{
     self as store, RLineRow, ReimbursementFilter, ReimbursementRow, Totals, Transition,
@@ -93,8 +93,8 @@ pub struct NewRequest {
     pub lines: Vec<NewLine>,
 }
 
-/// What is stored of the care request's provider besides its name (JSON in `travel` would be
-/// wrong; the grade and sector ride in `provider_kind` as `kind:sector:grade`).
+/// The provider's kind, sector and hospital grade, stored in the one `provider_kind` column as
+/// `kind:sector:grade` (the table is at diesel's 32-column limit); read by `parse_provider_key`.
 fn provider_key(kind: ProviderKind, sector: Sector, grade: Option<u8>) -> String {
     format!("{}:{}:{}", kind.as_str(), sector.as_str(), grade.map(|g| g.to_string()).unwrap_or_default())
 }
@@ -189,18 +189,6 @@ pub struct ReimbursementView {
     pub history: Vec<StatusChange>,
 }
 
-fn reasons_of(l: &RLineRow) -> AppResult<Vec<(String, Rial, String)>> {
-    #[derive(Deserialize)]
-    struct R {
-        code: String,
-        amount: i64,
-        #[serde(default)]
-        detail: String,
-    }
-    let rs: Vec<R> = serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
-    Ok(rs.into_iter().map(|r| (r.code, Rial(r.amount), r.detail)).collect())
-}
-
 fn amounts_of(l: &RLineRow) -> AppResult<LineAmounts> {
     Ok(LineAmounts {
         line_no: l.line_no as u32,
@@ -209,7 +197,7 @@ fn amounts_of(l: &RLineRow) -> AppResult<LineAmounts> {
         patient_share: Rial(l.patient_share),
         patient_gap: Rial(l.patient_gap),
         deducted: Rial(l.deducted),
-        reasons: reasons_of(l)?,
+        reasons: parse_reasons(&l.reasons)?,
         cost_sharing_rule: l.cost_sharing_rule.clone(),
     })
 }
@@ -290,13 +278,7 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
         })
         .collect();
     let (kind, sector, _) = parse_provider_key(&r.provider_kind);
-    let totals = Split {
-        paid: r.paid_total,
-        reimbursed: r.reimbursed,
-        franchise: r.franchise,
-        above_tariff: r.above_tariff,
-        not_covered: r.not_covered,
-    };
+    let totals = split_of(&r);
     Ok(ReimbursementView {
         travel_rates_status: (r.benefit == "travel").then_some(rules::TRAVEL_RATES_STATUS),
         travel: r.travel.as_deref().and_then(|t| serde_json::from_str(t).ok()),
@@ -434,6 +416,7 @@ fn price(
             };
             let mut out = Vec::new();
             for l in lines {
+                let year = JalaliDate::from_gregorian(l.service_date).year();
                 let elig = eligible_on(&person, main.as_ref(), l.service_date, rules_dep);
                 let p = match (elig.eligible, TravelCode::parse(&l.code)) {
                     (false, _) => {
@@ -446,7 +429,6 @@ fn price(
                         format!("{} is not a travel item", l.code),
                     ),
                     (true, Some(code)) => {
-                        let year = JalaliDate::from_gregorian(l.service_date).year();
                         let days = l.quantity.parse().unwrap_or(Decimal::ONE);
                         price_travel(
                             l.line_no as u32,
@@ -458,7 +440,6 @@ fn price(
                         )
                     }
                 };
-                let year = JalaliDate::from_gregorian(l.service_date).year();
                 out.push((p, Some((year, rules::TRAVEL_RATES_STATUS.to_string()))));
             }
             out
@@ -479,7 +460,7 @@ fn price(
                 patient_share: a.patient_share.0,
                 patient_gap: a.patient_gap.0,
                 deducted: a.deducted.0,
-                reasons: stored_reasons(a)?,
+                reasons: reasons_json(&a.reasons)?,
                 cost_sharing_rule: p.rule.clone().or(a.cost_sharing_rule.clone()),
                 tariff_year: stamp.as_ref().map(|s| s.0),
                 tariff_status: stamp.map(|s| s.1),
@@ -488,12 +469,6 @@ fn price(
             })
         })
         .collect()
-}
-
-fn stored_reasons(a: &LineAmounts) -> AppResult<String> {
-    let rs: Vec<StoredReason> =
-        a.reasons.iter().map(|(c, amt, d)| StoredReason { code: c, amount: amt.0, detail: d }).collect();
-    serde_json::to_string(&rs).map_err(AppError::internal)
 }
 
 /// Care at a non-contracted provider: the claims engine on the government tariff, with the
@@ -616,6 +591,28 @@ fn price_care(
             )
         })
         .collect())
+}
+
+/// The request's stored totals.
+fn split_of(r: &ReimbursementRow) -> Split {
+    Split {
+        paid: r.paid_total,
+        reimbursed: r.reimbursed,
+        franchise: r.franchise,
+        above_tariff: r.above_tariff,
+        not_covered: r.not_covered,
+    }
+}
+
+/// What a transition writes: the new status and the amounts.
+fn totals_with<'a>(status: &'a str, t: &Split) -> Totals<'a> {
+    Totals {
+        status,
+        reimbursed: t.reimbursed,
+        franchise: t.franchise,
+        above_tariff: t.above_tariff,
+        not_covered: t.not_covered,
+    }
 }
 
 fn totals_of(lines: &[RLineRow]) -> AppResult<Split> {
@@ -914,13 +911,7 @@ pub async fn submit(state: &AppState, caller: Caller, id: String) -> AppResult<R
                 let lines = price(conn, &book, &rules_dep, &r, &stored, today)?;
                 let t = totals_of(&lines)?;
                 store::replace_lines(conn, &r.id, &lines)?;
-                let totals = Totals {
-                    status: "in_review",
-                    reimbursed: t.reimbursed,
-                    franchise: t.franchise,
-                    above_tariff: t.above_tariff,
-                    not_covered: t.not_covered,
-                };
+                let totals = totals_with("in_review", &t);
                 if !store::transition(conn, &r.id, "draft", &totals, Transition::Submitted)? {
                     return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
                 }
@@ -1000,7 +991,7 @@ fn compute(lines: &[RLineRow], decisions: &[LineDecision]) -> AppResult<Vec<RLin
         line.patient_share = new.patient_share.0;
         line.patient_gap = new.patient_gap.0;
         line.deducted = new.deducted.0;
-        line.reasons = stored_reasons(&new)?;
+        line.reasons = reasons_json(&new.reasons)?;
     }
     Ok(out)
 }
@@ -1026,13 +1017,7 @@ fn finish(
     let t = totals_of(lines)?;
     let status = outcome(lines);
     store::replace_lines(conn, &r.id, lines)?;
-    let totals = Totals {
-        status,
-        reimbursed: t.reimbursed,
-        franchise: t.franchise,
-        above_tariff: t.above_tariff,
-        not_covered: t.not_covered,
-    };
+    let totals = totals_with(status, &t);
     let extra = Transition::Decided { by: reviewer.into(), note };
     if !store::transition(conn, &r.id, from, &totals, extra)? {
         return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
@@ -1080,13 +1065,7 @@ pub async fn decide(
                 let actor = Actor::of(&caller);
                 let r = if needs_second_approval(Rial(before), Rial(after), threshold) {
                     let proposal = serde_json::to_string(&input).map_err(AppError::internal)?;
-                    let totals = Totals {
-                        status: "awaiting_approval",
-                        reimbursed: r.reimbursed,
-                        franchise: r.franchise,
-                        above_tariff: r.above_tariff,
-                        not_covered: r.not_covered,
-                    };
+                    let totals = totals_with("awaiting_approval", &split_of(&r));
                     let extra = Transition::Proposed { by: caller.user_id.clone(), proposal };
                     if !store::transition(conn, &r.id, "in_review", &totals, extra)? {
                         return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
@@ -1141,13 +1120,7 @@ pub async fn approve(
                     let reviewer = r.decided_by.clone().unwrap_or_default();
                     finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor)?
                 } else {
-                    let totals = Totals {
-                        status: "in_review",
-                        reimbursed: r.reimbursed,
-                        franchise: r.franchise,
-                        above_tariff: r.above_tariff,
-                        not_covered: r.not_covered,
-                    };
+                    let totals = totals_with("in_review", &split_of(&r));
                     if !store::transition(conn, &r.id, "awaiting_approval", &totals, Transition::Returned)? {
                         return Err(AppError::conflict(
                             "already_decided",

@@ -13,7 +13,7 @@ use crate::db::{write_tx, AnyConnection};
 use crate::domain::money::Rial;
 use crate::domain::review::{apply, needs_second_approval, working_days_after, LineAmounts, LineDecision};
 use crate::error::{AppError, AppResult};
-use crate::services::claims::{view, ClaimView, StoredReason, StoredReasonIn};
+use crate::services::claims::{parse_reasons, reasons_json, view, ClaimView};
 use crate::store::audit::{self, Actor};
 use crate::store::claims::{self as claims_store, ClaimRow, LineRow};
 use crate::store::review::{self as store, DecisionRow, ObjectionRow, QueueFilter};
@@ -163,7 +163,6 @@ pub struct DecisionOutcome {
 }
 
 pub(crate) fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
-    let reasons: Vec<StoredReasonIn> = serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
     Ok(LineAmounts {
         line_no: l.line_no as u32,
         billed: Rial(l.billed),
@@ -171,7 +170,7 @@ pub(crate) fn amounts_of(l: &LineRow) -> AppResult<LineAmounts> {
         patient_share: Rial(l.patient_share),
         patient_gap: Rial(l.patient_gap),
         deducted: Rial(l.deducted),
-        reasons: reasons.into_iter().map(|r| (r.code, Rial(r.amount), r.detail)).collect(),
+        reasons: parse_reasons(&l.reasons)?,
         cost_sharing_rule: l.cost_sharing_rule.clone(),
     })
 }
@@ -237,8 +236,6 @@ pub(crate) fn apply_decision(
     actor: &Actor,
 ) -> AppResult<ClaimRow> {
     for (a, qty) in computed {
-        let reasons: Vec<StoredReason> =
-            a.reasons.iter().map(|(c, amt, d)| StoredReason { code: c, amount: amt.0, detail: d }).collect();
         store::update_line(
             conn,
             &claim.id,
@@ -250,7 +247,7 @@ pub(crate) fn apply_decision(
                 patient_share: a.patient_share.0,
                 patient_gap: a.patient_gap.0,
                 deducted: a.deducted.0,
-                reasons: serde_json::to_string(&reasons).map_err(AppError::internal)?,
+                reasons: reasons_json(&a.reasons)?,
             },
         )?;
     }

@@ -162,12 +162,7 @@ pub async fn run(
                     return Err(AppError::field("office_id", "not_found", "no such office"));
                 }
                 let out = settle_office(conn, &caller, &office_id, &month, today)?;
-                if out.created.is_empty() && !out.already_settled.is_empty() {
-                    return Err(AppError::conflict(
-                        "already_settled",
-                        format!("the office's providers are already settled for {month}"),
-                    ));
-                }
+                refuse_second_run(out.created.len(), out.already_settled.len(), "office", &month)?;
                 Ok(out)
             })
         })
@@ -209,16 +204,22 @@ pub async fn run_province(
                 }
                 let created = out.offices.iter().map(|o| o.created.len()).sum::<usize>();
                 let settled = out.offices.iter().map(|o| o.already_settled.len()).sum::<usize>();
-                if created == 0 && settled > 0 {
-                    return Err(AppError::conflict(
-                        "already_settled",
-                        format!("the province's providers are already settled for {month}"),
-                    ));
-                }
+                refuse_second_run(created, settled, "province", &month)?;
                 Ok(out)
             })
         })
         .await
+}
+
+/// A run that created nothing because everyone was already settled is a second run: 409.
+fn refuse_second_run(created: usize, already_settled: usize, whose: &str, month: &str) -> AppResult<()> {
+    if created == 0 && already_settled > 0 {
+        return Err(AppError::conflict(
+            "already_settled",
+            format!("the {whose}'s providers are already settled for {month}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Inside the caller's transaction: one settlement per provider of the office not yet settled
