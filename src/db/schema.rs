@@ -283,6 +283,7 @@ diesel::table! {
         total -> Integer,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        received_on -> Nullable<Date>,
     }
 }
 
@@ -499,6 +500,8 @@ diesel::table! {
         bank_reference -> Nullable<Text>,
         created_by -> Text,
         created_at -> Timestamp,
+        carried_in -> BigInt,
+        carried_to -> Nullable<Text>,
     }
 }
 

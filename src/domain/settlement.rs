@@ -14,10 +14,30 @@ pub fn advance_amount(claimed: Rial, percent: Decimal) -> Rial {
     Rial(a.try_into().unwrap_or(0))
 }
 
+/// What a provider claims from the Organization for a document (مبلغ درخواستی از سازمان): the
+/// billed amount less what the patient paid at the counter, the franchise and the
+/// private–government gap. The advance is computed on it, not on the billed amount, so a
+/// gap-billing hospital is not advanced money the patient already paid.
+pub fn claimed_from_organization(billed: Rial, patient_share: Rial, patient_gap: Rial) -> Rial {
+    Rial(billed.0 - patient_share.0 - patient_gap.0)
+}
+
 /// What a settlement pays: the decided claims' payable, plus corrections of claims settled
-/// before (negative: a recovery), minus the advances already paid for them.
-pub fn net_payable(claims_payable: Rial, adjustments: Rial, advances_paid: Rial) -> Rial {
-    Rial(claims_payable.0 + adjustments.0 - advances_paid.0)
+/// before (negative: a recovery), minus the advances already paid for them, plus the negative
+/// balances of earlier settlements carried into it (`carried_in` ≤ 0).
+pub fn net_payable(claims_payable: Rial, adjustments: Rial, advances_paid: Rial, carried_in: Rial) -> Rial {
+    Rial(claims_payable.0 + adjustments.0 - advances_paid.0 + carried_in.0)
+}
+
+/// A settlement's status from its net: `approved` (to be paid), `closed` (nothing to pay) or
+/// `carried` (the provider owes the Organization; the next settlement nets it, as the
+/// Organization recovers overpayments from later payments rather than by invoice).
+pub fn status_for_net(net: Rial) -> &'static str {
+    match net.0 {
+        n if n > 0 => "approved",
+        0 => "closed",
+        _ => "carried",
+    }
 }
 
 /// Days a payment is late on `today` (0 on the due date itself and before).
@@ -54,8 +74,23 @@ mod tests {
 
     #[test]
     fn netting_subtracts_advances_and_adds_corrections() {
-        assert_eq!(net_payable(Rial(5_000_000), Rial(-250_000), Rial(3_000_000)), Rial(1_750_000));
-        assert_eq!(net_payable(Rial(0), Rial(-250_000), Rial(0)), Rial(-250_000));
+        assert_eq!(net_payable(Rial(5_000_000), Rial(-250_000), Rial(3_000_000), Rial(0)), Rial(1_750_000));
+        assert_eq!(net_payable(Rial(0), Rial(-250_000), Rial(0), Rial(0)), Rial(-250_000));
+        // A balance carried from last month is netted: 1,000,000 − 250,000.
+        assert_eq!(net_payable(Rial(1_000_000), Rial(0), Rial(0), Rial(-250_000)), Rial(750_000));
+    }
+
+    #[test]
+    fn the_net_decides_paid_closed_or_carried() {
+        assert_eq!(status_for_net(Rial(1)), "approved");
+        assert_eq!(status_for_net(Rial(0)), "closed");
+        assert_eq!(status_for_net(Rial(-1)), "carried");
+    }
+
+    #[test]
+    fn the_claimed_amount_leaves_out_what_the_patient_paid() {
+        // Billed 1,890,000: franchise 169,200 and gap 1,326,000 paid at the counter.
+        assert_eq!(claimed_from_organization(Rial(1_890_000), Rial(169_200), Rial(1_326_000)), Rial(394_800));
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub async fn create(
                 total: documents.len() as i32,
                 created_at: now(),
                 finished_at: None,
+                received_on: Some(today),
             };
             let items: Vec<ItemRow> = documents
                 .iter()
@@ -86,17 +87,7 @@ pub async fn create(
                     error: None,
                 })
                 .collect();
-            write_tx(conn, |conn| {
-                store::insert(conn, &batch, &items)?;
-                // The monthly list is received: its advance (علی‌الحساب) falls due.
-                crate::services::settlements::advance_for_list(
-                    conn,
-                    &batch.provider_id,
-                    &batch.id,
-                    &documents,
-                    today,
-                )
-            })?;
+            write_tx(conn, |conn| store::insert(conn, &batch, &items))?;
             view_of(conn, batch, false)
         })
         .await?;
@@ -218,7 +209,15 @@ async fn process_next(state: &web::Data<AppState>) -> AppResult<bool> {
         }
     }
     state
-        .db(move |conn| Ok(write_tx(conn, |conn| store::set_status(conn, &id, "done", Some(now())))?))
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                store::set_status(conn, &id, "done", Some(now()))?;
+                // The list is read: its advance (علی‌الحساب) falls due, in the same transaction,
+                // so a crash here leaves the batch unfinished and the advance is made on resume.
+                crate::services::settlements::advance_for_list(conn, &batch)?;
+                Ok(())
+            })
+        })
         .await?;
     Ok(true)
 }

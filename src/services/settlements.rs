@@ -13,12 +13,15 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::contract::ContractTerms;
-use crate::domain::jalali::{parse_date, JalaliDate};
+use crate::domain::jalali::JalaliDate;
 use crate::domain::money::Rial;
-use crate::domain::settlement::{advance_amount, days_late, late_damages, net_payable};
+use crate::domain::settlement::{
+    advance_amount, claimed_from_organization, days_late, late_damages, net_payable, status_for_net,
+};
 use crate::error::{AppError, AppResult};
 use crate::services::claims::{view as claim_view, ClaimView};
 use crate::store::audit::{self, Actor};
+use crate::store::batches::BatchRow;
 use crate::store::reimbursements as reimbursement_store;
 use crate::store::settlements::{
     self as store, AdvanceRow, ItemRow, OrderRow, SettlementFilter, SettlementRow,
@@ -36,40 +39,34 @@ fn jalali_month(d: NaiveDate) -> String {
     format!("{:04}-{:02}", j.year(), j.month())
 }
 
-/// On a received monthly list: the advance due, from the documents' billed amounts, for the
-/// month of their earliest service date, under the contract in force then. Nothing without a
-/// contract or a readable date.
-pub fn advance_for_list(
-    conn: &mut AnyConnection,
-    provider_id: &str,
-    batch_id: &str,
-    documents: &[serde_json::Value],
-    today: NaiveDate,
-) -> AppResult<Option<AdvanceRow>> {
-    let lines = documents.iter().filter_map(|d| d.get("lines")?.as_array()).flatten();
-    let (mut claimed, mut first) = (0i64, None::<NaiveDate>);
-    for l in lines {
-        claimed += l.get("billed_amount").and_then(|v| v.as_i64()).filter(|v| *v > 0).unwrap_or(0);
-        if let Some(d) = l.get("service_date").and_then(|v| v.as_str()).and_then(|s| parse_date(s).ok()) {
-            first = Some(first.map_or(d, |f| f.min(d)));
-        }
-    }
-    let Some(first) = first else { return Ok(None) };
-    let Some(provider) = providers::find_provider(conn, provider_id)? else { return Ok(None) };
-    let Some(t) = crate::services::providers::terms_on(conn, provider_id, first)?.and_then(|t| t.terms)
+/// When a monthly list has been read: the advance due on it, the contract's percent of what the
+/// provider claims from the Organization for the documents the list created (billed less the
+/// franchise and gap the patient paid; resent documents belong to an earlier list), for the
+/// month of their earliest service date, under the contract in force then, due the contract's
+/// days after receipt. Nothing without a contract or without a created document.
+pub fn advance_for_list(conn: &mut AnyConnection, batch: &BatchRow) -> AppResult<Option<AdvanceRow>> {
+    let claims = crate::store::batches::created_claims(conn, &batch.id)?;
+    let Some(first) = claims.iter().map(|c| c.first_service_date).min() else { return Ok(None) };
+    let claimed: i64 = claims
+        .iter()
+        .map(|c| claimed_from_organization(Rial(c.billed), Rial(c.patient_share), Rial(c.patient_gap)).0)
+        .sum();
+    let Some(provider) = providers::find_provider(conn, &batch.provider_id)? else { return Ok(None) };
+    let Some(t) = crate::services::providers::terms_on(conn, &provider.id, first)?.and_then(|t| t.terms)
     else {
         return Ok(None);
     };
+    let received_on = batch.received_on.unwrap_or(batch.created_at.date());
     let row = AdvanceRow {
         id: st::new_id(),
         provider_id: provider.id,
         office_id: provider.office_id,
         service_month: jalali_month(first),
-        batch_id: batch_id.into(),
+        batch_id: batch.id.clone(),
         claimed,
         percent: t.advance_percent.normalize().to_string(),
         amount: advance_amount(Rial(claimed), t.advance_percent).0,
-        due_on: today + Duration::days(t.advance_days as i64),
+        due_on: received_on + Duration::days(t.advance_days as i64),
         status: "due".into(),
         paid_on: None,
         bank_reference: None,
@@ -280,6 +277,9 @@ fn settle_office(
         if items.is_empty() && advances.is_empty() {
             continue;
         }
+        let carried = store::open_carried(conn, &p.id)?;
+        let carried_in: i64 = carried.iter().map(|c| c.net_payable).sum();
+        let net = net_payable(Rial(claims_payable), Rial(adjustments), Rial(advanced), Rial(carried_in));
         let t = terms(conn, &p.id, today)?;
         let row = SettlementRow {
             id: id.clone(),
@@ -289,18 +289,21 @@ fn settle_office(
             claims_payable,
             adjustments,
             advances_netted: advanced,
-            net_payable: net_payable(Rial(claims_payable), Rial(adjustments), Rial(advanced)).0,
+            net_payable: net.0,
             due_on: today + Duration::days(t.balance_payment_days as i64),
             late_payment_rate: t.late_payment_rate_percent.map(|r| r.normalize().to_string()),
-            status: "approved".into(),
+            status: status_for_net(net).into(),
             payment_order_id: None,
             paid_on: None,
             bank_reference: None,
             created_by: caller.user_id.clone(),
             created_at: st::now(),
+            carried_in,
+            carried_to: None,
         };
         store::insert_settlement(conn, &row, &items)?;
         store::mark_netted(conn, &advances.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), &id)?;
+        store::mark_carried_to(conn, &carried.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), &id)?;
         audit::append(conn, &Actor::of(caller), "settlement", &id, "created", None, audit::json(&row))?;
         out.created.push(row);
     }
@@ -318,7 +321,9 @@ pub struct SettlementView {
 }
 
 fn settlement_view(row: SettlementRow, today: NaiveDate) -> SettlementView {
-    let late = if row.status == "paid" { 0 } else { days_late(row.due_on, today) };
+    // Only what is owed to the provider can be late.
+    let owed = matches!(row.status.as_str(), "approved" | "ordered");
+    let late = if owed { days_late(row.due_on, today) } else { 0 };
     let rate: Decimal = row.late_payment_rate.as_deref().and_then(|r| r.parse().ok()).unwrap_or_default();
     SettlementView {
         due_on_jalali: JalaliDate::from_gregorian(row.due_on).to_string(),
@@ -467,7 +472,7 @@ pub fn remittance_html(r: &Remittance) -> String {
 <style>body{{font-family:Vazirmatn,Tahoma,sans-serif}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #999;padding:4px}}</style></head>
 <body><h1>صورت‌حساب تسویه (Remittance advice)</h1>
 <p>مرکز: {provider} — ماه خدمت: {month} — سررسید پرداخت: {due}</p>
-<p>جمع قابل پرداخت اسناد: {payable} ریال — اصلاحیه‌ها: {adj} ریال — علی‌الحساب کسر شده: {adv} ریال — <strong>خالص پرداختی: {net} ریال</strong></p>
+<p>جمع قابل پرداخت اسناد: {payable} ریال — اصلاحیه‌ها: {adj} ریال — علی‌الحساب کسر شده: {adv} ریال — مانده منتقل‌شده از تسویه قبلی: {carried} ریال — <strong>خالص پرداختی: {net} ریال</strong>{carry_note}</p>
 <table><thead><tr><th>شماره سند</th><th>نوع</th><th>ردیف</th><th>کد</th><th>تاریخ</th><th>مبلغ درخواستی</th><th>تعرفه</th><th>سهم سازمان</th><th>فرانشیز و مابه‌التفاوت</th><th>کسورات</th><th>علت کسر</th></tr></thead>
 <tbody>
 {rows}</tbody></table></body></html>
@@ -479,7 +484,13 @@ pub fn remittance_html(r: &Remittance) -> String {
         payable = s.claims_payable,
         adj = s.adjustments,
         adv = s.advances_netted,
+        carried = s.carried_in,
         net = s.net_payable,
+        carry_note = if s.status == "carried" {
+            " (بدهی مرکز؛ از تسویه بعدی کسر می‌شود — owed by the provider, netted by its next settlement)"
+        } else {
+            ""
+        },
         rows = rows
     )
 }

@@ -1,4 +1,4 @@
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -15,6 +15,8 @@ pub struct BatchRow {
     pub total: i32,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// The business day the list was received (its advance's deadline runs from it).
+    pub received_on: Option<NaiveDate>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -94,6 +96,20 @@ pub fn finish_item(
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// The claims a list created (not documents it resent: those belong to an earlier list).
+pub fn created_claims(
+    conn: &mut AnyConnection,
+    batch_id: &str,
+) -> QueryResult<Vec<crate::store::claims::ClaimRow>> {
+    use crate::db::schema::claims;
+    claim_batch_items::table
+        .inner_join(claims::table.on(claims::id.nullable().eq(claim_batch_items::claim_id)))
+        .filter(claim_batch_items::batch_id.eq(batch_id))
+        .filter(claim_batch_items::http_status.eq(201))
+        .select(crate::store::claims::ClaimRow::as_select())
+        .load(conn)
 }
 
 pub fn set_status(

@@ -47,6 +47,10 @@ pub struct SettlementRow {
     pub bank_reference: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    /// Negative balances of earlier settlements netted here (recoveries carried forward).
+    pub carried_in: i64,
+    /// For a `carried` settlement: the later settlement that netted it.
+    pub carried_to: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
@@ -166,7 +170,8 @@ pub fn list_settlements(conn: &mut AnyConnection, f: &SettlementFilter) -> Query
         q = q.filter(settlements::service_month.eq(v.clone()));
     }
     if let Some(d) = f.due_before {
-        q = q.filter(settlements::due_on.lt(d)).filter(settlements::status.ne("paid"));
+        // Only what is owed to the provider can be late: not paid, carried or closed at zero.
+        q = q.filter(settlements::due_on.lt(d)).filter(settlements::status.eq_any(["approved", "ordered"]));
     }
     q.order(settlements::id.asc()).limit(500).load(conn)
 }
@@ -178,6 +183,27 @@ pub fn insert_settlement(conn: &mut AnyConnection, s: &SettlementRow, items: &[I
         diesel::insert_into(settlement_items::table).values(i).execute(conn)?;
     }
     Ok(())
+}
+
+/// A provider's negative balances not yet netted by a later settlement.
+pub fn open_carried(conn: &mut AnyConnection, provider_id: &str) -> QueryResult<Vec<SettlementRow>> {
+    settlements::table
+        .filter(settlements::provider_id.eq(provider_id))
+        .filter(settlements::status.eq("carried"))
+        .filter(settlements::carried_to.is_null())
+        .select(SettlementRow::as_select())
+        .order(settlements::id.asc())
+        .load(conn)
+}
+
+/// Records which settlement netted the carried balances `ids`.
+pub fn mark_carried_to(conn: &mut AnyConnection, ids: &[String], settlement_id: &str) -> QueryResult<()> {
+    diesel::update(
+        settlements::table.filter(settlements::id.eq_any(ids)).filter(settlements::carried_to.is_null()),
+    )
+    .set(settlements::carried_to.eq(settlement_id))
+    .execute(conn)
+    .map(|_| ())
 }
 
 pub fn items_of(conn: &mut AnyConnection, settlement_id: &str) -> QueryResult<Vec<(ItemRow, ClaimRow)>> {

@@ -7,8 +7,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::batches::wait_done;
-use crate::claims::{insured, setup};
+use crate::claims::{self, insured, setup};
 use crate::helpers::{assert_problem, Scope, TestApp};
+use crate::reimbursements;
 
 /// A specialist visit billed at the government tariff: 564,000 recognised, 394,800 payable.
 fn visit(no: &str, date: &str) -> Value {
@@ -32,7 +33,9 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
     let office = p["office_id"].as_str().unwrap().to_string();
     let finance = app.token_for("mina", Role::Finance, Scope::default());
 
-    // The monthly list: 2 × 564,000 claimed → an advance of 60 % = 676,800, due in 14 days.
+    // The monthly list: 2 × 564,000 billed, less the 30 % franchise paid at the counter, is
+    // 789,600 claimed from the Organization → an advance of 60 % = 473,760, due 14 days after
+    // receipt.
     let b: Value = app
         .post_json(
             "/api/v1/claim-batches",
@@ -47,7 +50,7 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
     let a = &adv["items"][0];
     assert_eq!(
         (a["claimed"].as_i64(), a["amount"].as_i64(), a["due_on"].as_str()),
-        (Some(1_128_000), Some(676_800), Some("2024-10-24"))
+        (Some(789_600), Some(473_760), Some("2024-10-24"))
     );
     let aid = a["id"].as_str().unwrap();
     // Only finance records it paid, once.
@@ -67,7 +70,7 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
         "already_paid",
     );
 
-    // Settlement of Mehr: 789,600 payable − 676,800 advanced = 112,800, due in 90 days.
+    // Settlement of Mehr: 789,600 payable − 473,760 advanced = 315,840, due in 90 days.
     let run = json!({"office_id": office, "service_month": "1403-07"});
     let res = app.post_json("/api/v1/settlements", Some(&finance), &run);
     assert_eq!(res.status(), 201, "{:?}", res.text());
@@ -80,7 +83,7 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
             s["net_payable"].as_i64(),
             s["due_on"].as_str()
         ),
-        (Some(789_600), Some(676_800), Some(112_800), Some("2025-01-08"))
+        (Some(789_600), Some(473_760), Some(315_840), Some("2025-01-08"))
     );
     let sid = s["id"].as_str().unwrap().to_string();
     assert_problem(app.post_json("/api/v1/settlements", Some(&finance), &run), 409, "already_settled");
@@ -97,7 +100,7 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
         app.get(&format!("/api/v1/settlements/{sid}/remittance?format=html"), Some(&key)).text().unwrap();
     assert!(
         html.contains(r#"dir="rtl""#)
-            && html.contains("خالص پرداختی: 112800 ریال")
+            && html.contains("خالص پرداختی: 315840 ریال")
             && html.contains("1403-10-19")
     );
     // Another provider sees nothing of it.
@@ -112,12 +115,12 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
     let res = post(&app, "/api/v1/payment-orders", &finance);
     assert_eq!(res.status(), 201);
     let order: Value = res.json().unwrap();
-    assert_eq!(order["order"]["total"], 112_800);
+    assert_eq!(order["order"]["total"], 315_840);
     let oid = order["order"]["id"].as_str().unwrap();
     let file = app.get(&format!("/api/v1/payment-orders/{oid}?format=csv"), Some(&finance)).text().unwrap();
     assert_eq!(
         file.lines().nth(1).unwrap(),
-        format!("IR820540102680020817909002,بیمارستان نمونه,112800,settlement:{sid}")
+        format!("IR820540102680020817909002,بیمارستان نمونه,315840,settlement:{sid}")
     );
     assert_problem(post(&app, "/api/v1/payment-orders", &finance), 409, "nothing_to_pay");
     let bank = json!({"bank_reference": "SATNA-1", "paid_on": "1403-08-01"});
@@ -184,15 +187,203 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
         (Some(true), Some(394_800), Some(394_800), Some(0))
     );
 
-    // Overdue: the Azar settlement (unpaid) is not late on its due date, late the day after.
+    // Aban's net is negative: it is carried, not paid, and never late.
+    assert_eq!(s2["status"], "carried");
+    assert_problem(post(&app, "/api/v1/payment-orders", &finance), 409, "nothing_to_pay");
     let due = s2["due_on"].as_str().unwrap().parse::<chrono::NaiveDate>().unwrap();
-    app.restart_with(|c| c.fixed_today = Some(due));
+    app.restart_with(|c| c.fixed_today = Some(due + chrono::Duration::days(30)));
     let finance = app.token_for("mina2", Role::Finance, Scope::default());
+    let late: Value = app.get("/api/v1/settlements?overdue=true", Some(&finance)).json().unwrap();
+    assert!(late["items"].as_array().unwrap().is_empty(), "{late}");
+}
+
+/// A claim priced `payable` with every line on `date`.
+fn on(mut doc: Value, date: &str) -> Value {
+    for l in doc["lines"].as_array_mut().unwrap() {
+        l["service_date"] = json!(date);
+    }
+    doc
+}
+
+fn submit_claim(app: &TestApp, key: &str, doc: &Value) -> Value {
+    let res = app.post_json("/api/v1/claims", Some(key), doc);
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    res.json().unwrap()
+}
+
+fn settle(app: &TestApp, finance: &str, office: &str, month: &str) -> Value {
+    let res = app.post_json(
+        "/api/v1/settlements",
+        Some(finance),
+        &json!({"office_id": office, "service_month": month}),
+    );
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let out: Value = res.json().unwrap();
+    assert_eq!(out["created"].as_array().unwrap().len(), 1, "{out}");
+    out["created"][0].clone()
+}
+
+fn amounts(s: &Value, keys: &[&str]) -> Vec<i64> {
+    keys.iter().map(|k| s[*k].as_i64().unwrap()).collect()
+}
+
+/// The month of issue 8 end to end: a monthly list with its advance, decided claims, an
+/// insured person's reimbursement paid in the same payment order as the settlement, an
+/// objection whose re-examination reduces a claim already paid, the recovery carried from a
+/// negative month into the next, the overdue boundary and the reconciliation.
+#[test]
+fn a_month_with_an_advance_an_objection_and_a_reimbursement_is_settled_and_paid_exactly() {
+    let mut app = TestApp::spawn();
+    let admin = app.admin_token();
+    // The insured person (0012345679, with a login) and a review office for reimbursements.
+    let w = reimbursements::world(&app, &admin);
+    let (hospital, key) = setup(&app, &admin, "PAY-3", "10101010163");
+    let p: Value = app.get(&format!("/api/v1/providers/{hospital}"), Some(&admin)).json().unwrap();
+    let office = p["office_id"].as_str().unwrap().to_string();
+    let finance = w.finance.clone();
+
+    // Mehr's list. E-1 (10 Mehr): visit 1,890,000 (394,800 payable, 169,200 franchise, 1,326,000
+    // gap), 40 amoxicillin 1,000,000 (30 paid: 525,000 payable, 225,000 franchise, 250,000
+    // deducted R09), an unknown code 100,000 (R05). E-2: a visit at the tariff, 394,800 payable.
+    let list = json!({"documents": [on(claims::document("E-1"), "1403-07-10"), visit("E-2", "1403-07-02")]});
+    let b: Value = app.post_json("/api/v1/claim-batches", Some(&key), &list).json().unwrap();
+    assert_eq!(wait_done(&app, &key, b["id"].as_str().unwrap())["succeeded"], 2);
+    // Claimed from the Organization: 2,990,000 − 394,200 − 1,326,000 + 564,000 − 169,200
+    // = 1,664,600; the advance is 60 % = 998,760.
+    let adv: Value = app.get("/api/v1/advances", Some(&finance)).json().unwrap();
+    let a = &adv["items"][0];
+    assert_eq!(amounts(a, &["claimed", "amount"]), [1_664_600, 998_760]);
+    let aid = a["id"].as_str().unwrap();
+    let paid = json!({"paid_on": "1403-07-25", "bank_reference": "ADV-3"});
+    assert_eq!(
+        app.post_json(&format!("/api/v1/advances/{aid}/payment"), Some(&finance), &paid).status(),
+        200
+    );
+
+    // The insured person's reimbursement for a visit at a non-contracted clinic (15 Mehr): 394,800.
+    let r = reimbursements::file(&app, &w.insured, &reimbursements::care_body(&w));
+    let rid = r["id"].as_str().unwrap().to_string();
+    reimbursements::attach(&app, &w.insured, &rid, "invoice");
+    reimbursements::submit(&app, &w.insured, &rid);
+    let r = reimbursements::decide(&app, &w.reviewer, &rid, &json!({"lines": []}));
+    assert_eq!(r["totals"]["reimbursed"], 394_800, "{r}");
+
+    // Mehr is settled: 919,800 + 394,800 = 1,314,600 payable − 998,760 advanced = 315,840.
+    let mehr = settle(&app, &finance, &office, "1403-07");
+    assert_eq!(
+        amounts(&mehr, &["claims_payable", "adjustments", "advances_netted", "carried_in", "net_payable"]),
+        [1_314_600, 0, 998_760, 0, 315_840]
+    );
+    assert_eq!(mehr["status"], "approved");
+
+    // One payment order pays both: the settlement and the reimbursement, 710,640 in all.
+    let res = post(&app, "/api/v1/payment-orders", &finance);
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let order: Value = res.json().unwrap();
+    assert_eq!(
+        (order["order"]["total"].as_i64(), order["order"]["items"].as_i64()),
+        (Some(710_640), Some(2))
+    );
+    let oid = order["order"]["id"].as_str().unwrap();
+    let file = app.get(&format!("/api/v1/payment-orders/{oid}?format=csv"), Some(&finance)).text().unwrap();
+    let mut rows: Vec<&str> = file.lines().skip(1).collect();
+    rows.sort();
+    let mut want = vec![
+        format!(
+            "IR820540102680020817909002,بیمارستان نمونه,315840,settlement:{}",
+            mehr["id"].as_str().unwrap()
+        ),
+        format!("IR820540102680020817909002,مریم احمدی,394800,reimbursement:{rid}"),
+    ];
+    want.sort();
+    assert_eq!(rows, want, "{file}");
+    let bank = json!({"bank_reference": "SATNA-3", "paid_on": "1403-08-05"});
+    assert_eq!(
+        app.post_json(&format!("/api/v1/payment-orders/{oid}/paid"), Some(&finance), &bank).status(),
+        200
+    );
+    assert_problem(
+        app.post_json(&format!("/api/v1/payment-orders/{oid}/paid"), Some(&finance), &bank),
+        409,
+        "already_paid",
+    );
+    assert_problem(post(&app, "/api/v1/payment-orders", &finance), 409, "nothing_to_pay");
+    let r: Value = app.get(&format!("/api/v1/reimbursements/{rid}"), Some(&w.insured)).json().unwrap();
+    assert_eq!(r["status"], "paid");
+
+    // After payment the provider objects to the R09 deduction on E-1; on re-examination a
+    // reviewer finds the drug was not prescribed at all and rejects the line: E-1 falls from
+    // 919,800 to 394,800, and the 525,000 already paid is to be recovered.
+    let claims: Value = app.get("/api/v1/claims?limit=10", Some(&key)).json().unwrap();
+    let e1 = claims["items"].as_array().unwrap().iter().find(|c| c["provider_document_no"] == "E-1").unwrap();
+    let e1 = e1["id"].as_str().unwrap();
+    let res = app.post_json(
+        &format!("/api/v1/claims/{e1}/objections"),
+        Some(&key),
+        &json!({"reason": "40 tablets were prescribed", "line_nos": [2]}),
+    );
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let oid = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
+    let reviewer = app.token_for("pay3-reviewer", Role::Reviewer, Scope::office(&office));
+    let res = app.post_json(
+        &format!("/api/v1/objections/{oid}/decision"),
+        Some(&reviewer),
+        &json!({"lines": [{"line_no": 2, "action": "reject", "reason": "R90", "note": "no prescription in the file"}]}),
+    );
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    assert_eq!(res.json::<Value>().unwrap()["claim"]["totals"]["insurer_payable"], 394_800);
+
+    // Aban has no claim: its settlement is the recovery alone, −525,000. It is carried (the
+    // provider owes it), is not put in a payment order and is never late.
+    let aban = settle(&app, &finance, &office, "1403-08");
+    assert_eq!(amounts(&aban, &["claims_payable", "adjustments", "net_payable"]), [0, -525_000, -525_000]);
+    assert_eq!(aban["status"], "carried");
+    assert_problem(post(&app, "/api/v1/payment-orders", &finance), 409, "nothing_to_pay");
+
+    // Azar (today is now 30 Azar): two visits, 789,600 payable, less the 525,000 carried in =
+    // 264,600 to pay.
+    app.restart_with(|c| c.fixed_today = Some("2024-12-20".parse().unwrap()));
+    submit_claim(&app, &key, &visit("E-3", "1403-09-03"));
+    submit_claim(&app, &key, &visit("E-4", "1403-09-10"));
+    let azar = settle(&app, &finance, &office, "1403-09");
+    assert_eq!(
+        amounts(&azar, &["claims_payable", "adjustments", "advances_netted", "carried_in", "net_payable"]),
+        [789_600, 0, 0, -525_000, 264_600]
+    );
+    let azar_id = azar["id"].as_str().unwrap();
+    let list: Value =
+        app.get(&format!("/api/v1/settlements?office_id={office}"), Some(&finance)).json().unwrap();
+    let aban_now = list["items"].as_array().unwrap().iter().find(|s| s["id"] == aban["id"]).unwrap();
+    assert_eq!(
+        (aban_now["status"].as_str(), aban_now["carried_to"].as_str()),
+        (Some("carried"), Some(azar_id))
+    );
+    let html =
+        app.get(&format!("/api/v1/settlements/{azar_id}/remittance?format=html"), Some(&key)).text().unwrap();
+    assert!(
+        html.contains("مانده منتقل‌شده از تسویه قبلی: -525000 ریال")
+            && html.contains("خالص پرداختی: 264600 ریال")
+    );
+
+    // Reconciliation of Mehr: 789,600 payable now = 1,314,600 settled − 525,000 recovered.
+    let rec: Value = app
+        .get(&format!("/api/v1/reconciliation?office_id={office}&service_month=1403-07"), Some(&finance))
+        .json()
+        .unwrap();
+    assert_eq!(
+        (rec["ok"].as_bool(), amounts(&rec, &["claims_payable", "settled", "unsettled"])),
+        (Some(true), vec![789_600, 789_600, 0])
+    );
+
+    // Overdue: Azar's settlement (unpaid) is not late on its due date, late the day after.
+    let due = azar["due_on"].as_str().unwrap().parse::<chrono::NaiveDate>().unwrap();
+    app.restart_with(|c| c.fixed_today = Some(due));
+    let finance = app.token_for("pay3-finance", Role::Finance, Scope::default());
     let late: Value = app.get("/api/v1/settlements?overdue=true", Some(&finance)).json().unwrap();
     assert!(late["items"].as_array().unwrap().is_empty(), "{late}");
     app.restart_with(|c| c.fixed_today = Some(due + chrono::Duration::days(1)));
     let late: Value = app.get("/api/v1/settlements?overdue=true", Some(&finance)).json().unwrap();
     let items = late["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{late}");
-    assert_eq!((items[0]["id"].as_str(), items[0]["days_late"].as_i64()), (s2["id"].as_str(), Some(1)));
+    assert_eq!((items[0]["id"].as_str(), items[0]["days_late"].as_i64()), (Some(azar_id), Some(1)));
 }
