@@ -26,6 +26,8 @@ pub struct AppState {
     pub batch_notify: Arc<tokio::sync::Notify>,
     /// Recently verified API keys (see `auth::cache`).
     pub auth_cache: crate::auth::cache::AuthCache,
+    /// Recently read provider, contract and office facts (see `services::provider_facts`).
+    pub provider_facts: Arc<crate::services::provider_facts::ProviderFactsCache>,
     /// SQLite only: the writer that commits claims in groups (see `db::group_commit`).
     pub group_commit: Option<crate::db::group_commit::GroupCommit>,
 }
@@ -291,6 +293,7 @@ impl Application {
             tariffs: RwLock::new(Arc::new(book)),
             batch_notify: crate::services::batches::notifier(),
             auth_cache: Default::default(),
+            provider_facts: Default::default(),
         });
         if config.batch_worker {
             crate::services::batches::spawn_worker(state.clone());

@@ -209,16 +209,19 @@ where
         AnyConnection::Postgresql(_) => None,
     };
     begin_write(conn)?;
-    match f(conn) {
+    let outcome = match f(conn) {
         Ok(value) => {
-            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn)?;
-            Ok(value)
+            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn).map(|_| value)
         }
         Err(e) => {
             <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
-            Err(e)
+            crate::store::changes::after_transaction();
+            return Err(e);
         }
-    }
+    };
+    // Cached provider facts read while this transaction was uncommitted are stale now.
+    crate::store::changes::after_transaction();
+    Ok(outcome?)
 }
 
 /// Opens a write transaction: `BEGIN IMMEDIATE` on SQLite (see `write_tx`), a normal one on

@@ -434,6 +434,23 @@ fn rejected(line: &ClaimLine, reason: Reason, detail: String, tariff: Option<&Ta
     }
 }
 
+/// Whether rule 12 may look at the insured's pre-authorizations for this claim: some line's
+/// code needs one in a tariff revision (any: over-approximating is harmless) or in a terms
+/// version of the contract, or a line names one. When not, intake skips reading them — most
+/// claims (visits, drugs, labs) need none.
+pub fn may_need_preauthorization(
+    claim: &Claim,
+    tariffs: &TariffBook,
+    contract: Option<&ContractFacts>,
+) -> bool {
+    claim.lines.iter().any(|l| {
+        l.preauthorization_id.is_some()
+            || contract.is_some_and(|c| c.versions.iter().any(|v| v.terms.preauth_codes.contains(&l.code)))
+            || (l.item_type == ItemType::Service
+                && tariffs.all().any(|t| t.services.get(&l.code).is_some_and(|s| s.requires_preauth)))
+    })
+}
+
 /// The approval a line that needs one relies on: the one it names, or else any approval of its
 /// code valid on its date with enough quantity left (after earlier lines of this claim). An
 /// approval used up or not valid on the date is R12; with no approval at all, a refusal by the

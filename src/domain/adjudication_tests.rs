@@ -384,6 +384,20 @@ fn r12_preauthorization() {
     assert_eq!(reasons(&f.one(&visit("2024-10-06")))[0].0, Reason::R12);
 }
 
+#[test]
+fn intake_reads_preauthorizations_only_when_a_line_may_need_one() {
+    let mri =
+        claim(Setting::Outpatient, vec![line(ItemType::Service, "806035", dec!(1), "2024-10-06", 5_958_000)]);
+    assert!(may_need_preauthorization(&mri, book(), None), "the tariff requires one for 806035");
+    assert!(!may_need_preauthorization(&visit("2024-10-06"), book(), None));
+    let own =
+        contract(ContractTerms { preauth_codes: vec!["specialist".into()], ..ContractTerms::default() });
+    assert!(may_need_preauthorization(&visit("2024-10-06"), book(), Some(&own)), "the contract adds it");
+    let mut named = visit("2024-10-06");
+    named.lines[0].preauthorization_id = Some("pa-1".into());
+    assert!(may_need_preauthorization(&named, book(), None));
+}
+
 fn history(
     provider: &str,
     item_type: ItemType,

@@ -9,7 +9,8 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::{
-    adjudicate, Adjudication, Claim, Context, ContractFacts, HistoryLine, LineResult, ProviderFacts,
+    adjudicate, may_need_preauthorization, Adjudication, Claim, Context, ContractFacts, HistoryLine,
+    LineResult, ProviderFacts,
 };
 use crate::domain::eligibility::{DependantRules, Person};
 use crate::domain::jalali::JalaliDate;
@@ -21,7 +22,7 @@ use crate::domain::tariff::{Sector, TariffBook};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
 use crate::store::claims::{self as store, ClaimFilter, ClaimRow, LineRow};
-use crate::store::{self as st, insured, offices, providers};
+use crate::store::{self as st, insured};
 
 /// The document as received, after validation.
 #[derive(Clone, Debug)]
@@ -61,8 +62,10 @@ struct Loaded {
     main: Option<Person>,
     history: Vec<HistoryLine>,
     history_stamp: store::HistoryStamp,
-    /// The insured's decided pre-authorizations, with what is left of each.
+    /// The insured's decided pre-authorizations, with what is left of each; read only when
+    /// `needs_preauths`.
     preauths: Vec<crate::domain::adjudication::PreAuthorization>,
+    needs_preauths: bool,
     auto_approve_limit: Option<Rial>,
     service_month: String,
     first: NaiveDate,
@@ -74,7 +77,8 @@ const HISTORY_WINDOW_DAYS: i64 = 731;
 
 fn load_context(
     conn: &mut AnyConnection,
-    provider: &providers::ProviderRow,
+    provider: &crate::services::provider_facts::Facts,
+    book: &TariffBook,
     sub: &Submission,
 ) -> AppResult<Loaded> {
     let claim = sub.claim.clone();
@@ -83,14 +87,15 @@ fn load_context(
     let month = JalaliDate::from_gregorian(first);
     let service_month = format!("{:04}-{:02}", month.year(), month.month());
 
+    let row = &provider.provider;
     let facts = ProviderFacts {
-        id: provider.id.clone(),
-        kind: ProviderKind::parse(&provider.kind).unwrap_or(ProviderKind::Clinic),
-        sector: Sector::parse(&provider.sector).unwrap_or(Sector::Private),
-        hospital_grade: provider.hospital_grade.map(|g| g as u8),
-        sso_owned: provider.sso_owned,
+        id: row.id.clone(),
+        kind: ProviderKind::parse(&row.kind).unwrap_or(ProviderKind::Clinic),
+        sector: Sector::parse(&row.sector).unwrap_or(Sector::Private),
+        hospital_grade: row.hospital_grade.map(|g| g as u8),
+        sso_owned: row.sso_owned,
     };
-    let contract = contract_covering(conn, &provider.id, first)?;
+    let contract = provider.contract_covering(first).cloned();
     let insured_row = insured::find_by_code(conn, &sub.insured_national_code)?;
     let (person, main) = match &insured_row {
         None => (None, None),
@@ -100,20 +105,19 @@ fn load_context(
         }
     };
     let insured_id = insured_row.map(|r| r.id);
+    let needs_preauths = may_need_preauthorization(&claim, book, contract.as_ref());
     let (history, history_stamp, preauths) = match &insured_id {
         None => (Vec::new(), store::HistoryStamp::default(), Vec::new()),
         Some(id) => (
             load_history(conn, id, first, last)?,
             store::history_stamp(conn, id)?,
-            crate::services::preauth::for_engine(conn, id)?,
+            if needs_preauths { crate::services::preauth::for_engine(conn, id)? } else { Vec::new() },
         ),
     };
-    let auto_approve_limit =
-        offices::find(conn, &provider.office_id)?.and_then(|o| o.auto_approve_limit).map(Rial);
     Ok(Loaded {
         claim,
         facts,
-        office_id: provider.office_id.clone(),
+        office_id: row.office_id.clone(),
         contract,
         insured_id,
         person,
@@ -121,7 +125,8 @@ fn load_context(
         history,
         history_stamp,
         preauths,
-        auto_approve_limit,
+        needs_preauths,
+        auto_approve_limit: provider.auto_approve_limit,
         service_month,
         first,
         last,
@@ -164,7 +169,9 @@ fn decide(
             // Another claim of the insured was stored: its lines may also have used a
             // pre-authorization's quantity.
             loaded.history = load_history(conn, id, loaded.first, loaded.last)?;
-            loaded.preauths = crate::services::preauth::for_engine(conn, id)?;
+            if loaded.needs_preauths {
+                loaded.preauths = crate::services::preauth::for_engine(conn, id)?;
+            }
             loaded.history_stamp = stamp;
         }
     }
@@ -185,20 +192,6 @@ fn decide(
         has_medical_record: false,
     };
     Ok(adjudicate(&loaded.claim, &ctx))
-}
-
-/// The provider's contract covering `date` (or its latest, which the engine then finds not
-/// in force: R03).
-fn contract_covering(
-    conn: &mut AnyConnection,
-    provider_id: &str,
-    date: NaiveDate,
-) -> AppResult<Option<ContractFacts>> {
-    let contracts = providers::provider_contracts(conn, provider_id)?;
-    match contracts.iter().rev().find(|c| c.valid_from <= date && date <= c.valid_to).or(contracts.last()) {
-        Some(c) => crate::services::providers::contract_facts(conn, c).map(Some),
-        None => Ok(None),
-    }
 }
 
 /// A deduction as stored in a line's `reasons` column (JSON), written here and by the
@@ -273,6 +266,7 @@ pub async fn submit_for(
 ) -> AppResult<Submitted> {
     let book = state.tariffs();
     let rules = state.config.dependant_rules.clone();
+    let provider_facts = state.provider_facts.clone();
     // First, on any connection and without the write lock: a resend is answered at once, and
     // everything the engine needs is read.
     let intake = state
@@ -281,10 +275,10 @@ pub async fn submit_for(
                 return Ok(Err(Submitted { created: false, view: view(conn, existing)? }));
             }
             let provider =
-                providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(|| {
+                provider_facts.get(conn, &provider_id)?.filter(|f| f.provider.active).ok_or_else(|| {
                     AppError::forbidden("the caller's provider is not registered or not active")
                 })?;
-            let loaded = load_context(conn, &provider, &sub)?;
+            let loaded = load_context(conn, &provider, &book, &sub)?;
             Ok(Ok(Intake { sub, loaded, username, book, rules }))
         })
         .await?;

@@ -8,6 +8,7 @@ pub mod claims;
 pub mod insured;
 pub mod offices;
 pub mod preauth;
+pub mod provider_facts;
 pub mod providers;
 pub mod reimbursements;
 pub mod review;

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod batches;
+pub mod changes;
 pub mod claims;
 pub mod insured;
 pub mod offices;

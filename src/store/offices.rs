@@ -39,6 +39,7 @@ pub struct OfficeRow {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &OfficeRow) -> QueryResult<()> {
+    crate::store::changes::changed();
     diesel::insert_into(offices::table).values(row).execute(conn).map(|_| ())
 }
 
@@ -52,6 +53,7 @@ pub fn find_by_code(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<
 
 /// Replaces the editable fields of an office.
 pub fn update(conn: &mut AnyConnection, row: &OfficeRow) -> QueryResult<usize> {
+    crate::store::changes::changed();
     diesel::update(offices::table.find(&row.id))
         .set((
             offices::province_id.eq(row.province_id),

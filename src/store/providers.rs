@@ -31,10 +31,12 @@ pub struct ProviderRow {
 }
 
 pub fn insert_provider(conn: &mut AnyConnection, row: &ProviderRow) -> QueryResult<()> {
+    crate::store::changes::changed();
     diesel::insert_into(providers::table).values(row).execute(conn).map(|_| ())
 }
 
 pub fn update_provider(conn: &mut AnyConnection, row: &ProviderRow) -> QueryResult<usize> {
+    crate::store::changes::changed();
     diesel::update(providers::table.find(&row.id)).set(row).execute(conn)
 }
 
@@ -137,6 +139,7 @@ pub struct EventRow {
 }
 
 pub fn insert_contract(conn: &mut AnyConnection, c: &ContractRow, v: &VersionRow) -> QueryResult<()> {
+    crate::store::changes::changed();
     diesel::insert_into(contracts::table).values(c).execute(conn)?;
     diesel::insert_into(contract_versions::table).values(v).execute(conn)?;
     Ok(())
@@ -171,6 +174,7 @@ pub fn versions(conn: &mut AnyConnection, contract_id: &str) -> QueryResult<Vec<
 }
 
 pub fn insert_version(conn: &mut AnyConnection, v: &VersionRow) -> QueryResult<()> {
+    crate::store::changes::changed();
     diesel::insert_into(contract_versions::table).values(v).execute(conn).map(|_| ())
 }
 
@@ -183,6 +187,7 @@ pub fn events(conn: &mut AnyConnection, contract_id: &str) -> QueryResult<Vec<Ev
 }
 
 pub fn insert_event(conn: &mut AnyConnection, e: &EventRow, now: NaiveDateTime) -> QueryResult<()> {
+    crate::store::changes::changed();
     diesel::insert_into(contract_events::table).values(e).execute(conn)?;
     diesel::update(contracts::table.find(&e.contract_id))
         .set((contracts::status.eq(&e.status_after), contracts::updated_at.eq(now)))

@@ -317,3 +317,35 @@ fn concurrent_sends_store_each_document_once_and_in_order() {
     let summed = asnad::store::claims::month_payable_from_claims(&mut conn, &provider, "1403-07").unwrap();
     assert_eq!(running, summed);
 }
+
+/// Intake keeps the provider's facts in memory; a contract change made through the API is seen
+/// by the very next claim.
+#[test]
+fn a_contract_suspended_now_applies_to_the_next_claim() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (hospital, key) = setup(&app, &admin, "CACHE-1", "10101010171");
+    insured(&app, &admin);
+    let visit = |no: &str, date: &str| {
+        json!({"provider_document_no": no, "setting": "outpatient", "kind": "visit",
+               "insured_national_code": INSURED, "physician_council_no": "12345",
+               "lines": [{"line_no": 1, "item_type": "visit", "code": "specialist", "quantity": "1",
+                          "service_date": date, "billed_amount": 564000}]})
+    };
+    let c: Value = app.post_json("/api/v1/claims", Some(&key), &visit("K-1", "1403-07-01")).json().unwrap();
+    assert_eq!(c["status"], "approved", "{c}");
+    let contracts: Value =
+        app.get(&format!("/api/v1/providers/{hospital}/contracts"), Some(&admin)).json().unwrap();
+    let id = contracts["items"][0]["id"].as_str().unwrap();
+    let res = app.post_json(
+        &format!("/api/v1/contracts/{id}/status"),
+        Some(&admin),
+        &json!({"action": "suspend", "effective_on": "1403-06-01", "reason": "repeated_violations"}),
+    );
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let c: Value = app.post_json("/api/v1/claims", Some(&key), &visit("K-2", "1403-07-02")).json().unwrap();
+    assert_eq!(
+        (c["status"].as_str(), c["lines"][0]["reasons"][0]["code"].as_str()),
+        (Some("rejected"), Some("R03"))
+    );
+}
