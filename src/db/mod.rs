@@ -209,19 +209,15 @@ where
         AnyConnection::Postgresql(_) => None,
     };
     begin_write(conn)?;
-    let outcome = match f(conn) {
-        Ok(value) => {
-            <AnyConnection as Connection>::TransactionManager::commit_transaction(conn).map(|_| value)
-        }
-        Err(e) => {
-            <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
-            crate::store::changes::after_transaction();
-            return Err(e);
-        }
+    let outcome = f(conn);
+    let ended = match &outcome {
+        Ok(_) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn),
+        Err(_) => <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn),
     };
-    // Cached provider facts read while this transaction was uncommitted are stale now.
+    // Provider facts cached while this transaction was uncommitted may be stale now.
     crate::store::changes::after_transaction();
-    Ok(outcome?)
+    ended?;
+    outcome
 }
 
 /// Opens a write transaction: `BEGIN IMMEDIATE` on SQLite (see `write_tx`), a normal one on

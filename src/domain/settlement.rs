@@ -29,6 +29,10 @@ pub fn net_payable(claims_payable: Rial, adjustments: Rial, advances_paid: Rial,
     Rial(claims_payable.0 + adjustments.0 - advances_paid.0 + carried_in.0)
 }
 
+/// The statuses of a settlement the Organization still owes — the only ones that can be late
+/// and accrue damages (not `paid`, `carried` or `closed`).
+pub const OWED_STATUSES: [&str; 2] = ["approved", "ordered"];
+
 /// A settlement's status from its net: `approved` (to be paid), `closed` (nothing to pay) or
 /// `carried` (the provider owes the Organization; the next settlement nets it, as the
 /// Organization recovers overpayments from later payments rather than by invoice).

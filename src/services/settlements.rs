@@ -17,6 +17,7 @@ use crate::domain::jalali::JalaliDate;
 use crate::domain::money::Rial;
 use crate::domain::settlement::{
     advance_amount, claimed_from_organization, days_late, late_damages, net_payable, status_for_net,
+    OWED_STATUSES,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::claims::{view as claim_view, ClaimView};
@@ -322,7 +323,7 @@ pub struct SettlementView {
 
 fn settlement_view(row: SettlementRow, today: NaiveDate) -> SettlementView {
     // Only what is owed to the provider can be late.
-    let owed = matches!(row.status.as_str(), "approved" | "ordered");
+    let owed = OWED_STATUSES.contains(&row.status.as_str());
     let late = if owed { days_late(row.due_on, today) } else { 0 };
     let rate: Decimal = row.late_payment_rate.as_deref().and_then(|r| r.parse().ok()).unwrap_or_default();
     SettlementView {

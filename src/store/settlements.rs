@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::db::schema::{advances, claims, payment_orders, settlement_items, settlements};
 use crate::db::AnyConnection;
+use crate::domain::settlement::OWED_STATUSES;
 use crate::store::claims::ClaimRow;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
@@ -170,8 +171,7 @@ pub fn list_settlements(conn: &mut AnyConnection, f: &SettlementFilter) -> Query
         q = q.filter(settlements::service_month.eq(v.clone()));
     }
     if let Some(d) = f.due_before {
-        // Only what is owed to the provider can be late: not paid, carried or closed at zero.
-        q = q.filter(settlements::due_on.lt(d)).filter(settlements::status.eq_any(["approved", "ordered"]));
+        q = q.filter(settlements::due_on.lt(d)).filter(settlements::status.eq_any(OWED_STATUSES));
     }
     q.order(settlements::id.asc()).limit(500).load(conn)
 }

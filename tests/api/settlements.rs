@@ -23,6 +23,14 @@ fn post(app: &TestApp, path: &str, token: &str) -> reqwest::blocking::Response {
     app.request(Method::POST, path, Some(token)).send().unwrap()
 }
 
+/// Records the bank's payment of an order, then checks a second recording is refused.
+fn pay_once(app: &TestApp, finance: &str, order_id: &str, reference: &str, paid_on: &str) {
+    let bank = json!({"bank_reference": reference, "paid_on": paid_on});
+    let path = format!("/api/v1/payment-orders/{order_id}/paid");
+    assert_eq!(app.post_json(&path, Some(finance), &bank).status(), 200);
+    assert_problem(app.post_json(&path, Some(finance), &bank), 409, "already_paid");
+}
+
 #[test]
 fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
     let mut app = TestApp::spawn();
@@ -123,16 +131,7 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
         format!("IR820540102680020817909002,بیمارستان نمونه,315840,settlement:{sid}")
     );
     assert_problem(post(&app, "/api/v1/payment-orders", &finance), 409, "nothing_to_pay");
-    let bank = json!({"bank_reference": "SATNA-1", "paid_on": "1403-08-01"});
-    assert_eq!(
-        app.post_json(&format!("/api/v1/payment-orders/{oid}/paid"), Some(&finance), &bank).status(),
-        200
-    );
-    assert_problem(
-        app.post_json(&format!("/api/v1/payment-orders/{oid}/paid"), Some(&finance), &bank),
-        409,
-        "already_paid",
-    );
+    pay_once(&app, &finance, oid, "SATNA-1", "1403-08-01");
 
     // After payment, a review cuts one claim to nothing: 394,800 is recovered next month.
     let boss = app.token_for("sara", Role::Supervisor, Scope::office(&office));
@@ -297,16 +296,7 @@ fn a_month_with_an_advance_an_objection_and_a_reimbursement_is_settled_and_paid_
     ];
     want.sort();
     assert_eq!(rows, want, "{file}");
-    let bank = json!({"bank_reference": "SATNA-3", "paid_on": "1403-08-05"});
-    assert_eq!(
-        app.post_json(&format!("/api/v1/payment-orders/{oid}/paid"), Some(&finance), &bank).status(),
-        200
-    );
-    assert_problem(
-        app.post_json(&format!("/api/v1/payment-orders/{oid}/paid"), Some(&finance), &bank),
-        409,
-        "already_paid",
-    );
+    pay_once(&app, &finance, oid, "SATNA-3", "1403-08-05");
     assert_problem(post(&app, "/api/v1/payment-orders", &finance), 409, "nothing_to_pay");
     let r: Value = app.get(&format!("/api/v1/reimbursements/{rid}"), Some(&w.insured)).json().unwrap();
     assert_eq!(r["status"], "paid");
