@@ -181,10 +181,10 @@ pub struct ReconcileQuery {
 
 pub async fn reconcile(
     state: web::Data<AppState>,
-    _staff: Require<Staff>,
+    staff: Require<Staff>,
     q: web::Query<ReconcileQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let month = month_field("service_month", &q.service_month)?;
-    Ok(HttpResponse::Ok().json(service::reconcile(&state, q.office_id, month).await?))
+    Ok(HttpResponse::Ok().json(service::reconcile(&state, staff.caller, q.office_id, month).await?))
 }

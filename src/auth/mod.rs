@@ -238,3 +238,60 @@ role_set!(/// Medical advisors (پزشک معتمد): pre-authorizations.
     MedicalAdvisors => [MedicalAdvisor]);
 role_set!(/// Finance: advances, settlements, payment orders.
     Finances => [Finance]);
+
+/// The part of the Organization's records a caller may see (دامنهٔ دسترسی). Every check of
+/// "may this caller see that record" goes through it, so that a role's reach is decided in one
+/// place: a record outside the scope is answered 404, as if it did not exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Organization-wide roles (admin, tariff administration; finance and medical advisors
+    /// without an office).
+    All,
+    /// One review office: its reviewers and supervisors, and finance or a medical advisor bound
+    /// to it.
+    Office(String),
+    /// One contracted provider's users and systems.
+    Provider(String),
+    /// One insured person (and, where a rule says so, their dependants).
+    Insured(String),
+    /// A tenant-bound role whose binding is missing: sees nothing.
+    Nothing,
+}
+
+impl Scope {
+    /// Whether a record of this office and provider is in scope. Records of insured persons are
+    /// never in a provider's or an office's scope through this check.
+    pub fn admits(&self, office_id: &str, provider_id: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Office(o) => o == office_id,
+            Scope::Provider(p) => p == provider_id,
+            Scope::Insured(_) | Scope::Nothing => false,
+        }
+    }
+
+    /// Whether a filter naming this office may be answered: staff of the office and
+    /// Organization-wide roles. A provider or an insured person never filters by office.
+    pub fn admits_office(&self, office_id: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Office(o) => o == office_id,
+            Scope::Provider(_) | Scope::Insured(_) | Scope::Nothing => false,
+        }
+    }
+}
+
+impl Caller {
+    /// The caller's scope, from the role and its binding.
+    pub fn scope(&self) -> Scope {
+        let bound = |id: &Option<String>, f: fn(String) -> Scope| id.clone().map(f).unwrap_or(Scope::Nothing);
+        match self.role {
+            Role::Admin | Role::TariffAdmin => Scope::All,
+            // Finance and medical advisors work Organization-wide unless bound to an office.
+            Role::Finance | Role::MedicalAdvisor => self.office_id.clone().map(Scope::Office).unwrap_or(Scope::All),
+            Role::Reviewer | Role::Supervisor => bound(&self.office_id, Scope::Office),
+            Role::Provider => bound(&self.provider_id, Scope::Provider),
+            Role::Insured => bound(&self.insured_id, Scope::Insured),
+        }
+    }
+}

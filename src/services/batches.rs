@@ -131,12 +131,10 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Batc
     state
         .db(move |conn| {
             let b = store::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such batch"))?;
-            let visible = match caller.role {
-                Role::Provider => caller.provider_id.as_deref() == Some(b.provider_id.as_str()),
-                Role::Insured => false,
-                _ => true,
-            };
-            if !visible {
+            // A list is as visible as its provider's claims: the provider, its office's staff and
+            // the Organization-wide roles.
+            let office = crate::store::providers::find_provider(conn, &b.provider_id)?.map(|p| p.office_id);
+            if !office.is_some_and(|o| caller.scope().admits(&o, &b.provider_id)) {
                 return Err(AppError::not_found("no such batch"));
             }
             view_of(conn, b, true)

@@ -574,12 +574,7 @@ pub fn view(conn: &mut AnyConnection, c: ClaimRow) -> AppResult<ClaimView> {
 /// Who sees a claim: its provider, staff of its office (reviewers, supervisors), and the
 /// Organization-wide roles. Everyone else: 404.
 fn may_see(caller: &Caller, c: &ClaimRow) -> bool {
-    match caller.role {
-        Role::Provider => caller.provider_id.as_deref() == Some(c.provider_id.as_str()),
-        Role::Insured => false,
-        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(c.office_id.as_str()),
-        Role::Admin | Role::MedicalAdvisor | Role::Finance | Role::TariffAdmin => true,
-    }
+    caller.scope().admits(&c.office_id, &c.provider_id)
 }
 
 /// The claim if the caller may see it (404 otherwise).

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Role, Scope};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::ContractFacts;
 use crate::domain::contract::{
@@ -21,12 +21,7 @@ use crate::store::{self as st, offices};
 /// Who may see a provider: its own users, staff of its office (reviewers, supervisors), and the
 /// Organization-wide roles. Anyone else gets 404, as if it did not exist.
 pub fn can_see(caller: &Caller, p: &ProviderRow) -> bool {
-    match caller.role {
-        Role::Provider => caller.provider_id.as_deref() == Some(p.id.as_str()),
-        Role::Insured => false,
-        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(p.office_id.as_str()),
-        Role::Admin | Role::TariffAdmin | Role::MedicalAdvisor | Role::Finance => true,
-    }
+    caller.scope().admits(&p.office_id, &p.id)
 }
 
 pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ProviderRow> {
@@ -34,6 +29,26 @@ pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppR
         Some(p) if can_see(caller, &p) => Ok(p),
         _ => Err(AppError::not_found("no such provider")),
     }
+}
+
+/// A list filter naming an office or a provider outside the caller's scope is answered 404, as
+/// reading that office's or provider's records one by one would be: a filter never confirms that
+/// another tenant exists.
+pub fn check_filters(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    office_id: Option<&str>,
+    provider_id: Option<&str>,
+) -> AppResult<()> {
+    if let Some(o) = office_id {
+        if !caller.scope().admits_office(o) {
+            return Err(AppError::not_found("no such office"));
+        }
+    }
+    if let Some(p) = provider_id {
+        load_visible(conn, caller, p)?;
+    }
+    Ok(())
 }
 
 /// Checks that refer to other records: the office exists and belongs to the province, and the
@@ -121,12 +136,17 @@ pub async fn list(
     caller: Caller,
     mut filter: ProviderFilter,
 ) -> AppResult<Vec<ProviderRow>> {
-    match caller.role {
-        Role::Reviewer | Role::Supervisor => filter.office_id = caller.office_id.clone(),
-        Role::Provider | Role::Insured => {
+    match caller.scope() {
+        Scope::All => {}
+        Scope::Office(own) => {
+            if filter.office_id.as_ref().is_some_and(|o| *o != own) {
+                return Err(AppError::not_found("no such office"));
+            }
+            filter.office_id = Some(own);
+        }
+        Scope::Provider(_) | Scope::Insured(_) | Scope::Nothing => {
             return Err(AppError::forbidden("providers see only their own record"))
         }
-        _ => {}
     }
     state.db(move |conn| Ok(store::list_providers(conn, &filter)?)).await
 }

@@ -44,6 +44,7 @@ pub async fn queue(state: &AppState, caller: Caller, mut filter: QueueFilter) ->
     let now = st::now();
     state
         .db(move |conn| {
+            crate::services::providers::check_filters(conn, &caller, None, filter.provider_id.as_deref())?;
             Ok(store::queue(conn, &filter)?
                 .into_iter()
                 .map(|(c, assigned_to)| QueueItem {

@@ -21,6 +21,7 @@ use crate::domain::settlement::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::claims::{view as claim_view, ClaimView};
+use crate::services::providers::check_filters;
 use crate::store::audit::{self, Actor};
 use crate::store::batches::BatchRow;
 use crate::store::reimbursements as reimbursement_store;
@@ -80,13 +81,13 @@ pub fn advance_for_list(conn: &mut AnyConnection, batch: &BatchRow) -> AppResult
     Ok(Some(row))
 }
 
+/// Money owed to providers is seen by the provider, its office's staff, finance and admins.
 fn sees_provider(caller: &Caller, provider_id: &str, office_id: &str) -> bool {
-    match caller.role {
-        Role::Provider => caller.provider_id.as_deref() == Some(provider_id),
-        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(office_id),
-        Role::Finance | Role::Admin => caller.office_id.as_deref().is_none_or(|o| o == office_id),
-        _ => false,
-    }
+    let money_role = matches!(
+        caller.role,
+        Role::Provider | Role::Reviewer | Role::Supervisor | Role::Finance | Role::Admin
+    );
+    money_role && caller.scope().admits(office_id, provider_id)
 }
 
 pub async fn advances(state: &AppState, caller: Caller) -> AppResult<Vec<AdvanceRow>> {
@@ -344,11 +345,9 @@ pub async fn list(
     if overdue {
         f.due_before = Some(today);
     }
-    if caller.role == Role::Provider {
-        f.provider_id = Some(caller.provider_id.clone().unwrap_or_default());
-    }
     state
         .db(move |conn| {
+            check_filters(conn, &caller, f.office_id.as_deref(), f.provider_id.as_deref())?;
             Ok(store::list_settlements(conn, &f)?
                 .into_iter()
                 .filter(|s| sees_provider(&caller, &s.provider_id, &s.office_id))
@@ -672,9 +671,15 @@ pub struct Reconciliation {
     pub ok: bool,
 }
 
-pub async fn reconcile(state: &AppState, office_id: String, month: String) -> AppResult<Reconciliation> {
+pub async fn reconcile(
+    state: &AppState,
+    caller: Caller,
+    office_id: String,
+    month: String,
+) -> AppResult<Reconciliation> {
     state
         .db(move |conn| {
+            check_filters(conn, &caller, Some(&office_id), None)?;
             let claims = store::month_claims(conn, &office_id, &month)?;
             let settled_per = store::settled_so_far(conn, claims.iter().map(|c| c.id.as_str()).collect())?;
             let settled: i64 = settled_per.values().sum();
