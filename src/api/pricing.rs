@@ -10,12 +10,26 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::domain::jalali::{parse_date, JalaliDate};
 use crate::domain::pricing::{price_line, ItemType, LineToPrice, ProviderTerms};
-use crate::domain::tariff::Sector;
+use crate::domain::tariff::{Sector, TariffStatus};
 use crate::domain::text::normalize_identifier;
 use crate::error::{AppError, AppResult, FieldError};
 
 fn government() -> Sector {
     Sector::Government
+}
+
+/// The quote's `tariff_status`, over the lines that were priced: `sample` when any was priced on
+/// a sample tariff, `official` when every one was priced on an official tariff, `none` when no
+/// line could be priced (the quote then rests on no tariff at all).
+fn quote_tariff_status(priced: impl IntoIterator<Item = TariffStatus>) -> &'static str {
+    let mut status = "none";
+    for s in priced {
+        match s {
+            TariffStatus::Sample => return TariffStatus::Sample.as_str(),
+            TariffStatus::Official => status = TariffStatus::Official.as_str(),
+        }
+    }
+    status
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -143,7 +157,9 @@ pub async fn quote(
         tariff_basis: req.tariff_basis,
     };
     let mut lines = Vec::with_capacity(req.lines.len());
-    let (mut total, mut total_cap, mut any_sample) = (0i64, 0i64, false);
+    let (mut total, mut total_cap) = (0i64, 0i64);
+    // The tariff status of every priced line (a refused line rests on no tariff).
+    let mut priced = Vec::with_capacity(req.lines.len());
     for (l, date) in req.lines.iter().zip(dates) {
         let code = normalize_identifier(&l.code);
         let mut out = QuotedLine {
@@ -183,7 +199,7 @@ pub async fn quote(
         };
         match price_line(tariff, &line, &terms) {
             Ok(p) => {
-                any_sample |= tariff.meta.status == crate::domain::tariff::TariffStatus::Sample;
+                priced.push(tariff.meta.status);
                 total = total.saturating_add(p.amount.0);
                 total_cap = total_cap.saturating_add(p.cap_amount.0);
                 out.tariff_unit_price = Some(p.unit_price.0);
@@ -210,10 +226,26 @@ pub async fn quote(
         lines.push(out);
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "tariff_status": if any_sample { "sample" } else { "official" },
+        "tariff_status": quote_tariff_status(priced),
         "tariff_basis": req.tariff_basis,
         "sector": req.sector,
         "totals": { "tariff": total, "cap": total_cap },
         "lines": lines,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_status_is_over_the_priced_lines() {
+        use crate::domain::tariff::TariffStatus::{Official, Sample};
+        // No line priced (every line refused, e.g. R05): no tariff, never `official`.
+        assert_eq!(quote_tariff_status(Vec::<TariffStatus>::new()), "none");
+        assert_eq!(quote_tariff_status([Official]), "official");
+        assert_eq!(quote_tariff_status([Official, Official]), "official");
+        assert_eq!(quote_tariff_status([Sample]), "sample");
+        assert_eq!(quote_tariff_status([Official, Sample, Official]), "sample");
+    }
 }

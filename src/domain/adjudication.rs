@@ -24,14 +24,18 @@
 //! | 15 | R10 repeated within the code's minimum interval | line rejected |
 //! | 16 | R09 quantity above the per-day, per-prescription or contract cap | quantity reduced |
 //! | 17 | R22 unit price × quantity above the billed amount's basis | excess deducted |
-//! | 18 | R20 1–2 bed room without a medical order | paid at the 3-bed rate, difference the insured's |
-//! | 19 | R07 billed above what the provider may charge | excess deducted |
+//! | 18 | R07 billed above what the provider may charge for the room or item billed | excess deducted |
+//! | 19 | R20 1–2 bed room without a medical order | 3-bed rate recognised, room difference the insured's |
 //! | 20 | cost sharing: contract discount, franchise or exemption, drug share, private gap | split |
 //! | 21 | R19 the contract's monthly ceiling | payable above it deducted |
 //! | 22 | R15 a needed medical record is not on file; claim above the auto-approval amount | pended |
 //!
 //! R17 (code pairs) needs a pair table the tariff data does not have yet; it is not applied.
-//! Every line ends with `billed = insurer_payable + patient_share + patient_gap + deducted`.
+//! Every line ends with `billed = insurer_payable + patient_share + patient_gap + deducted`,
+//! every deducted rial under exactly one reason, whose group says who bears it: R07 is the
+//! provider's write-off (CO), R20 the insured's (PR). How a 1–2 bed room day without a medical
+//! order divides between the Organization, R20, the private–government gap and R07 is
+//! the documentation of `room_difference`.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -434,6 +438,59 @@ fn rejected(line: &ClaimLine, reason: Reason, detail: String, tariff: Option<&Ta
     }
 }
 
+/// A line the pricing engine cannot price on the tariff of its date (R05).
+fn unpriced(line: &ClaimLine, error: PricingError, tariff: &Tariff) -> LineResult {
+    let detail = match error {
+        PricingError::UnknownCode => format!("{} is not in the {} tariff", line.code, tariff.meta.year),
+        other => other.to_string(),
+    };
+    rejected(line, Reason::R05, detail, Some(tariff))
+}
+
+/// R20: the part of a 1–2 bed room day billed without a medical order that is the insured's
+/// because the Organization recognises only the 3-bed room the insured is entitled to.
+///
+/// `billed` is what is left after R09, R22 and R07 (step 18), so it is at most what the provider
+/// may charge for the room it billed; `three_bed` and `room` are the 3-bed room's and the billed
+/// room's tariff on the contract's basis (the government tariff unless the contract says
+/// otherwise), for the line's quantity. The answer is `billed − three_bed`, at least 0 and at
+/// most `room − three_bed`.
+///
+/// Every rial of such a line belongs to exactly one party and reason, in slices from the bottom:
+///
+/// 1. up to the 3-bed tariff: recognised by the Organization and split by the franchise
+///    (`insurer_payable`, `patient_share`; a contract discount on it is R07);
+/// 2. from the 3-bed tariff up to the billed room's tariff: the room difference, the insured's
+///    (R20, group PR);
+/// 3. from the billed room's tariff up to the billed room's cap: the private–government gap,
+///    the insured's (`patient_gap`, gap-billing contracts only);
+/// 4. above the billed room's cap: the provider's write-off (R07, group CO, step 18).
+///
+/// The cap is what the provider may charge for the room it billed: its own sector's tariff
+/// under a gap-billing contract, else the contract's basis (then slice 3 is empty).
+///
+/// The room difference is taken on the basis tariff, not on the cap, also at a gap-billing
+/// hospital. R20 is thus exactly what the Organization recognises less for want of the order
+/// (with an order the same day is recognised at the room's tariff), and the gap is the same
+/// private–government difference of the room billed that the insured pays with an order: the
+/// order decides who bears the room difference and never changes the gap. So a gap-billing
+/// hospital's 1-bed day billed above the 3-bed tariff always carries R20 (the room difference
+/// is never folded into the gap), and a reviewer who accepts the order later and raises the
+/// recognised amount by the R20 (review::apply gives back the newest deductions first) gets
+/// the with-order result to the rial. Taking the difference on the cap instead (private 1-bed
+/// less private 3-bed) would label part of the private–government gap as room difference,
+/// and giving that back would make the Organization recognise private prices.
+///
+/// Example, 1403, grade 2, one day of `bed_1` (government 10,300,000, private 48,178,000;
+/// `bed_3plus` government 5,150,000), 10 % inpatient franchise, billed 50,000,000 by a private
+/// hospital with gap billing: the Organization 4,635,000 and franchise 515,000 (on 5,150,000),
+/// R20 5,150,000, gap 37,878,000, R07 1,822,000. Without gap billing the cap is 10,300,000:
+/// R20 5,150,000 and R07 39,700,000.
+fn room_difference(billed: Rial, three_bed: Rial, room: Rial) -> Rial {
+    let most = (room.0 - three_bed.0).max(0);
+    Rial((billed.0 - three_bed.0).clamp(0, most))
+}
+
 /// Whether rule 12 may look at the insured's pre-authorizations for this claim: some line's
 /// code needs one in a tariff revision (any: over-approximating is harmless) or in a terms
 /// version of the contract, or a line names one. When not, intake skips reading them — most
@@ -669,26 +726,27 @@ fn adjudicate_line(
         None
     };
     // 13. Duplicates: the same code on the same day for the same insured, anywhere. Drugs and
-    // bed-days legitimately repeat across days but not within one.
-    let same =
-        |h: &HistoryLine| h.item_type == line.item_type && h.code == line.code && h.service_date == date;
-    if line.item_type != ItemType::Visit {
-        if let Some(h) = ctx.history.iter().find(|h| same(h)) {
-            let whose = if h.provider_id == ctx.provider.id { "this provider" } else { "another provider" };
-            return rejected(
-                line,
-                Reason::R08,
-                format!("already billed by {whose} for {date}"),
-                Some(tariff),
-            );
-        }
-        if accepted.iter().any(same) {
-            return rejected(line, Reason::R08, "the same line twice in this claim".into(), Some(tariff));
-        }
+    // bed-days legitimately repeat across days but not within one. Two visits the same day are
+    // both paid when both name their physicians and they differ (14 judges the same one); a
+    // visit whose physician is not known on either side (a reimbursement's, or a claim's
+    // without one) cannot be told apart, so it is a duplicate like any other line.
+    let physician = line.physician_council_no.as_ref().or(claim.physician_council_no.as_ref());
+    let told_apart = |h: &HistoryLine| physician.is_some() && h.physician_council_no.is_some();
+    let same = |h: &HistoryLine| {
+        h.item_type == line.item_type
+            && h.code == line.code
+            && h.service_date == date
+            && (line.item_type != ItemType::Visit || !told_apart(h))
+    };
+    if let Some(h) = ctx.history.iter().find(|h| same(h)) {
+        let whose = if h.provider_id == ctx.provider.id { "this provider" } else { "another provider" };
+        return rejected(line, Reason::R08, format!("already billed by {whose} for {date}"), Some(tariff));
+    }
+    if accepted.iter().any(same) {
+        return rejected(line, Reason::R08, "the same line twice in this claim".into(), Some(tariff));
     }
     // 14. One visit per physician per insured per day.
     if line.item_type == ItemType::Visit {
-        let physician = line.physician_council_no.as_ref().or(claim.physician_council_no.as_ref());
         let seen = |h: &HistoryLine| {
             h.item_type == ItemType::Visit
                 && h.service_date == date
@@ -782,38 +840,54 @@ fn adjudicate_line(
         hospital_grade: ctx.provider.hospital_grade,
         tariff_basis: terms.tariff_basis,
     };
-    // 18. A private room without a medical order is paid as a 3-bed room.
+    // A 1–2 bed room without a medical order is recognised as a 3-bed room; the room it billed
+    // is priced as well, for what the provider may charge (18) and the room difference (19).
     let private_room = line.item_type == ItemType::BedDay
         && matches!(line.code.as_str(), "bed_1" | "bed_2")
         && !line.medical_order;
     let priced_code = if private_room { "bed_3plus" } else { line.code.as_str() };
-    let to_price = LineToPrice {
-        item_type: line.item_type,
-        code: priced_code,
-        quantity,
-        extra_anesthesia_units: line.anesthesia_units,
-    };
-    let price = match price_line(tariff, &to_price, &pricing) {
-        Ok(p) => p,
-        Err(PricingError::UnknownCode) => {
-            return rejected(
-                line,
-                Reason::R05,
-                format!("{} is not in the {} tariff", line.code, tariff.meta.year),
-                Some(tariff),
-            )
-        }
-        Err(e) => return rejected(line, Reason::R05, e.to_string(), Some(tariff)),
-    };
-    // 19. Above what the provider may charge.
-    if billed > price.cap_amount {
-        let (reason, detail) = if private_room {
-            (Reason::R20, format!("{} without a medical order: paid as a 3-bed room", line.code))
-        } else {
-            (Reason::R07, format!("billed {} above the tariff {}", billed.0, price.cap_amount.0))
+    let price_of = |code: &str| {
+        let to_price = LineToPrice {
+            item_type: line.item_type,
+            code,
+            quantity,
+            extra_anesthesia_units: line.anesthesia_units,
         };
-        reasons.push(Deduction { reason, amount: Rial(billed.0 - price.cap_amount.0), detail });
-        billed = price.cap_amount;
+        price_line(tariff, &to_price, &pricing)
+    };
+    let price = match price_of(priced_code) {
+        Ok(p) => p,
+        Err(e) => return unpriced(line, e, tariff),
+    };
+    let room = match private_room.then(|| price_of(line.code.as_str())).transpose() {
+        Ok(r) => r,
+        Err(e) => return unpriced(line, e, tariff),
+    };
+    // 18. Above what the provider may charge for what it billed: for a 1–2 bed room, that
+    // room's cap — not the 3-bed room's it is recognised as.
+    let may_charge = room.map_or(price.cap_amount, |r| r.cap_amount);
+    if billed > may_charge {
+        reasons.push(Deduction {
+            reason: Reason::R07,
+            amount: Rial(billed.0 - may_charge.0),
+            detail: format!("billed {} above the tariff {}", billed.0, may_charge.0),
+        });
+        billed = may_charge;
+    }
+    // 19. The room difference of a 1–2 bed room without a medical order is the insured's.
+    if let Some(r) = room {
+        let difference = room_difference(billed, price.amount, r.amount);
+        if difference.0 > 0 {
+            reasons.push(Deduction {
+                reason: Reason::R20,
+                amount: difference,
+                detail: format!(
+                    "{} without a medical order: recognised as bed_3plus at {}, the room's tariff is {}",
+                    line.code, price.amount.0, r.amount.0
+                ),
+            });
+            billed = Rial(billed.0 - difference.0);
+        }
     }
     // 20. Cost sharing on the basis tariff, after the contract's discount.
     let discount = Rial::round(price.amount.to_decimal() * terms.discount_percent / Decimal::ONE_HUNDRED)

@@ -11,6 +11,7 @@ use rust_decimal_macros::dec;
 use super::*;
 use crate::domain::contract::{ContractStatus, ContractTerms, StatusEvent, StatusReason, TermsVersion};
 use crate::domain::eligibility::{Coverage, InsuranceType, Person, Sex as PSex};
+use crate::domain::reasons::Group;
 use crate::domain::tariff::parse_tariff;
 use crate::domain::tariff::tests::repo_year;
 
@@ -498,22 +499,193 @@ fn r22_unit_price_does_not_reconcile() {
     assert!(f.one(&c).reasons.is_empty());
 }
 
+/// One day of a 1–2 bed room on 1403-07-15, inpatient (10 % franchise), no medical order.
+fn room_day(code: &str, billed: i64) -> Claim {
+    claim(Setting::Inpatient, vec![line(ItemType::BedDay, code, dec!(1), "2024-10-06", billed)])
+}
+
+/// The reasons with the group that bears each.
+fn borne(l: &LineResult) -> Vec<(Reason, i64, Group)> {
+    l.reasons.iter().map(|r| (r.reason, r.amount.0, r.reason.group())).collect()
+}
+
+const CO: Group = Group::ProviderWriteOff;
+const PR: Group = Group::InsuredResponsibility;
+
 #[test]
-fn r20_private_room_without_an_order() {
-    // Private hospital, grade 2, gap billing allowed: bed_1 government 10,300,000, private
-    // 48,178,000; without an order it is paid as bed_3plus (gov 5,150,000, private 26,763,000).
+fn r20_government_hospital() {
+    // Grade 1, government sector: it may charge the government tariff, which is also the basis.
+    // hotelling 1403 grade 1 government: bed_1 12,874,000, bed_3plus 6,437,000.
+    let mut f = Fixture::new();
+    f.provider.sector = Sector::Government;
+    f.provider.hospital_grade = Some(1);
+    // Within the price: recognised at 6,437,000 (franchise 643,700, Organization 5,793,300);
+    // the room difference 12,874,000 − 6,437,000 = 6,437,000 is the insured's.
+    let l = f.one(&room_day("bed_1", 12_874_000));
+    assert_eq!(borne(&l), [(Reason::R20, 6_437_000, PR)]);
+    assert_split(&l, 5_793_300, 643_700, 0, 6_437_000);
+    assert_eq!(l.tariff_amount, Rial(6_437_000));
+    assert_eq!(l.status, LineStatus::PartiallyApproved);
+    assert!(l.conserves());
+    // Above it: 14,000,000 − 12,874,000 = 1,126,000 is the hospital's write-off, not the
+    // insured's; the room difference is unchanged.
+    let l = f.one(&room_day("bed_1", 14_000_000));
+    assert_eq!(borne(&l), [(Reason::R07, 1_126_000, CO), (Reason::R20, 6_437_000, PR)]);
+    assert_split(&l, 5_793_300, 643_700, 0, 7_563_000);
+    assert!(l.conserves());
+    // Billed no more than the 3-bed tariff: the room costs the insured nothing.
+    let l = f.one(&room_day("bed_1", 6_437_000));
+    assert!(l.reasons.is_empty());
+    assert_split(&l, 5_793_300, 643_700, 0, 0);
+    // With a medical order the 1-bed day is recognised in full: 12,874,000 → 1,287,400 franchise.
+    let mut c = room_day("bed_1", 12_874_000);
+    c.lines[0].medical_order = true;
+    assert_split(&f.one(&c), 11_586_600, 1_287_400, 0, 0);
+}
+
+#[test]
+fn r20_private_hospital_without_gap_billing() {
+    // The fixture: private, grade 2, default contract (government basis, no gap billing), so it
+    // may charge the government tariff only. hotelling 1403 grade 2 government: bed_1
+    // 10,300,000, bed_2 7,725,000, bed_3plus 5,150,000 (private bed_1 48,178,000).
+    let f = Fixture::new();
+    // Within the price: 5,150,000 recognised (515,000 franchise); 10,300,000 − 5,150,000.
+    let l = f.one(&room_day("bed_1", 10_300_000));
+    assert_eq!(borne(&l), [(Reason::R20, 5_150_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 0, 5_150_000);
+    assert!(l.conserves());
+    // Billed at the private tariff it may not charge: 48,178,000 − 10,300,000 = 37,878,000 is
+    // the hospital's write-off; only 5,150,000 is the insured's.
+    let l = f.one(&room_day("bed_1", 48_178_000));
+    assert_eq!(borne(&l), [(Reason::R07, 37_878_000, CO), (Reason::R20, 5_150_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 0, 43_028_000);
+    assert!(l.conserves());
+    // A 2-bed room: 7,725,000 − 5,150,000 = 2,575,000; billed 8,000,000 → 275,000 above.
+    let l = f.one(&room_day("bed_2", 7_725_000));
+    assert_eq!(borne(&l), [(Reason::R20, 2_575_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 0, 2_575_000);
+    let l = f.one(&room_day("bed_2", 8_000_000));
+    assert_eq!(borne(&l), [(Reason::R07, 275_000, CO), (Reason::R20, 2_575_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 0, 2_850_000);
+}
+
+#[test]
+fn r20_private_hospital_with_gap_billing() {
+    // Private, grade 2, gap billing: it may charge the private tariff. hotelling 1403 grade 2:
+    // bed_1 government 10,300,000, private 48,178,000; bed_3plus government 5,150,000.
     let mut f = Fixture::new();
     f.contract = Some(contract(ContractTerms { may_bill_gap: true, ..ContractTerms::default() }));
-    let mut c =
-        claim(Setting::Inpatient, vec![line(ItemType::BedDay, "bed_1", dec!(1), "2024-10-06", 48_178_000)]);
-    let l = f.one(&c);
-    assert_eq!(reasons(&l), [(Reason::R20, 48_178_000 - 26_763_000)]);
-    // Base 5,150,000 (10 % franchise 515,000); the private–government gap 21,613,000.
-    assert_split(&l, 4_635_000, 515_000, 21_613_000, 21_415_000);
-    c.lines[0].medical_order = true;
-    let l = f.one(&c);
+    // Within the price: 5,150,000 recognised (515,000 franchise); the room difference on the
+    // government tariff 10,300,000 − 5,150,000 = 5,150,000 (R20); the room's private–government
+    // gap 48,178,000 − 10,300,000 = 37,878,000.
+    let l = f.one(&room_day("bed_1", 48_178_000));
+    assert_eq!(borne(&l), [(Reason::R20, 5_150_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 37_878_000, 5_150_000);
+    assert!(l.conserves());
+    // The same day with a medical order: the gap is the same, the room difference is covered.
+    let mut ordered = room_day("bed_1", 48_178_000);
+    ordered.lines[0].medical_order = true;
+    let l = f.one(&ordered);
     assert!(l.reasons.is_empty());
     assert_split(&l, 9_270_000, 1_030_000, 37_878_000, 0);
+    // Above the price: 50,000,000 − 48,178,000 = 1,822,000 is the hospital's write-off.
+    let l = f.one(&room_day("bed_1", 50_000_000));
+    assert_eq!(borne(&l), [(Reason::R07, 1_822_000, CO), (Reason::R20, 5_150_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 37_878_000, 6_972_000);
+    assert!(l.conserves());
+    // Billed below the private 3-bed tariff (26,763,000): the day still carries R20, the room
+    // difference is not folded into the gap.
+    let l = f.one(&room_day("bed_1", 26_763_000));
+    assert_eq!(borne(&l), [(Reason::R20, 5_150_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 16_463_000, 5_150_000);
+    let l = f.one(&room_day("bed_1", 10_300_000));
+    assert_eq!(borne(&l), [(Reason::R20, 5_150_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 0, 5_150_000);
+    let l = f.one(&room_day("bed_1", 8_000_000));
+    assert_eq!(borne(&l), [(Reason::R20, 2_850_000, PR)]);
+    assert_split(&l, 4_635_000, 515_000, 0, 2_850_000);
+    // A 5 % contract discount is on the recognised 5,150,000 only: 257,500 (R07); the base
+    // 4,892,500 → franchise 489,250.
+    f.contract = Some(contract(ContractTerms {
+        may_bill_gap: true,
+        discount_percent: dec!(5),
+        ..ContractTerms::default()
+    }));
+    let l = f.one(&room_day("bed_1", 48_178_000));
+    assert_eq!(borne(&l), [(Reason::R20, 5_150_000, PR), (Reason::R07, 257_500, CO)]);
+    assert_split(&l, 4_403_250, 489_250, 37_878_000, 5_407_500);
+}
+
+#[test]
+fn r20_given_back_by_a_reviewer_is_the_day_with_an_order() {
+    use crate::domain::review::{apply, LineAction, LineAmounts, LineDecision};
+    let mut f = Fixture::new();
+    f.contract = Some(contract(ContractTerms { may_bill_gap: true, ..ContractTerms::default() }));
+    let l = f.one(&room_day("bed_1", 50_000_000));
+    let stored = LineAmounts {
+        line_no: l.line_no,
+        billed: l.billed,
+        insurer_payable: l.insurer_payable,
+        patient_share: l.patient_share,
+        patient_gap: l.patient_gap,
+        deducted: l.deducted,
+        reasons: l
+            .reasons
+            .iter()
+            .map(|r| (r.reason.code().to_string(), r.amount, r.detail.clone()))
+            .collect(),
+        cost_sharing_rule: l.cost_sharing_rule.clone(),
+    };
+    // The order turns up: the reviewer recognises the 1-bed tariff, 10,300,000.
+    let decision = LineDecision {
+        line_no: 1,
+        action: LineAction::Adjust,
+        approved_amount: Some(10_300_000),
+        approved_quantity: None,
+        reason: None,
+        note: None,
+    };
+    let out = apply(&stored, &decision).unwrap();
+    let left: Vec<(&str, i64)> = out.reasons.iter().map(|r| (r.0.as_str(), r.1 .0)).collect();
+    assert_eq!(left, [("R07", 1_822_000)]);
+    assert_eq!(
+        (out.insurer_payable.0, out.patient_share.0, out.patient_gap.0, out.deducted.0),
+        (9_270_000, 1_030_000, 37_878_000, 1_822_000)
+    );
+    // What the engine decides for the day sent with the order.
+    let mut ordered = room_day("bed_1", 50_000_000);
+    ordered.lines[0].medical_order = true;
+    let w = f.one(&ordered);
+    assert_eq!(borne(&w), [(Reason::R07, 1_822_000, CO)]);
+    assert_split(&w, 9_270_000, 1_030_000, 37_878_000, 1_822_000);
+}
+
+proptest! {
+    /// Any bill for a 1–2 bed room day without an order at the private grade-2 fixture, with or
+    /// without gap billing, divides into the slices `room_difference` documents.
+    #[test]
+    fn r20_every_rial_of_a_room_day_in_its_slice(
+        billed in 1i64..80_000_000,
+        bed_2 in any::<bool>(),
+        gap in any::<bool>(),
+    ) {
+        // hotelling 1403 grade 2: bed_3plus government 5,150,000; bed_1 10,300,000 (private
+        // 48,178,000); bed_2 7,725,000 (private 37,468,000).
+        let (code, room, private) =
+            if bed_2 { ("bed_2", 7_725_000i64, 37_468_000i64) } else { ("bed_1", 10_300_000, 48_178_000) };
+        let three_bed = 5_150_000i64;
+        let cap = if gap { private } else { room };
+        let mut f = Fixture::new();
+        f.contract = Some(contract(ContractTerms { may_bill_gap: gap, ..ContractTerms::default() }));
+        let l = f.one(&room_day(code, billed));
+        let amount = |r: Reason| l.reasons.iter().filter(|d| d.reason == r).map(|d| d.amount.0).sum::<i64>();
+        let kept = billed.min(cap);
+        prop_assert_eq!(amount(Reason::R07), billed - kept);
+        prop_assert_eq!(amount(Reason::R20), (kept - three_bed).clamp(0, room - three_bed));
+        prop_assert_eq!(l.patient_gap.0, (kept - room).max(0));
+        prop_assert_eq!(l.insurer_payable.0 + l.patient_share.0, kept.min(three_bed));
+        prop_assert_eq!(l.deducted.0, amount(Reason::R07) + amount(Reason::R20));
+    }
 }
 
 #[test]
@@ -666,4 +838,31 @@ proptest! {
             prop_assert!(l.insurer_payable.0 >= 0 && l.patient_share.0 >= 0 && l.patient_gap.0 >= 0 && l.deducted.0 >= 0);
         }
     }
+}
+
+#[test]
+fn r08_a_visit_whose_physician_is_not_known() {
+    let mut f = Fixture::new();
+    let mut c = visit("2024-10-06");
+    c.physician_council_no = None;
+    f.history = vec![history("p-2", ItemType::Visit, "specialist", "2024-10-06", Some("12345"))];
+    assert_eq!(reasons(&f.one(&c)), [(Reason::R08, 564_000)]);
+    f.history = vec![history("p-2", ItemType::Visit, "specialist", "2024-10-06", None)];
+    assert_eq!(reasons(&f.one(&visit("2024-10-06"))), [(Reason::R08, 564_000)]);
+    f.history = vec![history("p-2", ItemType::Visit, "general", "2024-10-06", None)];
+    assert!(f.one(&c).reasons.is_empty());
+    f.history = vec![history("p-2", ItemType::Visit, "specialist", "2024-10-06", Some("99999"))];
+    assert!(f.one(&visit("2024-10-06")).reasons.is_empty());
+    let mut twice = claim(
+        Setting::Outpatient,
+        vec![
+            line(ItemType::Visit, "specialist", dec!(1), "2024-10-06", 564_000),
+            line(ItemType::Visit, "specialist", dec!(1), "2024-10-06", 564_000),
+        ],
+    );
+    twice.physician_council_no = None;
+    twice.lines[1].line_no = 2;
+    let a = Fixture::new().run(&twice);
+    assert!(a.lines[0].reasons.is_empty());
+    assert_eq!(reasons(&a.lines[1]), [(Reason::R08, 564_000)]);
 }

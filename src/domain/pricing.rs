@@ -82,7 +82,7 @@ pub enum PriceRule {
         anesthesia: Decimal,
         k: [i64; 3],
     },
-    /// A global (bundled) code's fixed government price.
+    /// A global (bundled) code's fixed price in the sector (its own bundle, never the units).
     Global {
         price: i64,
     },
@@ -180,9 +180,11 @@ fn unit_price(
     match line.item_type {
         ItemType::Service => {
             let s = tariff.services.get(line.code).ok_or(PricingError::UnknownCode)?;
-            // A global code's fixed price is the government tariff; the other sectors have no
-            // published bundle and are priced on their units like any code.
-            if let (Some(price), Sector::Government) = (s.global_price, sector) {
+            // A global code is priced on the bundle of the sector, in every sector: each sector's
+            // global tariff is its own figure (services.csv `global_price*`, tariffs/README.md).
+            // Its units are never used.
+            if let Some(prices) = s.global_prices {
+                let price = prices.get(sector);
                 return Ok((Decimal::from(price), PriceRule::Global { price }));
             }
             let k = [
@@ -240,6 +242,11 @@ mod tests {
         T.get_or_init(|| parse_tariff(&repo_year(1403)).expect("1403 parses"))
     }
 
+    fn t1405() -> &'static Tariff {
+        static T: OnceLock<Tariff> = OnceLock::new();
+        T.get_or_init(|| parse_tariff(&repo_year(1405)).expect("1405 parses"))
+    }
+
     const GOV: ProviderTerms = ProviderTerms {
         sector: Sector::Government,
         hospital_grade: Some(1),
@@ -287,15 +294,66 @@ mod tests {
     }
 
     #[test]
-    fn global_code_uses_the_fixed_government_price() {
+    fn global_code_is_priced_on_the_bundle_of_each_sector() {
+        // 428010 (tonsillectomy), global. 1405 sample bundles (services.csv): government
+        // 38,520,000, private 140,040,000, public non-governmental and charity 62,260,000.
+        let t = t1405();
+        for (sector, bundle) in [
+            (Sector::Government, 38_520_000),
+            (Sector::Private, 140_040_000),
+            (Sector::PublicNonGovernmental, 62_260_000),
+            (Sector::Charity, 62_260_000),
+        ] {
+            let terms = ProviderTerms { sector, hospital_grade: None, tariff_basis: Sector::Government };
+            let p = price_line(t, &line(ItemType::Service, "428010", dec!(1)), &terms).unwrap();
+            assert_eq!((p.unit_price, p.amount), (Rial(38_520_000), Rial(38_520_000)), "{sector:?}");
+            assert_eq!((p.cap_unit_price, p.cap_amount), (Rial(bundle), Rial(bundle)), "{sector:?}");
+            assert_eq!(p.rule, PriceRule::Global { price: 38_520_000 });
+        }
+        // The unit formula the public non-governmental cap used to be: 20 × 967,700 +
+        // 6 × 992,400 + 5 × 967,700 = 30,146,900, below the government bundle it caps.
+        let s = &t.services["428010"];
+        let k = |c| Decimal::from(t.k(Sector::PublicNonGovernmental, c));
+        let units = s.professional_units * k(Component::Professional)
+            + s.technical_units * k(Component::Technical)
+            + s.anesthesia_base_units * k(Component::Anesthesia);
+        assert_eq!(units, dec!(30146900));
+        // A contract paying on the public non-governmental tariff pays that sector's bundle.
+        let png = ProviderTerms {
+            sector: Sector::PublicNonGovernmental,
+            hospital_grade: None,
+            tariff_basis: Sector::PublicNonGovernmental,
+        };
+        let p = price_line(t, &line(ItemType::Service, "428010", dec!(1)), &png).unwrap();
+        assert_eq!((p.amount, p.cap_amount), (Rial(62_260_000), Rial(62_260_000)));
+        assert_eq!(p.rule.describe(), "global: fixed price 62260000");
+        // Anaesthesia time units do not change a bundle; two episodes are two bundles.
+        let mut l = line(ItemType::Service, "428010", dec!(2));
+        l.extra_anesthesia_units = dec!(4);
+        let p = price_line(t, &l, &PRIVATE).unwrap();
+        assert_eq!((p.amount, p.cap_amount), (Rial(77_040_000), Rial(280_080_000)));
+    }
+
+    #[test]
+    fn no_sector_caps_a_global_code_below_the_government_bundle() {
         let t = t1403();
-        let (code, s) = t.services.iter().find(|(_, s)| s.global_price.is_some()).unwrap();
-        let price = s.global_price.unwrap();
-        let p = price_line(t, &line(ItemType::Service, code, dec!(1)), &PRIVATE).unwrap();
-        assert_eq!(p.amount, Rial(price));
-        assert_eq!(p.rule, PriceRule::Global { price });
-        // The private cap is the unit formula on private K, above the bundle.
-        assert!(p.cap_amount > p.amount);
+        let globals: Vec<_> = t.services.iter().filter(|(_, s)| s.global_prices.is_some()).collect();
+        assert_eq!(globals.len(), 10);
+        for (code, s) in globals {
+            let bundles = s.global_prices.unwrap();
+            assert_eq!(s.global_price, Some(bundles.government));
+            for sector in Sector::ALL {
+                let terms = ProviderTerms { sector, hospital_grade: None, tariff_basis: Sector::Government };
+                let p = price_line(t, &line(ItemType::Service, code, dec!(1)), &terms).unwrap();
+                assert_eq!(p.amount, Rial(bundles.government));
+                assert_eq!(p.cap_amount, Rial(bundles.get(sector)));
+                assert!(p.cap_amount >= p.amount, "{code} {sector:?}");
+            }
+        }
+        // 1403 private bundle of 428010: 1.5 × (20 × 1,120,100 + 6 × 1,148,600 + 5 × 1,120,100)
+        // + 1 day × 33,135,000 = 85,478,400 → 85,480,000 (SOURCES.md).
+        let p = price_line(t, &line(ItemType::Service, "428010", dec!(1)), &PRIVATE).unwrap();
+        assert_eq!((p.amount, p.cap_amount), (Rial(23_510_000), Rial(85_480_000)));
     }
 
     #[test]

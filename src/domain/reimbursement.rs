@@ -57,7 +57,41 @@ impl Benefit {
     pub fn parse(s: &str) -> Option<Benefit> {
         [Benefit::Care, Benefit::SupportItem, Benefit::Travel].into_iter().find(|b| b.as_str() == s)
     }
+    /// Whether the insured person bears a franchise (فرانشیز): only on care, which the claims
+    /// engine prices with the setting's cost-sharing rule. Support items and travel are fixed
+    /// amounts and allowances, reimbursed in full up to their limit.
+    pub fn has_franchise(self) -> bool {
+        self == Benefit::Care
+    }
 }
+
+/// The kinds of document a file may hold (a claim's, an objection's, a pre-authorization's, a
+/// reimbursement request's): the one vocabulary of the upload (`document_type`) and of the
+/// checklist below, so every document the checklist asks for is one the upload accepts.
+pub const DOCUMENT_TYPES: [&str; 10] = [
+    "prescription",
+    "invoice",
+    "medical_report",
+    "anesthesia_report",
+    "lab_result",
+    "imaging_report",
+    "discharge_summary",
+    "referral",
+    "accident_report",
+    "other",
+];
+
+/// One entry of the checklist: the document types any one of which meets it (each one of
+/// [`DOCUMENT_TYPES`]).
+pub type Requirement = &'static [&'static str];
+
+const INVOICE: Requirement = &["invoice"];
+const PRESCRIPTION: Requirement = &["prescription"];
+const MEDICAL_REPORT: Requirement = &["medical_report"];
+const ANESTHESIA_REPORT: Requirement = &["anesthesia_report"];
+const DISCHARGE_SUMMARY: Requirement = &["discharge_summary"];
+/// A paraclinic result: the laboratory's result or the imaging report, whichever was done.
+const PARACLINIC_RESULT: Requirement = &["lab_result", "imaging_report"];
 
 /// The documents a request must have in its file before it can be submitted (iran-sso.md §3.2
 /// for care, §3.3 for support items, §3.4 for travel). With an e-prescription tracking code
@@ -66,43 +100,46 @@ pub fn required_documents(
     benefit: Benefit,
     kind: Option<ClaimKind>,
     has_tracking_code: bool,
-) -> Vec<&'static str> {
-    let prescription = (!has_tracking_code).then_some("prescription");
-    let mut docs: Vec<&'static str> = vec!["invoice"];
+) -> Vec<Requirement> {
+    let prescription = (!has_tracking_code).then_some(PRESCRIPTION);
+    let mut docs: Vec<Requirement> = vec![INVOICE];
     match benefit {
         Benefit::Care => match kind {
             Some(ClaimKind::Inpatient) | Some(ClaimKind::DaySurgery) => {
                 // The treating doctor's certificate, the anaesthetist's, the discharge summary
                 // and the original bills confirmed by the hospital.
-                docs.extend(["medical_report", "anesthesia_report", "discharge_summary"]);
+                docs.extend([MEDICAL_REPORT, ANESTHESIA_REPORT, DISCHARGE_SUMMARY]);
             }
             Some(ClaimKind::Pharmacy) | Some(ClaimKind::Physiotherapy) => docs.extend(prescription),
             Some(ClaimKind::Paraclinic) => {
                 docs.extend(prescription);
-                docs.push("result");
+                docs.push(PARACLINIC_RESULT);
             }
             Some(ClaimKind::Visit) | Some(ClaimKind::Dental) | None => {}
         },
         // The treating doctor's prescription (for glasses, with the refraction) and the invoice.
-        Benefit::SupportItem => docs.push("prescription"),
+        Benefit::SupportItem => docs.push(PRESCRIPTION),
         // The doctor's certificate that the treatment is not available locally, and the tickets.
-        Benefit::Travel => docs.push("medical_report"),
+        Benefit::Travel => docs.push(MEDICAL_REPORT),
     }
     docs
 }
 
-/// Which required documents are not in the file. `result` is met by a lab result or an
-/// imaging report.
-pub fn missing_documents(required: &[&'static str], present: &[String]) -> Vec<&'static str> {
-    let has = |t: &str| present.iter().any(|p| p == t);
-    required
-        .iter()
-        .copied()
-        .filter(|r| match *r {
-            "result" => !(has("lab_result") || has("imaging_report")),
-            other => !has(other),
-        })
-        .collect()
+/// The requirements no document in the file meets (`present`: the document types attached).
+pub fn missing_documents(required: &[Requirement], present: &[String]) -> Vec<Requirement> {
+    required.iter().copied().filter(|r| !r.iter().any(|t| present.iter().any(|p| p == t))).collect()
+}
+
+/// The document types the requirements name, in order: what the answer's
+/// `required_documents` and `missing_documents` list. A requirement met by either of two types
+/// (a lab result or an imaging report) lists both; attaching one meets it.
+pub fn document_types(requirements: &[Requirement]) -> Vec<&'static str> {
+    requirements.iter().flat_map(|r| r.iter().copied()).collect()
+}
+
+/// The requirements in words, for a refusal: `lab_result or imaging_report`, comma-separated.
+pub fn describe(requirements: &[Requirement]) -> String {
+    requirements.iter().map(|r| r.join(" or ")).collect::<Vec<_>>().join(", ")
 }
 
 /// The terms a non-contracted provider is priced on: the government tariff, no gap billing,
@@ -159,6 +196,20 @@ impl Split {
     }
 }
 
+/// A stored line's amounts as a reviewer's decision sees them: `review::apply` splits what the
+/// reviewer recognises again with the line's `cost_sharing_rule`, read as the insured's share.
+/// The rule stored on a support item or travel line says how its amount was set
+/// (`stay_allowance:50%` is the companion's share of the daily wage, not the insured's share of
+/// the line), so on a benefit without a franchise it is dropped: the amount a reviewer
+/// recognises, lower or higher, is reimbursed in full.
+pub fn for_review(benefit: Benefit, amounts: LineAmounts) -> LineAmounts {
+    if benefit.has_franchise() {
+        amounts
+    } else {
+        LineAmounts { cost_sharing_rule: None, ..amounts }
+    }
+}
+
 pub fn split(a: &LineAmounts) -> Split {
     let above: i64 =
         a.reasons.iter().filter(|r| ABOVE_TARIFF_REASONS.contains(&r.0.as_str())).map(|r| r.1 .0).sum();
@@ -203,7 +254,8 @@ pub fn refused(line_no: u32, paid: Rial, reason: Reason, detail: String) -> Pric
 }
 
 /// Paid up to `amount`; anything above is R07 with `detail`. No franchise: these are fixed
-/// allowances, not priced care.
+/// allowances, not priced care, so the amounts carry no cost-sharing rule (`rule` says how the
+/// amount was set).
 fn up_to(line_no: u32, paid: Rial, amount: Rial, rule: String, detail: String) -> Priced {
     let reimbursed = paid.min(amount);
     let above = paid.0 - reimbursed.0;
@@ -216,7 +268,7 @@ fn up_to(line_no: u32, paid: Rial, amount: Rial, rule: String, detail: String) -
             patient_gap: Rial::ZERO,
             deducted: Rial(above),
             reasons: if above > 0 { vec![("R07".into(), Rial(above), detail)] } else { Vec::new() },
-            cost_sharing_rule: Some(rule.clone()),
+            cost_sharing_rule: None,
         },
         tariff_amount: amount,
         rule: Some(rule),
@@ -231,9 +283,47 @@ pub struct PriorItem {
     pub service_date: NaiveDate,
 }
 
+/// Whether an item received on `received` blocks another on `date`: the two lie less than
+/// `months` apart, whichever came first. A renewal period runs both ways in time, so an item
+/// filed late with an earlier service date is refused as surely as one filed in order.
+fn within_renewal(received: NaiveDate, date: NaiveDate, months: Months) -> bool {
+    let (first, second) = if received <= date { (received, date) } else { (date, received) };
+    first.checked_add_months(months).is_some_and(|renewed| renewed > second)
+}
+
+/// The first date, `date` or later, on which a new item is paid when the same item was
+/// received on the `received` dates; `None` when `date` itself is outside every renewal period.
+/// A refused date moves to the end of the periods that block it until none does (an item
+/// received later can block that end too).
+pub fn renewable_on(date: NaiveDate, renewal_months: u32, received: &[NaiveDate]) -> Option<NaiveDate> {
+    if renewal_months == 0 {
+        return None;
+    }
+    let months = Months::new(renewal_months);
+    let mut at = date;
+    let mut blocked = false;
+    // Each round moves `at` to a later end of a period, of which there are `received.len()`.
+    for _ in 0..=received.len() {
+        let end = received
+            .iter()
+            .filter(|r| within_renewal(**r, at, months))
+            .filter_map(|r| r.checked_add_months(months))
+            .max();
+        match end {
+            Some(end) if end > at => {
+                at = end;
+                blocked = true;
+            }
+            _ => break,
+        }
+    }
+    blocked.then_some(at)
+}
+
 /// A support item line: the device list's fixed amount × quantity, at most what was paid.
 /// Refused when the code is not on the list (R05) or when the same item was received less
-/// than its renewal period ago (R10, with the date it becomes possible again).
+/// than its renewal period before or after `date` (R10, with the date it becomes possible
+/// again: [`renewable_on`]).
 pub fn price_support_item(
     line_no: u32,
     code: &str,
@@ -246,27 +336,19 @@ pub fn price_support_item(
     let Some(item) = item else {
         return refused(line_no, paid, Reason::R05, format!("{code} is not on the support-item list"));
     };
-    if item.renewal_months > 0 {
-        let renewal = Months::new(item.renewal_months);
-        let blocking = prior
-            .iter()
-            .filter(|p| p.code == code && p.service_date <= date)
-            .filter_map(|p| p.service_date.checked_add_months(renewal))
-            .filter(|next| *next > date)
-            .max();
-        if let Some(next) = blocking {
-            let mut p = refused(
-                line_no,
-                paid,
-                Reason::R10,
-                format!(
-                    "{} is renewed every {} months; a new one is paid from {next}",
-                    item.name_en, item.renewal_months
-                ),
-            );
-            p.renewable_on = Some(next);
-            return p;
-        }
+    let received: Vec<NaiveDate> = prior.iter().filter(|p| p.code == code).map(|p| p.service_date).collect();
+    if let Some(next) = renewable_on(date, item.renewal_months, &received) {
+        let mut p = refused(
+            line_no,
+            paid,
+            Reason::R10,
+            format!(
+                "{} is renewed every {} months; a new one is paid from {next}",
+                item.name_en, item.renewal_months
+            ),
+        );
+        p.renewable_on = Some(next);
+        return p;
     }
     let amount = match Rial::round(Decimal::from(item.amount) * quantity) {
         Ok(a) => a,
@@ -389,7 +471,7 @@ pub fn price_travel(
                 patient_gap: Rial::ZERO,
                 deducted: Rial::ZERO,
                 reasons: Vec::new(),
-                cost_sharing_rule: Some("ticket_price".into()),
+                cost_sharing_rule: None,
             },
             tariff_amount: paid,
             rule: Some("ticket_price".into()),
@@ -424,7 +506,17 @@ pub fn price_travel(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::OnceLock;
+
     use super::*;
+    use crate::domain::adjudication::{
+        adjudicate, Claim, ClaimLine, Context, HistoryLine, LineResult, ProviderFacts, Setting,
+    };
+    use crate::domain::eligibility::{Coverage, DependantRules, Person, Sex};
+    use crate::domain::pricing::ItemType;
+    use crate::domain::provider::ProviderKind;
+    use crate::domain::review::{apply, LineAction, LineDecision};
+    use crate::domain::tariff::{parse_tariff, tests::repo_year, TariffBook};
     use rust_decimal_macros::dec;
 
     fn d(s: &str) -> NaiveDate {
@@ -561,14 +653,230 @@ mod tests {
     #[test]
     fn checklist() {
         let inpatient = required_documents(Benefit::Care, Some(ClaimKind::Inpatient), false);
-        assert_eq!(inpatient, ["invoice", "medical_report", "anesthesia_report", "discharge_summary"]);
-        assert_eq!(required_documents(Benefit::Care, Some(ClaimKind::Pharmacy), true), ["invoice"]);
         assert_eq!(
-            required_documents(Benefit::Care, Some(ClaimKind::Pharmacy), false),
-            ["invoice", "prescription"]
+            document_types(&inpatient),
+            ["invoice", "medical_report", "anesthesia_report", "discharge_summary"]
         );
+        let pharmacy = required_documents(Benefit::Care, Some(ClaimKind::Pharmacy), true);
+        assert_eq!(document_types(&pharmacy), ["invoice"]);
+        let pharmacy = required_documents(Benefit::Care, Some(ClaimKind::Pharmacy), false);
+        assert_eq!(document_types(&pharmacy), ["invoice", "prescription"]);
+        // A paraclinic result is the lab's or the imaging centre's: either meets it.
         let para = required_documents(Benefit::Care, Some(ClaimKind::Paraclinic), true);
-        assert_eq!(missing_documents(&para, &["invoice".into()]), ["result"]);
+        assert_eq!(document_types(&para), ["invoice", "lab_result", "imaging_report"]);
+        let missing = missing_documents(&para, &["invoice".into()]);
+        assert_eq!(document_types(&missing), ["lab_result", "imaging_report"]);
+        assert_eq!(describe(&missing), "lab_result or imaging_report");
         assert!(missing_documents(&para, &["invoice".into(), "imaging_report".into()]).is_empty());
+        assert!(missing_documents(&para, &["invoice".into(), "lab_result".into()]).is_empty());
+        // Only the names the checklist uses meet it: no `result`.
+        assert_eq!(missing_documents(&para, &["invoice".into(), "result".into()]).len(), 1);
+    }
+
+    #[test]
+    fn the_checklist_asks_only_for_documents_the_upload_accepts() {
+        for kind in ClaimKind::ALL.map(Some).into_iter().chain([None]) {
+            for benefit in [Benefit::Care, Benefit::SupportItem, Benefit::Travel] {
+                for tracking in [false, true] {
+                    for t in document_types(&required_documents(benefit, kind, tracking)) {
+                        assert!(DOCUMENT_TYPES.contains(&t), "{t} ({benefit:?}, {kind:?}) is not uploadable");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn renewal_period_runs_both_ways_in_time() {
+        // A pair received on 2024-10-09; another filed later with an earlier service date, inside
+        // the 24 months before it, is refused too; a new one is paid 24 months after the later.
+        let prior = [PriorItem { code: "D002".into(), service_date: d("2024-10-09") }];
+        let earlier = price_support_item(
+            1,
+            "D002",
+            dec!(1),
+            Rial(9_000_000),
+            d("2024-09-22"),
+            Some(&glasses()),
+            &prior,
+        );
+        assert_eq!(earlier.amounts.reasons[0].0, "R10");
+        assert_eq!(earlier.renewable_on, Some(d("2026-10-09")));
+        assert_eq!(split(&earlier.amounts).reimbursed, 0);
+        // 24 months or more before it: paid.
+        let long_before = price_support_item(
+            1,
+            "D002",
+            dec!(1),
+            Rial(9_000_000),
+            d("2022-10-09"),
+            Some(&glasses()),
+            &prior,
+        );
+        assert_eq!(long_before.amounts.insurer_payable, Rial(8_200_000));
+        let just_inside = renewable_on(d("2022-10-10"), 24, &[d("2024-10-09")]);
+        assert_eq!(just_inside, Some(d("2026-10-09")));
+    }
+
+    #[test]
+    fn renewable_on_moves_past_every_blocking_item() {
+        // Items on 2024-01-15 and 2025-06-01, renewed every 24 months. On 2023-06-01 the first
+        // blocks (its period ends 2026-01-15), and on that date the second still does.
+        let received = [d("2024-01-15"), d("2025-06-01")];
+        assert_eq!(renewable_on(d("2023-06-01"), 24, &received), Some(d("2027-06-01")));
+        assert_eq!(renewable_on(d("2027-06-01"), 24, &received), None);
+        assert_eq!(renewable_on(d("2022-01-15"), 24, &received), None);
+        assert_eq!(renewable_on(d("2024-01-15"), 0, &received), None);
+    }
+
+    #[test]
+    fn a_reviewer_adjusting_a_travel_line_moves_no_amount_into_the_franchise() {
+        let wage = minimum_daily_wage(1403);
+        let mandatory = facts(InsuranceType::Mandatory);
+        let adjust = |line: &LineAmounts, amount: i64| {
+            let decision = LineDecision {
+                line_no: line.line_no,
+                action: LineAction::Adjust,
+                approved_amount: Some(amount),
+                approved_quantity: None,
+                reason: None,
+                note: None,
+            };
+            apply(line, &decision).unwrap()
+        };
+        // Patient stay: 3 × 2,388,728 = 7,166,184 of 9,000,000 paid; companion: half of it.
+        let stay = price_travel(2, TravelCode::PatientStay, dec!(3), Rial(9_000_000), &mandatory, wage);
+        let comp = price_travel(3, TravelCode::CompanionStay, dec!(3), Rial(9_000_000), &mandatory, wage);
+        assert_eq!(stay.rule.as_deref(), Some("stay_allowance:100%"));
+        assert_eq!(comp.rule.as_deref(), Some("stay_allowance:50%"));
+        for (p, down, up) in [(&stay, 6_000_000, 8_000_000), (&comp, 3_000_000, 4_000_000)] {
+            // As stored: the rule column holds `rule`; the review sees the benefit's amounts.
+            let stored = LineAmounts { cost_sharing_rule: p.rule.clone(), ..p.amounts.clone() };
+            for line in [p.amounts.clone(), for_review(Benefit::Travel, stored)] {
+                let lower = adjust(&line, down);
+                assert_eq!((lower.insurer_payable, lower.patient_share), (Rial(down), Rial::ZERO));
+                assert_eq!(lower.reasons.last().unwrap().0, "R90");
+                assert!(lower.conserves());
+                // Upward: the allowance's R07 is given back and reimbursed.
+                let higher = adjust(&line, up);
+                assert_eq!((higher.insurer_payable, higher.patient_share), (Rial(up), Rial::ZERO));
+                assert_eq!(higher.deducted, Rial(9_000_000 - up));
+                let s = split(&higher);
+                assert_eq!((s.reimbursed, s.franchise, s.above_tariff), (up, 0, 9_000_000 - up));
+            }
+        }
+        // A ticket and a support item: the same.
+        let ticket = price_travel(1, TravelCode::PatientTicket, dec!(1), Rial(12_000_000), &mandatory, wage);
+        let stored = LineAmounts { cost_sharing_rule: ticket.rule.clone(), ..ticket.amounts.clone() };
+        let cut = adjust(&for_review(Benefit::Travel, stored), 10_000_000);
+        assert_eq!((cut.insurer_payable, cut.patient_share), (Rial(10_000_000), Rial::ZERO));
+        let item =
+            price_support_item(1, "D002", dec!(1), Rial(9_000_000), d("2024-10-01"), Some(&glasses()), &[]);
+        let stored = LineAmounts { cost_sharing_rule: item.rule.clone(), ..item.amounts.clone() };
+        let up = adjust(&for_review(Benefit::SupportItem, stored), 8_500_000);
+        assert_eq!((up.insurer_payable, up.patient_share), (Rial(8_500_000), Rial::ZERO));
+        // Care keeps its franchise: the engine's rule splits a reviewer's amount.
+        let care = LineAmounts {
+            line_no: 1,
+            billed: Rial(1_890_000),
+            insurer_payable: Rial(394_800),
+            patient_share: Rial(169_200),
+            patient_gap: Rial::ZERO,
+            deducted: Rial(1_326_000),
+            reasons: vec![("R07".into(), Rial(1_326_000), String::new())],
+            cost_sharing_rule: Some("franchise_outpatient:30%".into()),
+        };
+        let cut = adjust(&for_review(Benefit::Care, care), 400_000);
+        assert_eq!((cut.insurer_payable, cut.patient_share), (Rial(280_000), Rial(120_000)));
+    }
+
+    /// A specialist visit at a non-contracted office, priced by the claims engine as a care
+    /// reimbursement is (no physician is known for it), for an insured person who already had
+    /// one on the same day.
+    fn reimbursed_visit(history: &[HistoryLine]) -> LineResult {
+        static BOOK: OnceLock<TariffBook> = OnceLock::new();
+        let book = BOOK.get_or_init(|| TariffBook::new(vec![parse_tariff(&repo_year(1403)).unwrap()]));
+        let person = Person {
+            sex: Sex::Male,
+            birth_date: d("1980-01-01"),
+            insurance_type: InsuranceType::Mandatory,
+            special_disease: false,
+            supplementary: false,
+            coverage: vec![Coverage { from: d("2020-01-01"), to: None }],
+            dependant: None,
+        };
+        let provider = ProviderFacts {
+            id: "non-contracted:r-2".into(),
+            kind: ProviderKind::PhysicianOffice,
+            sector: Sector::Private,
+            hospital_grade: None,
+            sso_owned: false,
+        };
+        let contract = non_contracted_contract();
+        let rules = DependantRules::default();
+        let ctx = Context {
+            tariffs: book,
+            insured: Some(&person),
+            main_insured: None,
+            dependant_rules: &rules,
+            provider: &provider,
+            contract: Some(&contract),
+            history,
+            preauthorizations: &[],
+            month_payable_so_far: Rial::ZERO,
+            auto_approve_limit: None,
+            has_medical_record: true,
+        };
+        let claim = Claim {
+            setting: Setting::Outpatient,
+            kind: ClaimKind::Visit,
+            submitted_on: d("2024-10-10"),
+            prescribed_on: None,
+            physician_council_no: None,
+            admitted_on: None,
+            discharged_on: None,
+            lines: vec![ClaimLine {
+                line_no: 1,
+                item_type: ItemType::Visit,
+                code: "specialist".into(),
+                quantity: dec!(1),
+                service_date: d("2024-10-06"),
+                billed: Rial(1_890_000),
+                unit_price: None,
+                anesthesia_units: Decimal::ZERO,
+                medical_order: false,
+                physician_council_no: None,
+                preauthorization_id: None,
+            }],
+        };
+        adjudicate(&claim, &ctx).lines.remove(0)
+    }
+
+    fn visit_on(provider_id: &str, date: &str, physician: Option<&str>) -> HistoryLine {
+        HistoryLine {
+            provider_id: provider_id.into(),
+            item_type: ItemType::Visit,
+            code: "specialist".into(),
+            service_date: d(date),
+            quantity: dec!(1),
+            physician_council_no: physician.map(String::from),
+        }
+    }
+
+    /// Needs the engine change of defect 1 (R08 for a visit whose physician is not known) in
+    /// `domain::adjudication`.
+    #[test]
+    fn a_visit_already_paid_is_not_reimbursed_again() {
+        // Billed by a contracted provider (who names the physician) for the same day: R08.
+        let l = reimbursed_visit(&[visit_on("p-1", "2024-10-06", Some("12345"))]);
+        assert_eq!(l.reasons.iter().map(|r| r.reason).collect::<Vec<_>>(), [Reason::R08]);
+        assert_eq!((l.insurer_payable, l.deducted), (Rial::ZERO, Rial(1_890_000)));
+        // Reimbursed earlier (no physician on either): R08.
+        let l = reimbursed_visit(&[visit_on("reimbursement", "2024-10-06", None)]);
+        assert_eq!(l.reasons.iter().map(|r| r.reason).collect::<Vec<_>>(), [Reason::R08]);
+        // Another day is not a duplicate: the 564,000 tariff, 30 % franchise, the rest R07.
+        let l = reimbursed_visit(&[visit_on("p-1", "2024-10-05", Some("12345"))]);
+        assert_eq!((l.insurer_payable, l.patient_share), (Rial(394_800), Rial(169_200)));
+        assert_eq!(l.reasons.iter().map(|r| r.reason).collect::<Vec<_>>(), [Reason::R07]);
     }
 }

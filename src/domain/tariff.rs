@@ -174,6 +174,28 @@ pub enum Sex {
     Female,
 }
 
+/// A global (bundled, گلوبال) code's price in each sector, whole rials. Every sector has its own
+/// bundle (`tariffs/README.md`, "Global codes"): a global code is priced on the bundle of the
+/// sector, never on its units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct GlobalPrices {
+    pub government: i64,
+    pub private: i64,
+    pub public_non_governmental: i64,
+    pub charity: i64,
+}
+
+impl GlobalPrices {
+    pub fn get(&self, sector: Sector) -> i64 {
+        match sector {
+            Sector::Government => self.government,
+            Sector::Private => self.private,
+            Sector::PublicNonGovernmental => self.public_non_governmental,
+            Sector::Charity => self.charity,
+        }
+    }
+}
+
 /// One row of the RVU book (کتاب ارزش نسبی).
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceTariff {
@@ -184,8 +206,10 @@ pub struct ServiceTariff {
     pub professional_units: Decimal,
     pub technical_units: Decimal,
     pub anesthesia_base_units: Decimal,
-    /// The bundled (گلوبال) government price, when the code is global.
+    /// The bundled (گلوبال) government price, when the code is global (`global_prices.government`).
     pub global_price: Option<i64>,
+    /// The bundled price of every sector, when the code is global.
+    pub global_prices: Option<GlobalPrices>,
     pub not_covered: bool,
     pub needs_medical_record: bool,
     pub sex: Option<Sex>,
@@ -686,7 +710,7 @@ impl Fields<'_> {
     }
 }
 
-const SERVICES_HEADER: [&str; 17] = [
+const SERVICES_HEADER: [&str; 20] = [
     "code",
     "flag",
     "description_fa",
@@ -696,6 +720,9 @@ const SERVICES_HEADER: [&str; 17] = [
     "anesthesia_base_units",
     "global",
     "global_price",
+    "global_price_private",
+    "global_price_public_non_governmental",
+    "global_price_charity",
     "not_covered",
     "needs_medical_record",
     "sex",
@@ -720,37 +747,54 @@ fn parse_services(text: &str, errors: &mut Vec<ImportError>) -> HashMap<String, 
         let technical_units = f.decimal(5, 2);
         let anesthesia_base_units = f.decimal(6, 2);
         let global = f.bool(7);
-        let global_price = f.opt_int(8);
-        match (global, global_price) {
-            (true, None) | (true, Some(0)) => f.fail(8, "is required and positive when global is 1"),
-            (false, Some(_)) => f.fail(8, "must be empty when global is 0"),
-            _ => {}
+        // Columns 8–11: the bundle of each sector, in `Sector::ALL` order; all or none.
+        let mut prices = [0i64; 4];
+        let mut complete = global;
+        for (i, col) in (8..12).enumerate() {
+            match (global, f.opt_int(col)) {
+                (true, Some(p)) if p > 0 => prices[i] = p,
+                (true, value) => {
+                    // A malformed number was already reported by `opt_int`.
+                    if value.is_some() || f.raw(col).is_empty() {
+                        f.fail(col, "is required and positive when global is 1");
+                    }
+                    complete = false;
+                }
+                (false, Some(_)) => f.fail(col, "must be empty when global is 0"),
+                (false, None) => {}
+            }
         }
-        let not_covered = f.bool(9);
-        let needs_medical_record = f.bool(10);
-        let sex = match f.raw(11) {
+        let global_prices = complete.then_some(GlobalPrices {
+            government: prices[0],
+            private: prices[1],
+            public_non_governmental: prices[2],
+            charity: prices[3],
+        });
+        let not_covered = f.bool(12);
+        let needs_medical_record = f.bool(13);
+        let sex = match f.raw(14) {
             "" => None,
             "M" => Some(Sex::Male),
             "F" => Some(Sex::Female),
             other => {
                 let other = other.to_string();
-                f.fail(11, format!("must be empty, M or F, got {other:?}"));
+                f.fail(14, format!("must be empty, M or F, got {other:?}"));
                 None
             }
         };
-        let min_age = f.opt_int(12).map(|v| v as u32);
-        let max_age = f.opt_int(13).map(|v| v as u32);
+        let min_age = f.opt_int(15).map(|v| v as u32);
+        let max_age = f.opt_int(16).map(|v| v as u32);
         if let (Some(lo), Some(hi)) = (min_age, max_age) {
             if lo > hi {
                 f.row_fail(format!("min_age {lo} is above max_age {hi}"));
             }
         }
-        let max_per_day = f.opt_int(14).map(|v| v as u32);
+        let max_per_day = f.opt_int(17).map(|v| v as u32);
         if max_per_day == Some(0) {
-            f.fail(14, "must be 1 or more, or empty");
+            f.fail(17, "must be 1 or more, or empty");
         }
-        let min_interval_days = f.opt_int(15).map(|v| v as u32);
-        let requires_preauth = f.bool(16);
+        let min_interval_days = f.opt_int(18).map(|v| v as u32);
+        let requires_preauth = f.bool(19);
         if let Some(category) = category {
             if out.contains_key(&code) {
                 f.fail(0, format!("duplicate code {code}"));
@@ -766,7 +810,8 @@ fn parse_services(text: &str, errors: &mut Vec<ImportError>) -> HashMap<String, 
                     professional_units,
                     technical_units,
                     anesthesia_base_units,
-                    global_price: if global { global_price } else { None },
+                    global_price: global_prices.map(|g| g.government),
+                    global_prices,
                     not_covered,
                     needs_medical_record,
                     sex,
@@ -1196,6 +1241,43 @@ pub(crate) mod tests {
         assert!(text.iter().any(|e| e.starts_with("services.csv:5: category: must be one of")), "{text:?}");
         assert!(text.iter().any(|e| e.starts_with("coefficients.csv:2: rial_per_unit:")), "{text:?}");
         assert!(text.iter().any(|e| e.contains("missing the row for private technical")), "{text:?}");
+    }
+
+    #[test]
+    fn global_codes_carry_a_bundle_per_sector() {
+        let t = parse_tariff(&repo_year(1405)).unwrap();
+        let s = &t.services["428010"];
+        let bundles = GlobalPrices {
+            government: 38_520_000,
+            private: 140_040_000,
+            public_non_governmental: 62_260_000,
+            charity: 62_260_000,
+        };
+        assert_eq!((s.global_price, s.global_prices), (Some(38_520_000), Some(bundles)));
+        assert_eq!(bundles.get(Sector::PublicNonGovernmental), 62_260_000);
+        assert!(t.services.values().all(|s| s.global_prices.map(|g| g.government) == s.global_price));
+        assert_eq!(t.services["801175"].global_prices, None);
+
+        // A global row missing a sector's bundle or with a malformed one, and a plain row with a
+        // bundle, are refused with the line and the column.
+        let mut files = repo_year(1405);
+        let mut lines: Vec<String> = files["services.csv"].lines().map(String::from).collect();
+        let row = lines.iter().position(|l| l.starts_with("428010,")).unwrap();
+        lines[row] = lines[row].replacen(",140040000,62260000,62260000,", ",14x,62260000,,", 1);
+        let plain = lines.iter().position(|l| l.starts_with("801175,")).unwrap();
+        let mut cols: Vec<String> = lines[plain].split(',').map(String::from).collect();
+        cols[10] = "5000000".into();
+        lines[plain] = cols.join(",");
+        files.insert("services.csv".into(), lines.join("\n") + "\n");
+        let text: Vec<String> = parse_tariff(&files).unwrap_err().iter().map(|e| e.to_string()).collect();
+        let (row, plain) = (row + 1, plain + 1);
+        let want = [
+            (plain, "global_price_public_non_governmental: must be empty when global is 0"),
+            (row, "global_price_private: must be a whole number, got \"14x\""),
+            (row, "global_price_charity: is required and positive when global is 1"),
+        ]
+        .map(|(line, m)| format!("services.csv:{line}: {m}"));
+        assert_eq!(text, want);
     }
 
     #[test]

@@ -13,19 +13,8 @@ use crate::store::attachments::{self as store, AttachmentRow, CaseAttachmentRow}
 use crate::store::review as review_store;
 use crate::store::{new_id, now, offices};
 
-/// Kinds of documents in a claim's file.
-pub const DOCUMENT_TYPES: [&str; 10] = [
-    "prescription",
-    "invoice",
-    "medical_report",
-    "anesthesia_report",
-    "lab_result",
-    "imaging_report",
-    "discharge_summary",
-    "referral",
-    "accident_report",
-    "other",
-];
+/// Kinds of documents in a file: one vocabulary with the reimbursement checklist.
+pub use crate::domain::reimbursement::DOCUMENT_TYPES;
 
 #[derive(Serialize)]
 pub struct Stamp {

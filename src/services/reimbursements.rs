@@ -31,8 +31,9 @@ use crate::domain::pricing::ItemType;
 use crate::domain::provider::ProviderKind;
 use crate::domain::reasons::Reason;
 use crate::domain::reimbursement::{
-    self as rules, missing_documents, price_support_item, price_travel, refused, required_documents, split,
-    Benefit, Priced, PriorItem, Split, TravelCode, TravelFacts,
+    self as rules, describe, document_types, for_review, missing_documents, price_support_item, price_travel,
+    refused, required_documents, split, Benefit, Priced, PriorItem, Requirement, Split, TravelCode,
+    TravelFacts,
 };
 use crate::domain::review::{apply, needs_second_approval, LineAmounts, LineDecision};
 use crate::domain::tariff::{Sector, TariffBook};
@@ -176,6 +177,8 @@ pub struct ReimbursementView {
     /// What the engine computed at submission (before a reviewer).
     pub machine_reimbursed: Option<i64>,
     pub lines: Vec<LineView>,
+    /// Every type is one the upload accepts; `lab_result` and `imaging_report` are alternatives
+    /// (either meets a paraclinic request's result).
     pub required_documents: Vec<&'static str>,
     pub missing_documents: Vec<&'static str>,
     pub decision_note: Option<String>,
@@ -241,10 +244,13 @@ fn line_view(l: RLineRow) -> AppResult<LineView> {
     })
 }
 
-fn checklist(r: &ReimbursementRow) -> Vec<&'static str> {
-    let benefit = Benefit::parse(&r.benefit).unwrap_or(Benefit::Care);
+fn benefit_of(r: &ReimbursementRow) -> Benefit {
+    Benefit::parse(&r.benefit).unwrap_or(Benefit::Care)
+}
+
+fn checklist(r: &ReimbursementRow) -> Vec<Requirement> {
     required_documents(
-        benefit,
+        benefit_of(r),
         r.kind.as_deref().and_then(ClaimKind::parse),
         r.prescription_tracking_code.is_some(),
     )
@@ -288,8 +294,8 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
         created_at: crate::api::ts(r.created_at),
         provider_kind: kind.as_str().into(),
         provider_sector: sector.as_str().into(),
-        required_documents: required,
-        missing_documents: missing,
+        required_documents: document_types(&required),
+        missing_documents: document_types(&missing),
         insured_national_code: main_code,
         patient_national_code: patient_code,
         paid_on: paid.as_ref().and_then(|o| o.paid_on),
@@ -366,8 +372,7 @@ fn price(
     let patient =
         insured::find(conn, &r.insured_id)?.ok_or_else(|| AppError::not_found("no such insured person"))?;
     let (person, main) = crate::services::insured::person_and_main(conn, &patient)?;
-    let benefit = Benefit::parse(&r.benefit).unwrap_or(Benefit::Care);
-    let priced: Vec<(Priced, Stamp)> = match benefit {
+    let priced: Vec<(Priced, Stamp)> = match benefit_of(r) {
         Benefit::Care => price_care(conn, book, rules_dep, r, &person, main.as_ref(), lines, today)?,
         Benefit::SupportItem => {
             let mut prior: Vec<PriorItem> = store::prior_items(conn, &r.insured_id, &r.id)?
@@ -904,7 +909,7 @@ pub async fn submit(state: &AppState, caller: Caller, id: String) -> AppResult<R
                     return Err(AppError::field(
                         "documents",
                         "missing",
-                        format!("attach these documents before submitting: {}", missing.join(", ")),
+                        format!("attach these documents before submitting: {}", describe(&missing)),
                     ));
                 }
                 let stored = store::lines(conn, &r.id)?;
@@ -970,8 +975,9 @@ pub struct DecisionInput {
     pub note: Option<String>,
 }
 
-/// Applies a reviewer's line decisions to the current lines (pure; nothing written).
-fn compute(lines: &[RLineRow], decisions: &[LineDecision]) -> AppResult<Vec<RLineRow>> {
+/// Applies a reviewer's line decisions to the current lines (pure; nothing written). The
+/// franchise is split again only on care: support items and travel have none.
+fn compute(benefit: Benefit, lines: &[RLineRow], decisions: &[LineDecision]) -> AppResult<Vec<RLineRow>> {
     let mut out = lines.to_vec();
     for (i, d) in decisions.iter().enumerate() {
         let field = format!("lines[{i}]");
@@ -985,7 +991,8 @@ fn compute(lines: &[RLineRow], decisions: &[LineDecision]) -> AppResult<Vec<RLin
         let line = out.iter_mut().find(|l| l.line_no as u32 == d.line_no).ok_or_else(|| {
             AppError::field(&format!("{field}.line_no"), "unknown", "the request has no such line")
         })?;
-        let new = apply(&amounts_of(line)?, d).map_err(|m| AppError::field(&field, "invalid", m))?;
+        let new = apply(&for_review(benefit, amounts_of(line)?), d)
+            .map_err(|m| AppError::field(&field, "invalid", m))?;
         line.status = new.status().into();
         line.insurer_payable = new.insurer_payable.0;
         line.patient_share = new.patient_share.0;
@@ -1059,7 +1066,7 @@ pub async fn decide(
                 if r.status != "in_review" {
                     return Err(AppError::conflict("not_in_review", format!("the request is {}, not in review", r.status)));
                 }
-                let lines = compute(&store::lines(conn, &r.id)?, &input.lines)?;
+                let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
                 let after: i64 = lines.iter().map(|l| l.insurer_payable).sum();
                 let before = r.machine_reimbursed.unwrap_or(r.reimbursed);
                 let actor = Actor::of(&caller);
@@ -1116,7 +1123,7 @@ pub async fn approve(
                 let r = if approve {
                     let input: DecisionInput = serde_json::from_str(r.proposal.as_deref().unwrap_or("{}"))
                         .map_err(AppError::internal)?;
-                    let lines = compute(&store::lines(conn, &r.id)?, &input.lines)?;
+                    let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
                     let reviewer = r.decided_by.clone().unwrap_or_default();
                     finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor)?
                 } else {

@@ -63,7 +63,10 @@ MONEY: dict[str, tuple[tuple[str, ...], dict[str, int]]] = {
     "coefficients.csv": (("sector", "component"), {"rial_per_unit": 100}),
     "visits.csv": (("code",), {c: 1000 for c in ("government", "private", "public_non_governmental", "charity")}),
     "hotelling.csv": (("room_type", "grade"), {c: 1000 for c in ("government", "private", "public_non_governmental", "charity")}),
-    "services.csv": (("code",), {"global_price": 10000}),
+    "services.csv": (
+        ("code",),
+        {c: 10000 for c in ("global_price", "global_price_private", "global_price_public_non_governmental", "global_price_charity")},
+    ),
     "drugs.csv": (("generic_code",), {"unit_price": 10}),
     "devices.csv": (("code",), {"amount_rial": 10000}),
 }

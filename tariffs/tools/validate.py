@@ -21,7 +21,7 @@ TARIFFS = Path(__file__).resolve().parent.parent
 
 FILES = {
     "meta.toml": None,
-    "services.csv": "code,flag,description_fa,category,professional_units,technical_units,anesthesia_base_units,global,global_price,not_covered,needs_medical_record,sex,min_age,max_age,max_per_day,min_interval_days,requires_preauth",
+    "services.csv": "code,flag,description_fa,category,professional_units,technical_units,anesthesia_base_units,global,global_price,global_price_private,global_price_public_non_governmental,global_price_charity,not_covered,needs_medical_record,sex,min_age,max_age,max_per_day,min_interval_days,requires_preauth",
     "coefficients.csv": "sector,component,rial_per_unit",
     "visits.csv": "code,degree,full_time,description_fa,government,private,public_non_governmental,charity",
     "hotelling.csv": "room_type,grade,description_fa,government,private,public_non_governmental,charity",
@@ -33,6 +33,8 @@ MIN_ROWS = {"services.csv": 300, "drugs.csv": 120, "devices.csv": 40}
 EXACT_ROWS = {"coefficients.csv": 16, "visits.csv": 14, "hotelling.csv": 40}
 
 SECTORS = ["government", "private", "public_non_governmental", "charity"]
+# The bundled (global) price of each sector, in SECTORS order.
+GLOBAL_PRICE_COLUMNS = ["global_price", "global_price_private", "global_price_public_non_governmental", "global_price_charity"]
 COMPONENTS = ["professional", "technical", "anesthesia", "dental_consumables"]
 CATEGORIES = {"visit", "lab", "pathology", "imaging", "surgery", "procedure", "dental", "physiotherapy", "rehabilitation", "other"}
 DEGREES = ["general", "specialist", "subspecialist", "psychiatrist", "psychiatry_subspecialist", "msc", "bsc"]
@@ -156,10 +158,22 @@ def check_services(rows, where, r):
                 r.err(w, f"{c} must be a decimal >= 0 with at most 2 decimals: {s[c]!r}")
         check_flags(s, ("global", "not_covered", "needs_medical_record", "requires_preauth"), w, r)
         if s["global"] == "1":
-            if not is_int(s["global_price"]) or int(s["global_price"]) <= 0:
-                r.err(w, "global=1 needs a positive integer global_price")
-        elif s["global_price"] != "":
-            r.err(w, "global_price must be empty when global=0")
+            prices = []
+            for c in GLOBAL_PRICE_COLUMNS:
+                if not is_int(s[c]) or int(s[c]) <= 0:
+                    r.err(w, f"global=1 needs a positive integer {c}")
+                else:
+                    prices.append(int(s[c]))
+            # Each sector's bundle is at least the government's (the same ordering as K, visits
+            # and bed-days): a provider's cap never falls below the government basis.
+            if len(prices) == 4:
+                gov, priv, pub, ch = prices
+                if not (priv >= pub >= gov and priv >= ch >= gov):
+                    r.err(w, "expected global_price_private >= global_price_public_non_governmental/global_price_charity >= global_price")
+        else:
+            for c in GLOBAL_PRICE_COLUMNS:
+                if s[c] != "":
+                    r.err(w, f"{c} must be empty when global=0")
         if s["sex"] not in ("", "M", "F"):
             r.err(w, f"sex must be empty, M or F: {s['sex']!r}")
         check_opt_int(s, ("min_age", "max_age", "max_per_day", "min_interval_days"), w, r)

@@ -349,3 +349,135 @@ fn a_contract_suspended_now_applies_to_the_next_claim() {
         (Some("rejected"), Some("R03"))
     );
 }
+
+/// A grade-2 hospital of `sector` in its own office with an active contract of `terms`; its
+/// API key.
+fn hospital(app: &TestApp, admin: &str, code: &str, legal_id: &str, sector: &str, terms: Value) -> String {
+    let office: Value = app
+        .post_json(
+            "/api/v1/offices",
+            Some(admin),
+            &json!({"province_id": 1, "code": code, "name_fa": "دفتر", "name_en": "Office"}),
+        )
+        .json()
+        .unwrap();
+    let p: Value = app
+        .post_json(
+            "/api/v1/providers",
+            Some(admin),
+            &json!({"name_fa": "بیمارستان", "kind": "hospital", "sector": sector, "hospital_grade": 2,
+                    "province_id": 1, "office_id": office["id"], "legal_national_id": legal_id,
+                    "sheba": "IR820540102680020817909002"}),
+        )
+        .json()
+        .unwrap();
+    let id = p["id"].as_str().unwrap_or_else(|| panic!("{p}"));
+    let c: Value = app
+        .post_json(
+            &format!("/api/v1/providers/{id}/contracts"),
+            Some(admin),
+            &json!({"number": format!("C-{code}"), "valid_from": "1403-01-01", "valid_to": "1403-12-30", "terms": terms}),
+        )
+        .json()
+        .unwrap();
+    let res = app.post_json(
+        &format!("/api/v1/contracts/{}/status", c["id"].as_str().unwrap()),
+        Some(admin),
+        &json!({"action": "activate", "effective_on": "1403-01-01"}),
+    );
+    assert_eq!(res.status(), 200);
+    let user = app.create_user(&format!("his-{code}"), Role::Provider, Scope::provider(id));
+    let key: Value = app
+        .post_json("/api/v1/api-keys", Some(admin), &json!({"user_id": user, "name": "HIS"}))
+        .json()
+        .unwrap();
+    key["key"].as_str().unwrap().to_string()
+}
+
+/// A 1-bed room day without a medical order (1403, grade 2: bed_1 10,300,000 government and
+/// 48,178,000 private; bed_3plus 5,150,000): the Organization recognises the 3-bed day
+/// (4,635,000 paid + 515,000 franchise), the room difference up to the room's tariff is the
+/// insured's (R20, PR), and anything above what the provider may charge for the room is its
+/// write-off (R07, CO) — at a gap-billing hospital the private price is what it may charge, and
+/// the difference between the private and the government room is the gap.
+#[test]
+fn a_one_bed_day_without_an_order_splits_r20_from_the_providers_write_off() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    insured(&app, &admin);
+    let government = hospital(&app, &admin, "R20-G", "10101010181", "government", json!({}));
+    let private = hospital(&app, &admin, "R20-P", "10101010182", "private", json!({}));
+    let gap = hospital(&app, &admin, "R20-GAP", "10101010183", "private", json!({"may_bill_gap": true}));
+    let day = |date: &str, billed: i64| json!({"item_type": "bed_day", "code": "bed_1", "quantity": "1", "service_date": date, "billed_amount": billed});
+    let claim = |key: &str, no: &str, lines: [Value; 2]| -> Value {
+        let mut lines = lines.to_vec();
+        for (i, l) in lines.iter_mut().enumerate() {
+            l["line_no"] = json!(i + 1);
+        }
+        let doc = json!({"provider_document_no": no, "setting": "inpatient", "kind": "inpatient",
+            "insured_national_code": INSURED, "physician_council_no": "12345", "diagnoses": ["K35.8"],
+            "admitted_on": lines[0]["service_date"], "discharged_on": lines[1]["service_date"], "lines": lines});
+        let res = app.post_json("/api/v1/claims", Some(key), &doc);
+        assert_eq!(res.status(), 201, "{:?}", res.text());
+        res.json().unwrap()
+    };
+    // (payable, franchise, gap, deducted, [(reason, group, amount)]) of a line.
+    let split = |l: &Value| {
+        let reasons: Vec<(String, String, i64)> = l["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["code"].as_str().unwrap().into(),
+                    r["group"].as_str().unwrap().into(),
+                    r["amount"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        let amounts =
+            ["insurer_payable", "patient_share", "patient_gap", "deducted"].map(|k| l[k].as_i64().unwrap());
+        assert_eq!(l["billed"].as_i64().unwrap(), amounts.iter().sum::<i64>(), "conservation: {l}");
+        assert_eq!(amounts[3], reasons.iter().map(|r| r.2).sum::<i64>(), "deductions are their reasons: {l}");
+        (amounts, reasons)
+    };
+    let r = |code: &str, group: &str, amount: i64| (code.to_string(), group.to_string(), amount);
+    let totals = |c: &Value| {
+        ["billed", "insurer_payable", "patient_share", "patient_gap", "deducted"]
+            .map(|k| c["totals"][k].as_i64().unwrap())
+    };
+
+    // A government hospital: within its price (the room's government tariff), and above it.
+    let c = claim(&government, "R20-G-1", [day("1403-07-10", 10_300_000), day("1403-07-11", 12_000_000)]);
+    assert_eq!(split(&c["lines"][0]), ([4_635_000, 515_000, 0, 5_150_000], vec![r("R20", "PR", 5_150_000)]));
+    assert_eq!(
+        split(&c["lines"][1]),
+        ([4_635_000, 515_000, 0, 6_850_000], vec![r("R07", "CO", 1_700_000), r("R20", "PR", 5_150_000)])
+    );
+    assert_eq!(totals(&c), [22_300_000, 9_270_000, 1_030_000, 0, 12_000_000]);
+
+    // A private hospital without gap billing may charge the government tariff only.
+    let c = claim(&private, "R20-P-1", [day("1403-07-12", 10_300_000), day("1403-07-13", 48_178_000)]);
+    assert_eq!(split(&c["lines"][0]), ([4_635_000, 515_000, 0, 5_150_000], vec![r("R20", "PR", 5_150_000)]));
+    assert_eq!(
+        split(&c["lines"][1]),
+        ([4_635_000, 515_000, 0, 43_028_000], vec![r("R07", "CO", 37_878_000), r("R20", "PR", 5_150_000)])
+    );
+    assert_eq!(totals(&c), [58_478_000, 9_270_000, 1_030_000, 0, 48_178_000]);
+
+    // A gap-billing private hospital: the day paid at the 3-bed rate still carries R20; the
+    // private–government difference of the room is the gap; above the private price is R07.
+    let c = claim(&gap, "R20-GAP-1", [day("1403-07-14", 48_178_000), day("1403-07-15", 50_000_000)]);
+    assert_eq!(
+        split(&c["lines"][0]),
+        ([4_635_000, 515_000, 37_878_000, 5_150_000], vec![r("R20", "PR", 5_150_000)])
+    );
+    assert_eq!(
+        split(&c["lines"][1]),
+        (
+            [4_635_000, 515_000, 37_878_000, 6_972_000],
+            vec![r("R07", "CO", 1_822_000), r("R20", "PR", 5_150_000)]
+        )
+    );
+    assert_eq!(totals(&c), [98_178_000, 9_270_000, 1_030_000, 75_756_000, 12_122_000]);
+}

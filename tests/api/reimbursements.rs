@@ -389,3 +389,154 @@ fn a_large_change_waits_for_a_supervisor() {
     assert_eq!(r["status"], "rejected");
     assert_eq!(totals(&r), [1_990_000, 0, 0, 1_326_000, 664_000]);
 }
+
+#[test]
+fn a_visit_already_reimbursed_is_a_duplicate() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let w = world(&app, &admin);
+    let first = file(&app, &w.insured, &care_body(&w));
+    let first_id = first["id"].as_str().unwrap();
+    assert_eq!(totals(&first), [1_990_000, 394_800, 169_200, 1_326_000, 100_000]);
+    attach(&app, &w.insured, first_id, "invoice");
+    submit(&app, &w.insured, first_id);
+    let again = file(&app, &w.insured, &care_body(&w));
+    assert_eq!(reasons(&again["lines"][0]), ["R08"]);
+    assert_eq!(totals(&again), [1_990_000, 0, 0, 0, 1_990_000]);
+    let again_id = again["id"].as_str().unwrap();
+    attach(&app, &w.insured, again_id, "invoice");
+    let again = submit(&app, &w.insured, again_id);
+    assert_eq!(again["machine_reimbursed"], 0);
+    assert_eq!(reasons(&again["lines"][0]), ["R08"]);
+}
+
+#[test]
+fn a_visit_billed_by_a_contracted_provider_is_not_reimbursed() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let w = world(&app, &admin);
+    let (_, key) = crate::claims::setup(&app, &admin, "THR-1", "10101010101");
+    let res = app.post_json("/api/v1/claims", Some(&key), &crate::claims::document("H-1403-07-000123"));
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let claim: Value = res.json().unwrap();
+    assert_eq!(claim["lines"][0]["insurer_payable"], 394_800);
+    let r = file(&app, &w.insured, &care_body(&w));
+    let visit = &r["lines"][0];
+    assert_eq!(reasons(visit), ["R08"]);
+    assert!(visit["reasons"][0]["detail"].as_str().unwrap().contains("another provider"));
+    assert_eq!(totals(&r), [1_990_000, 0, 0, 0, 1_990_000]);
+}
+
+#[test]
+fn a_reviewer_adjusting_a_stay_reimburses_it_without_a_franchise() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let w = world(&app, &admin);
+    let body = request(
+        &w,
+        "travel",
+        json!({"provider_kind": "hospital", "travel": {"origin": "زابل", "destination": "تهران",
+               "council_approval_no": "1403/ش/57", "companion_needed": true}}),
+        json!([
+            {"line_no": 1, "item_type": "travel", "code": "patient_stay", "quantity": "3", "service_date": "1403-07-10", "paid_amount": 9000000},
+            {"line_no": 2, "item_type": "travel", "code": "companion_stay", "quantity": "3", "service_date": "1403-07-10", "paid_amount": 9000000}
+        ]),
+    );
+    // 3 × 2,388,728 = 7,166,184 for the patient; half, 3,583,092, for the companion.
+    let r = file(&app, &w.insured, &body);
+    assert_eq!(totals(&r), [18_000_000, 10_749_276, 0, 7_250_724, 0]);
+    let id = r["id"].as_str().unwrap();
+    attach(&app, &w.insured, id, "invoice");
+    attach(&app, &w.insured, id, "medical_report");
+    submit(&app, &w.insured, id);
+    let r = decide(
+        &app,
+        &w.reviewer,
+        id,
+        &json!({"lines": [
+            {"line_no": 1, "action": "adjust", "approved_amount": 6000000, "reason": "R90", "note": "two nights"},
+            {"line_no": 2, "action": "adjust", "approved_amount": 4000000, "note": "hotel receipt"}
+        ]}),
+    );
+    assert_eq!(r["status"], "partially_approved");
+    let line = |i: usize| {
+        let l = &r["lines"][i];
+        ["reimbursed", "franchise", "above_tariff", "not_covered"].map(|k| l[k].as_i64().unwrap())
+    };
+    assert_eq!(line(0), [6_000_000, 0, 1_833_816, 1_166_184]);
+    assert_eq!(line(1), [4_000_000, 0, 5_000_000, 0]);
+    assert_eq!(totals(&r), [18_000_000, 10_000_000, 0, 6_833_816, 1_166_184]);
+    assert_eq!(r["lines"][0]["rule"], "stay_allowance:100%");
+    let order: Value = app.post_json("/api/v1/payment-orders", Some(&w.finance), &json!({})).json().unwrap();
+    assert_eq!(order["order"]["total"], 10_000_000);
+}
+
+#[test]
+fn a_support_item_dated_before_one_already_paid_is_inside_its_renewal_period() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let w = world(&app, &admin);
+    let hearing_aid = |date: &str| {
+        request(
+            &w,
+            "support_item",
+            json!({"provider_kind": "clinic"}),
+            json!([{"line_no": 1, "item_type": "device", "code": "D008", "service_date": date, "paid_amount": 32000000}]),
+        )
+    };
+    let r = file(&app, &w.insured, &hearing_aid("1403-07-18"));
+    let id = r["id"].as_str().unwrap();
+    attach(&app, &w.insured, id, "invoice");
+    attach(&app, &w.insured, id, "prescription");
+    submit(&app, &w.insured, id);
+    let r = decide(&app, &w.reviewer, id, &json!({"lines": [{"line_no": 1, "action": "approve"}]}));
+    assert_eq!(r["totals"]["reimbursed"], 30_470_000);
+    // Filed afterwards with an earlier date (1403-07-01): refused; 36 months after 2024-10-09.
+    let earlier = file(&app, &w.insured, &hearing_aid("1403-07-01"));
+    let line = &earlier["lines"][0];
+    assert_eq!(reasons(line), ["R10"]);
+    assert_eq!(
+        (line["renewable_on"].as_str(), line["renewable_on_jalali"].as_str()),
+        (Some("2027-10-09"), Some("1406-07-17"))
+    );
+    assert_eq!(totals(&earlier), [32_000_000, 0, 0, 0, 32_000_000]);
+}
+
+#[test]
+fn the_checklist_names_only_documents_the_upload_accepts() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let w = world(&app, &admin);
+    let body = request(
+        &w,
+        "care",
+        json!({"setting": "outpatient", "kind": "paraclinic", "provider_kind": "clinic",
+               "prescription_tracking_code": "TRK-1403-55"}),
+        json!([{"line_no": 1, "item_type": "service", "code": "800035", "service_date": "1403-07-15", "paid_amount": 600000}]),
+    );
+    let r = file(&app, &w.insured, &body);
+    let id = r["id"].as_str().unwrap();
+    assert_eq!(r["required_documents"], json!(["invoice", "lab_result", "imaging_report"]));
+    assert_eq!(r["missing_documents"], json!(["invoice", "lab_result", "imaging_report"]));
+    let form = Form::new()
+        .text("document_type", "result")
+        .part("file", Part::bytes(PDF.to_vec()).file_name("scan.pdf"));
+    let res = app
+        .request(Method::POST, &format!("/api/v1/reimbursements/{id}/attachments"), Some(&w.insured))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_problem(res, 422, "validation_failed");
+    attach(&app, &w.insured, id, "invoice");
+    let p = assert_problem(
+        app.post_json(&format!("/api/v1/reimbursements/{id}/submit"), Some(&w.insured), &json!({})),
+        422,
+        "validation_failed",
+    );
+    assert_eq!(p["errors"][0]["field"], "documents");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("lab_result or imaging_report"));
+    attach(&app, &w.insured, id, "imaging_report");
+    let r: Value = app.get(&format!("/api/v1/reimbursements/{id}"), Some(&w.insured)).json().unwrap();
+    assert_eq!(r["missing_documents"], json!([]));
+    assert_eq!(submit(&app, &w.insured, id)["status"], "in_review");
+}

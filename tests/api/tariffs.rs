@@ -248,3 +248,28 @@ fn import_through_the_api() {
     assert_eq!(q["lines"][0]["tariff_revision"], 3);
     assert_eq!(q["tariff_status"], "official");
 }
+
+/// A quote in which no line could be priced names no tariff status; a global code is priced on
+/// the bundle of the provider's sector, never below the government bundle.
+#[test]
+fn quotes_of_nothing_priced_and_of_global_codes() {
+    let app = TestApp::spawn();
+    let token = app.token_for("hospital", Role::Provider, Scope::provider("p-9"));
+    let body = json!({"sector": "private", "lines": [
+        {"line_no": 1, "item_type": "service", "code": "999999", "quantity": "1", "service_date": "1405-02-01"}]});
+    let q: Value = app.post_json("/api/v1/pricing/quote", Some(&token), &body).json().unwrap();
+    assert_eq!(q["tariff_status"], "none", "{q}");
+    assert!(q["lines"][0]["error"].is_object() || q["lines"][0]["tariff_amount"].is_null(), "{q}");
+
+    // 428010 (tonsillectomy, global) in 1405: government bundle 38,520,000; the public
+    // non-governmental bundle 62,260,000 (the unit formula would give 30,146,900, below it).
+    let body = json!({"sector": "public_non_governmental", "lines": [
+        {"line_no": 1, "item_type": "service", "code": "428010", "quantity": "1", "service_date": "1405-02-01"}]});
+    let q: Value = app.post_json("/api/v1/pricing/quote", Some(&token), &body).json().unwrap();
+    assert_eq!(q["tariff_status"], "sample");
+    assert_eq!(
+        (q["lines"][0]["tariff_amount"].as_i64(), q["lines"][0]["cap_amount"].as_i64()),
+        (Some(38_520_000), Some(62_260_000)),
+        "{q}"
+    );
+}
