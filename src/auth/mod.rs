@@ -288,7 +288,9 @@ impl Caller {
         match self.role {
             Role::Admin | Role::TariffAdmin => Scope::All,
             // Finance and medical advisors work Organization-wide unless bound to an office.
-            Role::Finance | Role::MedicalAdvisor => self.office_id.clone().map(Scope::Office).unwrap_or(Scope::All),
+            Role::Finance | Role::MedicalAdvisor => {
+                self.office_id.clone().map(Scope::Office).unwrap_or(Scope::All)
+            }
             Role::Reviewer | Role::Supervisor => bound(&self.office_id, Scope::Office),
             Role::Provider => bound(&self.provider_id, Scope::Provider),
             Role::Insured => bound(&self.insured_id, Scope::Insured),

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Role, Scope};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::{
     adjudicate, may_need_preauthorization, Adjudication, Claim, Context, ContractFacts, HistoryLine,
@@ -596,17 +596,15 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Clai
 
 /// Lists claims in the caller's scope.
 pub async fn list(state: &AppState, caller: Caller, mut filter: ClaimFilter) -> AppResult<Vec<ClaimView>> {
-    match caller.role {
-        Role::Provider => filter.provider_id = caller.provider_id.clone().or(Some(String::new())),
-        Role::Reviewer | Role::Supervisor => {
-            filter.office_id = caller.office_id.clone().or(Some(String::new()))
-        }
-        Role::Insured => {
+    match caller.scope() {
+        Scope::All => {}
+        Scope::Office(o) => filter.office_id = Some(o),
+        Scope::Provider(p) => filter.provider_id = Some(p),
+        Scope::Insured(_) | Scope::Nothing => {
             return Err(AppError::forbidden(
                 "insured persons see their reimbursements, not providers' claims",
             ))
         }
-        _ => {}
     }
     state
         .db(move |conn| {

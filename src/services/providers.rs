@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::auth::{Caller, Role, Scope};
+use crate::auth::{Caller, Scope};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::ContractFacts;
 use crate::domain::contract::{

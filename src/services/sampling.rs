@@ -19,7 +19,7 @@ use crate::services::review::{amounts_of, apply_decision, Computed};
 use crate::store::audit::{self, Actor};
 use crate::store::claims as claims_store;
 use crate::store::sampling::{self as store, MemberRow, SampleRow};
-use crate::store::{self as st, providers};
+use crate::store::{self as st};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -166,11 +166,8 @@ pub async fn create(state: &AppState, caller: Caller, new: NewSample) -> AppResu
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
-                let provider = providers::find_provider(conn, &new.provider_id)?
-                    .filter(|p| p.office_id == office_id)
-                    .ok_or_else(|| {
-                        AppError::field("provider_id", "not_found", "no such provider in the office")
-                    })?;
+                // A provider outside the supervisor's office does not exist for them (404).
+                let provider = crate::services::providers::load_visible(conn, &caller, &new.provider_id)?;
                 let population = store::population(conn, &office_id, &provider.id, &new.service_month)?;
                 if population.is_empty() {
                     return Err(AppError::field(

@@ -20,3 +20,4 @@ mod reimbursements;
 mod review;
 mod settlements;
 mod tariffs;
+mod tenancy;
