@@ -238,10 +238,12 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    // Raw bodies are read up to the JSON limit; uploads have their own (see `api::body_guard`).
+    let body_limit = state.config.max_json_bytes;
     App::new()
         .app_data(state)
         .app_data(metrics)
-        .app_data(web::PayloadConfig::new(usize::MAX))
+        .app_data(web::PayloadConfig::new(body_limit))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             AppError::bad_request("invalid_query", format!("invalid query string: {e}")).into()
         }))
@@ -253,6 +255,7 @@ pub fn build_app(
         }))
         .configure(configure)
         .default_service(web::to(route_not_found))
+        .wrap(from_fn(crate::api::body_guard::guard_body))
         .wrap(from_fn(observe))
 }
 

@@ -47,6 +47,8 @@ pub struct Config {
     pub fixed_today: Option<chrono::NaiveDate>,
     /// `ASNAD_MAX_ATTACHMENT_BYTES`, default 10 MiB: the largest scanned document accepted.
     pub max_attachment_bytes: usize,
+    /// A request body that sends nothing for this long is cut with 408 (`ASNAD_BODY_TIMEOUT_SECONDS`).
+    pub body_timeout: std::time::Duration,
     /// `ASNAD_BATCH_WORKER` (default true): process monthly lists in this process.
     pub batch_worker: bool,
     /// `ASNAD_FOUR_EYES_RIALS`, default 100,000,000: a reviewer's decision that changes a
@@ -97,6 +99,7 @@ impl fmt::Debug for Config {
             .field("dependant_rules", &self.dependant_rules)
             .field("fixed_today", &self.fixed_today)
             .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .field("body_timeout", &self.body_timeout)
             .field("batch_worker", &self.batch_worker)
             .field("four_eyes_threshold", &self.four_eyes_threshold)
             .field("holidays", &self.holidays)
@@ -129,6 +132,7 @@ impl Default for Config {
             dependant_rules: DependantRules::default(),
             fixed_today: None,
             max_attachment_bytes: 10 * 1024 * 1024,
+            body_timeout: std::time::Duration::from_secs(10),
             batch_worker: true,
             four_eyes_threshold: 100_000_000,
             holidays: Vec::new(),
@@ -215,6 +219,10 @@ impl Config {
         }
         if let Some(v) = get("ASNAD_MAX_ATTACHMENT_BYTES") {
             c.max_attachment_bytes = parse_num("ASNAD_MAX_ATTACHMENT_BYTES", &v, 1024, 1 << 30)?;
+        }
+        if let Some(v) = get("ASNAD_BODY_TIMEOUT_SECONDS") {
+            c.body_timeout =
+                std::time::Duration::from_secs(parse_num("ASNAD_BODY_TIMEOUT_SECONDS", &v, 1, 3600)?);
         }
         c.smtp_url = get("ASNAD_SMTP_URL").filter(|v| !v.is_empty());
         if let Some(v) = get("ASNAD_MAIL_FROM") {

@@ -12,22 +12,32 @@ use crate::services::attachments::{self as service, AttachmentView, CaseKind, Up
 
 /// Reads a `multipart/form-data` upload: a `document_type` text field and a `file` field, the
 /// file at most `limit` bytes (413 past it, without reading the rest).
+/// A form that cannot be read: 408 when it stopped arriving, 400 otherwise.
+fn multipart_error(e: actix_multipart::MultipartError) -> AppError {
+    match &e {
+        actix_multipart::MultipartError::Payload(p) if crate::api::body_guard::payload_timed_out(p) => {
+            crate::api::body_guard::timeout_error()
+        }
+        _ => AppError::bad_request("invalid_multipart", format!("unreadable form: {e}")),
+    }
+}
+
+/// The client's file name, kept for the record only (never used as a path or a header): control
+/// characters dropped, at most 255 characters.
+fn clean_file_name(name: &str) -> Option<String> {
+    let clean: String = name.chars().filter(|c| !c.is_control()).take(255).collect();
+    let clean = clean.trim().to_string();
+    (!clean.is_empty()).then_some(clean)
+}
+
 async fn read_upload(mut form: Multipart, limit: usize) -> AppResult<Upload> {
     let mut document_type: Option<String> = None;
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    while let Some(mut field) = form
-        .try_next()
-        .await
-        .map_err(|e| AppError::bad_request("invalid_multipart", format!("unreadable form: {e}")))?
-    {
+    while let Some(mut field) = form.try_next().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_string();
-        let filename = field.content_disposition().and_then(|cd| cd.get_filename().map(String::from));
+        let filename = field.content_disposition().and_then(|cd| cd.get_filename().and_then(clean_file_name));
         let mut buf = Vec::new();
-        while let Some(chunk) = field
-            .try_next()
-            .await
-            .map_err(|e| AppError::bad_request("invalid_multipart", format!("unreadable form: {e}")))?
-        {
+        while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
             if buf.len() + chunk.len() > limit {
                 return Err(AppError::PayloadTooLarge(format!("a document may be at most {limit} bytes")));
             }
@@ -55,9 +65,22 @@ fn stored(created: bool, view: AttachmentView) -> HttpResponse {
     }
 }
 
+/// A stored document, served as a download: its type as recognised at upload, never sniffed by
+/// the browser (`nosniff`), and a file name made only of the content hash and the type's
+/// extension — the client's own name never reaches a header.
 fn document(content_type: String, sha256: &str, bytes: Vec<u8>) -> HttpResponse {
+    let extension = match content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/tiff" => "tif",
+        _ => "bin",
+    };
+    let name: String = sha256.chars().filter(|c| c.is_ascii_hexdigit()).take(16).collect();
     HttpResponse::Ok()
         .content_type(content_type)
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.{extension}\"")))
         .insert_header(("ETag", format!("\"{sha256}\"")))
         .insert_header(("Cache-Control", "private, max-age=31536000, immutable"))
         .body(bytes)

@@ -103,7 +103,7 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,
-    body: web::Bytes,
+    crate::api::RawBody(body): crate::api::RawBody,
 ) -> AppResult<HttpResponse> {
     if body.len() > state.config.max_json_bytes {
         return Err(AppError::PayloadTooLarge(format!(

@@ -39,12 +39,14 @@ pub struct LineBody {
     pub item_type: ItemType,
     #[validate(length(min = 1, max = 32))]
     pub code: String,
+    #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
     pub quantity: Decimal,
     pub service_date: String,
     #[validate(range(min = 0, max = 1_000_000_000_000i64))]
     pub billed_amount: i64,
     #[validate(range(min = 0, max = 1_000_000_000_000i64))]
     pub unit_price: Option<i64>,
+    #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
     pub anesthesia_units: Option<Decimal>,
     #[serde(default)]
     pub medical_order: bool,

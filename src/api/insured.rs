@@ -262,7 +262,7 @@ pub async fn import(
     state: web::Data<AppState>,
     _admin: Require<Admins>,
     req: HttpRequest,
-    body: web::Bytes,
+    crate::api::RawBody(body): crate::api::RawBody,
 ) -> AppResult<HttpResponse> {
     let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("text/csv") {

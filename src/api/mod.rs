@@ -5,8 +5,10 @@ pub mod api_keys;
 pub mod attachments;
 pub mod auth;
 pub mod batches;
+pub mod body_guard;
 pub mod claims;
 pub mod health;
+pub mod input;
 pub mod insured;
 pub mod offices;
 pub mod preauth;
@@ -66,7 +68,24 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// A raw body (CSV imports), read under the same size and time limits and errors as JSON.
+pub struct RawBody(pub web::Bytes);
+
+impl FromRequest for RawBody {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let limit = req.app_data::<web::Data<AppState>>().map(|s| s.config.max_json_bytes).unwrap_or(1 << 20);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move { bytes.await.map(RawBody).map_err(|e| payload_error(e, limit)) })
+    }
+}
+
 fn payload_error(e: actix_web::Error, limit: usize) -> AppError {
+    if body_guard::is_timeout(&e) {
+        return body_guard::timeout_error();
+    }
     if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
     } else {
@@ -75,27 +94,32 @@ fn payload_error(e: actix_web::Error, limit: usize) -> AppError {
 }
 
 /// Deserializes with the path of the failing field, so errors can name it.
+/// Reads a JSON body strictly: one JSON value and nothing after it but whitespace (400
+/// otherwise), every string trimmed and checked for control characters ([`input::normalize`]),
+/// then the request type, whose data errors name their field (422).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    use serde::Deserialize;
+    let malformed = |e: serde_json::Error| {
+        AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut value = serde_json::Value::deserialize(&mut de).map_err(malformed)?;
+    // `{…}{…}` or `{…}garbage`: one document per body, never the first of several.
+    de.end().map_err(malformed)?;
+    let errors = input::normalize(&mut value);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Ok(v),
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            use serde_json::error::Category;
-            match inner.classify() {
-                Category::Syntax | Category::Eof | Category::Io => Err(AppError::bad_request(
-                    "malformed_json",
-                    format!("the body is not valid JSON: {inner}"),
-                )),
-                Category::Data => Err(AppError::Validation(vec![data_error(&path, &inner.to_string())])),
-            }
+            Err(AppError::Validation(vec![data_error(&path, &inner.to_string())]))
         }
     }
 }
 
-/// Turns serde's message into a field error. serde reports a missing field at its parent's
-/// path with the name in the message (``missing field `x` ``), so the name is appended.
 fn data_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message).to_string();
     let base = if path == "." { "" } else { path };
@@ -200,6 +224,20 @@ mod tests {
             field_of(r#"{"name": "x", "lines": [], "extra": 1}"#),
             ("extra".into(), "unknown_field".into())
         );
+    }
+
+    #[test]
+    fn one_document_per_body() {
+        for body in [
+            &br#"{"name": "x", "lines": []}{"name": "y", "lines": []}"#[..],
+            br#"{"name": "x", "lines": []}garbage"#,
+        ] {
+            match parse_json::<Doc>(body) {
+                Err(e @ AppError::BadRequest { .. }) => assert_eq!(e.code(), "malformed_json"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(parse_json::<Doc>(b"{\"name\": \" x \", \"lines\": []}\n\t ").is_ok());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub struct RequestBody {
     pub item_type: ItemType,
     #[validate(length(min = 1, max = 32))]
     pub code: String,
+    #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
     pub quantity: Decimal,
     #[serde(default)]
     #[validate(length(max = 20))]
@@ -93,6 +94,7 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     pub decision: Verdict,
+    #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
     pub approved_quantity: Option<Decimal>,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,

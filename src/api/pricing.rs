@@ -57,10 +57,12 @@ pub struct QuoteLine {
     #[validate(length(min = 1, max = 32))]
     pub code: String,
     /// Decimal, as a string (`"1"`, `"2.5"`) or a number.
+    #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
     pub quantity: Decimal,
     /// ISO `2024-10-06` or Jalali `1403-07-15`.
     pub service_date: String,
     /// Anaesthesia time and modifier units on top of the code's base units.
+    #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
     pub anesthesia_units: Option<Decimal>,
 }
 

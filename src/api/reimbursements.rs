@@ -30,7 +30,7 @@ pub struct LineBody {
     pub item_type: String,
     #[validate(length(min = 1, max = 32))]
     pub code: String,
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "crate::domain::money::plain_decimal::required")]
     pub quantity: Decimal,
     pub service_date: String,
     /// What the insured person paid, in rials.

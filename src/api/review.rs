@@ -218,6 +218,7 @@ pub struct SampleBody {
     /// Jalali `YYYY-MM`.
     pub service_month: String,
     pub method: crate::services::sampling::Method,
+    #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
     pub percent: Option<rust_decimal::Decimal>,
     pub above_amount: Option<i64>,
 }

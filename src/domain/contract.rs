@@ -214,7 +214,7 @@ pub struct ContractTerms {
     #[serde(default)]
     pub scope_item_types: Vec<ItemType>,
     /// Discount on the tariff, percent (0–100).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::required")]
     pub discount_percent: Decimal,
     /// Most the Organization pays in a month, rials (none: no ceiling).
     #[serde(default)]
@@ -229,7 +229,10 @@ pub struct ContractTerms {
     #[serde(default = "default_submission_days")]
     pub submission_deadline_days: u32,
     /// Advance (علی‌الحساب) percent of the claimed amount.
-    #[serde(default = "default_advance_percent")]
+    #[serde(
+        default = "default_advance_percent",
+        deserialize_with = "crate::domain::money::plain_decimal::required"
+    )]
     pub advance_percent: Decimal,
     /// Days after submission the advance falls due.
     #[serde(default = "default_advance_days")]
@@ -241,7 +244,7 @@ pub struct ContractTerms {
     #[serde(default = "default_objection_days")]
     pub objection_window_working_days: u32,
     /// Yearly late-payment rate, percent, for damages (Art. 38 of the 1393 law), if agreed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
     pub late_payment_rate_percent: Option<Decimal>,
 }
 

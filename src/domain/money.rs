@@ -50,6 +50,70 @@ impl std::fmt::Display for Rial {
     }
 }
 
+/// The one accepted written form of a decimal (quantities, percentages, rates): a JSON string of
+/// digits with an optional fraction — `"2"`, `"0.5"`, `"12.75"`, optionally negative — or a
+/// JSON integer. Exponents (`"1e5"`), signs other than `-`, spaces, and JSON fractions (`1.5`,
+/// whose binary value is not the decimal written) are refused, so a value is read exactly as
+/// a person reads it. Use with `#[serde(deserialize_with = "plain_decimal::required")]` (or
+/// `optional` for an `Option<Decimal>` with `#[serde(default)]`).
+pub mod plain_decimal {
+    use rust_decimal::Decimal;
+    use serde::de::{Error, Unexpected, Visitor};
+    use serde::{Deserialize, Deserializer};
+
+    const EXPECTED: &str = "a decimal written as a string of digits with an optional fraction, e.g. \"1.5\"";
+
+    /// Parses the plain form; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Decimal> {
+        let digits = s.strip_prefix('-').unwrap_or(s);
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (digits, None),
+        };
+        let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(whole) || fraction.is_some_and(|f| !all_digits(f)) {
+            return None;
+        }
+        s.parse().ok()
+    }
+
+    struct Plain;
+
+    impl Visitor<'_> for Plain {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(EXPECTED)
+        }
+
+        fn visit_str<E: Error>(self, s: &str) -> Result<Decimal, E> {
+            parse(s).ok_or_else(|| E::invalid_value(Unexpected::Str(s), &EXPECTED))
+        }
+
+        fn visit_u64<E: Error>(self, n: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(n))
+        }
+
+        fn visit_i64<E: Error>(self, n: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(n))
+        }
+
+        fn visit_f64<E: Error>(self, n: f64) -> Result<Decimal, E> {
+            Err(E::invalid_type(Unexpected::Float(n), &EXPECTED))
+        }
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        d.deserialize_any(Plain)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(deserialize_with = "required")] Decimal);
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +132,29 @@ mod tests {
     fn overflow_is_an_error() {
         assert_eq!(Rial(i64::MAX).checked_add(Rial(1)), Err(Overflow));
         assert!(Rial::round(Decimal::MAX).is_err());
+    }
+
+    #[test]
+    fn decimals_are_read_in_their_plain_form_only() {
+        use super::plain_decimal::parse;
+        assert_eq!(parse("2"), Some(Decimal::from(2)));
+        assert_eq!(parse("0.50"), Some(Decimal::new(50, 2)));
+        assert_eq!(parse("-1.5"), Some(Decimal::new(-15, 1)));
+        for bad in ["1e5", "1E5", "+1", " 1", "1.", ".5", "", "-", "1,5", "0x10", "۱"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        #[derive(Deserialize)]
+        struct Q {
+            #[serde(deserialize_with = "super::plain_decimal::required")]
+            q: Decimal,
+            #[serde(default, deserialize_with = "super::plain_decimal::optional")]
+            o: Option<Decimal>,
+        }
+        let q: Q = serde_json::from_str(r#"{"q": 3, "o": "0.25"}"#).unwrap();
+        assert_eq!((q.q, q.o), (Decimal::from(3), Some(Decimal::new(25, 2))));
+        let q: Q = serde_json::from_str(r#"{"q": "1", "o": null}"#).unwrap();
+        assert_eq!(q.o, None);
+        assert!(serde_json::from_str::<Q>(r#"{"q": "1e5"}"#).is_err());
+        assert!(serde_json::from_str::<Q>(r#"{"q": 1.5}"#).is_err());
     }
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod attachments;
 mod auth;
 mod batches;
+mod bodies;
 mod claims;
 mod errors;
 mod health;
