@@ -17,6 +17,26 @@ pub enum Group {
     Rejected,
 }
 
+impl Group {
+    /// The X12-style code: `CO`, `PR` or `RJ`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Group::ProviderWriteOff => "CO",
+            Group::InsuredResponsibility => "PR",
+            Group::Rejected => "RJ",
+        }
+    }
+
+    /// Who bears the amount, in Persian, for remittances and explanations.
+    pub fn bearer_fa(self) -> &'static str {
+        match self {
+            Group::ProviderWriteOff => "به عهدهٔ ارائه‌دهنده",
+            Group::InsuredResponsibility => "به عهدهٔ بیمه‌شده",
+            Group::Rejected => "رد سند",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Reason {
     R01,

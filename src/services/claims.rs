@@ -652,9 +652,18 @@ pub fn explain(v: &ClaimView) -> Explanation {
                 fa.push_str(&format!(" (قاعده: {rule})"));
                 en.push_str(&format!(" (rule: {rule})"));
             }
+            // Each deduction says who bears it: the provider may not charge the insured for a
+            // write-off (CO); the insured pays what is theirs (PR, e.g. R20's room difference).
             for r in &l.reasons {
-                fa.push_str(&format!("؛ کسر {} ریال — {} {}", r.amount, r.code, r.message_fa));
-                en.push_str(&format!("; {} deducted — {} {} ({})", r.amount, r.code, r.message_en, r.detail));
+                use crate::domain::reasons::Group;
+                let who_fa = r.group.bearer_fa();
+                let who_en = match r.group {
+                    Group::ProviderWriteOff => "written off by the provider",
+                    Group::InsuredResponsibility => "payable by the insured",
+                    Group::Rejected => "document rejected",
+                };
+                fa.push_str(&format!("؛ کسر {} ریال {who_fa} — {} {}", r.amount, r.code, r.message_fa));
+                en.push_str(&format!("; {} deducted, {who_en} — {} {} ({})", r.amount, r.code, r.message_en, r.detail));
             }
             for p in &l.pend_reasons {
                 fa.push_str(&format!("؛ در انتظار رسیدگی کارشناس ({p})"));

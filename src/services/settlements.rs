@@ -419,8 +419,11 @@ pub fn remittance_csv(r: &Remittance) -> AppResult<String> {
     .map_err(AppError::internal)?;
     for it in &r.items {
         for (i, l) in it.claim.lines.iter().enumerate() {
-            let reasons: Vec<String> =
-                l.reasons.iter().map(|x| format!("{} {} {}", x.code, x.amount, x.message_fa)).collect();
+            let reasons: Vec<String> = l
+                .reasons
+                .iter()
+                .map(|x| format!("{} {} {} {}", x.code, x.group.code(), x.amount, x.message_fa))
+                .collect();
             w.write_record([
                 r.settlement.row.id.clone(),
                 it.claim.provider_document_no.clone(),
@@ -457,7 +460,7 @@ pub fn remittance_html(r: &Remittance) -> String {
             let reasons: Vec<String> = l
                 .reasons
                 .iter()
-                .map(|x| format!("{} ({}): {}", x.code, x.amount, esc(x.message_fa)))
+                .map(|x| format!("{} ({}، {}): {}", x.code, x.amount, x.group.bearer_fa(), esc(x.message_fa)))
                 .collect();
             rows.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",

@@ -150,7 +150,10 @@ fn a_claim_is_adjudicated_stored_and_resent_idempotently() {
         .json()
         .unwrap();
     assert!(e["lines"][1]["fa"].as_str().unwrap().contains("R09"));
-    assert!(e["lines"][1]["en"].as_str().unwrap().contains("250000 deducted — R09 quantity above the limit"));
+    assert!(e["lines"][1]["en"]
+        .as_str()
+        .unwrap()
+        .contains("250000 deducted, written off by the provider — R09 quantity above the limit"));
     assert!(e["summary_fa"].as_str().unwrap().contains("کسورات 350000 ریال"));
 }
 
@@ -480,4 +483,14 @@ fn a_one_bed_day_without_an_order_splits_r20_from_the_providers_write_off() {
         )
     );
     assert_eq!(totals(&c), [98_178_000, 9_270_000, 1_030_000, 75_756_000, 12_122_000]);
+
+    // The explanation says who bears each amount: the write-off is never the insured's.
+    let e: Value = app
+        .get(&format!("/api/v1/claims/{}/explanation", c["id"].as_str().unwrap()), Some(&gap))
+        .json()
+        .unwrap();
+    let line = e["lines"][1]["en"].as_str().unwrap();
+    assert!(line.contains("1822000 deducted, written off by the provider — R07"), "{line}");
+    assert!(line.contains("5150000 deducted, payable by the insured — R20"), "{line}");
+    assert!(e["lines"][1]["fa"].as_str().unwrap().contains("کسر 5150000 ریال به عهدهٔ بیمه‌شده — R20"));
 }
