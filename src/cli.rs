@@ -1,4 +1,5 @@
-//! The command line: `asnad` (serve, the default), `asnad migrate`, `asnad user add`.
+//! The command line: `asnad` (serve, the default), `asnad migrate`, `asnad user add`,
+//! `asnad backup FILE`, …
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -48,6 +49,9 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write a consistent copy of the SQLite database to FILE (which must not exist) while the
+    /// service runs. Attachments are not in it. PostgreSQL: use pg_dump or pg_basebackup.
+    Backup { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -125,6 +129,7 @@ pub fn main() -> ExitCode {
         Command::User { command } => user(config, command),
         Command::Tariffs { command: TariffCommand::Import { dirs } } => import_tariffs(&config, &dirs),
         Command::Audit { command: AuditCommand::Verify } => verify_audit(&config),
+        Command::Backup { file } => backup(&config, &file),
         Command::Insured { command: InsuredCommand::Import { file, quiet } } => {
             import_insured(&config, &file, quiet)
         }
@@ -153,6 +158,25 @@ fn verify_audit(config: &Config) -> Result<(), String> {
             v.events
         ))
     }
+}
+
+fn backup(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let database = DatabaseUrl::parse(&config.database_url)?;
+    let r = crate::db::backup(&database, file)?;
+    println!(
+        "backup written to {}: {:.1} MiB ({} bytes), {} claims, audit head seq {}, in {:.2} s",
+        r.path.display(),
+        r.bytes as f64 / (1024.0 * 1024.0),
+        r.bytes,
+        r.claims,
+        r.audit_seq,
+        r.elapsed.as_secs_f64()
+    );
+    println!(
+        "not in it: the attachments under {} (back them up with rsync; see README: Backup and restore)",
+        config.data_dir.join("attachments").display()
+    );
+    Ok(())
 }
 
 fn open_pool(config: &Config) -> Result<crate::db::DbPool, String> {

@@ -4,8 +4,11 @@
 //! URL scheme in our own r2d2 manager, because the derived `establish` tries every variant and
 //! hides the real connection error ("Invalid connection url for multiconnection").
 
+pub mod backup;
 pub mod group_commit;
 pub mod schema;
+
+pub use backup::{backup, backup_sqlite, BackupReport};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod attachments;
 mod auth;
+mod backup;
 mod batches;
 mod bodies;
 mod claims;
