@@ -30,6 +30,11 @@ pub struct AppState {
     pub provider_facts: Arc<crate::services::provider_facts::ProviderFactsCache>,
     /// SQLite only: the writer that commits claims in groups (see `db::group_commit`).
     pub group_commit: Option<crate::db::group_commit::GroupCommit>,
+    /// The secret key that authenticates audit events (`services::audit`); installed for every
+    /// unit of work run by `db` and by the group-commit writer.
+    pub audit_key: crate::store::audit::AuditKey,
+    /// Writes the audit chain's checkpoints outside the database.
+    pub audit_checkpoints: Arc<crate::services::audit::Checkpointer>,
 }
 
 impl AppState {
@@ -55,7 +60,8 @@ impl AppState {
     }
 
     /// Runs blocking database work on actix's blocking pool, with the request's tracing span
-    /// re-entered there. The connection is taken inside the closure because `get` blocks.
+    /// re-entered there and the audit key in scope (`store::audit::use_key`). The connection is
+    /// taken inside the closure because `get` blocks.
     pub async fn db<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
@@ -63,8 +69,10 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
+        let audit_key = self.audit_key.clone();
         web::block(move || {
             let _entered = span.enter();
+            let _audit_key = crate::store::audit::use_key(&audit_key);
             let mut conn = pool.get()?;
             f(&mut conn)
         })
@@ -278,14 +286,22 @@ impl Application {
     }
 
     /// Binds a server on an existing pool (tests reuse one pool for setup and the server).
+    /// Opens the audit key (creating it if missing) and writes a checkpoint of the audit chain.
     pub fn with_pool(config: Config, database: DatabaseUrl, pool: DbPool) -> Result<Self, String> {
         let config = Arc::new(config);
-        let book = {
+        let (book, audit_key, audit_checkpoints) = {
             let mut conn = pool.get().map_err(|e| format!("cannot reach the database: {e}"))?;
-            crate::services::tariffs::load_book(&mut conn).map_err(|e| format!("cannot load tariffs: {e}"))?
+            let book = crate::services::tariffs::load_book(&mut conn)
+                .map_err(|e| format!("cannot load tariffs: {e}"))?;
+            let key = crate::services::audit::open_key(&config, &mut conn)?;
+            let checkpoints = crate::services::audit::Checkpointer::open(&config, key.clone())?;
+            checkpoints.checkpoint(&mut conn)?;
+            (book, key, Arc::new(checkpoints))
         };
         let group_commit = match &database {
-            DatabaseUrl::Sqlite(_) => Some(crate::db::group_commit::GroupCommit::start(database.clone())?),
+            DatabaseUrl::Sqlite(_) => {
+                Some(crate::db::group_commit::GroupCommit::start(database.clone(), audit_key.clone())?)
+            }
             DatabaseUrl::Postgres(_) => None,
         };
         let state = web::Data::new(AppState {
@@ -297,7 +313,10 @@ impl Application {
             batch_notify: crate::services::batches::notifier(),
             auth_cache: Default::default(),
             provider_facts: Default::default(),
+            audit_key,
+            audit_checkpoints,
         });
+        crate::services::audit::spawn_checkpoints(state.clone());
         if config.batch_worker {
             crate::services::batches::spawn_worker(state.clone());
         }
@@ -325,7 +344,14 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped, then writes a last checkpoint of the audit chain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let checkpoints = self.state.audit_checkpoints.clone();
+        let written = self.state.db(move |conn| Ok(checkpoints.checkpoint(conn))).await;
+        if let Err(e) = written.map_err(|e| e.to_string()).and_then(|r| r) {
+            tracing::error!(target: "asnad::audit", error = %e, "last audit checkpoint failed");
+        }
+        served
     }
 }

@@ -56,8 +56,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain of every audit event; exits 1 if anything was altered,
-    /// inserted or deleted.
+    /// Check every audit event (hash chain, MAC under the key of ASNAD_AUDIT_KEY_FILE) and the
+    /// chain's end against the checkpoint log; exits 1 if anything was altered, inserted,
+    /// deleted, truncated or re-hashed.
     Verify,
 }
 
@@ -143,17 +144,29 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Verifies with the existing key only: a verification never creates one.
 fn verify_audit(config: &Config) -> Result<(), String> {
+    let key = crate::services::audit::load_key(&config.audit_key_path())?;
     let pool = open_pool(config)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let v = crate::store::audit::verify(&mut conn).map_err(|e| e.to_string())?;
+    let v = crate::services::audit::verify_on(&mut conn, &key, config)?;
+    let anchored = match &v.last_checkpoint {
+        Some(c) => format!("{} checkpoints, the last at event {} ({})", v.checkpoints, c.seq, c.at),
+        None => format!("no checkpoint in {}", config.audit_checkpoint_path().display()),
+    };
     if v.ok {
-        println!("audit trail intact: {} events", v.events);
+        println!(
+            "audit trail intact: {} events, authenticated from event {}; {anchored}",
+            v.events, v.authenticated_from
+        );
         Ok(())
     } else {
+        let at = v.first_bad_seq.map(|s| format!(" at event {s}")).unwrap_or_default();
+        let kind =
+            v.kind.and_then(|k| serde_json::to_value(k).ok()).and_then(|k| k.as_str().map(String::from));
         Err(format!(
-            "audit trail BROKEN at event {}: {} ({} events verified before it)",
-            v.first_bad_seq.unwrap_or(0),
+            "audit trail BROKEN{at} ({}): {} ({} events verified before it; {anchored})",
+            kind.unwrap_or_default(),
             v.problem.unwrap_or_default(),
             v.events
         ))
@@ -179,6 +192,17 @@ fn backup(config: &Config, file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The audit key for a command that appends events (installed on this thread while the guard
+/// lives), and the checkpointer that anchors them when the command is done.
+fn audit_key(
+    config: &Config,
+    conn: &mut crate::db::AnyConnection,
+) -> Result<(crate::store::audit::KeyScope, crate::services::audit::Checkpointer), String> {
+    let key = crate::services::audit::open_key(config, conn)?;
+    let checkpoints = crate::services::audit::Checkpointer::open(config, key.clone())?;
+    Ok((crate::store::audit::use_key(&key), checkpoints))
+}
+
 fn open_pool(config: &Config) -> Result<crate::db::DbPool, String> {
     let database = DatabaseUrl::parse(&config.database_url)?;
     crate::db::connect_and_migrate(
@@ -193,6 +217,8 @@ fn serve(config: Config) -> Result<(), String> {
     let pool = open_pool(&config)?;
     {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
+        // The service's start writes the checkpoint that covers these events.
+        let (_audit_key, _) = audit_key(&config, &mut conn)?;
         crate::services::tariffs::import_on_start(&mut conn, &config.tariffs_dir);
         if let Some(password) =
             bootstrap_admin(&mut conn, config.bootstrap_admin_password.clone()).map_err(|e| e.to_string())?
@@ -245,6 +271,7 @@ fn user(config: Config, command: UserCommand) -> Result<(), String> {
     };
     let pool = open_pool(&config)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let (_audit_key, checkpoints) = audit_key(&config, &mut conn)?;
     let created = create_user_on(
         &mut conn,
         &cli_actor(),
@@ -266,6 +293,7 @@ fn user(config: Config, command: UserCommand) -> Result<(), String> {
         }
         other => other.to_string(),
     })?;
+    checkpoints.checkpoint(&mut conn)?;
     println!("created user {} ({}) id {}", created.user.username, created.user.role, created.user.id);
     if let Some(p) = created.generated_password {
         println!("one-time password: {p}");
@@ -277,6 +305,7 @@ fn import_tariffs(config: &Config, dirs: &[std::path::PathBuf]) -> Result<(), St
     use crate::services::tariffs::{import_files, read_dir_files};
     let pool = open_pool(config)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let (_audit_key, checkpoints) = audit_key(config, &mut conn)?;
     let mut failed = 0;
     for dir in dirs {
         let result = read_dir_files(dir).map_err(|e| e.to_string()).and_then(|files| {
@@ -303,6 +332,7 @@ fn import_tariffs(config: &Config, dirs: &[std::path::PathBuf]) -> Result<(), St
             }
         }
     }
+    checkpoints.checkpoint(&mut conn)?;
     if failed > 0 {
         Err(format!("{failed} folder(s) not imported"))
     } else {

@@ -71,6 +71,16 @@ pub struct Config {
     /// `ASNAD_MAIL_RETRY_SECONDS`, default 30: the first retry's delay; doubled per failure up
     /// to an hour.
     pub mail_retry_base: Duration,
+    /// `ASNAD_AUDIT_KEY_FILE`, default `<data dir>/audit.key`: the secret key that authenticates
+    /// the audit trail (`services::audit`). Created (mode 0600) at the first start if missing.
+    /// Only the path is configuration; the key itself is never in `Config` nor in a log.
+    pub audit_key_file: Option<PathBuf>,
+    /// `ASNAD_AUDIT_CHECKPOINT_EVENTS`, default 1,000: a checkpoint of the audit chain's head is
+    /// written after about this many events ...
+    pub audit_checkpoint_events: i64,
+    /// `ASNAD_AUDIT_CHECKPOINT_SECONDS`, default 300: ... and at least this often while events
+    /// are written (also at every start and at shutdown).
+    pub audit_checkpoint_interval: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +118,9 @@ impl fmt::Debug for Config {
             .field("mail_worker", &self.mail_worker)
             .field("mail_poll", &self.mail_poll)
             .field("mail_retry_base", &self.mail_retry_base)
+            .field("audit_key_file", &self.audit_key_path())
+            .field("audit_checkpoint_events", &self.audit_checkpoint_events)
+            .field("audit_checkpoint_interval", &self.audit_checkpoint_interval)
             .finish()
     }
 }
@@ -141,6 +154,9 @@ impl Default for Config {
             mail_worker: true,
             mail_poll: Duration::from_millis(5000),
             mail_retry_base: Duration::from_secs(30),
+            audit_key_file: None,
+            audit_checkpoint_events: 1000,
+            audit_checkpoint_interval: Duration::from_secs(300),
         }
     }
 }
@@ -248,6 +264,14 @@ impl Config {
                 other => return Err(format!("ASNAD_BATCH_WORKER: expected true or false, got {other:?}")),
             };
         }
+        c.audit_key_file = get("ASNAD_AUDIT_KEY_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        if let Some(v) = get("ASNAD_AUDIT_CHECKPOINT_EVENTS") {
+            c.audit_checkpoint_events = parse_num("ASNAD_AUDIT_CHECKPOINT_EVENTS", &v, 1, 1_000_000_000)?;
+        }
+        if let Some(v) = get("ASNAD_AUDIT_CHECKPOINT_SECONDS") {
+            c.audit_checkpoint_interval =
+                Duration::from_secs(parse_num("ASNAD_AUDIT_CHECKPOINT_SECONDS", &v, 1, 86_400)?);
+        }
         let r = &mut c.dependant_rules;
         if let Some(v) = get("ASNAD_SON_MAX_AGE") {
             r.son_max_age = parse_num("ASNAD_SON_MAX_AGE", &v, 1, 40)?;
@@ -265,6 +289,17 @@ impl Config {
             r.mother_min_age = parse_num("ASNAD_MOTHER_MIN_AGE", &v, 1, 120)?;
         }
         Ok(c)
+    }
+
+    /// The audit key file: `ASNAD_AUDIT_KEY_FILE`, or `audit.key` in the data directory.
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key_file.clone().unwrap_or_else(|| self.data_dir.join("audit.key"))
+    }
+
+    /// The audit checkpoint log: `audit-checkpoints.jsonl` in the data directory (each process
+    /// writes its own, in its own data directory).
+    pub fn audit_checkpoint_path(&self) -> PathBuf {
+        self.data_dir.join("audit-checkpoints.jsonl")
     }
 
     pub fn database(&self) -> DatabaseUrl {
@@ -321,5 +356,27 @@ mod tests {
         .unwrap();
         let s = format!("{c:?}");
         assert!(!s.contains("topsecret") && !s.contains("hunter2"), "{s}");
+    }
+
+    #[test]
+    fn audit_settings() {
+        let c = cfg(&[("ASNAD_DATA_DIR", "/srv/asnad")]).unwrap();
+        assert_eq!(c.audit_key_path(), PathBuf::from("/srv/asnad/audit.key"));
+        assert_eq!(c.audit_checkpoint_path(), PathBuf::from("/srv/asnad/audit-checkpoints.jsonl"));
+        assert_eq!(
+            (c.audit_checkpoint_events, c.audit_checkpoint_interval),
+            (1000, Duration::from_secs(300))
+        );
+        let c = cfg(&[
+            ("ASNAD_AUDIT_KEY_FILE", "/etc/asnad/audit.key"),
+            ("ASNAD_AUDIT_CHECKPOINT_EVENTS", "50"),
+            ("ASNAD_AUDIT_CHECKPOINT_SECONDS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(c.audit_key_path(), PathBuf::from("/etc/asnad/audit.key"));
+        assert_eq!((c.audit_checkpoint_events, c.audit_checkpoint_interval), (50, Duration::from_secs(60)));
+        assert!(cfg(&[("ASNAD_AUDIT_CHECKPOINT_EVENTS", "0")])
+            .unwrap_err()
+            .contains("ASNAD_AUDIT_CHECKPOINT_EVENTS"));
     }
 }

@@ -207,7 +207,7 @@ pub async fn history(
 }
 
 pub async fn verify_audit(state: web::Data<AppState>, _admin: Require<Admins>) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::verify_audit(&state).await?))
+    Ok(HttpResponse::Ok().json(crate::services::audit::verify(&state).await?))
 }
 
 #[derive(Debug, Deserialize, Validate)]

@@ -37,14 +37,18 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the writer thread with its own connection (not one of the pool's, so that a
-    /// pool busy with readers never starves it).
-    pub fn start(url: DatabaseUrl) -> Result<Self, String> {
+    /// pool busy with readers never starves it). Audit events it appends are authenticated
+    /// with `audit_key`, installed on the thread for its whole life.
+    pub fn start(url: DatabaseUrl, audit_key: crate::store::audit::AuditKey) -> Result<Self, String> {
         let manager = ConnectionManager::new(url);
         let conn = r2d2::ManageConnection::connect(&manager).map_err(|e| e.to_string())?;
         let (sender, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer(manager, conn, receiver))
+            .spawn(move || {
+                let _audit_key = crate::store::audit::use_key(&audit_key);
+                writer(manager, conn, receiver)
+            })
             .map_err(|e| format!("cannot start the database writer: {e}"))?;
         Ok(Self { sender })
     }

@@ -365,6 +365,7 @@ diesel::table! {
         after_state -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        mac -> Nullable<Text>,
     }
 }
 
@@ -373,6 +374,7 @@ diesel::table! {
         id -> Integer,
         seq -> BigInt,
         hash -> Text,
+        authenticated_from -> BigInt,
     }
 }
 

@@ -2,6 +2,7 @@
 //! where there is a rule to apply), persist through `store`.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod claims;

@@ -762,10 +762,6 @@ pub async fn history(state: &AppState, caller: Caller, claim_id: String) -> AppR
         .await
 }
 
-pub async fn verify_audit(state: &AppState) -> AppResult<audit::Verification> {
-    state.db(|conn| Ok(audit::verify(conn)?)).await
-}
-
 /// The age filter of the queue: received at least `days` ago.
 pub fn received_before(days: i64) -> NaiveDateTime {
     st::now() - Duration::days(days)

@@ -7,6 +7,7 @@ use asnad::auth::Role;
 use asnad::config::Config;
 use asnad::db::{connect_and_migrate, DatabaseUrl, DbPool, PoolOptions};
 use asnad::services::users::{create_user_on, NewUser};
+use asnad::store::audit::{AuditKey, KeyScope, Verification};
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use reqwest::blocking::{Client, RequestBuilder, Response};
@@ -36,6 +37,8 @@ pub struct TestApp {
     pub client: Client,
     pub pool: DbPool,
     pub database: DatabaseUrl,
+    /// The audit key of the app (its file is in the test's data directory, the default place).
+    pub audit_key: AuditKey,
     handle: Option<actix_web::dev::ServerHandle>,
     thread: Option<JoinHandle<()>>,
     pg: Option<PgTestDb>,
@@ -81,10 +84,13 @@ impl TestApp {
             &PoolOptions { max_size: config.db_pool_size, connection_timeout: config.db_timeout },
         )
         .expect("migrate test database");
-        {
+        let audit_key = {
             let mut conn = pool.get().expect("conn");
+            let key = asnad::services::audit::open_key(&config, &mut conn).expect("audit key");
+            let _scope = asnad::store::audit::use_key(&key);
             asnad::services::tariffs::import_on_start(&mut conn, &config.tariffs_dir);
-        }
+            key
+        };
 
         let (port, handle, thread) = start_server(config, database.clone(), pool.clone());
         TestApp {
@@ -93,6 +99,7 @@ impl TestApp {
             client: Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
             pool,
             database,
+            audit_key,
             handle: Some(handle),
             thread: Some(thread),
             pg,
@@ -122,12 +129,46 @@ impl TestApp {
         }
     }
 
+    /// The configuration the app runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.pg.is_some()
     }
 
+    /// Installs the app's audit key on the test's thread, for audited work done directly on
+    /// the pool (as the server's own threads do).
+    pub fn audit_scope(&self) -> KeyScope {
+        asnad::store::audit::use_key(&self.audit_key)
+    }
+
+    /// Writes a checkpoint of the audit chain's head now, into the app's checkpoint log;
+    /// returns its seq.
+    pub fn audit_checkpoint(&self) -> i64 {
+        let checkpoints = asnad::services::audit::Checkpointer::open(&self.config, self.audit_key.clone())
+            .expect("checkpointer");
+        let mut conn = self.pool.get().expect("conn");
+        let head = asnad::store::audit::head(&mut conn).expect("head").expect("head row");
+        checkpoints.checkpoint(&mut conn).expect("checkpoint");
+        // The log holds a checkpoint of this head (just written, or already there).
+        let (log, _) =
+            asnad::services::audit::read_checkpoints(&self.config.audit_checkpoint_path(), &self.audit_key)
+                .expect("checkpoint log");
+        assert!(log.valid.iter().any(|c| c.seq == head.seq && c.head_hash == head.hash), "{log:?}");
+        head.seq
+    }
+
+    /// Verifies the audit trail directly (as `asnad audit verify` does).
+    pub fn verify_audit(&self) -> Verification {
+        let mut conn = self.pool.get().expect("conn");
+        asnad::services::audit::verify_on(&mut conn, &self.audit_key, &self.config).expect("verify")
+    }
+
     /// Creates a user directly (no HTTP), with the test password and no pending change.
     pub fn create_user(&self, username: &str, role: Role, scope: Scope) -> String {
+        let _audit = self.audit_scope();
         let mut conn = self.pool.get().expect("conn");
         create_user_on(
             &mut conn,

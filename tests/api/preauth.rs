@@ -137,6 +137,7 @@ fn an_approval_is_used_by_claims_and_a_refusal_is_r91() {
 
     // The provider was notified of both decisions (outbox), and both are in the audit trail.
     let mut conn = app.pool.get().unwrap();
+    let _audit = app.audit_scope();
     for id in [&refused, &approved] {
         let out = asnad::store::outbox::for_subject(&mut conn, id).unwrap();
         assert_eq!(out.len(), 1);

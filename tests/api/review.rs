@@ -365,10 +365,10 @@ fn the_audit_chain_detects_an_altered_event() {
     {
         use asnad::db::schema::audit_events;
         let mut conn = app.pool.get().unwrap();
-        let mut c = asnad::store::audit::verify(&mut conn).unwrap();
+        let mut c = app.verify_audit();
         assert!(!c.ok);
         diesel::delete(audit_events::table.filter(audit_events::seq.ge(1i64))).execute(&mut *conn).unwrap();
-        c = asnad::store::audit::verify(&mut conn).unwrap();
+        c = app.verify_audit();
         assert_eq!((c.ok, c.events), (false, 0));
     }
 }

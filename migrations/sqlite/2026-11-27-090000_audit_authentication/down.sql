@@ -1,0 +1,2 @@
+ALTER TABLE audit_head DROP COLUMN authenticated_from;
+ALTER TABLE audit_events DROP COLUMN mac;
