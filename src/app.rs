@@ -20,6 +20,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub database: DatabaseUrl,
     pub config: Arc<Config>,
+    /// The one source of "now" and "today" for business rules (see `clock`).
+    pub clock: crate::clock::Clock,
     /// Every imported tariff revision, parsed; replaced whole after an import.
     pub tariffs: RwLock<Arc<TariffBook>>,
     /// Wakes the monthly-list worker when a batch arrives.
@@ -38,9 +40,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Today's date for business rules (submission dates, deadlines); see `fixed_today`.
+    /// Today's date for business rules (submission dates, deadlines): the clock's.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.config.fixed_today.unwrap_or_else(|| crate::store::now().date())
+        self.clock.today()
+    }
+
+    /// Now for business rules and the timestamps they count from: the clock's.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
     }
 
     /// The tariffs as they are now (a cheap clone of an `Arc`).
@@ -308,6 +315,7 @@ impl Application {
             pool,
             database,
             group_commit,
+            clock: crate::clock::Clock::new(config.fixed_today),
             config: config.clone(),
             tariffs: RwLock::new(Arc::new(book)),
             batch_notify: crate::services::batches::notifier(),

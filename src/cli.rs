@@ -356,7 +356,8 @@ fn import_insured(config: &Config, file: &std::path::Path, quiet: bool) -> Resul
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let report = crate::services::insured::import_csv(&mut conn, reader, |rows, byte| {
+    let today = crate::clock::Clock::new(config.fixed_today).today();
+    let report = crate::services::insured::import_csv(&mut conn, reader, today, |rows, byte| {
         bar.set_position(byte.min(size));
         bar.set_message(format!("{rows} rows"));
     })

@@ -42,8 +42,9 @@ pub struct Config {
     /// Dependant rules (Art. 58): `ASNAD_SON_MAX_AGE` (18), `ASNAD_SON_STUDENT_MAX_AGE` (none),
     /// `ASNAD_HUSBAND_MIN_AGE` (60), `ASNAD_FATHER_MIN_AGE` (60), `ASNAD_MOTHER_MIN_AGE` (55).
     pub dependant_rules: DependantRules,
-    /// `ASNAD_FIXED_TODAY` (ISO date): the service's "today" for submission dates and
-    /// deadlines. For tests and demonstrations only; unset in production.
+    /// `ASNAD_FIXED_TODAY` (ISO date): pins the service's clock (`clock::Clock`) to this date,
+    /// with the real time of day, for every business date and timestamp — receipts, decisions,
+    /// deadlines, logins. For tests and demonstrations only; unset in production.
     pub fixed_today: Option<chrono::NaiveDate>,
     /// `ASNAD_MAX_ATTACHMENT_BYTES`, default 10 MiB: the largest scanned document accepted.
     pub max_attachment_bytes: usize,

@@ -251,7 +251,7 @@ pub async fn eligibility(
     let code = code_from_path(&code)?;
     let date = match q.into_inner().date {
         Some(d) => parse_date(&d).map_err(|e| AppError::field("date", "invalid_date", e.to_string()))?,
-        None => crate::store::now().date(),
+        None => state.today(),
     };
     Ok(HttpResponse::Ok().json(service::eligibility(&state, caller, code, date).await?))
 }
@@ -274,6 +274,7 @@ pub async fn import(
             state.config.max_json_bytes
         )));
     }
-    let report = state.db(move |conn| service::import_csv(conn, &body[..], |_, _| {})).await?;
+    let today = state.today();
+    let report = state.db(move |conn| service::import_csv(conn, &body[..], today, |_, _| {})).await?;
     Ok(HttpResponse::Ok().json(report))
 }

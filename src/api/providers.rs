@@ -389,7 +389,7 @@ pub async fn contract_on(
 ) -> AppResult<HttpResponse> {
     let date = match q.into_inner().date {
         Some(d) => date_field("date", &d)?,
-        None => now().date(),
+        None => state.today(),
     };
     Ok(HttpResponse::Ok().json(service::contract_on(&state, caller, id.into_inner(), date).await?))
 }

@@ -62,7 +62,7 @@ pub async fn queue(
         min_billed: q.min_amount,
         max_billed: q.max_amount,
         reason: q.reason,
-        received_before: q.min_age_days.map(service::received_before),
+        received_before: q.min_age_days.map(|d| service::received_before(state.now(), d)),
         unassigned: q.unassigned,
         sort,
         limit: crate::api::page_limit(q.limit)?,

@@ -27,15 +27,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The SHA-256 of a file's content, read in pieces.
+fn file_sha256_hex(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 pub fn path_for(data_dir: &Path, sha256: &str) -> PathBuf {
     data_dir.join("attachments").join(&sha256[..2]).join(&sha256[2..4]).join(sha256)
 }
 
-/// Stores the bytes under their hash unless already there. Returns the hash.
+/// Stores the bytes under their hash unless already there. Returns the hash. A file under the
+/// hash whose bytes no longer match it (altered or damaged on disk: reading it is refused) is
+/// replaced by these bytes, which do match: sending the genuine document again repairs it.
 pub fn store(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
     let hash = sha256_hex(bytes);
     let path = path_for(data_dir, &hash);
-    if path.exists() {
+    if path.exists() && file_sha256_hex(&path)? == hash {
         return Ok(hash);
     }
     let dir = path.parent().unwrap_or(data_dir);
@@ -74,6 +83,15 @@ mod tests {
         let b = store(dir.path(), b"%PDF-1.4 report").unwrap();
         assert_eq!(a, b);
         assert_eq!(a, sha256_hex(b"%PDF-1.4 report"));
+        assert_eq!(read(dir.path(), &a).unwrap(), b"%PDF-1.4 report");
+    }
+
+    #[test]
+    fn an_altered_file_is_replaced_by_the_genuine_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = store(dir.path(), b"%PDF-1.4 report").unwrap();
+        std::fs::write(path_for(dir.path(), &a), b"%PDF-1.4 rep0rt").unwrap();
+        assert_eq!(store(dir.path(), b"%PDF-1.4 report").unwrap(), a);
         assert_eq!(read(dir.path(), &a).unwrap(), b"%PDF-1.4 report");
     }
 }

@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::claims::load_visible;
 use crate::store::attachments::{self as store, AttachmentRow, CaseAttachmentRow};
 use crate::store::review as review_store;
-use crate::store::{new_id, now, offices};
+use crate::store::{new_id, offices};
 
 /// Kinds of documents in a file: one vocabulary with the reimbursement checklist.
 pub use crate::domain::reimbursement::DOCUMENT_TYPES;
@@ -141,7 +141,8 @@ pub async fn attach(
     let content_type = check_upload(&caller, &up, false)?;
     let Upload { document_type, original_name, bytes } = up;
     let data_dir = state.config.data_dir.clone();
-    let today = state.today();
+    let now = state.now();
+    let today = now.date();
     state
         .db(move |conn| {
             let claim = load_visible(conn, &caller, &claim_id)?;
@@ -166,7 +167,7 @@ pub async fn attach(
                     stamp_user_name: caller.display_name.clone(),
                     stamp_user_code: caller.username.clone(),
                     stamp_date: today,
-                    created_at: now(),
+                    created_at: now,
                 };
                 store::insert(conn, &row)?;
                 Ok((true, row.into()))
@@ -253,7 +254,8 @@ pub async fn attach_to_case(
     let content_type = check_upload(&caller, &up, kind == CaseKind::Reimbursement)?;
     let Upload { document_type, original_name, bytes } = up;
     let data_dir = state.config.data_dir.clone();
-    let today = state.today();
+    let now = state.now();
+    let today = now.date();
     state
         .db(move |conn| {
             let office_id = case_office(conn, &caller, kind, &case_id)?;
@@ -291,7 +293,7 @@ pub async fn attach_to_case(
                     stamp_user_name: caller.display_name.clone(),
                     stamp_user_code: caller.username.clone(),
                     stamp_date: today,
-                    created_at: now(),
+                    created_at: now,
                 };
                 store::insert_case(conn, &row)?;
                 Ok((true, row.into()))

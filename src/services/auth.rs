@@ -30,10 +30,12 @@ pub async fn login(state: &AppState, username: String, password_text: String) ->
     let max_failures = state.config.login_max_failures;
     let lock = state.config.login_lock;
     let ttl = state.config.token_ttl;
+    // The service clock: a lock and a token last until the clock says so (see `clock`).
+    let clock = state.clock;
     state
         .db(move |conn| {
             let username = normalize_username(&username);
-            let now = store::now();
+            let now = clock.now();
             let Some(user) = users::find_by_username(conn, &username)? else {
                 password::verify_against_dummy(&password_text);
                 return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.into()));
@@ -101,9 +103,10 @@ pub async fn authenticate(state: &AppState, bearer: String) -> AppResult<Caller>
         None
     };
     let key_hash = hash.clone();
+    let clock = state.clock;
     let caller = state
         .db(move |conn| {
-            let now = store::now();
+            let now = clock.now();
             if is_api_key {
                 let Some((key, user)) = tokens::find_api_key(conn, &hash)? else {
                     return Err(AppError::Unauthenticated("unknown or revoked API key".into()));

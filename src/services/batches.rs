@@ -14,7 +14,7 @@ use crate::auth::{Caller, Role};
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::{self as store, BatchRow, ItemRow};
-use crate::store::{new_id, now};
+use crate::store::new_id;
 
 #[derive(Serialize)]
 pub struct BatchView {
@@ -57,7 +57,7 @@ pub async fn create(
     if documents.is_empty() || documents.len() > 50_000 {
         return Err(AppError::field("documents", "length", "must have between 1 and 50000 documents"));
     }
-    let today = state.today();
+    let now = state.now();
     let view = state
         .db(move |conn| {
             let batch = BatchRow {
@@ -66,9 +66,9 @@ pub async fn create(
                 created_by: caller.username.clone(),
                 status: "queued".into(),
                 total: documents.len() as i32,
-                created_at: now(),
+                created_at: now,
                 finished_at: None,
-                received_on: Some(today),
+                received_on: Some(now.date()),
             };
             let items: Vec<ItemRow> = documents
                 .iter()
@@ -162,6 +162,7 @@ async fn process_next(state: &web::Data<AppState>) -> AppResult<bool> {
         return Ok(false);
     };
     let id = batch.id.clone();
+    let clock = state.clock;
     state
         .db({
             let id = id.clone();
@@ -181,7 +182,9 @@ async fn process_next(state: &web::Data<AppState>) -> AppResult<bool> {
         for item in items {
             let outcome = process_item(state, &batch, &item).await;
             let (status, claim_id, http, error) = match outcome {
-                Ok((created, claim_id)) => ("done", Some(claim_id), if created { 201 } else { 200 }, None),
+                // Marked done in the transaction that stored the claim.
+                Ok((true, _)) => continue,
+                Ok((false, claim_id)) => ("done", Some(claim_id), 200, None),
                 Err(e) => {
                     use actix_web::ResponseError;
                     let body = problem_json(&e);
@@ -209,10 +212,11 @@ async fn process_next(state: &web::Data<AppState>) -> AppResult<bool> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
-                store::set_status(conn, &id, "done", Some(now()))?;
+                let now = clock.now();
+                store::set_status(conn, &id, "done", Some(now))?;
                 // The list is read: its advance (علی‌الحساب) falls due, in the same transaction,
                 // so a crash here leaves the batch unfinished and the advance is made on resume.
-                crate::services::settlements::advance_for_list(conn, &batch)?;
+                crate::services::settlements::advance_for_list(conn, &batch, now)?;
                 Ok(())
             })
         })
@@ -233,10 +237,19 @@ async fn process_item(
     batch: &BatchRow,
     item: &ItemRow,
 ) -> AppResult<(bool, String)> {
-    let sub = crate::api::claims::parse_document(item.payload.as_bytes(), state.today())?;
-    let done =
-        crate::services::claims::submit_for(state, batch.provider_id.clone(), batch.created_by.clone(), sub)
-            .await?;
+    // A document of a list was submitted when the list was received, however late the worker
+    // reads it (after a restart, say): its submission deadline counts from that day.
+    let received_on = batch.received_on.unwrap_or(batch.created_at.date());
+    let sub = crate::api::claims::parse_document(item.payload.as_bytes(), received_on)?;
+    let list_item = crate::services::claims::ListItem { batch_id: batch.id.clone(), seq: item.seq };
+    let done = crate::services::claims::submit_for(
+        state,
+        batch.provider_id.clone(),
+        batch.created_by.clone(),
+        sub,
+        Some(list_item),
+    )
+    .await?;
     Ok((done.created, done.view.id))
 }
 

@@ -254,18 +254,31 @@ pub async fn submit(state: &AppState, caller: Caller, sub: Submission) -> AppRes
         .clone()
         .filter(|_| caller.role == Role::Provider)
         .ok_or_else(|| AppError::forbidden("only a provider's users and systems send claims"))?;
-    submit_for(state, provider_id, caller.username, sub).await
+    submit_for(state, provider_id, caller.username, sub, None).await
+}
+
+/// The item of a monthly list a document came from.
+#[derive(Clone, Debug)]
+pub struct ListItem {
+    pub batch_id: String,
+    pub seq: i32,
 }
 
 /// Intake on behalf of a provider (the API's caller, or the user who sent a monthly list).
+/// A document of a list (`item`) that creates a claim marks its item done in the claim's own
+/// transaction: a list stopped at any point never holds a claim its item does not name, so on
+/// resume the claim is not mistaken for a resend of an earlier list (which the advance leaves
+/// out).
 pub async fn submit_for(
     state: &AppState,
     provider_id: String,
     username: String,
     sub: Submission,
+    item: Option<ListItem>,
 ) -> AppResult<Submitted> {
     let book = state.tariffs();
     let rules = state.config.dependant_rules.clone();
+    let clock = state.clock;
     let provider_facts = state.provider_facts.clone();
     // First, on any connection and without the write lock: a resend is answered at once, and
     // everything the engine needs is read.
@@ -279,7 +292,7 @@ pub async fn submit_for(
                     AppError::forbidden("the caller's provider is not registered or not active")
                 })?;
             let loaded = load_context(conn, &provider, &book, &sub)?;
-            Ok(Ok(Intake { sub, loaded, username, book, rules }))
+            Ok(Ok(Intake { sub, loaded, username, book, rules, clock, item }))
         })
         .await?;
     let mut intake = match intake {
@@ -327,19 +340,21 @@ struct Intake {
     username: String,
     book: std::sync::Arc<TariffBook>,
     rules: DependantRules,
+    clock: crate::clock::Clock,
+    item: Option<ListItem>,
 }
 
 /// Inside the write transaction: decides the document on current data and stores it with its
 /// lines and the provider's month total.
 fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submitted> {
-    let Intake { sub, loaded, username, book, rules } = intake;
+    let Intake { sub, loaded, username, book, rules, clock, item } = intake;
     // A resend racing the first send: the first one to commit wins.
     if let Some(existing) = store::find_by_document(conn, &loaded.facts.id, &sub.provider_document_no)? {
         return Ok(Submitted { created: false, view: view(conn, existing)? });
     }
     store::lock_for_decision(conn, loaded.insured_id.as_deref(), &loaded.facts.id, &loaded.service_month)?;
     let adj = decide(conn, book, rules, loaded)?;
-    let now = st::now();
+    let now = clock.now();
     let row = ClaimRow {
         id: st::new_id(),
         provider_id: loaded.facts.id.clone(),
@@ -382,6 +397,9 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
         .collect::<AppResult<Vec<_>>>()?;
     store::insert(conn, &row, &lines)?;
     store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
+    if let Some(item) = item {
+        crate::store::batches::finish_item(conn, &item.batch_id, item.seq, "done", Some(&row.id), 201, None)?;
+    }
     let actor = Actor { id: None, name: username.clone(), role: Role::Provider.as_str().into() };
     let after = serde_json::json!({"status": row.status, "insurer_payable": row.insurer_payable, "deducted": row.deducted});
     audit::append(conn, &actor, "claim", &row.id, "submitted", None, Some(after))?;

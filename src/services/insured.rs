@@ -76,7 +76,7 @@ fn parse_sex(s: &str) -> Option<Sex> {
 }
 
 /// Cross-field checks shared by the API and the import.
-pub fn check_input(i: &InsuredInput) -> Vec<FieldError> {
+pub fn check_input(i: &InsuredInput, today: NaiveDate) -> Vec<FieldError> {
     let mut e = Vec::new();
     match (&i.main_national_code, i.relation) {
         (Some(main), Some(_)) if *main == i.national_code => {
@@ -91,7 +91,7 @@ pub fn check_input(i: &InsuredInput) -> Vec<FieldError> {
     if i.main_national_code.is_none() && i.insurance_no.is_none() {
         e.push(FieldError::new("insurance_no", "required", "is required for a main insured person"));
     }
-    if i.birth_date > now().date() {
+    if i.birth_date > today {
         e.push(FieldError::new("birth_date", "future", "must not be in the future"));
     }
     if i.main_national_code.is_some() && !i.coverage.is_empty() {
@@ -237,7 +237,7 @@ fn coverage_rows(id: &str, cov: &[Coverage]) -> Vec<CoverageRow> {
 }
 
 pub async fn create(state: &AppState, input: InsuredInput) -> AppResult<InsuredView> {
-    let errors = check_input(&input);
+    let errors = check_input(&input, state.today());
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -265,7 +265,7 @@ pub async fn replace(state: &AppState, code: NationalCode, input: InsuredInput) 
     if input.national_code != code {
         return Err(AppError::field("national_code", "mismatch", "must match the national code in the path"));
     }
-    let errors = check_input(&input);
+    let errors = check_input(&input, state.today());
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -517,7 +517,10 @@ impl ImportReport {
 }
 
 /// Parses one import row; all problems of the row are returned.
-pub fn parse_import_row(rec: &csv::StringRecord) -> Result<InsuredInput, Vec<(String, String)>> {
+pub fn parse_import_row(
+    rec: &csv::StringRecord,
+    today: NaiveDate,
+) -> Result<InsuredInput, Vec<(String, String)>> {
     let mut errs: Vec<(String, String)> = Vec::new();
     let get = |i: usize| rec.get(i).unwrap_or("").trim();
     let opt = |i: usize| Some(get(i)).filter(|s| !s.is_empty()).map(String::from);
@@ -650,7 +653,7 @@ pub fn parse_import_row(rec: &csv::StringRecord) -> Result<InsuredInput, Vec<(St
     if check.main_national_code.is_some() {
         check.coverage.clear();
     }
-    let cross = check_input(&check);
+    let cross = check_input(&check, today);
     if !cross.is_empty() {
         return Err(cross.into_iter().map(|f| (f.field, f.message)).collect());
     }
@@ -667,6 +670,7 @@ pub const IMPORT_CHUNK: usize = 5000;
 pub fn import_csv<R: std::io::Read>(
     conn: &mut AnyConnection,
     reader: R,
+    today: NaiveDate,
     mut progress: impl FnMut(u64, u64),
 ) -> AppResult<ImportReport> {
     let mut report = ImportReport::default();
@@ -700,7 +704,7 @@ pub fn import_csv<R: std::io::Read>(
             }]);
             continue;
         }
-        match parse_import_row(&rec) {
+        match parse_import_row(&rec, today) {
             Ok(input) => chunk.push((line, input)),
             Err(errs) => report
                 .reject(errs.into_iter().map(|(field, message)| RowError { line, field, message }).collect()),
@@ -865,6 +869,10 @@ mod tests {
         csv::StringRecord::from(fields.to_vec())
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 10, 10).unwrap()
+    }
+
     #[test]
     fn a_good_row_and_a_bad_row() {
         let good = rec(&[
@@ -888,7 +896,7 @@ mod tests {
             "",
             "",
         ]);
-        let i = parse_import_row(&good).unwrap();
+        let i = parse_import_row(&good, today()).unwrap();
         assert_eq!(i.national_code.as_str(), "0012345679");
         assert_eq!((i.first_name.as_str(), i.last_name.as_str()), ("علی", "کریمی"));
         assert_eq!(i.coverage.len(), 1);
@@ -913,7 +921,7 @@ mod tests {
             "",
             "",
         ]);
-        let errs = parse_import_row(&bad).unwrap_err();
+        let errs = parse_import_row(&bad, today()).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|(f, _)| f.as_str()).collect();
         for f in [
             "national_code",

@@ -177,7 +177,8 @@ pub async fn request(state: &AppState, caller: Caller, new: NewRequest) -> AppRe
     if new.quantity <= Decimal::ZERO || new.quantity > Decimal::from(10_000) {
         errors.push(FieldError::new("quantity", "range", "must be more than 0 and at most 10000"));
     }
-    if !known_code(&state.tariffs(), state.today(), new.item_type, &new.code) {
+    let now = state.now();
+    if !known_code(&state.tariffs(), now.date(), new.item_type, &new.code) {
         errors.push(FieldError::new(
             "code",
             "unknown_code",
@@ -216,7 +217,7 @@ pub async fn request(state: &AppState, caller: Caller, new: NewRequest) -> AppRe
                 decided_by: None,
                 decided_at: None,
                 requested_by: caller.user_id.clone(),
-                created_at: st::now(),
+                created_at: now,
             };
             write_tx(conn, |conn| {
                 store::insert(conn, &row)?;
@@ -343,7 +344,8 @@ pub async fn decide(
     id: String,
     d: AdvisorDecision,
 ) -> AppResult<PreauthView> {
-    let today = state.today();
+    let now = state.now();
+    let today = now.date();
     state
         .db(move |conn| {
             let r = load_visible(conn, &caller, &id)?;
@@ -361,7 +363,7 @@ pub async fn decide(
                 reason: (!approve).then(|| d.reason.clone().unwrap_or_else(|| Reason::R91.code().into())),
                 note: d.note.clone(),
                 decided_by: &caller.user_id,
-                decided_at: st::now(),
+                decided_at: now,
             };
             write_tx(conn, |conn| {
                 if !store::decide(conn, &r.id, &decision)? {

@@ -13,7 +13,7 @@
 //! Status: draft → in_review → (awaiting_approval →) approved | partially_approved | rejected
 //! → ordered → paid.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -716,7 +716,8 @@ fn check_lines(benefit: Benefit, new: &NewRequest, today: NaiveDate) -> Vec<Fiel
 }
 
 pub async fn file(state: &AppState, caller: Caller, new: NewRequest) -> AppResult<ReimbursementView> {
-    let today = state.today();
+    let clock = state.clock;
+    let today = clock.today();
     let benefit = new.benefit;
     let mut errors = check_lines(benefit, &new, today);
     if !matches!(caller.role, Role::Insured | Role::Reviewer | Role::Supervisor) {
@@ -795,7 +796,7 @@ pub async fn file(state: &AppState, caller: Caller, new: NewRequest) -> AppResul
                     "the Sheba account must be in the main insured's own name",
                 ));
             }
-            let now = st::now();
+            let now = clock.now();
             let id = st::new_id();
             let mut row = ReimbursementRow {
                 id: id.clone(),
@@ -882,7 +883,8 @@ pub async fn file(state: &AppState, caller: Caller, new: NewRequest) -> AppResul
 /// Submits a draft: every required document must be in its file; it is priced again on the
 /// day of submission and goes to the office's reviewers.
 pub async fn submit(state: &AppState, caller: Caller, id: String) -> AppResult<ReimbursementView> {
-    let today = state.today();
+    let now = state.now();
+    let today = now.date();
     let book = state.tariffs();
     let rules_dep = state.config.dependant_rules.clone();
     state
@@ -917,7 +919,7 @@ pub async fn submit(state: &AppState, caller: Caller, id: String) -> AppResult<R
                 let t = totals_of(&lines)?;
                 store::replace_lines(conn, &r.id, &lines)?;
                 let totals = totals_with("in_review", &t);
-                if !store::transition(conn, &r.id, "draft", &totals, Transition::Submitted)? {
+                if !store::transition(conn, &r.id, "draft", &totals, Transition::Submitted, now)? {
                     return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
                 }
                 audit::append(
@@ -1012,6 +1014,7 @@ fn office_request(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppRes
 }
 
 /// Writes the decided lines and totals, tells the insured person.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     conn: &mut AnyConnection,
     r: &ReimbursementRow,
@@ -1020,13 +1023,14 @@ fn finish(
     reviewer: &str,
     note: Option<String>,
     actor: &Actor,
+    now: NaiveDateTime,
 ) -> AppResult<ReimbursementRow> {
     let t = totals_of(lines)?;
     let status = outcome(lines);
     store::replace_lines(conn, &r.id, lines)?;
     let totals = totals_with(status, &t);
     let extra = Transition::Decided { by: reviewer.into(), note };
-    if !store::transition(conn, &r.id, from, &totals, extra)? {
+    if !store::transition(conn, &r.id, from, &totals, extra, now)? {
         return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
     }
     let after = json!({"status": status, "reimbursed": t.reimbursed, "paid_total": t.paid});
@@ -1059,6 +1063,7 @@ pub async fn decide(
     input: DecisionInput,
 ) -> AppResult<ReimbursementView> {
     let threshold = Rial(state.config.four_eyes_threshold);
+    let now = state.now();
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -1074,7 +1079,7 @@ pub async fn decide(
                     let proposal = serde_json::to_string(&input).map_err(AppError::internal)?;
                     let totals = totals_with("awaiting_approval", &split_of(&r));
                     let extra = Transition::Proposed { by: caller.user_id.clone(), proposal };
-                    if !store::transition(conn, &r.id, "in_review", &totals, extra)? {
+                    if !store::transition(conn, &r.id, "in_review", &totals, extra, now)? {
                         return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
                     }
                     audit::append(
@@ -1088,7 +1093,7 @@ pub async fn decide(
                     )?;
                     store::find(conn, &r.id)?.ok_or_else(|| AppError::not_found("no such reimbursement request"))?
                 } else {
-                    finish(conn, &r, &lines, "in_review", &caller.user_id, input.note.clone(), &actor)?
+                    finish(conn, &r, &lines, "in_review", &caller.user_id, input.note.clone(), &actor, now)?
                 };
                 view(conn, r)
             })
@@ -1104,6 +1109,7 @@ pub async fn approve(
     id: String,
     approve: bool,
 ) -> AppResult<ReimbursementView> {
+    let now = state.now();
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -1125,10 +1131,17 @@ pub async fn approve(
                         .map_err(AppError::internal)?;
                     let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
                     let reviewer = r.decided_by.clone().unwrap_or_default();
-                    finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor)?
+                    finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor, now)?
                 } else {
                     let totals = totals_with("in_review", &split_of(&r));
-                    if !store::transition(conn, &r.id, "awaiting_approval", &totals, Transition::Returned)? {
+                    if !store::transition(
+                        conn,
+                        &r.id,
+                        "awaiting_approval",
+                        &totals,
+                        Transition::Returned,
+                        now,
+                    )? {
                         return Err(AppError::conflict(
                             "already_decided",
                             "the request was decided meanwhile",

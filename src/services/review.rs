@@ -41,7 +41,7 @@ fn office_of(caller: &Caller) -> AppResult<String> {
 
 pub async fn queue(state: &AppState, caller: Caller, mut filter: QueueFilter) -> AppResult<Vec<QueueItem>> {
     filter.office_id = office_of(&caller)?;
-    let now = st::now();
+    let now = state.now();
     state
         .db(move |conn| {
             crate::services::providers::check_filters(conn, &caller, None, filter.provider_id.as_deref())?;
@@ -76,6 +76,7 @@ fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResul
 
 /// Takes a pended claim so that no other reviewer works it.
 pub async fn take(state: &AppState, caller: Caller, id: String) -> AppResult<ClaimView> {
+    let clock = state.clock;
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -86,7 +87,7 @@ pub async fn take(state: &AppState, caller: Caller, id: String) -> AppResult<Cla
                         format!("the claim is {}, not pended", c.status),
                     ));
                 }
-                let taken = match store::assign(conn, &id, &caller.user_id, st::now()) {
+                let taken = match store::assign(conn, &id, &caller.user_id, clock.now()) {
                     Err(diesel::result::Error::DatabaseError(
                         diesel::result::DatabaseErrorKind::UniqueViolation,
                         _,
@@ -235,6 +236,7 @@ pub(crate) fn apply_decision(
     computed: &[Computed],
     reviewer: &str,
     actor: &Actor,
+    now: NaiveDateTime,
 ) -> AppResult<ClaimRow> {
     for (a, qty) in computed {
         store::update_line(
@@ -287,7 +289,6 @@ pub(crate) fn apply_decision(
     } else {
         "partially_approved"
     };
-    let now = st::now();
     store::decide_claim(
         conn,
         &claim.id,
@@ -332,6 +333,7 @@ pub async fn decide(
     input: DecisionInput,
 ) -> AppResult<DecisionOutcome> {
     let threshold = Rial(state.config.four_eyes_threshold);
+    let clock = state.clock;
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -345,7 +347,7 @@ pub async fn decide(
                 if store::review_state(conn, &id)?.assigned_to.as_deref() != Some(caller.user_id.as_str()) {
                     return Err(AppError::conflict("not_taken", "take the claim before deciding it"));
                 }
-                record_decision(conn, &caller, c, "review", None, &input, None, threshold)
+                record_decision(conn, &caller, c, "review", None, &input, None, threshold, clock.now())
             })
         })
         .await
@@ -361,12 +363,12 @@ fn record_decision(
     input: &DecisionInput,
     allowed: Option<&[u32]>,
     threshold: Rial,
+    now: NaiveDateTime,
 ) -> AppResult<DecisionOutcome> {
     let lines = claims_store::lines(conn, &c.id)?;
     let computed = compute(&lines, &input.lines, allowed)?;
     let after = payable_after(&lines, &computed);
     let four_eyes = needs_second_approval(Rial(c.insurer_payable), Rial(after), threshold);
-    let now = st::now();
     let mut row = DecisionRow {
         id: st::new_id(),
         claim_id: c.id.clone(),
@@ -412,7 +414,7 @@ fn record_decision(
         claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
     } else {
         row.status = "applied".into();
-        finish(conn, &c, objection, &lines, &computed, &caller.user_id, &actor)?
+        finish(conn, &c, objection, &lines, &computed, &caller.user_id, &actor, now)?
     };
     Ok(DecisionOutcome {
         decision_id: row.id,
@@ -424,6 +426,7 @@ fn record_decision(
 }
 
 /// Applies a decision (at once, or on the supervisor's approval) and closes its objection.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     conn: &mut AnyConnection,
     c: &ClaimRow,
@@ -432,10 +435,11 @@ fn finish(
     computed: &[Computed],
     reviewer: &str,
     actor: &Actor,
+    now: NaiveDateTime,
 ) -> AppResult<ClaimRow> {
-    let claim = apply_decision(conn, c, lines, computed, reviewer, actor)?;
+    let claim = apply_decision(conn, c, lines, computed, reviewer, actor, now)?;
     if let Some(o) = objection {
-        store::set_objection_status(conn, &o.id, "decided", Some(reviewer), Some(st::now()))?;
+        store::set_objection_status(conn, &o.id, "decided", Some(reviewer), Some(now))?;
         audit::append(
             conn,
             actor,
@@ -465,6 +469,7 @@ pub async fn review_decision(
     id: String,
     approve: bool,
 ) -> AppResult<DecisionOutcome> {
+    let clock = state.clock;
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -488,7 +493,7 @@ pub async fn review_decision(
                 };
                 let allowed: Option<Vec<u32>> =
                     objection.as_ref().map(|o| serde_json::from_str(&o.line_nos).unwrap_or_default());
-                let now = st::now();
+                let now = clock.now();
                 let actor = Actor::of(&caller);
                 let status = if approve { "applied" } else { "returned" };
                 store::close_decision(conn, &d.id, status, &caller.user_id, now)?;
@@ -509,7 +514,16 @@ pub async fn review_decision(
                     // are the ones the proposal was computed on.
                     let lines = claims_store::lines(conn, &c.id)?;
                     let computed = compute(&lines, &decisions, allowed.as_deref())?;
-                    finish(conn, &restored, objection.as_ref(), &lines, &computed, &d.decided_by, &actor)?
+                    finish(
+                        conn,
+                        &restored,
+                        objection.as_ref(),
+                        &lines,
+                        &computed,
+                        &d.decided_by,
+                        &actor,
+                        now,
+                    )?
                 } else {
                     let back =
                         if objection.is_some() { previous_status(conn, &c.id)? } else { "pended".into() };
@@ -593,7 +607,8 @@ pub async fn object(
     claim_id: String,
     input: ObjectionInput,
 ) -> AppResult<ObjectionView> {
-    let today = state.today();
+    let now = state.now();
+    let today = now.date();
     let holidays = state.config.holidays.clone();
     state
         .db(move |conn| {
@@ -657,7 +672,7 @@ pub async fn object(
                     status: "open".into(),
                     decided_by: None,
                     decided_at: None,
-                    created_at: st::now(),
+                    created_at: now,
                 };
                 store::insert_objection(conn, &row)?;
                 audit::append(
@@ -696,6 +711,7 @@ pub async fn decide_objection(
     input: DecisionInput,
 ) -> AppResult<DecisionOutcome> {
     let threshold = Rial(state.config.four_eyes_threshold);
+    let clock = state.clock;
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -712,7 +728,17 @@ pub async fn decide_objection(
                     ));
                 }
                 let allowed: Vec<u32> = serde_json::from_str(&o.line_nos).map_err(AppError::internal)?;
-                record_decision(conn, &caller, c, "objection", Some(&o), &input, Some(&allowed), threshold)
+                record_decision(
+                    conn,
+                    &caller,
+                    c,
+                    "objection",
+                    Some(&o),
+                    &input,
+                    Some(&allowed),
+                    threshold,
+                    clock.now(),
+                )
             })
         })
         .await
@@ -762,7 +788,7 @@ pub async fn history(state: &AppState, caller: Caller, claim_id: String) -> AppR
         .await
 }
 
-/// The age filter of the queue: received at least `days` ago.
-pub fn received_before(days: i64) -> NaiveDateTime {
-    st::now() - Duration::days(days)
+/// The age filter of the queue: received at least `days` before `now` (the service clock's).
+pub fn received_before(now: NaiveDateTime, days: i64) -> NaiveDateTime {
+    now - Duration::days(days)
 }

@@ -163,6 +163,7 @@ fn check(new: &NewSample) -> AppResult<()> {
 pub async fn create(state: &AppState, caller: Caller, new: NewSample) -> AppResult<SampleView> {
     check(&new)?;
     let office_id = office_of(&caller)?;
+    let clock = state.clock;
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -192,7 +193,7 @@ pub async fn create(state: &AppState, caller: Caller, new: NewSample) -> AppResu
                     }
                     Method::All => population.iter().map(|c| c.id.as_str()).collect(),
                 };
-                let now = st::now();
+                let now = clock.now();
                 let sample = SampleRow {
                     id: st::new_id(),
                     office_id: office_id.clone(),
@@ -277,6 +278,7 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Samp
 /// `apply = false`, closes the sample without touching them. Only a random sample stands for
 /// the rest, and only once every selected claim is decided.
 pub async fn close(state: &AppState, caller: Caller, id: String, apply: bool) -> AppResult<SampleView> {
+    let clock = state.clock;
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -288,7 +290,7 @@ pub async fn close(state: &AppState, caller: Caller, id: String, apply: bool) ->
                     ));
                 }
                 let members = store::members(conn, &s.id)?;
-                let now = st::now();
+                let now = clock.now();
                 let actor = Actor::of(&caller);
                 if !apply {
                     if !store::close(conn, &s.id, "closed", None, &caller.user_id, now)? {
@@ -330,7 +332,7 @@ pub async fn close(state: &AppState, caller: Caller, id: String, apply: bool) ->
                             .filter(|l| l.insurer_payable > 0)
                             .map(|l| Ok((extrapolate(&amounts_of(l)?, rate, &detail), None)))
                             .collect::<AppResult<_>>()?;
-                        apply_decision(conn, c, &lines, &computed, &caller.user_id, &actor)?;
+                        apply_decision(conn, c, &lines, &computed, &caller.user_id, &actor, now)?;
                     }
                 }
                 let rate_text = rate.normalize().to_string();

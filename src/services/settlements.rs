@@ -4,7 +4,7 @@
 //! to a settled claim (an objection, a review, an R92 extrapolation) is an adjustment entry of
 //! the provider's next settlement.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
@@ -46,7 +46,11 @@ fn jalali_month(d: NaiveDate) -> String {
 /// franchise and gap the patient paid; resent documents belong to an earlier list), for the
 /// month of their earliest service date, under the contract in force then, due the contract's
 /// days after receipt. Nothing without a contract or without a created document.
-pub fn advance_for_list(conn: &mut AnyConnection, batch: &BatchRow) -> AppResult<Option<AdvanceRow>> {
+pub fn advance_for_list(
+    conn: &mut AnyConnection,
+    batch: &BatchRow,
+    now: NaiveDateTime,
+) -> AppResult<Option<AdvanceRow>> {
     let claims = crate::store::batches::created_claims(conn, &batch.id)?;
     let Some(first) = claims.iter().map(|c| c.first_service_date).min() else { return Ok(None) };
     let claimed: i64 = claims
@@ -74,7 +78,7 @@ pub fn advance_for_list(conn: &mut AnyConnection, batch: &BatchRow) -> AppResult
         bank_reference: None,
         paid_recorded_by: None,
         settlement_id: None,
-        created_at: st::now(),
+        created_at: now,
     };
     store::insert_advance(conn, &row)?;
     audit::append(conn, &Actor::system(), "advance", &row.id, "due", None, audit::json(&row))?;
@@ -153,14 +157,14 @@ pub async fn run(
     office_id: String,
     month: String,
 ) -> AppResult<RunOutcome> {
-    let today = state.today();
+    let now = state.now();
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
                 if crate::store::offices::find(conn, &office_id)?.is_none() {
                     return Err(AppError::field("office_id", "not_found", "no such office"));
                 }
-                let out = settle_office(conn, &caller, &office_id, &month, today)?;
+                let out = settle_office(conn, &caller, &office_id, &month, now)?;
                 refuse_second_run(out.created.len(), out.already_settled.len(), "office", &month)?;
                 Ok(out)
             })
@@ -184,7 +188,7 @@ pub async fn run_province(
     province_id: i32,
     month: String,
 ) -> AppResult<ProvinceOutcome> {
-    let today = state.today();
+    let now = state.now();
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -199,7 +203,7 @@ pub async fn run_province(
                 }
                 let mut out = ProvinceOutcome { province_id, service_month: month.clone(), offices: vec![] };
                 for o in offices {
-                    out.offices.push(settle_office(conn, &caller, &o.id, &month, today)?);
+                    out.offices.push(settle_office(conn, &caller, &o.id, &month, now)?);
                 }
                 let created = out.offices.iter().map(|o| o.created.len()).sum::<usize>();
                 let settled = out.offices.iter().map(|o| o.already_settled.len()).sum::<usize>();
@@ -228,8 +232,9 @@ fn settle_office(
     caller: &Caller,
     office_id: &str,
     month: &str,
-    today: NaiveDate,
+    now: NaiveDateTime,
 ) -> AppResult<RunOutcome> {
+    let today = now.date();
     let (office_id, month) = (office_id.to_string(), month.to_string());
     let filter = providers::ProviderFilter {
         office_id: Some(office_id.clone()),
@@ -299,7 +304,7 @@ fn settle_office(
             paid_on: None,
             bank_reference: None,
             created_by: caller.user_id.clone(),
-            created_at: st::now(),
+            created_at: now,
             carried_in,
             carried_to: None,
         };
@@ -543,6 +548,7 @@ fn order_lines(conn: &mut AnyConnection, order_id: &str) -> AppResult<Vec<OrderL
 /// reimbursement not yet in one. Each is taken by a conditional update, so nothing is ever in
 /// two orders (paid twice).
 pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRow, Vec<OrderLine>)> {
+    let now = state.now();
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -563,7 +569,7 @@ pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRo
                     bank_reference: None,
                     paid_on: None,
                     created_by: caller.user_id.clone(),
-                    created_at: st::now(),
+                    created_at: now,
                 };
                 store::insert_order(conn, &order)?;
                 let ids: Vec<String> = due.iter().map(|s| s.id.clone()).collect();

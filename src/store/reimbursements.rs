@@ -111,8 +111,8 @@ pub fn transition(
     from: &str,
     t: &Totals,
     extra: Transition,
+    now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let now = crate::store::now();
     let target = reimbursements::table.find(id).filter(reimbursements::status.eq(from));
     let n = diesel::update(target)
         .set((

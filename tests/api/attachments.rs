@@ -111,3 +111,43 @@ fn another_provider_cannot_see_or_add_documents() {
     assert_eq!(a["sha256"], b["sha256"]);
     assert_ne!(a["id"], b["id"]);
 }
+
+/// The README promises the bytes are verified against their hash when read: a stored file
+/// altered on disk is refused (500 `internal_error`, the cause logged — the server's copy is
+/// damaged, nothing the caller can fix) and never served; the genuine scan sent again repairs it.
+#[test]
+fn an_altered_stored_document_is_refused_not_served() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (claim, token) = claim_for(&app, &admin, "THR-1", "10101010101");
+    let report: Value = upload(&app, &token, &claim, "medical_report", PDF).json().unwrap();
+    let invoice_pdf: &[u8] = b"%PDF-1.4\n% the invoice\n%%EOF\n";
+    let invoice: Value = upload(&app, &token, &claim, "invoice", invoice_pdf).json().unwrap();
+    let url = |a: &Value| format!("/api/v1/claims/{claim}/attachments/{}", a["id"].as_str().unwrap());
+
+    // Someone with access to the disk changes one letter of the stored report.
+    let sha = report["sha256"].as_str().unwrap();
+    let path = asnad::documents::path_for(&app.data_dir(), sha);
+    assert_eq!(std::fs::read(&path).unwrap(), PDF, "stored verbatim under its hash");
+    let altered = String::from_utf8(PDF.to_vec()).unwrap().replace("Catalog", "Catalot");
+    std::fs::write(&path, &altered).unwrap();
+
+    let res = app.get(&url(&report), Some(&token));
+    assert_ne!(res.headers()["content-type"], "application/pdf");
+    let body = assert_problem(res, 500, "internal_error");
+    assert!(!body.to_string().contains("Catalot"), "altered bytes served: {body}");
+    // The reviewer of the office is refused the same way.
+    let p: Value = app.get(&format!("/api/v1/claims/{claim}"), Some(&admin)).json().unwrap();
+    let reviewer = app.token_for("rev", Role::Reviewer, Scope::office(p["office_id"].as_str().unwrap()));
+    assert_problem(app.get(&url(&report), Some(&reviewer)), 500, "internal_error");
+    // The other document of the file is unaffected.
+    assert_eq!(app.get(&url(&invoice), Some(&token)).bytes().unwrap().as_ref(), invoice_pdf);
+
+    // The provider sends the genuine scan again: the same record, and the stored file repaired.
+    let again = upload(&app, &token, &claim, "medical_report", PDF);
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().unwrap()["id"], report["id"]);
+    let res = app.get(&url(&report), Some(&reviewer));
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().unwrap().as_ref(), PDF);
+}

@@ -84,6 +84,52 @@ fn repeated_failures_lock_the_account() {
     app.login("bob", PASSWORD);
 }
 
+/// The lock lasts `ASNAD_LOGIN_LOCK_MINUTES` on the service clock and then ends by itself; the
+/// count of failures starts again from zero, and a successful login clears it too.
+#[test]
+fn a_lock_expires_and_the_failures_count_again_from_zero() {
+    let mut app = TestApp::spawn_with(|c| c.login_max_failures = 3);
+    app.create_user("carol", Role::Finance, Scope::default());
+    let token = |password: &str| {
+        app.post_json("/api/v1/auth/token", None, &json!({"username": "carol", "password": password}))
+    };
+    let wrong = || token("wrong-password-x");
+    for _ in 0..3 {
+        assert_problem(wrong(), 401, "unauthenticated");
+    }
+    let res = token(PASSWORD);
+    let retry: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+    assert_problem(res, 429, "too_many_requests");
+    // While locked, wrong passwords are not counted either: still locked, not longer.
+    assert_problem(wrong(), 429, "too_many_requests");
+
+    // A day later by the service clock (the lock was 15 minutes): open again, without an admin.
+    app.restart_on("2024-10-11");
+    let token = |password: &str| {
+        app.post_json("/api/v1/auth/token", None, &json!({"username": "carol", "password": password}))
+    };
+    let wrong = || token("wrong-password-x");
+    // Counting from zero: two failures do not lock…
+    for _ in 0..2 {
+        assert_problem(wrong(), 401, "unauthenticated");
+    }
+    assert_eq!(token(PASSWORD).status(), 201);
+    // …and the successful login cleared them: two more do not lock either.
+    for _ in 0..2 {
+        assert_problem(wrong(), 401, "unauthenticated");
+    }
+    assert_eq!(token(PASSWORD).status(), 201);
+    // The third consecutive failure locks again, for the full period.
+    for _ in 0..3 {
+        assert_problem(wrong(), 401, "unauthenticated");
+    }
+    let res = token(PASSWORD);
+    let retry: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 14 * 60 && retry <= 15 * 60, "{retry}");
+    assert_problem(res, 429, "too_many_requests");
+}
+
 #[test]
 fn missing_or_bad_credentials_are_401() {
     let app = TestApp::spawn();

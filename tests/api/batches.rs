@@ -146,3 +146,117 @@ fn a_restart_resumes_unfinished_lists() {
     let done = wait_done(&app, &token, &id);
     assert_eq!(done["succeeded"], 2);
 }
+
+/// A list stopped half-way — the service goes down while the worker is in the middle of it —
+/// resumes where it stopped: every document is stored once, every item names its own claim
+/// (201: created by this list), and the list's advance is made once, on all of them. The
+/// service comes back weeks later, past the month's submission deadline: the documents were
+/// submitted when the list was received, so none is refused as late.
+#[test]
+fn a_list_stopped_half_way_resumes_without_duplicates() {
+    const N: usize = 400;
+    let mut app = TestApp::spawn();
+    let admin = app.admin_token();
+    let token = provider_with_contract(&app, &admin);
+    app.create_user("fin", Role::Finance, Scope::default());
+    // Specialist visits at the tariff on the first 19 days of Mehr (today is the 19th).
+    let documents: Vec<Value> = (0..N)
+        .map(|i| {
+            json!({"provider_document_no": format!("H-{i:04}"), "setting": "outpatient", "kind": "visit",
+                   "insured_national_code": "0012345679",
+                   "lines": [{"line_no": 1, "item_type": "visit", "code": "specialist", "quantity": "1",
+                              "service_date": format!("1403-07-{:02}", i % 19 + 1), "billed_amount": 564_000}]})
+        })
+        .collect();
+    let res = app.post_json("/api/v1/claim-batches", Some(&token), &json!({ "documents": documents }));
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
+    let progress = |app: &TestApp| -> Value {
+        app.get(&format!("/api/v1/claim-batches/{id}"), Some(&token)).json().unwrap()
+    };
+
+    // As soon as the worker has stored a few documents, the service stops (and comes back
+    // without its worker, to look at what the stop left).
+    let start = Instant::now();
+    while progress(&app)["processed"].as_i64().unwrap() < 5 {
+        assert!(start.elapsed() < Duration::from_secs(30), "the worker did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    app.restart_with(|c| c.batch_worker = false);
+    // A write the stopped worker had handed to the database writer lands now or never.
+    std::thread::sleep(Duration::from_millis(300));
+    let token = app.login("his", crate::helpers::PASSWORD);
+    let stopped: Value = app.get(&format!("/api/v1/claim-batches/{id}"), Some(&token)).json().unwrap();
+    let processed = stopped["processed"].as_i64().unwrap() as usize;
+    assert!(stopped["status"] == "processing" && processed > 0 && processed < N, "not half-way: {stopped}");
+    // Every stored claim is named by its item, and no item names a claim that is not stored.
+    let stored = provider_claims(&app, &token);
+    assert_eq!(stored.len(), processed, "claims stored without their item marked (or the reverse)");
+
+    // The service comes back with its worker on 1 December, after Mehr's submission deadline
+    // (20 November): the rest is read, nothing twice.
+    app.restart_with(|c| {
+        c.batch_worker = true;
+        c.fixed_today = Some("2024-12-01".parse().unwrap());
+    });
+    let token = app.login("his", crate::helpers::PASSWORD);
+    let done = wait_done(&app, &token, &id);
+    assert_eq!((done["succeeded"].as_i64(), done["failed"].as_i64()), (Some(N as i64), Some(0)), "{done}");
+    let items = done["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| i["http_status"] == 201), "an item of this list is taken for a resend");
+    let mut item_claims: Vec<&str> = items.iter().map(|i| i["claim_id"].as_str().unwrap()).collect();
+    item_claims.sort();
+    item_claims.dedup();
+    assert_eq!(item_claims.len(), N);
+    let stored = provider_claims(&app, &token);
+    let mut numbers: Vec<&str> = stored.iter().map(|c| c["provider_document_no"].as_str().unwrap()).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!((stored.len(), numbers.len()), (N, N), "each document stored exactly once");
+    let mut stored_ids: Vec<&str> = stored.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    stored_ids.sort();
+    assert_eq!(stored_ids, item_claims);
+    let late: Vec<&Value> = stored
+        .iter()
+        .filter(|c| c["lines"][0]["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "R14"))
+        .collect();
+    assert!(late.is_empty(), "refused as submitted late: {late:?}");
+
+    // One advance, on every document: 60 % of what the list claims from the Organization.
+    let claimed: i64 = stored
+        .iter()
+        .map(|c| {
+            let t = &c["totals"];
+            t["billed"].as_i64().unwrap()
+                - t["patient_share"].as_i64().unwrap()
+                - t["patient_gap"].as_i64().unwrap()
+        })
+        .sum();
+    let finance = app.login("fin", crate::helpers::PASSWORD);
+    let advances: Value = app.get("/api/v1/advances", Some(&finance)).json().unwrap();
+    let mine: Vec<&Value> =
+        advances["items"].as_array().unwrap().iter().filter(|a| a["batch_id"] == id.as_str()).collect();
+    assert_eq!(mine.len(), 1, "{advances}");
+    assert_eq!(
+        (mine[0]["claimed"].as_i64(), mine[0]["amount"].as_i64(), mine[0]["due_on"].as_str()),
+        (Some(claimed), Some(claimed * 6 / 10), Some("2024-10-24"))
+    );
+}
+
+/// Every claim of the caller's provider, page by page.
+fn provider_claims(app: &TestApp, token: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/claims?limit=500&cursor={c}"),
+            None => "/api/v1/claims?limit=500".to_string(),
+        };
+        let page: Value = app.get(&path, Some(token)).json().unwrap();
+        all.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return all,
+        }
+    }
+}

@@ -134,6 +134,18 @@ impl TestApp {
         &self.config
     }
 
+    /// Restarts on the same database with the service's clock pinned to `date` (`ASNAD_FIXED_TODAY`):
+    /// days pass as they would between two requests.
+    pub fn restart_on(&mut self, date: &str) {
+        let date: chrono::NaiveDate = date.parse().expect("ISO date");
+        self.restart_with(|c| c.fixed_today = Some(date));
+    }
+
+    /// Where the app keeps attachments and mail (`ASNAD_DATA_DIR`).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.config.data_dir.clone()
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.pg.is_some()
     }

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::claims::{document, insured, setup};
-use crate::helpers::{assert_problem, Scope, TestApp};
+use crate::helpers::{assert_problem, Scope, TestApp, PASSWORD};
 
 /// A visit-only document on `date`: government 564,000 recognised (insurer 394,800 at 30 %).
 fn visit(no: &str, date: &str) -> Value {
@@ -215,59 +215,93 @@ fn four_eyes_above_the_threshold_and_never_ones_own() {
     assert!(asnad::store::outbox::for_subject(&mut conn, id3).unwrap().is_empty());
 }
 
-fn set_decided(app: &TestApp, claim_id: &str, at: &str) {
-    use asnad::db::schema::claim_reviews;
-    let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").unwrap();
-    let mut conn = app.pool.get().unwrap();
-    diesel::insert_into(claim_reviews::table)
-        .values((claim_reviews::claim_id.eq(claim_id), claim_reviews::decided_at.eq(at)))
-        .execute(&mut *conn)
-        .unwrap();
+/// `doc` with every line served on `date`.
+fn served_on(mut doc: Value, date: &str) -> Value {
+    for l in doc["lines"].as_array_mut().unwrap() {
+        l["service_date"] = json!(date);
+    }
+    doc
 }
 
+fn object(app: &TestApp, key: &str, claim: &str, line: u32) -> reqwest::blocking::Response {
+    app.post_json(
+        &format!("/api/v1/claims/{claim}/objections"),
+        Some(key),
+        &json!({"reason": "40 tablets were prescribed for 20 days", "line_nos": [line]}),
+    )
+}
+
+/// The objection window is ten working days (Fridays off) counted on the service clock: from
+/// receipt for a claim the engine decided, from the decision for a claim a reviewer decided.
+/// Days pass by restarting the service with a later `ASNAD_FIXED_TODAY`, nothing is written
+/// behind the API's back.
 #[test]
 fn objections_inside_the_window_only_and_decided_by_another_reviewer() {
-    // "Today" is Thursday 2024-10-10; Friday 10-04 is off.
-    let app = TestApp::spawn();
+    // Received on Sunday 2024-09-29 (1403-07-08): ten working days end Thursday 10-10
+    // (1403-07-19), Friday 10-04 being off.
+    let mut app = TestApp::spawn_with(|c| c.fixed_today = Some("2024-09-29".parse().unwrap()));
     let admin = app.admin_token();
     let (hospital, key) = setup(&app, &admin, "REV-3", "10101010131");
     insured(&app, &admin);
     let p: Value = app.get(&format!("/api/v1/providers/{hospital}"), Some(&admin)).json().unwrap();
     let office = p["office_id"].as_str().unwrap().to_string();
-    let claim: Value = app.post_json("/api/v1/claims", Some(&key), &document("O-1")).json().unwrap();
-    let late: Value = app.post_json("/api/v1/claims", Some(&key), &document("O-3")).json().unwrap();
+    // O-1 and O-3: the engine decides at once and deducts on line 2 (40 tablets, 30 paid: R09);
+    // O-2 a visit without a deduction.
+    let mut engine_decided = Vec::new();
+    for (no, day) in [("O-1", "1403-07-01"), ("O-3", "1403-07-02")] {
+        let c: Value =
+            app.post_json("/api/v1/claims", Some(&key), &served_on(document(no), day)).json().unwrap();
+        assert_eq!(c["status"], "partially_approved", "{c}");
+        assert!(c["lines"][1]["deducted"].as_i64().unwrap() > 0, "{c}");
+        engine_decided.push(c["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/claims/{}", engine_decided[0]), Some(&key)).json::<Value>().unwrap()
+            ["lines"][1]["deducted"],
+        250_000
+    );
     let on_time: Value =
-        app.post_json("/api/v1/claims", Some(&key), &visit("O-2", "1403-07-16")).json().unwrap();
-    let (late, on_time) = (late["id"].as_str().unwrap(), on_time["id"].as_str().unwrap());
-    // Told on Saturday 09-28: ten working days end Wednesday 10-09 — closed.
-    set_decided(&app, late, "2024-09-28 09:00:00");
-    let res = app.post_json(
-        &format!("/api/v1/claims/{late}/objections"),
-        Some(&key),
-        &json!({"reason": "the prescription was attached", "line_nos": [2]}),
+        app.post_json("/api/v1/claims", Some(&key), &visit("O-2", "1403-07-04")).json().unwrap();
+    let on_time = on_time["id"].as_str().unwrap().to_string();
+    // R-1, received the same day, waits for a reviewer (the office now pends everything).
+    let res = app.put_json(
+        &format!("/api/v1/offices/{office}"),
+        Some(&admin),
+        &json!({"province_id": 1, "code": "REV-3", "name_fa": "دفتر", "name_en": "Office", "auto_approve_limit": 1}),
     );
-    let body = assert_problem(res, 422, "validation_failed");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("1403-07-18"), "{body}");
+    assert_eq!(res.status(), 200);
+    let pended: Value =
+        app.post_json("/api/v1/claims", Some(&key), &visit("R-1", "1403-07-05")).json().unwrap();
+    assert_eq!(pended["status"], "pended");
+    let pended = pended["id"].as_str().unwrap().to_string();
+    app.create_user("ana", Role::Reviewer, Scope::office(&office));
 
-    // A claim told on Sunday 09-29: the tenth working day is today — open.
-    let id = claim["id"].as_str().unwrap();
-    assert_eq!(claim["lines"][1]["deducted"], 250_000);
-    set_decided(&app, id, "2024-09-29 09:00:00");
+    // Tuesday 10-01 (1403-07-10): a reviewer cuts R-1's visit; its window runs from today to
+    // Sunday 10-13 (1403-07-22).
+    app.restart_on("2024-10-01");
+    let reviewer = app.login("ana", PASSWORD);
+    assert_eq!(post(&app, &format!("/api/v1/review/claims/{pended}/take"), &reviewer).status(), 200);
+    let res = app.post_json(
+        &format!("/api/v1/review/claims/{pended}/decision"),
+        Some(&reviewer),
+        &json!({"lines": [{"line_no": 1, "action": "adjust", "approved_amount": 400000, "note": "level of the visit"}]}),
+    );
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+
+    // Thursday 10-10, the tenth working day after receipt: O-1's objection is in time.
+    app.restart_on("2024-10-10");
+    let id = &engine_decided[0];
     // Only deducted lines can be objected to.
-    let res = app.post_json(
-        &format!("/api/v1/claims/{on_time}/objections"),
-        Some(&key),
-        &json!({"reason": "nothing to object", "line_nos": [1]}),
+    let body = assert_problem(object(&app, &key, &on_time, 1), 422, "validation_failed");
+    assert_eq!(
+        (body["errors"][0]["field"].as_str(), body["errors"][0]["code"].as_str()),
+        (Some("line_nos[0]"), Some("nothing_deducted"))
     );
-    assert_problem(res, 422, "validation_failed");
-    let res = app.post_json(
-        &format!("/api/v1/claims/{id}/objections"),
-        Some(&key),
-        &json!({"reason": "40 tablets were prescribed for 20 days", "line_nos": [2]}),
-    );
+    let res = object(&app, &key, id, 2);
     assert_eq!(res.status(), 201, "{:?}", res.text());
     let o: Value = res.json().unwrap();
     assert_eq!((o["status"].as_str(), o["window_closed_after"].as_str()), (Some("open"), Some("1403-07-19")));
+
     // The provider attaches the prescription to the objection; the reviewer sees it.
     let oid = o["id"].as_str().unwrap();
     let form = reqwest::blocking::multipart::Form::new().text("document_type", "prescription").part(
@@ -283,28 +317,75 @@ fn objections_inside_the_window_only_and_decided_by_another_reviewer() {
     assert_eq!(res.json::<Value>().unwrap()["case_kind"], "objection");
 
     // A reviewer upholds it: the 250,000 deducted for quantity comes back, split at 30 %.
-    let reviewer = app.token_for("omid", Role::Reviewer, Scope::office(&office));
+    let omid = app.token_for("omid", Role::Reviewer, Scope::office(&office));
     let res = app.post_json(
-        &format!("/api/v1/objections/{}/decision", o["id"].as_str().unwrap()),
-        Some(&reviewer),
+        &format!("/api/v1/objections/{oid}/decision"),
+        Some(&omid),
         &json!({"lines": [{"line_no": 2, "action": "adjust", "approved_amount": 1000000}]}),
     );
     assert_eq!(res.status(), 200, "{:?}", res.text());
     let out: Value = res.json().unwrap();
-    let docs: Value =
-        app.get(&format!("/api/v1/objections/{oid}/attachments"), Some(&reviewer)).json().unwrap();
+    let docs: Value = app.get(&format!("/api/v1/objections/{oid}/attachments"), Some(&omid)).json().unwrap();
     assert_eq!(docs["items"][0]["document_type"], "prescription");
     let l = &out["claim"]["lines"][1];
     assert_eq!(
         (l["insurer_payable"].as_i64(), l["patient_share"].as_i64(), l["deducted"].as_i64()),
         (Some(700_000), Some(300_000), Some(0))
     );
-    // Objected lines only.
     let list: Value = app.get(&format!("/api/v1/claims/{id}/objections"), Some(&key)).json().unwrap();
     assert_eq!(list["items"][0]["status"], "decided");
     let mut conn = app.pool.get().unwrap();
-    let n = asnad::store::outbox::for_subject(&mut conn, o["id"].as_str().unwrap()).unwrap();
+    let n = asnad::store::outbox::for_subject(&mut conn, oid).unwrap();
     assert_eq!(n[0].kind, "objection_decided");
+    drop(conn);
+
+    // Saturday 10-12, the eleventh working day: O-3, received with O-1, is out of time…
+    app.restart_on("2024-10-12");
+    let body = assert_problem(object(&app, &key, &engine_decided[1], 2), 422, "validation_failed");
+    assert_eq!(body["errors"][0]["code"], "window_closed", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("1403-07-19"), "{body}");
+    // …while R-1, received the same day but decided on 10-01, is still in time.
+    let res = object(&app, &key, &pended, 1);
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    assert_eq!(res.json::<Value>().unwrap()["window_closed_after"], "1403-07-22");
+}
+
+/// An objection is re-examined by a reviewer other than the one who decided the claim.
+#[test]
+fn the_claims_own_reviewer_cannot_decide_its_objection() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (office, key) = pending_office(&app, &admin, "REV-5", "10101010171");
+    insured(&app, &admin);
+    let c: Value = app.post_json("/api/v1/claims", Some(&key), &visit("OWN-1", "1403-07-05")).json().unwrap();
+    let id = c["id"].as_str().unwrap();
+    let ana = app.token_for("ana5", Role::Reviewer, Scope::office(&office));
+    assert_eq!(post(&app, &format!("/api/v1/review/claims/{id}/take"), &ana).status(), 200);
+    let res = app.post_json(
+        &format!("/api/v1/review/claims/{id}/decision"),
+        Some(&ana),
+        &json!({"lines": [{"line_no": 1, "action": "adjust", "approved_amount": 400000, "note": "level of the visit"}]}),
+    );
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let res = object(&app, &key, id, 1);
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let oid = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
+    let give_back = json!({"lines": [{"line_no": 1, "action": "adjust", "approved_amount": 564000}]});
+
+    // The reviewer who made the deduction: refused, and nothing changes.
+    let path = format!("/api/v1/objections/{oid}/decision");
+    assert_problem(app.post_json(&path, Some(&ana), &give_back), 403, "forbidden");
+    let list: Value = app.get(&format!("/api/v1/claims/{id}/objections"), Some(&key)).json().unwrap();
+    assert_eq!(list["items"][0]["status"], "open");
+    let c: Value = app.get(&format!("/api/v1/claims/{id}"), Some(&key)).json().unwrap();
+    assert_eq!(c["totals"]["insurer_payable"], 280_000);
+
+    // A colleague decides it: the deduction is given back.
+    let omid = app.token_for("omid5", Role::Reviewer, Scope::office(&office));
+    let res = app.post_json(&path, Some(&omid), &give_back);
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let out: Value = res.json().unwrap();
+    assert_eq!(out["claim"]["totals"]["insurer_payable"], 394_800);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::batches::wait_done;
 use crate::claims::{self, insured, setup};
-use crate::helpers::{assert_problem, Scope, TestApp};
+use crate::helpers::{assert_problem, Scope, TestApp, PASSWORD};
 use crate::reimbursements;
 
 /// A specialist visit billed at the government tariff: 564,000 recognised, 394,800 payable.
@@ -331,8 +331,9 @@ fn a_month_with_an_advance_an_objection_and_a_reimbursement_is_settled_and_paid_
     assert_problem(post(&app, "/api/v1/payment-orders", &finance), 409, "nothing_to_pay");
 
     // Azar (today is now 30 Azar): two visits, 789,600 payable, less the 525,000 carried in =
-    // 264,600 to pay.
+    // 264,600 to pay. Seventy days on, yesterday's sessions have expired.
     app.restart_with(|c| c.fixed_today = Some("2024-12-20".parse().unwrap()));
+    let finance = app.login("rb-finance", PASSWORD);
     submit_claim(&app, &key, &visit("E-3", "1403-09-03"));
     submit_claim(&app, &key, &visit("E-4", "1403-09-10"));
     let azar = settle(&app, &finance, &office, "1403-09");
@@ -372,8 +373,86 @@ fn a_month_with_an_advance_an_objection_and_a_reimbursement_is_settled_and_paid_
     let late: Value = app.get("/api/v1/settlements?overdue=true", Some(&finance)).json().unwrap();
     assert!(late["items"].as_array().unwrap().is_empty(), "{late}");
     app.restart_with(|c| c.fixed_today = Some(due + chrono::Duration::days(1)));
+    let finance = app.login("pay3-finance", PASSWORD);
     let late: Value = app.get("/api/v1/settlements?overdue=true", Some(&finance)).json().unwrap();
     let items = late["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{late}");
     assert_eq!((items[0]["id"].as_str(), items[0]["days_late"].as_i64()), (Some(azar_id), Some(1)));
+}
+
+/// A provider whose contract sets a yearly late-payment rate: a settlement left unpaid past its
+/// due date lists its days late and the damages, net × rate × days / 365 rounded down to the
+/// rial, counted on the service clock; paid, it is no longer late.
+#[test]
+fn an_unpaid_settlement_accrues_damages_at_the_contracts_rate() {
+    let mut app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (office, hospital) = crate::providers::office_and_hospital(&app, &admin, "LATE-1", "10101010181");
+    let c: Value = app
+        .post_json(
+            &format!("/api/v1/providers/{hospital}/contracts"),
+            Some(&admin),
+            &json!({"number": "C-LATE-1", "valid_from": "1403-01-01", "valid_to": "1403-12-30",
+                    "terms": {"late_payment_rate_percent": "18.5", "balance_payment_days": 30}}),
+        )
+        .json()
+        .unwrap();
+    let res = app.post_json(
+        &format!("/api/v1/contracts/{}/status", c["id"].as_str().unwrap()),
+        Some(&admin),
+        &json!({"action": "activate", "effective_on": "1403-01-01"}),
+    );
+    assert_eq!(res.status(), 200);
+    insured(&app, &admin);
+    let his = app.token_for("his-late", Role::Provider, Scope::provider(&hospital));
+    app.create_user("mina", Role::Finance, Scope::default());
+    let finance = app.login("mina", PASSWORD);
+
+    // One visit at the tariff, 394,800 payable; settled today (2024-10-10), due 30 days later.
+    assert_eq!(submit_claim(&app, &his, &visit("D-1", "1403-07-05"))["totals"]["insurer_payable"], 394_800);
+    let s = settle(&app, &finance, &office, "1403-07");
+    assert_eq!(
+        (s["net_payable"].as_i64(), s["due_on"].as_str(), s["late_payment_rate"].as_str()),
+        (Some(394_800), Some("2024-11-09"), Some("18.5"))
+    );
+    let sid = s["id"].as_str().unwrap().to_string();
+    let overdue = |app: &TestApp, token: &str| -> Vec<Value> {
+        let res = app.get("/api/v1/settlements?overdue=true", Some(token));
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().unwrap()["items"].as_array().unwrap().clone()
+    };
+    assert!(overdue(&app, &finance).is_empty());
+
+    // On the due date it is not late yet.
+    app.restart_on("2024-11-09");
+    let finance = app.login("mina", PASSWORD);
+    assert!(overdue(&app, &finance).is_empty());
+
+    // 45 days later: 394,800 × 18.5 % × 45 / 365 = 9,004.68… → 9,004 rials, for the provider too.
+    app.restart_on("2024-12-24");
+    let finance = app.login("mina", PASSWORD);
+    let his = app.login("his-late", PASSWORD);
+    let expected = 394_800i64 * 185 * 45 / (1000 * 365);
+    assert_eq!(expected, 9_004);
+    for token in [&finance, &his] {
+        let items = overdue(&app, token);
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(
+            (items[0]["id"].as_str(), items[0]["days_late"].as_i64(), items[0]["damages"].as_i64()),
+            (Some(sid.as_str()), Some(45), Some(expected))
+        );
+    }
+    // A day more, a day more of damages: 46 days, 9,204.78… → 9,204.
+    app.restart_on("2024-12-25");
+    let finance = app.login("mina", PASSWORD);
+    let items = overdue(&app, &finance);
+    assert_eq!((items[0]["days_late"].as_i64(), items[0]["damages"].as_i64()), (Some(46), Some(9_204)));
+
+    // In a payment order it is still owed and still late; once paid, it is not.
+    let res = post(&app, "/api/v1/payment-orders", &finance);
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let order: Value = res.json().unwrap();
+    assert_eq!(overdue(&app, &finance).len(), 1);
+    pay_once(&app, &finance, order["order"]["id"].as_str().unwrap(), "SATNA-LATE", "1403-10-05");
+    assert!(overdue(&app, &finance).is_empty());
 }

@@ -273,3 +273,68 @@ fn quotes_of_nothing_priced_and_of_global_codes() {
         "{q}"
     );
 }
+
+/// Claims keep the revision they were priced with: a correction imported later prices new
+/// claims from its effective date and leaves the stored claims as they were.
+#[test]
+fn a_claim_keeps_its_tariff_revision_after_a_new_one_is_imported() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (_, key) = crate::claims::setup(&app, &admin, "TRF-1", "10101010191");
+    crate::claims::insured(&app, &admin);
+    let tariffs = app.token_for("tariffs", Role::TariffAdmin, Scope::default());
+    let visit = |no: &str, date: &str, billed: i64| {
+        let res = app.post_json(
+            "/api/v1/claims",
+            Some(&key),
+            &json!({"provider_document_no": no, "setting": "outpatient", "kind": "visit",
+                    "insured_national_code": "0012345679", "physician_council_no": "12345",
+                    "lines": [{"line_no": 1, "item_type": "visit", "code": "specialist", "quantity": "1",
+                               "service_date": date, "billed_amount": billed}]}),
+        );
+        assert_eq!(res.status(), 201, "{:?}", res.text());
+        res.json::<Value>().unwrap()
+    };
+    let priced = |c: &Value| {
+        let l = &c["lines"][0];
+        (
+            l["tariff_revision"].as_i64().unwrap(),
+            l["tariff_amount"].as_i64().unwrap(),
+            l["insurer_payable"].as_i64().unwrap(),
+        )
+    };
+
+    // 15 Mehr 1403 on revision 1: the specialist visit is 564,000, 394,800 payable.
+    let before = visit("T-1", "1403-07-15", 564_000);
+    assert_eq!(priced(&before), (1, 564_000, 394_800));
+    let id = before["id"].as_str().unwrap();
+
+    // A correction, revision 2 (official), from 1 Mehr: the visit becomes 600,000.
+    let mut files = year_files(1403);
+    let meta = files["meta.toml"]
+        .replace("status = \"sample\"", "status = \"official\"")
+        .replace("revision = 1", "revision = 2")
+        .replace("effective_from = \"1403-01-01\"", "effective_from = \"1403-07-01\"");
+    files.insert("meta.toml".into(), meta);
+    let visits = files["visits.csv"].clone();
+    let line = visits.lines().find(|l| l.starts_with("specialist,")).unwrap().to_string();
+    assert!(line.contains(",564000,"), "{line}");
+    files.insert("visits.csv".into(), visits.replacen(&line, &line.replacen(",564000,", ",600000,", 1), 1));
+    let res = app.post_json("/api/v1/tariffs/import", Some(&tariffs), &json!({ "files": files }));
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+
+    // The stored claim is exactly as it was: revision 1, its amounts, its decision.
+    let after: Value = app.get(&format!("/api/v1/claims/{id}"), Some(&key)).json().unwrap();
+    assert_eq!(after, before);
+    let c: Value = app.get(&format!("/api/v1/claims/{id}"), Some(&admin)).json().unwrap();
+    assert_eq!(priced(&c), (1, 564_000, 394_800));
+
+    // A new claim of a later day in Mehr is priced on revision 2; one served before 1 Mehr
+    // still on revision 1, which remains the tariff in force for it.
+    let new = visit("T-2", "1403-07-16", 600_000);
+    assert_eq!(priced(&new), (2, 600_000, 420_000));
+    assert_eq!(new["tariff_status"], "official");
+    let earlier = visit("T-3", "1403-06-20", 564_000);
+    assert_eq!(priced(&earlier), (1, 564_000, 394_800));
+    assert_eq!(earlier["tariff_status"], "sample");
+}
