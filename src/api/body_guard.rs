@@ -5,7 +5,9 @@
 //!   form's own fields) is refused with 413 at once: nothing is read, nothing is buffered.
 //! - A body that stops arriving — no byte for `ASNAD_BODY_TIMEOUT_SECONDS` — is cut: the
 //!   handler's read fails with a timeout, answered 408 (see [`is_timeout`]), and the connection
-//!   is closed. Without this, a client that sends headers and then nothing holds a worker's
+//!   is closed. So is one that trickles: after that time, a body must have averaged at least
+//!   [`MIN_BYTES_PER_SECOND`] (1 KiB/s: a 10 MB scan needs less than three hours' patience at
+//!   that rate; a byte every few seconds is an attack, not a slow phone). Without this, a client that sends headers and then nothing holds a worker's
 //!   connection (and an authenticated upload's memory) forever.
 //!
 //! Slow headers are actix's own `client_request_timeout`.
@@ -26,6 +28,9 @@ use futures_util::Stream;
 
 use crate::app::AppState;
 use crate::error::AppError;
+
+/// The slowest average rate a body may arrive at once `ASNAD_BODY_TIMEOUT_SECONDS` have passed.
+pub const MIN_BYTES_PER_SECOND: f64 = 1024.0;
 
 /// Room for a multipart form's boundaries and its small text fields around the file.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
@@ -72,12 +77,20 @@ struct IdleTimeout {
     inner: Payload,
     idle: Duration,
     timer: Pin<Box<tokio::time::Sleep>>,
+    started: tokio::time::Instant,
+    received: u64,
     done: bool,
 }
 
 impl IdleTimeout {
     fn new(inner: Payload, idle: Duration) -> Self {
-        Self { inner, idle, timer: Box::pin(tokio::time::sleep(idle)), done: false }
+        let started = tokio::time::Instant::now();
+        Self { inner, idle, timer: Box::pin(tokio::time::sleep(idle)), started, received: 0, done: false }
+    }
+
+    fn cut(&mut self, why: String) -> Poll<Option<Result<Bytes, PayloadError>>> {
+        self.done = true;
+        Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, why)))))
     }
 }
 
@@ -91,6 +104,16 @@ impl Stream for IdleTimeout {
         }
         match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(Some(chunk)) => {
+                if let Ok(bytes) = &chunk {
+                    this.received += bytes.len() as u64;
+                }
+                let elapsed = this.started.elapsed();
+                if elapsed > this.idle
+                    && (this.received as f64) < elapsed.as_secs_f64() * MIN_BYTES_PER_SECOND
+                {
+                    return this
+                        .cut(format!("the body arrives slower than {MIN_BYTES_PER_SECOND} bytes a second"));
+                }
                 let deadline = tokio::time::Instant::now() + this.idle;
                 this.timer.as_mut().reset(deadline);
                 Poll::Ready(Some(chunk))
@@ -101,12 +124,8 @@ impl Stream for IdleTimeout {
             }
             Poll::Pending => match this.timer.as_mut().poll(cx) {
                 Poll::Ready(()) => {
-                    this.done = true;
-                    let cut = std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        format!("no part of the body arrived for {} s", this.idle.as_secs()),
-                    );
-                    Poll::Ready(Some(Err(PayloadError::Io(cut))))
+                    let why = format!("no part of the body arrived for {} s", this.idle.as_secs());
+                    this.cut(why)
                 }
                 Poll::Pending => Poll::Pending,
             },

@@ -15,11 +15,17 @@ pub fn advance_amount(claimed: Rial, percent: Decimal) -> Rial {
 }
 
 /// What a provider claims from the Organization for a document (مبلغ درخواستی از سازمان): the
-/// billed amount less what the patient paid at the counter, the franchise and the
-/// private–government gap. The advance is computed on it, not on the billed amount, so a
-/// gap-billing hospital is not advanced money the patient already paid.
-pub fn claimed_from_organization(billed: Rial, patient_share: Rial, patient_gap: Rial) -> Rial {
-    Rial(billed.0 - patient_share.0 - patient_gap.0)
+/// billed amount less what the patient pays: the franchise, the private–government gap and the
+/// deductions of the patient-responsibility group (PR, e.g. R20's room difference). The advance
+/// is computed on it, not on the billed amount, so a provider is not advanced money the patient
+/// pays. The provider's write-offs (CO) stay in: they are claimed, only not approved.
+pub fn claimed_from_organization(
+    billed: Rial,
+    patient_share: Rial,
+    patient_gap: Rial,
+    insured_deductions: Rial,
+) -> Rial {
+    Rial(billed.0 - patient_share.0 - patient_gap.0 - insured_deductions.0)
 }
 
 /// What a settlement pays: the decided claims' payable, plus corrections of claims settled
@@ -94,7 +100,15 @@ mod tests {
     #[test]
     fn the_claimed_amount_leaves_out_what_the_patient_paid() {
         // Billed 1,890,000: franchise 169,200 and gap 1,326,000 paid at the counter.
-        assert_eq!(claimed_from_organization(Rial(1_890_000), Rial(169_200), Rial(1_326_000)), Rial(394_800));
+        assert_eq!(
+            claimed_from_organization(Rial(1_890_000), Rial(169_200), Rial(1_326_000), Rial(0)),
+            Rial(394_800)
+        );
+        // A 1-bed day without an order: the R20 room difference is the patient's too.
+        assert_eq!(
+            claimed_from_organization(Rial(10_300_000), Rial(515_000), Rial(0), Rial(5_150_000)),
+            Rial(4_635_000)
+        );
     }
 
     #[test]

@@ -41,9 +41,24 @@ fn jalali_month(d: NaiveDate) -> String {
     format!("{:04}-{:02}", j.year(), j.month())
 }
 
+/// The deductions of a claim that the insured bears (group PR, e.g. R20).
+fn insured_deductions(conn: &mut AnyConnection, claim_id: &str) -> AppResult<Rial> {
+    let mut total = 0i64;
+    for line in crate::store::claims::lines(conn, claim_id)? {
+        for (code, amount, _) in crate::services::claims::parse_reasons(&line.reasons)? {
+            let pr = crate::domain::reasons::Reason::parse(&code)
+                .is_some_and(|r| r.group() == crate::domain::reasons::Group::InsuredResponsibility);
+            if pr {
+                total += amount.0;
+            }
+        }
+    }
+    Ok(Rial(total))
+}
+
 /// When a monthly list has been read: the advance due on it, the contract's percent of what the
 /// provider claims from the Organization for the documents the list created (billed less the
-/// franchise and gap the patient paid; resent documents belong to an earlier list), for the
+/// franchise, gap and patient-responsibility deductions the patient pays; resent documents belong to an earlier list), for the
 /// month of their earliest service date, under the contract in force then, due the contract's
 /// days after receipt. Nothing without a contract or without a created document.
 pub fn advance_for_list(
@@ -53,10 +68,17 @@ pub fn advance_for_list(
 ) -> AppResult<Option<AdvanceRow>> {
     let claims = crate::store::batches::created_claims(conn, &batch.id)?;
     let Some(first) = claims.iter().map(|c| c.first_service_date).min() else { return Ok(None) };
-    let claimed: i64 = claims
-        .iter()
-        .map(|c| claimed_from_organization(Rial(c.billed), Rial(c.patient_share), Rial(c.patient_gap)).0)
-        .sum();
+    let mut claimed = 0i64;
+    for c in &claims {
+        let insured_deductions = insured_deductions(conn, &c.id)?;
+        claimed += claimed_from_organization(
+            Rial(c.billed),
+            Rial(c.patient_share),
+            Rial(c.patient_gap),
+            insured_deductions,
+        )
+        .0;
+    }
     let Some(provider) = providers::find_provider(conn, &batch.provider_id)? else { return Ok(None) };
     let Some(t) = crate::services::providers::terms_on(conn, &provider.id, first)?.and_then(|t| t.terms)
     else {

@@ -73,6 +73,29 @@ fn a_stalled_body_is_cut_and_an_oversized_one_refused_unread() {
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("application/problem+json") && text.contains("\"request_timeout\""), "{text}");
 
+    // A body that trickles (a byte every 300 ms, never idle for the timeout) is cut too.
+    let started = Instant::now();
+    let mut s = stall(&app, "/api/v1/claims", &key, 4000, "{");
+    s.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let mut got = Vec::new();
+    while started.elapsed() < Duration::from_secs(15) {
+        if s.write_all(b" ").is_err() {
+            break;
+        }
+        let mut buf = [0u8; 512];
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                got.extend_from_slice(&buf[..n]);
+                break;
+            }
+            Err(_) => {} // nothing yet: the read timed out
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 408"), "after {:?}: {text}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+
     // A declared length above the limit: 413 at once, before a byte of the body is sent.
     let started = Instant::now();
     let mut s = stall(&app, "/api/v1/claims", &key, 10_000_000, "");

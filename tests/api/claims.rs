@@ -355,7 +355,14 @@ fn a_contract_suspended_now_applies_to_the_next_claim() {
 
 /// A grade-2 hospital of `sector` in its own office with an active contract of `terms`; its
 /// API key.
-fn hospital(app: &TestApp, admin: &str, code: &str, legal_id: &str, sector: &str, terms: Value) -> String {
+pub fn hospital(
+    app: &TestApp,
+    admin: &str,
+    code: &str,
+    legal_id: &str,
+    sector: &str,
+    terms: Value,
+) -> String {
     let office: Value = app
         .post_json(
             "/api/v1/offices",

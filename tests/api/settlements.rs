@@ -456,3 +456,31 @@ fn an_unpaid_settlement_accrues_damages_at_the_contracts_rate() {
     pay_once(&app, &finance, order["order"]["id"].as_str().unwrap(), "SATNA-LATE", "1403-10-05");
     assert!(overdue(&app, &finance).is_empty());
 }
+
+/// The advance is on what the provider claims from the Organization: the R20 room difference
+/// is the insured's (like the franchise), the R07 write-off stays claimed.
+#[test]
+fn an_advance_leaves_out_what_the_insured_pays_for_a_better_room() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    insured(&app, &admin);
+    let key = claims::hospital(&app, &admin, "ADV-R20", "10101010211", "government", json!({}));
+    let finance = app.token_for("fin-r20", Role::Finance, Scope::default());
+    let day = |date: &str, billed: i64| json!({"item_type": "bed_day", "code": "bed_1", "quantity": "1", "service_date": date, "billed_amount": billed});
+    let mut lines = [day("1403-07-10", 10_300_000), day("1403-07-11", 12_000_000)];
+    for (i, l) in lines.iter_mut().enumerate() {
+        l["line_no"] = json!(i + 1);
+    }
+    let doc = json!({"provider_document_no": "ADV-1", "setting": "inpatient", "kind": "inpatient",
+        "insured_national_code": "0012345679", "physician_council_no": "12345", "diagnoses": ["K35.8"],
+        "admitted_on": "1403-07-10", "discharged_on": "1403-07-11", "lines": lines});
+    let b: Value =
+        app.post_json("/api/v1/claim-batches", Some(&key), &json!({"documents": [doc]})).json().unwrap();
+    let b = wait_done(&app, &key, b["id"].as_str().unwrap());
+    assert_eq!(b["succeeded"], 1, "{b}");
+    // Billed 22,300,000 − franchise 1,030,000 − R20 2 × 5,150,000 = 10,970,000 claimed (the
+    // R07 write-off of 1,700,000 is in it); 60 % = 6,582,000.
+    let adv: Value = app.get("/api/v1/advances", Some(&finance)).json().unwrap();
+    let a = &adv["items"][0];
+    assert_eq!((a["claimed"].as_i64(), a["amount"].as_i64()), (Some(10_970_000), Some(6_582_000)), "{adv}");
+}
