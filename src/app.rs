@@ -10,82 +10,10 @@ use actix_web::{web, App, HttpServer, Route};
 
 use crate::api;
 use crate::config::Config;
-use crate::db::{AnyConnection, DatabaseUrl, DbPool, PoolOptions};
-use crate::domain::tariff::TariffBook;
-use crate::error::{AppError, AppResult};
+use crate::context::ServiceContext;
+use crate::db::{DatabaseUrl, DbPool, PoolOptions};
+use crate::error::AppError;
 use crate::telemetry::{observe, Metrics};
-
-/// Shared state of every request.
-pub struct AppState {
-    pub pool: DbPool,
-    pub database: DatabaseUrl,
-    pub config: Arc<Config>,
-    /// The one source of "now" and "today" for business rules (see `clock`).
-    pub clock: crate::clock::Clock,
-    /// Every imported tariff revision, parsed; replaced whole after an import.
-    pub tariffs: RwLock<Arc<TariffBook>>,
-    /// Wakes the monthly-list worker when a batch arrives.
-    pub batch_notify: Arc<tokio::sync::Notify>,
-    /// Recently verified API keys (see `auth::cache`).
-    pub auth_cache: crate::auth::cache::AuthCache,
-    /// Recently read provider, contract and office facts (see `services::provider_facts`).
-    pub provider_facts: Arc<crate::services::provider_facts::ProviderFactsCache>,
-    /// SQLite only: the writer that commits claims in groups (see `db::group_commit`).
-    pub group_commit: Option<crate::db::group_commit::GroupCommit>,
-    /// The secret key that authenticates audit events (`services::audit`); installed for every
-    /// unit of work run by `db` and by the group-commit writer.
-    pub audit_key: crate::store::audit::AuditKey,
-    /// Writes the audit chain's checkpoints outside the database.
-    pub audit_checkpoints: Arc<crate::services::audit::Checkpointer>,
-}
-
-impl AppState {
-    /// Today's date for business rules (submission dates, deadlines): the clock's.
-    pub fn today(&self) -> chrono::NaiveDate {
-        self.clock.today()
-    }
-
-    /// Now for business rules and the timestamps they count from: the clock's.
-    pub fn now(&self) -> chrono::NaiveDateTime {
-        self.clock.now()
-    }
-
-    /// The tariffs as they are now (a cheap clone of an `Arc`).
-    pub fn tariffs(&self) -> Arc<TariffBook> {
-        match self.tariffs.read() {
-            Ok(t) => t.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    pub fn set_tariffs(&self, book: TariffBook) {
-        let mut guard = match self.tariffs.write() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        *guard = Arc::new(book);
-    }
-
-    /// Runs blocking database work on actix's blocking pool, with the request's tracing span
-    /// re-entered there and the audit key in scope (`store::audit::use_key`). The connection is
-    /// taken inside the closure because `get` blocks.
-    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        let span = tracing::Span::current();
-        let audit_key = self.audit_key.clone();
-        web::block(move || {
-            let _entered = span.enter();
-            let _audit_key = crate::store::audit::use_key(&audit_key);
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-}
 
 /// One route of the API: the single list from which the app is built and against which
 /// `openapi.yaml` is checked.
@@ -242,7 +170,7 @@ async fn route_not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpR
 
 /// The application with all middleware, routes and extractor error handlers.
 pub fn build_app(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     metrics: web::Data<Metrics>,
 ) -> App<
     impl ServiceFactory<
@@ -278,7 +206,7 @@ pub fn build_app(
 pub struct Application {
     server: Server,
     port: u16,
-    pub state: web::Data<AppState>,
+    pub state: web::Data<ServiceContext>,
 }
 
 impl Application {
@@ -311,7 +239,7 @@ impl Application {
             }
             DatabaseUrl::Postgres(_) => None,
         };
-        let state = web::Data::new(AppState {
+        let state = web::Data::new(ServiceContext {
             pool,
             database,
             group_commit,
@@ -324,9 +252,9 @@ impl Application {
             audit_key,
             audit_checkpoints,
         });
-        crate::services::audit::spawn_checkpoints(state.clone());
+        crate::services::audit::spawn_checkpoints(state.clone().into_inner());
         if config.batch_worker {
-            crate::services::batches::spawn_worker(state.clone());
+            crate::services::batches::spawn_worker(state.clone().into_inner());
         }
         if config.mail_worker {
             crate::notify::spawn_worker(state.clone())?;

@@ -79,6 +79,11 @@ fn last_microsecond() -> NaiveTime {
     NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN)
 }
 
+/// A stored timestamp (UTC) as the API and the views show it: RFC 3339, whole seconds, `Z`.
+pub fn ts(t: NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -126,6 +126,12 @@ impl AppError {
         }
     }
 
+    /// The HTTP status this error answers with (also recorded for each document of a monthly
+    /// list, whose results read like the answers of single submissions).
+    pub fn http_status(&self) -> u16 {
+        self.status_code().as_u16()
+    }
+
     /// What the client is told. Never the internal cause of a 500 or 503.
     fn detail(&self) -> String {
         match self {

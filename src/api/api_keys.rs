@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::{page_limit, ts, ApiJson, Page};
-use crate::app::AppState;
 use crate::auth::{Admins, Require};
+use crate::context::ServiceContext;
 use crate::error::AppResult;
 use crate::services;
 use crate::store::tokens::ApiKeyRow;
@@ -57,7 +57,7 @@ pub struct CreatedApiKeyView {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     body: ApiJson<CreateApiKey>,
 ) -> AppResult<HttpResponse> {
@@ -74,7 +74,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -90,7 +90,7 @@ pub async fn list(
 }
 
 pub async fn revoke(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {

@@ -5,8 +5,8 @@ use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
 use futures_util::TryStreamExt;
 
-use crate::app::AppState;
 use crate::auth::Caller;
+use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
 use crate::services::attachments::{self as service, AttachmentView, CaseKind, Upload};
 
@@ -92,7 +92,7 @@ fn items(items: Vec<AttachmentView>) -> HttpResponse {
 
 /// `POST /api/v1/claims/{id}/attachments`.
 pub async fn upload(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     claim_id: web::Path<String>,
     form: Multipart,
@@ -103,7 +103,7 @@ pub async fn upload(
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     claim_id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -111,7 +111,7 @@ pub async fn list(
 }
 
 pub async fn download(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
@@ -121,7 +121,7 @@ pub async fn download(
 }
 
 async fn upload_case(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     kind: CaseKind,
     id: String,
@@ -133,7 +133,7 @@ async fn upload_case(
 }
 
 async fn download_case(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     kind: CaseKind,
     path: (String, String),
@@ -146,7 +146,7 @@ async fn download_case(
 macro_rules! case_handlers {
     ($kind:expr, $upload:ident, $list:ident, $download:ident) => {
         pub async fn $upload(
-            state: web::Data<AppState>,
+            state: web::Data<ServiceContext>,
             caller: Caller,
             id: web::Path<String>,
             form: Multipart,
@@ -155,7 +155,7 @@ macro_rules! case_handlers {
         }
 
         pub async fn $list(
-            state: web::Data<AppState>,
+            state: web::Data<ServiceContext>,
             caller: Caller,
             id: web::Path<String>,
         ) -> AppResult<HttpResponse> {
@@ -163,7 +163,7 @@ macro_rules! case_handlers {
         }
 
         pub async fn $download(
-            state: web::Data<AppState>,
+            state: web::Data<ServiceContext>,
             caller: Caller,
             path: web::Path<(String, String)>,
         ) -> AppResult<HttpResponse> {

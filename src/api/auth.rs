@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::{ts, ApiJson};
-use crate::app::AppState;
 use crate::auth::{Credential, PendingCaller};
+use crate::context::ServiceContext;
 use crate::error::AppResult;
 use crate::services;
 
@@ -28,7 +28,10 @@ pub struct TokenResponse {
     pub must_change_password: bool,
 }
 
-pub async fn issue_token(state: web::Data<AppState>, body: ApiJson<TokenRequest>) -> AppResult<HttpResponse> {
+pub async fn issue_token(
+    state: web::Data<ServiceContext>,
+    body: ApiJson<TokenRequest>,
+) -> AppResult<HttpResponse> {
     let req = body.0;
     let issued = services::auth::login(&state, req.username, req.password).await?;
     Ok(HttpResponse::Created().json(TokenResponse {
@@ -40,7 +43,10 @@ pub async fn issue_token(state: web::Data<AppState>, body: ApiJson<TokenRequest>
     }))
 }
 
-pub async fn revoke_token(state: web::Data<AppState>, caller: PendingCaller) -> AppResult<HttpResponse> {
+pub async fn revoke_token(
+    state: web::Data<ServiceContext>,
+    caller: PendingCaller,
+) -> AppResult<HttpResponse> {
     services::auth::logout(&state, caller.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -90,7 +96,7 @@ pub struct PasswordChange {
 }
 
 pub async fn change_password(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: PendingCaller,
     body: ApiJson<PasswordChange>,
 ) -> AppResult<HttpResponse> {

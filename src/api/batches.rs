@@ -3,8 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::app::AppState;
 use crate::auth::Caller;
+use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::batches as service;
 
@@ -100,7 +100,7 @@ pub fn csv_documents(body: &[u8]) -> AppResult<Vec<Value>> {
 /// `POST /api/v1/claim-batches`: `{"documents": [...]}` as JSON, or CSV (`text/csv`). Answers
 /// 202 at once; adjudication runs in the background.
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     req: HttpRequest,
     crate::api::RawBody(body): crate::api::RawBody,
@@ -131,7 +131,7 @@ pub async fn create(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {

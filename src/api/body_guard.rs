@@ -26,7 +26,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::HttpMessage;
 use futures_util::Stream;
 
-use crate::app::AppState;
+use crate::context::ServiceContext;
 use crate::error::AppError;
 
 /// The slowest average rate a body may arrive at once `ASNAD_BODY_TIMEOUT_SECONDS` have passed.
@@ -40,7 +40,7 @@ pub async fn guard_body(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<ServiceContext>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
     let multipart = req

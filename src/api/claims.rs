@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::{page_limit, ApiJson};
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::domain::adjudication::{Claim, ClaimKind, ClaimLine, Setting};
 use crate::domain::ids::NationalCode;
 use crate::domain::jalali::{parse_date, JalaliDate};
@@ -215,7 +215,7 @@ pub fn parse_document(bytes: &[u8], today: chrono::NaiveDate) -> AppResult<Submi
 }
 
 pub async fn submit(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     body: ApiJson<ClaimBody>,
 ) -> AppResult<HttpResponse> {
@@ -255,7 +255,7 @@ struct ListPage {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -298,7 +298,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -306,7 +306,7 @@ pub async fn get(
 }
 
 pub async fn explanation(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -325,7 +325,7 @@ pub struct AccidentQuery {
 /// Work-accident claims by employer and month, for recovery from negligent employers
 /// (Art. 66). Staff only.
 pub async fn work_accidents(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<AccidentQuery>,
 ) -> AppResult<HttpResponse> {

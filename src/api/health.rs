@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
 use crate::telemetry::Metrics;
 
@@ -16,7 +16,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// 200 when the database answers, 503 otherwise.
-pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn readyz(state: web::Data<ServiceContext>) -> AppResult<HttpResponse> {
     let pool = state.pool.clone();
     let database = state.database.clone();
     let result = web::block(move || crate::db::check_ready(&pool, &database)).await?;
@@ -29,7 +29,7 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     }
 }
 
-pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
+pub async fn metrics(state: web::Data<ServiceContext>, metrics: web::Data<Metrics>) -> HttpResponse {
     let pool = state.pool.state();
     let extra = format!(
         "# HELP asnad_db_pool_connections Open database connections.\n# TYPE asnad_db_pool_connections gauge\nasnad_db_pool_connections {}\n\

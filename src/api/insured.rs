@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::{page_limit, ApiJson, Page};
-use crate::app::AppState;
 use crate::auth::{Admins, Caller, Require};
+use crate::context::ServiceContext;
 use crate::domain::eligibility::{Coverage, InsuranceType, Relation, Sex};
 use crate::domain::ids::{parse_insurance_number, NationalCode};
 use crate::domain::jalali::parse_date;
@@ -133,7 +133,7 @@ impl InsuredBody {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
     body: ApiJson<InsuredBody>,
 ) -> AppResult<HttpResponse> {
@@ -146,7 +146,7 @@ fn code_from_path(code: &str) -> AppResult<NationalCode> {
 }
 
 pub async fn replace(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
     code: web::Path<String>,
     body: ApiJson<InsuredBody>,
@@ -157,7 +157,7 @@ pub async fn replace(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     code: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -207,7 +207,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -243,7 +243,7 @@ pub struct DateQuery {
 }
 
 pub async fn eligibility(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     code: web::Path<String>,
     q: web::Query<DateQuery>,
@@ -259,7 +259,7 @@ pub async fn eligibility(
 /// `POST /api/v1/insured/import` with a CSV body (`text/csv`): bad rows are reported as
 /// `line: field: message`, good rows are imported.
 pub async fn import(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
     req: HttpRequest,
     crate::api::RawBody(body): crate::api::RawBody,

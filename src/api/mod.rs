@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use validator::Validate;
 
-use crate::app::AppState;
+use crate::context::ServiceContext;
 use crate::error::{AppError, FieldError};
 
 /// A JSON body that has been parsed and validated. Malformed JSON is a 400 naming the line and
@@ -49,7 +49,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
                 mime == "application/json" || mime.ends_with("+json")
             })
             .unwrap_or(false);
-        let limit = req.app_data::<web::Data<AppState>>().map(|s| s.config.max_json_bytes).unwrap_or(1 << 20);
+        let limit =
+            req.app_data::<web::Data<ServiceContext>>().map(|s| s.config.max_json_bytes).unwrap_or(1 << 20);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !content_type_ok {
@@ -76,7 +77,8 @@ impl FromRequest for RawBody {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let limit = req.app_data::<web::Data<AppState>>().map(|s| s.config.max_json_bytes).unwrap_or(1 << 20);
+        let limit =
+            req.app_data::<web::Data<ServiceContext>>().map(|s| s.config.max_json_bytes).unwrap_or(1 << 20);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move { bytes.await.map(RawBody).map_err(|e| payload_error(e, limit)) })
     }
@@ -172,9 +174,7 @@ impl<T> Page<T> {
 }
 
 /// Timestamps in answers: RFC 3339, UTC, whole seconds (`2026-11-23T08:30:00Z`).
-pub fn ts(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+pub use crate::clock::ts;
 
 /// A date field (Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`), its error naming the field.
 pub fn date_field(field: &str, value: &str) -> Result<chrono::NaiveDate, AppError> {

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::{page_limit, ts, ApiJson, Page};
-use crate::app::AppState;
 use crate::auth::{Admins, Caller, Require};
+use crate::context::ServiceContext;
 use crate::domain::text::{normalize_identifier, normalize_persian};
 use crate::error::AppResult;
 use crate::services;
@@ -29,7 +29,7 @@ impl From<ProvinceRow> for ProvinceView {
     }
 }
 
-pub async fn list_provinces(state: web::Data<AppState>, _caller: Caller) -> AppResult<HttpResponse> {
+pub async fn list_provinces(state: web::Data<ServiceContext>, _caller: Caller) -> AppResult<HttpResponse> {
     let rows = services::offices::provinces(&state).await?;
     let items: Vec<ProvinceView> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
@@ -116,7 +116,7 @@ impl From<OfficeBody> for OfficeInput {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     body: ApiJson<OfficeBody>,
 ) -> AppResult<HttpResponse> {
@@ -133,7 +133,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -153,7 +153,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -162,7 +162,7 @@ pub async fn get(
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
     body: ApiJson<OfficeBody>,
@@ -172,7 +172,7 @@ pub async fn update(
 }
 
 pub async fn deactivate(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use validator::Validate;
 
 use crate::api::{date_field, page_limit, ApiJson, Page};
-use crate::app::AppState;
 use crate::auth::{Caller, MedicalAdvisors, Require};
+use crate::context::ServiceContext;
 use crate::domain::ids::NationalCode;
 use crate::domain::pricing::ItemType;
 use crate::domain::text::normalize_identifier;
@@ -33,7 +33,7 @@ pub struct RequestBody {
 }
 
 pub async fn request(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     body: ApiJson<RequestBody>,
 ) -> AppResult<HttpResponse> {
@@ -62,7 +62,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -83,7 +83,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -106,7 +106,7 @@ pub struct DecisionBody {
 }
 
 pub async fn decide(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     advisor: Require<MedicalAdvisors>,
     id: web::Path<String>,
     body: ApiJson<DecisionBody>,

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::ApiJson;
-use crate::app::AppState;
 use crate::auth::Caller;
+use crate::context::ServiceContext;
 use crate::domain::jalali::{parse_date, JalaliDate};
 use crate::domain::pricing::{price_line, ItemType, LineToPrice, ProviderTerms};
 use crate::domain::tariff::{Sector, TariffStatus};
@@ -103,7 +103,7 @@ struct LineError {
 }
 
 pub async fn quote(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     body: ApiJson<QuoteRequest>,
 ) -> AppResult<HttpResponse> {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::{date_field, page_limit, ts, ApiJson, Page};
-use crate::app::AppState;
 use crate::auth::{Admins, Caller, Require};
+use crate::context::ServiceContext;
 use crate::domain::contract::{ContractAction, ContractTerms, StatusReason};
 use crate::domain::ids::Sheba;
 use crate::domain::provider::{PhysicianDegree, ProviderKind};
@@ -193,7 +193,7 @@ impl ProviderBody {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     body: ApiJson<ProviderBody>,
 ) -> AppResult<HttpResponse> {
@@ -203,7 +203,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
     body: ApiJson<ProviderBody>,
@@ -214,7 +214,7 @@ pub async fn update(
 }
 
 pub async fn deactivate(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -223,7 +223,7 @@ pub async fn deactivate(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -242,7 +242,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -295,7 +295,7 @@ fn terms_from(value: Option<serde_json::Value>) -> AppResult<ContractTerms> {
 }
 
 pub async fn create_contract(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     provider_id: web::Path<String>,
     body: ApiJson<ContractBody>,
@@ -314,7 +314,7 @@ pub async fn create_contract(
 }
 
 pub async fn provider_contracts(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -323,7 +323,7 @@ pub async fn provider_contracts(
 }
 
 pub async fn get_contract(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -341,7 +341,7 @@ pub struct AmendmentBody {
 }
 
 pub async fn amend(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
     body: ApiJson<AmendmentBody>,
@@ -364,7 +364,7 @@ pub struct StatusBody {
 }
 
 pub async fn change_status(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
     body: ApiJson<StatusBody>,
@@ -382,7 +382,7 @@ pub struct DateQuery {
 }
 
 pub async fn contract_on(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
     q: web::Query<DateQuery>,

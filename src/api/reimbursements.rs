@@ -7,8 +7,8 @@ use serde::Deserialize;
 use validator::Validate;
 
 use crate::api::{date_field, page_limit, ApiJson, Page};
-use crate::app::AppState;
 use crate::auth::{Caller, Require, Reviewers, Supervisors};
+use crate::context::ServiceContext;
 use crate::domain::adjudication::{ClaimKind, Setting};
 use crate::domain::ids::{NationalCode, Sheba};
 use crate::domain::provider::ProviderKind;
@@ -99,7 +99,7 @@ fn national_code(field: &str, v: &str) -> Result<String, FieldError> {
 }
 
 pub async fn file(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     body: ApiJson<FileBody>,
 ) -> AppResult<HttpResponse> {
@@ -202,7 +202,7 @@ pub const STATUSES: [&str; 8] = [
 ];
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -223,7 +223,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -231,7 +231,7 @@ pub async fn get(
 }
 
 pub async fn submit(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -239,7 +239,7 @@ pub async fn submit(
 }
 
 pub async fn decide(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     reviewer: Require<Reviewers>,
     id: web::Path<String>,
     body: ApiJson<DecisionInput>,
@@ -255,7 +255,7 @@ pub struct ApprovalBody {
 }
 
 pub async fn approval(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     supervisor: Require<Supervisors>,
     id: web::Path<String>,
     body: ApiJson<ApprovalBody>,

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use validator::Validate;
 
 use crate::api::ApiJson;
-use crate::app::AppState;
 use crate::auth::{Admins, Caller, Require, Reviewers, Role, Supervisors};
+use crate::context::ServiceContext;
 use crate::domain::review::LineDecision;
 use crate::error::{AppError, AppResult};
 use crate::services::review::{self as service, DecisionInput, ObjectionInput};
@@ -31,7 +31,7 @@ pub struct QueueQuery {
 }
 
 pub async fn queue(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
     q: web::Query<QueueQuery>,
 ) -> AppResult<HttpResponse> {
@@ -73,7 +73,7 @@ pub async fn queue(
 }
 
 pub async fn take(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -81,7 +81,7 @@ pub async fn take(
 }
 
 pub async fn release(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -99,7 +99,7 @@ pub struct DecisionBody {
 }
 
 pub async fn decide(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
     id: web::Path<String>,
     body: ApiJson<DecisionBody>,
@@ -126,7 +126,7 @@ fn decision_response(out: service::DecisionOutcome) -> HttpResponse {
 }
 
 pub async fn approve(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -134,7 +134,7 @@ pub async fn approve(
 }
 
 pub async fn return_decision(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -152,7 +152,7 @@ pub struct ObjectionBody {
 }
 
 pub async fn object(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
     body: ApiJson<ObjectionBody>,
@@ -172,7 +172,7 @@ pub async fn object(
 }
 
 pub async fn objections(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -181,7 +181,7 @@ pub async fn objections(
 }
 
 pub async fn decide_objection(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
     id: web::Path<String>,
     body: ApiJson<DecisionBody>,
@@ -198,7 +198,7 @@ pub async fn decide_objection(
 }
 
 pub async fn history(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -206,7 +206,10 @@ pub async fn history(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
-pub async fn verify_audit(state: web::Data<AppState>, _admin: Require<Admins>) -> AppResult<HttpResponse> {
+pub async fn verify_audit(
+    state: web::Data<ServiceContext>,
+    _admin: Require<Admins>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(crate::services::audit::verify(&state).await?))
 }
 
@@ -225,7 +228,7 @@ pub struct SampleBody {
 
 /// `POST /api/v1/review/samples`: a supervisor draws a sample for review.
 pub async fn create_sample(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
     body: ApiJson<SampleBody>,
 ) -> AppResult<HttpResponse> {
@@ -241,7 +244,7 @@ pub async fn create_sample(
 }
 
 pub async fn get_sample(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -250,7 +253,7 @@ pub async fn get_sample(
 
 /// Applies the reviewed sample's rate to the rest of the provider's month (R92).
 pub async fn extrapolate_sample(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -260,7 +263,7 @@ pub async fn extrapolate_sample(
 
 /// Closes the sample without extrapolating.
 pub async fn close_sample(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use validator::Validate;
 
 use crate::api::{date_field, ApiJson};
-use crate::app::AppState;
 use crate::auth::{Caller, Finances, Require, Staff};
+use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
 use crate::services::settlements as service;
 use crate::store::settlements::SettlementFilter;
@@ -20,7 +20,7 @@ fn month_field(field: &str, m: &str) -> AppResult<String> {
     }
 }
 
-pub async fn advances(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+pub async fn advances(state: web::Data<ServiceContext>, caller: Caller) -> AppResult<HttpResponse> {
     let items = service::advances(&state, caller).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
 }
@@ -34,7 +34,7 @@ pub struct PaymentBody {
 }
 
 pub async fn pay_advance(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     finance: Require<Finances>,
     id: web::Path<String>,
     body: ApiJson<PaymentBody>,
@@ -56,7 +56,7 @@ pub struct RunBody {
 }
 
 pub async fn run(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     finance: Require<Finances>,
     body: ApiJson<RunBody>,
 ) -> AppResult<HttpResponse> {
@@ -84,7 +84,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -107,7 +107,7 @@ pub struct FormatQuery {
 }
 
 pub async fn remittance(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
     q: web::Query<FormatQuery>,
@@ -128,13 +128,16 @@ pub async fn remittance(
     })
 }
 
-pub async fn issue_order(state: web::Data<AppState>, finance: Require<Finances>) -> AppResult<HttpResponse> {
+pub async fn issue_order(
+    state: web::Data<ServiceContext>,
+    finance: Require<Finances>,
+) -> AppResult<HttpResponse> {
     let (order, items) = service::issue_order(&state, finance.caller).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "order": order, "lines": items })))
 }
 
 pub async fn get_order(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _finance: Require<Finances>,
     id: web::Path<String>,
     q: web::Query<FormatQuery>,
@@ -161,7 +164,7 @@ pub struct OrderPaidBody {
 }
 
 pub async fn pay_order(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     finance: Require<Finances>,
     id: web::Path<String>,
     body: ApiJson<OrderPaidBody>,
@@ -180,7 +183,7 @@ pub struct ReconcileQuery {
 }
 
 pub async fn reconcile(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     staff: Require<Staff>,
     q: web::Query<ReconcileQuery>,
 ) -> AppResult<HttpResponse> {

@@ -10,9 +10,9 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::api::{page_limit, ApiJson};
-use crate::app::AppState;
 use crate::auth::Role;
 use crate::auth::{Caller, Require, RoleSet};
+use crate::context::ServiceContext;
 use crate::domain::tariff::{ServiceCategory, Tariff};
 use crate::domain::text::{ascii_digits, normalize_persian};
 use crate::error::{AppError, AppResult};
@@ -38,7 +38,7 @@ struct RevisionView {
     devices: usize,
 }
 
-pub async fn list(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
+pub async fn list(state: web::Data<ServiceContext>, _caller: Caller) -> HttpResponse {
     let book = state.tariffs();
     let items: Vec<RevisionView> = book
         .all()
@@ -58,7 +58,7 @@ pub async fn list(state: web::Data<AppState>, _caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null }))
 }
 
-fn year_tariff(state: &AppState, year: i32) -> AppResult<Arc<Tariff>> {
+fn year_tariff(state: &ServiceContext, year: i32) -> AppResult<Arc<Tariff>> {
     state
         .tariffs()
         .year(year)
@@ -105,7 +105,7 @@ fn page<'a, T: Serialize + 'a>(
 }
 
 pub async fn services(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     year: web::Path<i32>,
     q: web::Query<SearchQuery>,
@@ -139,7 +139,7 @@ pub async fn services(
 }
 
 pub async fn service(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     path: web::Path<(i32, String)>,
 ) -> AppResult<HttpResponse> {
@@ -164,7 +164,7 @@ fn with_tariff<T: Serialize>(t: &Tariff, item: &T) -> serde_json::Value {
 }
 
 pub async fn drugs(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     year: web::Path<i32>,
     q: web::Query<SearchQuery>,
@@ -190,7 +190,7 @@ pub async fn drugs(
 }
 
 pub async fn drug(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     path: web::Path<(i32, String)>,
 ) -> AppResult<HttpResponse> {
@@ -203,7 +203,7 @@ pub async fn drug(
 }
 
 pub async fn devices(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     year: web::Path<i32>,
     q: web::Query<SearchQuery>,
@@ -230,7 +230,7 @@ pub async fn devices(
 }
 
 pub async fn device(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _caller: Caller,
     path: web::Path<(i32, String)>,
 ) -> AppResult<HttpResponse> {
@@ -253,7 +253,7 @@ pub struct ImportRequest {
 }
 
 pub async fn import(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<TariffAdmins>,
     body: ApiJson<ImportRequest>,
 ) -> AppResult<HttpResponse> {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 use crate::api::{page_limit, ts, ApiJson, Page};
-use crate::app::AppState;
 use crate::auth::{Admins, Require, Role};
+use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
 use crate::services;
 use crate::services::users::{NewUser, UserUpdate};
@@ -91,7 +91,7 @@ pub struct CreatedUserView {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     body: ApiJson<CreateUser>,
 ) -> AppResult<HttpResponse> {
@@ -126,7 +126,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -147,7 +147,7 @@ pub async fn list(
 }
 
 pub async fn get(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
@@ -169,7 +169,7 @@ pub struct UpdateUser {
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
     body: ApiJson<UpdateUser>,
@@ -200,7 +200,7 @@ pub struct PasswordReset {
 }
 
 pub async fn reset_password(
-    state: web::Data<AppState>,
+    state: web::Data<ServiceContext>,
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {

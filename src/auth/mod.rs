@@ -15,7 +15,7 @@ use std::pin::Pin;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
+use crate::context::ServiceContext;
 use crate::error::AppError;
 
 /// The roles of the service. A user has exactly one.
@@ -142,7 +142,7 @@ fn bearer_secret(req: &HttpRequest) -> Result<String, AppError> {
 async fn resolve_caller(req: HttpRequest) -> Result<Caller, AppError> {
     let secret = bearer_secret(&req)?;
     let state = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<ServiceContext>>()
         .cloned()
         .ok_or_else(|| AppError::internal("application state missing"))?;
     crate::services::auth::authenticate(&state, secret).await

@@ -22,7 +22,7 @@ use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::context::ServiceContext;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
 use crate::store::outbox::{self, OutboxRow};
@@ -268,7 +268,7 @@ pub fn deliver_due(
 }
 
 /// Runs delivery passes every `mail_poll` in the background for the life of the process.
-pub fn spawn_worker(state: actix_web::web::Data<AppState>) -> Result<(), String> {
+pub fn spawn_worker(state: actix_web::web::Data<ServiceContext>) -> Result<(), String> {
     let mailer = Mailer::from_config(state.config.smtp_url.as_deref(), &state.config.data_dir)?;
     let from: Mailbox = state.config.mail_from.parse().map_err(|e| format!("ASNAD_MAIL_FROM: {e}"))?;
     let mailer = std::sync::Arc::new(mailer);

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::documents;
 use crate::domain::jalali::JalaliDate;
@@ -65,7 +65,7 @@ impl From<AttachmentRow> for AttachmentView {
             content_type: a.content_type,
             size_bytes: a.size_bytes,
             original_name: a.original_name,
-            created_at: crate::api::ts(a.created_at),
+            created_at: crate::clock::ts(a.created_at),
         }
     }
 }
@@ -133,7 +133,7 @@ fn read_checked(data_dir: &std::path::Path, sha256: &str) -> AppResult<Vec<u8>> 
 /// Stores the file once by hash and records it on the claim with the scan stamp. The same file
 /// on the same claim again returns the first record (`created = false`).
 pub async fn attach(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     claim_id: String,
     up: Upload,
@@ -176,7 +176,11 @@ pub async fn attach(
         .await
 }
 
-pub async fn list(state: &AppState, caller: Caller, claim_id: String) -> AppResult<Vec<AttachmentView>> {
+pub async fn list(
+    state: &ServiceContext,
+    caller: Caller,
+    claim_id: String,
+) -> AppResult<Vec<AttachmentView>> {
     state
         .db(move |conn| {
             let claim = load_visible(conn, &caller, &claim_id)?;
@@ -187,7 +191,7 @@ pub async fn list(state: &AppState, caller: Caller, claim_id: String) -> AppResu
 
 /// The stored bytes and their type.
 pub async fn download(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     claim_id: String,
     id: String,
@@ -245,7 +249,7 @@ fn case_office(conn: &mut AnyConnection, caller: &Caller, kind: CaseKind, id: &s
 
 /// As [`attach`], for a case that is not a claim.
 pub async fn attach_to_case(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     kind: CaseKind,
     case_id: String,
@@ -303,7 +307,7 @@ pub async fn attach_to_case(
 }
 
 pub async fn list_case(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     kind: CaseKind,
     case_id: String,
@@ -318,7 +322,7 @@ pub async fn list_case(
 
 /// The stored bytes of a case's document and their type.
 pub async fn download_case(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     kind: CaseKind,
     case_id: String,

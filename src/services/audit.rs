@@ -23,11 +23,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use actix_web::web;
 use rand::RngCore;
 
-use crate::app::AppState;
 use crate::config::Config;
+use crate::context::ServiceContext;
 use crate::db::AnyConnection;
 use crate::error::AppResult;
 use crate::store::audit::{self, AuditKey, Checkpoint, Checkpoints, Head, KeyCheck, Verification};
@@ -313,11 +312,11 @@ fn append_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Checkpoints in the background for the life of the process: polls the head once a second
 /// (or every `ASNAD_AUDIT_CHECKPOINT_SECONDS`, if shorter).
-pub fn spawn_checkpoints(state: web::Data<AppState>) {
+pub fn spawn_checkpoints(state: std::sync::Arc<ServiceContext>) {
     let poll = state.config.audit_checkpoint_interval.min(Duration::from_secs(1));
-    actix_web::rt::spawn(async move {
+    tokio::task::spawn_local(async move {
         loop {
-            actix_web::rt::time::sleep(poll).await;
+            tokio::time::sleep(poll).await;
             let checkpoints = state.audit_checkpoints.clone();
             let written = state.db(move |conn| Ok(checkpoints.checkpoint_if_due(conn))).await;
             if let Err(e) = written.map_err(|e| e.to_string()).and_then(|r| r) {
@@ -334,7 +333,7 @@ pub fn verify_on(conn: &mut AnyConnection, key: &AuditKey, config: &Config) -> R
 }
 
 /// `GET /api/v1/audit/verify`.
-pub async fn verify(state: &AppState) -> AppResult<Verification> {
+pub async fn verify(state: &ServiceContext) -> AppResult<Verification> {
     let key = state.audit_key.clone();
     let config = state.config.clone();
     state.db(move |conn| verify_on(conn, &key, &config).map_err(crate::error::AppError::Internal)).await

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDateTime;
 
-use crate::app::AppState;
 use crate::auth::{password, secret, Caller, Credential, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
@@ -26,7 +26,11 @@ pub fn normalize_username(username: &str) -> String {
 /// Checks the password and issues a token. Consecutive failures lock the account for a while
 /// (`login_max_failures`, `login_lock`); while locked, even the right password is refused
 /// with 429 and `Retry-After`.
-pub async fn login(state: &AppState, username: String, password_text: String) -> AppResult<IssuedToken> {
+pub async fn login(
+    state: &ServiceContext,
+    username: String,
+    password_text: String,
+) -> AppResult<IssuedToken> {
     let max_failures = state.config.login_max_failures;
     let lock = state.config.login_lock;
     let ttl = state.config.token_ttl;
@@ -91,7 +95,7 @@ fn locked(until: NaiveDateTime, now: NaiveDateTime) -> AppError {
 }
 
 /// Resolves a bearer secret (login token or API key) to its caller.
-pub async fn authenticate(state: &AppState, bearer: String) -> AppResult<Caller> {
+pub async fn authenticate(state: &ServiceContext, bearer: String) -> AppResult<Caller> {
     let hash = secret::hash(&bearer);
     let is_api_key = bearer.starts_with(secret::API_KEY_PREFIX);
     let generation = if is_api_key {
@@ -151,7 +155,7 @@ fn caller_from(user: users::UserRow, credential: Credential) -> AppResult<Caller
 }
 
 /// Ends the session of the token used for this request.
-pub async fn logout(state: &AppState, caller: Caller) -> AppResult<()> {
+pub async fn logout(state: &ServiceContext, caller: Caller) -> AppResult<()> {
     match caller.credential {
         Credential::Token { token_hash } => {
             state
@@ -171,7 +175,7 @@ pub async fn logout(state: &AppState, caller: Caller) -> AppResult<()> {
 
 /// Changes the caller's own password; other sessions of the user end.
 pub async fn change_password(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     current: String,
     new: String,
@@ -224,7 +228,7 @@ pub struct CreatedApiKey {
 
 /// Creates an API key for a provider user (a provider's billing system).
 pub async fn create_api_key(
-    state: &AppState,
+    state: &ServiceContext,
     admin: Caller,
     user_id: String,
     name: String,
@@ -268,7 +272,7 @@ pub async fn create_api_key(
         .await
 }
 
-pub async fn revoke_api_key(state: &AppState, actor: Actor, id: String) -> AppResult<()> {
+pub async fn revoke_api_key(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -286,7 +290,7 @@ pub async fn revoke_api_key(state: &AppState, actor: Actor, id: String) -> AppRe
 }
 
 pub async fn list_api_keys(
-    state: &AppState,
+    state: &ServiceContext,
     user_id: Option<String>,
     after: Option<String>,
     limit: i64,

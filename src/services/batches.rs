@@ -6,11 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::{self as store, BatchRow, ItemRow};
@@ -45,7 +44,7 @@ pub struct ItemView {
 
 /// Stores the documents as a queued batch and wakes the worker.
 pub async fn create(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     documents: Vec<serde_json::Value>,
 ) -> AppResult<BatchView> {
@@ -120,14 +119,14 @@ fn view_of(conn: &mut crate::db::AnyConnection, b: BatchRow, with_items: bool) -
         processed: succeeded + failed,
         succeeded,
         failed,
-        created_at: crate::api::ts(b.created_at),
-        finished_at: b.finished_at.map(crate::api::ts),
+        created_at: crate::clock::ts(b.created_at),
+        finished_at: b.finished_at.map(crate::clock::ts),
         items,
     })
 }
 
 /// Progress and per-document results; the batch's provider and the Organization's staff see it.
-pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<BatchView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<BatchView> {
     state
         .db(move |conn| {
             let b = store::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such batch"))?;
@@ -144,7 +143,7 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Batc
 
 /// Processes unfinished batches until none is left, then waits for a new one (or polls every
 /// few seconds, which also picks up batches left by a previous run).
-pub async fn run_worker(state: web::Data<AppState>) {
+pub async fn run_worker(state: Arc<ServiceContext>) {
     loop {
         match process_next(&state).await {
             Ok(true) => continue,
@@ -157,7 +156,7 @@ pub async fn run_worker(state: web::Data<AppState>) {
 }
 
 /// Works through one batch's pending items; `Ok(false)` when there was nothing to do.
-async fn process_next(state: &web::Data<AppState>) -> AppResult<bool> {
+async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
     let Some(batch) = state.db(|conn| Ok(store::next_unfinished(conn)?)).await? else {
         return Ok(false);
     };
@@ -186,9 +185,8 @@ async fn process_next(state: &web::Data<AppState>) -> AppResult<bool> {
                 Ok((true, _)) => continue,
                 Ok((false, claim_id)) => ("done", Some(claim_id), 200, None),
                 Err(e) => {
-                    use actix_web::ResponseError;
                     let body = problem_json(&e);
-                    ("failed", None, e.status_code().as_u16() as i32, Some(body))
+                    ("failed", None, e.http_status() as i32, Some(body))
                 }
             };
             let (bid, seq) = (id.clone(), item.seq);
@@ -233,7 +231,7 @@ fn problem_json(e: &AppError) -> String {
 }
 
 async fn process_item(
-    state: &web::Data<AppState>,
+    state: &Arc<ServiceContext>,
     batch: &BatchRow,
     item: &ItemRow,
 ) -> AppResult<(bool, String)> {
@@ -253,9 +251,9 @@ async fn process_item(
     Ok((done.created, done.view.id))
 }
 
-/// Starts the worker on the current actix runtime.
-pub fn spawn_worker(state: web::Data<AppState>) {
-    actix_web::rt::spawn(run_worker(state));
+/// Starts the worker on the current (single-threaded) runtime.
+pub fn spawn_worker(state: Arc<ServiceContext>) {
+    tokio::task::spawn_local(run_worker(state));
 }
 
 /// The notifier the API uses to wake the worker.

@@ -5,8 +5,8 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role, Scope};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::{
     adjudicate, may_need_preauthorization, Adjudication, Claim, Context, ContractFacts, HistoryLine,
@@ -248,7 +248,7 @@ fn line_row(
 }
 
 /// Receives a provider's document: idempotent on (provider, document number).
-pub async fn submit(state: &AppState, caller: Caller, sub: Submission) -> AppResult<Submitted> {
+pub async fn submit(state: &ServiceContext, caller: Caller, sub: Submission) -> AppResult<Submitted> {
     let provider_id = caller
         .provider_id
         .clone()
@@ -270,7 +270,7 @@ pub struct ListItem {
 /// resume the claim is not mistaken for a resend of an earlier list (which the advance leaves
 /// out).
 pub async fn submit_for(
-    state: &AppState,
+    state: &ServiceContext,
     provider_id: String,
     username: String,
     sub: Submission,
@@ -579,7 +579,7 @@ fn view_of(c: ClaimRow, lines: Vec<LineRow>) -> AppResult<ClaimView> {
             deducted: c.deducted,
         },
         pend_notes: serde_json::from_str(&c.pend_notes).unwrap_or_default(),
-        submitted_at: crate::api::ts(c.created_at),
+        submitted_at: crate::clock::ts(c.created_at),
         lines,
     })
 }
@@ -603,7 +603,7 @@ pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppR
     }
 }
 
-pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ClaimView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ClaimView> {
     state
         .db(move |conn| match store::find(conn, &id)? {
             Some(c) if may_see(&caller, &c) => view(conn, c),
@@ -613,7 +613,11 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Clai
 }
 
 /// Lists claims in the caller's scope.
-pub async fn list(state: &AppState, caller: Caller, mut filter: ClaimFilter) -> AppResult<Vec<ClaimView>> {
+pub async fn list(
+    state: &ServiceContext,
+    caller: Caller,
+    mut filter: ClaimFilter,
+) -> AppResult<Vec<ClaimView>> {
     match caller.scope() {
         Scope::All => {}
         Scope::Office(o) => filter.office_id = Some(o),

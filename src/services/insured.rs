@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::eligibility::{
     decide, exemptions_on, scope_text, Coverage, DependantFacts, DependantRules, InsuranceType, Person,
@@ -236,7 +236,7 @@ fn coverage_rows(id: &str, cov: &[Coverage]) -> Vec<CoverageRow> {
         .collect()
 }
 
-pub async fn create(state: &AppState, input: InsuredInput) -> AppResult<InsuredView> {
+pub async fn create(state: &ServiceContext, input: InsuredInput) -> AppResult<InsuredView> {
     let errors = check_input(&input, state.today());
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -261,7 +261,11 @@ pub async fn create(state: &AppState, input: InsuredInput) -> AppResult<InsuredV
 }
 
 /// Replaces a person's record and coverage periods.
-pub async fn replace(state: &AppState, code: NationalCode, input: InsuredInput) -> AppResult<InsuredView> {
+pub async fn replace(
+    state: &ServiceContext,
+    code: NationalCode,
+    input: InsuredInput,
+) -> AppResult<InsuredView> {
     if input.national_code != code {
         return Err(AppError::field("national_code", "mismatch", "must match the national code in the path"));
     }
@@ -291,7 +295,7 @@ pub async fn replace(state: &AppState, code: NationalCode, input: InsuredInput) 
         .await
 }
 
-pub async fn get(state: &AppState, caller: Caller, code: NationalCode) -> AppResult<InsuredView> {
+pub async fn get(state: &ServiceContext, caller: Caller, code: NationalCode) -> AppResult<InsuredView> {
     state
         .db(move |conn| match store::find_by_code(conn, code.as_str())? {
             Some(r) if may_read(&caller, &r) => view(conn, r),
@@ -300,7 +304,11 @@ pub async fn get(state: &AppState, caller: Caller, code: NationalCode) -> AppRes
         .await
 }
 
-pub async fn list(state: &AppState, caller: Caller, filter: InsuredFilter) -> AppResult<Vec<InsuredRow>> {
+pub async fn list(
+    state: &ServiceContext,
+    caller: Caller,
+    filter: InsuredFilter,
+) -> AppResult<Vec<InsuredRow>> {
     if !caller.role.is_staff() {
         return Err(AppError::forbidden("only the Organization's staff search insured persons"));
     }
@@ -423,7 +431,7 @@ pub fn eligibility_on(
 }
 
 pub async fn eligibility(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     code: NationalCode,
     date: NaiveDate,

@@ -1,6 +1,6 @@
 //! Review offices (دفاتر رسیدگی به اسناد پزشکی) of each province.
 
-use crate::app::AppState;
+use crate::context::ServiceContext;
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
@@ -19,7 +19,11 @@ pub struct OfficeInput {
     pub auto_approve_limit: Option<i64>,
 }
 
-pub async fn create(state: &AppState, actor: Actor, input: OfficeInput) -> AppResult<offices::OfficeRow> {
+pub async fn create(
+    state: &ServiceContext,
+    actor: Actor,
+    input: OfficeInput,
+) -> AppResult<offices::OfficeRow> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -63,7 +67,7 @@ fn check(conn: &mut crate::db::AnyConnection, input: &OfficeInput, id: Option<&s
 }
 
 pub async fn update(
-    state: &AppState,
+    state: &ServiceContext,
     actor: Actor,
     id: String,
     input: OfficeInput,
@@ -95,7 +99,7 @@ pub async fn update(
 }
 
 /// Offices are never deleted (users, claims and contracts refer to them): they are deactivated.
-pub async fn deactivate(state: &AppState, actor: Actor, id: String) -> AppResult<()> {
+pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -113,14 +117,17 @@ pub async fn deactivate(state: &AppState, actor: Actor, id: String) -> AppResult
         .await
 }
 
-pub async fn get(state: &AppState, id: String) -> AppResult<offices::OfficeRow> {
+pub async fn get(state: &ServiceContext, id: String) -> AppResult<offices::OfficeRow> {
     state.db(move |conn| offices::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such office"))).await
 }
 
-pub async fn list(state: &AppState, filter: offices::OfficeFilter) -> AppResult<Vec<offices::OfficeRow>> {
+pub async fn list(
+    state: &ServiceContext,
+    filter: offices::OfficeFilter,
+) -> AppResult<Vec<offices::OfficeRow>> {
     state.db(move |conn| Ok(offices::list(conn, &filter)?)).await
 }
 
-pub async fn provinces(state: &AppState) -> AppResult<Vec<offices::ProvinceRow>> {
+pub async fn provinces(state: &ServiceContext) -> AppResult<Vec<offices::ProvinceRow>> {
     state.db(|conn| Ok(offices::list_provinces(conn)?)).await
 }

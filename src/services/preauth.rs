@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::PreAuthorization;
 use crate::domain::jalali::JalaliDate;
@@ -114,8 +114,8 @@ fn view(conn: &mut AnyConnection, r: PreauthRow) -> AppResult<PreauthView> {
         decision_message_en: reason.map(|x| x.message_en()),
         remaining_quantity: remaining,
         diagnoses: serde_json::from_str(&r.diagnoses).unwrap_or_default(),
-        decided_at: r.decided_at.map(crate::api::ts),
-        requested_at: crate::api::ts(r.created_at),
+        decided_at: r.decided_at.map(crate::clock::ts),
+        requested_at: crate::clock::ts(r.created_at),
         id: r.id,
         provider_id: r.provider_id,
         office_id: r.office_id,
@@ -167,7 +167,7 @@ fn known_code(book: &TariffBook, today: NaiveDate, item_type: ItemType, code: &s
     }
 }
 
-pub async fn request(state: &AppState, caller: Caller, new: NewRequest) -> AppResult<PreauthView> {
+pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) -> AppResult<PreauthView> {
     let provider_id = caller
         .provider_id
         .clone()
@@ -237,7 +237,7 @@ pub async fn request(state: &AppState, caller: Caller, new: NewRequest) -> AppRe
         .await
 }
 
-pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<PreauthView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<PreauthView> {
     state
         .db(move |conn| {
             let r = load_visible(conn, &caller, &id)?;
@@ -248,7 +248,7 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Prea
 
 /// Lists the requests in the caller's scope.
 pub async fn list(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     mut filter: PreauthFilter,
 ) -> AppResult<Vec<PreauthView>> {
@@ -339,7 +339,7 @@ fn check_decision(d: &AdvisorDecision, requested: Decimal, today: NaiveDate) -> 
 
 /// The medical advisor decides a waiting request; the provider is notified (outbox).
 pub async fn decide(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     d: AdvisorDecision,

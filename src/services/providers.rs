@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Scope};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::ContractFacts;
 use crate::domain::contract::{
@@ -72,7 +72,7 @@ pub fn check_references(conn: &mut AnyConnection, row: &ProviderRow) -> AppResul
     Ok(())
 }
 
-pub async fn create(state: &AppState, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
+pub async fn create(state: &ServiceContext, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -85,7 +85,7 @@ pub async fn create(state: &AppState, actor: Actor, row: ProviderRow) -> AppResu
         .await
 }
 
-pub async fn update(state: &AppState, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
+pub async fn update(state: &ServiceContext, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -110,7 +110,7 @@ pub async fn update(state: &AppState, actor: Actor, row: ProviderRow) -> AppResu
 }
 
 /// Providers are never deleted (contracts and claims refer to them): they are deactivated.
-pub async fn deactivate(state: &AppState, actor: Actor, id: String) -> AppResult<()> {
+pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -127,12 +127,12 @@ pub async fn deactivate(state: &AppState, actor: Actor, id: String) -> AppResult
         .await
 }
 
-pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ProviderRow> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ProviderRow> {
     state.db(move |conn| load_visible(conn, &caller, &id)).await
 }
 
 pub async fn list(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     mut filter: ProviderFilter,
 ) -> AppResult<Vec<ProviderRow>> {
@@ -253,7 +253,11 @@ pub struct NewContract {
 
 /// A new contract starts as a draft with its terms as version 1. Contracts of one provider may
 /// not overlap unless the earlier one was terminated.
-pub async fn create_contract(state: &AppState, caller: Caller, new: NewContract) -> AppResult<ContractView> {
+pub async fn create_contract(
+    state: &ServiceContext,
+    caller: Caller,
+    new: NewContract,
+) -> AppResult<ContractView> {
     if new.valid_to < new.valid_from {
         return Err(AppError::field("valid_to", "before_valid_from", "must not be before valid_from"));
     }
@@ -322,7 +326,7 @@ fn load_contract(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResu
     Ok(c)
 }
 
-pub async fn get_contract(state: &AppState, caller: Caller, id: String) -> AppResult<ContractView> {
+pub async fn get_contract(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ContractView> {
     state
         .db(move |conn| {
             let c = load_contract(conn, &caller, &id)?;
@@ -332,7 +336,7 @@ pub async fn get_contract(state: &AppState, caller: Caller, id: String) -> AppRe
 }
 
 pub async fn provider_contracts(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     provider_id: String,
 ) -> AppResult<Vec<ContractView>> {
@@ -347,7 +351,7 @@ pub async fn provider_contracts(
 /// An amendment: the previous version's terms with `changes` applied, effective from a date
 /// after the previous version's and within the contract's validity.
 pub async fn amend(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     effective_from: NaiveDate,
@@ -449,7 +453,7 @@ fn timeline(events: &[EventRow]) -> Vec<StatusEvent> {
 /// Activate, suspend, reinstate or terminate, effective on a date. Suspension and termination
 /// need a reason. Every change is kept as an event with its actor.
 pub async fn change_status(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     action: ContractAction,
@@ -553,7 +557,7 @@ pub fn terms_on(
 }
 
 pub async fn contract_on(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     provider_id: String,
     date: NaiveDate,

@@ -18,8 +18,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::{
     adjudicate, Claim, ClaimKind, ClaimLine, Context, HistoryLine, ProviderFacts, Setting,
@@ -273,7 +273,7 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
     let history = audit::for_entity(conn, "reimbursement", &r.id)?
         .into_iter()
         .map(|e| StatusChange {
-            at: crate::api::ts(e.at),
+            at: crate::clock::ts(e.at),
             status: e
                 .after_state
                 .as_deref()
@@ -289,9 +289,9 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
         travel_rates_status: (r.benefit == "travel").then_some(rules::TRAVEL_RATES_STATUS),
         travel: r.travel.as_deref().and_then(|t| serde_json::from_str(t).ok()),
         diagnoses: serde_json::from_str(&r.diagnoses).unwrap_or_default(),
-        submitted_at: r.submitted_at.map(crate::api::ts),
-        decided_at: r.decided_at.map(crate::api::ts),
-        created_at: crate::api::ts(r.created_at),
+        submitted_at: r.submitted_at.map(crate::clock::ts),
+        decided_at: r.decided_at.map(crate::clock::ts),
+        created_at: crate::clock::ts(r.created_at),
         provider_kind: kind.as_str().into(),
         provider_sector: sector.as_str().into(),
         required_documents: document_types(&required),
@@ -715,7 +715,7 @@ fn check_lines(benefit: Benefit, new: &NewRequest, today: NaiveDate) -> Vec<Fiel
     errors
 }
 
-pub async fn file(state: &AppState, caller: Caller, new: NewRequest) -> AppResult<ReimbursementView> {
+pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> AppResult<ReimbursementView> {
     let clock = state.clock;
     let today = clock.today();
     let benefit = new.benefit;
@@ -882,7 +882,7 @@ pub async fn file(state: &AppState, caller: Caller, new: NewRequest) -> AppResul
 
 /// Submits a draft: every required document must be in its file; it is priced again on the
 /// day of submission and goes to the office's reviewers.
-pub async fn submit(state: &AppState, caller: Caller, id: String) -> AppResult<ReimbursementView> {
+pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ReimbursementView> {
     let now = state.now();
     let today = now.date();
     let book = state.tariffs();
@@ -939,7 +939,7 @@ pub async fn submit(state: &AppState, caller: Caller, id: String) -> AppResult<R
         .await
 }
 
-pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<ReimbursementView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ReimbursementView> {
     state
         .db(move |conn| {
             let r = load_visible(conn, &caller, &id)?;
@@ -949,7 +949,7 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Reim
 }
 
 pub async fn list(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     mut f: ReimbursementFilter,
 ) -> AppResult<Vec<ReimbursementView>> {
@@ -1057,7 +1057,7 @@ fn finish(
 /// A reviewer of the office decides a submitted request. A change of the reimbursed amount
 /// from the engine's by more than the four-eyes threshold waits for a supervisor.
 pub async fn decide(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     input: DecisionInput,
@@ -1104,7 +1104,7 @@ pub async fn decide(
 /// A supervisor approves (or returns to review) a decision waiting for the second pair of
 /// eyes; the reviewer who proposed it cannot.
 pub async fn approve(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     approve: bool,

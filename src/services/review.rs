@@ -7,8 +7,8 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::money::Rial;
 use crate::domain::review::{apply, needs_second_approval, working_days_after, LineAmounts, LineDecision};
@@ -39,7 +39,11 @@ fn office_of(caller: &Caller) -> AppResult<String> {
     caller.office_id.clone().ok_or_else(|| AppError::forbidden("the caller belongs to no review office"))
 }
 
-pub async fn queue(state: &AppState, caller: Caller, mut filter: QueueFilter) -> AppResult<Vec<QueueItem>> {
+pub async fn queue(
+    state: &ServiceContext,
+    caller: Caller,
+    mut filter: QueueFilter,
+) -> AppResult<Vec<QueueItem>> {
     filter.office_id = office_of(&caller)?;
     let now = state.now();
     state
@@ -75,7 +79,7 @@ fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResul
 }
 
 /// Takes a pended claim so that no other reviewer works it.
-pub async fn take(state: &AppState, caller: Caller, id: String) -> AppResult<ClaimView> {
+pub async fn take(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ClaimView> {
     let clock = state.clock;
     state
         .db(move |conn| {
@@ -116,7 +120,7 @@ pub async fn take(state: &AppState, caller: Caller, id: String) -> AppResult<Cla
 }
 
 /// Gives a claim back to the queue (its holder, or a supervisor of the office).
-pub async fn release(state: &AppState, caller: Caller, id: String) -> AppResult<()> {
+pub async fn release(state: &ServiceContext, caller: Caller, id: String) -> AppResult<()> {
     state
         .db(move |conn| {
             write_tx(conn, |conn| {
@@ -327,7 +331,7 @@ pub(crate) fn apply_decision(
 /// A reviewer decides a claim they hold. Above the four-eyes threshold the decision waits for a
 /// supervisor and the claim is `awaiting_approval`.
 pub async fn decide(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     input: DecisionInput,
@@ -464,7 +468,7 @@ fn finish(
 /// A supervisor approves (or returns) a decision waiting for the second pair of eyes. The
 /// reviewer who proposed it cannot approve it.
 pub async fn review_decision(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     approve: bool,
@@ -602,7 +606,7 @@ fn objection_view(o: ObjectionRow, window: Option<String>) -> ObjectionView {
 /// A provider objects to deductions on its claim within the contract's window of working days
 /// from the decision (from receipt for claims the engine decided).
 pub async fn object(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     claim_id: String,
     input: ObjectionInput,
@@ -691,7 +695,7 @@ pub async fn object(
 }
 
 pub async fn claim_objections(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     claim_id: String,
 ) -> AppResult<Vec<ObjectionView>> {
@@ -705,7 +709,7 @@ pub async fn claim_objections(
 
 /// A reviewer other than the one who decided the claim decides the objected lines.
 pub async fn decide_objection(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     input: DecisionInput,
@@ -758,7 +762,11 @@ pub struct HistoryEntry {
 }
 
 /// The claim's story: its own events, its decisions' and its objections'.
-pub async fn history(state: &AppState, caller: Caller, claim_id: String) -> AppResult<Vec<HistoryEntry>> {
+pub async fn history(
+    state: &ServiceContext,
+    caller: Caller,
+    claim_id: String,
+) -> AppResult<Vec<HistoryEntry>> {
     state
         .db(move |conn| {
             let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::auth::Caller;
+use crate::context::ServiceContext;
 use crate::db::write_tx;
 use crate::domain::money::Rial;
 use crate::domain::review::{extrapolate, sample_rate, sample_size};
@@ -160,7 +160,7 @@ fn check(new: &NewSample) -> AppResult<()> {
 
 /// Draws a sample of the provider's decided claims of the month (those no other sample holds)
 /// and sends the selected ones back to the office's review queue.
-pub async fn create(state: &AppState, caller: Caller, new: NewSample) -> AppResult<SampleView> {
+pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> AppResult<SampleView> {
     check(&new)?;
     let office_id = office_of(&caller)?;
     let clock = state.clock;
@@ -264,7 +264,7 @@ fn load(conn: &mut crate::db::AnyConnection, caller: &Caller, id: &str) -> AppRe
     }
 }
 
-pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<SampleView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<SampleView> {
     state
         .db(move |conn| {
             let s = load(conn, &caller, &id)?;
@@ -277,7 +277,7 @@ pub async fn get(state: &AppState, caller: Caller, id: String) -> AppResult<Samp
 /// Applies the reviewed sample's rate to the claims not selected (R92 on each line), or, with
 /// `apply = false`, closes the sample without touching them. Only a random sample stands for
 /// the rest, and only once every selected claim is decided.
-pub async fn close(state: &AppState, caller: Caller, id: String, apply: bool) -> AppResult<SampleView> {
+pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bool) -> AppResult<SampleView> {
     let clock = state.clock;
     state
         .db(move |conn| {

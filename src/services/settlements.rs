@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::auth::{Caller, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::contract::ContractTerms;
 use crate::domain::jalali::JalaliDate;
@@ -116,7 +116,7 @@ fn sees_provider(caller: &Caller, provider_id: &str, office_id: &str) -> bool {
     money_role && caller.scope().admits(office_id, provider_id)
 }
 
-pub async fn advances(state: &AppState, caller: Caller) -> AppResult<Vec<AdvanceRow>> {
+pub async fn advances(state: &ServiceContext, caller: Caller) -> AppResult<Vec<AdvanceRow>> {
     state
         .db(move |conn| {
             let own = (caller.role == Role::Provider).then(|| caller.provider_id.clone().unwrap_or_default());
@@ -128,7 +128,7 @@ pub async fn advances(state: &AppState, caller: Caller) -> AppResult<Vec<Advance
 
 /// Finance records an advance as paid (once).
 pub async fn pay_advance(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     paid_on: NaiveDate,
@@ -174,7 +174,7 @@ pub struct RunOutcome {
 
 /// Settles every provider of the office for the month: once per provider and month.
 pub async fn run(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     office_id: String,
     month: String,
@@ -205,7 +205,7 @@ pub struct ProvinceOutcome {
 /// Settles every provider of every office of a province (its treatment management) for the
 /// month, in one transaction: all or nothing.
 pub async fn run_province(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     province_id: i32,
     month: String,
@@ -363,7 +363,7 @@ fn settlement_view(row: SettlementRow, today: NaiveDate) -> SettlementView {
 }
 
 pub async fn list(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     mut f: SettlementFilter,
     overdue: bool,
@@ -405,7 +405,7 @@ pub struct RemittanceItem {
     pub claim: ClaimView,
 }
 
-pub async fn remittance(state: &AppState, caller: Caller, id: String) -> AppResult<Remittance> {
+pub async fn remittance(state: &ServiceContext, caller: Caller, id: String) -> AppResult<Remittance> {
     let today = state.today();
     state
         .db(move |conn| {
@@ -569,7 +569,7 @@ fn order_lines(conn: &mut AnyConnection, order_id: &str) -> AppResult<Vec<OrderL
 /// Finance issues a payment order with every approved settlement and every decided
 /// reimbursement not yet in one. Each is taken by a conditional update, so nothing is ever in
 /// two orders (paid twice).
-pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRow, Vec<OrderLine>)> {
+pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(OrderRow, Vec<OrderLine>)> {
     let now = state.now();
     state
         .db(move |conn| {
@@ -624,7 +624,7 @@ pub async fn issue_order(state: &AppState, caller: Caller) -> AppResult<(OrderRo
         .await
 }
 
-pub async fn get_order(state: &AppState, id: String) -> AppResult<(OrderRow, Vec<OrderLine>)> {
+pub async fn get_order(state: &ServiceContext, id: String) -> AppResult<(OrderRow, Vec<OrderLine>)> {
     state
         .db(move |conn| {
             let o =
@@ -648,7 +648,7 @@ pub fn order_csv(lines: &[OrderLine]) -> AppResult<String> {
 
 /// Records the bank's payment of an order, once: its settlements are paid.
 pub async fn pay_order(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     id: String,
     reference: String,
@@ -703,7 +703,7 @@ pub struct Reconciliation {
 }
 
 pub async fn reconcile(
-    state: &AppState,
+    state: &ServiceContext,
     caller: Caller,
     office_id: String,
     month: String,

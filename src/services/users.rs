@@ -1,7 +1,7 @@
 //! User accounts: creation with a role and a scope, admin changes, the first admin.
 
-use crate::app::AppState;
 use crate::auth::{password, Role};
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::auth::normalize_username;
@@ -136,7 +136,7 @@ pub fn create_user_on(conn: &mut AnyConnection, actor: &Actor, new: NewUser) -> 
     Ok(CreatedUser { user: row, generated_password: generated })
 }
 
-pub async fn create_user(state: &AppState, actor: Actor, new: NewUser) -> AppResult<CreatedUser> {
+pub async fn create_user(state: &ServiceContext, actor: Actor, new: NewUser) -> AppResult<CreatedUser> {
     state.db(move |conn| create_user_on(conn, &actor, new)).await
 }
 
@@ -165,11 +165,11 @@ pub fn bootstrap_admin(conn: &mut AnyConnection, password: Option<String>) -> Ap
     Ok(created.generated_password.or(password))
 }
 
-pub async fn get(state: &AppState, id: String) -> AppResult<users::UserRow> {
+pub async fn get(state: &ServiceContext, id: String) -> AppResult<users::UserRow> {
     state.db(move |conn| users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))).await
 }
 
-pub async fn list(state: &AppState, filter: users::UserFilter) -> AppResult<Vec<users::UserRow>> {
+pub async fn list(state: &ServiceContext, filter: users::UserFilter) -> AppResult<Vec<users::UserRow>> {
     state.db(move |conn| Ok(users::list(conn, &filter)?)).await
 }
 
@@ -184,7 +184,7 @@ pub struct UserUpdate {
 
 /// Admin changes. Disabling a user ends their sessions at once.
 pub async fn update(
-    state: &AppState,
+    state: &ServiceContext,
     actor: Actor,
     id: String,
     upd: UserUpdate,
@@ -224,7 +224,7 @@ pub async fn update(
 }
 
 /// Admin reset: a new one-time password, returned once; the user's sessions end.
-pub async fn reset_password(state: &AppState, actor: Actor, id: String) -> AppResult<String> {
+pub async fn reset_password(state: &ServiceContext, actor: Actor, id: String) -> AppResult<String> {
     let plain = state
         .db(move |conn| {
             let plain = password::generate_password();

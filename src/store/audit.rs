@@ -16,7 +16,7 @@
 //!   on, a missing MAC is a break. The checkpoint log repeats `authenticated_from`, so raising
 //!   it in the database does not turn authenticated events into "old" ones.
 //! - The key reaches `append` through a per-thread scope (`use_key`), not a parameter: every
-//!   unit of work runs on one thread (`AppState::db`, the SQLite group-commit writer, the
+//!   unit of work runs on one thread (`ServiceContext::db`, the SQLite group-commit writer, the
 //!   command line), which installs the key once, so the many callers of `append` stay as they
 //!   were. Without a key in scope `append` and `for_entity` fail: no event is ever written
 //!   without its MAC.

@@ -27,7 +27,7 @@ pub fn new_id() -> String {
 
 /// The wall clock: now, UTC, truncated to microseconds (what both backends store). For the
 /// audit trail, the outbox and administrative bookkeeping only; business rules and the
-/// timestamps they count from take the service clock (`clock::Clock`, `AppState::now`).
+/// timestamps they count from take the service clock (`clock::Clock`, `ServiceContext::now`).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
