@@ -57,7 +57,7 @@ pub struct LineBody {
     pub preauthorization_id: Option<String>,
 }
 
-/// DESIGN.md §3: the claim as a provider sends it.
+/// The claim as a provider sends it (one document: a visit, a prescription, an inpatient stay…).
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimBody {

@@ -1,5 +1,6 @@
-//! The deduction and rejection reason catalogue (کسورات و علل عدم پرداخت),
-//! `../shared/domain/reason-codes.md`. Codes are stable API: never renumber.
+//! The deduction and rejection reason catalogue (کسورات و علل عدم پرداخت): the codes, who bears
+//! each amount and the Persian and English texts (sources of the rules: `docs/DOMAIN.md`). Codes
+//! are stable API: never renumber.
 
 use serde::Serialize;
 

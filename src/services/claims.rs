@@ -406,7 +406,7 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
     Ok(Submitted { created: true, view: view_of(row, lines)? })
 }
 
-/// The claim as the API shows it (DESIGN.md §3).
+/// The claim as the API shows it.
 #[derive(Serialize)]
 pub struct ClaimView {
     pub id: String,
