@@ -15,6 +15,7 @@ pub mod db;
 pub mod documents;
 pub mod domain;
 pub mod error;
+pub mod input;
 pub mod notify;
 pub mod services;
 pub mod store;

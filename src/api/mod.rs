@@ -8,7 +8,6 @@ pub mod batches;
 pub mod body_guard;
 pub mod claims;
 pub mod health;
-pub mod input;
 pub mod insured;
 pub mod offices;
 pub mod preauth;
@@ -29,7 +28,7 @@ use serde::Serialize;
 use validator::Validate;
 
 use crate::context::ServiceContext;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 
 /// A JSON body that has been parsed and validated. Malformed JSON is a 400 naming the line and
 /// column; a well-formed body with wrong or missing fields is a 422 naming each field path.
@@ -62,7 +61,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
             if body.len() > limit {
                 return Err(AppError::PayloadTooLarge(format!("the body is larger than {limit} bytes")));
             }
-            let value = parse_json::<T>(&body)?;
+            let value = crate::input::parse_json::<T>(&body)?;
             value.validate()?;
             Ok(ApiJson(value))
         })
@@ -96,54 +95,7 @@ fn payload_error(e: actix_web::Error, limit: usize) -> AppError {
 }
 
 /// Deserializes with the path of the failing field, so errors can name it.
-/// Reads a JSON body strictly: one JSON value and nothing after it but whitespace (400
-/// otherwise), every string trimmed and checked for control characters ([`input::normalize`]),
-/// then the request type, whose data errors name their field (422).
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    use serde::Deserialize;
-    let malformed = |e: serde_json::Error| {
-        AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-    };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let mut value = serde_json::Value::deserialize(&mut de).map_err(malformed)?;
-    // `{…}{…}` or `{…}garbage`: one document per body, never the first of several.
-    de.end().map_err(malformed)?;
-    let errors = input::normalize(&mut value);
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(v) => Ok(v),
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            Err(AppError::Validation(vec![data_error(&path, &inner.to_string())]))
-        }
-    }
-}
-
-fn data_error(path: &str, message: &str) -> FieldError {
-    let message = message.split(" at line ").next().unwrap_or(message).to_string();
-    let base = if path == "." { "" } else { path };
-    let join = |name: &str| if base.is_empty() { name.to_string() } else { format!("{base}.{name}") };
-    if let Some(name) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
-        return FieldError::new(join(name), "required", "is required");
-    }
-    if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
-        // Here serde's path already ends with the unknown field's name.
-        let field = if base.is_empty() { name.to_string() } else { base.to_string() };
-        return FieldError::new(field, "unknown_field", message.clone());
-    }
-    let field = if base.is_empty() { "body".to_string() } else { base.to_string() };
-    let code = if message.starts_with("invalid type") {
-        "invalid_type"
-    } else if message.starts_with("unknown variant") {
-        "invalid_choice"
-    } else {
-        "invalid"
-    };
-    FieldError::new(field, code, message)
-}
+pub use crate::input::parse_json;
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 500;
@@ -180,71 +132,4 @@ pub use crate::clock::ts;
 pub fn date_field(field: &str, value: &str) -> Result<chrono::NaiveDate, AppError> {
     crate::domain::jalali::parse_date(value)
         .map_err(|e| AppError::field(field, "invalid_date", e.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Line {
-        quantity: i64,
-    }
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Doc {
-        name: String,
-        lines: Vec<Line>,
-    }
-
-    fn field_of(body: &str) -> (String, String) {
-        match parse_json::<Doc>(body.as_bytes()) {
-            Err(AppError::Validation(e)) => (e[0].field.clone(), e[0].code.clone()),
-            other => panic!("expected validation error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn names_the_bad_field() {
-        assert_eq!(field_of(r#"{"lines": []}"#), ("name".into(), "required".into()));
-        assert_eq!(field_of(r#"{"name": 5, "lines": []}"#), ("name".into(), "invalid_type".into()));
-        assert_eq!(
-            field_of(r#"{"name": "x", "lines": [{"quantity": 1}, {"quantity": "a"}]}"#),
-            ("lines[1].quantity".into(), "invalid_type".into())
-        );
-        assert_eq!(
-            field_of(r#"{"name": "x", "lines": [{}]}"#),
-            ("lines[0].quantity".into(), "required".into())
-        );
-        assert_eq!(
-            field_of(r#"{"name": "x", "lines": [], "extra": 1}"#),
-            ("extra".into(), "unknown_field".into())
-        );
-    }
-
-    #[test]
-    fn one_document_per_body() {
-        for body in [
-            &br#"{"name": "x", "lines": []}{"name": "y", "lines": []}"#[..],
-            br#"{"name": "x", "lines": []}garbage"#,
-        ] {
-            match parse_json::<Doc>(body) {
-                Err(e @ AppError::BadRequest { .. }) => assert_eq!(e.code(), "malformed_json"),
-                other => panic!("{other:?}"),
-            }
-        }
-        assert!(parse_json::<Doc>(b"{\"name\": \" x \", \"lines\": []}\n\t ").is_ok());
-    }
-
-    #[test]
-    fn malformed_json_is_400() {
-        match parse_json::<Doc>(b"{\"name\": ") {
-            Err(e @ AppError::BadRequest { .. }) => assert_eq!(e.code(), "malformed_json"),
-            other => panic!("{other:?}"),
-        }
-    }
 }

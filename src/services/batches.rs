@@ -238,7 +238,7 @@ async fn process_item(
     // A document of a list was submitted when the list was received, however late the worker
     // reads it (after a restart, say): its submission deadline counts from that day.
     let received_on = batch.received_on.unwrap_or(batch.created_at.date());
-    let sub = crate::api::claims::parse_document(item.payload.as_bytes(), received_on)?;
+    let sub = crate::services::claim_document::parse_document(item.payload.as_bytes(), received_on)?;
     let list_item = crate::services::claims::ListItem { batch_id: batch.id.clone(), seq: item.seq };
     let done = crate::services::claims::submit_for(
         state,

@@ -1,5 +1,5 @@
-//! What every JSON body goes through before it reaches a request type: one place, so that no
-//! field can be forgotten.
+//! What every JSON body goes through before it reaches a request type — over HTTP or from a
+//! stored monthly list: one place, so that no field can be forgotten.
 //!
 //! - Every string is trimmed *before* any length check, so `"   "` is empty and a `min = 1`
 //!   rule names the field (passwords are the exception: they are taken byte for byte).
@@ -11,9 +11,10 @@
 //! Decimal amounts (quantities, rates) have their own strict form: see
 //! [`crate::domain::money::plain_decimal`].
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::FieldError;
+use crate::error::{AppError, FieldError};
 
 /// Fields written by people as prose, where a line break is part of the text.
 pub const FREE_TEXT: &[&str] = &["note", "notes", "reason", "justification", "description", "address"];
@@ -84,6 +85,55 @@ fn forbidden_character(s: &str, free_text: bool) -> Option<String> {
     })
 }
 
+/// Reads a JSON body strictly: one JSON value and nothing after it but whitespace (400
+/// otherwise), every string trimmed and checked for control characters ([`normalize`]),
+/// then the request type, whose data errors name their field (422).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    use serde::Deserialize;
+    let malformed = |e: serde_json::Error| {
+        AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut value = serde_json::Value::deserialize(&mut de).map_err(malformed)?;
+    // `{…}{…}` or `{…}garbage`: one document per body, never the first of several.
+    de.end().map_err(malformed)?;
+    let errors = normalize(&mut value);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            Err(AppError::Validation(vec![data_error(&path, &inner.to_string())]))
+        }
+    }
+}
+
+fn data_error(path: &str, message: &str) -> FieldError {
+    let message = message.split(" at line ").next().unwrap_or(message).to_string();
+    let base = if path == "." { "" } else { path };
+    let join = |name: &str| if base.is_empty() { name.to_string() } else { format!("{base}.{name}") };
+    if let Some(name) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+        return FieldError::new(join(name), "required", "is required");
+    }
+    if let Some(name) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+        // Here serde's path already ends with the unknown field's name.
+        let field = if base.is_empty() { name.to_string() } else { base.to_string() };
+        return FieldError::new(field, "unknown_field", message.clone());
+    }
+    let field = if base.is_empty() { "body".to_string() } else { base.to_string() };
+    let code = if message.starts_with("invalid type") {
+        "invalid_type"
+    } else if message.starts_with("unknown variant") {
+        "invalid_choice"
+    } else {
+        "invalid"
+    };
+    FieldError::new(field, code, message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +182,72 @@ mod tests {
     fn a_list_of_names_is_checked_by_its_field() {
         let mut v = json!({"diagnoses": ["J06.9", "K\r35"]});
         assert_eq!(normalize(&mut v)[0].field, "diagnoses[1]");
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        quantity: i64,
+    }
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        name: String,
+        lines: Vec<Line>,
+    }
+
+    fn field_of(body: &str) -> (String, String) {
+        match parse_json::<Doc>(body.as_bytes()) {
+            Err(AppError::Validation(e)) => (e[0].field.clone(), e[0].code.clone()),
+            other => panic!("expected validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        assert_eq!(field_of(r#"{"lines": []}"#), ("name".into(), "required".into()));
+        assert_eq!(field_of(r#"{"name": 5, "lines": []}"#), ("name".into(), "invalid_type".into()));
+        assert_eq!(
+            field_of(r#"{"name": "x", "lines": [{"quantity": 1}, {"quantity": "a"}]}"#),
+            ("lines[1].quantity".into(), "invalid_type".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "x", "lines": [{}]}"#),
+            ("lines[0].quantity".into(), "required".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "x", "lines": [], "extra": 1}"#),
+            ("extra".into(), "unknown_field".into())
+        );
+    }
+
+    #[test]
+    fn one_document_per_body() {
+        for body in [
+            &br#"{"name": "x", "lines": []}{"name": "y", "lines": []}"#[..],
+            br#"{"name": "x", "lines": []}garbage"#,
+        ] {
+            match parse_json::<Doc>(body) {
+                Err(e @ AppError::BadRequest { .. }) => assert_eq!(e.code(), "malformed_json"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(parse_json::<Doc>(b"{\"name\": \" x \", \"lines\": []}\n\t ").is_ok());
+    }
+
+    #[test]
+    fn malformed_json_is_400() {
+        match parse_json::<Doc>(b"{\"name\": ") {
+            Err(e @ AppError::BadRequest { .. }) => assert_eq!(e.code(), "malformed_json"),
+            other => panic!("{other:?}"),
+        }
     }
 }
