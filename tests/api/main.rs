@@ -15,6 +15,7 @@ mod errors;
 mod health;
 mod insured;
 mod mail;
+mod migrations;
 mod offices;
 mod openapi;
 mod preauth;
