@@ -247,6 +247,13 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+/// A stored status no life cycle knows is the database's fault, not the caller's.
+impl From<crate::domain::lifecycle::UnknownStatus> for AppError {
+    fn from(e: crate::domain::lifecycle::UnknownStatus) -> Self {
+        AppError::internal(e)
+    }
+}
+
 impl From<r2d2::Error> for AppError {
     fn from(e: r2d2::Error) -> Self {
         Self::Unavailable(e.to_string())

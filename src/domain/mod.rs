@@ -5,6 +5,7 @@ pub mod contract;
 pub mod eligibility;
 pub mod ids;
 pub mod jalali;
+pub mod lifecycle;
 pub mod money;
 pub mod pricing;
 pub mod provider;

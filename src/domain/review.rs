@@ -13,6 +13,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::lifecycle::Outcome;
 use crate::domain::money::Rial;
 use crate::domain::reasons::Reason;
 
@@ -43,13 +44,7 @@ impl LineAmounts {
 
     /// approved, partially_approved or rejected, from the amounts.
     pub fn status(&self) -> &'static str {
-        if self.deducted.0 == 0 {
-            "approved"
-        } else if self.covered().0 + self.patient_gap.0 == 0 {
-            "rejected"
-        } else {
-            "partially_approved"
-        }
+        Outcome::from_amounts(self.deducted.0, self.covered().0 + self.patient_gap.0).as_str()
     }
 }
 

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::domain::lifecycle::payment::SettlementStatus;
 use crate::domain::money::Rial;
 
 /// The advance (علی‌الحساب) on a monthly list: `percent` of the claimed amount, rounded down to
@@ -37,17 +38,13 @@ pub fn net_payable(claims_payable: Rial, adjustments: Rial, advances_paid: Rial,
 
 /// The statuses of a settlement the Organization still owes — the only ones that can be late
 /// and accrue damages (not `paid`, `carried` or `closed`).
-pub const OWED_STATUSES: [&str; 2] = ["approved", "ordered"];
+pub const OWED_STATUSES: [&str; 2] = [SettlementStatus::OWED[0].as_str(), SettlementStatus::OWED[1].as_str()];
 
 /// A settlement's status from its net: `approved` (to be paid), `closed` (nothing to pay) or
 /// `carried` (the provider owes the Organization; the next settlement nets it, as the
 /// Organization recovers overpayments from later payments rather than by invoice).
 pub fn status_for_net(net: Rial) -> &'static str {
-    match net.0 {
-        n if n > 0 => "approved",
-        0 => "closed",
-        _ => "carried",
-    }
+    SettlementStatus::for_net(net).as_str()
 }
 
 /// Days a payment is late on `today` (0 on the due date itself and before).

@@ -270,7 +270,11 @@ pub async fn attach_to_case(
                         "only the filer or a clerk of the office adds documents",
                     ));
                 }
-                if !matches!(r.status.as_str(), "draft" | "in_review") {
+                if !r
+                    .status
+                    .parse::<crate::domain::lifecycle::reimbursement::ReimbursementStatus>()?
+                    .accepts_documents()
+                {
                     return Err(AppError::conflict(
                         "decided",
                         format!("the request is {}; its file is closed", r.status),

@@ -14,6 +14,8 @@ use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::adjudication::PreAuthorization;
 use crate::domain::jalali::JalaliDate;
+use crate::domain::lifecycle::claim::LineStatus;
+use crate::domain::lifecycle::preauth::{transition, PreauthAction, PreauthStatus};
 use crate::domain::pricing::ItemType;
 use crate::domain::reasons::Reason;
 use crate::domain::tariff::TariffBook;
@@ -101,7 +103,7 @@ fn view(conn: &mut AnyConnection, r: PreauthRow) -> AppResult<PreauthView> {
     let remaining = r.approved_quantity.as_deref().and_then(|q| q.parse::<Decimal>().ok()).map(|q| {
         let used: Decimal = uses
             .iter()
-            .filter(|u| u.status != "rejected")
+            .filter(|u| LineStatus::parse(&u.status) != Some(LineStatus::Rejected))
             .filter_map(|u| u.quantity.parse::<Decimal>().ok())
             .sum();
         (q - used).max(Decimal::ZERO).normalize().to_string()
@@ -208,7 +210,7 @@ pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) ->
                 quantity: new.quantity.normalize().to_string(),
                 diagnoses: serde_json::to_string(&new.diagnoses).map_err(AppError::internal)?,
                 justification: new.justification,
-                status: "requested".into(),
+                status: PreauthStatus::Requested.as_str().into(),
                 approved_quantity: None,
                 valid_from: None,
                 valid_to: None,
@@ -349,14 +351,15 @@ pub async fn decide(
     state
         .db(move |conn| {
             let r = load_visible(conn, &caller, &id)?;
-            if r.status != "requested" {
+            let approve = d.decision == Verdict::Approve;
+            let action = if approve { PreauthAction::Approve } else { PreauthAction::Reject };
+            let Ok(to) = transition(r.status.parse()?, action) else {
                 return Err(AppError::conflict("already_decided", format!("the request is already {}", r.status)));
-            }
+            };
             let requested: Decimal = r.quantity.parse().map_err(AppError::internal)?;
             check_decision(&d, requested, today)?;
-            let approve = d.decision == Verdict::Approve;
             let decision = store::Decision {
-                status: if approve { "approved" } else { "rejected" },
+                status: to.as_str(),
                 approved_quantity: d.approved_quantity.map(|q| q.normalize().to_string()),
                 valid_from: approve.then(|| d.valid_from.unwrap_or(today)),
                 valid_to: d.valid_to,
@@ -406,7 +409,7 @@ pub fn for_engine(conn: &mut AnyConnection, insured_id: &str) -> AppResult<Vec<P
     Ok(store::decided_for_insured(conn, insured_id)?
         .into_iter()
         .map(|(r, used)| {
-            let approved = r.status == "approved";
+            let approved = PreauthStatus::parse(&r.status) == Some(PreauthStatus::Approved);
             let quantity: Decimal =
                 r.approved_quantity.as_deref().and_then(|q| q.parse().ok()).unwrap_or_default();
             let used: Decimal = used.iter().filter_map(|q| q.parse::<Decimal>().ok()).sum();

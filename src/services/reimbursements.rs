@@ -26,6 +26,9 @@ use crate::domain::adjudication::{
 };
 use crate::domain::eligibility::{decide as eligible_on, DependantRules, Person};
 use crate::domain::jalali::JalaliDate;
+use crate::domain::lifecycle::payment::OrderStatus;
+use crate::domain::lifecycle::reimbursement::{transition, ReimbursementAction, ReimbursementStatus};
+use crate::domain::lifecycle::Outcome;
 use crate::domain::money::Rial;
 use crate::domain::pricing::ItemType;
 use crate::domain::provider::ProviderKind;
@@ -267,7 +270,8 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
     let main_code = insured::find(conn, &r.main_insured_id)?.map(|p| p.national_code).unwrap_or_default();
     let patient_code = insured::find(conn, &r.insured_id)?.map(|p| p.national_code).unwrap_or_default();
     let paid = match &r.payment_order_id {
-        Some(o) => crate::store::settlements::find_order(conn, o)?.filter(|o| o.status == "paid"),
+        Some(o) => crate::store::settlements::find_order(conn, o)?
+            .filter(|o| OrderStatus::parse(&o.status) == Some(OrderStatus::Paid)),
         None => None,
     };
     let history = audit::for_entity(conn, "reimbursement", &r.id)?
@@ -632,16 +636,10 @@ fn totals_of(lines: &[RLineRow]) -> AppResult<Split> {
 }
 
 /// approved, partially_approved or rejected, from the lines.
-fn outcome(lines: &[RLineRow]) -> &'static str {
+fn outcome(lines: &[RLineRow]) -> Outcome {
     let deducted: i64 = lines.iter().map(|l| l.deducted).sum();
     let kept: i64 = lines.iter().map(|l| l.insurer_payable + l.patient_share + l.patient_gap).sum();
-    if deducted == 0 {
-        "approved"
-    } else if kept == 0 {
-        "rejected"
-    } else {
-        "partially_approved"
-    }
+    Outcome::from_amounts(deducted, kept)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -817,7 +815,7 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
                 travel: new.travel.as_ref().map(serde_json::to_string).transpose().map_err(AppError::internal)?,
                 sheba: new.sheba.clone(),
                 account_holder: format!("{} {}", main.first_name, main.last_name),
-                status: "draft".into(),
+                status: ReimbursementStatus::Draft.as_str().into(),
                 paid_total: new.lines.iter().map(|l| l.paid_amount).sum(),
                 reimbursed: 0,
                 franchise: 0,
@@ -896,12 +894,13 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
                         "only the filer or a clerk of the office submits a request",
                     ));
                 }
-                if r.status != "draft" {
+                let from: ReimbursementStatus = r.status.parse()?;
+                let Ok(to) = transition(from, ReimbursementAction::Submit) else {
                     return Err(AppError::conflict(
                         "not_draft",
                         format!("the request is {}, not a draft", r.status),
                     ));
-                }
+                };
                 let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", &r.id)?
                     .into_iter()
                     .map(|a| a.document_type)
@@ -918,8 +917,8 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
                 let lines = price(conn, &book, &rules_dep, &r, &stored, today)?;
                 let t = totals_of(&lines)?;
                 store::replace_lines(conn, &r.id, &lines)?;
-                let totals = totals_with("in_review", &t);
-                if !store::transition(conn, &r.id, "draft", &totals, Transition::Submitted, now)? {
+                let totals = totals_with(to.as_str(), &t);
+                if !store::transition(conn, &r.id, from.as_str(), &totals, Transition::Submitted, now)? {
                     return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
                 }
                 audit::append(
@@ -928,8 +927,8 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
                     "reimbursement",
                     &r.id,
                     "submitted",
-                    Some(json!({"status": "draft"})),
-                    Some(json!({"status": "in_review", "reimbursed": t.reimbursed})),
+                    Some(json!({"status": from})),
+                    Some(json!({"status": to, "reimbursed": t.reimbursed})),
                 )?;
                 let r = store::find(conn, &r.id)?
                     .ok_or_else(|| AppError::not_found("no such reimbursement request"))?;
@@ -1026,7 +1025,7 @@ fn finish(
     now: NaiveDateTime,
 ) -> AppResult<ReimbursementRow> {
     let t = totals_of(lines)?;
-    let status = outcome(lines);
+    let status = ReimbursementStatus::from(outcome(lines)).as_str();
     store::replace_lines(conn, &r.id, lines)?;
     let totals = totals_with(status, &t);
     let extra = Transition::Decided { by: reviewer.into(), note };
@@ -1068,7 +1067,7 @@ pub async fn decide(
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let r = office_request(conn, &caller, &id)?;
-                if r.status != "in_review" {
+                if transition(r.status.parse()?, ReimbursementAction::Propose).is_err() {
                     return Err(AppError::conflict("not_in_review", format!("the request is {}, not in review", r.status)));
                 }
                 let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
@@ -1114,7 +1113,7 @@ pub async fn approve(
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let r = office_request(conn, &caller, &id)?;
-                if r.status != "awaiting_approval" {
+                if transition(r.status.parse()?, ReimbursementAction::Return).is_err() {
                     return Err(AppError::conflict(
                         "not_awaiting_approval",
                         format!("the request is {}", r.status),

@@ -10,6 +10,12 @@ use serde_json::json;
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
+use crate::domain::lifecycle::claim::{ClaimStatus, LineStatus};
+use crate::domain::lifecycle::review::{
+    decision_transition, objection_transition, ApprovalAction, DecisionStatus, ObjectionAction,
+    ObjectionStatus,
+};
+use crate::domain::lifecycle::Outcome;
 use crate::domain::money::Rial;
 use crate::domain::review::{apply, needs_second_approval, working_days_after, LineAmounts, LineDecision};
 use crate::error::{AppError, AppResult};
@@ -85,7 +91,7 @@ pub async fn take(state: &ServiceContext, caller: Caller, id: String) -> AppResu
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let c = office_claim(conn, &caller, &id)?;
-                if c.status != "pended" {
+                if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
                     return Err(AppError::conflict(
                         "not_pended",
                         format!("the claim is {}, not pended", c.status),
@@ -259,10 +265,10 @@ pub(crate) fn apply_decision(
         )?;
     }
     // Lines not named keep their amounts; a pended line not named is accepted as decided.
-    for l in lines
-        .iter()
-        .filter(|l| l.status == "pended" && !computed.iter().any(|(a, _)| a.line_no == l.line_no as u32))
-    {
+    for l in lines.iter().filter(|l| {
+        LineStatus::parse(&l.status) == Some(LineStatus::Pended)
+            && !computed.iter().any(|(a, _)| a.line_no == l.line_no as u32)
+    }) {
         let a = amounts_of(l)?;
         store::update_line(
             conn,
@@ -286,13 +292,7 @@ pub(crate) fn apply_decision(
     if payable + share + gap + deducted != claim.billed {
         return Err(AppError::internal(format!("conservation broken on claim {}", claim.id)));
     }
-    let status = if deducted == 0 {
-        "approved"
-    } else if payable + share + gap == 0 {
-        "rejected"
-    } else {
-        "partially_approved"
-    };
+    let status = ClaimStatus::from(Outcome::from_amounts(deducted, payable + share + gap)).as_str();
     store::decide_claim(
         conn,
         &claim.id,
@@ -342,7 +342,7 @@ pub async fn decide(
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let c = office_claim(conn, &caller, &id)?;
-                if c.status != "pended" {
+                if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
                     return Err(AppError::conflict(
                         "not_pended",
                         format!("the claim is {}, not pended", c.status),
@@ -379,7 +379,7 @@ fn record_decision(
         origin: origin.into(),
         objection_id: objection.map(|o| o.id.clone()),
         decided_by: caller.user_id.clone(),
-        status: if four_eyes { "awaiting_approval" } else { "applied" }.into(),
+        status: DecisionStatus::initial(four_eyes).as_str().into(),
         lines: serde_json::to_string(&input.lines).map_err(AppError::internal)?,
         note: input.note.clone(),
         payable_before: c.insurer_payable,
@@ -402,9 +402,11 @@ fn record_decision(
         ),
     )?;
     let claim = if four_eyes {
-        store::set_status(conn, &c.id, "awaiting_approval", now)?;
+        store::set_status(conn, &c.id, ClaimStatus::AwaitingApproval.as_str(), now)?;
         if let Some(o) = objection {
-            store::set_objection_status(conn, &o.id, "awaiting_approval", Some(&caller.user_id), None)?;
+            let to = objection_transition(o.status.parse()?, ObjectionAction::Propose)
+                .map_err(AppError::internal)?;
+            store::set_objection_status(conn, &o.id, to.as_str(), Some(&caller.user_id), None)?;
         }
         audit::append(
             conn,
@@ -413,11 +415,11 @@ fn record_decision(
             &c.id,
             "awaiting_approval",
             Some(json!({"status": c.status})),
-            Some(json!({"status": "awaiting_approval"})),
+            Some(json!({"status": ClaimStatus::AwaitingApproval})),
         )?;
         claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
     } else {
-        row.status = "applied".into();
+        row.status = DecisionStatus::Applied.as_str().into();
         finish(conn, &c, objection, &lines, &computed, &caller.user_id, &actor, now)?
     };
     Ok(DecisionOutcome {
@@ -443,7 +445,12 @@ fn finish(
 ) -> AppResult<ClaimRow> {
     let claim = apply_decision(conn, c, lines, computed, reviewer, actor, now)?;
     if let Some(o) = objection {
-        store::set_objection_status(conn, &o.id, "decided", Some(reviewer), Some(now))?;
+        let action = match o.status.parse()? {
+            ObjectionStatus::AwaitingApproval => ObjectionAction::Approve,
+            _ => ObjectionAction::Decide,
+        };
+        let to = objection_transition(o.status.parse()?, action).map_err(AppError::internal)?;
+        store::set_objection_status(conn, &o.id, to.as_str(), Some(reviewer), Some(now))?;
         audit::append(
             conn,
             actor,
@@ -451,7 +458,7 @@ fn finish(
             &o.id,
             "decided",
             Some(json!({"status": o.status})),
-            Some(json!({"status": "decided"})),
+            Some(json!({"status": to})),
         )?;
         outbox::enqueue(
             conn,
@@ -481,9 +488,10 @@ pub async fn review_decision(
                     .ok_or_else(|| AppError::not_found("no such decision"))?;
                 let c = office_claim(conn, &caller, &d.claim_id)
                     .map_err(|_| AppError::not_found("no such decision"))?;
-                if d.status != "awaiting_approval" {
+                let action = if approve { ApprovalAction::Approve } else { ApprovalAction::Return };
+                let Ok(to) = decision_transition(d.status.parse()?, action) else {
                     return Err(AppError::conflict("not_awaiting", format!("the decision is {}", d.status)));
-                }
+                };
                 if d.decided_by == caller.user_id {
                     return Err(AppError::forbidden(
                         "four eyes: a decision is approved by someone other than its author",
@@ -499,7 +507,7 @@ pub async fn review_decision(
                     objection.as_ref().map(|o| serde_json::from_str(&o.line_nos).unwrap_or_default());
                 let now = clock.now();
                 let actor = Actor::of(&caller);
-                let status = if approve { "applied" } else { "returned" };
+                let status = to.as_str();
                 store::close_decision(conn, &d.id, status, &caller.user_id, now)?;
                 audit::append(
                     conn,
@@ -511,7 +519,7 @@ pub async fn review_decision(
                     Some(json!({"status": status})),
                 )?;
                 let claim = if approve {
-                    let back = if objection.is_some() { &c.status } else { "pended" };
+                    let back = if objection.is_some() { &c.status } else { ClaimStatus::Pended.as_str() };
                     // The claim returns to its state before the proposal for `finish` to decide.
                     let restored = ClaimRow { status: back.to_string(), ..c.clone() };
                     // The claim has been locked in awaiting_approval since the proposal, so its lines
@@ -529,11 +537,16 @@ pub async fn review_decision(
                         now,
                     )?
                 } else {
-                    let back =
-                        if objection.is_some() { previous_status(conn, &c.id)? } else { "pended".into() };
+                    let back = if objection.is_some() {
+                        previous_status(conn, &c.id)?
+                    } else {
+                        ClaimStatus::Pended.as_str().into()
+                    };
                     store::set_status(conn, &c.id, &back, now)?;
                     if let Some(o) = &objection {
-                        store::set_objection_status(conn, &o.id, "open", None, None)?;
+                        let to = objection_transition(o.status.parse()?, ObjectionAction::Return)
+                            .map_err(AppError::internal)?;
+                        store::set_objection_status(conn, &o.id, to.as_str(), None, None)?;
                     }
                     audit::append(
                         conn,
@@ -618,7 +631,7 @@ pub async fn object(
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
-                if !matches!(c.status.as_str(), "approved" | "partially_approved" | "rejected") {
+                if !c.status.parse::<ClaimStatus>()?.is_decided() {
                     return Err(AppError::conflict(
                         "not_decided",
                         format!("the claim is {}; object after its decision", c.status),
@@ -661,7 +674,10 @@ pub async fn object(
                         _ => {}
                     }
                 }
-                if store::claim_objections(conn, &c.id)?.iter().any(|o| o.status != "decided") {
+                if store::claim_objections(conn, &c.id)?
+                    .iter()
+                    .any(|o| ObjectionStatus::parse(&o.status) != Some(ObjectionStatus::Decided))
+                {
                     return Err(AppError::conflict(
                         "objection_open",
                         "an objection to this claim is already open",
@@ -673,7 +689,7 @@ pub async fn object(
                     filed_by: caller.user_id.clone(),
                     reason: input.reason.trim().to_string(),
                     line_nos: serde_json::to_string(&input.line_nos).map_err(AppError::internal)?,
-                    status: "open".into(),
+                    status: ObjectionStatus::Open.as_str().into(),
                     decided_by: None,
                     decided_at: None,
                     created_at: now,
@@ -723,7 +739,7 @@ pub async fn decide_objection(
                     .ok_or_else(|| AppError::not_found("no such objection"))?;
                 let c = office_claim(conn, &caller, &o.claim_id)
                     .map_err(|_| AppError::not_found("no such objection"))?;
-                if o.status != "open" {
+                if objection_transition(o.status.parse()?, ObjectionAction::Decide).is_err() {
                     return Err(AppError::conflict("not_open", format!("the objection is {}", o.status)));
                 }
                 if store::review_state(conn, &c.id)?.reviewed_by.as_deref() == Some(caller.user_id.as_str()) {

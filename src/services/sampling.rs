@@ -12,6 +12,8 @@ use serde_json::json;
 use crate::auth::Caller;
 use crate::context::ServiceContext;
 use crate::db::write_tx;
+use crate::domain::lifecycle::claim::ClaimStatus;
+use crate::domain::lifecycle::review::{sample_transition, SampleAction, SampleStatus};
 use crate::domain::money::Rial;
 use crate::domain::review::{extrapolate, sample_rate, sample_size};
 use crate::error::{AppError, AppResult, FieldError};
@@ -83,7 +85,7 @@ pub struct SampleView {
 }
 
 fn is_decided(status: &str) -> bool {
-    !matches!(status, "pended" | "awaiting_approval")
+    !matches!(ClaimStatus::parse(status), Some(ClaimStatus::Pended | ClaimStatus::AwaitingApproval))
 }
 
 fn view(s: SampleRow, members: Vec<(MemberRow, claims_store::ClaimRow)>) -> SampleView {
@@ -202,7 +204,7 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
                     method: new.method.as_str().into(),
                     percent: new.percent.map(|p| p.normalize().to_string()),
                     above_amount: new.above_amount,
-                    status: "open".into(),
+                    status: SampleStatus::Open.as_str().into(),
                     rate: None,
                     created_by: caller.user_id.clone(),
                     created_at: now,
@@ -237,7 +239,7 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
                         &c.id,
                         "sampled",
                         Some(json!({"status": c.status})),
-                        Some(json!({"status": "pended", "sample_id": sample.id})),
+                        Some(json!({"status": ClaimStatus::Pended, "sample_id": sample.id})),
                     )?;
                 }
                 audit::append(
@@ -283,17 +285,18 @@ pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bo
         .db(move |conn| {
             write_tx(conn, |conn| {
                 let s = load(conn, &caller, &id)?;
-                if s.status != "open" {
+                let action = if apply { SampleAction::Extrapolate } else { SampleAction::Close };
+                let Ok(to) = sample_transition(s.status.parse()?, action) else {
                     return Err(AppError::conflict(
                         "sample_closed",
                         format!("the sample is already {}", s.status),
                     ));
-                }
+                };
                 let members = store::members(conn, &s.id)?;
                 let now = clock.now();
                 let actor = Actor::of(&caller);
                 if !apply {
-                    if !store::close(conn, &s.id, "closed", None, &caller.user_id, now)? {
+                    if !store::close(conn, &s.id, to.as_str(), None, &caller.user_id, now)? {
                         return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
                     }
                     audit::append(conn, &actor, "review_sample", &s.id, "closed", None, None)?;
@@ -336,8 +339,7 @@ pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bo
                     }
                 }
                 let rate_text = rate.normalize().to_string();
-                if !store::close(conn, &s.id, "extrapolated", Some(rate_text.clone()), &caller.user_id, now)?
-                {
+                if !store::close(conn, &s.id, to.as_str(), Some(rate_text.clone()), &caller.user_id, now)? {
                     return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
                 }
                 audit::append(

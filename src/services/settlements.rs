@@ -14,10 +14,11 @@ use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::contract::ContractTerms;
 use crate::domain::jalali::JalaliDate;
+use crate::domain::lifecycle::payment::{AdvanceStatus, OrderStatus, SettlementStatus};
+use crate::domain::lifecycle::reimbursement::ReimbursementStatus;
 use crate::domain::money::Rial;
 use crate::domain::settlement::{
     advance_amount, claimed_from_organization, days_late, late_damages, net_payable, status_for_net,
-    OWED_STATUSES,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::claims::{view as claim_view, ClaimView};
@@ -95,7 +96,7 @@ pub fn advance_for_list(
         percent: t.advance_percent.normalize().to_string(),
         amount: advance_amount(Rial(claimed), t.advance_percent).0,
         due_on: received_on + Duration::days(t.advance_days as i64),
-        status: "due".into(),
+        status: AdvanceStatus::Due.as_str().into(),
         paid_on: None,
         bank_reference: None,
         paid_recorded_by: None,
@@ -146,7 +147,8 @@ pub async fn pay_advance(
                         "the advance is already recorded as paid",
                     ));
                 }
-                let after = json!({"status": "paid", "paid_on": paid_on, "bank_reference": reference});
+                let after =
+                    json!({"status": AdvanceStatus::Paid, "paid_on": paid_on, "bank_reference": reference});
                 audit::append(
                     conn,
                     &Actor::of(&caller),
@@ -351,7 +353,7 @@ pub struct SettlementView {
 
 fn settlement_view(row: SettlementRow, today: NaiveDate) -> SettlementView {
     // Only what is owed to the provider can be late.
-    let owed = OWED_STATUSES.contains(&row.status.as_str());
+    let owed = SettlementStatus::parse(&row.status).is_some_and(SettlementStatus::is_owed);
     let late = if owed { days_late(row.due_on, today) } else { 0 };
     let rate: Decimal = row.late_payment_rate.as_deref().and_then(|r| r.parse().ok()).unwrap_or_default();
     SettlementView {
@@ -516,7 +518,7 @@ pub fn remittance_html(r: &Remittance) -> String {
         adv = s.advances_netted,
         carried = s.carried_in,
         net = s.net_payable,
-        carry_note = if s.status == "carried" {
+        carry_note = if SettlementStatus::parse(&s.status) == Some(SettlementStatus::Carried) {
             " (بدهی مرکز؛ از تسویه بعدی کسر می‌شود — owed by the provider, netted by its next settlement)"
         } else {
             ""
@@ -587,7 +589,7 @@ pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(O
                     total: due.iter().map(|s| s.net_payable).sum::<i64>()
                         + refunds.iter().map(|r| r.reimbursed).sum::<i64>(),
                     items: (due.len() + refunds.len()) as i32,
-                    status: "issued".into(),
+                    status: OrderStatus::Issued.as_str().into(),
                     bank_reference: None,
                     paid_on: None,
                     created_by: caller.user_id.clone(),
@@ -614,7 +616,7 @@ pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(O
                         id,
                         "ordered",
                         None,
-                        Some(json!({"status": "ordered", "payment_order_id": order.id})),
+                        Some(json!({"status": ReimbursementStatus::Ordered, "payment_order_id": order.id})),
                     )?;
                 }
                 let lines = order_lines(conn, &order.id)?;
@@ -670,7 +672,7 @@ pub async fn pay_order(
                         &r.id,
                         "paid",
                         Some(json!({"status": r.status})),
-                        Some(json!({"status": "paid", "bank_reference": reference, "paid_on": paid_on})),
+                        Some(json!({"status": ReimbursementStatus::Paid, "bank_reference": reference, "paid_on": paid_on})),
                     )?;
                 }
                 reimbursement_store::pay_order(conn, &o.id)?;
