@@ -3,7 +3,8 @@
 //! Pure: everything it needs is in the context (eligibility facts, the contract timeline, the
 //! tariffs, the insured's history), so it is testable, benchmarkable and explainable.
 //!
-//! Rules are applied to each line in this order; the first rejection ends the line:
+//! Rules are applied to each line in this order; the first rejection ends the line. The table
+//! is `LINE_RULES`, one function per rule, and a unit test holds this list to it:
 //!
 //! | step | rule | effect |
 //! |---|---|---|
@@ -24,11 +25,12 @@
 //! | 15 | R10 repeated within the code's minimum interval | line rejected |
 //! | 16 | R09 quantity above the per-day, per-prescription or contract cap | quantity reduced |
 //! | 17 | R22 unit price × quantity above the billed amount's basis | excess deducted |
-//! | 18 | R07 billed above what the provider may charge for the room or item billed | excess deducted |
-//! | 19 | R20 1–2 bed room without a medical order | 3-bed rate recognised, room difference the insured's |
-//! | 20 | cost sharing: contract discount, franchise or exemption, drug share, private gap | split |
-//! | 21 | R19 the contract's monthly ceiling | payable above it deducted |
-//! | 22 | R15 a needed medical record is not on file; claim above the auto-approval amount | pended |
+//! | 18 | R05 the pricing engine cannot price the quantity kept on the contract's basis | line rejected |
+//! | 19 | R07 billed above what the provider may charge for the room or item billed | excess deducted |
+//! | 20 | R20 1–2 bed room without a medical order | 3-bed rate recognised, room difference the insured's |
+//! | 21 | cost sharing: contract discount, franchise or exemption, drug share, private gap | split |
+//! | 22 | R19 the contract's monthly ceiling | payable above it deducted |
+//! | 23 | R15 a needed medical record is not on file; claim above the auto-approval amount | pended |
 //!
 //! R17 (code pairs) needs a pair table the tariff data does not have yet; it is not applied.
 //! Every line ends with `billed = insurer_payable + patient_share + patient_gap + deducted`,
@@ -45,11 +47,12 @@ use crate::domain::contract::{standing_on, version_on, ContractTerms, StatusEven
 use crate::domain::eligibility::{age_on, conditions_hold, decide, DependantRules, Person, Sex as PersonSex};
 use crate::domain::jalali::JalaliDate;
 use crate::domain::money::Rial;
-use crate::domain::pricing::{price_line, ItemType, LineToPrice, PricingError, ProviderTerms};
+use crate::domain::pricing::{price_line, ItemType, LineToPrice, Price, PricingError, ProviderTerms};
 use crate::domain::provider::ProviderKind;
 use crate::domain::reasons::Reason;
 use crate::domain::tariff::{
-    RoomType, RuleKind, Sector, SectorScope, SettingScope, Sex, Tariff, TariffBook, TariffStatus,
+    DrugTariff, RoomType, RuleKind, Sector, SectorScope, ServiceTariff, SettingScope, Sex, Tariff,
+    TariffBook, TariffStatus,
 };
 
 /// Prescription validity: 60 days (joint directive of the basic insurers, iran-sso.md §5.3).
@@ -439,18 +442,18 @@ fn rejected(line: &ClaimLine, reason: Reason, detail: String, tariff: Option<&Ta
 }
 
 /// A line the pricing engine cannot price on the tariff of its date (R05).
-fn unpriced(line: &ClaimLine, error: PricingError, tariff: &Tariff) -> LineResult {
+fn unpriced(line: &ClaimLine, error: PricingError, tariff: &Tariff) -> Flow {
     let detail = match error {
         PricingError::UnknownCode => format!("{} is not in the {} tariff", line.code, tariff.meta.year),
         other => other.to_string(),
     };
-    rejected(line, Reason::R05, detail, Some(tariff))
+    Flow::Reject(Reason::R05, detail)
 }
 
 /// R20: the part of a 1–2 bed room day billed without a medical order that is the insured's
 /// because the Organization recognises only the 3-bed room the insured is entitled to.
 ///
-/// `billed` is what is left after R09, R22 and R07 (step 18), so it is at most what the provider
+/// `billed` is what is left after R09, R22 and R07 (step 19), so it is at most what the provider
 /// may charge for the room it billed; `three_bed` and `room` are the 3-bed room's and the billed
 /// room's tariff on the contract's basis (the government tariff unless the contract says
 /// otherwise), for the line's quantity. The answer is `billed − three_bed`, at least 0 and at
@@ -464,7 +467,7 @@ fn unpriced(line: &ClaimLine, error: PricingError, tariff: &Tariff) -> LineResul
 ///    (R20, group PR);
 /// 3. from the billed room's tariff up to the billed room's cap: the private–government gap,
 ///    the insured's (`patient_gap`, gap-billing contracts only);
-/// 4. above the billed room's cap: the provider's write-off (R07, group CO, step 18).
+/// 4. above the billed room's cap: the provider's write-off (R07, group CO, step 19).
 ///
 /// The cap is what the provider may charge for the room it billed: its own sector's tariff
 /// under a gap-billing contract, else the contract's basis (then slice 3 is empty).
@@ -576,6 +579,276 @@ fn setting_scope(claim: &Claim, provider: &ProviderFacts) -> SettingScope {
     }
 }
 
+/// Whether a line goes on to the next rule.
+enum Flow {
+    Continue,
+    /// The line is rejected whole with this reason and detail; no later rule runs.
+    Reject(Reason, String),
+}
+
+/// One step of `LINE_RULES`: the reason it gives, what it checks and what it does to the line —
+/// the words of the module documentation's table, which a unit test holds to this one.
+struct Rule {
+    /// `None` for the cost split, which gives no reason of its own (its contract discount is R07).
+    reason: Option<Reason>,
+    checks: &'static str,
+    effect: &'static str,
+    apply: fn(&mut LineState<'_>) -> Flow,
+}
+
+/// The line rules in their order, as the module documentation lists them: the reason each gives
+/// (`None` for the cost split), what it checks and what it does to the line — for explaining the
+/// engine itself, and for the test that holds the documentation to the table.
+pub fn line_rules() -> impl Iterator<Item = (Option<Reason>, &'static str, &'static str)> {
+    LINE_RULES.iter().map(|r| (r.reason, r.checks, r.effect))
+}
+
+/// The rules every line goes through, in this order; the first rejection ends the line. The
+/// rules that establish what later ones rely on come first: R01 the insured person, R03 the
+/// contract's terms, R05 the tariff and its row, the pricing step the line's price.
+const LINE_RULES: &[Rule] = &[
+    Rule {
+        reason: Some(Reason::R01),
+        checks: "insured not found",
+        effect: "whole claim rejected",
+        apply: insured_is_known,
+    },
+    Rule {
+        reason: Some(Reason::R02),
+        checks: "not eligible on the line's date",
+        effect: "line rejected",
+        apply: eligible_on_the_date,
+    },
+    Rule {
+        reason: Some(Reason::R03),
+        checks: "no active contract on the date",
+        effect: "line rejected",
+        apply: contract_active_on_the_date,
+    },
+    Rule {
+        reason: Some(Reason::R14),
+        checks: "submitted after the contract's deadline",
+        effect: "line rejected",
+        apply: submitted_before_the_deadline,
+    },
+    Rule {
+        reason: Some(Reason::R13),
+        checks: "prescription older than 60 days",
+        effect: "line rejected",
+        apply: prescription_still_valid,
+    },
+    Rule {
+        reason: Some(Reason::R21),
+        checks: "inpatient line outside the admission",
+        effect: "line rejected",
+        apply: inside_the_admission,
+    },
+    Rule {
+        reason: Some(Reason::R05),
+        checks: "code not in the tariff of the service year",
+        effect: "line rejected",
+        apply: code_in_the_tariff,
+    },
+    Rule {
+        reason: Some(Reason::R04),
+        checks: "outside the contract's scope (and hotelling at a limited-surgery centre)",
+        effect: "line rejected",
+        apply: inside_the_contract_scope,
+    },
+    Rule {
+        reason: Some(Reason::R06),
+        checks: "not covered",
+        effect: "line rejected (insured's)",
+        apply: covered,
+    },
+    Rule {
+        reason: Some(Reason::R11),
+        checks: "sex or age restriction",
+        effect: "line rejected",
+        apply: for_the_insureds_sex_and_age,
+    },
+    Rule {
+        reason: Some(Reason::R18),
+        checks: "OTC drug, insured ≥ 12 and not inpatient",
+        effect: "line rejected (insured's)",
+        apply: otc_only_for_children_or_inpatients,
+    },
+    Rule {
+        reason: Some(Reason::R12),
+        checks: "pre-authorization required and none approved",
+        effect: "line rejected",
+        apply: preauthorized,
+    },
+    Rule {
+        reason: Some(Reason::R08),
+        checks: "duplicate (same insured, code and date, any provider, or twice in the claim)",
+        effect: "line rejected",
+        apply: not_a_duplicate,
+    },
+    Rule {
+        reason: Some(Reason::R16),
+        checks: "second visit by the same physician the same day",
+        effect: "line rejected",
+        apply: one_visit_per_physician_a_day,
+    },
+    Rule {
+        reason: Some(Reason::R10),
+        checks: "repeated within the code's minimum interval",
+        effect: "line rejected",
+        apply: not_repeated_too_soon,
+    },
+    Rule {
+        reason: Some(Reason::R09),
+        checks: "quantity above the per-day, per-prescription or contract cap",
+        effect: "quantity reduced",
+        apply: quantity_within_the_caps,
+    },
+    Rule {
+        reason: Some(Reason::R22),
+        checks: "unit price × quantity above the billed amount's basis",
+        effect: "excess deducted",
+        apply: unit_price_reconciles,
+    },
+    Rule {
+        reason: Some(Reason::R05),
+        checks: "the pricing engine cannot price the quantity kept on the contract's basis",
+        effect: "line rejected",
+        apply: priced_on_the_contracts_basis,
+    },
+    Rule {
+        reason: Some(Reason::R07),
+        checks: "billed above what the provider may charge for the room or item billed",
+        effect: "excess deducted",
+        apply: within_what_the_provider_may_charge,
+    },
+    Rule {
+        reason: Some(Reason::R20),
+        checks: "1–2 bed room without a medical order",
+        effect: "3-bed rate recognised, room difference the insured's",
+        apply: room_difference_without_a_medical_order,
+    },
+    Rule {
+        reason: None,
+        checks: "cost sharing: contract discount, franchise or exemption, drug share, private gap",
+        effect: "split",
+        apply: share_the_cost,
+    },
+    Rule {
+        reason: Some(Reason::R19),
+        checks: "the contract's monthly ceiling",
+        effect: "payable above it deducted",
+        apply: within_the_monthly_ceiling,
+    },
+    Rule {
+        reason: Some(Reason::R15),
+        checks: "a needed medical record is not on file; claim above the auto-approval amount",
+        effect: "pended",
+        apply: medical_record_on_file,
+    },
+];
+
+/// One line on its way through `LINE_RULES`: the line and what it is judged against, what the
+/// rules before have established, and the amounts and reasons so far.
+struct LineState<'a> {
+    claim: &'a Claim,
+    line: &'a ClaimLine,
+    ctx: &'a Context<'a>,
+    day: &'a Day<'a>,
+    /// The lines of this claim accepted before this one.
+    accepted: &'a [HistoryLine],
+    /// What the Organization owes the provider for the month, this claim's earlier lines
+    /// included (R19).
+    month_payable: &'a mut Rial,
+    /// The contract's terms on the line's date (from R03 on).
+    terms: Option<&'a ContractTerms>,
+    /// The tariff's row of a service or drug line (from R05 on).
+    service: Option<&'a ServiceTariff>,
+    drug: Option<&'a DrugTariff>,
+    /// The pre-authorization the line relies on (R12).
+    preauth: Option<&'a PreAuthorization>,
+    /// The quantity and amount still claimed after the reductions so far (R09, R22, R07, R20).
+    quantity: Decimal,
+    billed: Rial,
+    /// The price on the contract's basis and, for a 1–2 bed room without a medical order, the
+    /// price of the room billed (from the pricing step on).
+    price: Option<Price>,
+    room: Option<Price>,
+    /// The split (cost sharing, then R19).
+    insurer: Rial,
+    patient_share: Rial,
+    gap: Rial,
+    cost_sharing_rule: Option<String>,
+    reasons: Vec<Deduction>,
+    pend_reasons: Vec<Reason>,
+}
+
+// What an earlier rule of `LINE_RULES` established. The table's order guarantees it (a rule that
+// finds it missing rejects the line first), so a missing one is a mistake in the table.
+impl<'a> LineState<'a> {
+    fn person(&self) -> &'a Person {
+        self.ctx.insured.expect("R01 rejects a line without an insured person")
+    }
+
+    fn terms(&self) -> &'a ContractTerms {
+        self.terms.expect("R03 rejects a line without the contract's terms")
+    }
+
+    fn tariff(&self) -> &'a Tariff {
+        self.day.tariff.expect("R05 rejects a line without a tariff")
+    }
+
+    fn price(&self) -> Price {
+        self.price.expect("the pricing step rejects a line it cannot price")
+    }
+
+    /// The insured's age on the line's date.
+    fn age(&self) -> u32 {
+        age_on(self.person().birth_date, self.line.service_date)
+    }
+
+    /// The physician of the line: its own, or else the claim's.
+    fn physician(&self) -> Option<&'a String> {
+        self.line.physician_council_no.as_ref().or(self.claim.physician_council_no.as_ref())
+    }
+
+    fn deduct(&mut self, reason: Reason, amount: Rial, detail: String) {
+        self.reasons.push(Deduction { reason, amount, detail });
+    }
+
+    /// The line after every rule.
+    fn result(self) -> LineResult {
+        let (tariff, price) = (self.tariff(), self.price());
+        let deducted = Rial(self.reasons.iter().map(|d| d.amount.0).sum());
+        let status = if self.insurer.0 == 0 && self.patient_share.0 == 0 && self.gap.0 == 0 {
+            LineStatus::Rejected
+        } else if deducted.0 == 0 {
+            LineStatus::Approved
+        } else {
+            LineStatus::PartiallyApproved
+        };
+        LineResult {
+            line_no: self.line.line_no,
+            status,
+            tariff_year: Some(tariff.meta.year),
+            tariff_revision: Some(tariff.meta.revision),
+            tariff_status: Some(tariff.meta.status),
+            approved_quantity: self.quantity,
+            billed: self.line.billed,
+            tariff_unit_price: price.unit_price,
+            tariff_amount: price.amount,
+            insurer_payable: self.insurer,
+            patient_share: self.patient_share,
+            patient_gap: self.gap,
+            deducted,
+            reasons: self.reasons,
+            cost_sharing_rule: self.cost_sharing_rule,
+            pend_reasons: self.pend_reasons,
+            preauthorization_id: self.preauth.map(|p| p.id.clone()),
+        }
+    }
+}
+
+/// Takes one line through `LINE_RULES`, in order; the first rejection ends it.
 fn adjudicate_line(
     claim: &Claim,
     line: &ClaimLine,
@@ -584,153 +857,224 @@ fn adjudicate_line(
     accepted: &[HistoryLine],
     month_payable: &mut Rial,
 ) -> LineResult {
-    let date = line.service_date;
-    let tariff = day.tariff;
-
-    // 1–2. Who is treated, and were they covered that day.
-    let Some(person) = ctx.insured else {
-        return rejected(line, Reason::R01, "the national code is not an insured person".into(), tariff);
+    let mut state = LineState {
+        claim,
+        line,
+        ctx,
+        day,
+        accepted,
+        month_payable,
+        terms: None,
+        service: None,
+        drug: None,
+        preauth: None,
+        quantity: line.quantity,
+        billed: line.billed,
+        price: None,
+        room: None,
+        insurer: Rial::ZERO,
+        patient_share: Rial::ZERO,
+        gap: Rial::ZERO,
+        cost_sharing_rule: None,
+        reasons: Vec::new(),
+        pend_reasons: Vec::new(),
     };
-    if !day.eligibility.eligible {
-        return rejected(line, Reason::R02, day.eligibility.reason_en.clone(), tariff);
-    }
-    // 3. The contract on that day.
-    let Some(standing) = day.standing else {
-        return rejected(line, Reason::R03, "the provider has no contract covering the date".into(), tariff);
-    };
-    let terms: &ContractTerms = match (standing.is_active(), day.terms) {
-        (true, Some(t)) => t,
-        _ => {
-            return rejected(
-                line,
-                Reason::R03,
-                format!("the contract is {standing:?} on {date}").to_lowercase(),
-                tariff,
-            )
+    for rule in LINE_RULES {
+        if let Flow::Reject(reason, detail) = (rule.apply)(&mut state) {
+            return rejected(line, reason, detail, day.tariff);
         }
+    }
+    state.result()
+}
+
+/// R01 (catalogue: insured person not found): the national code is an insured person. Every line
+/// of such a claim is rejected, so the whole claim is.
+fn insured_is_known(s: &mut LineState<'_>) -> Flow {
+    match s.ctx.insured {
+        Some(_) => Flow::Continue,
+        None => Flow::Reject(Reason::R01, "the national code is not an insured person".into()),
+    }
+}
+
+/// R02 (not eligible on the service date): a coverage period, or for a dependant the dependant
+/// rules (Social Security Act Art. 58), covers the line's date; decided once per date
+/// (`eligibility::decide`).
+fn eligible_on_the_date(s: &mut LineState<'_>) -> Flow {
+    if s.day.eligibility.eligible {
+        Flow::Continue
+    } else {
+        Flow::Reject(Reason::R02, s.day.eligibility.reason_en.clone())
+    }
+}
+
+/// R03 (no active contract on the service date): the provider's contract covers the date, is
+/// active on it (its status timeline) and has terms in force; keeps the terms for the rules below.
+fn contract_active_on_the_date(s: &mut LineState<'_>) -> Flow {
+    let Some(standing) = s.day.standing else {
+        return Flow::Reject(Reason::R03, "the provider has no contract covering the date".into());
     };
-    // 4. Submission deadline: days after the end of the service month.
-    let deadline = day.end_of_month + chrono::Duration::days(terms.submission_deadline_days as i64);
-    if claim.submitted_on > deadline {
-        return rejected(
-            line,
+    match (standing.is_active(), s.day.terms) {
+        (true, Some(t)) => {
+            s.terms = Some(t);
+            Flow::Continue
+        }
+        _ => Flow::Reject(
+            Reason::R03,
+            format!("the contract is {standing:?} on {}", s.line.service_date).to_lowercase(),
+        ),
+    }
+}
+
+/// R14 (submitted after the deadline): the claim arrived within the contract's
+/// `submission_deadline_days` after the end of the (Jalali) service month.
+fn submitted_before_the_deadline(s: &mut LineState<'_>) -> Flow {
+    let deadline = s.day.end_of_month + chrono::Duration::days(s.terms().submission_deadline_days as i64);
+    if s.claim.submitted_on > deadline {
+        return Flow::Reject(
             Reason::R14,
-            format!("submitted {} after the deadline {deadline}", claim.submitted_on),
-            tariff,
+            format!("submitted {} after the deadline {deadline}", s.claim.submitted_on),
         );
     }
-    // 5. Prescription validity.
-    if let Some(p) = claim.prescribed_on {
+    Flow::Continue
+}
+
+/// R13 (prescription expired): served within `PRESCRIPTION_VALID_DAYS` (60) of the prescription
+/// (joint directive of the basic insurers, iran-sso.md §5.3).
+fn prescription_still_valid(s: &mut LineState<'_>) -> Flow {
+    let date = s.line.service_date;
+    if let Some(p) = s.claim.prescribed_on {
         if (date - p).num_days() > PRESCRIPTION_VALID_DAYS {
-            return rejected(
-                line,
-                Reason::R13,
-                format!("prescribed {p}, served {date}: more than 60 days"),
-                tariff,
-            );
+            return Flow::Reject(Reason::R13, format!("prescribed {p}, served {date}: more than 60 days"));
         }
     }
-    // 6. Inpatient lines inside the admission.
+    Flow::Continue
+}
+
+/// R21 (service date outside the admission): an inpatient line is dated from admission to
+/// discharge, when the claim gives both.
+fn inside_the_admission(s: &mut LineState<'_>) -> Flow {
+    let (claim, date) = (s.claim, s.line.service_date);
     if claim.setting == Setting::Inpatient {
         if let (Some(a), Some(d)) = (claim.admitted_on, claim.discharged_on) {
             if date < a || date > d {
-                return rejected(
-                    line,
-                    Reason::R21,
-                    format!("{date} is outside the admission {a} to {d}"),
-                    tariff,
-                );
+                return Flow::Reject(Reason::R21, format!("{date} is outside the admission {a} to {d}"));
             }
         }
     }
-    // 7. Code in the tariff of the service year.
-    let Some(tariff) = tariff else {
-        return rejected(line, Reason::R05, format!("no tariff is in force on {date}"), None);
+    Flow::Continue
+}
+
+/// R05 (code not in the tariff of the service year): a tariff is in force on the line's date and
+/// has the code. Keeps the row of a service or drug for the rules below: one lookup per line.
+fn code_in_the_tariff(s: &mut LineState<'_>) -> Flow {
+    let line = s.line;
+    let Some(tariff) = s.day.tariff else {
+        return Flow::Reject(Reason::R05, format!("no tariff is in force on {}", line.service_date));
     };
-    // One lookup per line: the row is kept for the rules below.
-    let service = (line.item_type == ItemType::Service).then(|| tariff.services.get(&line.code)).flatten();
-    let drug = (line.item_type == ItemType::Drug).then(|| tariff.drug(&line.code)).flatten();
+    s.service = (line.item_type == ItemType::Service).then(|| tariff.services.get(&line.code)).flatten();
+    s.drug = (line.item_type == ItemType::Drug).then(|| tariff.drug(&line.code)).flatten();
     let known = match line.item_type {
-        ItemType::Service => service.is_some(),
+        ItemType::Service => s.service.is_some(),
         ItemType::Visit => tariff.visits.contains_key(&line.code),
-        ItemType::Drug => drug.is_some(),
+        ItemType::Drug => s.drug.is_some(),
         ItemType::BedDay => RoomType::parse(&line.code).is_some(),
         ItemType::Device => tariff.devices.contains_key(&line.code),
     };
     if !known {
-        return rejected(
-            line,
-            Reason::R05,
-            format!("{} is not in the {} tariff", line.code, tariff.meta.year),
-            Some(tariff),
-        );
+        return Flow::Reject(Reason::R05, format!("{} is not in the {} tariff", line.code, tariff.meta.year));
     }
-    // 8. Scope of the contract; limited-surgery centres have no hotelling.
+    Flow::Continue
+}
+
+/// R04 (service outside the contract's scope): the line's item type and service category are in
+/// the contract's scope (an empty list is no limit); limited-surgery centres have no hotelling.
+fn inside_the_contract_scope(s: &mut LineState<'_>) -> Flow {
+    let (line, terms) = (s.line, s.terms());
     if !terms.scope_item_types.is_empty() && !terms.scope_item_types.contains(&line.item_type) {
-        return rejected(
-            line,
+        return Flow::Reject(
             Reason::R04,
             format!("{:?} lines are outside the contract's scope", line.item_type).to_lowercase(),
-            Some(tariff),
         );
     }
-    if let (Some(s), false) = (service, terms.scope_categories.is_empty()) {
-        if !terms.scope_categories.contains(&s.category) {
-            return rejected(
-                line,
+    if let (Some(service), false) = (s.service, terms.scope_categories.is_empty()) {
+        if !terms.scope_categories.contains(&service.category) {
+            return Flow::Reject(
                 Reason::R04,
-                format!("category {} is outside the contract's scope", s.category.as_str()),
-                Some(tariff),
+                format!("category {} is outside the contract's scope", service.category.as_str()),
             );
         }
     }
-    if line.item_type == ItemType::BedDay && ctx.provider.kind == ProviderKind::DaySurgery {
-        return rejected(
-            line,
-            Reason::R04,
-            "limited-surgery centres are not paid hotelling".into(),
-            Some(tariff),
-        );
+    if line.item_type == ItemType::BedDay && s.ctx.provider.kind == ProviderKind::DaySurgery {
+        return Flow::Reject(Reason::R04, "limited-surgery centres are not paid hotelling".into());
     }
-    // 9. Coverage.
-    if service.is_some_and(|s| s.not_covered) || drug.is_some_and(|d| !d.covered) {
-        return rejected(line, Reason::R06, format!("{} is not covered", line.code), Some(tariff));
+    Flow::Continue
+}
+
+/// R06 (not covered, the insured's): the tariff does not mark the service not covered or the drug
+/// outside the formulary.
+fn covered(s: &mut LineState<'_>) -> Flow {
+    if s.service.is_some_and(|x| x.not_covered) || s.drug.is_some_and(|d| !d.covered) {
+        return Flow::Reject(Reason::R06, format!("{} is not covered", s.line.code));
     }
-    // 10. Sex and age.
-    let age = age_on(person.birth_date, date);
-    if let Some(s) = service {
-        let sex_ok = !matches!(
-            (s.sex, person.sex),
-            (Some(Sex::Male), PersonSex::Female) | (Some(Sex::Female), PersonSex::Male)
-        );
-        if !sex_ok {
-            return rejected(line, Reason::R11, format!("{} is for the other sex", line.code), Some(tariff));
-        }
-        if s.min_age.is_some_and(|m| age < m) || s.max_age.is_some_and(|m| age > m) {
-            return rejected(line, Reason::R11, format!("{} is not for age {age}", line.code), Some(tariff));
-        }
-    }
-    // 11. OTC drugs.
-    if drug.is_some_and(|d| d.otc) && age >= OTC_MAX_AGE && claim.setting != Setting::Inpatient {
-        return rejected(line, Reason::R18, format!("OTC drug for an outpatient aged {age}"), Some(tariff));
-    }
-    // 12. Pre-authorization.
-    let needs_preauth =
-        service.is_some_and(|s| s.requires_preauth) || terms.preauth_codes.contains(&line.code);
-    let preauth = if needs_preauth {
-        match find_preauthorization(line, ctx, accepted) {
-            Ok(p) => Some(p),
-            Err((reason, detail)) => return rejected(line, reason, detail, Some(tariff)),
-        }
-    } else {
-        None
+    Flow::Continue
+}
+
+/// R11 (age or sex does not match the service): the service's sex and age range, per the tariff,
+/// admit the insured on the line's date.
+fn for_the_insureds_sex_and_age(s: &mut LineState<'_>) -> Flow {
+    let Some(service) = s.service else {
+        return Flow::Continue;
     };
-    // 13. Duplicates: the same code on the same day for the same insured, anywhere. Drugs and
-    // bed-days legitimately repeat across days but not within one. Two visits the same day are
-    // both paid when both name their physicians and they differ (14 judges the same one); a
-    // visit whose physician is not known on either side (a reimbursement's, or a claim's
-    // without one) cannot be told apart, so it is a duplicate like any other line.
-    let physician = line.physician_council_no.as_ref().or(claim.physician_council_no.as_ref());
+    let code = &s.line.code;
+    let other_sex = matches!(
+        (service.sex, s.person().sex),
+        (Some(Sex::Male), PersonSex::Female) | (Some(Sex::Female), PersonSex::Male)
+    );
+    if other_sex {
+        return Flow::Reject(Reason::R11, format!("{code} is for the other sex"));
+    }
+    let age = s.age();
+    if service.min_age.is_some_and(|m| age < m) || service.max_age.is_some_and(|m| age > m) {
+        return Flow::Reject(Reason::R11, format!("{code} is not for age {age}"));
+    }
+    Flow::Continue
+}
+
+/// R18 (OTC drug, the insured's): an OTC drug is covered only under `OTC_MAX_AGE` (12) or for an
+/// inpatient (SSO notice 1397/03/23).
+fn otc_only_for_children_or_inpatients(s: &mut LineState<'_>) -> Flow {
+    if s.drug.is_some_and(|d| d.otc) && s.claim.setting != Setting::Inpatient {
+        let age = s.age();
+        if age >= OTC_MAX_AGE {
+            return Flow::Reject(Reason::R18, format!("OTC drug for an outpatient aged {age}"));
+        }
+    }
+    Flow::Continue
+}
+
+/// R12 (pre-authorization missing), R91 (refused by the medical advisor): a code the tariff or
+/// the contract puts under pre-authorization (تأیید قبلی) relies on an approval valid on the date
+/// with quantity left (`find_preauthorization`); keeps the approval, whose quantity the line uses.
+fn preauthorized(s: &mut LineState<'_>) -> Flow {
+    let needs =
+        s.service.is_some_and(|x| x.requires_preauth) || s.terms().preauth_codes.contains(&s.line.code);
+    if needs {
+        match find_preauthorization(s.line, s.ctx, s.accepted) {
+            Ok(p) => s.preauth = Some(p),
+            Err((reason, detail)) => return Flow::Reject(reason, detail),
+        }
+    }
+    Flow::Continue
+}
+
+/// R08 (duplicate): the same code on the same day for the same insured, at any provider or
+/// earlier in this claim. Drugs and bed-days legitimately repeat across days but not within one.
+/// Two visits the same day are both paid when both name their physicians and they differ (R16
+/// judges the same one); a visit whose physician is not known on either side (a reimbursement's,
+/// or a claim's without one) cannot be told apart, so it is a duplicate like any other line.
+fn not_a_duplicate(s: &mut LineState<'_>) -> Flow {
+    let (line, date) = (s.line, s.line.service_date);
+    let physician = s.physician();
     let told_apart = |h: &HistoryLine| physician.is_some() && h.physician_council_no.is_some();
     let same = |h: &HistoryLine| {
         h.item_type == line.item_type
@@ -738,114 +1082,136 @@ fn adjudicate_line(
             && h.service_date == date
             && (line.item_type != ItemType::Visit || !told_apart(h))
     };
-    if let Some(h) = ctx.history.iter().find(|h| same(h)) {
-        let whose = if h.provider_id == ctx.provider.id { "this provider" } else { "another provider" };
-        return rejected(line, Reason::R08, format!("already billed by {whose} for {date}"), Some(tariff));
+    if let Some(h) = s.ctx.history.iter().find(|h| same(h)) {
+        let whose = if h.provider_id == s.ctx.provider.id { "this provider" } else { "another provider" };
+        return Flow::Reject(Reason::R08, format!("already billed by {whose} for {date}"));
     }
-    if accepted.iter().any(same) {
-        return rejected(line, Reason::R08, "the same line twice in this claim".into(), Some(tariff));
+    if s.accepted.iter().any(same) {
+        return Flow::Reject(Reason::R08, "the same line twice in this claim".into());
     }
-    // 14. One visit per physician per insured per day.
-    if line.item_type == ItemType::Visit {
+    Flow::Continue
+}
+
+/// R16 (second visit by the same physician the same day): one visit per physician per insured per
+/// day is paid, counting the insured's history and this claim.
+fn one_visit_per_physician_a_day(s: &mut LineState<'_>) -> Flow {
+    let date = s.line.service_date;
+    let physician = s.physician();
+    if s.line.item_type == ItemType::Visit && physician.is_some() {
         let seen = |h: &HistoryLine| {
             h.item_type == ItemType::Visit
                 && h.service_date == date
                 && h.physician_council_no.as_ref() == physician
         };
-        if physician.is_some() && (ctx.history.iter().any(seen) || accepted.iter().any(seen)) {
-            return rejected(
-                line,
+        if s.ctx.history.iter().any(seen) || s.accepted.iter().any(seen) {
+            return Flow::Reject(
                 Reason::R16,
                 format!("a visit by the same physician on {date} is already paid"),
-                Some(tariff),
             );
         }
     }
-    // 15. Minimum interval between repeats.
-    if let Some(days) = service.and_then(|s| s.min_interval_days) {
+    Flow::Continue
+}
+
+/// R10 (repeated too soon): a service is not repeated within its minimum interval (the tariff's
+/// `min_interval_days`), before or after, in the history or this claim.
+fn not_repeated_too_soon(s: &mut LineState<'_>) -> Flow {
+    let (line, date) = (s.line, s.line.service_date);
+    if let Some(days) = s.service.and_then(|x| x.min_interval_days) {
         let too_soon = |h: &HistoryLine| {
             h.item_type == ItemType::Service
                 && h.code == line.code
                 && (date - h.service_date).num_days().abs() < days as i64
         };
-        if let Some(h) = ctx.history.iter().chain(accepted.iter()).find(|h| too_soon(h)) {
-            return rejected(
-                line,
+        if let Some(h) = s.ctx.history.iter().chain(s.accepted.iter()).find(|h| too_soon(h)) {
+            return Flow::Reject(
                 Reason::R10,
                 format!("{} was done on {}; allowed again after {days} days", line.code, h.service_date),
-                Some(tariff),
             );
         }
     }
+    Flow::Continue
+}
 
-    let mut reasons: Vec<Deduction> = Vec::new();
-    // 16. Quantity caps.
-    let mut quantity = line.quantity;
+/// R09 (quantity above the limit): the quantity is cut to the smallest cap it exceeds — the
+/// service's per day (history and this claim counted), the drug's per prescription, the
+/// contract's — and the billed amount in proportion; nothing left under a cap rejects the line.
+fn quantity_within_the_caps(s: &mut LineState<'_>) -> Flow {
+    let (line, date) = (s.line, s.line.service_date);
+    let quantity = s.quantity;
     let mut caps: Vec<(Decimal, String)> = Vec::new();
-    if let Some(max) = service.and_then(|s| s.max_per_day) {
-        let used: Decimal = ctx
+    if let Some(max) = s.service.and_then(|x| x.max_per_day) {
+        let used: Decimal = s
+            .ctx
             .history
             .iter()
-            .chain(accepted.iter())
+            .chain(s.accepted.iter())
             .filter(|h| h.service_date == date && h.item_type == ItemType::Service && h.code == line.code)
             .map(|h| h.quantity)
             .sum();
         caps.push(((Decimal::from(max) - used).max(Decimal::ZERO), format!("at most {max} per day")));
     }
-    if let Some(d) = drug {
+    if let Some(d) = s.drug {
         caps.push((
             Decimal::from(d.max_per_prescription),
             format!("at most {} per prescription", d.max_per_prescription),
         ));
     }
-    if let Some(cap) = terms.quantity_caps.get(&line.code) {
+    if let Some(cap) = s.terms().quantity_caps.get(&line.code) {
         caps.push((Decimal::from(*cap), format!("the contract allows {cap}")));
     }
-    let mut billed = line.billed;
     if let Some((cap, why)) = caps.into_iter().filter(|(c, _)| *c < quantity).min_by(|a, b| a.0.cmp(&b.0)) {
         if cap <= Decimal::ZERO {
-            return rejected(line, Reason::R09, format!("quantity above the limit: {why}"), Some(tariff));
+            return Flow::Reject(Reason::R09, format!("quantity above the limit: {why}"));
         }
         let kept = Rial::round(line.billed.to_decimal() * cap / quantity).unwrap_or(line.billed);
-        reasons.push(Deduction {
-            reason: Reason::R09,
-            amount: Rial(line.billed.0 - kept.0),
-            detail: format!("{} of {} paid: {why}", cap.normalize(), quantity.normalize()),
-        });
-        quantity = cap;
-        billed = kept;
+        s.deduct(
+            Reason::R09,
+            Rial(line.billed.0 - kept.0),
+            format!("{} of {} paid: {why}", cap.normalize(), quantity.normalize()),
+        );
+        s.quantity = cap;
+        s.billed = kept;
     }
-    // 17. Stated unit price against the billed amount.
-    if let Some(unit) = line.unit_price {
+    Flow::Continue
+}
+
+/// R22 (unit price inconsistent): a stated unit price × the quantity kept is the most the line
+/// may bill; the excess is deducted.
+fn unit_price_reconciles(s: &mut LineState<'_>) -> Flow {
+    if let Some(unit) = s.line.unit_price {
+        let (quantity, billed) = (s.quantity, s.billed);
         let expected = Rial::round(unit.to_decimal() * quantity).unwrap_or(billed);
         if billed > expected {
-            reasons.push(Deduction {
-                reason: Reason::R22,
-                amount: Rial(billed.0 - expected.0),
-                detail: format!(
-                    "{} × {} = {}, billed {}",
-                    unit.0,
-                    quantity.normalize(),
-                    expected.0,
-                    billed.0
-                ),
-            });
-            billed = expected;
+            s.deduct(
+                Reason::R22,
+                Rial(billed.0 - expected.0),
+                format!("{} × {} = {}, billed {}", unit.0, quantity.normalize(), expected.0, billed.0),
+            );
+            s.billed = expected;
         }
     }
-    // Prices: the contract's basis, and the cap of what the provider may charge.
-    let cap_sector = if terms.may_bill_gap { ctx.provider.sector } else { terms.tariff_basis };
+    Flow::Continue
+}
+
+/// R05 when the pricing engine cannot price the line (`pricing::price_line`): prices the quantity
+/// kept on the contract's basis, with the cap of what the provider may charge (its own sector's
+/// tariff under a gap-billing contract). A 1–2 bed room without a medical order is recognised as a
+/// 3-bed room; the room it billed is priced as well, for what the provider may charge (R07) and
+/// the room difference (R20).
+fn priced_on_the_contracts_basis(s: &mut LineState<'_>) -> Flow {
+    let (line, terms, tariff) = (s.line, s.terms(), s.tariff());
+    let cap_sector = if terms.may_bill_gap { s.ctx.provider.sector } else { terms.tariff_basis };
     let pricing = ProviderTerms {
         sector: cap_sector,
-        hospital_grade: ctx.provider.hospital_grade,
+        hospital_grade: s.ctx.provider.hospital_grade,
         tariff_basis: terms.tariff_basis,
     };
-    // A 1–2 bed room without a medical order is recognised as a 3-bed room; the room it billed
-    // is priced as well, for what the provider may charge (18) and the room difference (19).
     let private_room = line.item_type == ItemType::BedDay
         && matches!(line.code.as_str(), "bed_1" | "bed_2")
         && !line.medical_order;
     let priced_code = if private_room { "bed_3plus" } else { line.code.as_str() };
+    let quantity = s.quantity;
     let price_of = |code: &str| {
         let to_price = LineToPrice {
             item_type: line.item_type,
@@ -855,41 +1221,58 @@ fn adjudicate_line(
         };
         price_line(tariff, &to_price, &pricing)
     };
-    let price = match price_of(priced_code) {
-        Ok(p) => p,
+    match price_of(priced_code) {
+        Ok(p) => s.price = Some(p),
         Err(e) => return unpriced(line, e, tariff),
-    };
-    let room = match private_room.then(|| price_of(line.code.as_str())).transpose() {
-        Ok(r) => r,
-        Err(e) => return unpriced(line, e, tariff),
-    };
-    // 18. Above what the provider may charge for what it billed: for a 1–2 bed room, that
-    // room's cap — not the 3-bed room's it is recognised as.
-    let may_charge = room.map_or(price.cap_amount, |r| r.cap_amount);
-    if billed > may_charge {
-        reasons.push(Deduction {
-            reason: Reason::R07,
-            amount: Rial(billed.0 - may_charge.0),
-            detail: format!("billed {} above the tariff {}", billed.0, may_charge.0),
-        });
-        billed = may_charge;
     }
-    // 19. The room difference of a 1–2 bed room without a medical order is the insured's.
-    if let Some(r) = room {
-        let difference = room_difference(billed, price.amount, r.amount);
+    match private_room.then(|| price_of(line.code.as_str())).transpose() {
+        Ok(r) => s.room = r,
+        Err(e) => return unpriced(line, e, tariff),
+    }
+    Flow::Continue
+}
+
+/// R07 (billed above the approved tariff, the provider's write-off): what is still billed is at
+/// most what the provider may charge for what it billed — for a 1–2 bed room, that room's cap,
+/// not the 3-bed room's it is recognised as.
+fn within_what_the_provider_may_charge(s: &mut LineState<'_>) -> Flow {
+    let may_charge = s.room.map_or(s.price().cap_amount, |r| r.cap_amount);
+    let billed = s.billed;
+    if billed > may_charge {
+        s.deduct(
+            Reason::R07,
+            Rial(billed.0 - may_charge.0),
+            format!("billed {} above the tariff {}", billed.0, may_charge.0),
+        );
+        s.billed = may_charge;
+    }
+    Flow::Continue
+}
+
+/// R20 (private room without a medical order, the insured's): the room difference of a 1–2 bed
+/// room day billed without a medical order; see `room_difference`.
+fn room_difference_without_a_medical_order(s: &mut LineState<'_>) -> Flow {
+    if let Some(room) = s.room {
+        let three_bed = s.price().amount;
+        let difference = room_difference(s.billed, three_bed, room.amount);
         if difference.0 > 0 {
-            reasons.push(Deduction {
-                reason: Reason::R20,
-                amount: difference,
-                detail: format!(
-                    "{} without a medical order: recognised as bed_3plus at {}, the room's tariff is {}",
-                    line.code, price.amount.0, r.amount.0
-                ),
-            });
-            billed = Rial(billed.0 - difference.0);
+            let detail = format!(
+                "{} without a medical order: recognised as bed_3plus at {}, the room's tariff is {}",
+                s.line.code, three_bed.0, room.amount.0
+            );
+            s.deduct(Reason::R20, difference, detail);
+            s.billed = Rial(s.billed.0 - difference.0);
         }
     }
-    // 20. Cost sharing on the basis tariff, after the contract's discount.
+    Flow::Continue
+}
+
+/// Cost sharing on the basis tariff, after the contract's discount (what is billed above the
+/// discounted tariff and is not the private–government gap is R07): the insured's share is set by
+/// an exemption, a drug's own insurer share or the franchise of the setting (`cost_share`); the gap
+/// above the basis tariff is the insured's under a gap-billing contract.
+fn share_the_cost(s: &mut LineState<'_>) -> Flow {
+    let (terms, price, billed) = (s.terms(), s.price(), s.billed);
     let discount = Rial::round(price.amount.to_decimal() * terms.discount_percent / Decimal::ONE_HUNDRED)
         .unwrap_or(Rial::ZERO);
     let discounted = Rial(price.amount.0 - discount.0);
@@ -897,68 +1280,55 @@ fn adjudicate_line(
     let gap = if terms.may_bill_gap { Rial((billed.0 - price.amount.0).max(0)) } else { Rial::ZERO };
     let excess = billed.0 - base.0 - gap.0;
     if excess > 0 {
-        reasons.push(Deduction {
-            reason: Reason::R07,
-            amount: Rial(excess),
-            detail: format!(
+        s.deduct(
+            Reason::R07,
+            Rial(excess),
+            format!(
                 "the contract's {}% discount on the tariff {}",
                 terms.discount_percent.normalize(),
                 price.amount.0
             ),
-        });
+        );
     }
     // The day's share is computed once; a drug with its own insurer share is decided here.
-    let (share_percent, rule) = match (drug.and_then(|d| d.insurer_share_percent), &day.share) {
+    let (share_percent, rule) = match (s.drug.and_then(|d| d.insurer_share_percent), &s.day.share) {
         (None, Some((p, r))) => (*p, r.clone()),
-        (own, _) => cost_share(claim, ctx, tariff, person, date, own),
+        (own, _) => cost_share(s.claim, s.ctx, s.tariff(), s.person(), s.line.service_date, own),
     };
-    let patient_share = base.percent(share_percent).unwrap_or(Rial::ZERO);
-    let mut insurer = Rial(base.0 - patient_share.0);
-    // 21. Monthly ceiling of the contract.
-    if let Some(ceiling) = terms.monthly_ceiling {
-        let room = (ceiling - month_payable.0).max(0);
-        if insurer.0 > room {
-            reasons.push(Deduction {
-                reason: Reason::R19,
-                amount: Rial(insurer.0 - room),
-                detail: format!("the contract's monthly ceiling {ceiling} is reached"),
-            });
-            insurer = Rial(room);
+    s.patient_share = base.percent(share_percent).unwrap_or(Rial::ZERO);
+    s.insurer = Rial(base.0 - s.patient_share.0);
+    s.gap = gap;
+    s.cost_sharing_rule = Some(rule);
+    Flow::Continue
+}
+
+/// R19 (the contract's monthly ceiling): the Organization pays the provider at most the contract's
+/// `monthly_ceiling` a month, what it already owes and this claim's earlier lines counted; the
+/// line's payable counts towards it.
+fn within_the_monthly_ceiling(s: &mut LineState<'_>) -> Flow {
+    if let Some(ceiling) = s.terms().monthly_ceiling {
+        let room = (ceiling - s.month_payable.0).max(0);
+        if s.insurer.0 > room {
+            s.deduct(
+                Reason::R19,
+                Rial(s.insurer.0 - room),
+                format!("the contract's monthly ceiling {ceiling} is reached"),
+            );
+            s.insurer = Rial(room);
         }
     }
-    month_payable.0 += insurer.0;
-    // 22. What needs a person.
-    let mut pend_reasons = Vec::new();
-    if service.is_some_and(|s| s.needs_medical_record) && !ctx.has_medical_record {
-        pend_reasons.push(Reason::R15);
+    s.month_payable.0 += s.insurer.0;
+    Flow::Continue
+}
+
+/// R15 (missing documents): a service the tariff says needs a medical record waits for a reviewer
+/// when none is on file. (The claim-level pend above the office's auto-approval amount is decided
+/// by `adjudicate` on the totals.)
+fn medical_record_on_file(s: &mut LineState<'_>) -> Flow {
+    if s.service.is_some_and(|x| x.needs_medical_record) && !s.ctx.has_medical_record {
+        s.pend_reasons.push(Reason::R15);
     }
-    let deducted = Rial(reasons.iter().map(|d| d.amount.0).sum());
-    let status = if insurer.0 == 0 && patient_share.0 == 0 && gap.0 == 0 {
-        LineStatus::Rejected
-    } else if deducted.0 == 0 {
-        LineStatus::Approved
-    } else {
-        LineStatus::PartiallyApproved
-    };
-    LineResult {
-        line_no: line.line_no,
-        status,
-        tariff_year: Some(tariff.meta.year),
-        tariff_revision: Some(tariff.meta.revision),
-        tariff_status: Some(tariff.meta.status),
-        approved_quantity: quantity,
-        billed: line.billed,
-        tariff_unit_price: price.unit_price,
-        tariff_amount: price.amount,
-        insurer_payable: insurer,
-        patient_share,
-        patient_gap: gap,
-        deducted,
-        reasons,
-        cost_sharing_rule: Some(rule),
-        pend_reasons,
-        preauthorization_id: preauth.map(|p| p.id.clone()),
-    }
+    Flow::Continue
 }
 
 /// The insured's share in percent and the rule that set it: an applicable exemption (0 %)

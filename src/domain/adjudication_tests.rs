@@ -161,6 +161,25 @@ fn assert_split(l: &LineResult, insurer: i64, share: i64, gap: i64, deducted: i6
     );
 }
 
+/// The module documentation's ordered list is `LINE_RULES`, row for row.
+#[test]
+fn the_documented_order_is_the_rule_table() {
+    let documented: Vec<&str> = include_str!("adjudication.rs")
+        .lines()
+        .filter(|l| {
+            l.strip_prefix("//! | ").is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .collect();
+    let table: Vec<String> = line_rules()
+        .enumerate()
+        .map(|(i, (reason, checks, effect))| match reason {
+            Some(r) => format!("//! | {} | {} {checks} | {effect} |", i + 1, r.code()),
+            None => format!("//! | {} | {checks} | {effect} |", i + 1),
+        })
+        .collect();
+    assert_eq!(documented, table);
+}
+
 #[test]
 fn clean_visit_is_approved_with_the_outpatient_franchise() {
     let a = Fixture::new().run(&visit("2024-10-06"));
