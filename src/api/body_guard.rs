@@ -65,6 +65,11 @@ pub async fn guard_body(
         res.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
         return Ok(res.map_into_right_body());
     }
+    // A request without a body (most GETs) needs no timer.
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    if declared.is_none_or(|n| n == 0) && !chunked {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
     let inner = req.take_payload();
     req.set_payload(Payload::Stream {
         payload: Box::pin(IdleTimeout::new(inner, state.config.body_timeout)),

@@ -126,27 +126,14 @@ pub async fn quote(
                 dates.push(chrono::NaiveDate::default());
             }
         }
-        if l.quantity <= Decimal::ZERO || l.quantity.scale() > 3 || l.quantity > Decimal::from(100_000) {
-            errors.push(FieldError::new(
-                format!("lines[{i}].quantity"),
-                "range",
-                "must be greater than 0, at most 100000, with at most 3 decimals",
-            ));
-        }
-        if l.anesthesia_units.is_some_and(|u| u < Decimal::ZERO || u > Decimal::from(1000)) {
-            errors.push(FieldError::new(
-                format!("lines[{i}].anesthesia_units"),
-                "range",
-                "must be between 0 and 1000",
-            ));
-        }
-        if req.lines[..i].iter().any(|o| o.line_no == l.line_no) {
-            errors.push(FieldError::new(
-                format!("lines[{i}].line_no"),
-                "duplicate",
-                "line numbers must be unique",
-            ));
-        }
+        let repeated = req.lines[..i].iter().any(|o| o.line_no == l.line_no);
+        crate::services::claim_document::check_line_amounts(
+            i,
+            l.quantity,
+            l.anesthesia_units,
+            repeated,
+            &mut errors,
+        );
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

@@ -190,25 +190,16 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-pub const STATUSES: [&str; 8] = [
-    "draft",
-    "in_review",
-    "awaiting_approval",
-    "approved",
-    "partially_approved",
-    "rejected",
-    "ordered",
-    "paid",
-];
-
 pub async fn list(
     state: web::Data<ServiceContext>,
     caller: Caller,
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(AppError::field("status", "one_of", format!("must be one of {}", STATUSES.join(", "))));
+    use crate::domain::lifecycle::reimbursement::ReimbursementStatus;
+    if q.status.as_deref().is_some_and(|s| ReimbursementStatus::parse(s).is_none()) {
+        let all: Vec<&str> = ReimbursementStatus::ALL.iter().map(|s| s.as_str()).collect();
+        return Err(AppError::field("status", "one_of", format!("must be one of {}", all.join(", "))));
     }
     let limit = page_limit(q.limit)?;
     let f = ReimbursementFilter {

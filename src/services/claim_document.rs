@@ -140,27 +140,8 @@ impl ClaimBody {
                     "must not be in the future",
                 ));
             }
-            if l.quantity <= Decimal::ZERO || l.quantity.scale() > 3 || l.quantity > Decimal::from(100_000) {
-                errors.push(FieldError::new(
-                    format!("lines[{i}].quantity"),
-                    "range",
-                    "must be greater than 0, at most 100000, with at most 3 decimals",
-                ));
-            }
-            if l.anesthesia_units.is_some_and(|u| u < Decimal::ZERO || u > Decimal::from(1000)) {
-                errors.push(FieldError::new(
-                    format!("lines[{i}].anesthesia_units"),
-                    "range",
-                    "must be between 0 and 1000",
-                ));
-            }
-            if self.lines[..i].iter().any(|o| o.line_no == l.line_no) {
-                errors.push(FieldError::new(
-                    format!("lines[{i}].line_no"),
-                    "duplicate",
-                    "line numbers must be unique",
-                ));
-            }
+            let repeated = self.lines[..i].iter().any(|o| o.line_no == l.line_no);
+            check_line_amounts(i, l.quantity, l.anesthesia_units, repeated, &mut errors);
             if let Some(d) = service_date {
                 lines.push(ClaimLine {
                     line_no: l.line_no,
@@ -209,4 +190,37 @@ pub fn parse_document(bytes: &[u8], today: chrono::NaiveDate) -> AppResult<Submi
     let body: ClaimBody = crate::input::parse_json(bytes)?;
     body.validate()?;
     body.into_submission(today)
+}
+
+/// The checks every priced line shares, a claim's as a quote's: quantity (more than 0, at most
+/// 100,000, three decimals), anaesthesia units (0–1000) and a line number not `repeated` from
+/// an earlier line. Each problem is pushed with its field path.
+pub fn check_line_amounts(
+    i: usize,
+    quantity: Decimal,
+    anesthesia_units: Option<Decimal>,
+    repeated: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    if quantity <= Decimal::ZERO || quantity.scale() > 3 || quantity > Decimal::from(100_000) {
+        errors.push(FieldError::new(
+            format!("lines[{i}].quantity"),
+            "range",
+            "must be greater than 0, at most 100000, with at most 3 decimals",
+        ));
+    }
+    if anesthesia_units.is_some_and(|u| u < Decimal::ZERO || u > Decimal::from(1000)) {
+        errors.push(FieldError::new(
+            format!("lines[{i}].anesthesia_units"),
+            "range",
+            "must be between 0 and 1000",
+        ));
+    }
+    if repeated {
+        errors.push(FieldError::new(
+            format!("lines[{i}].line_no"),
+            "duplicate",
+            "line numbers must be unique",
+        ));
+    }
 }
