@@ -52,6 +52,9 @@ enum Command {
     /// Write a consistent copy of the SQLite database to FILE (which must not exist) while the
     /// service runs. Attachments are not in it. PostgreSQL: use pg_dump or pg_basebackup.
     Backup { file: std::path::PathBuf },
+    /// Print the API contract (OpenAPI 3.1, YAML) generated from the code; the repository's
+    /// `openapi.yaml` is this output (`cargo run -- openapi > openapi.yaml`).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -116,6 +119,11 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Openapi)) {
+        // Needs no configuration or database.
+        print!("{}", crate::api::openapi::yaml());
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -131,6 +139,7 @@ pub fn main() -> ExitCode {
         Command::Tariffs { command: TariffCommand::Import { dirs } } => import_tariffs(&config, &dirs),
         Command::Audit { command: AuditCommand::Verify } => verify_audit(&config),
         Command::Backup { file } => backup(&config, &file),
+        Command::Openapi => unreachable!("handled before the configuration is read"),
         Command::Insured { command: InsuredCommand::Import { file, quiet } } => {
             import_insured(&config, &file, quiet)
         }

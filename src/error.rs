@@ -1,15 +1,12 @@
-//! `AppError`: every failure the API can answer, rendered as RFC 9457
-//! `application/problem+json` with a stable `code`. Internal causes are logged with the request
-//! id and never put in a body. Data code returns `QueryResult`; this type lives at the edge.
+//! `AppError`: every way a use case can fail, with the stable `code` clients switch on and the
+//! HTTP status it stands for. It knows nothing of the web framework: `api::problem` renders it
+//! as RFC 9457 `application/problem+json`, logging internal causes with the request id and never
+//! putting them in a body. Data code returns `QueryResult`; `From` impls below lift it.
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::telemetry::current_request_id;
-
 /// One problem with one input field, for 422 answers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// Path of the field in the request, e.g. `lines[2].quantity`.
     pub field: String,
@@ -108,7 +105,8 @@ impl AppError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    /// The problem's human title.
+    pub fn title(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "Bad request",
             Self::Validation(_) => "Validation failed",
@@ -129,11 +127,25 @@ impl AppError {
     /// The HTTP status this error answers with (also recorded for each document of a monthly
     /// list, whose results read like the answers of single submissions).
     pub fn http_status(&self) -> u16 {
-        self.status_code().as_u16()
+        match self {
+            Self::BadRequest { .. } => 400,
+            Self::Validation(_) => 422,
+            Self::Unauthenticated(_) => 401,
+            Self::Forbidden { .. } => 403,
+            Self::NotFound(_) => 404,
+            Self::MethodNotAllowed(_) => 405,
+            Self::Conflict { .. } => 409,
+            Self::RequestTimeout(_) => 408,
+            Self::PayloadTooLarge(_) => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::TooManyRequests { .. } => 429,
+            Self::Unavailable(_) => 503,
+            Self::Internal(_) => 500,
+        }
     }
 
     /// What the client is told. Never the internal cause of a 500 or 503.
-    fn detail(&self) -> String {
+    pub fn detail(&self) -> String {
         match self {
             Self::Validation(errors) => match errors.as_slice() {
                 [one] => format!("{}: {}", one.field, one.message),
@@ -145,80 +157,6 @@ impl AppError {
             }
             other => other.to_string(),
         }
-    }
-}
-
-/// The problem+json body (RFC 9457) with our extensions `code`, `request_id` and `errors`.
-#[derive(Serialize)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub title: &'static str,
-    pub status: u16,
-    pub detail: String,
-    pub code: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        let request_id = current_request_id();
-        match self {
-            Self::Internal(cause) => tracing::error!(request_id = ?request_id, %cause, "internal error"),
-            Self::Unavailable(cause) => {
-                tracing::warn!(request_id = ?request_id, %cause, "dependency unavailable")
-            }
-            _ => {}
-        }
-        let body = Problem {
-            type_: format!("urn:asnad:problem:{}", self.code()),
-            title: self.title(),
-            status: status.as_u16(),
-            detail: self.detail(),
-            code: self.code(),
-            request_id,
-            errors: match self {
-                Self::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
-        };
-        let mut res = HttpResponse::build(status);
-        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        match self {
-            Self::Unauthenticated(_) => {
-                res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"asnad\""));
-            }
-            Self::MethodNotAllowed(allowed) => {
-                res.insert_header((header::ALLOW, allowed.clone()));
-            }
-            Self::TooManyRequests { retry_after_seconds, .. } => {
-                res.insert_header((header::RETRY_AFTER, retry_after_seconds.max(&1).to_string()));
-            }
-            _ => {}
-        }
-        res.body(serde_json::to_string(&body).unwrap_or_else(|_| "{}".into()))
     }
 }
 
@@ -257,12 +195,6 @@ impl From<crate::domain::lifecycle::UnknownStatus> for AppError {
 impl From<r2d2::Error> for AppError {
     fn from(e: r2d2::Error) -> Self {
         Self::Unavailable(e.to_string())
-    }
-}
-
-impl From<actix_web::error::BlockingError> for AppError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        Self::Internal(e.to_string())
     }
 }
 
@@ -330,15 +262,15 @@ mod tests {
 
     #[test]
     fn statuses_are_specific() {
-        assert_eq!(AppError::bad_request("x", "y").status_code(), 400);
-        assert_eq!(AppError::field("a", "required", "is required").status_code(), 422);
-        assert_eq!(AppError::Unauthenticated("no".into()).status_code(), 401);
-        assert_eq!(AppError::forbidden("no").status_code(), 403);
-        assert_eq!(AppError::not_found("x").status_code(), 404);
-        assert_eq!(AppError::conflict("dup", "x").status_code(), 409);
-        assert_eq!(AppError::Unavailable("db".into()).status_code(), 503);
-        assert_eq!(AppError::internal("boom").status_code(), 500);
-        assert_eq!(AppError::from(diesel::result::Error::NotFound).status_code(), 404);
+        assert_eq!(AppError::bad_request("x", "y").http_status(), 400);
+        assert_eq!(AppError::field("a", "required", "is required").http_status(), 422);
+        assert_eq!(AppError::Unauthenticated("no".into()).http_status(), 401);
+        assert_eq!(AppError::forbidden("no").http_status(), 403);
+        assert_eq!(AppError::not_found("x").http_status(), 404);
+        assert_eq!(AppError::conflict("dup", "x").http_status(), 409);
+        assert_eq!(AppError::Unavailable("db".into()).http_status(), 503);
+        assert_eq!(AppError::internal("boom").http_status(), 500);
+        assert_eq!(AppError::from(diesel::result::Error::NotFound).http_status(), 404);
     }
 
     #[test]

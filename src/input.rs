@@ -190,13 +190,13 @@ mod reader_tests {
     use super::*;
     use serde::Deserialize;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Line {
         quantity: i64,
     }
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Doc {

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
+use crate::api::openapi::params::Id;
 use crate::api::{page_limit, ts, ApiJson, Page};
 use crate::auth::{Admins, Require};
 use crate::context::ServiceContext;
@@ -11,16 +12,27 @@ use crate::error::AppResult;
 use crate::services;
 use crate::store::tokens::ApiKeyRow;
 
-#[derive(Serialize)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, revoke))]
+pub struct Api;
+
+/// An API key of a provider user's system. The secret itself is never shown again.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKey)]
 pub struct ApiKeyView {
     pub id: String,
     pub user_id: String,
     pub name: String,
     /// The first characters of the key, to recognise it in a provider's configuration.
     pub prefix: String,
+    /// The admin who created it (user id).
     pub created_by: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
 }
 
@@ -39,16 +51,21 @@ impl From<ApiKeyRow> for ApiKeyView {
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
+    /// An active user with the `provider` role.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub user_id: String,
+    /// What the key is for, e.g. the billing system's name.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CreatedApiKey)]
 pub struct CreatedApiKeyView {
     #[serde(flatten)]
     pub key_info: ApiKeyView,
@@ -56,6 +73,9 @@ pub struct CreatedApiKeyView {
     pub key: String,
 }
 
+/// Create an API key for a provider user's system (admin). The key is shown once.
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = CreateApiKey,
+    responses((status = 201, description = "Created; `key` is the secret.", body = CreatedApiKeyView)))]
 pub async fn create(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -66,13 +86,21 @@ pub async fn create(
     Ok(HttpResponse::Created().json(CreatedApiKeyView { key_info: created.row.into(), key: created.key }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only the keys of this user.
     pub user_id: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// List API keys (admin). Secrets are never listed.
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", params(ListQuery),
+    responses((status = 200, description = "A page of keys, revoked ones included.", body = Page<ApiKeyView>)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
@@ -89,6 +117,9 @@ pub async fn list(
     )))
 }
 
+/// Revoke an API key (admin).
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", params(Id),
+    responses((status = 204, description = "Revoked (revoking a revoked key changes nothing).")))]
 pub async fn revoke(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,

@@ -5,10 +5,53 @@ use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
 use futures_util::TryStreamExt;
 
+use crate::api::openapi::params::Id;
+use crate::api::openapi::responses;
+use crate::api::Page;
 use crate::auth::Caller;
 use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
 use crate::services::attachments::{self as service, AttachmentView, CaseKind, Upload};
+
+/// This module's part of the contract (see `api::openapi`): the documents of objections,
+/// reimbursement requests, pre-authorization requests and claims, in the order of the routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_objection,
+    upload_objection,
+    download_objection,
+    list_reimbursement,
+    upload_reimbursement,
+    download_reimbursement,
+    list_preauth,
+    upload_preauth,
+    download_preauth,
+    list,
+    upload,
+    download
+))]
+pub struct Api;
+
+// For the contract only: the form is read by `read_upload`.
+/// An upload: a `multipart/form-data` form of exactly these two parts.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// What the document is.
+    #[schema(value_type = crate::domain::reimbursement::DocumentType)]
+    document_type: String,
+    /// The scan: a PDF, JPEG, PNG or TIFF (recognised by its first bytes, 415 otherwise), not
+    /// empty, at most `ASNAD_MAX_ATTACHMENT_BYTES` (413 past it).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+// For the contract only: the bytes are sent by `document`.
+/// A document's bytes, as stored.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct Document(Vec<u8>);
 
 /// Reads a `multipart/form-data` upload: a `document_type` text field and a `file` field, the
 /// file at most `limit` bytes (413 past it, without reading the rest).
@@ -86,11 +129,18 @@ fn document(content_type: String, sha256: &str, bytes: Vec<u8>) -> HttpResponse 
         .body(bytes)
 }
 
+/// Every document of the file on one page: `next_cursor` is always null.
 fn items(items: Vec<AttachmentView>) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null }))
+    HttpResponse::Ok().json(Page { items, next_cursor: None })
 }
 
-/// `POST /api/v1/claims/{id}/attachments`.
+/// Attach a scanned document (PDF, JPEG, PNG, TIFF), stored once by SHA-256 and stamped «اسکن شد».
+///
+/// The same file on the same claim again answers 200 with the first record.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/attachments", tag = "attachments", params(Id),
+    request_body(content_type = "multipart/form-data", content = UploadForm),
+    responses((status = 200, description = "The same file was already attached; the first record.", body = AttachmentView),
+        (status = 201, description = "Attached.", body = AttachmentView)))]
 pub async fn upload(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -102,6 +152,9 @@ pub async fn upload(
     Ok(stored(created, view))
 }
 
+/// The claim's electronic file (پرونده الکترونیک).
+#[utoipa::path(get, path = "/api/v1/claims/{id}/attachments", tag = "attachments", params(Id),
+    responses((status = 200, description = "The attachments (all of them: `next_cursor` is null).", body = Page<AttachmentView>)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -110,6 +163,12 @@ pub async fn list(
     Ok(items(service::list(&state, caller, claim_id.into_inner()).await?))
 }
 
+/// Download a document, byte for byte (ETag = its SHA-256).
+#[utoipa::path(get, path = "/api/v1/claims/{id}/attachments/{attachment_id}", tag = "attachments",
+    params(Id, ("attachment_id" = String, Path, description = "The attachment's id.")),
+    responses((status = 200, description = "The document, as `Content-Disposition: attachment`.", content(
+        (inline(Document) = "application/pdf"), (inline(Document) = "image/jpeg"), (inline(Document) = "image/png"),
+        (inline(Document) = "image/tiff")))))]
 pub async fn download(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -142,9 +201,16 @@ async fn download_case(
     Ok(document(content_type, &sha, bytes))
 }
 
-/// The upload, list and download handlers of a case's documents (`/api/v1/<cases>/{id}/attachments`).
+/// The upload, list and download handlers of a case's documents (`/api/v1/<cases>/{id}/attachments`),
+/// each with its doc comment and `#[utoipa::path]` given at the call.
 macro_rules! case_handlers {
-    ($kind:expr, $upload:ident, $list:ident, $download:ident) => {
+    (
+        $kind:expr,
+        $(#[$upload_meta:meta])* upload $upload:ident,
+        $(#[$list_meta:meta])* list $list:ident,
+        $(#[$download_meta:meta])* download $download:ident $(,)?
+    ) => {
+        $(#[$upload_meta])*
         pub async fn $upload(
             state: web::Data<ServiceContext>,
             caller: Caller,
@@ -154,6 +220,7 @@ macro_rules! case_handlers {
             upload_case(&state, caller, $kind, id.into_inner(), form).await
         }
 
+        $(#[$list_meta])*
         pub async fn $list(
             state: web::Data<ServiceContext>,
             caller: Caller,
@@ -162,6 +229,7 @@ macro_rules! case_handlers {
             Ok(items(service::list_case(&state, caller, $kind, id.into_inner()).await?))
         }
 
+        $(#[$download_meta])*
         pub async fn $download(
             state: web::Data<ServiceContext>,
             caller: Caller,
@@ -172,6 +240,72 @@ macro_rules! case_handlers {
     };
 }
 
-case_handlers!(CaseKind::Preauthorization, upload_preauth, list_preauth, download_preauth);
-case_handlers!(CaseKind::Objection, upload_objection, list_objection, download_objection);
-case_handlers!(CaseKind::Reimbursement, upload_reimbursement, list_reimbursement, download_reimbursement);
+case_handlers!(
+    CaseKind::Preauthorization,
+    /// Attach a scanned document to the pre-authorization request (stored once by SHA-256, stamped «اسکن شد»).
+    ///
+    /// The same file on the same request again answers 200 with the first record.
+    #[utoipa::path(post, path = "/api/v1/preauthorizations/{id}/attachments", tag = "attachments", params(Id),
+        request_body(content_type = "multipart/form-data", content = UploadForm),
+        responses((status = 200, description = "The same file was already attached; the first record.", body = AttachmentView),
+            (status = 201, description = "Attached.", body = AttachmentView)))]
+    upload upload_preauth,
+    /// The documents of the pre-authorization request.
+    #[utoipa::path(get, path = "/api/v1/preauthorizations/{id}/attachments", tag = "attachments", params(Id),
+        responses((status = 200, description = "The attachments (all of them: `next_cursor` is null).", body = Page<AttachmentView>)))]
+    list list_preauth,
+    /// Download a document of the pre-authorization request, byte for byte (ETag = its SHA-256).
+    #[utoipa::path(get, path = "/api/v1/preauthorizations/{id}/attachments/{attachment_id}", tag = "attachments",
+        params(Id, ("attachment_id" = String, Path, description = "The attachment's id.")),
+        responses((status = 200, description = "The document, as `Content-Disposition: attachment`.", content(
+            (inline(Document) = "application/pdf"), (inline(Document) = "image/jpeg"), (inline(Document) = "image/png"),
+        (inline(Document) = "image/tiff")))))]
+    download download_preauth,
+);
+case_handlers!(
+    CaseKind::Objection,
+    /// Attach a scanned document to the objection (stored once by SHA-256, stamped «اسکن شد»).
+    ///
+    /// The same file on the same objection again answers 200 with the first record.
+    #[utoipa::path(post, path = "/api/v1/objections/{id}/attachments", tag = "attachments", params(Id),
+        request_body(content_type = "multipart/form-data", content = UploadForm),
+        responses((status = 200, description = "The same file was already attached; the first record.", body = AttachmentView),
+            (status = 201, description = "Attached.", body = AttachmentView)))]
+    upload upload_objection,
+    /// The documents of the objection.
+    #[utoipa::path(get, path = "/api/v1/objections/{id}/attachments", tag = "attachments", params(Id),
+        responses((status = 200, description = "The attachments (all of them: `next_cursor` is null).", body = Page<AttachmentView>)))]
+    list list_objection,
+    /// Download a document of the objection, byte for byte (ETag = its SHA-256).
+    #[utoipa::path(get, path = "/api/v1/objections/{id}/attachments/{attachment_id}", tag = "attachments",
+        params(Id, ("attachment_id" = String, Path, description = "The attachment's id.")),
+        responses((status = 200, description = "The document, as `Content-Disposition: attachment`.", content(
+            (inline(Document) = "application/pdf"), (inline(Document) = "image/jpeg"), (inline(Document) = "image/png"),
+        (inline(Document) = "image/tiff")))))]
+    download download_objection,
+);
+case_handlers!(
+    CaseKind::Reimbursement,
+    /// Attach a scanned document to the reimbursement request (stored once by SHA-256, stamped «اسکن شد»).
+    ///
+    /// The insured person who filed it or a clerk of the office adds documents, while it is a
+    /// draft or in review (409 once decided). The same file on the same request again answers
+    /// 200 with the first record.
+    #[utoipa::path(post, path = "/api/v1/reimbursements/{id}/attachments", tag = "attachments", params(Id),
+        request_body(content_type = "multipart/form-data", content = UploadForm),
+        responses((status = 200, description = "The same file was already attached; the first record.", body = AttachmentView),
+            (status = 201, description = "Attached.", body = AttachmentView),
+            (status = 409, response = responses::Conflict)))]
+    upload upload_reimbursement,
+    /// The documents of the reimbursement request.
+    #[utoipa::path(get, path = "/api/v1/reimbursements/{id}/attachments", tag = "attachments", params(Id),
+        responses((status = 200, description = "The attachments (all of them: `next_cursor` is null).", body = Page<AttachmentView>)))]
+    list list_reimbursement,
+    /// Download a document of the reimbursement request, byte for byte (ETag = its SHA-256).
+    #[utoipa::path(get, path = "/api/v1/reimbursements/{id}/attachments/{attachment_id}", tag = "attachments",
+        params(Id, ("attachment_id" = String, Path, description = "The attachment's id.")),
+        responses((status = 200, description = "The document, as `Content-Disposition: attachment`.", content(
+            (inline(Document) = "application/pdf"), (inline(Document) = "image/jpeg"), (inline(Document) = "image/png"),
+        (inline(Document) = "image/tiff")))))]
+    download download_reimbursement,
+);

@@ -2,32 +2,52 @@
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::openapi::responses;
 use crate::api::{ts, ApiJson};
 use crate::auth::{Credential, PendingCaller};
 use crate::context::ServiceContext;
 use crate::error::AppResult;
 use crate::services;
 
-#[derive(Debug, Deserialize, Validate)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(issue_token, revoke_token, me, change_password))]
+pub struct Api;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub username: String,
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(pattern = "^Bearer$")]
     pub token_type: &'static str,
+    #[schema(format = DateTime)]
     pub expires_at: String,
+    /// Seconds.
     pub expires_in: i64,
     pub must_change_password: bool,
 }
 
+/// Log in — exchange username and password for a bearer token.
+///
+/// Consecutive failed logins lock the account for a while (default 5 failures, 15 minutes);
+/// while locked the answer is 429 with `Retry-After`, even for the right password.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", security(()), request_body = TokenRequest,
+    responses((status = 201, description = "Token issued.", body = TokenResponse),
+        (status = 401, response = responses::Unauthenticated), (status = 429, response = responses::TooManyRequests)))]
 pub async fn issue_token(
     state: web::Data<ServiceContext>,
     body: ApiJson<TokenRequest>,
@@ -43,6 +63,8 @@ pub async fn issue_token(
     }))
 }
 
+/// Log out — revoke the token used for this request.
+#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", responses((status = 204, description = "Revoked.")))]
 pub async fn revoke_token(
     state: web::Data<ServiceContext>,
     caller: PendingCaller,
@@ -51,25 +73,32 @@ pub async fn revoke_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CallerScope)]
 pub struct Scope {
     pub provider_id: Option<String>,
     pub office_id: Option<String>,
     pub insured_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Me)]
 pub struct MeResponse {
     pub id: String,
     pub username: String,
     pub display_name: String,
+    #[schema(value_type = crate::auth::Role)]
     pub role: String,
     pub scope: Scope,
     pub must_change_password: bool,
     /// `token` or `api_key`.
+    /// `token` or `api_key`.
+    #[schema(pattern = "^(token|api_key)$")]
     pub authenticated_by: &'static str,
 }
 
+/// The caller — user, role and scope.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, description = "The caller.", body = MeResponse)))]
 pub async fn me(caller: PendingCaller) -> HttpResponse {
     let c = caller.0;
     HttpResponse::Ok().json(MeResponse {
@@ -86,15 +115,20 @@ pub async fn me(caller: PendingCaller) -> HttpResponse {
     })
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub current_password: String,
     #[validate(length(min = 10, max = 256))]
+    #[schema(min_length = 10, max_length = 256)]
     pub new_password: String,
 }
 
+/// Change the caller's own password (required after a one-time password).
+#[utoipa::path(put, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
+    responses((status = 204, description = "Changed; every other token of the user is revoked.")))]
 pub async fn change_password(
     state: web::Data<ServiceContext>,
     caller: PendingCaller,

@@ -3,10 +3,28 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use crate::api::openapi::params::Id;
 use crate::auth::Caller;
 use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::batches as service;
+use crate::services::batches::{self as service, BatchView};
+use crate::services::claim_document::ClaimBody;
+
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, get))]
+pub struct Api;
+
+/// The JSON form of a monthly list.
+#[derive(utoipa::ToSchema)]
+#[schema(as = BatchInput)]
+#[allow(dead_code)] // documentation only: the body is read as JSON in `create`
+pub struct BatchBody {
+    /// 1 to 50000 documents, each shaped like the body of `POST /api/v1/claims`; each is checked
+    /// on its own when the list is read.
+    #[schema(min_items = 1, max_items = 50000)]
+    documents: Vec<ClaimBody>,
+}
 
 /// The CSV form: one row per claim line, consecutive rows with the same document number form
 /// one document.
@@ -97,8 +115,20 @@ pub fn csv_documents(body: &[u8]) -> AppResult<Vec<Value>> {
     Ok(docs)
 }
 
-/// `POST /api/v1/claim-batches`: `{"documents": [...]}` as JSON, or CSV (`text/csv`). Answers
-/// 202 at once; adjudication runs in the background.
+/// Send a monthly list (لیست ماهانه); answered 202 at once and adjudicated in the background.
+///
+/// JSON `{"documents": [ClaimInput, ...]}` or CSV (`text/csv`, one row per line; header
+/// provider_document_no, setting, kind, insured_national_code, prescription_tracking_code,
+/// prescribed_on, physician_council_no, admitted_on, discharged_on, line_no, item_type, code,
+/// quantity, service_date, billed_amount; consecutive rows of one document number form one
+/// document). One bad document fails alone; a restart resumes unfinished lists.
+#[utoipa::path(post, path = "/api/v1/claim-batches", tag = "claims", operation_id = "create_batch",
+    request_body(content(
+        (BatchBody = "application/json"),
+        (String = "text/csv"),
+    )),
+    responses((status = 202, description = "Accepted; follow `Location`.", body = BatchView,
+        headers(("Location" = String, description = "The list's address, `/api/v1/claim-batches/{id}`.")))))]
 pub async fn create(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -130,6 +160,9 @@ pub async fn create(
         .json(view))
 }
 
+/// Progress and per-document results of a monthly list.
+#[utoipa::path(get, path = "/api/v1/claim-batches/{id}", tag = "claims", operation_id = "get_batch", params(Id),
+    responses((status = 200, description = "The list, with every document's result.", body = BatchView)))]
 pub async fn get(
     state: web::Data<ServiceContext>,
     caller: Caller,

@@ -2,35 +2,55 @@
 //! and scrapers carry no credentials, and none of these reveal tenant data.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::context::ServiceContext;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::telemetry::Metrics;
 
-/// The API contract, compiled in so the served file is the one in the repository.
-pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz, metrics, openapi))]
+pub struct Api;
 
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(pattern = "^ok$")]
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    #[schema(pattern = "^ready$")]
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+}
+
+/// Liveness — the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "Alive.", body = Health)))]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+    HttpResponse::Ok().json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// Readiness — the database answers (503 otherwise).
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+    responses((status = 200, description = "Ready.", body = Ready)))]
 pub async fn readyz(state: web::Data<ServiceContext>) -> AppResult<HttpResponse> {
-    let pool = state.pool.clone();
-    let database = state.database.clone();
-    let result = web::block(move || crate::db::check_ready(&pool, &database)).await?;
-    match result {
-        Ok(()) => {
-            Ok(HttpResponse::Ok()
-                .json(json!({ "status": "ready", "database": state.database.backend_name() })))
-        }
-        Err(cause) => Err(AppError::Unavailable(cause)),
-    }
+    crate::services::health::ready(&state).await?;
+    Ok(HttpResponse::Ok().json(Ready { status: "ready", database: crate::services::health::backend(&state) }))
 }
 
+/// Prometheus metrics (request counts and latencies by route and status; pool gauges).
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<ServiceContext>, metrics: web::Data<Metrics>) -> HttpResponse {
-    let pool = state.pool.state();
+    let pool = crate::services::health::pool(&state);
     let extra = format!(
         "# HELP asnad_db_pool_connections Open database connections.\n# TYPE asnad_db_pool_connections gauge\nasnad_db_pool_connections {}\n\
          # HELP asnad_db_pool_idle_connections Idle database connections.\n# TYPE asnad_db_pool_idle_connections gauge\nasnad_db_pool_idle_connections {}\n",
@@ -39,6 +59,9 @@ pub async fn metrics(state: web::Data<ServiceContext>, metrics: web::Data<Metric
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(metrics.render(&extra))
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.yaml", tag = "operations", security(()),
+    responses((status = 200, description = "The OpenAPI document.", body = String, content_type = "application/yaml")))]
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/yaml; charset=utf-8").body(OPENAPI_YAML)
+    HttpResponse::Ok().content_type("application/yaml; charset=utf-8").body(crate::api::openapi::yaml())
 }

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
+use crate::api::openapi::responses;
 use crate::api::{page_limit, ApiJson, Page};
 use crate::auth::{Admins, Caller, Require};
 use crate::context::ServiceContext;
@@ -12,37 +13,67 @@ use crate::domain::ids::{parse_insurance_number, NationalCode};
 use crate::domain::jalali::parse_date;
 use crate::domain::text::{normalize_identifier, normalize_persian};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::insured::{self as service, InsuredInput};
+use crate::services::insured::{self as service, EligibilityView, ImportReport, InsuredInput, InsuredView};
 use crate::store::insured::{InsuredFilter, InsuredRow};
 
-#[derive(Debug, Deserialize, Validate)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, import, get, replace, eligibility))]
+pub struct Api;
+
+/// A coverage period, `to` inclusive.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = CoveragePeriodInput)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageBody {
+    /// Gregorian `2024-10-06` or Jalali `1403-07-15`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub from: String,
+    /// Gregorian or Jalali, not before `from`; null or absent: open-ended.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// The body of POST and PUT: the whole record of an insured person or dependant.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = InsuredInput)]
 #[serde(deny_unknown_fields)]
 pub struct InsuredBody {
+    /// 10 digits with a mod-11 check digit (8 or 9 digits are left-padded with zeros; Persian
+    /// digits are accepted).
+    #[schema(pattern = r"^[0-9]{8,10}$", example = "0012345679")]
     pub national_code: String,
+    /// The 8-digit insurance number; required for a main insured person.
+    #[schema(pattern = r"^[0-9]{8}$")]
     pub insurance_no: Option<String>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub first_name: String,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub last_name: String,
     pub sex: Sex,
+    /// Gregorian `1980-01-01` or Jalali `1358-10-11`; not in the future.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub birth_date: String,
     #[validate(email)]
+    #[schema(format = Email)]
     pub email: Option<String>,
+    /// 11 digits starting with 09.
+    #[schema(pattern = r"^09[0-9]{9}$")]
     pub mobile: Option<String>,
     pub insurance_type: InsuranceType,
     #[serde(default)]
     pub special_disease: bool,
     #[serde(default)]
     pub supplementary: bool,
+    /// For a dependant: the national code of their main insured (who is not a dependant).
+    #[schema(pattern = r"^[0-9]{8,10}$")]
     pub main_national_code: Option<String>,
+    /// For a dependant, required with `main_national_code`.
     pub relation: Option<Relation>,
+    /// A student child's studies end (Gregorian or Jalali).
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub student_until: Option<String>,
     #[serde(default)]
     pub disabled: bool,
@@ -50,6 +81,8 @@ pub struct InsuredBody {
     pub married: bool,
     #[serde(default)]
     pub employed: bool,
+    /// A main insured person's coverage periods, each start date once; a dependant has none
+    /// (they share the main insured's).
     #[serde(default)]
     pub coverage: Vec<CoverageBody>,
 }
@@ -132,6 +165,9 @@ impl InsuredBody {
     }
 }
 
+/// Register an insured person or dependant (admin).
+#[utoipa::path(post, path = "/api/v1/insured", tag = "insured", request_body = InsuredBody,
+    responses((status = 201, description = "Created.", body = InsuredView), (status = 409, response = responses::Conflict)))]
 pub async fn create(
     state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
@@ -145,6 +181,10 @@ fn code_from_path(code: &str) -> AppResult<NationalCode> {
     NationalCode::parse(code).map_err(|e| AppError::field("national_code", "invalid", e.to_string()))
 }
 
+/// Replace an insured person's record and coverage periods (admin).
+#[utoipa::path(put, path = "/api/v1/insured/{national_code}", tag = "insured", params(NationalCodePath),
+    request_body = InsuredBody,
+    responses((status = 200, description = "The record.", body = InsuredView), (status = 409, response = responses::Conflict)))]
 pub async fn replace(
     state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
@@ -156,6 +196,10 @@ pub async fn replace(
     Ok(HttpResponse::Ok().json(service::replace(&state, code, input).await?))
 }
 
+/// One insured person (staff, or the person and their main insured).
+#[utoipa::path(get, path = "/api/v1/insured/{national_code}", tag = "insured", params(NationalCodePath),
+    responses((status = 200, description = "The record with coverage periods and dependants.", body = InsuredView),
+        (status = 422, response = responses::ValidationFailed)))]
 pub async fn get(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -168,16 +212,23 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(service::get(&state, caller, code).await?))
 }
 
-#[derive(Serialize)]
+/// An insured person as a search lists them.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InsuredSummary {
     pub id: String,
+    #[schema(pattern = r"^[0-9]{10}$")]
     pub national_code: String,
+    #[schema(pattern = r"^[0-9]{8}$")]
     pub insurance_no: Option<String>,
     pub first_name: String,
     pub last_name: String,
+    #[schema(value_type = Sex)]
     pub sex: String,
     pub birth_date: chrono::NaiveDate,
+    #[schema(value_type = InsuranceType)]
     pub insurance_type: String,
+    /// A dependant's relation to their main insured; null for a main insured person.
+    #[schema(value_type = Option<Relation>)]
     pub relation: Option<String>,
 }
 
@@ -197,15 +248,37 @@ impl From<InsuredRow> for InsuredSummary {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Exactly this national code (checked like a national code in a body).
+    #[param(pattern = r"^[0-9]{8,10}$")]
     pub national_code: Option<String>,
+    /// Exactly this insurance number.
     pub insurance_no: Option<String>,
+    /// The start of the last name, or of "first last".
     pub name: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// `{national_code}` of an insured person.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // documentation only: the handlers read `web::Path<String>`
+pub struct NationalCodePath {
+    /// 10 digits with a mod-11 check digit (8 or 9 digits are left-padded with zeros; Persian
+    /// digits are accepted). An invalid code is a 422.
+    #[param(pattern = r"^[0-9]{8,10}$", example = "0012345679")]
+    pub national_code: String,
+}
+
+/// Search insured persons (staff) by national code, insurance number or name prefix.
+#[utoipa::path(get, path = "/api/v1/insured", tag = "insured", params(ListQuery),
+    responses((status = 200, description = "A page of insured persons.", body = Page<InsuredSummary>)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -237,11 +310,22 @@ pub async fn list(
     )))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateQuery {
+    /// Gregorian `2024-10-06` or Jalali `1403-07-15`; default today.
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: Option<String>,
 }
 
+/// Eligibility for treatment (استحقاق درمان) on a date, with the rule, its source and the exemptions.
+///
+/// Providers may ask; the answer carries no personal data beyond eligibility. An insured
+/// person may ask only about themselves and their dependants. A national code the Organization
+/// does not know is a 404 (R01).
+#[utoipa::path(get, path = "/api/v1/insured/{national_code}/eligibility", tag = "insured",
+    params(NationalCodePath, DateQuery),
+    responses((status = 200, description = "The decision.", body = EligibilityView)))]
 pub async fn eligibility(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -256,8 +340,17 @@ pub async fn eligibility(
     Ok(HttpResponse::Ok().json(service::eligibility(&state, caller, code, date).await?))
 }
 
-/// `POST /api/v1/insured/import` with a CSV body (`text/csv`): bad rows are reported as
-/// `line: field: message`, good rows are imported.
+/// Bulk import from CSV (admin); bad rows are reported, good rows imported; idempotent.
+///
+/// The header must be exactly: national_code, insurance_no, first_name, last_name, sex,
+/// birth_date, insurance_type, special_disease, supplementary, coverage_from, coverage_to,
+/// email, mobile, main_national_code, relation, student_until, disabled, married, employed.
+/// Bad rows are reported as `line: field: message` and skipped; an unchanged row changes
+/// nothing, a changed row is updated, a coverage period is added once. For files larger than
+/// ASNAD_MAX_JSON_BYTES use `asnad insured import FILE`.
+#[utoipa::path(post, path = "/api/v1/insured/import", tag = "insured",
+    request_body(content = String, content_type = "text/csv", description = "The CSV file, with its header line."),
+    responses((status = 200, description = "The import report.", body = ImportReport)))]
 pub async fn import(
     state: web::Data<ServiceContext>,
     _admin: Require<Admins>,

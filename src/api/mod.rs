@@ -10,8 +10,10 @@ pub mod claims;
 pub mod health;
 pub mod insured;
 pub mod offices;
+pub mod openapi;
 pub mod preauth;
 pub mod pricing;
+pub mod problem;
 pub mod providers;
 pub mod reimbursements;
 pub mod review;
@@ -111,9 +113,11 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
 }
 
 /// `{ "items": [...], "next_cursor": ... }`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The cursor of the next page; null on the last one.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -5,6 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
+use crate::api::openapi::params::Id;
+use crate::api::openapi::responses;
 use crate::api::{page_limit, ts, ApiJson, Page};
 use crate::auth::{Admins, Caller, Require};
 use crate::context::ServiceContext;
@@ -15,7 +17,13 @@ use crate::services::offices::OfficeInput;
 use crate::store::audit::Actor;
 use crate::store::offices::{OfficeFilter, OfficeRow, ProvinceRow};
 
-#[derive(Serialize)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_provinces, list, create, get, update, deactivate))]
+pub struct Api;
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Province)]
 pub struct ProvinceView {
     pub id: i32,
     pub code: String,
@@ -29,13 +37,18 @@ impl From<ProvinceRow> for ProvinceView {
     }
 }
 
+/// The 31 provinces.
+#[utoipa::path(get, path = "/api/v1/provinces", tag = "offices",
+    responses((status = 200, description = "All provinces, in one page (`next_cursor` is always null).", body = Page<ProvinceView>)))]
 pub async fn list_provinces(state: web::Data<ServiceContext>, _caller: Caller) -> AppResult<HttpResponse> {
     let rows = services::offices::provinces(&state).await?;
     let items: Vec<ProvinceView> = rows.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
 
-#[derive(Serialize)]
+/// A review office (دفتر رسیدگی).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Office)]
 pub struct OfficeView {
     pub id: String,
     pub province_id: i32,
@@ -48,7 +61,9 @@ pub struct OfficeView {
     pub active: bool,
     /// Above this payable (rials) a claim waits for a reviewer; null: no limit.
     pub auto_approve_limit: Option<i64>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -72,26 +87,39 @@ impl From<OfficeRow> for OfficeView {
 }
 
 /// The body of POST and PUT: the whole office.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = OfficeInput)]
 #[serde(deny_unknown_fields)]
 pub struct OfficeBody {
+    /// One of the 31 provinces (`GET /api/v1/provinces`).
     #[validate(range(min = 1, max = 31))]
+    #[schema(minimum = 1, maximum = 31)]
     pub province_id: i32,
+    /// Unique; stored in upper case.
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     pub code: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_fa: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_en: String,
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub address: Option<String>,
     #[validate(length(max = 32))]
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     #[validate(email)]
+    #[schema(format = Email)]
     pub email: Option<String>,
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub active: bool,
+    /// Above this payable (rials) a claim waits for a reviewer; null or absent: no limit.
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub auto_approve_limit: Option<i64>,
 }
 
@@ -115,6 +143,9 @@ impl From<OfficeBody> for OfficeInput {
     }
 }
 
+/// Create a review office (admin).
+#[utoipa::path(post, path = "/api/v1/offices", tag = "offices", request_body = OfficeBody,
+    responses((status = 201, description = "Created.", body = OfficeView), (status = 409, response = responses::Conflict)))]
 pub async fn create(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -124,14 +155,23 @@ pub async fn create(
     Ok(HttpResponse::Created().json(OfficeView::from(row)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only the offices of this province.
     pub province_id: Option<i32>,
+    /// Only active (`true`) or deactivated (`false`) offices.
     pub active: Option<bool>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// List review offices (دفاتر رسیدگی).
+#[utoipa::path(get, path = "/api/v1/offices", tag = "offices", params(ListQuery),
+    responses((status = 200, description = "A page of offices.", body = Page<OfficeView>)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     _caller: Caller,
@@ -152,6 +192,9 @@ pub async fn list(
     )))
 }
 
+/// One office.
+#[utoipa::path(get, path = "/api/v1/offices/{id}", tag = "offices", params(Id),
+    responses((status = 200, description = "The office.", body = OfficeView)))]
 pub async fn get(
     state: web::Data<ServiceContext>,
     _caller: Caller,
@@ -161,6 +204,9 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(OfficeView::from(row)))
 }
 
+/// Replace an office's details (admin).
+#[utoipa::path(put, path = "/api/v1/offices/{id}", tag = "offices", params(Id), request_body = OfficeBody,
+    responses((status = 200, description = "The updated office.", body = OfficeView), (status = 409, response = responses::Conflict)))]
 pub async fn update(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -171,6 +217,11 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(OfficeView::from(row)))
 }
 
+/// Deactivate an office (admin).
+///
+/// Offices are never deleted (users, claims and contracts refer to them): they are deactivated.
+#[utoipa::path(delete, path = "/api/v1/offices/{id}", tag = "offices", params(Id),
+    responses((status = 204, description = "Deactivated.")))]
 pub async fn deactivate(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::ApiJson;
@@ -13,6 +14,11 @@ use crate::domain::pricing::{price_line, ItemType, LineToPrice, ProviderTerms};
 use crate::domain::tariff::{Sector, TariffStatus};
 use crate::domain::text::normalize_identifier;
 use crate::error::{AppError, AppResult, FieldError};
+
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(quote))]
+pub struct Api;
 
 fn government() -> Sector {
     Sector::Government
@@ -32,76 +38,140 @@ fn quote_tariff_status(priced: impl IntoIterator<Item = TariffStatus>) -> &'stat
     status
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     /// The provider's own sector: its tariff caps what it may charge.
     pub sector: Sector,
     /// Hospital grade 1–4, needed for bed-days.
     #[validate(range(min = 1, max = 4))]
+    #[schema(minimum = 1, maximum = 4)]
     pub hospital_grade: Option<u8>,
     /// The sector whose tariff the Organization pays on (government unless the contract says).
     #[serde(default = "government")]
+    #[schema(default = "government")]
     pub tariff_basis: Sector,
-    /// 1 to 1,000 lines (checked in the handler).
+    /// 1 to 1,000 lines (checked in the handler), each `line_no` once.
     #[validate(nested)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub lines: Vec<QuoteLine>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteLine {
+    /// Unique within the request.
     #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
     pub line_no: u32,
     pub item_type: ItemType,
+    /// The code in the list of `item_type` (Persian digits are accepted).
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     pub code: String,
-    /// Decimal, as a string (`"1"`, `"2.5"`) or a number.
+    /// Decimal, as a string (`"1"`, `"2.5"`) or a number: greater than 0, at most 100000, with
+    /// at most 3 decimals.
     #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
+    #[schema(pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$", example = "1")]
     pub quantity: Decimal,
-    /// ISO `2024-10-06` or Jalali `1403-07-15`.
+    /// Gregorian `2024-10-06` or Jalali `1403-07-15`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "1403-07-15")]
     pub service_date: String,
-    /// Anaesthesia time and modifier units on top of the code's base units.
+    /// Anaesthesia time and modifier units on top of the code's base units: a decimal 0–1000,
+    /// as a string or a number.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
+    #[schema(pattern = r"^[0-9]{1,4}(\.[0-9]+)?$")]
     pub anesthesia_units: Option<Decimal>,
 }
 
-#[derive(Serialize)]
+/// The answer of `POST /api/v1/pricing/quote`.
+#[derive(Serialize, ToSchema)]
+struct Quote {
+    /// Over the priced lines only: `sample` if any was priced on a sample tariff, `official` if
+    /// all were priced on official tariffs, `none` if no line could be priced.
+    #[schema(pattern = "^(official|sample|none)$")]
+    tariff_status: &'static str,
+    tariff_basis: Sector,
+    sector: Sector,
+    totals: QuoteTotals,
+    lines: Vec<QuotedLine>,
+}
+
+/// Sums over the priced lines, rials.
+#[derive(Serialize, ToSchema)]
+struct QuoteTotals {
+    /// On the tariff basis: what the Organization's shares are computed on.
+    tariff: i64,
+    /// On the provider's own sector: the most it may charge.
+    cap: i64,
+}
+
+/// A priced line. A line that could not be priced carries `error` and no amounts.
+#[derive(Serialize, ToSchema)]
 struct QuotedLine {
     line_no: u32,
     item_type: ItemType,
+    /// The code as priced (digits made ASCII).
     code: String,
     quantity: Decimal,
+    #[schema(format = Date)]
     service_date: String,
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     service_date_jalali: String,
+    /// The tariff in force on the service date (absent when there is none).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     tariff_year: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     tariff_revision: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<TariffStatus>, nullable = false)]
     tariff_status: Option<&'static str>,
+    /// Unit price on the tariff basis.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     tariff_unit_price: Option<i64>,
+    /// Quantity × unit price on the tariff basis.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     tariff_amount: Option<i64>,
+    /// Unit price on the provider's own sector.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     cap_unit_price: Option<i64>,
+    /// Quantity × unit price on the provider's own sector.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     cap_amount: Option<i64>,
+    /// How the price was found, e.g. `rvu: 1.5×… + …`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     rule: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     error: Option<LineError>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = QuoteLineError)]
 struct LineError {
     /// A reason code of the catalogue when there is one (R05), else a pricing code.
+    #[schema(pattern = "^(R05|pricing_error)$")]
     code: &'static str,
     message_fa: &'static str,
     message_en: String,
 }
 
+/// Price a document's lines before sending it.
+///
+/// Each line is priced on the tariff in force on its service date (the Jalali year of the
+/// date, its latest effective revision). `tariff_amount` is on the tariff basis (what the
+/// Organization's shares are computed on); `cap_amount` on the provider's own sector (the most
+/// it may charge). A line that cannot be priced carries `error` (R05 for an unknown code); the
+/// others are still priced.
+#[utoipa::path(post, path = "/api/v1/pricing/quote", tag = "tariffs", request_body = QuoteRequest,
+    responses((status = 200, description = "The priced lines.", body = Quote)))]
 pub async fn quote(
     state: web::Data<ServiceContext>,
     _caller: Caller,
@@ -214,13 +284,13 @@ pub async fn quote(
         }
         lines.push(out);
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "tariff_status": quote_tariff_status(priced),
-        "tariff_basis": req.tariff_basis,
-        "sector": req.sector,
-        "totals": { "tariff": total, "cap": total_cap },
-        "lines": lines,
-    })))
+    Ok(HttpResponse::Ok().json(Quote {
+        tariff_status: quote_tariff_status(priced),
+        tariff_basis: req.tariff_basis,
+        sector: req.sector,
+        totals: QuoteTotals { tariff: total, cap: total_cap },
+        lines,
+    }))
 }
 
 #[cfg(test)]

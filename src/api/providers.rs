@@ -2,8 +2,11 @@
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use validator::Validate;
 
+use crate::api::openapi::params::Id;
+use crate::api::openapi::responses;
 use crate::api::{date_field, page_limit, ts, ApiJson, Page};
 use crate::auth::{Admins, Caller, Require};
 use crate::context::ServiceContext;
@@ -13,31 +16,60 @@ use crate::domain::provider::{PhysicianDegree, ProviderKind};
 use crate::domain::tariff::Sector;
 use crate::domain::text::{normalize_identifier, normalize_persian};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::providers::{self as service, NewContract};
+use crate::services::providers::{self as service, ContractView, NewContract, TermsOnDate};
 use crate::store::audit::Actor;
 use crate::store::providers::{ProviderFilter, ProviderRow};
 use crate::store::{new_id, now};
 
-#[derive(Serialize)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list,
+    create,
+    get,
+    update,
+    deactivate,
+    provider_contracts,
+    create_contract,
+    contract_on,
+    get_contract,
+    amend,
+    change_status
+))]
+pub struct Api;
+
+/// A contracted provider (مرکز طرف قرارداد).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Provider)]
 pub struct ProviderView {
     pub id: String,
     pub name_fa: String,
     pub name_en: Option<String>,
+    #[schema(value_type = ProviderKind)]
     pub kind: String,
+    #[schema(value_type = Sector)]
     pub sector: String,
+    /// A hospital's grade (1–4); null for every other kind.
     pub hospital_grade: Option<i32>,
     pub sso_owned: bool,
     pub province_id: i32,
     pub office_id: String,
+    /// National id of the legal entity (شناسه ملی); null for physician and dental offices.
     pub legal_national_id: Option<String>,
+    /// Medical council number (شماره نظام پزشکی); only physician and dental offices have one.
     pub medical_council_no: Option<String>,
+    /// Only physician and dental offices have one.
+    #[schema(value_type = Option<PhysicianDegree>)]
     pub physician_degree: Option<String>,
+    /// Sheba (IBAN) the settlements are paid to, `IR` + 24 digits.
     pub sheba: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
     pub active: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -72,34 +104,51 @@ fn yes() -> bool {
 }
 
 /// The body of POST and PUT: the whole provider.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ProviderInput)]
 pub struct ProviderBody {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name_fa: String,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub name_en: Option<String>,
     pub kind: ProviderKind,
     pub sector: Sector,
+    /// Required for a hospital, not allowed for any other kind.
     #[validate(range(min = 1, max = 4))]
+    #[schema(minimum = 1, maximum = 4)]
     pub hospital_grade: Option<i32>,
     #[serde(default)]
     pub sso_owned: bool,
     #[validate(range(min = 1, max = 31))]
+    #[schema(minimum = 1, maximum = 31)]
     pub province_id: i32,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub office_id: String,
-    /// National id of the legal entity (شناسه ملی), 11 digits.
+    /// National id of the legal entity (شناسه ملی), 11 digits; required except for physician and
+    /// dental offices (ignored for them).
+    #[schema(pattern = "^[0-9]{11}$")]
     pub legal_national_id: Option<String>,
-    /// Medical council number (شماره نظام پزشکی) of a physician's or dentist's office.
+    /// Medical council number (شماره نظام پزشکی), 1 to 10 digits; required for a physician's or
+    /// dentist's office (ignored for other kinds).
+    #[schema(pattern = "^[0-9]{1,10}$")]
     pub medical_council_no: Option<String>,
+    /// Required for a physician's or dentist's office (ignored for other kinds).
     pub physician_degree: Option<PhysicianDegree>,
+    /// Sheba (IBAN): `IR` + 24 digits, mod-97 checked.
+    #[schema(pattern = "^IR[0-9]{24}$")]
     pub sheba: Option<String>,
     #[validate(email)]
+    #[schema(format = Email)]
     pub email: Option<String>,
     #[validate(length(max = 32))]
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub address: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
@@ -192,6 +241,9 @@ impl ProviderBody {
     }
 }
 
+/// Register a provider (admin).
+#[utoipa::path(post, path = "/api/v1/providers", tag = "providers", request_body = ProviderBody,
+    responses((status = 201, description = "Created.", body = ProviderView), (status = 409, response = responses::Conflict)))]
 pub async fn create(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -202,6 +254,9 @@ pub async fn create(
     Ok(HttpResponse::Created().json(ProviderView::from(row)))
 }
 
+/// Replace a provider's details (admin).
+#[utoipa::path(put, path = "/api/v1/providers/{id}", tag = "providers", params(Id), request_body = ProviderBody,
+    responses((status = 200, description = "The provider.", body = ProviderView), (status = 409, response = responses::Conflict)))]
 pub async fn update(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -213,6 +268,11 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
 
+/// Deactivate a provider (admin).
+///
+/// Providers are never deleted; contracts and claims refer to them.
+#[utoipa::path(delete, path = "/api/v1/providers/{id}", tag = "providers", params(Id),
+    responses((status = 204, description = "Deactivated.")))]
 pub async fn deactivate(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -222,6 +282,9 @@ pub async fn deactivate(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// One provider (its own users, its office's staff, Organization-wide roles).
+#[utoipa::path(get, path = "/api/v1/providers/{id}", tag = "providers", params(Id),
+    responses((status = 200, description = "The provider.", body = ProviderView)))]
 pub async fn get(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -231,16 +294,27 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Providers of this office (a reviewer or supervisor may name only their own).
     pub office_id: Option<String>,
+    /// Providers of this province.
     pub province_id: Option<i32>,
     pub kind: Option<ProviderKind>,
+    /// Part of the name.
     pub q: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// List providers (staff; reviewers and supervisors see their office's only).
+#[utoipa::path(get, path = "/api/v1/providers", tag = "providers", params(ListQuery),
+    responses((status = 200, description = "A page of providers.", body = Page<ProviderView>),
+        (status = 404, response = responses::NotFound)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -269,18 +343,26 @@ pub async fn list(
     )))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// A new contract.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ContractInput)]
 pub struct ContractBody {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub number: String,
-    /// ISO or Jalali.
+    /// First day, Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub valid_from: String,
+    /// Last day, Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); not before `valid_from`.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub valid_to: String,
     /// Terms of version 1; omitted fields take their defaults.
     #[serde(default)]
+    #[schema(value_type = Option<ContractTerms>)]
     pub terms: Option<serde_json::Value>,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -294,6 +376,11 @@ fn terms_from(value: Option<serde_json::Value>) -> AppResult<ContractTerms> {
     }
 }
 
+/// Create a contract (admin); it starts as a draft with its terms as version 1.
+///
+/// Contracts of one provider may not overlap unless the earlier one was terminated.
+#[utoipa::path(post, path = "/api/v1/providers/{id}/contracts", tag = "providers", params(Id), request_body = ContractBody,
+    responses((status = 201, description = "Created.", body = ContractView), (status = 409, response = responses::Conflict)))]
 pub async fn create_contract(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -313,15 +400,22 @@ pub async fn create_contract(
     Ok(HttpResponse::Created().json(v))
 }
 
+/// The provider's contracts, with versions and state changes.
+#[utoipa::path(get, path = "/api/v1/providers/{id}/contracts", tag = "providers", params(Id),
+    responses((status = 200, description = "All contracts, oldest first, in one page (`next_cursor` is always null).",
+        body = Page<ContractView>)))]
 pub async fn provider_contracts(
     state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let items = service::provider_contracts(&state, caller, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
 
+/// One contract with its versions and state changes.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "providers", params(Id),
+    responses((status = 200, description = "The contract.", body = ContractView)))]
 pub async fn get_contract(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -330,16 +424,27 @@ pub async fn get_contract(
     Ok(HttpResponse::Ok().json(service::get_contract(&state, caller, id.into_inner()).await?))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// An amendment of a contract's terms.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ContractAmendment)]
 pub struct AmendmentBody {
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`): within the contract's validity and after
+    /// the previous version's date.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub effective_from: String,
     /// The terms that change; the others carry over from the previous version.
+    #[schema(value_type = ContractTerms)]
     pub terms: serde_json::Map<String, serde_json::Value>,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
+/// Amend the terms from a date (admin); the changed terms merge into the previous version's.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/amendments", tag = "providers", params(Id), request_body = AmendmentBody,
+    responses((status = 201, description = "The contract with the new version.", body = ContractView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn amend(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -352,17 +457,27 @@ pub async fn amend(
     Ok(HttpResponse::Created().json(v))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// A change of a contract's state.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ContractStatusChange)]
 pub struct StatusBody {
     pub action: ContractAction,
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`): within the contract's validity and not
+    /// before its last change of state.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub effective_on: String,
     /// Required to suspend or terminate.
     pub reason: Option<StatusReason>,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
+/// Activate, suspend, reinstate or terminate (admin). Suspend and terminate need a reason.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/status", tag = "providers", params(Id), request_body = StatusBody,
+    responses((status = 200, description = "The contract after the change.", body = ContractView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn change_status(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -376,11 +491,18 @@ pub async fn change_status(
     Ok(HttpResponse::Ok().json(v))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateQuery {
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); default today.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: Option<String>,
 }
 
+/// Which contract and terms applied on a date, and the contract's standing then.
+#[utoipa::path(get, path = "/api/v1/providers/{id}/contract", tag = "providers", params(Id, DateQuery),
+    responses((status = 200, description = "The terms in force (404 when no contract of the provider covers the date).",
+        body = TermsOnDate)))]
 pub async fn contract_on(
     state: web::Data<ServiceContext>,
     caller: Caller,

@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use validator::Validate;
 
+use crate::api::openapi::params::Id;
+use crate::api::openapi::responses;
 use crate::api::{date_field, page_limit, ApiJson, Page};
 use crate::auth::{Caller, Require, Reviewers, Supervisors};
 use crate::context::ServiceContext;
@@ -21,19 +23,35 @@ use crate::services::reimbursements::{
 };
 use crate::store::reimbursements::ReimbursementFilter;
 
-#[derive(Debug, Deserialize, Validate)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, file, get, submit, decide, approval))]
+pub struct Api;
+
+/// One line of a request: what was bought, when, and what the insured person paid for it.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = ReimbursementLineInput)]
 #[serde(deny_unknown_fields)]
 pub struct LineBody {
+    /// Unique within the request.
     pub line_no: u32,
     /// service, visit, drug, bed_day (care); device (support items); travel.
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16, pattern = "^(service|visit|drug|bed_day|device|travel)$")]
     pub item_type: String,
+    /// A tariff code; for travel: patient_ticket, companion_ticket, patient_stay or companion_stay.
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     pub code: String,
+    /// More than 0, at most 10000 (1 when absent; for a stay: days).
     #[serde(default = "one", deserialize_with = "crate::domain::money::plain_decimal::required")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub quantity: Decimal,
+    /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`; not after today.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub service_date: String,
     /// What the insured person paid, in rials.
+    #[schema(minimum = 1, maximum = 1000000000000.0)]
     pub paid_amount: i64,
 }
 
@@ -41,54 +59,81 @@ fn one() -> Decimal {
     Decimal::ONE
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// The conditions of a travel request.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = ReimbursementTravelInput)]
 #[serde(deny_unknown_fields)]
 pub struct TravelBody {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub origin: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub destination: String,
+    /// The medical council's (شورای پزشکی) approval number; without it nothing is paid (R91).
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub council_approval_no: Option<String>,
+    /// The doctor certifies a companion is needed.
     #[serde(default)]
     pub companion_needed: bool,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// A reimbursement request as filed. A care request needs `setting` and `kind`, a travel
+/// request `travel` (and only it); `bed_day` lines need `hospital_grade`.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = ReimbursementRequest)]
 #[serde(deny_unknown_fields)]
 pub struct FileBody {
-    /// The office to file with (an office clerk: their own).
+    /// The office to file with: required for an insured caller; an office clerk's own office.
     pub office_id: Option<String>,
-    /// The main insured filing (an insured caller: themselves, may be left out).
+    /// The main insured filing (an insured caller: themselves, may be left out; a clerk must
+    /// give it). A national code: 10 digits with a valid check digit.
+    #[schema(pattern = "^[0-9]{10}$")]
     pub insured_national_code: Option<String>,
     /// The patient, when a dependant of the main insured.
+    #[schema(pattern = "^[0-9]{10}$")]
     pub patient_national_code: Option<String>,
     pub benefit: Benefit,
     pub setting: Option<Setting>,
     pub kind: Option<ClaimKind>,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub provider_name: String,
     pub provider_kind: ProviderKind,
     /// The non-contracted provider's sector (private by default): exemptions of government
     /// centres depend on it.
     pub provider_sector: Option<Sector>,
     #[validate(range(min = 1, max = 5))]
+    #[schema(minimum = 1, maximum = 5)]
     pub hospital_grade: Option<u8>,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub prescription_tracking_code: Option<String>,
+    /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub prescribed_on: Option<String>,
+    /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub admitted_on: Option<String>,
+    /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub discharged_on: Option<String>,
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub diagnoses: Vec<String>,
     #[validate(nested)]
     pub travel: Option<TravelBody>,
-    /// IR + 24 digits, in the main insured's own name.
+    /// IR + 24 digits (ISO 13616 mod-97), in the main insured's own name.
+    #[schema(pattern = "^IR[0-9]{24}$")]
     pub sheba: String,
     /// The national code of the account's holder: must be the main insured's.
+    #[schema(pattern = "^[0-9]{10}$")]
     pub sheba_owner_national_code: String,
+    /// 1 to 200 lines.
     #[validate(nested)]
+    #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<LineBody>,
 }
 
@@ -98,6 +143,12 @@ fn national_code(field: &str, v: &str) -> Result<String, FieldError> {
         .map_err(|e| FieldError::new(field, "invalid", e.to_string()))
 }
 
+/// The main insured (or an office clerk on their behalf) files a request for care paid at a non-contracted provider, a support item (prosthesis/orthosis) or travel.
+///
+/// It is priced at once on the government tariff (a draft with the estimate); documents are
+/// added, then it is submitted.
+#[utoipa::path(post, path = "/api/v1/reimbursements", tag = "reimbursement", request_body = FileBody,
+    responses((status = 201, description = "Filed as a draft, priced.", body = ReimbursementView)))]
 pub async fn file(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -181,15 +232,25 @@ pub async fn file(
     Ok(HttpResponse::Created().json(service::file(&state, caller, new).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only requests with this status.
+    #[param(value_type = Option<crate::domain::lifecycle::reimbursement::ReimbursementStatus>)]
     pub status: Option<String>,
+    /// Only requests for this benefit.
     pub benefit: Option<Benefit>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// Reimbursement requests in the caller's scope (the insured person's own and their dependants', the office's, all for finance and admins).
+#[utoipa::path(get, path = "/api/v1/reimbursements", tag = "reimbursement", params(ListQuery),
+    responses((status = 200, description = "A page of requests.", body = Page<ReimbursementView>)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -213,6 +274,9 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::<ReimbursementView>::from_rows(items, limit, |r| r.id.clone(), |r| r)))
 }
 
+/// One request, line by line, with its document checklist and every status change.
+#[utoipa::path(get, path = "/api/v1/reimbursements/{id}", tag = "reimbursement", params(Id),
+    responses((status = 200, description = "The request.", body = ReimbursementView)))]
 pub async fn get(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -221,6 +285,11 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner()).await?))
 }
 
+/// Submit a draft to the office; every required document must be attached (422 naming `documents`). Priced again.
+#[utoipa::path(post, path = "/api/v1/reimbursements/{id}/submit", tag = "reimbursement", params(Id),
+    responses((status = 200, description = "In review.", body = ReimbursementView),
+        (status = 409, response = responses::Conflict),
+        (status = 422, response = responses::ValidationFailed)))]
 pub async fn submit(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -229,6 +298,11 @@ pub async fn submit(
     Ok(HttpResponse::Ok().json(service::submit(&state, caller, id.into_inner()).await?))
 }
 
+/// A reviewer of the office decides line by line (as for claims); a change above the four-eyes threshold waits for a supervisor.
+#[utoipa::path(post, path = "/api/v1/reimbursements/{id}/decision", tag = "reimbursement", params(Id),
+    request_body = DecisionInput,
+    responses((status = 200, description = "Decided, or awaiting a supervisor's approval.", body = ReimbursementView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn decide(
     state: web::Data<ServiceContext>,
     reviewer: Require<Reviewers>,
@@ -238,13 +312,19 @@ pub async fn decide(
     Ok(HttpResponse::Ok().json(service::decide(&state, reviewer.caller, id.into_inner(), body.0).await?))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = ReimbursementApproval)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalBody {
     /// `true` applies the reviewer's decision; `false` returns it to review.
     pub approve: bool,
 }
 
+/// A supervisor (not the reviewer) applies a decision waiting for approval, or returns it to review.
+#[utoipa::path(post, path = "/api/v1/reimbursements/{id}/approval", tag = "reimbursement", params(Id),
+    request_body = ApprovalBody,
+    responses((status = 200, description = "Decided, or back in review.", body = ReimbursementView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn approval(
     state: web::Data<ServiceContext>,
     supervisor: Require<Supervisors>,

@@ -2,34 +2,100 @@
 //! `services::review`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use validator::Validate;
 
+use crate::api::openapi::params::Id;
+use crate::api::openapi::responses;
 use crate::api::ApiJson;
 use crate::auth::{Admins, Caller, Require, Reviewers, Role, Supervisors};
 use crate::context::ServiceContext;
 use crate::domain::review::LineDecision;
 use crate::error::{AppError, AppResult};
-use crate::services::review::{self as service, DecisionInput, ObjectionInput};
+use crate::services::claims::ClaimView;
+use crate::services::review::{
+    self as service, DecisionInput, DecisionOutcome, HistoryEntry, ObjectionInput, ObjectionView, QueueItem,
+};
+use crate::services::sampling::SampleView;
+use crate::store::audit::Verification;
 use crate::store::review::{QueueFilter, QueueSort};
 
-#[derive(Debug, Deserialize)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        history,
+        objections,
+        object,
+        queue,
+        take,
+        release,
+        decide,
+        create_sample,
+        get_sample,
+        extrapolate_sample,
+        close_sample,
+        approve,
+        return_decision,
+        decide_objection,
+        verify_audit
+    ),
+    components(schemas(QueueSort))
+)]
+pub struct Api;
+
+/// `GET /api/v1/review/queue`: `{ "items": [...] }` (paged by `offset`, no cursor).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewQueue {
+    pub items: Vec<QueueItem>,
+}
+
+/// `GET /api/v1/claims/{id}/objections`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClaimObjections {
+    pub items: Vec<ObjectionView>,
+}
+
+/// `GET /api/v1/claims/{id}/history`: events, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClaimHistory {
+    pub items: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
+    /// Only this provider's claims (404 for a provider the caller does not see).
     pub provider_id: Option<String>,
+    /// Only claims of this kind (`visit`, `pharmacy`, …; not checked: another text finds none).
     pub kind: Option<String>,
+    /// Only claims billed at least this much (rials).
     pub min_amount: Option<i64>,
+    /// Only claims billed at most this much (rials).
     pub max_amount: Option<i64>,
+    /// Only claims with a line pended or deducted for this reason code.
     pub reason: Option<String>,
     /// Only claims received at least this many days ago.
+    #[param(minimum = 0, maximum = 3650)]
     pub min_age_days: Option<i64>,
+    /// `true`: only claims nobody has taken; `false`: only taken ones.
     pub unassigned: Option<bool>,
-    /// oldest (default), newest, amount_desc, amount_asc.
+    /// `oldest` (the default), `newest`, `amount_desc` or `amount_asc`.
+    #[param(value_type = Option<QueueSort>)]
     pub sort: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// Claims to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
+/// The office's pended claims (and those awaiting a supervisor).
+#[utoipa::path(get, path = "/api/v1/review/queue", tag = "review", params(QueueQuery),
+    responses((status = 200, description = "The queue.", body = ReviewQueue),
+        (status = 404, response = responses::NotFound)))]
 pub async fn queue(
     state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
@@ -69,9 +135,13 @@ pub async fn queue(
         offset: q.offset.unwrap_or(0),
     };
     let items = service::queue(&state, caller.caller, filter).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(ReviewQueue { items }))
 }
 
+/// Take a pended claim so that no other reviewer works it (409 if someone has it).
+#[utoipa::path(post, path = "/api/v1/review/claims/{id}/take", tag = "review", params(Id),
+    responses((status = 200, description = "The claim, now held by the caller.", body = ClaimView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn take(
     state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
@@ -80,6 +150,10 @@ pub async fn take(
     Ok(HttpResponse::Ok().json(service::take(&state, caller.caller, id.into_inner()).await?))
 }
 
+/// Give the claim back to the queue (its holder or a supervisor).
+#[utoipa::path(post, path = "/api/v1/review/claims/{id}/release", tag = "review", params(Id),
+    responses((status = 204, description = "Released (also when nobody held it)."),
+        (status = 409, response = responses::Conflict)))]
 pub async fn release(
     state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
@@ -89,15 +163,28 @@ pub async fn release(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// A reviewer's decision on a claim or on an objection's lines.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = DecisionInput)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_items = 1, max_items = 500)]
     pub lines: Vec<LineDecision>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
+/// Decide the claim line by line; above the four-eyes threshold it waits for a supervisor (202).
+///
+/// The reviewer must hold the claim (`take`, 409 otherwise); pended lines the decision does
+/// not name are accepted as the engine priced them.
+#[utoipa::path(post, path = "/api/v1/review/claims/{id}/decision", tag = "review", params(Id),
+    request_body = DecisionBody,
+    responses((status = 200, description = "Applied.", body = DecisionOutcome),
+        (status = 202, description = "Waiting for a supervisor's approval.", body = DecisionOutcome),
+        (status = 409, response = responses::Conflict)))]
 pub async fn decide(
     state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
@@ -125,6 +212,10 @@ fn decision_response(out: service::DecisionOutcome) -> HttpResponse {
     HttpResponse::build(status).json(out)
 }
 
+/// A supervisor other than its author approves a decision; it is applied.
+#[utoipa::path(post, path = "/api/v1/review/decisions/{id}/approve", tag = "review", params(Id),
+    responses((status = 200, description = "Applied.", body = DecisionOutcome),
+        (status = 409, response = responses::Conflict)))]
 pub async fn approve(
     state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
@@ -133,6 +224,10 @@ pub async fn approve(
     Ok(HttpResponse::Ok().json(service::review_decision(&state, caller.caller, id.into_inner(), true).await?))
 }
 
+/// A supervisor returns a decision to its reviewer; nothing is applied.
+#[utoipa::path(post, path = "/api/v1/review/decisions/{id}/return", tag = "review", params(Id),
+    responses((status = 200, description = "Returned.", body = DecisionOutcome),
+        (status = 409, response = responses::Conflict)))]
 pub async fn return_decision(
     state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
@@ -142,15 +237,29 @@ pub async fn return_decision(
         .json(service::review_decision(&state, caller.caller, id.into_inner(), false).await?))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// A provider's objection to deductions.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = ObjectionInput)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectionBody {
     #[validate(length(min = 3, max = 4000))]
+    #[schema(min_length = 3, max_length = 4000)]
     pub reason: String,
+    /// The claim's lines objected to; each must have a deduction.
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_items = 1, max_items = 500)]
     pub line_nos: Vec<u32>,
 }
 
+/// The provider objects to deductions (اعتراض به کسورات) within the contract's working-day window.
+///
+/// Only the claim's provider objects, once the claim is decided, and one objection at a time.
+/// After the window (the contract's working days from the decision, 10 by default) the answer
+/// is 422 naming `claim_id`.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/objections", tag = "review", params(Id),
+    request_body = ObjectionBody,
+    responses((status = 201, description = "Filed.", body = ObjectionView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn object(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -171,15 +280,27 @@ pub async fn object(
     Ok(HttpResponse::Created().json(out))
 }
 
+/// Objections to the claim's deductions.
+#[utoipa::path(get, path = "/api/v1/claims/{id}/objections", tag = "review", params(Id),
+    responses((status = 200, description = "The objections.", body = ClaimObjections)))]
 pub async fn objections(
     state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let items = service::claim_objections(&state, caller, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(ClaimObjections { items }))
 }
 
+/// A reviewer other than the claim's decides the objected lines.
+///
+/// Only the objected lines may be named; above the four-eyes threshold the decision waits for
+/// a supervisor (202).
+#[utoipa::path(post, path = "/api/v1/objections/{id}/decision", tag = "review", params(Id),
+    request_body = DecisionBody,
+    responses((status = 200, description = "Applied.", body = DecisionOutcome),
+        (status = 202, description = "Waiting for a supervisor's approval.", body = DecisionOutcome),
+        (status = 409, response = responses::Conflict)))]
 pub async fn decide_objection(
     state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
@@ -197,15 +318,27 @@ pub async fn decide_objection(
     Ok(decision_response(out))
 }
 
+/// The claim's story from the audit trail (its decisions and objections included).
+#[utoipa::path(get, path = "/api/v1/claims/{id}/history", tag = "review", params(Id),
+    responses((status = 200, description = "Events, oldest first.", body = ClaimHistory)))]
 pub async fn history(
     state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let items = service::history(&state, caller, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(ClaimHistory { items }))
 }
 
+/// Verify the audit trail (admin).
+///
+/// Walks every event in seq order — rows below 1 and, on SQLite, seqs that are not integers
+/// included — recomputing each SHA-256 hash and checking each event's HMAC under the server's
+/// audit key, then compares the chain's end with its head row and with the authenticated
+/// checkpoints of the server's checkpoint log. Reports the first break. The answer is 200
+/// whether or not the trail is intact.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, description = "The verification.", body = Verification)))]
 pub async fn verify_audit(
     state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
@@ -213,20 +346,36 @@ pub async fn verify_audit(
     Ok(HttpResponse::Ok().json(crate::services::audit::verify(&state).await?))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// What to sample: `random` needs `percent` (and no `above_amount`), `above_amount` needs
+/// `above_amount` (and no `percent`), `all` takes neither.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = SampleInput)]
 #[serde(deny_unknown_fields)]
 pub struct SampleBody {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub provider_id: String,
     /// Jalali `YYYY-MM`.
+    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
     pub method: crate::services::sampling::Method,
+    /// `random`: the percentage to draw, more than 0 and at most 100.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub percent: Option<rust_decimal::Decimal>,
+    /// `above_amount`: the least payable (rials) of the claims drawn.
+    #[schema(minimum = 0)]
     pub above_amount: Option<i64>,
 }
 
-/// `POST /api/v1/review/samples`: a supervisor draws a sample for review.
+/// A supervisor samples a provider's decided claims of a month for review (random %, above an amount, or all).
+///
+/// Only the provider's decided claims of the month that no other sample holds are drawn from
+/// (422 naming `service_month` when there are none); a provider outside the supervisor's
+/// office is 404.
+#[utoipa::path(post, path = "/api/v1/review/samples", tag = "review", request_body = SampleBody,
+    responses((status = 201, description = "Drawn; the selected claims are back in the review queue.", body = SampleView),
+        (status = 404, response = responses::NotFound)))]
 pub async fn create_sample(
     state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
@@ -243,6 +392,9 @@ pub async fn create_sample(
     Ok(HttpResponse::Created().json(crate::services::sampling::create(&state, caller.caller, new).await?))
 }
 
+/// A sample, its claims and the rate its reviewed claims show so far.
+#[utoipa::path(get, path = "/api/v1/review/samples/{id}", tag = "review", params(Id),
+    responses((status = 200, description = "The sample.", body = SampleView)))]
 pub async fn get_sample(
     state: web::Data<ServiceContext>,
     caller: Require<Reviewers>,
@@ -251,7 +403,12 @@ pub async fn get_sample(
     Ok(HttpResponse::Ok().json(crate::services::sampling::get(&state, caller.caller, id.into_inner()).await?))
 }
 
-/// Applies the reviewed sample's rate to the rest of the provider's month (R92).
+/// Apply the reviewed random sample's deduction rate to the claims not selected (R92 on each line).
+///
+/// Only a random sample, and only once every selected claim is decided (409 otherwise).
+#[utoipa::path(post, path = "/api/v1/review/samples/{id}/extrapolate", tag = "review", params(Id),
+    responses((status = 200, description = "Extrapolated.", body = SampleView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn extrapolate_sample(
     state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,
@@ -261,7 +418,10 @@ pub async fn extrapolate_sample(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// Closes the sample without extrapolating.
+/// Close the sample without extrapolating.
+#[utoipa::path(post, path = "/api/v1/review/samples/{id}/close", tag = "review", params(Id),
+    responses((status = 200, description = "Closed.", body = SampleView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn close_sample(
     state: web::Data<ServiceContext>,
     caller: Require<Supervisors>,

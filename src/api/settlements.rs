@@ -2,15 +2,25 @@
 //! `/api/v1/reconciliation`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use validator::Validate;
 
-use crate::api::{date_field, ApiJson};
+use crate::api::openapi::params::Id;
+use crate::api::openapi::responses;
+use crate::api::{date_field, ApiJson, Page};
 use crate::auth::{Caller, Finances, Require, Staff};
 use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
-use crate::services::settlements as service;
-use crate::store::settlements::SettlementFilter;
+use crate::services::settlements::{
+    self as service, OrderLine, ProvinceOutcome, Reconciliation, Remittance, RunOutcome, SettlementView,
+};
+use crate::store::settlements::{AdvanceRow, OrderRow, SettlementFilter};
+
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(advances, pay_advance, list, run, remittance, issue_order, get_order, pay_order, reconcile))]
+pub struct Api;
 
 fn month_field(field: &str, m: &str) -> AppResult<String> {
     if crate::domain::jalali::is_month(m) {
@@ -20,19 +30,35 @@ fn month_field(field: &str, m: &str) -> AppResult<String> {
     }
 }
 
+/// Advances (علی‌الحساب) due on monthly lists, in the caller's scope.
+///
+/// An advance is the contract's percent of what the list's new documents claim from the
+/// Organization (billed less franchise and gap), due the contract's days after receipt; it is
+/// made when the list has been read.
+#[utoipa::path(get, path = "/api/v1/advances", tag = "payment",
+    responses((status = 200, description = "The advances (at most 500, in one page: `next_cursor` is always null).",
+        body = Page<AdvanceRow>)))]
 pub async fn advances(state: web::Data<ServiceContext>, caller: Caller) -> AppResult<HttpResponse> {
     let items = service::advances(&state, caller).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// The bank's payment of an advance.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AdvancePayment)]
 pub struct PaymentBody {
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub paid_on: String,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub bank_reference: String,
 }
 
+/// Finance records an advance as paid (once).
+#[utoipa::path(post, path = "/api/v1/advances/{id}/payment", tag = "payment", params(Id), request_body = PaymentBody,
+    responses((status = 200, description = "Recorded; the advance.", body = AdvanceRow), (status = 409, response = responses::Conflict)))]
 pub async fn pay_advance(
     state: web::Data<ServiceContext>,
     finance: Require<Finances>,
@@ -45,16 +71,39 @@ pub async fn pay_advance(
     Ok(HttpResponse::Ok().json(a))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// A settlement run: one office or one province (not both), for a Jalali month.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SettlementRunRequest)]
 pub struct RunBody {
     /// One office's providers, or (`province_id`) every office of a province.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub office_id: Option<String>,
+    /// Every office of the province, in one transaction.
     pub province_id: Option<i32>,
+    /// Jalali month, `1403-07`.
+    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
 }
 
+/// The answer to `POST /api/v1/settlements`: an office's run, or a province's.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(as = SettlementRunResult)]
+pub enum RunResult {
+    Office(RunOutcome),
+    Province(ProvinceOutcome),
+}
+
+/// Settle an office's (or a province's) providers for a Jalali month, once per provider and month.
+///
+/// The run nets advances, corrections and earlier negative balances (`carried_in`). A settlement's
+/// status is `approved` (to pay), `closed` (net zero) or `carried` (negative; the next settlement
+/// nets it and `carried_to` names it). A run that finds every provider already settled is a 409.
+#[utoipa::path(post, path = "/api/v1/settlements", tag = "payment", request_body = RunBody,
+    responses((status = 201, description = "The settlements created: an office's run (`office_id`), or a province's (`province_id`).",
+        body = RunResult), (status = 409, response = responses::Conflict)))]
 pub async fn run(
     state: web::Data<ServiceContext>,
     finance: Require<Finances>,
@@ -63,26 +112,37 @@ pub async fn run(
     let b = body.0;
     let month = month_field("service_month", &b.service_month)?;
     match (b.office_id, b.province_id) {
-        (Some(office), None) => {
-            Ok(HttpResponse::Created().json(service::run(&state, finance.caller, office, month).await?))
-        }
-        (None, Some(province)) => Ok(HttpResponse::Created()
-            .json(service::run_province(&state, finance.caller, province, month).await?)),
+        (Some(office), None) => Ok(HttpResponse::Created()
+            .json(RunResult::Office(service::run(&state, finance.caller, office, month).await?))),
+        (None, Some(province)) => Ok(HttpResponse::Created().json(RunResult::Province(
+            service::run_province(&state, finance.caller, province, month).await?,
+        ))),
         _ => Err(AppError::field("office_id", "one_of", "give either office_id or province_id")),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Settlements of this office's providers.
     pub office_id: Option<String>,
+    /// Settlements of this provider.
     pub provider_id: Option<String>,
+    /// Jalali service month, `1403-07`.
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub service_month: Option<String>,
     /// Only unpaid settlements past their due date.
     #[serde(default)]
     pub overdue: bool,
 }
 
+/// Settlements in the caller's scope.
+///
+/// `overdue=true` lists the unpaid ones past their due date, with days late and damages.
+#[utoipa::path(get, path = "/api/v1/settlements", tag = "payment", params(ListQuery),
+    responses((status = 200, description = "The settlements (at most 500, in one page: `next_cursor` is always null).",
+        body = Page<SettlementView>), (status = 404, response = responses::NotFound)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -96,21 +156,30 @@ pub async fn list(
         due_before: None,
     };
     let items = service::list(&state, caller, f, q.overdue).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct FormatQuery {
-    /// json (default), csv or html.
+pub struct RemittanceQuery {
+    /// `json` (default), `csv` or `html`.
+    #[param(pattern = "^(json|csv|html)$")]
     pub format: Option<String>,
 }
 
+/// The remittance advice, claim by claim and line by line, as JSON, CSV or a printable Persian page.
+#[utoipa::path(get, path = "/api/v1/settlements/{id}/remittance", tag = "payment", params(Id, RemittanceQuery),
+    responses((status = 200, description = "The remittance, in the `format` asked for.", content(
+        (Remittance = "application/json"),
+        (String = "text/csv"),
+        (String = "text/html"),
+    ))))]
 pub async fn remittance(
     state: web::Data<ServiceContext>,
     caller: Caller,
     id: web::Path<String>,
-    q: web::Query<FormatQuery>,
+    q: web::Query<RemittanceQuery>,
 ) -> AppResult<HttpResponse> {
     let format = q.into_inner().format.unwrap_or_else(|| "json".into());
     if !["json", "csv", "html"].contains(&format.as_str()) {
@@ -128,19 +197,46 @@ pub async fn remittance(
     })
 }
 
+/// A payment order with its payees.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PaymentOrderWithLines)]
+pub struct OrderWithLines {
+    /// One line per payee.
+    pub lines: Vec<OrderLine>,
+    pub order: OrderRow,
+}
+
+/// Issue a payment order with every approved settlement and decided reimbursement not yet in one.
+#[utoipa::path(post, path = "/api/v1/payment-orders", tag = "payment",
+    responses((status = 201, description = "The order.", body = OrderWithLines), (status = 409, response = responses::Conflict)))]
 pub async fn issue_order(
     state: web::Data<ServiceContext>,
     finance: Require<Finances>,
 ) -> AppResult<HttpResponse> {
-    let (order, items) = service::issue_order(&state, finance.caller).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "order": order, "lines": items })))
+    let (order, lines) = service::issue_order(&state, finance.caller).await?;
+    Ok(HttpResponse::Created().json(OrderWithLines { lines, order }))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    /// `json` (default) or `csv` (the bank file).
+    #[param(pattern = "^(json|csv)$")]
+    pub format: Option<String>,
+}
+
+/// A payment order; `format=csv` is the bank file (Sheba, name, amount in rials, reference).
+#[utoipa::path(get, path = "/api/v1/payment-orders/{id}", tag = "payment", params(Id, OrderQuery),
+    responses((status = 200, description = "The order, in the `format` asked for.", content(
+        (OrderWithLines = "application/json"),
+        (String = "text/csv"),
+    ))))]
 pub async fn get_order(
     state: web::Data<ServiceContext>,
     _finance: Require<Finances>,
     id: web::Path<String>,
-    q: web::Query<FormatQuery>,
+    q: web::Query<OrderQuery>,
 ) -> AppResult<HttpResponse> {
     let format = q.into_inner().format.unwrap_or_else(|| "json".into());
     if !["json", "csv"].contains(&format.as_str()) {
@@ -152,17 +248,25 @@ pub async fn get_order(
             .content_type("text/csv; charset=utf-8")
             .body(service::order_csv(&lines)?));
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "order": order, "lines": lines })))
+    Ok(HttpResponse::Ok().json(OrderWithLines { lines, order }))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// The bank's payment of an order.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PaymentOrderPaid)]
 pub struct OrderPaidBody {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub bank_reference: String,
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub paid_on: String,
 }
 
+/// Record the bank's payment of an order, once.
+#[utoipa::path(post, path = "/api/v1/payment-orders/{id}/paid", tag = "payment", params(Id), request_body = OrderPaidBody,
+    responses((status = 200, description = "Paid; the order.", body = OrderRow), (status = 409, response = responses::Conflict)))]
 pub async fn pay_order(
     state: web::Data<ServiceContext>,
     finance: Require<Finances>,
@@ -175,13 +279,19 @@ pub async fn pay_order(
         .json(service::pay_order(&state, finance.caller, id.into_inner(), b.bank_reference, paid_on).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReconcileQuery {
     pub office_id: String,
+    /// Jalali service month, `1403-07`.
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
 }
 
+/// For an office's month, the claims' payable equals what settlements paid plus what is unsettled.
+#[utoipa::path(get, path = "/api/v1/reconciliation", tag = "payment", params(ReconcileQuery),
+    responses((status = 200, description = "The check.", body = Reconciliation), (status = 404, response = responses::NotFound)))]
 pub async fn reconcile(
     state: web::Data<ServiceContext>,
     staff: Require<Staff>,

@@ -6,17 +6,25 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::api::{page_limit, ApiJson};
+use crate::api::openapi::responses;
+use crate::api::{page_limit, ApiJson, Page};
 use crate::auth::Role;
 use crate::auth::{Caller, Require, RoleSet};
 use crate::context::ServiceContext;
-use crate::domain::tariff::{ServiceCategory, Tariff};
+use crate::domain::tariff::{
+    DeviceTariff, DrugTariff, ServiceCategory, ServiceTariff, Tariff, TariffStatus, FILES,
+};
 use crate::domain::text::{ascii_digits, normalize_persian};
 use crate::error::{AppError, AppResult};
 use crate::services::tariffs::{import_files, load_book, Outcome};
+
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, import, services, service, drugs, drug, devices, device))]
+pub struct Api;
 
 /// Who may import tariffs.
 pub struct TariffAdmins;
@@ -24,20 +32,34 @@ impl RoleSet for TariffAdmins {
     const ROLES: &'static [Role] = &[Role::TariffAdmin, Role::Admin];
 }
 
-#[derive(Serialize)]
+/// One imported revision of a year's tariff.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TariffRevision)]
 struct RevisionView {
     year: i32,
     revision: i32,
+    #[schema(value_type = TariffStatus)]
     status: &'static str,
+    /// Jalali date from which the revision is in force, `1403-01-01`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     effective_from: String,
+    /// The same date in Gregorian.
+    #[schema(format = Date)]
     effective_from_gregorian: String,
     cabinet_resolution: String,
     note: String,
+    /// Number of RVU services.
     services: usize,
+    /// Number of drugs.
     drugs: usize,
+    /// Number of prosthesis and orthosis items.
     devices: usize,
 }
 
+/// Every imported tariff revision (year, revision, status, effective date).
+#[utoipa::path(get, path = "/api/v1/tariffs", tag = "tariffs",
+    responses((status = 200, description = "The revisions, ascending by year and revision, in one page (`next_cursor` is always null).",
+        body = Page<RevisionView>)))]
 pub async fn list(state: web::Data<ServiceContext>, _caller: Caller) -> HttpResponse {
     let book = state.tariffs();
     let items: Vec<RevisionView> = book
@@ -55,7 +77,7 @@ pub async fn list(state: web::Data<ServiceContext>, _caller: Caller) -> HttpResp
             devices: t.devices.len(),
         })
         .collect();
-    HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null }))
+    HttpResponse::Ok().json(Page { items, next_cursor: None })
 }
 
 fn year_tariff(state: &ServiceContext, year: i32) -> AppResult<Arc<Tariff>> {
@@ -71,14 +93,69 @@ fn normalize_query(q: &str) -> String {
     ascii_digits(&normalize_persian(q)).to_lowercase()
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SearchQuery {
-    /// A code prefix (digits) or words of the description.
+/// `?q=&category=&limit=&cursor=` of `GET /api/v1/tariffs/{year}/services`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceQuery {
+    /// A code prefix (digits, Persian digits too) or words of the Persian description.
     pub q: Option<String>,
+    /// Only services of this category.
+    #[param(value_type = Option<ServiceCategory>)]
     pub category: Option<String>,
-    pub group: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// `?q=&limit=&cursor=` of `GET /api/v1/tariffs/{year}/drugs`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DrugQuery {
+    /// A generic code or IRC prefix (digits, Persian digits too), or words of the name.
+    pub q: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// `?q=&group=&limit=&cursor=` of `GET /api/v1/tariffs/{year}/devices`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    /// A code prefix, or words of the Persian or English name.
+    pub q: Option<String>,
+    /// Only devices of this group: glasses, hearing_aid, denture, wheelchair, orthosis,
+    /// prosthesis, mobility, respiratory or other (any other value matches nothing).
+    pub group: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of one of a tariff's lists, with the revision it was read from.
+#[derive(Serialize, ToSchema)]
+pub struct TariffPage<T> {
+    pub tariff_year: i32,
+    pub tariff_revision: i32,
+    pub tariff_status: TariffStatus,
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// One row of a tariff's lists, with the revision it was read from.
+#[derive(Serialize, ToSchema)]
+pub struct TariffItem<T> {
+    #[serde(flatten)]
+    pub item: T,
+    pub tariff_year: i32,
+    pub tariff_revision: i32,
+    pub tariff_status: TariffStatus,
 }
 
 /// Filters, sorts by code and pages any of the tariff's lists.
@@ -88,27 +165,30 @@ fn page<'a, T: Serialize + 'a>(
     matches: impl Fn(&T) -> bool,
     limit: i64,
     cursor: Option<&str>,
-) -> serde_json::Value {
+) -> TariffPage<&'a T> {
     let mut found: Vec<(&String, &T)> =
         items.filter(|(code, item)| cursor.is_none_or(|c| code.as_str() > c) && matches(item)).collect();
     found.sort_by(|a, b| a.0.cmp(b.0));
     let more = found.len() as i64 > limit;
     found.truncate(limit as usize);
     let next = if more { found.last().map(|(c, _)| c.to_string()) } else { None };
-    json!({
-        "tariff_year": tariff.meta.year,
-        "tariff_revision": tariff.meta.revision,
-        "tariff_status": tariff.meta.status.as_str(),
-        "items": found.iter().map(|(_, t)| t).collect::<Vec<_>>(),
-        "next_cursor": next,
-    })
+    TariffPage {
+        tariff_year: tariff.meta.year,
+        tariff_revision: tariff.meta.revision,
+        tariff_status: tariff.meta.status,
+        items: found.into_iter().map(|(_, t)| t).collect(),
+        next_cursor: next,
+    }
 }
 
+/// Search the RVU services of a year's latest revision.
+#[utoipa::path(get, path = "/api/v1/tariffs/{year}/services", tag = "tariffs", params(Year, ServiceQuery),
+    responses((status = 200, description = "A page of services, by code.", body = TariffPage<ServiceTariff>)))]
 pub async fn services(
     state: web::Data<ServiceContext>,
     _caller: Caller,
     year: web::Path<i32>,
-    q: web::Query<SearchQuery>,
+    q: web::Query<ServiceQuery>,
 ) -> AppResult<HttpResponse> {
     let t = year_tariff(&state, year.into_inner())?;
     let q = q.into_inner();
@@ -138,6 +218,10 @@ pub async fn services(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// One RVU service of a year's latest revision.
+#[utoipa::path(get, path = "/api/v1/tariffs/{year}/services/{code}", tag = "tariffs",
+    params(Year, ("code" = String, Path, description = "The 6-digit RVU code (Persian digits too).")),
+    responses((status = 200, description = "The service, with the revision it was read from.", body = TariffItem<ServiceTariff>)))]
 pub async fn service(
     state: web::Data<ServiceContext>,
     _caller: Caller,
@@ -153,21 +237,23 @@ pub async fn service(
     Ok(HttpResponse::Ok().json(with_tariff(&t, s)))
 }
 
-fn with_tariff<T: Serialize>(t: &Tariff, item: &T) -> serde_json::Value {
-    let mut v = serde_json::to_value(item).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("tariff_year".into(), json!(t.meta.year));
-        obj.insert("tariff_revision".into(), json!(t.meta.revision));
-        obj.insert("tariff_status".into(), json!(t.meta.status.as_str()));
+fn with_tariff<'a, T: Serialize>(t: &Tariff, item: &'a T) -> TariffItem<&'a T> {
+    TariffItem {
+        item,
+        tariff_year: t.meta.year,
+        tariff_revision: t.meta.revision,
+        tariff_status: t.meta.status,
     }
-    v
 }
 
+/// Search the drug list of a year's latest revision (by generic code or IRC prefix, or name).
+#[utoipa::path(get, path = "/api/v1/tariffs/{year}/drugs", tag = "tariffs", params(Year, DrugQuery),
+    responses((status = 200, description = "A page of drugs, by generic code.", body = TariffPage<DrugTariff>)))]
 pub async fn drugs(
     state: web::Data<ServiceContext>,
     _caller: Caller,
     year: web::Path<i32>,
-    q: web::Query<SearchQuery>,
+    q: web::Query<DrugQuery>,
 ) -> AppResult<HttpResponse> {
     let t = year_tariff(&state, year.into_inner())?;
     let q = q.into_inner();
@@ -189,6 +275,10 @@ pub async fn drugs(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// One drug of a year's latest revision.
+#[utoipa::path(get, path = "/api/v1/tariffs/{year}/drugs/{code}", tag = "tariffs",
+    params(Year, ("code" = String, Path, description = "The 5-digit generic code or the 16-digit IRC (Persian digits too).")),
+    responses((status = 200, description = "The drug, with the revision it was read from.", body = TariffItem<DrugTariff>)))]
 pub async fn drug(
     state: web::Data<ServiceContext>,
     _caller: Caller,
@@ -202,11 +292,14 @@ pub async fn drug(
     Ok(HttpResponse::Ok().json(with_tariff(&t, d)))
 }
 
+/// Search the prosthesis and orthosis items of a year's latest revision.
+#[utoipa::path(get, path = "/api/v1/tariffs/{year}/devices", tag = "tariffs", params(Year, DeviceQuery),
+    responses((status = 200, description = "A page of devices, by code.", body = TariffPage<DeviceTariff>)))]
 pub async fn devices(
     state: web::Data<ServiceContext>,
     _caller: Caller,
     year: web::Path<i32>,
-    q: web::Query<SearchQuery>,
+    q: web::Query<DeviceQuery>,
 ) -> AppResult<HttpResponse> {
     let t = year_tariff(&state, year.into_inner())?;
     let q = q.into_inner();
@@ -229,6 +322,10 @@ pub async fn devices(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// One prosthesis or orthosis item of a year's latest revision.
+#[utoipa::path(get, path = "/api/v1/tariffs/{year}/devices/{code}", tag = "tariffs",
+    params(Year, ("code" = String, Path, description = "`D` and 3 digits (case does not matter).")),
+    responses((status = 200, description = "The device, with the revision it was read from.", body = TariffItem<DeviceTariff>)))]
 pub async fn device(
     state: web::Data<ServiceContext>,
     _caller: Caller,
@@ -244,14 +341,62 @@ pub async fn device(
     Ok(HttpResponse::Ok().json(with_tariff(&t, d)))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(as = TariffImportRequest)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// File name → content, exactly the files of a year folder (meta.toml, services.csv, …).
     #[validate(length(min = 1, max = 16))]
+    #[schema(schema_with = tariff_files_schema)]
     pub files: HashMap<String, String>,
 }
 
+/// `files`: exactly the eight files of a year folder, each a text; a missing or unexpected
+/// file is a 422.
+fn tariff_files_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(format!(
+            "File name → content: exactly the files of a year folder ({}); see `tariffs/README.md`.",
+            FILES.join(", ")
+        )))
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    for name in FILES {
+        object = object.property(name, ObjectBuilder::new().schema_type(Type::String)).required(name);
+    }
+    object.build()
+}
+
+/// `POST /api/v1/tariffs/import`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TariffImport)]
+struct ImportView {
+    year: i32,
+    revision: i32,
+    status: TariffStatus,
+    outcome: Outcome,
+}
+
+/// `{year}` of the tariff routes.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // documentation only: the handlers read `web::Path<i32>`
+struct Year {
+    /// Jalali year, e.g. 1403; its latest revision is read.
+    year: i32,
+}
+
+/// Validate and import one year's files (tariff_admin, admin).
+///
+/// The same (year, revision) with the same content is a no-op (200). An official revision
+/// never changes: a correction is a new revision with its own effective date (409 otherwise);
+/// a sample revision may be replaced in place while it is the year's latest. Errors name
+/// `file:line` in `errors[].field`; nothing is imported then.
+#[utoipa::path(post, path = "/api/v1/tariffs/import", tag = "tariffs", request_body = ImportRequest,
+    responses((status = 200, description = "Already imported with the same content; nothing changed.", body = ImportView),
+        (status = 201, description = "Imported (`outcome` `imported`, or `replaced` for a sample revision replaced in place).", body = ImportView),
+        (status = 409, response = responses::Conflict)))]
 pub async fn import(
     state: web::Data<ServiceContext>,
     admin: Require<TariffAdmins>,
@@ -269,12 +414,12 @@ pub async fn import(
     if let Some(book) = book {
         state.set_tariffs(book);
     }
-    let body = json!({
-        "year": report.year,
-        "revision": report.revision,
-        "status": report.status.as_str(),
-        "outcome": report.outcome,
-    });
+    let body = ImportView {
+        year: report.year,
+        revision: report.revision,
+        status: report.status,
+        outcome: report.outcome,
+    };
     Ok(match report.outcome {
         Outcome::Unchanged => HttpResponse::Ok().json(body),
         _ => HttpResponse::Created().json(body),

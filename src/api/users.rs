@@ -2,7 +2,11 @@
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use validator::Validate;
+
+use crate::api::openapi::params::Id;
+use crate::api::openapi::responses;
 
 use crate::api::{page_limit, ts, ApiJson, Page};
 use crate::auth::{Admins, Require, Role};
@@ -13,20 +17,30 @@ use crate::services::users::{NewUser, UserUpdate};
 use crate::store::audit::Actor;
 use crate::store::users::{UserFilter, UserRow};
 
-#[derive(Serialize)]
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, get, update, reset_password))]
+pub struct Api;
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     pub id: String,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
+    #[schema(value_type = Role)]
     pub role: String,
     pub provider_id: Option<String>,
     pub office_id: Option<String>,
     pub insured_id: Option<String>,
     pub active: bool,
     pub must_change_password: bool,
+    #[schema(format = DateTime)]
     pub locked_until: Option<String>,
+    #[schema(format = DateTime)]
     pub last_login_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -50,24 +64,31 @@ impl From<UserRow> for UserView {
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     #[validate(length(min = 3, max = 64), custom(function = "valid_username"))]
+    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9._@-]+$")]
     pub username: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     #[validate(email)]
+    #[schema(format = Email)]
     pub email: Option<String>,
     pub role: Role,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub provider_id: Option<String>,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub office_id: Option<String>,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub insured_id: Option<String>,
     /// Optional initial password; without it a one-time password is generated and returned.
     #[validate(length(min = 10, max = 256))]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -81,7 +102,8 @@ fn valid_username(u: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CreatedUser)]
 pub struct CreatedUserView {
     #[serde(flatten)]
     pub user: UserView,
@@ -90,6 +112,9 @@ pub struct CreatedUserView {
     pub one_time_password: Option<String>,
 }
 
+/// Create a user; without a password a one-time password is generated and shown once.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+    responses((status = 201, description = "Created.", body = CreatedUserView), (status = 409, response = responses::Conflict)))]
 pub async fn create(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -116,15 +141,22 @@ pub async fn create(
         .json(CreatedUserView { user: created.user.into(), one_time_password: created.generated_password }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub role: Option<Role>,
     pub office_id: Option<String>,
     pub provider_id: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// List users.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery),
+    responses((status = 200, description = "A page of users.", body = Page<UserView>)))]
 pub async fn list(
     state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
@@ -146,6 +178,9 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::<UserView>::from_rows(rows, limit, |r| r.id.clone(), UserView::from)))
 }
 
+/// One user.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(Id),
+    responses((status = 200, description = "The user.", body = UserView)))]
 pub async fn get(
     state: web::Data<ServiceContext>,
     _admin: Require<Admins>,
@@ -155,12 +190,14 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     #[validate(email)]
+    #[schema(format = Email)]
     pub email: Option<String>,
     pub active: Option<bool>,
     /// `true` clears a login lock.
@@ -168,6 +205,9 @@ pub struct UpdateUser {
     pub unlock: bool,
 }
 
+/// Change a user's name, e-mail or active flag, or lift a lockout.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(Id), request_body = UpdateUser,
+    responses((status = 200, description = "The user.", body = UserView), (status = 409, response = responses::Conflict)))]
 pub async fn update(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,
@@ -194,11 +234,14 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PasswordReset {
     pub one_time_password: String,
 }
 
+/// Reset a user's password to a one-time password, shown once; the user's tokens are revoked.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(Id),
+    responses((status = 200, description = "The one-time password.", body = PasswordReset)))]
 pub async fn reset_password(
     state: web::Data<ServiceContext>,
     admin: Require<Admins>,

@@ -19,7 +19,7 @@ use crate::context::ServiceContext;
 use crate::error::AppError;
 
 /// The roles of the service. A user has exactly one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// System administrator: users, offices, API keys.
@@ -82,7 +82,7 @@ impl std::fmt::Display for Role {
 }
 
 /// How the caller proved who they are.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Credential {
     /// A login token; the hash identifies it for logout.

@@ -60,7 +60,7 @@ pub const PRESCRIPTION_VALID_DAYS: i64 = 60;
 /// OTC drugs are covered under this age or for inpatients (SSO notice 1397/03/23).
 pub const OTC_MAX_AGE: u32 = 12;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Setting {
     Outpatient,
@@ -69,7 +69,7 @@ pub enum Setting {
     Emergency,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimKind {
     Visit,
@@ -213,15 +213,16 @@ pub struct Context<'a> {
     pub has_medical_record: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Deduction {
     pub reason: Reason,
     pub amount: Rial,
     pub detail: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AdjudicatedLineStatus)]
 pub enum LineStatus {
     Approved,
     PartiallyApproved,
@@ -229,8 +230,10 @@ pub enum LineStatus {
     Pended,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// The engine's decision on a claim (what a claim's status starts as).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AdjudicatedStatus)]
 pub enum ClaimStatus {
     Approved,
     PartiallyApproved,
@@ -249,7 +252,7 @@ impl ClaimStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LineResult {
     pub line_no: u32,
     pub status: LineStatus,
@@ -281,7 +284,7 @@ impl LineResult {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Totals {
     pub billed: Rial,
     pub tariff: Rial,
@@ -291,7 +294,7 @@ pub struct Totals {
     pub deducted: Rial,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Adjudication {
     pub status: ClaimStatus,
     pub lines: Vec<LineResult>,

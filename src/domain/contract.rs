@@ -15,7 +15,7 @@ use crate::domain::pricing::ItemType;
 use crate::domain::tariff::{Sector, ServiceCategory};
 
 /// The stored state of a contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractStatus {
     Draft,
@@ -39,7 +39,7 @@ impl ContractStatus {
 }
 
 /// What is done to a contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractAction {
     Activate,
@@ -60,7 +60,7 @@ impl ContractAction {
 }
 
 /// Why a contract is suspended or terminated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusReason {
     /// At the provider's request.
@@ -109,7 +109,7 @@ pub fn transition(from: ContractStatus, action: ContractAction) -> Result<Contra
 }
 
 /// A recorded change of state, effective from its date.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StatusEvent {
     pub effective_on: NaiveDate,
     pub status: ContractStatus,
@@ -117,7 +117,7 @@ pub struct StatusEvent {
 }
 
 /// The contract's standing on a date, as a claim of that date sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StandingOnDate {
     NotYetValid,
@@ -198,7 +198,7 @@ fn government() -> Sector {
 /// The terms of one contract version. Defaults are the law's or the Organization's usual values
 /// (iran-sso.md §4.2: advance 60–80 % within 2 weeks, balance within 3 months, objections within
 /// 10 working days).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContractTerms {
     /// The sector whose tariff the Organization pays (government by default).
@@ -213,11 +213,13 @@ pub struct ContractTerms {
     /// Item types the provider may bill (empty: any).
     #[serde(default)]
     pub scope_item_types: Vec<ItemType>,
-    /// Discount on the tariff, percent (0–100).
+    /// Discount on the tariff, percent (0–100), a decimal written as a string (default `"0"`).
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::required")]
+    #[schema(pattern = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$")]
     pub discount_percent: Decimal,
     /// Most the Organization pays in a month, rials (none: no ceiling).
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub monthly_ceiling: Option<i64>,
     /// Codes that need pre-authorization under this contract, besides the tariff's own.
     #[serde(default)]
@@ -225,26 +227,34 @@ pub struct ContractTerms {
     /// Per-code quantity caps (per claim line), besides the tariff's.
     #[serde(default)]
     pub quantity_caps: BTreeMap<String, u32>,
-    /// Days after the end of the service month within which documents must be submitted.
+    /// Days after the end of the service month within which documents must be submitted (default 30).
     #[serde(default = "default_submission_days")]
+    #[schema(maximum = 365)]
     pub submission_deadline_days: u32,
-    /// Advance (علی‌الحساب) percent of the claimed amount.
+    /// Advance (علی‌الحساب) percent of the claimed amount (0–100), a decimal written as a string
+    /// (default `"60"`).
     #[serde(
         default = "default_advance_percent",
         deserialize_with = "crate::domain::money::plain_decimal::required"
     )]
+    #[schema(pattern = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$")]
     pub advance_percent: Decimal,
-    /// Days after submission the advance falls due.
+    /// Days after submission the advance falls due (default 14).
     #[serde(default = "default_advance_days")]
+    #[schema(maximum = 365)]
     pub advance_days: u32,
     /// Days after settlement the balance falls due (90; the 1402 budget law says 30).
     #[serde(default = "default_balance_days")]
+    #[schema(maximum = 365)]
     pub balance_payment_days: u32,
-    /// Working days a provider has to object to deductions.
+    /// Working days a provider has to object to deductions (1–90, default 10).
     #[serde(default = "default_objection_days")]
+    #[schema(minimum = 1, maximum = 90)]
     pub objection_window_working_days: u32,
-    /// Yearly late-payment rate, percent, for damages (Art. 38 of the 1393 law), if agreed.
+    /// Yearly late-payment rate, percent (0–100), for damages (Art. 38 of the 1393 law), if
+    /// agreed; a decimal written as a string.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
+    #[schema(pattern = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$")]
     pub late_payment_rate_percent: Option<Decimal>,
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::tariff::{Condition, CostShareRule, RuleKind, SectorScope, SettingScope};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InsuranceType {
     /// اجباری — wage earners.
@@ -47,14 +47,14 @@ impl InsuranceType {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Male,
     Female,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     Spouse,
@@ -63,7 +63,7 @@ pub enum Relation {
 }
 
 /// A coverage period, `to` inclusive; open-ended when `None`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
@@ -138,7 +138,7 @@ pub fn age_on(birth: NaiveDate, date: NaiveDate) -> u32 {
 }
 
 /// The answer: eligible or not, and the rule that decided.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     pub eligible: bool,
     /// Stable rule id, e.g. `coverage_period`, `dependant_son_age`.

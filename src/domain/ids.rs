@@ -8,8 +8,9 @@ use crate::domain::text::normalize_identifier;
 /// left-padded with zeros (leading zeros are often dropped by spreadsheets); all-same digits are
 /// rejected although they pass the check. Sources: persian-tools `national_id.dart`,
 /// `iran-sso.md` §5.2.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(pattern = r"^[0-9]{10}$")]
 pub struct NationalCode(String);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -63,8 +64,9 @@ impl std::fmt::Display for NationalCode {
 
 /// Sheba (شبا), Iran's IBAN: `IR` + 24 digits, ISO 13616 mod-97 check. Spaces and Persian
 /// digits in the input are accepted.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(pattern = r"^IR[0-9]{24}$")]
 pub struct Sheba(String);
 
 impl Sheba {

@@ -16,7 +16,9 @@ use crate::domain::money::Rial;
 use crate::domain::tariff::{Component, RoomType, Sector, Tariff};
 
 /// What a claim line bills (نوع قلم).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemType {
     /// An RVU-book service (6-digit code).

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// Who bears an amount, in the manner of X12 claim-adjustment group codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum Group {
     /// Provider write-off: the contracted provider may not charge the insured.
     #[serde(rename = "CO")]
@@ -38,7 +38,7 @@ impl Group {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub enum Reason {
     R01,
     R02,

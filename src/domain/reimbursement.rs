@@ -35,7 +35,7 @@ use crate::domain::tariff::{DeviceTariff, Sector};
 /// (3 months after the contract's end) stretched to the Organization's yearly tariff cycle.
 pub const FILING_DEADLINE_DAYS: u32 = 365;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Benefit {
     /// Treatment at a non-contracted provider (درمان در مراکز طرف قرارداد نبوده).
@@ -80,6 +80,25 @@ pub const DOCUMENT_TYPES: [&str; 10] = [
     "accident_report",
     "other",
 ];
+
+// The texts of `DOCUMENT_TYPES`, for the API contract only: the service reads and stores the
+// text itself.
+/// The kind of a document (`document_type`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // documentation only
+pub enum DocumentType {
+    Prescription,
+    Invoice,
+    MedicalReport,
+    AnesthesiaReport,
+    LabResult,
+    ImagingReport,
+    DischargeSummary,
+    Referral,
+    AccidentReport,
+    Other,
+}
 
 /// One entry of the checklist: the document types any one of which meets it (each one of
 /// [`DOCUMENT_TYPES`]).
@@ -169,8 +188,10 @@ pub fn non_contracted_contract() -> ContractFacts {
 /// covered" (not recognised at all).
 pub const ABOVE_TARIFF_REASONS: [&str; 3] = ["R07", "R20", "R22"];
 
-/// How what the insured paid divides.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// How what the insured paid divides: `paid = reimbursed + franchise + above_tariff +
+/// not_covered`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ReimbursementSplit)]
 pub struct Split {
     pub paid: i64,
     /// The Organization's share: what is paid back.
@@ -364,7 +385,7 @@ pub fn price_support_item(
 }
 
 /// The four kinds of travel line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TravelCode {
     /// The patient's ticket (bus, train, plane), at its price (Art. 57).

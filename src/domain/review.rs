@@ -48,7 +48,7 @@ impl LineAmounts {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineAction {
     /// Accept the engine's amounts (clears a pend).
@@ -60,7 +60,7 @@ pub enum LineAction {
 }
 
 /// One line of a reviewer's decision.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct LineDecision {
     pub line_no: u32,
     pub action: LineAction,
@@ -69,6 +69,7 @@ pub struct LineDecision {
     /// The quantity the reviewer accepts (recorded; the amount is what is paid).
     pub approved_quantity: Option<Decimal>,
     /// The reason code of a deduction (R90 when not given).
+    #[schema(value_type = Option<crate::domain::reasons::Reason>)]
     pub reason: Option<String>,
     pub note: Option<String>,
 }

@@ -26,7 +26,7 @@ pub const FILES: [&str; 8] = [
 
 /// Tariff sectors (بخش): the Organization pays on its contract's basis (government by default);
 /// a provider may charge up to its own sector's tariff.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sector {
     /// دولتی
@@ -81,7 +81,7 @@ impl Component {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TariffStatus {
     /// Approved by the cabinet and published.
@@ -99,10 +99,12 @@ impl TariffStatus {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TariffMeta {
     pub year: i32,
     pub revision: i32,
+    /// Jalali date, `1403-01-01`.
+    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub effective_from: JalaliDateSer,
     pub cabinet_resolution: String,
     pub status: TariffStatus,
@@ -119,7 +121,7 @@ impl Serialize for JalaliDateSer {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceCategory {
     Visit,
@@ -166,7 +168,9 @@ impl ServiceCategory {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+/// The sex a service is restricted to: `M` or `F`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[schema(as = TariffSex)]
 pub enum Sex {
     #[serde(rename = "M")]
     Male,
@@ -177,7 +181,7 @@ pub enum Sex {
 /// A global (bundled, گلوبال) code's price in each sector, whole rials. Every sector has its own
 /// bundle (`tariffs/README.md`, "Global codes"): a global code is priced on the bundle of the
 /// sector, never on its units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct GlobalPrices {
     pub government: i64,
     pub private: i64,
@@ -197,14 +201,24 @@ impl GlobalPrices {
 }
 
 /// One row of the RVU book (کتاب ارزش نسبی).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ServiceTariff {
+    /// The 6-digit RVU code.
+    #[schema(pattern = r"^[0-9]{6}$")]
     pub code: String,
+    /// «ویژگی کد» as printed in the book: empty, `#` or `*`.
+    #[schema(pattern = r"^[#*]?$")]
     pub flag: String,
     pub description_fa: String,
     pub category: ServiceCategory,
+    /// Decimal, at most 2 places.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]{1,2})?$")]
     pub professional_units: Decimal,
+    /// Decimal, at most 2 places.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]{1,2})?$")]
     pub technical_units: Decimal,
+    /// Decimal, at most 2 places.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]{1,2})?$")]
     pub anesthesia_base_units: Decimal,
     /// The bundled (گلوبال) government price, when the code is global (`global_prices.government`).
     pub global_price: Option<i64>,
@@ -221,7 +235,7 @@ pub struct ServiceTariff {
 }
 
 /// An outpatient visit fee (حق ویزیت) per sector.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct VisitFee {
     pub code: String,
     pub degree: String,
@@ -231,7 +245,7 @@ pub struct VisitFee {
     pub fees: [i64; 4],
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoomType {
     Bed1,
@@ -279,7 +293,7 @@ impl RoomType {
 }
 
 /// A bed-day fee (هتلینگ) per sector, for one room type and hospital grade.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BedDayFee {
     pub room_type: RoomType,
     pub grade: u8,
@@ -289,31 +303,44 @@ pub struct BedDayFee {
 }
 
 /// A drug of the Organization's list (فهرست تعهدات دارویی).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DrugTariff {
+    /// The 5-digit generic code.
+    #[schema(pattern = r"^[0-9]{5}$")]
     pub generic_code: String,
+    /// The 16-digit IRC (pharmacies bill brands by it).
+    #[schema(pattern = r"^[0-9]{16}$")]
     pub irc: String,
     pub name: String,
     pub form: String,
     pub unit_price: i64,
     pub covered: bool,
     pub otc: bool,
+    /// The Organization's share of the government price, percent, replacing the franchise;
+    /// null: the default cost sharing.
+    #[schema(minimum = 1, maximum = 100)]
     pub insurer_share_percent: Option<u8>,
     pub max_per_prescription: u32,
 }
 
 /// A prosthesis or orthosis item (وسایل کمک پزشکی).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DeviceTariff {
+    /// `D` and 3 digits.
+    #[schema(pattern = r"^D[0-9]{3}$")]
     pub code: String,
     pub name_fa: String,
     pub name_en: String,
+    #[schema(
+        pattern = "^(glasses|hearing_aid|denture|wheelchair|orthosis|prosthesis|mobility|respiratory|other)$"
+    )]
     pub group: String,
+    /// Rials.
     pub amount: i64,
     pub renewal_months: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     Franchise,
@@ -321,7 +348,7 @@ pub enum RuleKind {
 }
 
 /// The care setting a cost-sharing rule applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SettingScope {
     Inpatient,
@@ -331,7 +358,7 @@ pub enum SettingScope {
     Any,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SectorScope {
     Any,
@@ -340,7 +367,7 @@ pub enum SectorScope {
 }
 
 /// A predicate of a cost-sharing rule (the closed list of `tariffs/README.md`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Condition {
     AgeGte(u32),
@@ -351,7 +378,7 @@ pub enum Condition {
 }
 
 /// A franchise rule or an exemption (فرانشیز و معافیت).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CostShareRule {
     pub id: String,
     pub kind: RuleKind,
@@ -398,7 +425,7 @@ impl Tariff {
 }
 
 /// One problem in the imported files, reported as `file:line: message`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportError {
     pub file: String,
     /// 1-based line number; 0 for a problem with the file as a whole.
@@ -472,7 +499,7 @@ pub fn parse_tariff(files: &HashMap<String, String>) -> Result<Tariff, Vec<Impor
 }
 
 fn parse_meta(text: &str, errors: &mut Vec<ImportError>) -> Option<TariffMeta> {
-    #[derive(serde::Deserialize)]
+    #[derive(serde::Deserialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     struct Raw {
         year: i32,

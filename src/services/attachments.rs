@@ -16,35 +16,61 @@ use crate::store::{new_id, offices};
 /// Kinds of documents in a file: one vocabulary with the reimbursement checklist.
 pub use crate::domain::reimbursement::DOCUMENT_TYPES;
 
-#[derive(Serialize)]
+/// The scan stamp (مهر «اسکن شد») put on a document when it is received.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ScanStamp)]
 pub struct Stamp {
     /// «اسکن شد»
+    #[schema(pattern = "^اسکن شد$")]
     pub text: &'static str,
+    /// The office's name.
     pub office: String,
+    /// Who received it: their display name.
     pub user_name: String,
+    /// Who received it: their username.
     pub user_code: String,
+    /// Jalali `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: String,
 }
 
-/// What a document belongs to: a claim, or another case.
-#[derive(Serialize)]
+/// What a document belongs to: a claim (`claim_id`), or another case (`case_kind`, `case_id`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AttachmentOwner)]
 #[serde(untagged)]
 pub enum Owner {
-    Claim { claim_id: String },
-    Case { case_kind: String, case_id: String },
+    Claim {
+        claim_id: String,
+    },
+    Case {
+        #[schema(value_type = CaseKind)]
+        case_kind: String,
+        case_id: String,
+    },
 }
 
-#[derive(Serialize)]
+/// A document of a claim (`claim_id`) or of another case (`case_kind`, `case_id`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Attachment)]
 pub struct AttachmentView {
     pub id: String,
     #[serde(flatten)]
     pub owner: Owner,
+    /// The SHA-256 of the content, lower-case hex (the download's ETag).
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub sha256: String,
+    #[schema(value_type = crate::domain::reimbursement::DocumentType)]
     pub document_type: String,
+    /// As recognised from the content.
+    #[schema(pattern = "^(application/pdf|image/jpeg|image/png|image/tiff)$")]
     pub content_type: String,
+    #[schema(minimum = 1)]
     pub size_bytes: i64,
+    /// The client's file name, for the record only (control characters dropped, at most 255
+    /// characters).
     pub original_name: Option<String>,
     pub stamp: Stamp,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -209,7 +235,8 @@ pub async fn download(
 }
 
 /// Cases other than claims that keep documents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum CaseKind {
     /// A pre-authorization request (تأیید قبلی).
     Preauthorization,

@@ -15,31 +15,55 @@ use crate::error::{AppError, AppResult};
 use crate::store::batches::{self as store, BatchRow, ItemRow};
 use crate::store::new_id;
 
-#[derive(Serialize)]
+/// A monthly list (لیست ماهانه) and its progress.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Batch)]
 pub struct BatchView {
     pub id: String,
     pub provider_id: String,
     /// `queued`, `processing` or `done`.
+    #[schema(value_type = crate::domain::lifecycle::batch::BatchStatus)]
     pub status: String,
+    /// Documents in the list.
     pub total: i32,
     pub processed: i64,
     pub succeeded: i64,
     pub failed: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
+    /// Per document, in list order; empty in the answer to the POST.
     pub items: Vec<ItemView>,
 }
 
-#[derive(Serialize)]
+/// A document of a monthly list and what became of it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = BatchItem)]
 pub struct ItemView {
+    /// Position in the list, from 1.
     pub seq: i32,
     pub provider_document_no: Option<String>,
     /// `pending`, `done` or `failed`.
+    #[schema(value_type = crate::domain::lifecycle::batch::ItemStatus)]
     pub status: String,
     pub claim_id: Option<String>,
     /// What a single POST would have answered: 201 new, 200 resend, 422 invalid…
     pub http_status: Option<i32>,
+    /// Why a document failed.
+    #[schema(value_type = Option<BatchItemError>)]
     pub error: Option<serde_json::Value>,
+}
+
+/// Why a document of a monthly list failed: the problem a single POST would have answered.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documentation only: the value is built in `problem_json`
+pub struct BatchItemError {
+    /// The problem's stable machine code, e.g. `validation_failed`.
+    code: String,
+    detail: String,
+    /// For an invalid document: every bad field (else empty).
+    errors: Vec<crate::error::FieldError>,
 }
 
 /// Stores the documents as a queued batch and wakes the worker.

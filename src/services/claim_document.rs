@@ -15,67 +15,119 @@ use crate::domain::text::normalize_identifier;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::claims::{Submission, WorkAccident};
 
-#[derive(Debug, Deserialize, Validate)]
+/// A work accident (حادثه ناشی از کار): the cost is recovered from the employer (Art. 66).
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WorkAccidentInput)]
 pub struct WorkAccidentBody {
     /// The accident report's number (گزارش حادثه ناشی از کار).
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub report_no: String,
     /// The employer's code (کد کارگاه) the cost is recovered from.
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     pub employer_code: String,
     #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
     pub employer_name: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// A line of a claim as sent.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ClaimLineInput)]
 pub struct LineBody {
+    /// Unique within the claim.
     #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
     pub line_no: u32,
     pub item_type: ItemType,
+    /// The tariff code of the service, drug or device.
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     pub code: String,
+    /// More than 0, at most 100000, at most 3 decimals; a decimal written as a string.
     #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
+    #[schema(pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
     pub quantity: Decimal,
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); not in the future.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub service_date: String,
+    /// Rials.
     #[validate(range(min = 0, max = 1_000_000_000_000i64))]
+    #[schema(minimum = 0, maximum = 1000000000000.0)]
     pub billed_amount: i64,
+    /// Rials.
     #[validate(range(min = 0, max = 1_000_000_000_000i64))]
+    #[schema(minimum = 0, maximum = 1000000000000.0)]
     pub unit_price: Option<i64>,
+    /// Anaesthesia units (0–1000); a decimal written as a string.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
+    #[schema(pattern = r"^[0-9]{1,4}(\.[0-9]+)?$")]
     pub anesthesia_units: Option<Decimal>,
+    /// A physician's order for a one- or two-bed room.
     #[serde(default)]
     pub medical_order: bool,
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16)]
     pub physician_council_no: Option<String>,
     /// An approved pre-authorization (تأیید قبلی) for the line's code.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub preauthorization_id: Option<String>,
 }
 
 /// The claim as a provider sends it (one document: a visit, a prescription, an inpatient stay…).
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ClaimInput)]
 pub struct ClaimBody {
+    /// The provider's own number for the document, unique per provider: a resend answers with
+    /// the first claim.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub provider_document_no: String,
     pub setting: Setting,
     pub kind: ClaimKind,
+    /// The insured person's national code (کد ملی): 10 digits (8 or 9 are left-padded with
+    /// zeros), mod-11 checked.
+    #[schema(pattern = "^[0-9]{8,10}$")]
     pub insured_national_code: String,
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     pub prescription_tracking_code: Option<String>,
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub prescribed_on: Option<String>,
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16)]
     pub physician_council_no: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = diagnoses_schema)]
     pub diagnoses: Vec<String>,
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); required for an inpatient claim.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub admitted_on: Option<String>,
+    /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); not before `admitted_on`.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub discharged_on: Option<String>,
     #[validate(nested)]
     pub work_accident: Option<WorkAccidentBody>,
+    /// 1 to 500 lines with distinct line numbers.
     #[validate(nested)]
+    #[schema(min_items = 1, max_items = 500)]
     pub lines: Vec<LineBody>,
+}
+
+/// `diagnoses`: at most 20 ICD-10 codes, each 3 to 8 characters starting with a capital letter.
+fn diagnoses_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[A-Z][A-Za-z0-9.]{2,7}$")))
+        .max_items(Some(20))
+        .description(Some("ICD-10 codes like `J06.9`, at most 20."))
+        .build()
 }
 
 impl ClaimBody {

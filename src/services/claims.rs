@@ -35,9 +35,12 @@ pub struct Submission {
     pub claim: Claim,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A work accident (حادثه ناشی از کار): the cost is recovered from the employer.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkAccident {
+    /// The accident report's number.
     pub report_no: String,
+    /// The employer's code (کد کارگاه).
     pub employer_code: String,
     pub employer_name: Option<String>,
 }
@@ -407,29 +410,44 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
 }
 
 /// The claim as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Claim)]
 pub struct ClaimView {
     pub id: String,
     pub provider_id: String,
     pub office_id: String,
     pub provider_document_no: String,
+    /// The insured person's national code, 10 digits.
     pub insured_national_code: String,
+    #[schema(value_type = crate::domain::adjudication::Setting)]
     pub setting: String,
+    #[schema(value_type = crate::domain::adjudication::ClaimKind)]
     pub kind: String,
+    #[schema(value_type = crate::domain::lifecycle::claim::ClaimStatus)]
     pub status: String,
+    /// Jalali month of the earliest service date, `1403-07`.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}$")]
     pub service_month: String,
+    /// The tariff year the lines were priced by (the first priced line's).
     pub tariff_year: Option<i32>,
+    /// `sample` if any line was priced by a sample tariff, else `official`; null if no line was priced.
+    #[schema(value_type = Option<crate::domain::tariff::TariffStatus>)]
     pub tariff_status: Option<String>,
     pub prescription_tracking_code: Option<String>,
+    /// ICD-10 codes.
     pub diagnoses: Vec<String>,
     pub work_accident: Option<WorkAccident>,
     pub totals: TotalsView,
+    /// Why the claim waits for a reviewer.
     pub pend_notes: Vec<String>,
+    #[schema(format = DateTime)]
     pub submitted_at: String,
     pub lines: Vec<LineView>,
 }
 
-#[derive(Serialize)]
+/// The claim's totals, rials: billed = insurer_payable + patient_share + patient_gap + deducted.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ClaimTotals)]
 pub struct TotalsView {
     pub billed: i64,
     pub tariff: i64,
@@ -439,18 +457,27 @@ pub struct TotalsView {
     pub deducted: i64,
 }
 
-#[derive(Serialize)]
+/// A claim line and its decision; amounts in rials.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ClaimLine)]
 pub struct LineView {
     pub line_no: i32,
+    #[schema(value_type = ItemType)]
     pub item_type: String,
     pub code: String,
+    /// A decimal written as a string.
     pub quantity: String,
+    /// A decimal written as a string.
     pub approved_quantity: String,
     pub service_date: NaiveDate,
+    /// The service date in the Jalali calendar, `1403-07-15`.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub service_date_jalali: String,
+    #[schema(value_type = crate::domain::lifecycle::claim::LineStatus)]
     pub status: String,
     pub tariff_year: Option<i32>,
     pub tariff_revision: Option<i32>,
+    #[schema(value_type = Option<crate::domain::tariff::TariffStatus>)]
     pub tariff_status: Option<String>,
     pub billed: i64,
     pub tariff_unit_price: i64,
@@ -459,15 +486,22 @@ pub struct LineView {
     pub patient_share: i64,
     pub patient_gap: i64,
     pub deducted: i64,
+    /// The cost-sharing rule that set the insured's share.
     pub cost_sharing_rule: Option<String>,
+    /// The deductions.
     pub reasons: Vec<ReasonView>,
+    /// Why the line waits for a reviewer.
+    #[schema(value_type = Vec<Reason>)]
     pub pend_reasons: Vec<String>,
     /// The pre-authorization (تأیید قبلی) the line used.
     pub preauthorization_id: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A deduction: its reason, who bears it and how much.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ClaimLineReason)]
 pub struct ReasonView {
+    #[schema(value_type = Reason)]
     pub code: String,
     pub group: crate::domain::reasons::Group,
     pub amount: i64,
@@ -637,16 +671,19 @@ pub async fn list(
 }
 
 /// A line-by-line explanation in Persian and English.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ClaimExplanation)]
 pub struct Explanation {
     pub id: String,
+    #[schema(value_type = crate::domain::lifecycle::claim::ClaimStatus)]
     pub status: String,
     pub summary_fa: String,
     pub summary_en: String,
     pub lines: Vec<LineExplanation>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ClaimLineExplanation)]
 pub struct LineExplanation {
     pub line_no: i32,
     pub fa: String,

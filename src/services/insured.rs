@@ -136,34 +136,50 @@ fn row_from(
 }
 
 /// The record as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Insured)]
 pub struct InsuredView {
     pub id: String,
+    #[schema(pattern = r"^[0-9]{10}$")]
     pub national_code: String,
+    #[schema(pattern = r"^[0-9]{8}$")]
     pub insurance_no: Option<String>,
     pub first_name: String,
     pub last_name: String,
+    #[schema(value_type = Sex)]
     pub sex: String,
     pub birth_date: NaiveDate,
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub birth_date_jalali: String,
     pub email: Option<String>,
+    #[schema(pattern = r"^09[0-9]{9}$")]
     pub mobile: Option<String>,
+    #[schema(value_type = InsuranceType)]
     pub insurance_type: String,
     pub special_disease: bool,
     pub supplementary: bool,
+    /// A dependant's main insured.
+    #[schema(pattern = r"^[0-9]{10}$")]
     pub main_national_code: Option<String>,
+    /// A dependant's relation to their main insured; null for a main insured person.
+    #[schema(value_type = Option<Relation>)]
     pub relation: Option<String>,
     pub student_until: Option<NaiveDate>,
     pub disabled: bool,
     pub married: bool,
     pub employed: bool,
+    /// The person's own coverage periods (a dependant has none: they share the main insured's).
     pub coverage: Vec<CoverageView>,
+    /// The national codes of the person's dependants.
     pub dependants: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// A coverage period, `to` inclusive.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CoveragePeriod)]
 pub struct CoverageView {
     pub from: NaiveDate,
+    /// Null: open-ended.
     pub to: Option<NaiveDate>,
 }
 
@@ -351,30 +367,47 @@ pub fn person_of(conn: &mut AnyConnection, r: &InsuredRow) -> AppResult<Person> 
     })
 }
 
-#[derive(Serialize)]
+/// A franchise exemption whose conditions the person meets on the date.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Exemption)]
 pub struct ExemptionView {
+    /// The rule's id in the tariff's `cost_sharing.csv`.
     pub id: String,
+    /// The care setting the exemption needs.
+    #[schema(pattern = "^(inpatient|outpatient|emergency_under_6h|limited_surgery|any)$")]
     pub setting: String,
+    /// The provider sector the exemption needs.
+    #[schema(value_type = crate::domain::tariff::SectorScope)]
     pub sector_scope: String,
     pub description_fa: String,
     pub source: String,
 }
 
 /// The eligibility answer. It carries no personal data beyond what a provider needs.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Eligibility)]
 pub struct EligibilityView {
+    #[schema(pattern = r"^[0-9]{10}$")]
     pub national_code: String,
     pub date: NaiveDate,
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date_jalali: String,
     pub eligible: bool,
+    /// Stable id of the rule that decided, e.g. `coverage_period`, `dependant_son_age`.
     pub rule: &'static str,
     pub reason_en: String,
     pub reason_fa: &'static str,
+    /// The law or rule the decision rests on.
     pub source: &'static str,
+    /// The person's insurance type; for a dependant, their main insured's.
+    #[schema(value_type = InsuranceType)]
     pub insurance_type: String,
     /// `main`, or the dependant's relation.
+    #[schema(pattern = "^(main|spouse|child|parent)$")]
     pub relation: String,
+    /// Only when eligible and a tariff is in force on the date.
     pub exemptions: Vec<ExemptionView>,
+    /// The tariff year in force on the date; null when none is.
     pub tariff_year: Option<i32>,
 }
 
@@ -487,7 +520,8 @@ pub const IMPORT_HEADER: [&str; 19] = [
 ];
 
 /// One bad row: `line: field: message`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = InsuredImportError)]
 pub struct RowError {
     pub line: u64,
     pub field: String,
@@ -500,7 +534,9 @@ impl std::fmt::Display for RowError {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
+/// What an import of insured persons did.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = InsuredImportReport)]
 pub struct ImportReport {
     pub rows: u64,
     pub inserted: u64,

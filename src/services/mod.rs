@@ -7,6 +7,7 @@ pub mod auth;
 pub mod batches;
 pub mod claim_document;
 pub mod claims;
+pub mod health;
 pub mod insured;
 pub mod offices;
 pub mod preauth;

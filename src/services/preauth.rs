@@ -39,7 +39,9 @@ pub struct NewRequest {
     pub justification: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+/// A medical advisor's verdict on a pre-authorization request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = PreauthorizationVerdict)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Approve,
@@ -58,38 +60,60 @@ pub struct AdvisorDecision {
     pub note: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A claim line that used the approval.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PreauthorizationUse)]
 pub struct UseView {
     pub claim_id: String,
     pub line_no: i32,
+    /// A decimal string.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub quantity: String,
+    /// The line's status (a rejected line uses nothing).
+    #[schema(value_type = LineStatus)]
     pub status: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Preauthorization)]
 pub struct PreauthView {
     pub id: String,
     pub provider_id: String,
     pub office_id: String,
     pub insured_national_code: String,
+    #[schema(value_type = ItemType)]
     pub item_type: String,
     pub code: String,
+    /// The quantity requested (a decimal string).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub quantity: String,
     pub diagnoses: Vec<String>,
     pub justification: String,
+    #[schema(value_type = PreauthStatus)]
     pub status: String,
+    /// The quantity approved (a decimal string); null until approved.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub approved_quantity: Option<String>,
     /// What claims have not yet used of the approved quantity.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub remaining_quantity: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
+    /// `valid_from` in the Jalali calendar (`YYYY-MM-DD`).
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub valid_from_jalali: Option<String>,
+    /// `valid_to` in the Jalali calendar (`YYYY-MM-DD`).
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub valid_to_jalali: Option<String>,
+    /// A refusal's reason code.
+    #[schema(value_type = Option<Reason>)]
     pub decision_reason: Option<String>,
     pub decision_message_fa: Option<&'static str>,
     pub decision_message_en: Option<&'static str>,
     pub decision_note: Option<String>,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
+    #[schema(format = DateTime)]
     pub requested_at: String,
     /// Claim lines that used the approval.
     pub uses: Vec<UseView>,

@@ -152,7 +152,8 @@ pub async fn list(
 }
 
 /// A contract with its versions and state changes.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Contract)]
 pub struct ContractView {
     pub id: String,
     pub number: String,
@@ -161,26 +162,37 @@ pub struct ContractView {
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub status: ContractStatus,
+    /// The versions of the terms, oldest first.
     pub versions: Vec<VersionView>,
+    /// The changes of state, oldest first.
     pub events: Vec<EventView>,
 }
 
-#[derive(Serialize)]
+/// A version of a contract's terms, in force from its date.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ContractVersion)]
 pub struct VersionView {
     pub version: i32,
     pub effective_from: NaiveDate,
     pub terms: ContractTerms,
     pub note: Option<String>,
+    /// Username of the admin who made it.
     pub created_by: String,
 }
 
-#[derive(Serialize)]
+/// A change of a contract's state.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ContractEvent)]
 pub struct EventView {
+    #[schema(value_type = ContractAction)]
     pub action: String,
+    #[schema(value_type = ContractStatus)]
     pub status_after: String,
     pub effective_on: NaiveDate,
+    #[schema(value_type = Option<StatusReason>)]
     pub reason: Option<String>,
     pub note: Option<String>,
+    /// Username of the admin who made it.
     pub actor: String,
 }
 
@@ -505,12 +517,14 @@ pub async fn change_status(
 
 /// Which terms applied on a date: the provider's contract covering the date, its standing then
 /// and the version of the terms in force.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TermsOnDate {
     pub date: NaiveDate,
     pub contract_id: String,
+    /// The contract's number.
     pub number: String,
     pub standing: StandingOnDate,
+    /// The version of the terms in force (null before the first version's date).
     pub version: Option<i32>,
     pub version_effective_from: Option<NaiveDate>,
     pub terms: Option<ContractTerms>,

@@ -61,7 +61,8 @@ pub struct NewLine {
 }
 
 /// The conditions of a travel request.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReimbursementTravel)]
 pub struct TravelInput {
     pub origin: String,
     pub destination: String,
@@ -114,8 +115,11 @@ fn parse_provider_key(s: &str) -> (ProviderKind, Sector, Option<u8>) {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-#[derive(Serialize)]
+/// A part of a line's paid amount not reimbursed, and why.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ReimbursementReason)]
 pub struct ReasonView {
+    #[schema(value_type = Reason)]
     pub code: String,
     pub amount: i64,
     pub message_fa: &'static str,
@@ -123,14 +127,23 @@ pub struct ReasonView {
     pub detail: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ReimbursementLine)]
 pub struct LineView {
     pub line_no: i32,
+    /// service, visit, drug, bed_day, device or travel.
+    #[schema(pattern = "^(service|visit|drug|bed_day|device|travel)$")]
     pub item_type: String,
     pub code: String,
+    /// A decimal string.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub quantity: String,
     pub service_date: NaiveDate,
+    /// `service_date` in the Jalali calendar (`YYYY-MM-DD`).
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub service_date_jalali: String,
+    /// What the amounts say.
+    #[schema(value_type = Outcome)]
     pub status: String,
     pub paid_amount: i64,
     pub tariff_amount: i64,
@@ -140,38 +153,67 @@ pub struct LineView {
     pub not_covered: i64,
     pub rule: Option<String>,
     pub reasons: Vec<ReasonView>,
+    /// The tariff year the line was priced with (Jalali).
     pub tariff_year: Option<i32>,
+    /// `official` or `sample`: the status of the tariff (or travel rates) it was priced with.
     pub tariff_status: Option<String>,
     /// For a support item refused inside its renewal period: the first date one is paid again.
     pub renewable_on: Option<NaiveDate>,
+    /// `renewable_on` in the Jalali calendar (`YYYY-MM-DD`).
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub renewable_on_jalali: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A change of the request, from the audit trail.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ReimbursementStatusChange)]
 pub struct StatusChange {
+    #[schema(format = DateTime)]
     pub at: String,
+    /// What happened (`filed`, `submitted`, `decided`, `ordered`, `paid`, …).
     pub action: String,
+    /// The status it left the request in; null when it did not change it.
+    #[schema(value_type = Option<ReimbursementStatus>)]
     pub status: Option<String>,
+    /// The role of who did it.
+    #[schema(value_type = crate::auth::Role)]
     pub by_role: String,
 }
 
-#[derive(Serialize)]
+/// A reimbursement request. `paid = reimbursed + franchise + above_tariff + not_covered` on
+/// every line and in `totals`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Reimbursement)]
 pub struct ReimbursementView {
     pub id: String,
+    #[schema(value_type = Benefit)]
     pub benefit: String,
+    #[schema(value_type = ReimbursementStatus)]
     pub status: String,
     pub office_id: String,
+    /// The main insured's national code.
     pub insured_national_code: String,
+    /// The patient's national code (the main insured's, or a dependant's).
     pub patient_national_code: String,
     pub provider_name: String,
+    #[schema(value_type = ProviderKind)]
     pub provider_kind: String,
+    #[schema(value_type = Sector)]
     pub provider_sector: String,
+    /// Care requests: the setting.
+    #[schema(value_type = Option<Setting>)]
     pub setting: Option<String>,
+    /// Care requests: the kind of care.
+    #[schema(value_type = Option<ClaimKind>)]
     pub kind: Option<String>,
     pub prescription_tracking_code: Option<String>,
     pub diagnoses: Vec<String>,
+    /// Travel requests: their conditions; null otherwise.
+    #[schema(value_type = Option<TravelInput>)]
     pub travel: Option<serde_json::Value>,
-    /// The stay allowances' basis (the minimum daily wage) is sample data.
+    /// Travel requests: `sample` while the stay allowances' basis (the minimum daily wage) is
+    /// sample data; null for the other benefits.
+    #[schema(pattern = "^(sample|official)$")]
     pub travel_rates_status: Option<&'static str>,
     pub sheba: String,
     pub account_holder: String,
@@ -182,14 +224,21 @@ pub struct ReimbursementView {
     pub lines: Vec<LineView>,
     /// Every type is one the upload accepts; `lab_result` and `imaging_report` are alternatives
     /// (either meets a paraclinic request's result).
+    #[schema(value_type = Vec<crate::domain::reimbursement::DocumentType>)]
     pub required_documents: Vec<&'static str>,
+    /// What the checklist still lacks (submission needs none missing).
+    #[schema(value_type = Vec<crate::domain::reimbursement::DocumentType>)]
     pub missing_documents: Vec<&'static str>,
     pub decision_note: Option<String>,
     pub payment_order_id: Option<String>,
+    /// When its payment order was paid.
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
+    #[schema(format = DateTime)]
     pub submitted_at: Option<String>,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// Every status change, oldest first.
     pub history: Vec<StatusChange>,
@@ -968,7 +1017,9 @@ pub async fn list(
 // ---------------------------------------------------------------------------------------------
 // Decisions
 
-#[derive(Debug, Deserialize, Serialize, validator::Validate)]
+/// A reviewer's decision on a reimbursement request, line by line (none: as priced).
+#[derive(Debug, Deserialize, Serialize, validator::Validate, utoipa::ToSchema)]
+#[schema(as = ReimbursementDecisionInput)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
     #[serde(default)]

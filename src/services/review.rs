@@ -26,17 +26,25 @@ use crate::store::review::{self as store, DecisionRow, ObjectionRow, QueueFilter
 use crate::store::{self as st, outbox};
 
 /// A claim in the queue.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
     pub id: String,
     pub provider_id: String,
     pub provider_document_no: String,
+    #[schema(value_type = crate::domain::adjudication::ClaimKind)]
     pub kind: String,
+    /// `pended`, or `awaiting_approval` (a decision waits for a supervisor).
+    #[schema(value_type = ClaimStatus)]
     pub status: String,
     pub billed: i64,
     pub insurer_payable: i64,
+    /// When the claim was received: UTC, without an offset (`2026-11-23T08:30:00`, fractions
+    /// of a second when there are any).
+    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub received_at: NaiveDateTime,
+    /// Whole days since it was received.
     pub age_days: i64,
+    /// The user id of the reviewer who took it.
     pub assigned_to: Option<String>,
     pub pend_notes: Vec<String>,
 }
@@ -165,9 +173,11 @@ pub struct DecisionInput {
 }
 
 /// What a decision did: applied at once, or waiting for a supervisor.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DecisionOutcome {
     pub decision_id: String,
+    /// `applied`, `awaiting_approval` (answered 202) or `returned`.
+    #[schema(value_type = DecisionStatus)]
     pub status: String,
     pub payable_before: i64,
     pub payable_after: i64,
@@ -590,16 +600,24 @@ pub struct ObjectionInput {
     pub line_nos: Vec<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Objection)]
 pub struct ObjectionView {
     pub id: String,
     pub claim_id: String,
     pub reason: String,
     pub line_nos: Vec<u32>,
+    #[schema(value_type = ObjectionStatus)]
     pub status: String,
+    /// UTC, without an offset (`2026-11-23T08:30:00`).
+    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub filed_at: NaiveDateTime,
+    /// UTC, without an offset.
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub decided_at: Option<NaiveDateTime>,
-    /// The last day the objection could be filed (Jalali).
+    /// The last day the objection could be filed (Jalali `YYYY-MM-DD`); given only in the
+    /// answer to filing it, null in lists.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub window_closed_after: Option<String>,
 }
 
@@ -765,15 +783,23 @@ pub async fn decide_objection(
 }
 
 /// One event of a claim's story.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
+    /// The event's place in the audit trail.
     pub seq: i64,
+    /// UTC, without an offset (`2026-11-23T08:30:00.123456`).
+    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub at: NaiveDateTime,
+    /// The username of who did it (`asnad` for the service itself).
     pub actor: String,
+    /// Their role, or `system` for the service itself.
     pub role: String,
+    /// `claim`, `decision` or `objection`.
     pub entity: String,
     pub action: String,
+    /// The state before the event, as recorded (null when none).
     pub before: Option<serde_json::Value>,
+    /// The state after the event, as recorded (null when none).
     pub after: Option<serde_json::Value>,
 }
 

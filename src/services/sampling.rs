@@ -23,7 +23,9 @@ use crate::store::claims as claims_store;
 use crate::store::sampling::{self as store, MemberRow, SampleRow};
 use crate::store::{self as st};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+/// How a sample is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SampleMethod)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// A random percentage (at least one claim).
@@ -54,32 +56,47 @@ pub struct NewSample {
     pub above_amount: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// A claim of the sample's population.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SampleClaim)]
 pub struct MemberView {
     pub claim_id: String,
     pub provider_document_no: String,
+    /// Drawn for review (the others are what an extrapolation applies to).
     pub selected: bool,
+    /// The claim's status now.
+    #[schema(value_type = ClaimStatus)]
     pub status: String,
     pub payable_at_sampling: i64,
     pub insurer_payable: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Sample)]
 pub struct SampleView {
     pub id: String,
     pub office_id: String,
     pub provider_id: String,
+    /// Jalali `YYYY-MM`.
+    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
+    #[schema(value_type = Method)]
     pub method: String,
+    /// `random`: the percentage drawn (a decimal string); null otherwise.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub percent: Option<String>,
+    /// `above_amount`: the least payable drawn, in rials; null otherwise.
     pub above_amount: Option<i64>,
     /// open, extrapolated or closed.
+    #[schema(value_type = SampleStatus)]
     pub status: String,
     pub population: usize,
     pub selected: usize,
     /// Selected claims the reviewers have decided.
     pub reviewed: usize,
-    /// The rate the reviewed claims show so far (or the one applied).
+    /// The deduction rate (a fraction, decimal string) the reviewed claims show so far, or the
+    /// one applied.
+    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub rate: String,
     pub claims: Vec<MemberView>,
 }

@@ -165,10 +165,13 @@ pub async fn pay_advance(
 }
 
 /// The outcome of a settlement run.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SettlementRun)]
 pub struct RunOutcome {
     pub office_id: String,
+    /// Jalali month, `1403-07`.
     pub service_month: String,
+    /// The settlements created, one per provider with something to settle.
     pub created: Vec<SettlementRow>,
     /// Providers already settled for the month (a second run is refused for them).
     pub already_settled: Vec<String>,
@@ -197,10 +200,13 @@ pub async fn run(
 }
 
 /// A province's run: every office of the province, in one transaction.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProvinceSettlementRun)]
 pub struct ProvinceOutcome {
     pub province_id: i32,
+    /// Jalali month, `1403-07`.
     pub service_month: String,
+    /// Each office's run.
     pub offices: Vec<RunOutcome>,
 }
 
@@ -342,12 +348,17 @@ fn settle_office(
 }
 
 /// A settlement as listed: with its lateness and the damages accrued.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Settlement)]
 pub struct SettlementView {
     #[serde(flatten)]
     pub row: SettlementRow,
+    /// The due date in the Jalali calendar, `1403-07-15`.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub due_on_jalali: String,
+    /// Days past the due date while the Organization still owes it (else 0).
     pub days_late: i64,
+    /// Late-payment damages accrued, rials.
     pub damages: i64,
 }
 
@@ -393,16 +404,20 @@ fn load(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<Settle
 }
 
 /// The remittance advice: the settlement and, claim by claim, what was paid and why.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Remittance {
     pub settlement: SettlementView,
     pub provider_name: String,
     pub items: Vec<RemittanceItem>,
 }
 
-#[derive(Serialize)]
+/// A claim the settlement pays: its payable (`claim`) or a change since an earlier settlement
+/// (`adjustment`).
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RemittanceItem {
+    #[schema(pattern = "^(claim|adjustment)$")]
     pub kind: String,
+    /// Rials.
     pub amount: i64,
     pub claim: ClaimView,
 }
@@ -529,9 +544,11 @@ pub fn remittance_html(r: &Remittance) -> String {
 
 /// One payee of a payment order: a provider's settlement or an insured person's
 /// reimbursement.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PaymentOrderLine)]
 pub struct OrderLine {
     /// `settlement` or `reimbursement`.
+    #[schema(pattern = "^(settlement|reimbursement)$")]
     pub kind: &'static str,
     pub id: String,
     pub sheba: String,
@@ -693,10 +710,11 @@ pub async fn pay_order(
 
 /// For an office's month: the payable over its claims equals what settlements paid for them
 /// plus what is still unsettled.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Reconciliation {
     pub office_id: String,
     pub service_month: String,
+    /// How many claims the office has for the month.
     pub claims: usize,
     pub claims_payable: i64,
     pub settled: i64,

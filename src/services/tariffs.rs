@@ -19,7 +19,9 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Actor};
 use crate::store::{self, tariffs};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+/// What an import did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = TariffImportOutcome)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Imported,

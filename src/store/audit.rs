@@ -155,7 +155,7 @@ impl Actor {
     }
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
     pub seq: i64,
@@ -210,7 +210,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
@@ -337,7 +337,7 @@ pub fn for_entity(conn: &mut AnyConnection, entity: &str, entity_id: &str) -> Qu
 /// A checkpoint: at `at`, the chain's head was `seq` with hash `head_hash`. Written by the
 /// server outside the database (`services::audit`), authenticated with the key, so that a
 /// shorter or re-hashed chain is noticed even where nothing inside the database shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     pub seq: i64,
@@ -432,7 +432,8 @@ impl Checkpoints {
 }
 
 /// How the chain is broken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = AuditBreakKind)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakKind {
     /// A row whose seq is not an integer (SQLite stores what it is given).
@@ -464,21 +465,29 @@ pub enum BreakKind {
 }
 
 /// The latest checkpoint, in a verification report.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = AuditCheckpoint)]
 pub struct CheckpointSummary {
     pub seq: i64,
+    /// RFC 3339, UTC, as the checkpoint was written.
+    #[schema(format = DateTime)]
     pub at: String,
 }
 
 /// The outcome of checking the whole chain.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = AuditVerification)]
 pub struct Verification {
     pub ok: bool,
     /// Events found in order before the first break (all of them when ok).
     pub events: i64,
-    /// The first event that does not fit (for a truncation: the first one missing).
+    /// The first event that does not fit (for a gap or a truncation: the first one missing);
+    /// null when ok, for a seq that is not an integer, or for a bad checkpoint line whose seq
+    /// cannot be read.
     pub first_bad_seq: Option<i64>,
+    /// How the chain is broken; null when ok.
     pub kind: Option<BreakKind>,
+    /// What is wrong, in words; null when ok.
     pub problem: Option<String>,
     /// The first seq that must carry a MAC (earlier events predate MACs).
     pub authenticated_from: i64,

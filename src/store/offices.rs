@@ -21,7 +21,7 @@ pub fn province_exists(conn: &mut AnyConnection, id: i32) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(provinces::table.find(id))).get_result(conn)
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = offices)]
 pub struct OfficeRow {
     pub id: String,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::db::schema::outbox;
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: String,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::schema::{claim_lines, preauthorizations};
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = preauthorizations)]
 pub struct PreauthRow {
     pub id: String,

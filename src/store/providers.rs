@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use crate::db::schema::{contract_events, contract_versions, contracts, providers};
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize)]
+#[derive(
+    Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = providers, treat_none_as_null = true)]
 pub struct ProviderRow {
     pub id: String,
@@ -98,7 +100,7 @@ pub fn list_providers(conn: &mut AnyConnection, f: &ProviderFilter) -> QueryResu
     q.limit(f.limit).load(conn)
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contracts)]
 pub struct ContractRow {
     pub id: String,
@@ -112,7 +114,7 @@ pub struct ContractRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contract_versions)]
 pub struct VersionRow {
     pub contract_id: String,
@@ -124,7 +126,7 @@ pub struct VersionRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contract_events)]
 pub struct EventRow {
     pub id: String,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::schema::{reimbursement_lines, reimbursements};
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = reimbursements)]
 pub struct ReimbursementRow {
     pub id: String,
@@ -44,7 +44,7 @@ pub struct ReimbursementRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = reimbursement_lines)]
 pub struct RLineRow {
     pub reimbursement_id: String,

@@ -65,7 +65,9 @@ pub struct QueueFilter {
     pub offset: i64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The queue's order (`?sort=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
 pub enum QueueSort {
     /// Oldest first: the default, so nothing waits forever.
     #[default]

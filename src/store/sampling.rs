@@ -8,7 +8,7 @@ use crate::db::schema::{claims, review_sample_claims, review_samples};
 use crate::db::AnyConnection;
 use crate::store::claims::ClaimRow;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = review_samples)]
 pub struct SampleRow {
     pub id: String,
@@ -26,7 +26,7 @@ pub struct SampleRow {
     pub closed_at: Option<NaiveDateTime>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = review_sample_claims)]
 pub struct MemberRow {
     pub sample_id: String,

@@ -9,44 +9,64 @@ use crate::db::AnyConnection;
 use crate::domain::settlement::OWED_STATUSES;
 use crate::store::claims::ClaimRow;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+/// An advance (علی‌الحساب) on a monthly list.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = advances)]
+#[schema(as = Advance)]
 pub struct AdvanceRow {
     pub id: String,
     pub provider_id: String,
     pub office_id: String,
+    /// Jalali month of the list's earliest service date, `1403-07`.
     pub service_month: String,
+    /// The monthly list it is due on.
     pub batch_id: String,
+    /// What the list's new documents claim from the Organization, rials.
     pub claimed: i64,
+    /// The contract's advance percent, a decimal written as a string.
     pub percent: String,
+    /// Rials.
     pub amount: i64,
     pub due_on: NaiveDate,
+    #[schema(value_type = crate::domain::lifecycle::payment::AdvanceStatus)]
     pub status: String,
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
+    /// Id of the user who recorded the payment.
     pub paid_recorded_by: Option<String>,
+    /// The settlement that netted it.
     pub settlement_id: Option<String>,
+    /// UTC, without an offset (`2026-11-23T08:30:00`, possibly with a fraction of a second).
+    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+/// A provider's settlement (تسویه) for a Jalali month; amounts in rials.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = settlements)]
+#[schema(as = SettlementRecord)]
 pub struct SettlementRow {
     pub id: String,
     pub provider_id: String,
     pub office_id: String,
+    /// Jalali month, `1403-07`.
     pub service_month: String,
     pub claims_payable: i64,
     pub adjustments: i64,
     pub advances_netted: i64,
     pub net_payable: i64,
     pub due_on: NaiveDate,
+    /// The contract's yearly late-payment rate, percent, a decimal written as a string.
     pub late_payment_rate: Option<String>,
+    #[schema(value_type = crate::domain::lifecycle::payment::SettlementStatus)]
     pub status: String,
     pub payment_order_id: Option<String>,
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
+    /// Id of the user who ran the settlement.
     pub created_by: String,
+    /// UTC, without an offset (`2026-11-23T08:30:00`, possibly with a fraction of a second).
+    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub created_at: NaiveDateTime,
     /// Negative balances of earlier settlements netted here (recoveries carried forward).
     pub carried_in: i64,
@@ -64,16 +84,24 @@ pub struct ItemRow {
     pub amount: i64,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
+/// A payment order to the bank.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = payment_orders)]
+#[schema(as = PaymentOrder)]
 pub struct OrderRow {
     pub id: String,
+    /// Rials.
     pub total: i64,
+    /// How many payees.
     pub items: i32,
+    #[schema(value_type = crate::domain::lifecycle::payment::OrderStatus)]
     pub status: String,
     pub bank_reference: Option<String>,
     pub paid_on: Option<NaiveDate>,
+    /// Id of the user who issued it.
     pub created_by: String,
+    /// UTC, without an offset (`2026-11-23T08:30:00`, possibly with a fraction of a second).
+    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub created_at: NaiveDateTime,
 }
 

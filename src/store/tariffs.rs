@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::{tariff_files, tariff_revisions};
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = tariff_revisions)]
 pub struct RevisionRow {
     pub year: i32,

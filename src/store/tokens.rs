@@ -47,7 +47,7 @@ pub fn delete_expired_tokens(conn: &mut AnyConnection, now: NaiveDateTime) -> Qu
     diesel::delete(auth_tokens::table.filter(auth_tokens::expires_at.le(now))).execute(conn)
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKeyRow {
     pub id: String,

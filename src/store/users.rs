@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::users;
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize)]
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,

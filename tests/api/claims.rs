@@ -2,47 +2,30 @@ use asnad::auth::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::fixtures::World;
 use crate::helpers::{assert_problem, Scope, TestApp};
-use crate::providers::office_and_hospital;
 
 const INSURED: &str = "0012345679";
 
-/// A private grade-2 hospital with an active contract that allows gap billing, an insured
-/// person covered through 1403, and the hospital's API key. Returns (provider id, key).
+/// A private grade-2 hospital with an active contract that allows gap billing, and the
+/// hospital's API key. Returns (provider id, key).
 pub fn setup(app: &TestApp, admin: &str, office_code: &str, legal_id: &str) -> (String, String) {
-    let (_, hospital) = office_and_hospital(app, admin, office_code, legal_id);
-    let c: Value = app
-        .post_json(
-            &format!("/api/v1/providers/{hospital}/contracts"),
-            Some(admin),
-            &json!({"number": format!("C-{office_code}"), "valid_from": "1403-01-01", "valid_to": "1403-12-30",
-                    "terms": {"may_bill_gap": true}}),
-        )
-        .json()
-        .unwrap();
-    let res = app.post_json(
-        &format!("/api/v1/contracts/{}/status", c["id"].as_str().unwrap()),
-        Some(admin),
-        &json!({"action": "activate", "effective_on": "1403-01-01"}),
-    );
-    assert_eq!(res.status(), 200);
-    let user = app.create_user(&format!("his-{office_code}"), Role::Provider, Scope::provider(&hospital));
-    let key: Value = app
-        .post_json("/api/v1/api-keys", Some(admin), &json!({"user_id": user, "name": "HIS"}))
-        .json()
-        .unwrap();
-    (hospital, key["key"].as_str().unwrap().to_string())
+    let world = World::new(app, admin.to_string());
+    let office = world.office(office_code);
+    let h = world
+        .hospital(&office)
+        .legal_id(legal_id)
+        .with("name_fa", json!("بيمارستان نمونه"))
+        .with("email", json!("billing@example.org"))
+        .terms(json!({"may_bill_gap": true}))
+        .system_user(&format!("his-{office_code}"))
+        .contracted();
+    (h.id, h.key)
 }
 
+/// The insured person of these tests (`INSURED`), covered 1400–1403.
 pub fn insured(app: &TestApp, admin: &str) {
-    let res = app.post_json(
-        "/api/v1/insured",
-        Some(admin),
-        &json!({"national_code": INSURED, "insurance_no": "12345678", "first_name": "علی", "last_name": "کریمی",
-                "sex": "male", "birth_date": "1980-01-01", "insurance_type": "mandatory",
-                "coverage": [{"from": "1400-01-01", "to": "1403-12-30"}]}),
-    );
-    assert_eq!(res.status(), 201);
+    World::new(app, admin.to_string()).insured(INSURED).create();
 }
 
 pub fn document(no: &str) -> Value {
@@ -353,8 +336,8 @@ fn a_contract_suspended_now_applies_to_the_next_claim() {
     );
 }
 
-/// A grade-2 hospital of `sector` in its own office with an active contract of `terms`; its
-/// API key.
+/// A hospital of `sector` in an office of its own (`code`), contracted on `terms` for 1403;
+/// returns its API key.
 pub fn hospital(
     app: &TestApp,
     admin: &str,
@@ -363,45 +346,16 @@ pub fn hospital(
     sector: &str,
     terms: Value,
 ) -> String {
-    let office: Value = app
-        .post_json(
-            "/api/v1/offices",
-            Some(admin),
-            &json!({"province_id": 1, "code": code, "name_fa": "دفتر", "name_en": "Office"}),
-        )
-        .json()
-        .unwrap();
-    let p: Value = app
-        .post_json(
-            "/api/v1/providers",
-            Some(admin),
-            &json!({"name_fa": "بیمارستان", "kind": "hospital", "sector": sector, "hospital_grade": 2,
-                    "province_id": 1, "office_id": office["id"], "legal_national_id": legal_id,
-                    "sheba": "IR820540102680020817909002"}),
-        )
-        .json()
-        .unwrap();
-    let id = p["id"].as_str().unwrap_or_else(|| panic!("{p}"));
-    let c: Value = app
-        .post_json(
-            &format!("/api/v1/providers/{id}/contracts"),
-            Some(admin),
-            &json!({"number": format!("C-{code}"), "valid_from": "1403-01-01", "valid_to": "1403-12-30", "terms": terms}),
-        )
-        .json()
-        .unwrap();
-    let res = app.post_json(
-        &format!("/api/v1/contracts/{}/status", c["id"].as_str().unwrap()),
-        Some(admin),
-        &json!({"action": "activate", "effective_on": "1403-01-01"}),
-    );
-    assert_eq!(res.status(), 200);
-    let user = app.create_user(&format!("his-{code}"), Role::Provider, Scope::provider(id));
-    let key: Value = app
-        .post_json("/api/v1/api-keys", Some(admin), &json!({"user_id": user, "name": "HIS"}))
-        .json()
-        .unwrap();
-    key["key"].as_str().unwrap().to_string()
+    let world = World::new(app, admin.to_string());
+    let office = world.office(code);
+    world
+        .hospital(&office)
+        .sector(sector)
+        .legal_id(legal_id)
+        .terms(terms)
+        .system_user(&format!("his-{code}"))
+        .contracted()
+        .key
 }
 
 /// A 1-bed room day without a medical order (1403, grade 2: bed_1 10,300,000 government and
@@ -413,11 +367,12 @@ pub fn hospital(
 #[test]
 fn a_one_bed_day_without_an_order_splits_r20_from_the_providers_write_off() {
     let app = TestApp::spawn();
-    let admin = app.admin_token();
-    insured(&app, &admin);
-    let government = hospital(&app, &admin, "R20-G", "10101010181", "government", json!({}));
-    let private = hospital(&app, &admin, "R20-P", "10101010182", "private", json!({}));
-    let gap = hospital(&app, &admin, "R20-GAP", "10101010183", "private", json!({"may_bill_gap": true}));
+    let world = app.world();
+    let patient = world.insured(INSURED).create();
+    let office = world.office("R20");
+    let government = world.hospital(&office).sector("government").contracted().key;
+    let private = world.hospital(&office).sector("private").contracted().key;
+    let gap = world.hospital(&office).terms(json!({"may_bill_gap": true})).contracted().key;
     let day = |date: &str, billed: i64| json!({"item_type": "bed_day", "code": "bed_1", "quantity": "1", "service_date": date, "billed_amount": billed});
     let claim = |key: &str, no: &str, lines: [Value; 2]| -> Value {
         let mut lines = lines.to_vec();
@@ -425,7 +380,7 @@ fn a_one_bed_day_without_an_order_splits_r20_from_the_providers_write_off() {
             l["line_no"] = json!(i + 1);
         }
         let doc = json!({"provider_document_no": no, "setting": "inpatient", "kind": "inpatient",
-            "insured_national_code": INSURED, "physician_council_no": "12345", "diagnoses": ["K35.8"],
+            "insured_national_code": patient.national_code, "physician_council_no": "12345", "diagnoses": ["K35.8"],
             "admitted_on": lines[0]["service_date"], "discharged_on": lines[1]["service_date"], "lines": lines});
         let res = app.post_json("/api/v1/claims", Some(key), &doc);
         assert_eq!(res.status(), 201, "{:?}", res.text());

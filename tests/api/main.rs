@@ -2,6 +2,7 @@
 //! SQLite (a temp file) by default; PostgreSQL when `ASNAD_TEST_DATABASE_URL` is set to a
 //! server URL (each test then creates and drops its own database).
 
+mod fixtures;
 mod helpers;
 
 mod attachments;

@@ -67,6 +67,23 @@ fn every_spec_route_is_served() {
     }
 }
 
+/// The committed contract is the one the code generates (crates.io keeps its OpenAPI snapshot the
+/// same way). On a difference, regenerate it with `cargo run -- openapi > openapi.yaml` and
+/// review the diff.
+#[test]
+fn the_file_is_generated_from_the_code() {
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+    let generated = asnad::api::openapi::yaml();
+    if file != generated {
+        let first = file.lines().zip(generated.lines()).position(|(a, b)| a != b);
+        panic!(
+            "openapi.yaml differs from the generated contract (first differing line: {:?}); \
+             run `cargo run -- openapi > openapi.yaml` and review the diff",
+            first.map(|n| n + 1)
+        );
+    }
+}
+
 #[test]
 fn the_served_document_is_the_file() {
     let app = TestApp::spawn();

@@ -47,6 +47,7 @@ pub fn transition(from: BatchStatus, action: BatchAction) -> Result<BatchStatus,
 
 text_enum! {
     /// The status of a document of a monthly list (وضعیت سند در لیست).
+    #[schema(as = BatchItemStatus)]
     pub enum ItemStatus ("batch item") {
         /// Not read yet (در انتظار).
         Pending = "pending",

@@ -152,6 +152,7 @@ pub fn transition(from: ClaimStatus, action: ClaimAction) -> Result<ClaimStatus,
 
 text_enum! {
     /// The status of a claim line (وضعیت ردیف سند).
+    #[schema(as = ClaimLineStatus)]
     pub enum LineStatus ("claim line") {
         /// Waiting for a reviewer (در انتظار رسیدگی).
         Pended = "pended",

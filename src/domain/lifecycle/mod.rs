@@ -14,11 +14,11 @@ macro_rules! text_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident ($entity:literal) {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+            $( $(#[$vmeta:meta])* $variant:ident = $text:tt, )+
         }
     ) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, utoipa::ToSchema)]
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
         }
@@ -87,6 +87,7 @@ pub struct TransitionError {
 text_enum! {
     /// The outcome of a decision (نتیجهٔ رسیدگی) on a claim, a claim line or a reimbursement:
     /// what the amounts say.
+    #[schema(as = ReviewOutcome)]
     pub enum Outcome ("outcome") {
         /// Nothing deducted (تأیید کامل).
         Approved = "approved",
