@@ -33,8 +33,10 @@ use crate::services::attachments::{self as service, AttachmentView, CaseKind, Up
 pub struct Api;
 
 // For the contract only: the form is read by `read_upload`.
-/// An upload: a `multipart/form-data` form of exactly these two parts.
-#[derive(utoipa::ToSchema)]
+/// An upload: a `multipart/form-data` form of exactly these two parts (serde's
+/// `deny_unknown_fields` only writes `additionalProperties: false` into the contract).
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// What the document is.

@@ -55,7 +55,7 @@ pub struct ListQuery {
     #[param(inline, value_type = Option<crate::domain::adjudication::ClaimStatus>)]
     pub status: Option<String>,
     /// Jalali service month, `1403-07`.
-    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
     /// The insured person's national code (کد ملی), 10 digits (8 or 9 are left-padded with zeros).
     #[param(pattern = "^[0-9]{8,10}$")]
@@ -151,7 +151,7 @@ pub struct AccidentQuery {
     /// The employer's code (کد کارگاه).
     pub employer_code: Option<String>,
     /// Jalali service month, `1403-07`.
-    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]

@@ -27,10 +27,10 @@ pub struct Api;
 #[serde(deny_unknown_fields)]
 pub struct CoverageBody {
     /// Gregorian `2024-10-06` or Jalali `1403-07-15`.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub from: String,
     /// Gregorian or Jalali, not before `from`; null or absent: open-ended.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub to: Option<String>,
 }
 
@@ -54,7 +54,7 @@ pub struct InsuredBody {
     pub last_name: String,
     pub sex: Sex,
     /// Gregorian `1980-01-01` or Jalali `1358-10-11`; not in the future.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub birth_date: String,
     #[validate(email)]
     #[schema(format = Email)]
@@ -73,7 +73,7 @@ pub struct InsuredBody {
     /// For a dependant, required with `main_national_code`.
     pub relation: Option<Relation>,
     /// A student child's studies end (Gregorian or Jalali).
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub student_until: Option<String>,
     #[serde(default)]
     pub disabled: bool,
@@ -314,7 +314,7 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 pub struct DateQuery {
     /// Gregorian `2024-10-06` or Jalali `1403-07-15`; default today.
-    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[param(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub date: Option<String>,
 }
 

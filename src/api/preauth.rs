@@ -37,7 +37,7 @@ pub struct RequestBody {
     pub code: String,
     /// More than 0, at most 10000.
     #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::decimal)]
     pub quantity: Decimal,
     #[serde(default)]
     #[validate(length(max = 20))]
@@ -131,14 +131,14 @@ pub struct DecisionBody {
     pub decision: Verdict,
     /// Approve: more than 0, at most the requested quantity.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::decimal_or_null)]
     pub approved_quantity: Option<Decimal>,
     /// Approve: Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`; today when absent.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub valid_from: Option<String>,
     /// Approve: on or after `valid_from`, less than 366 days after it (Gregorian or Jalali, as
     /// `valid_from`).
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub valid_to: Option<String>,
     /// For a refusal: a reason code of the catalogue (R91 when not given).
     #[validate(length(min = 1, max = 8))]

@@ -72,15 +72,18 @@ pub struct QuoteLine {
     /// Decimal, as a string (`"1"`, `"2.5"`) or a number: greater than 0, at most 100000, with
     /// at most 3 decimals.
     #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
-    #[schema(pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$", example = "1")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::quantity)]
     pub quantity: Decimal,
     /// Gregorian `2024-10-06` or Jalali `1403-07-15`.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "1403-07-15")]
+    #[schema(
+        pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        example = "1403-07-15"
+    )]
     pub service_date: String,
     /// Anaesthesia time and modifier units on top of the code's base units: a decimal 0–1000,
     /// as a string or a number.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
-    #[schema(pattern = r"^[0-9]{1,4}(\.[0-9]+)?$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::units_or_null)]
     pub anesthesia_units: Option<Decimal>,
 }
 
@@ -116,7 +119,7 @@ struct QuotedLine {
     quantity: Decimal,
     #[schema(format = Date)]
     service_date: String,
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     service_date_jalali: String,
     /// The tariff in force on the service date (absent when there is none).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -352,10 +352,10 @@ pub struct ContractBody {
     #[schema(min_length = 1, max_length = 64)]
     pub number: String,
     /// First day, Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub valid_from: String,
     /// Last day, Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); not before `valid_from`.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub valid_to: String,
     /// Terms of version 1; omitted fields take their defaults.
     #[serde(default)]
@@ -431,7 +431,7 @@ pub async fn get_contract(
 pub struct AmendmentBody {
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`): within the contract's validity and after
     /// the previous version's date.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub effective_from: String,
     /// The terms that change; the others carry over from the previous version.
     #[schema(value_type = ContractTerms)]
@@ -465,7 +465,7 @@ pub struct StatusBody {
     pub action: ContractAction,
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`): within the contract's validity and not
     /// before its last change of state.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub effective_on: String,
     /// Required to suspend or terminate.
     pub reason: Option<StatusReason>,
@@ -495,7 +495,7 @@ pub async fn change_status(
 #[into_params(parameter_in = Query)]
 pub struct DateQuery {
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); default today.
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[param(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub date: Option<String>,
 }
 

@@ -45,10 +45,10 @@ pub struct LineBody {
     pub code: String,
     /// More than 0, at most 10000 (1 when absent; for a stay: days).
     #[serde(default = "one", deserialize_with = "crate::domain::money::plain_decimal::required")]
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::decimal)]
     pub quantity: Decimal,
     /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`; not after today.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub service_date: String,
     /// What the insured person paid, in rials.
     #[schema(minimum = 1, maximum = 1000000000000.0)]
@@ -111,13 +111,13 @@ pub struct FileBody {
     #[schema(min_length = 1, max_length = 64)]
     pub prescription_tracking_code: Option<String>,
     /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub prescribed_on: Option<String>,
     /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub admitted_on: Option<String>,
     /// Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub discharged_on: Option<String>,
     #[serde(default)]
     #[validate(length(max = 20))]

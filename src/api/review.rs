@@ -356,12 +356,12 @@ pub struct SampleBody {
     #[schema(min_length = 1, max_length = 64)]
     pub provider_id: String,
     /// Jalali `YYYY-MM`.
-    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schema(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
     pub method: crate::services::sampling::Method,
     /// `random`: the percentage to draw, more than 0 and at most 100.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::decimal_or_null)]
     pub percent: Option<rust_decimal::Decimal>,
     /// `above_amount`: the least payable (rials) of the claims drawn.
     #[schema(minimum = 0)]

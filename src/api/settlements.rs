@@ -49,7 +49,7 @@ pub async fn advances(state: web::Data<ServiceContext>, caller: Caller) -> AppRe
 #[schema(as = AdvancePayment)]
 pub struct PaymentBody {
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub paid_on: String,
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
@@ -83,7 +83,7 @@ pub struct RunBody {
     /// Every office of the province, in one transaction.
     pub province_id: Option<i32>,
     /// Jalali month, `1403-07`.
-    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schema(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
 }
 
@@ -130,7 +130,7 @@ pub struct ListQuery {
     /// Settlements of this provider.
     pub provider_id: Option<String>,
     /// Jalali service month, `1403-07`.
-    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: Option<String>,
     /// Only unpaid settlements past their due date.
     #[serde(default)]
@@ -260,7 +260,7 @@ pub struct OrderPaidBody {
     #[schema(min_length = 1, max_length = 64)]
     pub bank_reference: String,
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub paid_on: String,
 }
 
@@ -285,7 +285,7 @@ pub async fn pay_order(
 pub struct ReconcileQuery {
     pub office_id: String,
     /// Jalali service month, `1403-07`.
-    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[param(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
 }
 

@@ -41,7 +41,7 @@ struct RevisionView {
     #[schema(value_type = TariffStatus)]
     status: &'static str,
     /// Jalali date from which the revision is in force, `1403-01-01`.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     effective_from: String,
     /// The same date in Gregorian.
     #[schema(format = Date)]

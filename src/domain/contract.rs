@@ -215,7 +215,7 @@ pub struct ContractTerms {
     pub scope_item_types: Vec<ItemType>,
     /// Discount on the tariff, percent (0–100), a decimal written as a string (default `"0"`).
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::required")]
-    #[schema(pattern = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::percent)]
     pub discount_percent: Decimal,
     /// Most the Organization pays in a month, rials (none: no ceiling).
     #[serde(default)]
@@ -237,7 +237,7 @@ pub struct ContractTerms {
         default = "default_advance_percent",
         deserialize_with = "crate::domain::money::plain_decimal::required"
     )]
-    #[schema(pattern = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::percent)]
     pub advance_percent: Decimal,
     /// Days after submission the advance falls due (default 14).
     #[serde(default = "default_advance_days")]
@@ -254,7 +254,7 @@ pub struct ContractTerms {
     /// Yearly late-payment rate, percent (0–100), for damages (Art. 38 of the 1393 law), if
     /// agreed; a decimal written as a string.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
-    #[schema(pattern = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::percent_or_null)]
     pub late_payment_rate_percent: Option<Decimal>,
 }
 

@@ -125,6 +125,56 @@ pub mod plain_decimal {
         struct Wrapped(#[serde(deserialize_with = "required")] Decimal);
         Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
     }
+
+    /// The contract's schemas of such fields: a string of the plain form, or a JSON integer —
+    /// exactly what the deserializer accepts (`#[schema(schema_with = plain_decimal::schema::…)]`).
+    pub mod schema {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+
+        fn either(pattern: &str, min: i64, max: Option<i64>, nullable: bool) -> Schema {
+            let mut one_of = OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)))
+                .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(min)).maximum(max));
+            if nullable {
+                one_of = one_of.item(ObjectBuilder::new().schema_type(Type::Null));
+            }
+            Schema::OneOf(one_of.build())
+        }
+
+        const QUANTITY: &str = r"^[0-9]{1,6}(\.[0-9]{1,3})?$";
+        const DECIMAL: &str = r"^[0-9]+(\.[0-9]+)?$";
+        const PERCENT: &str = r"^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$";
+
+        /// A claim line's quantity: more than 0, at most 100000, at most 3 decimals.
+        pub fn quantity() -> Schema {
+            either(QUANTITY, 1, Some(100_000), false)
+        }
+
+        /// Anaesthesia units, 0–1000, or null.
+        pub fn units_or_null() -> Schema {
+            either(r"^[0-9]{1,4}(\.[0-9]+)?$", 0, Some(1000), true)
+        }
+
+        /// A non-negative decimal (its range is checked by the use case).
+        pub fn decimal() -> Schema {
+            either(DECIMAL, 0, None, false)
+        }
+
+        /// A non-negative decimal, or null.
+        pub fn decimal_or_null() -> Schema {
+            either(DECIMAL, 0, None, true)
+        }
+
+        /// A percentage, 0–100.
+        pub fn percent() -> Schema {
+            either(PERCENT, 0, Some(100), false)
+        }
+
+        /// A percentage, 0–100, or null.
+        pub fn percent_or_null() -> Schema {
+            either(PERCENT, 0, Some(100), true)
+        }
+    }
 }
 
 #[cfg(test)]

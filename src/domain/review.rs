@@ -66,7 +66,10 @@ pub struct LineDecision {
     pub action: LineAction,
     /// For `adjust`: the amount the Organization recognises (before the franchise).
     pub approved_amount: Option<i64>,
-    /// The quantity the reviewer accepts (recorded; the amount is what is paid).
+    /// The quantity the reviewer accepts (recorded; the amount is what is paid); a decimal
+    /// written as a string, or an integer.
+    #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::decimal_or_null)]
     pub approved_quantity: Option<Decimal>,
     /// The reason code of a deduction (R90 when not given).
     #[schema(value_type = Option<crate::domain::reasons::Reason>)]

@@ -104,7 +104,7 @@ pub struct TariffMeta {
     pub year: i32,
     pub revision: i32,
     /// Jalali date, `1403-01-01`.
-    #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(value_type = String, pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub effective_from: JalaliDateSer,
     pub cabinet_resolution: String,
     pub status: TariffStatus,

@@ -30,7 +30,7 @@ pub struct Stamp {
     /// Who received it: their username.
     pub user_code: String,
     /// Jalali `YYYY-MM-DD`.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub date: String,
 }
 

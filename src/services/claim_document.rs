@@ -49,10 +49,10 @@ pub struct LineBody {
     pub code: String,
     /// More than 0, at most 100000, at most 3 decimals; a decimal written as a string.
     #[serde(deserialize_with = "crate::domain::money::plain_decimal::required")]
-    #[schema(pattern = r"^[0-9]{1,6}(\.[0-9]{1,3})?$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::quantity)]
     pub quantity: Decimal,
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); not in the future.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub service_date: String,
     /// Rials.
     #[validate(range(min = 0, max = 1_000_000_000_000i64))]
@@ -64,7 +64,7 @@ pub struct LineBody {
     pub unit_price: Option<i64>,
     /// Anaesthesia units (0–1000); a decimal written as a string.
     #[serde(default, deserialize_with = "crate::domain::money::plain_decimal::optional")]
-    #[schema(pattern = r"^[0-9]{1,4}(\.[0-9]+)?$")]
+    #[schema(schema_with = crate::domain::money::plain_decimal::schema::units_or_null)]
     pub anesthesia_units: Option<Decimal>,
     /// A physician's order for a one- or two-bed room.
     #[serde(default)]
@@ -98,7 +98,7 @@ pub struct ClaimBody {
     #[schema(min_length = 1, max_length = 32)]
     pub prescription_tracking_code: Option<String>,
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`).
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub prescribed_on: Option<String>,
     #[validate(length(min = 1, max = 16))]
     #[schema(min_length = 1, max_length = 16)]
@@ -107,10 +107,10 @@ pub struct ClaimBody {
     #[schema(schema_with = diagnoses_schema)]
     pub diagnoses: Vec<String>,
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); required for an inpatient claim.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub admitted_on: Option<String>,
     /// Gregorian `YYYY-MM-DD` or Jalali (`1403-07-15`); not before `admitted_on`.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub discharged_on: Option<String>,
     #[validate(nested)]
     pub work_accident: Option<WorkAccidentBody>,

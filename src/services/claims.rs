@@ -426,7 +426,7 @@ pub struct ClaimView {
     #[schema(value_type = crate::domain::lifecycle::claim::ClaimStatus)]
     pub status: String,
     /// Jalali month of the earliest service date, `1403-07`.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}$")]
+    #[schema(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
     /// The tariff year the lines were priced by (the first priced line's).
     pub tariff_year: Option<i32>,
@@ -471,7 +471,7 @@ pub struct LineView {
     pub approved_quantity: String,
     pub service_date: NaiveDate,
     /// The service date in the Jalali calendar, `1403-07-15`.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub service_date_jalali: String,
     #[schema(value_type = crate::domain::lifecycle::claim::LineStatus)]
     pub status: String,

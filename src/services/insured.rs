@@ -149,7 +149,7 @@ pub struct InsuredView {
     #[schema(value_type = Sex)]
     pub sex: String,
     pub birth_date: NaiveDate,
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub birth_date_jalali: String,
     pub email: Option<String>,
     #[schema(pattern = r"^09[0-9]{9}$")]
@@ -390,7 +390,7 @@ pub struct EligibilityView {
     #[schema(pattern = r"^[0-9]{10}$")]
     pub national_code: String,
     pub date: NaiveDate,
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub date_jalali: String,
     pub eligible: bool,
     /// Stable id of the rule that decided, e.g. `coverage_period`, `dependant_son_age`.

@@ -100,10 +100,10 @@ pub struct PreauthView {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     /// `valid_from` in the Jalali calendar (`YYYY-MM-DD`).
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub valid_from_jalali: Option<String>,
     /// `valid_to` in the Jalali calendar (`YYYY-MM-DD`).
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub valid_to_jalali: Option<String>,
     /// A refusal's reason code.
     #[schema(value_type = Option<Reason>)]

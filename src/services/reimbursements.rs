@@ -140,7 +140,7 @@ pub struct LineView {
     pub quantity: String,
     pub service_date: NaiveDate,
     /// `service_date` in the Jalali calendar (`YYYY-MM-DD`).
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub service_date_jalali: String,
     /// What the amounts say.
     #[schema(value_type = Outcome)]
@@ -160,7 +160,7 @@ pub struct LineView {
     /// For a support item refused inside its renewal period: the first date one is paid again.
     pub renewable_on: Option<NaiveDate>,
     /// `renewable_on` in the Jalali calendar (`YYYY-MM-DD`).
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub renewable_on_jalali: Option<String>,
 }
 

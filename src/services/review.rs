@@ -617,7 +617,7 @@ pub struct ObjectionView {
     pub decided_at: Option<NaiveDateTime>,
     /// The last day the objection could be filed (Jalali `YYYY-MM-DD`); given only in the
     /// answer to filing it, null in lists.
-    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub window_closed_after: Option<String>,
 }
 

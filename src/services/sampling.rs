@@ -78,7 +78,7 @@ pub struct SampleView {
     pub office_id: String,
     pub provider_id: String,
     /// Jalali `YYYY-MM`.
-    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schema(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
     #[schema(value_type = Method)]
     pub method: String,

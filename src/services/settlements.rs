@@ -354,7 +354,7 @@ pub struct SettlementView {
     #[serde(flatten)]
     pub row: SettlementRow,
     /// The due date in the Jalali calendar, `1403-07-15`.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub due_on_jalali: String,
     /// Days past the due date while the Organization still owes it (else 0).
     pub days_late: i64,

@@ -246,6 +246,17 @@ fn decimals_only_in_their_plain_form() {
     );
     let p = assert_problem(res, 422, "validation_failed");
     assert_eq!(fields(&p)[0].0, "terms.discount_percent");
+    // And a reviewer's approved quantity (read before the claim is even looked up).
+    let office: Value = app.get("/api/v1/offices", Some(&admin)).json().unwrap();
+    let office = office["items"][0]["id"].as_str().unwrap();
+    let reviewer = app.token_for("rev-dec", Role::Reviewer, Scope::office(office));
+    let res = app.post_json(
+        "/api/v1/review/claims/00000000-0000-0000-0000-000000000000/decision",
+        Some(&reviewer),
+        &json!({"lines": [{"line_no": 1, "action": "approve", "approved_quantity": 1.5}]}),
+    );
+    let p = assert_problem(res, 422, "validation_failed");
+    assert_eq!(fields(&p)[0].0, "lines[0].approved_quantity");
     // The documented form is accepted.
     doc["lines"][1]["quantity"] = json!("40");
     assert_eq!(app.post_json("/api/v1/claims", Some(&key), &doc).status(), 201);
