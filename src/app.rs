@@ -233,22 +233,35 @@ impl Application {
             checkpoints.checkpoint(&mut conn)?;
             (book, key, Arc::new(checkpoints))
         };
+        // Caches that keep copies of data, and the commit hooks that keep them true.
+        let provider_facts = Arc::new(crate::services::provider_facts::ProviderFactsCache::default());
+        let hooks: Arc<Vec<crate::db::writer::CommitHook>> = Arc::new(vec![{
+            let facts = provider_facts.clone();
+            Arc::new(move |changed: crate::store::changes::Changes| {
+                if changed.provider_facts {
+                    facts.invalidate();
+                }
+            })
+        }]);
         let group_commit = match &database {
-            DatabaseUrl::Sqlite(_) => {
-                Some(crate::db::group_commit::GroupCommit::start(database.clone(), audit_key.clone())?)
-            }
+            DatabaseUrl::Sqlite(_) => Some(crate::db::group_commit::GroupCommit::start(
+                database.clone(),
+                audit_key.clone(),
+                hooks.clone(),
+            )?),
             DatabaseUrl::Postgres(_) => None,
         };
+        let writer = crate::db::Writer::new(pool.clone(), audit_key.clone(), group_commit, hooks);
         let state = web::Data::new(ServiceContext {
             pool,
             database,
-            group_commit,
+            writer,
             clock: crate::clock::Clock::new(config.fixed_today),
             config: config.clone(),
             tariffs: RwLock::new(Arc::new(book)),
             batch_notify: crate::services::batches::notifier(),
             auth_cache: Default::default(),
-            provider_facts: Default::default(),
+            provider_facts,
             audit_key,
             audit_checkpoints,
         });

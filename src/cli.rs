@@ -220,6 +220,16 @@ fn open_pool(config: &Config) -> Result<crate::db::DbPool, String> {
     )
 }
 
+/// The write path for a command (no group-commit thread, no caches to keep: see `db::writer`).
+fn open_writer(config: &Config) -> Result<crate::db::Writer, String> {
+    let pool = open_pool(config)?;
+    let key = {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        crate::services::audit::open_key(config, &mut conn)?
+    };
+    Ok(crate::db::Writer::new(pool, key, None, Default::default()))
+}
+
 fn serve(config: Config) -> Result<(), String> {
     let database = DatabaseUrl::parse(&config.database_url)?;
     tracing::info!(database = %crate::db::redact_url(&config.database_url), "opening the database");
@@ -355,8 +365,7 @@ fn import_insured(config: &Config, file: &std::path::Path, quiet: bool) -> Resul
         1 << 20,
         std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?,
     );
-    let pool = open_pool(config)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let writer = open_writer(config)?;
     let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(size) };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -366,7 +375,7 @@ fn import_insured(config: &Config, file: &std::path::Path, quiet: bool) -> Resul
     );
     let started = std::time::Instant::now();
     let today = crate::clock::Clock::new(config.fixed_today).today();
-    let report = crate::services::insured::import_csv(&mut conn, reader, today, |rows, byte| {
+    let report = crate::services::insured::import_csv(&writer, reader, today, |rows, byte| {
         bar.set_position(byte.min(size));
         bar.set_message(format!("{rows} rows"));
     })

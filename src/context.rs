@@ -25,8 +25,8 @@ pub struct ServiceContext {
     pub auth_cache: crate::auth::cache::AuthCache,
     /// Recently read provider, contract and office facts (see `services::provider_facts`).
     pub provider_facts: Arc<crate::services::provider_facts::ProviderFactsCache>,
-    /// SQLite only: the writer that commits claims in groups (see `db::group_commit`).
-    pub group_commit: Option<crate::db::group_commit::GroupCommit>,
+    /// The one write path (see `db::writer`): every change goes through `write`.
+    pub writer: crate::db::Writer,
     /// The secret key that authenticates audit events (`services::audit`); installed for every
     /// unit of work run by `db` and by the group-commit writer.
     pub audit_key: crate::store::audit::AuditKey,
@@ -61,7 +61,26 @@ impl ServiceContext {
         *guard = Arc::new(book);
     }
 
-    /// Runs blocking database work on the runtime's blocking pool, with the caller's tracing
+    /// Runs `work` as one unit of work through the writer (`db::writer`): committed whole or
+    /// not at all, answered after the commit.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write(work).await
+    }
+
+    /// As `write`, for a unit of work PostgreSQL may run again after a deadlock or a race.
+    pub async fn write_retrying<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnMut(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write_retrying(work).await
+    }
+
+    /// Runs blocking database *reads* on the runtime's blocking pool, with the caller's tracing
     /// span re-entered there and the audit key in scope (`store::audit::use_key`). The
     /// connection is taken inside the closure because `get` blocks.
     pub async fn db<T, F>(&self, f: F) -> AppResult<T>

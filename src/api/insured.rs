@@ -367,7 +367,6 @@ pub async fn import(
             state.config.max_json_bytes
         )));
     }
-    let today = state.today();
-    let report = state.db(move |conn| service::import_csv(conn, &body[..], today, |_, _| {})).await?;
+    let report = service::import(&state, body.to_vec()).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -19,7 +19,7 @@ use crate::domain::tariff::{
 };
 use crate::domain::text::{ascii_digits, normalize_persian};
 use crate::error::{AppError, AppResult};
-use crate::services::tariffs::{import_files, load_book, Outcome};
+use crate::services::tariffs::Outcome;
 
 /// This module's part of the contract (see `api::openapi`).
 #[derive(utoipa::OpenApi)]
@@ -404,16 +404,7 @@ pub async fn import(
 ) -> AppResult<HttpResponse> {
     let files = body.0.files;
     let actor = crate::store::audit::Actor::of(&admin);
-    let (report, book) = state
-        .db(move |conn| {
-            let report = import_files(conn, &files, &actor)?;
-            let book = if report.outcome == Outcome::Unchanged { None } else { Some(load_book(conn)?) };
-            Ok((report, book))
-        })
-        .await?;
-    if let Some(book) = book {
-        state.set_tariffs(book);
-    }
+    let report = crate::services::tariffs::import(&state, files, actor).await?;
     let body = ImportView {
         year: report.year,
         revision: report.revision,

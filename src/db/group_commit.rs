@@ -19,18 +19,22 @@ use diesel::connection::TransactionManager;
 use diesel::r2d2::R2D2Connection;
 use diesel::Connection;
 
+use super::writer::{run_hooks, CommitHook};
 use super::{begin_write, sqlite_writer, AnyConnection, ConnectionManager, DatabaseUrl};
 use crate::error::{AppError, AppResult};
+use crate::store::changes::{self, Changes};
 
 /// At most this many writes share one transaction: bounds how long the last one waits.
 const MAX_GROUP: usize = 64;
 
 /// Called after the group's commit with its outcome; answers the waiting request.
 type Delivery = Box<dyn FnOnce(Result<(), String>) + Send>;
-/// One write, run by the writer thread inside the group's transaction.
-type Job = Box<dyn FnOnce(&mut AnyConnection) -> Delivery + Send>;
+/// One write, run by the writer thread inside the group's transaction; returns how to answer
+/// it and what it changed (nothing when it failed and its savepoint was undone).
+type Job = Box<dyn FnOnce(&mut AnyConnection) -> (Delivery, Changes) + Send>;
 
-/// The queue in front of the writer thread.
+/// The queue in front of the writer thread (clones share it).
+#[derive(Clone)]
 pub struct GroupCommit {
     sender: mpsc::Sender<Job>,
 }
@@ -38,8 +42,13 @@ pub struct GroupCommit {
 impl GroupCommit {
     /// Starts the writer thread with its own connection (not one of the pool's, so that a
     /// pool busy with readers never starves it). Audit events it appends are authenticated
-    /// with `audit_key`, installed on the thread for its whole life.
-    pub fn start(url: DatabaseUrl, audit_key: crate::store::audit::AuditKey) -> Result<Self, String> {
+    /// with `audit_key`, installed on the thread for its whole life; `hooks` run after each
+    /// commit that changed something (see `db::writer`).
+    pub fn start(
+        url: DatabaseUrl,
+        audit_key: crate::store::audit::AuditKey,
+        hooks: std::sync::Arc<Vec<CommitHook>>,
+    ) -> Result<Self, String> {
         let manager = ConnectionManager::new(url);
         let conn = r2d2::ManageConnection::connect(&manager).map_err(|e| e.to_string())?;
         let (sender, receiver) = mpsc::channel::<Job>();
@@ -47,7 +56,7 @@ impl GroupCommit {
             .name("sqlite-writer".into())
             .spawn(move || {
                 let _audit_key = crate::store::audit::use_key(&audit_key);
-                writer(manager, conn, receiver)
+                writer(manager, conn, receiver, &hooks)
             })
             .map_err(|e| format!("cannot start the database writer: {e}"))?;
         Ok(Self { sender })
@@ -60,6 +69,26 @@ impl GroupCommit {
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let answered = self.submit(f)?;
+        // A job dropped unrun (its group could not begin, or an earlier job panicked) drops
+        // its sender: the request gets 503 and may be sent again.
+        answered.await.map_err(|_| stopped())?
+    }
+
+    /// As [`run`](Self::run), waiting on a blocking thread.
+    pub fn run_blocking<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.submit(f)?.blocking_recv().map_err(|_| stopped())?
+    }
+
+    fn submit<T, F>(&self, f: F) -> AppResult<tokio::sync::oneshot::Receiver<AppResult<T>>>
+    where
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let (answer, answered) = tokio::sync::oneshot::channel::<AppResult<T>>();
         let span = tracing::Span::current();
         let job: Job = Box::new(move |conn| {
@@ -68,19 +97,20 @@ impl GroupCommit {
                 // Nested in the group's transaction, diesel makes this a savepoint.
                 conn.transaction::<T, AppError, _>(f)
             };
-            Box::new(move |committed: Result<(), String>| {
+            // What this job changed counts only if its savepoint was kept.
+            let changed = changes::take();
+            let changed = if result.is_ok() { changed } else { Changes::default() };
+            let delivery: Delivery = Box::new(move |committed: Result<(), String>| {
                 let outcome = match committed {
                     Ok(()) => result,
                     Err(e) => Err(AppError::Unavailable(e)),
                 };
                 let _ = answer.send(outcome);
-            })
+            });
+            (delivery, changed)
         });
-        let stopped = || AppError::Unavailable("the database writer is not running".into());
         self.sender.send(job).map_err(|_| stopped())?;
-        // A job dropped unrun (its group could not begin, or an earlier job panicked) drops
-        // its sender: the request gets 503 and may be sent again.
-        answered.await.map_err(|_| stopped())?
+        Ok(answered)
     }
 }
 
@@ -89,7 +119,16 @@ impl GroupCommit {
 /// checkpointing from a separate thread (with the writer never pausing, the WAL is never fully
 /// copied, so never restarted: 5 GiB of WAL in a minute), and `wal_autocheckpoint = 8000`
 /// (about 10 % more claims/s, but p99 63 ms from the bigger checkpoints).
-fn writer(manager: ConnectionManager, mut conn: AnyConnection, receiver: mpsc::Receiver<Job>) {
+fn stopped() -> AppError {
+    AppError::Unavailable("the database writer is not running".into())
+}
+
+fn writer(
+    manager: ConnectionManager,
+    mut conn: AnyConnection,
+    receiver: mpsc::Receiver<Job>,
+    hooks: &[CommitHook],
+) {
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -98,7 +137,7 @@ fn writer(manager: ConnectionManager, mut conn: AnyConnection, receiver: mpsc::R
                 Err(_) => break,
             }
         }
-        run_group(&mut conn, jobs);
+        run_group(&mut conn, jobs, hooks);
         if conn.is_broken() {
             match r2d2::ManageConnection::connect(&manager) {
                 Ok(fresh) => conn = fresh,
@@ -108,19 +147,24 @@ fn writer(manager: ConnectionManager, mut conn: AnyConnection, receiver: mpsc::R
     }
 }
 
-fn run_group(conn: &mut AnyConnection, jobs: Vec<Job>) {
+fn run_group(conn: &mut AnyConnection, jobs: Vec<Job>, hooks: &[CommitHook]) {
     let _writer = sqlite_writer();
     if let Err(e) = begin_write(conn) {
         tracing::error!(error = %e, writes = jobs.len(), "cannot begin a write transaction");
         return;
     }
     let mut deliveries = Vec::with_capacity(jobs.len());
+    let mut changed = Changes::default();
     let mut panicked = false;
     for job in jobs {
         match catch_unwind(AssertUnwindSafe(|| job(conn))) {
-            Ok(delivery) => deliveries.push(delivery),
+            Ok((delivery, job_changed)) => {
+                deliveries.push(delivery);
+                changed = changed.and(job_changed);
+            }
             Err(_) => {
                 // The panic is logged by the hook; the rest of the group is dropped unrun.
+                let _ = changes::take();
                 panicked = true;
                 break;
             }
@@ -137,6 +181,10 @@ fn run_group(conn: &mut AnyConnection, jobs: Vec<Job>) {
         })
     };
     tracing::debug!(writes = deliveries.len(), ok = outcome.is_ok(), "group committed");
+    // Caches drop what the group changed before anyone is told it is stored.
+    if outcome.is_ok() {
+        run_hooks(hooks, changed);
+    }
     for delivery in deliveries {
         delivery(outcome.clone());
     }

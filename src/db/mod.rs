@@ -7,8 +7,10 @@
 pub mod backup;
 pub mod group_commit;
 pub mod schema;
+pub mod writer;
 
 pub use backup::{backup, backup_sqlite, BackupReport};
+pub use writer::Writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -198,6 +200,10 @@ pub fn run_migrations(conn: &mut AnyConnection) -> Result<(), String> {
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so the write lock is taken up
 /// front and `busy_timeout` applies, instead of failing with SQLITE_BUSY at the first write of a
 /// deferred transaction), a normal transaction on PostgreSQL. Commits on `Ok`, rolls back on `Err`.
+///
+/// Use cases do not call this: they go through [`Writer`], which calls it (and runs the commit
+/// hooks). It stays public for the command line's and the tests' direct set-up functions
+/// (`*_on`), which have no writer and no cache to keep.
 pub fn write_tx<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
@@ -217,8 +223,6 @@ where
         Ok(_) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn),
         Err(_) => <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn),
     };
-    // Provider facts cached while this transaction was uncommitted may be stale now.
-    crate::store::changes::after_transaction();
     ended?;
     outcome
 }

@@ -207,35 +207,46 @@ pub struct Pass {
     pub skipped: usize,
 }
 
-/// One delivery pass over the due rows (blocking: SMTP is synchronous here).
+/// One delivery pass over the due rows (blocking: SMTP is synchronous here). Reads on `conn`;
+/// every change of a row (lease, sent, failed) is its own unit of work through `writer`, so no
+/// write waits on the mail server.
 pub fn deliver_due(
     conn: &mut AnyConnection,
+    writer: &crate::db::Writer,
     mailer: &Mailer,
     from: &Mailbox,
     retry_base: Duration,
 ) -> AppResult<Pass> {
     let mut pass = Pass::default();
     let now: NaiveDateTime = crate::store::now();
+    let mark_sent = |id: &str, at: NaiveDateTime, note: Option<String>| -> AppResult<()> {
+        let id = id.to_string();
+        writer.write_blocking(move |conn| Ok(outbox::mark_sent(conn, &id, at, note.as_deref())?))
+    };
     for row in outbox::due(conn, now, 50)? {
         // The lease outlives an SMTP timeout; a sender that dies leaves the row for later.
-        if !outbox::lease(conn, &row, now + Duration::minutes(5))? {
+        let leased = {
+            let row = row.clone();
+            writer.write_blocking(move |conn| Ok(outbox::lease(conn, &row, now + Duration::minutes(5))?))?
+        };
+        if !leased {
             continue;
         }
         let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
         let Some((address, name)) = recipient(conn, &row)? else {
-            outbox::mark_sent(conn, &row.id, now, Some("skipped: the recipient has no e-mail address"))?;
+            mark_sent(&row.id, now, Some("skipped: the recipient has no e-mail address".into()))?;
             pass.skipped += 1;
             continue;
         };
         let Some(r) = render(&row.kind, &payload, &name) else {
-            outbox::mark_sent(conn, &row.id, now, Some("skipped: no template for this kind"))?;
+            mark_sent(&row.id, now, Some("skipped: no template for this kind".into()))?;
             pass.skipped += 1;
             continue;
         };
         let to: Mailbox = match address.parse() {
             Ok(m) => m,
             Err(e) => {
-                outbox::mark_sent(conn, &row.id, now, Some(&format!("skipped: bad address {address}: {e}")))?;
+                mark_sent(&row.id, now, Some(format!("skipped: bad address {address}: {e}")))?;
                 pass.skipped += 1;
                 continue;
             }
@@ -252,14 +263,17 @@ pub fn deliver_due(
             .map_err(AppError::internal)?;
         match mailer.send(&message) {
             Ok(()) => {
-                outbox::mark_sent(conn, &row.id, crate::store::now(), None)?;
+                mark_sent(&row.id, crate::store::now(), None)?;
                 pass.sent += 1;
             }
             Err(e) => {
                 let attempts = row.attempts + 1;
                 let next = crate::store::now() + backoff(attempts, retry_base);
                 tracing::warn!(outbox_id = %row.id, attempts, error = %e, "mail delivery failed; will retry");
-                outbox::mark_failed(conn, &row.id, attempts, next, &e)?;
+                let (id, error) = (row.id.clone(), e.to_string());
+                writer.write_blocking(move |conn| {
+                    Ok(outbox::mark_failed(conn, &id, attempts, next, &error)?)
+                })?;
                 pass.failed += 1;
             }
         }
@@ -275,8 +289,8 @@ pub fn spawn_worker(state: actix_web::web::Data<ServiceContext>) -> Result<(), S
     let base = Duration::from_std(state.config.mail_retry_base).unwrap_or(Duration::seconds(30));
     actix_web::rt::spawn(async move {
         loop {
-            let (m, f) = (mailer.clone(), from.clone());
-            let result = state.db(move |conn| deliver_due(conn, &m, &f, base)).await;
+            let (m, f, w) = (mailer.clone(), from.clone(), state.writer.clone());
+            let result = state.db(move |conn| deliver_due(conn, &w, &m, &f, base)).await;
             if let Err(e) = result {
                 tracing::error!(error = %e, "mail delivery pass failed");
             }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::documents;
 use crate::domain::jalali::JalaliDate;
 use crate::error::{AppError, AppResult};
@@ -169,35 +169,40 @@ pub async fn attach(
     let data_dir = state.config.data_dir.clone();
     let now = state.now();
     let today = now.date();
-    state
+    // The file goes to disk first (idempotent by hash), outside the write: a crash before the
+    // row is written leaves only an unreferenced file, never a row without its file.
+    let size = bytes.len() as i64;
+    let reader = caller.clone();
+    let (claim, office, sha) = state
         .db(move |conn| {
-            let claim = load_visible(conn, &caller, &claim_id)?;
-            // The file goes to disk first (idempotent by hash); a crash before the row is written
-            // leaves only an unreferenced file, never a row without its file.
+            let claim = load_visible(conn, &reader, &claim_id)?;
             let sha = documents::store(&data_dir, &bytes)
                 .map_err(|e| AppError::internal(format!("cannot store the document: {e}")))?;
             let office = offices::find(conn, &claim.office_id)?.map(|o| o.name_fa).unwrap_or_default();
-            write_tx(conn, |conn| {
-                if let Some(existing) = store::find_by_hash(conn, &claim.id, &sha)? {
-                    return Ok((false, existing.into()));
-                }
-                let row = AttachmentRow {
-                    id: new_id(),
-                    claim_id: claim.id.clone(),
-                    sha256: sha.clone(),
-                    document_type,
-                    content_type: content_type.into(),
-                    size_bytes: bytes.len() as i64,
-                    original_name,
-                    stamp_office: office,
-                    stamp_user_name: caller.display_name.clone(),
-                    stamp_user_code: caller.username.clone(),
-                    stamp_date: today,
-                    created_at: now,
-                };
-                store::insert(conn, &row)?;
-                Ok((true, row.into()))
-            })
+            Ok((claim, office, sha))
+        })
+        .await?;
+    state
+        .write(move |conn| {
+            if let Some(existing) = store::find_by_hash(conn, &claim.id, &sha)? {
+                return Ok((false, existing.into()));
+            }
+            let row = AttachmentRow {
+                id: new_id(),
+                claim_id: claim.id.clone(),
+                sha256: sha.clone(),
+                document_type,
+                content_type: content_type.into(),
+                size_bytes: size,
+                original_name,
+                stamp_office: office,
+                stamp_user_name: caller.display_name.clone(),
+                stamp_user_code: caller.username.clone(),
+                stamp_date: today,
+                created_at: now,
+            };
+            store::insert(conn, &row)?;
+            Ok((true, row.into()))
         })
         .await
 }
@@ -287,8 +292,11 @@ pub async fn attach_to_case(
     let data_dir = state.config.data_dir.clone();
     let now = state.now();
     let today = now.date();
-    state
+    let size = bytes.len() as i64;
+    let (reader, case) = (caller.clone(), case_id.clone());
+    let (office, sha) = state
         .db(move |conn| {
+            let (caller, case_id) = (reader, case);
             let office_id = case_office(conn, &caller, kind, &case_id)?;
             if kind == CaseKind::Reimbursement {
                 let r = crate::services::reimbursements::load_visible(conn, &caller, &case_id)?;
@@ -308,31 +316,35 @@ pub async fn attach_to_case(
                     ));
                 }
             }
+            // To disk first, outside the write (see `attach`).
             let sha = documents::store(&data_dir, &bytes)
                 .map_err(|e| AppError::internal(format!("cannot store the document: {e}")))?;
             let office = offices::find(conn, &office_id)?.map(|o| o.name_fa).unwrap_or_default();
-            write_tx(conn, |conn| {
-                if let Some(existing) = store::case_by_hash(conn, kind.as_str(), &case_id, &sha)? {
-                    return Ok((false, existing.into()));
-                }
-                let row = CaseAttachmentRow {
-                    id: new_id(),
-                    case_kind: kind.as_str().into(),
-                    case_id: case_id.clone(),
-                    sha256: sha.clone(),
-                    document_type,
-                    content_type: content_type.into(),
-                    size_bytes: bytes.len() as i64,
-                    original_name,
-                    stamp_office: office,
-                    stamp_user_name: caller.display_name.clone(),
-                    stamp_user_code: caller.username.clone(),
-                    stamp_date: today,
-                    created_at: now,
-                };
-                store::insert_case(conn, &row)?;
-                Ok((true, row.into()))
-            })
+            Ok((office, sha))
+        })
+        .await?;
+    state
+        .write(move |conn| {
+            if let Some(existing) = store::case_by_hash(conn, kind.as_str(), &case_id, &sha)? {
+                return Ok((false, existing.into()));
+            }
+            let row = CaseAttachmentRow {
+                id: new_id(),
+                case_kind: kind.as_str().into(),
+                case_id: case_id.clone(),
+                sha256: sha.clone(),
+                document_type,
+                content_type: content_type.into(),
+                size_bytes: size,
+                original_name,
+                stamp_office: office,
+                stamp_user_name: caller.display_name.clone(),
+                stamp_user_code: caller.username.clone(),
+                stamp_date: today,
+                created_at: now,
+            };
+            store::insert_case(conn, &row)?;
+            Ok((true, row.into()))
         })
         .await
 }

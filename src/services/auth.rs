@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use crate::auth::{password, secret, Caller, Credential, Role};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
 use crate::store::{self, tokens, users};
@@ -36,7 +36,7 @@ pub async fn login(
     let ttl = state.config.token_ttl;
     // The service clock: a lock and a token last until the clock says so (see `clock`).
     let clock = state.clock;
-    state
+    let (user, ok, now) = state
         .db(move |conn| {
             let username = normalize_username(&username);
             let now = clock.now();
@@ -52,39 +52,42 @@ pub async fn login(
             if !user.active {
                 return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.into()));
             }
-            if !ok {
-                write_tx(conn, |conn| {
-                    let current = users::find(conn, &user.id)?.map(|u| u.failed_logins).unwrap_or(0);
-                    let failed = current + 1;
-                    if failed >= max_failures {
-                        tracing::warn!(user = %user.username, failed, "account locked after repeated failed logins");
-                        users::record_failed_login(conn, &user.id, 0, Some(now + lock), now)
-                    } else {
-                        users::record_failed_login(conn, &user.id, failed, None, now)
-                    }
-                })?;
-                return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.into()));
-            }
-            let access_token = secret::generate(secret::TOKEN_PREFIX);
-            let expires_at = now + ttl;
-            write_tx(conn, |conn| {
-                users::record_login(conn, &user.id, now)?;
-                tokens::insert_token(
-                    conn,
-                    &tokens::TokenRow {
-                        token_hash: secret::hash(&access_token),
-                        user_id: user.id.clone(),
-                        created_at: now,
-                        expires_at,
-                    },
-                )?;
-                // Housekeeping on the same path that creates tokens keeps the table small.
-                tokens::delete_expired_tokens(conn, now)?;
-                Ok::<_, AppError>(())
-            })?;
-            Ok(IssuedToken { access_token, expires_at, must_change_password: user.must_change_password })
+            Ok((user, ok, now))
         })
-        .await
+        .await?;
+    if !ok {
+        state
+            .write(move |conn| {
+                let current = users::find(conn, &user.id)?.map(|u| u.failed_logins).unwrap_or(0);
+                let failed = current + 1;
+                if failed >= max_failures {
+                    tracing::warn!(user = %user.username, failed, "account locked after repeated failed logins");
+                    users::record_failed_login(conn, &user.id, 0, Some(now + lock), now)?;
+                } else {
+                    users::record_failed_login(conn, &user.id, failed, None, now)?;
+                }
+                Ok(())
+            })
+            .await?;
+        return Err(AppError::Unauthenticated(WRONG_CREDENTIALS.into()));
+    }
+    let access_token = secret::generate(secret::TOKEN_PREFIX);
+    let expires_at = now + ttl;
+    let must_change_password = user.must_change_password;
+    let token_hash = secret::hash(&access_token);
+    state
+        .write(move |conn| {
+            users::record_login(conn, &user.id, now)?;
+            tokens::insert_token(
+                conn,
+                &tokens::TokenRow { token_hash, user_id: user.id.clone(), created_at: now, expires_at },
+            )?;
+            // Housekeeping on the same path that creates tokens keeps the table small.
+            tokens::delete_expired_tokens(conn, now)?;
+            Ok(())
+        })
+        .await?;
+    Ok(IssuedToken { access_token, expires_at, must_change_password })
 }
 
 fn locked(until: NaiveDateTime, now: NaiveDateTime) -> AppError {
@@ -117,18 +120,24 @@ pub async fn authenticate(state: &ServiceContext, bearer: String) -> AppResult<C
                 };
                 // Record use at most every five minutes: a write per request would cost more
                 // than the request on SQLite.
-                if key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(5)) {
-                    write_tx(conn, |conn| tokens::touch_api_key(conn, &key.id, now))?;
-                }
-                caller_from(user, Credential::ApiKey { key_id: key.id })
+                let touch = key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(5));
+                let touch = touch.then(|| (key.id.clone(), now));
+                Ok((caller_from(user, Credential::ApiKey { key_id: key.id })?, touch))
             } else {
                 let Some(user) = tokens::find_token_user(conn, &hash, now)? else {
                     return Err(AppError::Unauthenticated("the token is invalid or has expired".into()));
                 };
-                caller_from(user, Credential::Token { token_hash: hash })
+                Ok((caller_from(user, Credential::Token { token_hash: hash })?, None))
             }
         })
         .await?;
+    let caller = match caller {
+        (caller, Some((key_id, now))) => {
+            state.write(move |conn| Ok(tokens::touch_api_key(conn, &key_id, now)?)).await?;
+            caller
+        }
+        (caller, None) => caller,
+    };
     if let Some(generation) = generation {
         state.auth_cache.put(generation, key_hash, caller.clone());
     }
@@ -159,10 +168,8 @@ pub async fn logout(state: &ServiceContext, caller: Caller) -> AppResult<()> {
     match caller.credential {
         Credential::Token { token_hash } => {
             state
-                .db(move |conn| {
-                    write_tx(conn, |conn| {
-                        tokens::delete_token(conn, &token_hash).map(|_| ()).map_err(AppError::from)
-                    })
+                .write(move |conn| {
+                    tokens::delete_token(conn, &token_hash).map(|_| ()).map_err(AppError::from)
                 })
                 .await
         }
@@ -184,25 +191,37 @@ pub async fn change_password(
     if current == new {
         return Err(AppError::field("new_password", "unchanged", "must differ from the current password"));
     }
-    state
+    // The slow hashes run outside the write, so they never hold the writer.
+    let user_id = caller.user_id.clone();
+    let hash = state
         .db(move |conn| {
-            let user = users::find(conn, &caller.user_id)?
+            let user = users::find(conn, &user_id)?
                 .ok_or_else(|| AppError::Unauthenticated("unknown user".into()))?;
             if !password::verify_password(&current, &user.password_hash) {
                 return Err(AppError::field("current_password", "mismatch", "is not the current password"));
             }
-            let hash = password::hash_password(&new).map_err(AppError::internal)?;
+            password::hash_password(&new).map_err(AppError::internal)
+        })
+        .await?;
+    state
+        .write(move |conn| {
             let now = store::now();
-            write_tx(conn, |conn| {
-                users::set_password(conn, &user.id, &hash, false, now)?;
-                let keep = match &caller.credential {
-                    Credential::Token { token_hash } => Some(token_hash.clone()),
-                    Credential::ApiKey { .. } => None,
-                };
-                delete_other_tokens(conn, &user.id, keep.as_deref())?;
-                audit::append(conn, &Actor::of(&caller), "user", &user.id, "password_changed", None, None)?;
-                Ok::<_, AppError>(())
-            })
+            users::set_password(conn, &caller.user_id, &hash, false, now)?;
+            let keep = match &caller.credential {
+                Credential::Token { token_hash } => Some(token_hash.clone()),
+                Credential::ApiKey { .. } => None,
+            };
+            delete_other_tokens(conn, &caller.user_id, keep.as_deref())?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "user",
+                &caller.user_id,
+                "password_changed",
+                None,
+                None,
+            )?;
+            Ok(())
         })
         .await?;
     state.auth_cache.invalidate();
@@ -234,7 +253,7 @@ pub async fn create_api_key(
     name: String,
 ) -> AppResult<CreatedApiKey> {
     state
-        .db(move |conn| {
+        .write(move |conn| {
             let user = users::find(conn, &user_id)?
                 .ok_or_else(|| AppError::field("user_id", "not_found", "no such user"))?;
             if user.role != Role::Provider.as_str() {
@@ -255,18 +274,8 @@ pub async fn create_api_key(
                 last_used_at: None,
                 revoked_at: None,
             };
-            write_tx(conn, |conn| {
-                tokens::insert_api_key(conn, &row)?;
-                audit::append(
-                    conn,
-                    &Actor::of(&admin),
-                    "api_key",
-                    &row.id,
-                    "created",
-                    None,
-                    audit::json(&row),
-                )
-            })?;
+            tokens::insert_api_key(conn, &row)?;
+            audit::append(conn, &Actor::of(&admin), "api_key", &row.id, "created", None, audit::json(&row))?;
             Ok(CreatedApiKey { row, key })
         })
         .await
@@ -274,15 +283,13 @@ pub async fn create_api_key(
 
 pub async fn revoke_api_key(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let Some(before) = tokens::get_api_key(conn, &id)? else {
-                    return Err(AppError::not_found("no such API key"));
-                };
-                tokens::revoke_api_key(conn, &id, store::now())?;
-                audit::append(conn, &actor, "api_key", &id, "revoked", audit::json(&before), None)?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let Some(before) = tokens::get_api_key(conn, &id)? else {
+                return Err(AppError::not_found("no such API key"));
+            };
+            tokens::revoke_api_key(conn, &id, store::now())?;
+            audit::append(conn, &actor, "api_key", &id, "revoked", audit::json(&before), None)?;
+            Ok(())
         })
         .await?;
     state.auth_cache.invalidate();

@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::{self as store, BatchRow, ItemRow};
 use crate::store::new_id;
@@ -82,7 +81,7 @@ pub async fn create(
     }
     let now = state.now();
     let view = state
-        .db(move |conn| {
+        .write(move |conn| {
             let batch = BatchRow {
                 id: new_id(),
                 provider_id,
@@ -110,7 +109,7 @@ pub async fn create(
                     error: None,
                 })
                 .collect();
-            write_tx(conn, |conn| store::insert(conn, &batch, &items))?;
+            store::insert(conn, &batch, &items)?;
             view_of(conn, batch, false)
         })
         .await?;
@@ -187,9 +186,9 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
     let id = batch.id.clone();
     let clock = state.clock;
     state
-        .db({
+        .write({
             let id = id.clone();
-            move |conn| Ok(write_tx(conn, |conn| store::set_status(conn, &id, "processing", None))?)
+            move |conn| Ok(store::set_status(conn, &id, "processing", None)?)
         })
         .await?;
     loop {
@@ -215,32 +214,28 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
             };
             let (bid, seq) = (id.clone(), item.seq);
             state
-                .db(move |conn| {
-                    Ok(write_tx(conn, |conn| {
-                        store::finish_item(
-                            conn,
-                            &bid,
-                            seq,
-                            status,
-                            claim_id.as_deref(),
-                            http,
-                            error.as_deref(),
-                        )
-                    })?)
+                .write(move |conn| {
+                    Ok(store::finish_item(
+                        conn,
+                        &bid,
+                        seq,
+                        status,
+                        claim_id.as_deref(),
+                        http,
+                        error.as_deref(),
+                    )?)
                 })
                 .await?;
         }
     }
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let now = clock.now();
-                store::set_status(conn, &id, "done", Some(now))?;
-                // The list is read: its advance (علی‌الحساب) falls due, in the same transaction,
-                // so a crash here leaves the batch unfinished and the advance is made on resume.
-                crate::services::settlements::advance_for_list(conn, &batch, now)?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let now = clock.now();
+            store::set_status(conn, &id, "done", Some(now))?;
+            // The list is read: its advance (علی‌الحساب) falls due, in the same transaction,
+            // so a crash here leaves the batch unfinished and the advance is made on resume.
+            crate::services::settlements::advance_for_list(conn, &batch, now)?;
+            Ok(())
         })
         .await?;
     Ok(true)

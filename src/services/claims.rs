@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::auth::{Caller, Role, Scope};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::adjudication::{
     adjudicate, may_need_preauthorization, Adjudication, Claim, Context, ContractFacts, HistoryLine,
     LineResult, ProviderFacts,
@@ -302,37 +302,24 @@ pub async fn submit_for(
         Ok(intake) => intake,
         Err(resent) => return Ok(resent),
     };
-    // Then the write: on SQLite through the group-committing writer, on PostgreSQL in a
-    // transaction of its own.
-    match &state.group_commit {
-        Some(writer) => writer.run(move |conn| store_claim(conn, &mut intake)).await,
-        None => {
-            state
-                .db(move |conn| {
-                    // Two sends of the same document at once: the loser's insert hits the unique
-                    // index and answers with the winner's claim. A conflict without such a claim
-                    // (two first claims of a month creating its running total) is retried.
-                    let mut last = None;
-                    for _ in 0..3 {
-                        match write_tx(conn, |conn| store_claim(conn, &mut intake)) {
-                            Err(AppError::Conflict { code, detail }) => {
-                                let doc = &intake.sub.provider_document_no;
-                                if let Some(existing) =
-                                    store::find_by_document(conn, &intake.loaded.facts.id, doc)?
-                                {
-                                    return Ok(Submitted { created: false, view: view(conn, existing)? });
-                                }
-                                last = Some(AppError::Conflict { code, detail });
-                            }
-                            other => return other,
-                        }
-                    }
-                    Err(last.unwrap_or_else(|| {
-                        AppError::conflict("conflict", "the claim could not be stored; send it again")
-                    }))
-                })
-                .await
+    // Then the write. Two sends of the same document at once: the loser's insert hits the
+    // unique index (PostgreSQL: after the writer's retries) and is answered with the winner's
+    // claim. A conflict without such a claim (two first claims of a month creating its running
+    // total) was retried by the writer.
+    let provider_id = intake.loaded.facts.id.clone();
+    let document_no = intake.sub.provider_document_no.clone();
+    match state.write_retrying(move |conn| store_claim(conn, &mut intake)).await {
+        Err(AppError::Conflict { code, detail }) => {
+            let existing =
+                state.db(move |conn| Ok(store::find_by_document(conn, &provider_id, &document_no)?)).await?;
+            match existing {
+                Some(existing) => {
+                    Ok(Submitted { created: false, view: state.db(move |conn| view(conn, existing)).await? })
+                }
+                None => Err(AppError::Conflict { code, detail }),
+            }
         }
+        other => other,
     }
 }
 

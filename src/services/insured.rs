@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::eligibility::{
     decide, exemptions_on, scope_text, Coverage, DependantFacts, DependantRules, InsuranceType, Person,
     Relation, Sex,
@@ -258,20 +258,18 @@ pub async fn create(state: &ServiceContext, input: InsuredInput) -> AppResult<In
         return Err(AppError::Validation(errors));
     }
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                if store::find_by_code(conn, input.national_code.as_str())?.is_some() {
-                    return Err(AppError::conflict(
-                        "insured_exists",
-                        format!("{} is already registered", input.national_code),
-                    ));
-                }
-                let main_id = resolve_main(conn, &input)?;
-                let row = row_from(&input, new_id(), main_id, now());
-                store::insert(conn, &row)?;
-                store::set_coverage(conn, &row.id, &coverage_rows(&row.id, &input.coverage))?;
-                view(conn, row)
-            })
+        .write(move |conn| {
+            if store::find_by_code(conn, input.national_code.as_str())?.is_some() {
+                return Err(AppError::conflict(
+                    "insured_exists",
+                    format!("{} is already registered", input.national_code),
+                ));
+            }
+            let main_id = resolve_main(conn, &input)?;
+            let row = row_from(&input, new_id(), main_id, now());
+            store::insert(conn, &row)?;
+            store::set_coverage(conn, &row.id, &coverage_rows(&row.id, &input.coverage))?;
+            view(conn, row)
         })
         .await
 }
@@ -290,23 +288,21 @@ pub async fn replace(
         return Err(AppError::Validation(errors));
     }
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let existing = store::find_by_code(conn, code.as_str())?
-                    .ok_or_else(|| AppError::not_found("no such insured person"))?;
-                let main_id = resolve_main(conn, &input)?;
-                if main_id.is_some() && !store::dependants(conn, &existing.id)?.is_empty() {
-                    return Err(AppError::field(
-                        "main_national_code",
-                        "has_dependants",
-                        "a person with dependants cannot become a dependant",
-                    ));
-                }
-                let row = row_from(&input, existing.id.clone(), main_id, existing.created_at);
-                store::update(conn, &row)?;
-                store::set_coverage(conn, &row.id, &coverage_rows(&row.id, &input.coverage))?;
-                view(conn, row)
-            })
+        .write(move |conn| {
+            let existing = store::find_by_code(conn, code.as_str())?
+                .ok_or_else(|| AppError::not_found("no such insured person"))?;
+            let main_id = resolve_main(conn, &input)?;
+            if main_id.is_some() && !store::dependants(conn, &existing.id)?.is_empty() {
+                return Err(AppError::field(
+                    "main_national_code",
+                    "has_dependants",
+                    "a person with dependants cannot become a dependant",
+                ));
+            }
+            let row = row_from(&input, existing.id.clone(), main_id, existing.created_at);
+            store::update(conn, &row)?;
+            store::set_coverage(conn, &row.id, &coverage_rows(&row.id, &input.coverage))?;
+            view(conn, row)
         })
         .await
 }
@@ -549,6 +545,17 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// Adds what one chunk's unit of work counted.
+    fn absorb(&mut self, part: ImportReport) {
+        self.inserted += part.inserted;
+        self.updated += part.updated;
+        self.unchanged += part.unchanged;
+        self.coverage_added += part.coverage_added;
+        self.rejected += part.rejected;
+        let room = 1000usize.saturating_sub(self.errors.len());
+        self.errors.extend(part.errors.into_iter().take(room));
+    }
+
     /// One rejected row with its problems.
     fn reject(&mut self, errors: Vec<RowError>) {
         self.rejected += 1;
@@ -711,8 +718,17 @@ pub const IMPORT_CHUNK: usize = 5000;
 /// Imports a CSV of insured persons. Bad rows are reported and skipped; good rows are written
 /// in chunks, each in one transaction. Idempotent on the national code: an unchanged row
 /// changes nothing, a changed row is updated, a coverage period is added once.
+/// The insured import of `POST /api/v1/insured/import`: the CSV body, chunk by chunk through the
+/// writer, on a blocking thread.
+pub async fn import(state: &ServiceContext, body: Vec<u8>) -> AppResult<ImportReport> {
+    let (writer, today) = (state.writer.clone(), state.today());
+    tokio::task::spawn_blocking(move || import_csv(&writer, &body[..], today, |_, _| {}))
+        .await
+        .map_err(|e| AppError::internal(format!("the import did not finish: {e}")))?
+}
+
 pub fn import_csv<R: std::io::Read>(
-    conn: &mut AnyConnection,
+    writer: &crate::db::Writer,
     reader: R,
     today: NaiveDate,
     mut progress: impl FnMut(u64, u64),
@@ -754,23 +770,38 @@ pub fn import_csv<R: std::io::Read>(
                 .reject(errs.into_iter().map(|(field, message)| RowError { line, field, message }).collect()),
         }
         if chunk.len() >= IMPORT_CHUNK {
-            write_chunk(conn, std::mem::take(&mut chunk), &mut report)?;
+            write_chunk(writer, std::mem::take(&mut chunk), &mut report)?;
             progress(report.rows, rec.position().map(|p| p.byte()).unwrap_or(0));
         }
     }
     if !chunk.is_empty() {
-        write_chunk(conn, chunk, &mut report)?;
+        write_chunk(writer, chunk, &mut report)?;
     }
     progress(report.rows, u64::MAX);
     Ok(report)
 }
 
+/// One chunk of the import as one unit of work through the writer; its counts join `report`.
 fn write_chunk(
+    writer: &crate::db::Writer,
+    chunk: Vec<(u64, InsuredInput)>,
+    report: &mut ImportReport,
+) -> AppResult<()> {
+    let part = writer.write_blocking(move |conn| {
+        let mut report = ImportReport::default();
+        write_chunk_in(conn, chunk, &mut report)?;
+        Ok(report)
+    })?;
+    report.absorb(part);
+    Ok(())
+}
+
+fn write_chunk_in(
     conn: &mut AnyConnection,
     chunk: Vec<(u64, InsuredInput)>,
     report: &mut ImportReport,
 ) -> AppResult<()> {
-    write_tx(conn, |conn| {
+    {
         let ts = now();
         // Later rows for the same person win; their coverage periods accumulate.
         let mut by_code: HashMap<String, (u64, InsuredInput)> = HashMap::with_capacity(chunk.len());
@@ -889,7 +920,7 @@ fn write_chunk(
         report.coverage_added += new_cov.len() as u64;
         store::insert_coverage_many(conn, &new_cov)?;
         Ok(())
-    })
+    }
 }
 
 fn existing_id(known: &HashMap<String, InsuredRow>, code: &str) -> String {

@@ -1,7 +1,7 @@
 //! Review offices (دفاتر رسیدگی به اسناد پزشکی) of each province.
 
 use crate::context::ServiceContext;
-use crate::db::write_tx;
+
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
 use crate::store::{self, offices};
@@ -25,28 +25,26 @@ pub async fn create(
     input: OfficeInput,
 ) -> AppResult<offices::OfficeRow> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                check(conn, &input, None)?;
-                let now = store::now();
-                let row = offices::OfficeRow {
-                    id: store::new_id(),
-                    province_id: input.province_id,
-                    code: input.code,
-                    name_fa: input.name_fa,
-                    name_en: input.name_en,
-                    address: input.address,
-                    phone: input.phone,
-                    email: input.email,
-                    active: input.active,
-                    created_at: now,
-                    updated_at: now,
-                    auto_approve_limit: input.auto_approve_limit,
-                };
-                offices::insert(conn, &row)?;
-                audit::append(conn, &actor, "office", &row.id, "created", None, audit::json(&row))?;
-                Ok(row)
-            })
+        .write(move |conn| {
+            check(conn, &input, None)?;
+            let now = store::now();
+            let row = offices::OfficeRow {
+                id: store::new_id(),
+                province_id: input.province_id,
+                code: input.code,
+                name_fa: input.name_fa,
+                name_en: input.name_en,
+                address: input.address,
+                phone: input.phone,
+                email: input.email,
+                active: input.active,
+                created_at: now,
+                updated_at: now,
+                auto_approve_limit: input.auto_approve_limit,
+            };
+            offices::insert(conn, &row)?;
+            audit::append(conn, &actor, "office", &row.id, "created", None, audit::json(&row))?;
+            Ok(row)
         })
         .await
 }
@@ -73,27 +71,25 @@ pub async fn update(
     input: OfficeInput,
 ) -> AppResult<offices::OfficeRow> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let Some(mut row) = offices::find(conn, &id)? else {
-                    return Err(AppError::not_found("no such office"));
-                };
-                check(conn, &input, Some(&id))?;
-                let before = audit::json(&row);
-                row.province_id = input.province_id;
-                row.code = input.code;
-                row.name_fa = input.name_fa;
-                row.name_en = input.name_en;
-                row.address = input.address;
-                row.phone = input.phone;
-                row.email = input.email;
-                row.active = input.active;
-                row.auto_approve_limit = input.auto_approve_limit;
-                row.updated_at = store::now();
-                offices::update(conn, &row)?;
-                audit::append(conn, &actor, "office", &row.id, "updated", before, audit::json(&row))?;
-                Ok(row)
-            })
+        .write(move |conn| {
+            let Some(mut row) = offices::find(conn, &id)? else {
+                return Err(AppError::not_found("no such office"));
+            };
+            check(conn, &input, Some(&id))?;
+            let before = audit::json(&row);
+            row.province_id = input.province_id;
+            row.code = input.code;
+            row.name_fa = input.name_fa;
+            row.name_en = input.name_en;
+            row.address = input.address;
+            row.phone = input.phone;
+            row.email = input.email;
+            row.active = input.active;
+            row.auto_approve_limit = input.auto_approve_limit;
+            row.updated_at = store::now();
+            offices::update(conn, &row)?;
+            audit::append(conn, &actor, "office", &row.id, "updated", before, audit::json(&row))?;
+            Ok(row)
         })
         .await
 }
@@ -101,18 +97,16 @@ pub async fn update(
 /// Offices are never deleted (users, claims and contracts refer to them): they are deactivated.
 pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let Some(mut row) = offices::find(conn, &id)? else {
-                    return Err(AppError::not_found("no such office"));
-                };
-                let before = audit::json(&row);
-                row.active = false;
-                row.updated_at = store::now();
-                offices::update(conn, &row)?;
-                audit::append(conn, &actor, "office", &row.id, "deactivated", before, audit::json(&row))?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let Some(mut row) = offices::find(conn, &id)? else {
+                return Err(AppError::not_found("no such office"));
+            };
+            let before = audit::json(&row);
+            row.active = false;
+            row.updated_at = store::now();
+            offices::update(conn, &row)?;
+            audit::append(conn, &actor, "office", &row.id, "deactivated", before, audit::json(&row))?;
+            Ok(())
         })
         .await
 }

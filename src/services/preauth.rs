@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::adjudication::PreAuthorization;
 use crate::domain::jalali::JalaliDate;
 use crate::domain::lifecycle::claim::LineStatus;
@@ -215,7 +215,7 @@ pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) ->
         return Err(AppError::Validation(errors));
     }
     state
-        .db(move |conn| {
+        .write(move |conn| {
             let provider =
                 providers::find_provider(conn, &provider_id)?.filter(|p| p.active).ok_or_else(|| {
                     AppError::forbidden("the caller's provider is not registered or not active")
@@ -245,7 +245,7 @@ pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) ->
                 requested_by: caller.user_id.clone(),
                 created_at: now,
             };
-            write_tx(conn, |conn| {
+            {
                 store::insert(conn, &row)?;
                 audit::append(
                     conn,
@@ -257,7 +257,7 @@ pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) ->
                     audit::json(&row),
                 )?;
                 Ok::<_, AppError>(())
-            })?;
+            }?;
             view(conn, row)
         })
         .await
@@ -373,7 +373,7 @@ pub async fn decide(
     let now = state.now();
     let today = now.date();
     state
-        .db(move |conn| {
+        .write(move |conn| {
             let r = load_visible(conn, &caller, &id)?;
             let approve = d.decision == Verdict::Approve;
             let action = if approve { PreauthAction::Approve } else { PreauthAction::Reject };
@@ -392,36 +392,36 @@ pub async fn decide(
                 decided_by: &caller.user_id,
                 decided_at: now,
             };
-            write_tx(conn, |conn| {
-                if !store::decide(conn, &r.id, &decision)? {
-                    return Err(AppError::conflict("already_decided", "another advisor decided the request first"));
-                }
-                let after = json!({
-                    "status": decision.status,
-                    "approved_quantity": decision.approved_quantity,
-                    "valid_from": decision.valid_from,
-                    "valid_to": decision.valid_to,
-                    "reason": decision.reason,
-                });
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "preauthorization",
-                    &r.id,
-                    "decided",
-                    Some(json!({"status": r.status})),
-                    Some(after.clone()),
-                )?;
-                outbox::enqueue(
-                    conn,
-                    "preauthorization_decided",
-                    "provider",
-                    &r.provider_id,
-                    &r.id,
-                    json!({"preauthorization_id": r.id, "code": r.code, "insured_national_code": r.national_code, "decision": after}),
-                )?;
-                Ok::<_, AppError>(())
-            })?;
+            {
+            if !store::decide(conn, &r.id, &decision)? {
+                return Err(AppError::conflict("already_decided", "another advisor decided the request first"));
+            }
+            let after = json!({
+                "status": decision.status,
+                "approved_quantity": decision.approved_quantity,
+                "valid_from": decision.valid_from,
+                "valid_to": decision.valid_to,
+                "reason": decision.reason,
+            });
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "preauthorization",
+                &r.id,
+                "decided",
+                Some(json!({"status": r.status})),
+                Some(after.clone()),
+            )?;
+            outbox::enqueue(
+                conn,
+                "preauthorization_decided",
+                "provider",
+                &r.provider_id,
+                &r.id,
+                json!({"preauthorization_id": r.id, "code": r.code, "insured_national_code": r.national_code, "decision": after}),
+            )?;
+            Ok::<_, AppError>(())
+        }?;
             let r = store::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such pre-authorization"))?;
             view(conn, r)
         })

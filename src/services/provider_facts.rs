@@ -2,12 +2,14 @@
 //! events and terms versions, and its office's auto-approval amount. Claim intake read them on
 //! every claim — five queries of the ten it needs — though they change a few times a year.
 //!
-//! Every change to providers, contracts or offices made through this process bumps a
-//! process-wide generation (`store::changes`). An entry read under an older
-//! generation is not used. Changes made elsewhere — the CLI, or a second instance on the same
+//! Every committed change to providers, contracts or offices made through this process
+//! invalidates the cache: the writer's commit hook (`db::writer`, registered in `app`) calls
+//! [`ProviderFactsCache::invalidate`], which bumps the cache's generation. An entry read under
+//! an older generation is not used — including one read while the change was not yet committed. Changes made elsewhere — the CLI, or a second instance on the same
 //! PostgreSQL — are seen within `TTL`, as for API keys (`auth::cache`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,6 @@ use crate::db::AnyConnection;
 use crate::domain::adjudication::ContractFacts;
 use crate::domain::money::Rial;
 use crate::error::AppResult;
-use crate::store::changes;
 use crate::store::providers::{self, ContractRow, ProviderRow};
 
 /// How long facts are trusted without asking the database again.
@@ -50,12 +51,20 @@ type Entries = HashMap<String, (u64, Instant, Arc<Facts>)>;
 #[derive(Default)]
 pub struct ProviderFactsCache {
     entries: Mutex<Entries>,
+    /// Bumped by every committed change of providers, contracts or offices.
+    generation: AtomicU64,
 }
 
 impl ProviderFactsCache {
+    /// Forgets every entry: called after a commit that changed provider facts.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// The provider's facts, from the cache or the database; `None` for an unknown provider.
     pub fn get(&self, conn: &mut AnyConnection, provider_id: &str) -> AppResult<Option<Arc<Facts>>> {
-        let generation = changes::generation();
+        // Read before the database: facts loaded across a commit keep the older generation.
+        let generation = self.generation.load(Ordering::SeqCst);
         if let Some((g, at, facts)) = self.lock().get(provider_id) {
             if *g == generation && at.elapsed() < TTL {
                 return Ok(Some(facts.clone()));

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::auth::{Caller, Scope};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::adjudication::ContractFacts;
 use crate::domain::contract::{
     check_change_date, standing_on, transition, version_on, ContractAction, ContractStatus, ContractTerms,
@@ -74,37 +74,33 @@ pub fn check_references(conn: &mut AnyConnection, row: &ProviderRow) -> AppResul
 
 pub async fn create(state: &ServiceContext, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                check_references(conn, &row)?;
-                store::insert_provider(conn, &row)?;
-                audit::append(conn, &actor, "provider", &row.id, "created", None, audit::json(&row))?;
-                Ok(row)
-            })
+        .write(move |conn| {
+            check_references(conn, &row)?;
+            store::insert_provider(conn, &row)?;
+            audit::append(conn, &actor, "provider", &row.id, "created", None, audit::json(&row))?;
+            Ok(row)
         })
         .await
 }
 
 pub async fn update(state: &ServiceContext, actor: Actor, row: ProviderRow) -> AppResult<ProviderRow> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let existing = store::find_provider(conn, &row.id)?
-                    .ok_or_else(|| AppError::not_found("no such provider"))?;
-                let row = ProviderRow { created_at: existing.created_at, ..row };
-                check_references(conn, &row)?;
-                store::update_provider(conn, &row)?;
-                audit::append(
-                    conn,
-                    &actor,
-                    "provider",
-                    &row.id,
-                    "updated",
-                    audit::json(&existing),
-                    audit::json(&row),
-                )?;
-                Ok(row)
-            })
+        .write(move |conn| {
+            let existing = store::find_provider(conn, &row.id)?
+                .ok_or_else(|| AppError::not_found("no such provider"))?;
+            let row = ProviderRow { created_at: existing.created_at, ..row };
+            check_references(conn, &row)?;
+            store::update_provider(conn, &row)?;
+            audit::append(
+                conn,
+                &actor,
+                "provider",
+                &row.id,
+                "updated",
+                audit::json(&existing),
+                audit::json(&row),
+            )?;
+            Ok(row)
         })
         .await
 }
@@ -112,17 +108,15 @@ pub async fn update(state: &ServiceContext, actor: Actor, row: ProviderRow) -> A
 /// Providers are never deleted (contracts and claims refer to them): they are deactivated.
 pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let mut p = store::find_provider(conn, &id)?
-                    .ok_or_else(|| AppError::not_found("no such provider"))?;
-                let before = audit::json(&p);
-                p.active = false;
-                p.updated_at = st::now();
-                store::update_provider(conn, &p)?;
-                audit::append(conn, &actor, "provider", &p.id, "deactivated", before, audit::json(&p))?;
-                Ok(())
-            })
+        .write(move |conn| {
+            let mut p =
+                store::find_provider(conn, &id)?.ok_or_else(|| AppError::not_found("no such provider"))?;
+            let before = audit::json(&p);
+            p.active = false;
+            p.updated_at = st::now();
+            store::update_provider(conn, &p)?;
+            audit::append(conn, &actor, "provider", &p.id, "deactivated", before, audit::json(&p))?;
+            Ok(())
         })
         .await
 }
@@ -275,58 +269,56 @@ pub async fn create_contract(
     }
     check_terms(&new.terms)?;
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let provider = load_visible(conn, &caller, &new.provider_id)?;
-                if store::find_contract_by_number(conn, &new.number)?.is_some() {
+        .write(move |conn| {
+            let provider = load_visible(conn, &caller, &new.provider_id)?;
+            if store::find_contract_by_number(conn, &new.number)?.is_some() {
+                return Err(AppError::conflict(
+                    "contract_number_taken",
+                    format!("contract {} exists", new.number),
+                ));
+            }
+            for other in store::provider_contracts(conn, &provider.id)? {
+                let overlaps = other.valid_from <= new.valid_to && new.valid_from <= other.valid_to;
+                if overlaps && other.status != ContractStatus::Terminated.as_str() {
                     return Err(AppError::conflict(
-                        "contract_number_taken",
-                        format!("contract {} exists", new.number),
+                        "contract_overlap",
+                        format!("contract {} covers part of the same period", other.number),
                     ));
                 }
-                for other in store::provider_contracts(conn, &provider.id)? {
-                    let overlaps = other.valid_from <= new.valid_to && new.valid_from <= other.valid_to;
-                    if overlaps && other.status != ContractStatus::Terminated.as_str() {
-                        return Err(AppError::conflict(
-                            "contract_overlap",
-                            format!("contract {} covers part of the same period", other.number),
-                        ));
-                    }
-                }
-                let now = st::now();
-                let row = ContractRow {
-                    id: st::new_id(),
-                    number: new.number,
-                    provider_id: provider.id,
-                    office_id: provider.office_id,
-                    valid_from: new.valid_from,
-                    valid_to: new.valid_to,
-                    status: ContractStatus::Draft.as_str().into(),
-                    created_at: now,
-                    updated_at: now,
-                };
-                let version = VersionRow {
-                    contract_id: row.id.clone(),
-                    version: 1,
-                    effective_from: new.valid_from,
-                    terms: serde_json::to_string(&new.terms).map_err(AppError::internal)?,
-                    note: new.note,
-                    created_by: caller.username.clone(),
-                    created_at: now,
-                };
-                store::insert_contract(conn, &row, &version)?;
-                let created = view(conn, row)?;
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "contract",
-                    &created.id,
-                    "created",
-                    None,
-                    audit::json(&created),
-                )?;
-                Ok(created)
-            })
+            }
+            let now = st::now();
+            let row = ContractRow {
+                id: st::new_id(),
+                number: new.number,
+                provider_id: provider.id,
+                office_id: provider.office_id,
+                valid_from: new.valid_from,
+                valid_to: new.valid_to,
+                status: ContractStatus::Draft.as_str().into(),
+                created_at: now,
+                updated_at: now,
+            };
+            let version = VersionRow {
+                contract_id: row.id.clone(),
+                version: 1,
+                effective_from: new.valid_from,
+                terms: serde_json::to_string(&new.terms).map_err(AppError::internal)?,
+                note: new.note,
+                created_by: caller.username.clone(),
+                created_at: now,
+            };
+            store::insert_contract(conn, &row, &version)?;
+            let created = view(conn, row)?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "contract",
+                &created.id,
+                "created",
+                None,
+                audit::json(&created),
+            )?;
+            Ok(created)
         })
         .await
 }
@@ -371,63 +363,60 @@ pub async fn amend(
     note: Option<String>,
 ) -> AppResult<ContractView> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let c = load_contract(conn, &caller, &id)?;
-                if c.status == ContractStatus::Terminated.as_str() {
-                    return Err(AppError::conflict(
-                        "contract_terminated",
-                        "a terminated contract cannot be amended",
-                    ));
+        .write(move |conn| {
+            let c = load_contract(conn, &caller, &id)?;
+            if c.status == ContractStatus::Terminated.as_str() {
+                return Err(AppError::conflict(
+                    "contract_terminated",
+                    "a terminated contract cannot be amended",
+                ));
+            }
+            if effective_from < c.valid_from || effective_from > c.valid_to {
+                return Err(AppError::field(
+                    "effective_from",
+                    "outside_validity",
+                    "must fall within the contract's validity",
+                ));
+            }
+            let versions = store::versions(conn, &c.id)?;
+            let last = versions.last().ok_or_else(|| AppError::internal("a contract without versions"))?;
+            if effective_from <= last.effective_from {
+                return Err(AppError::field(
+                    "effective_from",
+                    "not_after_previous",
+                    format!("must be after the previous version's date {}", last.effective_from),
+                ));
+            }
+            let mut merged: serde_json::Value =
+                serde_json::from_str(&last.terms).map_err(AppError::internal)?;
+            if let Some(obj) = merged.as_object_mut() {
+                for (k, v) in changes {
+                    obj.insert(k, v);
                 }
-                if effective_from < c.valid_from || effective_from > c.valid_to {
-                    return Err(AppError::field(
-                        "effective_from",
-                        "outside_validity",
-                        "must fall within the contract's validity",
-                    ));
-                }
-                let versions = store::versions(conn, &c.id)?;
-                let last =
-                    versions.last().ok_or_else(|| AppError::internal("a contract without versions"))?;
-                if effective_from <= last.effective_from {
-                    return Err(AppError::field(
-                        "effective_from",
-                        "not_after_previous",
-                        format!("must be after the previous version's date {}", last.effective_from),
-                    ));
-                }
-                let mut merged: serde_json::Value =
-                    serde_json::from_str(&last.terms).map_err(AppError::internal)?;
-                if let Some(obj) = merged.as_object_mut() {
-                    for (k, v) in changes {
-                        obj.insert(k, v);
-                    }
-                }
-                let terms: ContractTerms = serde_json::from_value(merged)
-                    .map_err(|e| AppError::field("terms", "invalid", e.to_string()))?;
-                check_terms(&terms)?;
-                let version = VersionRow {
-                    contract_id: c.id.clone(),
-                    version: last.version + 1,
-                    effective_from,
-                    terms: serde_json::to_string(&terms).map_err(AppError::internal)?,
-                    note,
-                    created_by: caller.username.clone(),
-                    created_at: st::now(),
-                };
-                store::insert_version(conn, &version)?;
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "contract",
-                    &c.id,
-                    "amended",
-                    audit::json(last),
-                    audit::json(&version),
-                )?;
-                view(conn, c)
-            })
+            }
+            let terms: ContractTerms = serde_json::from_value(merged)
+                .map_err(|e| AppError::field("terms", "invalid", e.to_string()))?;
+            check_terms(&terms)?;
+            let version = VersionRow {
+                contract_id: c.id.clone(),
+                version: last.version + 1,
+                effective_from,
+                terms: serde_json::to_string(&terms).map_err(AppError::internal)?,
+                note,
+                created_by: caller.username.clone(),
+                created_at: st::now(),
+            };
+            store::insert_version(conn, &version)?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "contract",
+                &c.id,
+                "amended",
+                audit::json(last),
+                audit::json(&version),
+            )?;
+            view(conn, c)
         })
         .await
 }
@@ -477,40 +466,38 @@ pub async fn change_status(
         return Err(AppError::field("reason", "required", format!("is required to {}", action.as_str())));
     }
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let c = load_contract(conn, &caller, &id)?;
-                let to = transition(status_of(&c)?, action)
-                    .map_err(|e| AppError::conflict("invalid_transition", e.to_string()))?;
-                let events = store::events(conn, &c.id)?;
-                check_change_date(c.valid_from, c.valid_to, &timeline(&events), effective_on)
-                    .map_err(|e| AppError::field("effective_on", "invalid_date", e.to_string()))?;
-                let now = st::now();
-                let event = EventRow {
-                    id: st::new_id(),
-                    contract_id: c.id.clone(),
-                    action: action.as_str().into(),
-                    status_after: to.as_str().into(),
-                    effective_on,
-                    reason: reason.map(|r| reason_str(r).to_string()),
-                    note,
-                    actor: caller.username.clone(),
-                    created_at: now,
-                };
-                store::insert_event(conn, &event, now)?;
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "contract",
-                    &c.id,
-                    action.as_str(),
-                    audit::json(&c),
-                    audit::json(&event),
-                )?;
-                tracing::info!(contract = %c.number, action = action.as_str(), by = %caller.username, "contract state changed");
-                let c = store::find_contract(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such contract"))?;
-                view(conn, c)
-            })
+        .write(move |conn| {
+            let c = load_contract(conn, &caller, &id)?;
+            let to = transition(status_of(&c)?, action)
+                .map_err(|e| AppError::conflict("invalid_transition", e.to_string()))?;
+            let events = store::events(conn, &c.id)?;
+            check_change_date(c.valid_from, c.valid_to, &timeline(&events), effective_on)
+                .map_err(|e| AppError::field("effective_on", "invalid_date", e.to_string()))?;
+            let now = st::now();
+            let event = EventRow {
+                id: st::new_id(),
+                contract_id: c.id.clone(),
+                action: action.as_str().into(),
+                status_after: to.as_str().into(),
+                effective_on,
+                reason: reason.map(|r| reason_str(r).to_string()),
+                note,
+                actor: caller.username.clone(),
+                created_at: now,
+            };
+            store::insert_event(conn, &event, now)?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "contract",
+                &c.id,
+                action.as_str(),
+                audit::json(&c),
+                audit::json(&event),
+            )?;
+            tracing::info!(contract = %c.number, action = action.as_str(), by = %caller.username, "contract state changed");
+            let c = store::find_contract(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such contract"))?;
+            view(conn, c)
         })
         .await
 }

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::adjudication::{
     adjudicate, Claim, ClaimKind, ClaimLine, Context, HistoryLine, ProviderFacts, Setting,
 };
@@ -789,7 +789,7 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
     let book = state.tariffs();
     let rules_dep = state.config.dependant_rules.clone();
     state
-        .db(move |conn| {
+        .write(move |conn| {
             let office = offices::find(conn, &office_id)?
                 .filter(|o| o.active)
                 .ok_or_else(|| AppError::field("office_id", "unknown", "no such active office"))?;
@@ -909,19 +909,19 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
             row.franchise = t.franchise;
             row.above_tariff = t.above_tariff;
             row.not_covered = t.not_covered;
-            write_tx(conn, |conn| {
-                store::insert(conn, &row, &lines)?;
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "reimbursement",
-                    &row.id,
-                    "filed",
-                    None,
-                    Some(json!({"status": "draft", "benefit": row.benefit, "paid_total": row.paid_total, "estimate": t.reimbursed})),
-                )?;
-                Ok::<_, AppError>(())
-            })?;
+            {
+            store::insert(conn, &row, &lines)?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "reimbursement",
+                &row.id,
+                "filed",
+                None,
+                Some(json!({"status": "draft", "benefit": row.benefit, "paid_total": row.paid_total, "estimate": t.reimbursed})),
+            )?;
+            Ok::<_, AppError>(())
+        }?;
             view(conn, row)
         })
         .await
@@ -935,54 +935,50 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
     let book = state.tariffs();
     let rules_dep = state.config.dependant_rules.clone();
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let r = load_visible(conn, &caller, &id)?;
-                if !may_edit(&caller, &r) {
-                    return Err(AppError::forbidden(
-                        "only the filer or a clerk of the office submits a request",
-                    ));
-                }
-                let from: ReimbursementStatus = r.status.parse()?;
-                let Ok(to) = transition(from, ReimbursementAction::Submit) else {
-                    return Err(AppError::conflict(
-                        "not_draft",
-                        format!("the request is {}, not a draft", r.status),
-                    ));
-                };
-                let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", &r.id)?
-                    .into_iter()
-                    .map(|a| a.document_type)
-                    .collect();
-                let missing = missing_documents(&checklist(&r), &present);
-                if !missing.is_empty() {
-                    return Err(AppError::field(
-                        "documents",
-                        "missing",
-                        format!("attach these documents before submitting: {}", describe(&missing)),
-                    ));
-                }
-                let stored = store::lines(conn, &r.id)?;
-                let lines = price(conn, &book, &rules_dep, &r, &stored, today)?;
-                let t = totals_of(&lines)?;
-                store::replace_lines(conn, &r.id, &lines)?;
-                let totals = totals_with(to.as_str(), &t);
-                if !store::transition(conn, &r.id, from.as_str(), &totals, Transition::Submitted, now)? {
-                    return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
-                }
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "reimbursement",
-                    &r.id,
-                    "submitted",
-                    Some(json!({"status": from})),
-                    Some(json!({"status": to, "reimbursed": t.reimbursed})),
-                )?;
-                let r = store::find(conn, &r.id)?
-                    .ok_or_else(|| AppError::not_found("no such reimbursement request"))?;
-                view(conn, r)
-            })
+        .write(move |conn| {
+            let r = load_visible(conn, &caller, &id)?;
+            if !may_edit(&caller, &r) {
+                return Err(AppError::forbidden("only the filer or a clerk of the office submits a request"));
+            }
+            let from: ReimbursementStatus = r.status.parse()?;
+            let Ok(to) = transition(from, ReimbursementAction::Submit) else {
+                return Err(AppError::conflict(
+                    "not_draft",
+                    format!("the request is {}, not a draft", r.status),
+                ));
+            };
+            let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", &r.id)?
+                .into_iter()
+                .map(|a| a.document_type)
+                .collect();
+            let missing = missing_documents(&checklist(&r), &present);
+            if !missing.is_empty() {
+                return Err(AppError::field(
+                    "documents",
+                    "missing",
+                    format!("attach these documents before submitting: {}", describe(&missing)),
+                ));
+            }
+            let stored = store::lines(conn, &r.id)?;
+            let lines = price(conn, &book, &rules_dep, &r, &stored, today)?;
+            let t = totals_of(&lines)?;
+            store::replace_lines(conn, &r.id, &lines)?;
+            let totals = totals_with(to.as_str(), &t);
+            if !store::transition(conn, &r.id, from.as_str(), &totals, Transition::Submitted, now)? {
+                return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
+            }
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "reimbursement",
+                &r.id,
+                "submitted",
+                Some(json!({"status": from})),
+                Some(json!({"status": to, "reimbursed": t.reimbursed})),
+            )?;
+            let r = store::find(conn, &r.id)?
+                .ok_or_else(|| AppError::not_found("no such reimbursement request"))?;
+            view(conn, r)
         })
         .await
 }
@@ -1115,38 +1111,36 @@ pub async fn decide(
     let threshold = Rial(state.config.four_eyes_threshold);
     let now = state.now();
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let r = office_request(conn, &caller, &id)?;
-                if transition(r.status.parse()?, ReimbursementAction::Propose).is_err() {
-                    return Err(AppError::conflict("not_in_review", format!("the request is {}, not in review", r.status)));
+        .write(move |conn| {
+            let r = office_request(conn, &caller, &id)?;
+            if transition(r.status.parse()?, ReimbursementAction::Propose).is_err() {
+                return Err(AppError::conflict("not_in_review", format!("the request is {}, not in review", r.status)));
+            }
+            let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
+            let after: i64 = lines.iter().map(|l| l.insurer_payable).sum();
+            let before = r.machine_reimbursed.unwrap_or(r.reimbursed);
+            let actor = Actor::of(&caller);
+            let r = if needs_second_approval(Rial(before), Rial(after), threshold) {
+                let proposal = serde_json::to_string(&input).map_err(AppError::internal)?;
+                let totals = totals_with("awaiting_approval", &split_of(&r));
+                let extra = Transition::Proposed { by: caller.user_id.clone(), proposal };
+                if !store::transition(conn, &r.id, "in_review", &totals, extra, now)? {
+                    return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
                 }
-                let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
-                let after: i64 = lines.iter().map(|l| l.insurer_payable).sum();
-                let before = r.machine_reimbursed.unwrap_or(r.reimbursed);
-                let actor = Actor::of(&caller);
-                let r = if needs_second_approval(Rial(before), Rial(after), threshold) {
-                    let proposal = serde_json::to_string(&input).map_err(AppError::internal)?;
-                    let totals = totals_with("awaiting_approval", &split_of(&r));
-                    let extra = Transition::Proposed { by: caller.user_id.clone(), proposal };
-                    if !store::transition(conn, &r.id, "in_review", &totals, extra, now)? {
-                        return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
-                    }
-                    audit::append(
-                        conn,
-                        &actor,
-                        "reimbursement",
-                        &r.id,
-                        "proposed",
-                        Some(json!({"status": "in_review"})),
-                        Some(json!({"status": "awaiting_approval", "reimbursed_before": before, "reimbursed_after": after, "lines": input.lines})),
-                    )?;
-                    store::find(conn, &r.id)?.ok_or_else(|| AppError::not_found("no such reimbursement request"))?
-                } else {
-                    finish(conn, &r, &lines, "in_review", &caller.user_id, input.note.clone(), &actor, now)?
-                };
-                view(conn, r)
-            })
+                audit::append(
+                    conn,
+                    &actor,
+                    "reimbursement",
+                    &r.id,
+                    "proposed",
+                    Some(json!({"status": "in_review"})),
+                    Some(json!({"status": "awaiting_approval", "reimbursed_before": before, "reimbursed_after": after, "lines": input.lines})),
+                )?;
+                store::find(conn, &r.id)?.ok_or_else(|| AppError::not_found("no such reimbursement request"))?
+            } else {
+                finish(conn, &r, &lines, "in_review", &caller.user_id, input.note.clone(), &actor, now)?
+            };
+            view(conn, r)
         })
         .await
 }
@@ -1161,56 +1155,42 @@ pub async fn approve(
 ) -> AppResult<ReimbursementView> {
     let now = state.now();
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let r = office_request(conn, &caller, &id)?;
-                if transition(r.status.parse()?, ReimbursementAction::Return).is_err() {
-                    return Err(AppError::conflict(
-                        "not_awaiting_approval",
-                        format!("the request is {}", r.status),
-                    ));
+        .write(move |conn| {
+            let r = office_request(conn, &caller, &id)?;
+            if transition(r.status.parse()?, ReimbursementAction::Return).is_err() {
+                return Err(AppError::conflict(
+                    "not_awaiting_approval",
+                    format!("the request is {}", r.status),
+                ));
+            }
+            if r.decided_by.as_deref() == Some(caller.user_id.as_str()) {
+                return Err(AppError::forbidden("the reviewer who proposed a decision cannot approve it"));
+            }
+            let actor = Actor::of(&caller);
+            let r = if approve {
+                let input: DecisionInput = serde_json::from_str(r.proposal.as_deref().unwrap_or("{}"))
+                    .map_err(AppError::internal)?;
+                let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
+                let reviewer = r.decided_by.clone().unwrap_or_default();
+                finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor, now)?
+            } else {
+                let totals = totals_with("in_review", &split_of(&r));
+                if !store::transition(conn, &r.id, "awaiting_approval", &totals, Transition::Returned, now)? {
+                    return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
                 }
-                if r.decided_by.as_deref() == Some(caller.user_id.as_str()) {
-                    return Err(AppError::forbidden(
-                        "the reviewer who proposed a decision cannot approve it",
-                    ));
-                }
-                let actor = Actor::of(&caller);
-                let r = if approve {
-                    let input: DecisionInput = serde_json::from_str(r.proposal.as_deref().unwrap_or("{}"))
-                        .map_err(AppError::internal)?;
-                    let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
-                    let reviewer = r.decided_by.clone().unwrap_or_default();
-                    finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor, now)?
-                } else {
-                    let totals = totals_with("in_review", &split_of(&r));
-                    if !store::transition(
-                        conn,
-                        &r.id,
-                        "awaiting_approval",
-                        &totals,
-                        Transition::Returned,
-                        now,
-                    )? {
-                        return Err(AppError::conflict(
-                            "already_decided",
-                            "the request was decided meanwhile",
-                        ));
-                    }
-                    audit::append(
-                        conn,
-                        &actor,
-                        "reimbursement",
-                        &r.id,
-                        "returned",
-                        Some(json!({"status": "awaiting_approval"})),
-                        Some(json!({"status": "in_review"})),
-                    )?;
-                    store::find(conn, &r.id)?
-                        .ok_or_else(|| AppError::not_found("no such reimbursement request"))?
-                };
-                view(conn, r)
-            })
+                audit::append(
+                    conn,
+                    &actor,
+                    "reimbursement",
+                    &r.id,
+                    "returned",
+                    Some(json!({"status": "awaiting_approval"})),
+                    Some(json!({"status": "in_review"})),
+                )?;
+                store::find(conn, &r.id)?
+                    .ok_or_else(|| AppError::not_found("no such reimbursement request"))?
+            };
+            view(conn, r)
         })
         .await
 }

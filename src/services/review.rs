@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::lifecycle::claim::{ClaimStatus, LineStatus};
 use crate::domain::lifecycle::review::{
     decision_transition, objection_transition, ApprovalAction, DecisionStatus, ObjectionAction,
@@ -96,39 +96,34 @@ fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResul
 pub async fn take(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ClaimView> {
     let clock = state.clock;
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let c = office_claim(conn, &caller, &id)?;
-                if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
-                    return Err(AppError::conflict(
-                        "not_pended",
-                        format!("the claim is {}, not pended", c.status),
-                    ));
-                }
-                let taken = match store::assign(conn, &id, &caller.user_id, clock.now()) {
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) => false,
-                    other => other?,
-                };
-                if !taken {
-                    return Err(AppError::conflict(
-                        "claim_taken",
-                        "another reviewer is working on this claim",
-                    ));
-                }
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "claim",
-                    &id,
-                    "taken",
-                    None,
-                    Some(json!({"assigned_to": caller.user_id})),
-                )?;
-                view(conn, c)
-            })
+        .write(move |conn| {
+            let c = office_claim(conn, &caller, &id)?;
+            if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
+                return Err(AppError::conflict(
+                    "not_pended",
+                    format!("the claim is {}, not pended", c.status),
+                ));
+            }
+            let taken = match store::assign(conn, &id, &caller.user_id, clock.now()) {
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => false,
+                other => other?,
+            };
+            if !taken {
+                return Err(AppError::conflict("claim_taken", "another reviewer is working on this claim"));
+            }
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "claim",
+                &id,
+                "taken",
+                None,
+                Some(json!({"assigned_to": caller.user_id})),
+            )?;
+            view(conn, c)
         })
         .await
 }
@@ -136,32 +131,27 @@ pub async fn take(state: &ServiceContext, caller: Caller, id: String) -> AppResu
 /// Gives a claim back to the queue (its holder, or a supervisor of the office).
 pub async fn release(state: &ServiceContext, caller: Caller, id: String) -> AppResult<()> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                office_claim(conn, &caller, &id)?;
-                let rs = store::review_state(conn, &id)?;
-                let holder = rs.assigned_to.clone();
-                if holder.is_none() {
-                    return Ok(());
-                }
-                if holder.as_deref() != Some(caller.user_id.as_str()) && caller.role != Role::Supervisor {
-                    return Err(AppError::conflict(
-                        "claim_taken",
-                        "another reviewer is working on this claim",
-                    ));
-                }
-                store::release(conn, &id)?;
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "claim",
-                    &id,
-                    "released",
-                    Some(json!({"assigned_to": holder})),
-                    None,
-                )?;
-                Ok(())
-            })
+        .write(move |conn| {
+            office_claim(conn, &caller, &id)?;
+            let rs = store::review_state(conn, &id)?;
+            let holder = rs.assigned_to.clone();
+            if holder.is_none() {
+                return Ok(());
+            }
+            if holder.as_deref() != Some(caller.user_id.as_str()) && caller.role != Role::Supervisor {
+                return Err(AppError::conflict("claim_taken", "another reviewer is working on this claim"));
+            }
+            store::release(conn, &id)?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "claim",
+                &id,
+                "released",
+                Some(json!({"assigned_to": holder})),
+                None,
+            )?;
+            Ok(())
         })
         .await
 }
@@ -349,20 +339,18 @@ pub async fn decide(
     let threshold = Rial(state.config.four_eyes_threshold);
     let clock = state.clock;
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let c = office_claim(conn, &caller, &id)?;
-                if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
-                    return Err(AppError::conflict(
-                        "not_pended",
-                        format!("the claim is {}, not pended", c.status),
-                    ));
-                }
-                if store::review_state(conn, &id)?.assigned_to.as_deref() != Some(caller.user_id.as_str()) {
-                    return Err(AppError::conflict("not_taken", "take the claim before deciding it"));
-                }
-                record_decision(conn, &caller, c, "review", None, &input, None, threshold, clock.now())
-            })
+        .write(move |conn| {
+            let c = office_claim(conn, &caller, &id)?;
+            if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
+                return Err(AppError::conflict(
+                    "not_pended",
+                    format!("the claim is {}, not pended", c.status),
+                ));
+            }
+            if store::review_state(conn, &id)?.assigned_to.as_deref() != Some(caller.user_id.as_str()) {
+                return Err(AppError::conflict("not_taken", "take the claim before deciding it"));
+            }
+            record_decision(conn, &caller, c, "review", None, &input, None, threshold, clock.now())
         })
         .await
 }
@@ -492,90 +480,78 @@ pub async fn review_decision(
 ) -> AppResult<DecisionOutcome> {
     let clock = state.clock;
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let d = store::find_decision(conn, &id)?
-                    .ok_or_else(|| AppError::not_found("no such decision"))?;
-                let c = office_claim(conn, &caller, &d.claim_id)
-                    .map_err(|_| AppError::not_found("no such decision"))?;
-                let action = if approve { ApprovalAction::Approve } else { ApprovalAction::Return };
-                let Ok(to) = decision_transition(d.status.parse()?, action) else {
-                    return Err(AppError::conflict("not_awaiting", format!("the decision is {}", d.status)));
+        .write(move |conn| {
+            let d =
+                store::find_decision(conn, &id)?.ok_or_else(|| AppError::not_found("no such decision"))?;
+            let c = office_claim(conn, &caller, &d.claim_id)
+                .map_err(|_| AppError::not_found("no such decision"))?;
+            let action = if approve { ApprovalAction::Approve } else { ApprovalAction::Return };
+            let Ok(to) = decision_transition(d.status.parse()?, action) else {
+                return Err(AppError::conflict("not_awaiting", format!("the decision is {}", d.status)));
+            };
+            if d.decided_by == caller.user_id {
+                return Err(AppError::forbidden(
+                    "four eyes: a decision is approved by someone other than its author",
+                ));
+            }
+            let decisions: Vec<LineDecision> = serde_json::from_str(&d.lines).map_err(AppError::internal)?;
+            let objection = match &d.objection_id {
+                Some(oid) => store::find_objection(conn, oid)?,
+                None => None,
+            };
+            let allowed: Option<Vec<u32>> =
+                objection.as_ref().map(|o| serde_json::from_str(&o.line_nos).unwrap_or_default());
+            let now = clock.now();
+            let actor = Actor::of(&caller);
+            let status = to.as_str();
+            store::close_decision(conn, &d.id, status, &caller.user_id, now)?;
+            audit::append(
+                conn,
+                &actor,
+                "decision",
+                &d.id,
+                status,
+                Some(json!({"status": d.status})),
+                Some(json!({"status": status})),
+            )?;
+            let claim = if approve {
+                let back = if objection.is_some() { &c.status } else { ClaimStatus::Pended.as_str() };
+                // The claim returns to its state before the proposal for `finish` to decide.
+                let restored = ClaimRow { status: back.to_string(), ..c.clone() };
+                // The claim has been locked in awaiting_approval since the proposal, so its lines
+                // are the ones the proposal was computed on.
+                let lines = claims_store::lines(conn, &c.id)?;
+                let computed = compute(&lines, &decisions, allowed.as_deref())?;
+                finish(conn, &restored, objection.as_ref(), &lines, &computed, &d.decided_by, &actor, now)?
+            } else {
+                let back = if objection.is_some() {
+                    previous_status(conn, &c.id)?
+                } else {
+                    ClaimStatus::Pended.as_str().into()
                 };
-                if d.decided_by == caller.user_id {
-                    return Err(AppError::forbidden(
-                        "four eyes: a decision is approved by someone other than its author",
-                    ));
+                store::set_status(conn, &c.id, &back, now)?;
+                if let Some(o) = &objection {
+                    let to = objection_transition(o.status.parse()?, ObjectionAction::Return)
+                        .map_err(AppError::internal)?;
+                    store::set_objection_status(conn, &o.id, to.as_str(), None, None)?;
                 }
-                let decisions: Vec<LineDecision> =
-                    serde_json::from_str(&d.lines).map_err(AppError::internal)?;
-                let objection = match &d.objection_id {
-                    Some(oid) => store::find_objection(conn, oid)?,
-                    None => None,
-                };
-                let allowed: Option<Vec<u32>> =
-                    objection.as_ref().map(|o| serde_json::from_str(&o.line_nos).unwrap_or_default());
-                let now = clock.now();
-                let actor = Actor::of(&caller);
-                let status = to.as_str();
-                store::close_decision(conn, &d.id, status, &caller.user_id, now)?;
                 audit::append(
                     conn,
                     &actor,
-                    "decision",
-                    &d.id,
-                    status,
-                    Some(json!({"status": d.status})),
-                    Some(json!({"status": status})),
+                    "claim",
+                    &c.id,
+                    "returned",
+                    Some(json!({"status": c.status})),
+                    Some(json!({"status": back})),
                 )?;
-                let claim = if approve {
-                    let back = if objection.is_some() { &c.status } else { ClaimStatus::Pended.as_str() };
-                    // The claim returns to its state before the proposal for `finish` to decide.
-                    let restored = ClaimRow { status: back.to_string(), ..c.clone() };
-                    // The claim has been locked in awaiting_approval since the proposal, so its lines
-                    // are the ones the proposal was computed on.
-                    let lines = claims_store::lines(conn, &c.id)?;
-                    let computed = compute(&lines, &decisions, allowed.as_deref())?;
-                    finish(
-                        conn,
-                        &restored,
-                        objection.as_ref(),
-                        &lines,
-                        &computed,
-                        &d.decided_by,
-                        &actor,
-                        now,
-                    )?
-                } else {
-                    let back = if objection.is_some() {
-                        previous_status(conn, &c.id)?
-                    } else {
-                        ClaimStatus::Pended.as_str().into()
-                    };
-                    store::set_status(conn, &c.id, &back, now)?;
-                    if let Some(o) = &objection {
-                        let to = objection_transition(o.status.parse()?, ObjectionAction::Return)
-                            .map_err(AppError::internal)?;
-                        store::set_objection_status(conn, &o.id, to.as_str(), None, None)?;
-                    }
-                    audit::append(
-                        conn,
-                        &actor,
-                        "claim",
-                        &c.id,
-                        "returned",
-                        Some(json!({"status": c.status})),
-                        Some(json!({"status": back})),
-                    )?;
-                    claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
-                };
-                Ok(DecisionOutcome {
-                    decision_id: d.id,
-                    status: status.into(),
-                    payable_before: d.payable_before,
-                    payable_after: d.payable_after,
-                    claim: view(conn, claim)?,
-                })
+                claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
+            };
+            Ok(DecisionOutcome {
+                decision_id: d.id,
+                status: status.into(),
+                payable_before: d.payable_before,
+                payable_after: d.payable_after,
+                claim: view(conn, claim)?,
             })
         })
         .await
@@ -646,84 +622,82 @@ pub async fn object(
     let today = now.date();
     let holidays = state.config.holidays.clone();
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
-                if !c.status.parse::<ClaimStatus>()?.is_decided() {
-                    return Err(AppError::conflict(
-                        "not_decided",
-                        format!("the claim is {}; object after its decision", c.status),
-                    ));
-                }
-                let decided_on = store::review_state(conn, &c.id)?.decided_at.unwrap_or(c.created_at).date();
-                let days = crate::services::providers::terms_on(conn, &c.provider_id, c.first_service_date)?
-                    .and_then(|t| t.terms)
-                    .map(|t| t.objection_window_working_days)
-                    .unwrap_or(10);
-                let last_day = working_days_after(decided_on, days, &holidays);
-                let last_jalali = crate::domain::jalali::JalaliDate::from_gregorian(last_day).to_string();
-                if today > last_day {
-                    return Err(AppError::field(
-                        "claim_id",
-                        "window_closed",
-                        format!("the objection window ({days} working days) closed on {last_jalali}"),
-                    ));
-                }
-                if input.line_nos.is_empty() {
-                    return Err(AppError::field("line_nos", "empty", "name at least one line"));
-                }
-                let lines = claims_store::lines(conn, &c.id)?;
-                for (i, n) in input.line_nos.iter().enumerate() {
-                    match lines.iter().find(|l| l.line_no as u32 == *n) {
-                        None => {
-                            return Err(AppError::field(
-                                &format!("line_nos[{i}]"),
-                                "unknown",
-                                "the claim has no such line",
-                            ))
-                        }
-                        Some(l) if l.deducted == 0 => {
-                            return Err(AppError::field(
-                                &format!("line_nos[{i}]"),
-                                "nothing_deducted",
-                                "this line has no deduction",
-                            ))
-                        }
-                        _ => {}
+        .write(move |conn| {
+            let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
+            if !c.status.parse::<ClaimStatus>()?.is_decided() {
+                return Err(AppError::conflict(
+                    "not_decided",
+                    format!("the claim is {}; object after its decision", c.status),
+                ));
+            }
+            let decided_on = store::review_state(conn, &c.id)?.decided_at.unwrap_or(c.created_at).date();
+            let days = crate::services::providers::terms_on(conn, &c.provider_id, c.first_service_date)?
+                .and_then(|t| t.terms)
+                .map(|t| t.objection_window_working_days)
+                .unwrap_or(10);
+            let last_day = working_days_after(decided_on, days, &holidays);
+            let last_jalali = crate::domain::jalali::JalaliDate::from_gregorian(last_day).to_string();
+            if today > last_day {
+                return Err(AppError::field(
+                    "claim_id",
+                    "window_closed",
+                    format!("the objection window ({days} working days) closed on {last_jalali}"),
+                ));
+            }
+            if input.line_nos.is_empty() {
+                return Err(AppError::field("line_nos", "empty", "name at least one line"));
+            }
+            let lines = claims_store::lines(conn, &c.id)?;
+            for (i, n) in input.line_nos.iter().enumerate() {
+                match lines.iter().find(|l| l.line_no as u32 == *n) {
+                    None => {
+                        return Err(AppError::field(
+                            &format!("line_nos[{i}]"),
+                            "unknown",
+                            "the claim has no such line",
+                        ))
                     }
+                    Some(l) if l.deducted == 0 => {
+                        return Err(AppError::field(
+                            &format!("line_nos[{i}]"),
+                            "nothing_deducted",
+                            "this line has no deduction",
+                        ))
+                    }
+                    _ => {}
                 }
-                if store::claim_objections(conn, &c.id)?
-                    .iter()
-                    .any(|o| ObjectionStatus::parse(&o.status) != Some(ObjectionStatus::Decided))
-                {
-                    return Err(AppError::conflict(
-                        "objection_open",
-                        "an objection to this claim is already open",
-                    ));
-                }
-                let row = ObjectionRow {
-                    id: st::new_id(),
-                    claim_id: c.id.clone(),
-                    filed_by: caller.user_id.clone(),
-                    reason: input.reason.trim().to_string(),
-                    line_nos: serde_json::to_string(&input.line_nos).map_err(AppError::internal)?,
-                    status: ObjectionStatus::Open.as_str().into(),
-                    decided_by: None,
-                    decided_at: None,
-                    created_at: now,
-                };
-                store::insert_objection(conn, &row)?;
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "objection",
-                    &row.id,
-                    "filed",
-                    None,
-                    Some(json!({"claim_id": c.id, "line_nos": input.line_nos, "reason": row.reason})),
-                )?;
-                Ok(objection_view(row, Some(last_jalali)))
-            })
+            }
+            if store::claim_objections(conn, &c.id)?
+                .iter()
+                .any(|o| ObjectionStatus::parse(&o.status) != Some(ObjectionStatus::Decided))
+            {
+                return Err(AppError::conflict(
+                    "objection_open",
+                    "an objection to this claim is already open",
+                ));
+            }
+            let row = ObjectionRow {
+                id: st::new_id(),
+                claim_id: c.id.clone(),
+                filed_by: caller.user_id.clone(),
+                reason: input.reason.trim().to_string(),
+                line_nos: serde_json::to_string(&input.line_nos).map_err(AppError::internal)?,
+                status: ObjectionStatus::Open.as_str().into(),
+                decided_by: None,
+                decided_at: None,
+                created_at: now,
+            };
+            store::insert_objection(conn, &row)?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "objection",
+                &row.id,
+                "filed",
+                None,
+                Some(json!({"claim_id": c.id, "line_nos": input.line_nos, "reason": row.reason})),
+            )?;
+            Ok(objection_view(row, Some(last_jalali)))
         })
         .await
 }
@@ -751,33 +725,31 @@ pub async fn decide_objection(
     let threshold = Rial(state.config.four_eyes_threshold);
     let clock = state.clock;
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let o = store::find_objection(conn, &id)?
-                    .ok_or_else(|| AppError::not_found("no such objection"))?;
-                let c = office_claim(conn, &caller, &o.claim_id)
-                    .map_err(|_| AppError::not_found("no such objection"))?;
-                if objection_transition(o.status.parse()?, ObjectionAction::Decide).is_err() {
-                    return Err(AppError::conflict("not_open", format!("the objection is {}", o.status)));
-                }
-                if store::review_state(conn, &c.id)?.reviewed_by.as_deref() == Some(caller.user_id.as_str()) {
-                    return Err(AppError::forbidden(
-                        "an objection is decided by a reviewer other than the one who decided the claim",
-                    ));
-                }
-                let allowed: Vec<u32> = serde_json::from_str(&o.line_nos).map_err(AppError::internal)?;
-                record_decision(
-                    conn,
-                    &caller,
-                    c,
-                    "objection",
-                    Some(&o),
-                    &input,
-                    Some(&allowed),
-                    threshold,
-                    clock.now(),
-                )
-            })
+        .write(move |conn| {
+            let o =
+                store::find_objection(conn, &id)?.ok_or_else(|| AppError::not_found("no such objection"))?;
+            let c = office_claim(conn, &caller, &o.claim_id)
+                .map_err(|_| AppError::not_found("no such objection"))?;
+            if objection_transition(o.status.parse()?, ObjectionAction::Decide).is_err() {
+                return Err(AppError::conflict("not_open", format!("the objection is {}", o.status)));
+            }
+            if store::review_state(conn, &c.id)?.reviewed_by.as_deref() == Some(caller.user_id.as_str()) {
+                return Err(AppError::forbidden(
+                    "an objection is decided by a reviewer other than the one who decided the claim",
+                ));
+            }
+            let allowed: Vec<u32> = serde_json::from_str(&o.line_nos).map_err(AppError::internal)?;
+            record_decision(
+                conn,
+                &caller,
+                c,
+                "objection",
+                Some(&o),
+                &input,
+                Some(&allowed),
+                threshold,
+                clock.now(),
+            )
         })
         .await
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::context::ServiceContext;
-use crate::db::write_tx;
+
 use crate::domain::lifecycle::claim::ClaimStatus;
 use crate::domain::lifecycle::review::{sample_transition, SampleAction, SampleStatus};
 use crate::domain::money::Rial;
@@ -184,93 +184,79 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
     let office_id = office_of(&caller)?;
     let clock = state.clock;
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                // A provider outside the supervisor's office does not exist for them (404).
-                let provider = crate::services::providers::load_visible(conn, &caller, &new.provider_id)?;
-                let population = store::population(conn, &office_id, &provider.id, &new.service_month)?;
-                if population.is_empty() {
-                    return Err(AppError::field(
-                        "service_month",
-                        "nothing_to_sample",
-                        "the provider has no decided claims of this month outside other samples",
-                    ));
+        .write(move |conn| {
+            // A provider outside the supervisor's office does not exist for them (404).
+            let provider = crate::services::providers::load_visible(conn, &caller, &new.provider_id)?;
+            let population = store::population(conn, &office_id, &provider.id, &new.service_month)?;
+            if population.is_empty() {
+                return Err(AppError::field(
+                    "service_month",
+                    "nothing_to_sample",
+                    "the provider has no decided claims of this month outside other samples",
+                ));
+            }
+            let chosen: std::collections::HashSet<&str> = match new.method {
+                Method::Random => {
+                    let n = sample_size(population.len(), new.percent.unwrap_or_default());
+                    let mut rng = rand::thread_rng();
+                    population.choose_multiple(&mut rng, n).map(|c| c.id.as_str()).collect()
                 }
-                let chosen: std::collections::HashSet<&str> = match new.method {
-                    Method::Random => {
-                        let n = sample_size(population.len(), new.percent.unwrap_or_default());
-                        let mut rng = rand::thread_rng();
-                        population.choose_multiple(&mut rng, n).map(|c| c.id.as_str()).collect()
-                    }
-                    Method::AboveAmount => {
-                        let floor = new.above_amount.unwrap_or_default();
-                        population
-                            .iter()
-                            .filter(|c| c.insurer_payable >= floor)
-                            .map(|c| c.id.as_str())
-                            .collect()
-                    }
-                    Method::All => population.iter().map(|c| c.id.as_str()).collect(),
-                };
-                let now = clock.now();
-                let sample = SampleRow {
-                    id: st::new_id(),
-                    office_id: office_id.clone(),
-                    provider_id: provider.id.clone(),
-                    service_month: new.service_month.clone(),
-                    method: new.method.as_str().into(),
-                    percent: new.percent.map(|p| p.normalize().to_string()),
-                    above_amount: new.above_amount,
-                    status: SampleStatus::Open.as_str().into(),
-                    rate: None,
-                    created_by: caller.user_id.clone(),
-                    created_at: now,
-                    closed_by: None,
-                    closed_at: None,
-                };
-                let members: Vec<MemberRow> = population
-                    .iter()
-                    .map(|c| MemberRow {
-                        sample_id: sample.id.clone(),
-                        claim_id: c.id.clone(),
-                        selected: chosen.contains(&c.id.as_str()),
-                        payable_at_sampling: c.insurer_payable,
-                    })
-                    .collect();
-                store::insert(conn, &sample, &members)?;
-                let actor = Actor::of(&caller);
-                let note = format!("sampled for review (sample {})", sample.id);
-                for c in population.iter().filter(|c| chosen.contains(&c.id.as_str())) {
-                    let mut notes: Vec<String> = serde_json::from_str(&c.pend_notes).unwrap_or_default();
-                    notes.push(note.clone());
-                    store::send_to_review(
-                        conn,
-                        &c.id,
-                        &serde_json::to_string(&notes).map_err(AppError::internal)?,
-                        now,
-                    )?;
-                    audit::append(
-                        conn,
-                        &actor,
-                        "claim",
-                        &c.id,
-                        "sampled",
-                        Some(json!({"status": c.status})),
-                        Some(json!({"status": ClaimStatus::Pended, "sample_id": sample.id})),
-                    )?;
+                Method::AboveAmount => {
+                    let floor = new.above_amount.unwrap_or_default();
+                    population.iter().filter(|c| c.insurer_payable >= floor).map(|c| c.id.as_str()).collect()
                 }
+                Method::All => population.iter().map(|c| c.id.as_str()).collect(),
+            };
+            let now = clock.now();
+            let sample = SampleRow {
+                id: st::new_id(),
+                office_id: office_id.clone(),
+                provider_id: provider.id.clone(),
+                service_month: new.service_month.clone(),
+                method: new.method.as_str().into(),
+                percent: new.percent.map(|p| p.normalize().to_string()),
+                above_amount: new.above_amount,
+                status: SampleStatus::Open.as_str().into(),
+                rate: None,
+                created_by: caller.user_id.clone(),
+                created_at: now,
+                closed_by: None,
+                closed_at: None,
+            };
+            let members: Vec<MemberRow> = population
+                .iter()
+                .map(|c| MemberRow {
+                    sample_id: sample.id.clone(),
+                    claim_id: c.id.clone(),
+                    selected: chosen.contains(&c.id.as_str()),
+                    payable_at_sampling: c.insurer_payable,
+                })
+                .collect();
+            store::insert(conn, &sample, &members)?;
+            let actor = Actor::of(&caller);
+            let note = format!("sampled for review (sample {})", sample.id);
+            for c in population.iter().filter(|c| chosen.contains(&c.id.as_str())) {
+                let mut notes: Vec<String> = serde_json::from_str(&c.pend_notes).unwrap_or_default();
+                notes.push(note.clone());
+                store::send_to_review(
+                    conn,
+                    &c.id,
+                    &serde_json::to_string(&notes).map_err(AppError::internal)?,
+                    now,
+                )?;
                 audit::append(
                     conn,
                     &actor,
-                    "review_sample",
-                    &sample.id,
-                    "created",
-                    None,
-                    audit::json(&sample),
+                    "claim",
+                    &c.id,
+                    "sampled",
+                    Some(json!({"status": c.status})),
+                    Some(json!({"status": ClaimStatus::Pended, "sample_id": sample.id})),
                 )?;
-                let members = store::members(conn, &sample.id)?;
-                Ok(view(sample, members))
-            })
+            }
+            audit::append(conn, &actor, "review_sample", &sample.id, "created", None, audit::json(&sample))?;
+            let members = store::members(conn, &sample.id)?;
+            Ok(view(sample, members))
         })
         .await
 }
@@ -299,79 +285,77 @@ pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResul
 pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bool) -> AppResult<SampleView> {
     let clock = state.clock;
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let s = load(conn, &caller, &id)?;
-                let action = if apply { SampleAction::Extrapolate } else { SampleAction::Close };
-                let Ok(to) = sample_transition(s.status.parse()?, action) else {
-                    return Err(AppError::conflict(
-                        "sample_closed",
-                        format!("the sample is already {}", s.status),
-                    ));
-                };
-                let members = store::members(conn, &s.id)?;
-                let now = clock.now();
-                let actor = Actor::of(&caller);
-                if !apply {
-                    if !store::close(conn, &s.id, to.as_str(), None, &caller.user_id, now)? {
-                        return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
-                    }
-                    audit::append(conn, &actor, "review_sample", &s.id, "closed", None, None)?;
-                    let s = load(conn, &caller, &id)?;
-                    return Ok(view(s, members));
-                }
-                if s.method != Method::Random.as_str() {
-                    return Err(AppError::conflict(
-                        "not_extrapolable",
-                        "only a random sample stands for the claims not reviewed",
-                    ));
-                }
-                let pending = members.iter().filter(|(m, c)| m.selected && !is_decided(&c.status)).count();
-                if pending > 0 {
-                    return Err(AppError::conflict(
-                        "sample_not_reviewed",
-                        format!("{pending} selected claims are not decided yet"),
-                    ));
-                }
-                let (before, after) = members
-                    .iter()
-                    .filter(|(m, _)| m.selected)
-                    .fold((0, 0), |(b, a), (m, c)| (b + m.payable_at_sampling, a + c.insurer_payable));
-                let rate = sample_rate(Rial(before), Rial(after));
-                let detail = format!(
-                    "sample {}: reviewers cut {} of {before} rials ({}%)",
-                    s.id,
-                    before - after.min(before),
-                    (rate * Decimal::ONE_HUNDRED).normalize()
-                );
-                if rate > Decimal::ZERO {
-                    for (_, c) in members.iter().filter(|(m, c)| !m.selected && is_decided(&c.status)) {
-                        let lines = claims_store::lines(conn, &c.id)?;
-                        let computed: Vec<Computed> = lines
-                            .iter()
-                            .filter(|l| l.insurer_payable > 0)
-                            .map(|l| Ok((extrapolate(&amounts_of(l)?, rate, &detail), None)))
-                            .collect::<AppResult<_>>()?;
-                        apply_decision(conn, c, &lines, &computed, &caller.user_id, &actor, now)?;
-                    }
-                }
-                let rate_text = rate.normalize().to_string();
-                if !store::close(conn, &s.id, to.as_str(), Some(rate_text.clone()), &caller.user_id, now)? {
+        .write(move |conn| {
+            let s = load(conn, &caller, &id)?;
+            let action = if apply { SampleAction::Extrapolate } else { SampleAction::Close };
+            let Ok(to) = sample_transition(s.status.parse()?, action) else {
+                return Err(AppError::conflict(
+                    "sample_closed",
+                    format!("the sample is already {}", s.status),
+                ));
+            };
+            let members = store::members(conn, &s.id)?;
+            let now = clock.now();
+            let actor = Actor::of(&caller);
+            if !apply {
+                if !store::close(conn, &s.id, to.as_str(), None, &caller.user_id, now)? {
                     return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
                 }
-                audit::append(
-                    conn,
-                    &actor,
-                    "review_sample",
-                    &s.id,
-                    "extrapolated",
-                    None,
-                    Some(json!({"rate": rate_text, "payable_before": before, "payable_after": after})),
-                )?;
+                audit::append(conn, &actor, "review_sample", &s.id, "closed", None, None)?;
                 let s = load(conn, &caller, &id)?;
-                let members = store::members(conn, &s.id)?;
-                Ok(view(s, members))
-            })
+                return Ok(view(s, members));
+            }
+            if s.method != Method::Random.as_str() {
+                return Err(AppError::conflict(
+                    "not_extrapolable",
+                    "only a random sample stands for the claims not reviewed",
+                ));
+            }
+            let pending = members.iter().filter(|(m, c)| m.selected && !is_decided(&c.status)).count();
+            if pending > 0 {
+                return Err(AppError::conflict(
+                    "sample_not_reviewed",
+                    format!("{pending} selected claims are not decided yet"),
+                ));
+            }
+            let (before, after) = members
+                .iter()
+                .filter(|(m, _)| m.selected)
+                .fold((0, 0), |(b, a), (m, c)| (b + m.payable_at_sampling, a + c.insurer_payable));
+            let rate = sample_rate(Rial(before), Rial(after));
+            let detail = format!(
+                "sample {}: reviewers cut {} of {before} rials ({}%)",
+                s.id,
+                before - after.min(before),
+                (rate * Decimal::ONE_HUNDRED).normalize()
+            );
+            if rate > Decimal::ZERO {
+                for (_, c) in members.iter().filter(|(m, c)| !m.selected && is_decided(&c.status)) {
+                    let lines = claims_store::lines(conn, &c.id)?;
+                    let computed: Vec<Computed> = lines
+                        .iter()
+                        .filter(|l| l.insurer_payable > 0)
+                        .map(|l| Ok((extrapolate(&amounts_of(l)?, rate, &detail), None)))
+                        .collect::<AppResult<_>>()?;
+                    apply_decision(conn, c, &lines, &computed, &caller.user_id, &actor, now)?;
+                }
+            }
+            let rate_text = rate.normalize().to_string();
+            if !store::close(conn, &s.id, to.as_str(), Some(rate_text.clone()), &caller.user_id, now)? {
+                return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
+            }
+            audit::append(
+                conn,
+                &actor,
+                "review_sample",
+                &s.id,
+                "extrapolated",
+                None,
+                Some(json!({"rate": rate_text, "payable_before": before, "payable_after": after})),
+            )?;
+            let s = load(conn, &caller, &id)?;
+            let members = store::members(conn, &s.id)?;
+            Ok(view(s, members))
         })
         .await
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::db::{write_tx, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::contract::ContractTerms;
 use crate::domain::jalali::JalaliDate;
 use crate::domain::lifecycle::payment::{AdvanceStatus, OrderStatus, SettlementStatus};
@@ -136,30 +136,17 @@ pub async fn pay_advance(
     reference: String,
 ) -> AppResult<AdvanceRow> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let a = store::find_advance(conn, &id)?
-                    .filter(|a| sees_provider(&caller, &a.provider_id, &a.office_id))
-                    .ok_or_else(|| AppError::not_found("no such advance"))?;
-                if !store::pay_advance(conn, &a.id, paid_on, &reference, &caller.user_id)? {
-                    return Err(AppError::conflict(
-                        "already_paid",
-                        "the advance is already recorded as paid",
-                    ));
-                }
-                let after =
-                    json!({"status": AdvanceStatus::Paid, "paid_on": paid_on, "bank_reference": reference});
-                audit::append(
-                    conn,
-                    &Actor::of(&caller),
-                    "advance",
-                    &a.id,
-                    "paid",
-                    audit::json(&a),
-                    Some(after),
-                )?;
-                store::find_advance(conn, &a.id)?.ok_or_else(|| AppError::not_found("no such advance"))
-            })
+        .write(move |conn| {
+            let a = store::find_advance(conn, &id)?
+                .filter(|a| sees_provider(&caller, &a.provider_id, &a.office_id))
+                .ok_or_else(|| AppError::not_found("no such advance"))?;
+            if !store::pay_advance(conn, &a.id, paid_on, &reference, &caller.user_id)? {
+                return Err(AppError::conflict("already_paid", "the advance is already recorded as paid"));
+            }
+            let after =
+                json!({"status": AdvanceStatus::Paid, "paid_on": paid_on, "bank_reference": reference});
+            audit::append(conn, &Actor::of(&caller), "advance", &a.id, "paid", audit::json(&a), Some(after))?;
+            store::find_advance(conn, &a.id)?.ok_or_else(|| AppError::not_found("no such advance"))
         })
         .await
 }
@@ -186,15 +173,13 @@ pub async fn run(
 ) -> AppResult<RunOutcome> {
     let now = state.now();
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                if crate::store::offices::find(conn, &office_id)?.is_none() {
-                    return Err(AppError::field("office_id", "not_found", "no such office"));
-                }
-                let out = settle_office(conn, &caller, &office_id, &month, now)?;
-                refuse_second_run(out.created.len(), out.already_settled.len(), "office", &month)?;
-                Ok(out)
-            })
+        .write(move |conn| {
+            if crate::store::offices::find(conn, &office_id)?.is_none() {
+                return Err(AppError::field("office_id", "not_found", "no such office"));
+            }
+            let out = settle_office(conn, &caller, &office_id, &month, now)?;
+            refuse_second_run(out.created.len(), out.already_settled.len(), "office", &month)?;
+            Ok(out)
         })
         .await
 }
@@ -220,26 +205,24 @@ pub async fn run_province(
 ) -> AppResult<ProvinceOutcome> {
     let now = state.now();
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let filter = crate::store::offices::OfficeFilter {
-                    province_id: Some(province_id),
-                    limit: 10_000,
-                    ..Default::default()
-                };
-                let offices = crate::store::offices::list(conn, &filter)?;
-                if offices.is_empty() {
-                    return Err(AppError::field("province_id", "not_found", "the province has no office"));
-                }
-                let mut out = ProvinceOutcome { province_id, service_month: month.clone(), offices: vec![] };
-                for o in offices {
-                    out.offices.push(settle_office(conn, &caller, &o.id, &month, now)?);
-                }
-                let created = out.offices.iter().map(|o| o.created.len()).sum::<usize>();
-                let settled = out.offices.iter().map(|o| o.already_settled.len()).sum::<usize>();
-                refuse_second_run(created, settled, "province", &month)?;
-                Ok(out)
-            })
+        .write(move |conn| {
+            let filter = crate::store::offices::OfficeFilter {
+                province_id: Some(province_id),
+                limit: 10_000,
+                ..Default::default()
+            };
+            let offices = crate::store::offices::list(conn, &filter)?;
+            if offices.is_empty() {
+                return Err(AppError::field("province_id", "not_found", "the province has no office"));
+            }
+            let mut out = ProvinceOutcome { province_id, service_month: month.clone(), offices: vec![] };
+            for o in offices {
+                out.offices.push(settle_office(conn, &caller, &o.id, &month, now)?);
+            }
+            let created = out.offices.iter().map(|o| o.created.len()).sum::<usize>();
+            let settled = out.offices.iter().map(|o| o.already_settled.len()).sum::<usize>();
+            refuse_second_run(created, settled, "province", &month)?;
+            Ok(out)
         })
         .await
 }
@@ -591,54 +574,52 @@ fn order_lines(conn: &mut AnyConnection, order_id: &str) -> AppResult<Vec<OrderL
 pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(OrderRow, Vec<OrderLine>)> {
     let now = state.now();
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let due = store::payable_settlements(conn)?;
-                let refunds = reimbursement_store::payable(conn)?;
-                if due.is_empty() && refunds.is_empty() {
-                    return Err(AppError::conflict(
-                        "nothing_to_pay",
-                        "no approved settlement or reimbursement waits for payment",
-                    ));
-                }
-                let order = OrderRow {
-                    id: st::new_id(),
-                    total: due.iter().map(|s| s.net_payable).sum::<i64>()
-                        + refunds.iter().map(|r| r.reimbursed).sum::<i64>(),
-                    items: (due.len() + refunds.len()) as i32,
-                    status: OrderStatus::Issued.as_str().into(),
-                    bank_reference: None,
-                    paid_on: None,
-                    created_by: caller.user_id.clone(),
-                    created_at: now,
-                };
-                store::insert_order(conn, &order)?;
-                let ids: Vec<String> = due.iter().map(|s| s.id.clone()).collect();
-                let refund_ids: Vec<String> = refunds.iter().map(|r| r.id.clone()).collect();
-                if store::order_settlements(conn, &ids, &order.id)? != ids.len()
-                    || reimbursement_store::order(conn, &refund_ids, &order.id)? != refund_ids.len()
-                {
-                    return Err(AppError::conflict(
-                        "concurrent_order",
-                        "another payment order took some items; try again",
-                    ));
-                }
-                let actor = Actor::of(&caller);
-                audit::append(conn, &actor, "payment_order", &order.id, "issued", None, audit::json(&order))?;
-                for id in &refund_ids {
-                    audit::append(
-                        conn,
-                        &actor,
-                        "reimbursement",
-                        id,
-                        "ordered",
-                        None,
-                        Some(json!({"status": ReimbursementStatus::Ordered, "payment_order_id": order.id})),
-                    )?;
-                }
-                let lines = order_lines(conn, &order.id)?;
-                Ok((order, lines))
-            })
+        .write(move |conn| {
+            let due = store::payable_settlements(conn)?;
+            let refunds = reimbursement_store::payable(conn)?;
+            if due.is_empty() && refunds.is_empty() {
+                return Err(AppError::conflict(
+                    "nothing_to_pay",
+                    "no approved settlement or reimbursement waits for payment",
+                ));
+            }
+            let order = OrderRow {
+                id: st::new_id(),
+                total: due.iter().map(|s| s.net_payable).sum::<i64>()
+                    + refunds.iter().map(|r| r.reimbursed).sum::<i64>(),
+                items: (due.len() + refunds.len()) as i32,
+                status: OrderStatus::Issued.as_str().into(),
+                bank_reference: None,
+                paid_on: None,
+                created_by: caller.user_id.clone(),
+                created_at: now,
+            };
+            store::insert_order(conn, &order)?;
+            let ids: Vec<String> = due.iter().map(|s| s.id.clone()).collect();
+            let refund_ids: Vec<String> = refunds.iter().map(|r| r.id.clone()).collect();
+            if store::order_settlements(conn, &ids, &order.id)? != ids.len()
+                || reimbursement_store::order(conn, &refund_ids, &order.id)? != refund_ids.len()
+            {
+                return Err(AppError::conflict(
+                    "concurrent_order",
+                    "another payment order took some items; try again",
+                ));
+            }
+            let actor = Actor::of(&caller);
+            audit::append(conn, &actor, "payment_order", &order.id, "issued", None, audit::json(&order))?;
+            for id in &refund_ids {
+                audit::append(
+                    conn,
+                    &actor,
+                    "reimbursement",
+                    id,
+                    "ordered",
+                    None,
+                    Some(json!({"status": ReimbursementStatus::Ordered, "payment_order_id": order.id})),
+                )?;
+            }
+            let lines = order_lines(conn, &order.id)?;
+            Ok((order, lines))
         })
         .await
 }
@@ -674,36 +655,34 @@ pub async fn pay_order(
     paid_on: NaiveDate,
 ) -> AppResult<OrderRow> {
     state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let o = store::find_order(conn, &id)?
-                    .ok_or_else(|| AppError::not_found("no such payment order"))?;
-                if !store::pay_order(conn, &o.id, &reference, paid_on)? {
-                    return Err(AppError::conflict("already_paid", "the payment order is already paid"));
-                }
-                for r in reimbursement_store::of_order(conn, &o.id)? {
-                    audit::append(
-                        conn,
-                        &Actor::of(&caller),
-                        "reimbursement",
-                        &r.id,
-                        "paid",
-                        Some(json!({"status": r.status})),
-                        Some(json!({"status": ReimbursementStatus::Paid, "bank_reference": reference, "paid_on": paid_on})),
-                    )?;
-                }
-                reimbursement_store::pay_order(conn, &o.id)?;
+        .write(move |conn| {
+            let o = store::find_order(conn, &id)?
+                .ok_or_else(|| AppError::not_found("no such payment order"))?;
+            if !store::pay_order(conn, &o.id, &reference, paid_on)? {
+                return Err(AppError::conflict("already_paid", "the payment order is already paid"));
+            }
+            for r in reimbursement_store::of_order(conn, &o.id)? {
                 audit::append(
                     conn,
                     &Actor::of(&caller),
-                    "payment_order",
-                    &o.id,
+                    "reimbursement",
+                    &r.id,
                     "paid",
-                    None,
-                    Some(json!({"bank_reference": reference, "paid_on": paid_on})),
+                    Some(json!({"status": r.status})),
+                    Some(json!({"status": ReimbursementStatus::Paid, "bank_reference": reference, "paid_on": paid_on})),
                 )?;
-                store::find_order(conn, &o.id)?.ok_or_else(|| AppError::not_found("no such payment order"))
-            })
+            }
+            reimbursement_store::pay_order(conn, &o.id)?;
+            audit::append(
+                conn,
+                &Actor::of(&caller),
+                "payment_order",
+                &o.id,
+                "paid",
+                None,
+                Some(json!({"bank_reference": reference, "paid_on": paid_on})),
+            )?;
+            store::find_order(conn, &o.id)?.ok_or_else(|| AppError::not_found("no such payment order"))
         })
         .await
 }

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::tariff::{parse_tariff, ImportError, Tariff, TariffBook, TariffStatus, FILES};
 use crate::error::{AppError, AppResult, FieldError};
@@ -89,20 +90,47 @@ impl From<diesel::result::Error> for ImportFailure {
     }
 }
 
-/// Validates and stores one year's files.
+/// Validates and stores one year's files in a transaction of its own (the command line and the
+/// start-up import; the API goes through the writer: `import`).
 pub fn import_files(
     conn: &mut AnyConnection,
     files: &HashMap<String, String>,
     actor: &Actor,
 ) -> Result<ImportReport, ImportFailure> {
     let tariff = parse_tariff(files).map_err(ImportFailure::Invalid)?;
+    write_tx(conn, |conn| store_tariff(conn, &tariff, files, actor))
+}
+
+/// `POST /api/v1/tariffs/import`: validates the files (before any write), stores them through
+/// the writer, and — when something changed — reloads the tariffs every pricing reads.
+pub async fn import(
+    state: &ServiceContext,
+    files: HashMap<String, String>,
+    actor: Actor,
+) -> AppResult<ImportReport> {
+    let tariff = parse_tariff(&files).map_err(ImportFailure::Invalid)?;
+    let report = state.write(move |conn| Ok(store_tariff(conn, &tariff, &files, &actor)?)).await?;
+    if report.outcome != Outcome::Unchanged {
+        let book = state.db(load_book).await?;
+        state.set_tariffs(book);
+    }
+    Ok(report)
+}
+
+/// Stores a parsed revision, refusing what would rewrite an official one or go back in time.
+fn store_tariff(
+    conn: &mut AnyConnection,
+    tariff: &Tariff,
+    files: &HashMap<String, String>,
+    actor: &Actor,
+) -> Result<ImportReport, ImportFailure> {
     let (year, revision) = (tariff.meta.year, tariff.meta.revision);
-    write_tx(conn, |conn| {
+    {
         let existing = tariffs::revisions_of_year(conn, year)?;
         let mut outcome = Outcome::Imported;
         if let Some(same) = existing.iter().find(|r| r.revision == revision) {
             if same.content_hash == tariff.content_hash {
-                return Ok(report(&tariff, Outcome::Unchanged));
+                return Ok(report(tariff, Outcome::Unchanged));
             }
             if same.status == TariffStatus::Official.as_str() {
                 return Err(ImportFailure::Refused(format!(
@@ -156,8 +184,8 @@ pub fn import_files(
         let action = if outcome == Outcome::Replaced { "replaced" } else { "imported" };
         let id = format!("{year}/{revision}");
         audit::append(conn, actor, "tariff", &id, action, None, audit::json(&rev))?;
-        Ok(report(&tariff, outcome))
-    })
+        Ok(report(tariff, outcome))
+    }
 }
 
 fn report(t: &Tariff, outcome: Outcome) -> ImportReport {

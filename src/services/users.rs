@@ -78,8 +78,16 @@ pub fn check_scope(
     errors
 }
 
-/// Creates a user on a connection (used by the API, the CLI and the tests' fixtures).
+/// Creates a user on a connection in a transaction of its own (the command line and the tests'
+/// fixtures; the API goes through the writer: `create_user`).
 pub fn create_user_on(conn: &mut AnyConnection, actor: &Actor, new: NewUser) -> AppResult<CreatedUser> {
+    let created = prepare_user(conn, new)?;
+    write_tx(conn, |conn| insert_user(conn, actor, &created.user))?;
+    Ok(created)
+}
+
+/// Checks a new user and hashes its password (slow: outside any write) — the row to insert.
+fn prepare_user(conn: &mut AnyConnection, new: NewUser) -> AppResult<CreatedUser> {
     let username = normalize_username(&new.username);
     let mut errors = check_scope(new.role, &new.provider_id, &new.office_id, &new.insured_id);
     if let Some(p) = &new.password {
@@ -122,22 +130,24 @@ pub fn create_user_on(conn: &mut AnyConnection, actor: &Actor, new: NewUser) -> 
         created_at: now,
         updated_at: now,
     };
-    write_tx(conn, |conn| {
-        if users::find_by_username(conn, &row.username)?.is_some() {
-            return Err(AppError::conflict(
-                "username_taken",
-                format!("the username {} is taken", row.username),
-            ));
-        }
-        users::insert(conn, &row)?;
-        audit::append(conn, actor, "user", &row.id, "created", None, audit::json(&row))?;
-        Ok(())
-    })?;
     Ok(CreatedUser { user: row, generated_password: generated })
 }
 
+/// Inserts a prepared user (its username checked again under the write).
+fn insert_user(conn: &mut AnyConnection, actor: &Actor, row: &users::UserRow) -> AppResult<()> {
+    if users::find_by_username(conn, &row.username)?.is_some() {
+        return Err(AppError::conflict("username_taken", format!("the username {} is taken", row.username)));
+    }
+    users::insert(conn, row)?;
+    audit::append(conn, actor, "user", &row.id, "created", None, audit::json(row))?;
+    Ok(())
+}
+
 pub async fn create_user(state: &ServiceContext, actor: Actor, new: NewUser) -> AppResult<CreatedUser> {
-    state.db(move |conn| create_user_on(conn, &actor, new)).await
+    let created = state.db(move |conn| prepare_user(conn, new)).await?;
+    let row = created.user.clone();
+    state.write(move |conn| insert_user(conn, &actor, &row)).await?;
+    Ok(created)
 }
 
 /// On an empty database, creates the `admin` user and returns its password (generated unless
@@ -190,33 +200,23 @@ pub async fn update(
     upd: UserUpdate,
 ) -> AppResult<users::UserRow> {
     let updated = state
-        .db(move |conn| {
-            write_tx(conn, |conn| {
-                let before = users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))?;
-                let changes = users::UserChanges {
-                    display_name: upd.display_name.map(|s| s.trim().to_string()),
-                    email: upd.email,
-                    active: upd.active,
-                    failed_logins: upd.unlock.then_some(0),
-                    locked_until: upd.unlock.then_some(None),
-                    updated_at: Some(store::now()),
-                };
-                users::update(conn, &id, &changes)?;
-                if upd.active == Some(false) {
-                    tokens::delete_user_tokens(conn, &id)?;
-                }
-                let after = users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))?;
-                audit::append(
-                    conn,
-                    &actor,
-                    "user",
-                    &id,
-                    "updated",
-                    audit::json(&before),
-                    audit::json(&after),
-                )?;
-                Ok(after)
-            })
+        .write(move |conn| {
+            let before = users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))?;
+            let changes = users::UserChanges {
+                display_name: upd.display_name.map(|s| s.trim().to_string()),
+                email: upd.email,
+                active: upd.active,
+                failed_logins: upd.unlock.then_some(0),
+                locked_until: upd.unlock.then_some(None),
+                updated_at: Some(store::now()),
+            };
+            users::update(conn, &id, &changes)?;
+            if upd.active == Some(false) {
+                tokens::delete_user_tokens(conn, &id)?;
+            }
+            let after = users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))?;
+            audit::append(conn, &actor, "user", &id, "updated", audit::json(&before), audit::json(&after))?;
+            Ok(after)
         })
         .await;
     state.auth_cache.invalidate();
@@ -225,19 +225,18 @@ pub async fn update(
 
 /// Admin reset: a new one-time password, returned once; the user's sessions end.
 pub async fn reset_password(state: &ServiceContext, actor: Actor, id: String) -> AppResult<String> {
+    // The slow hash runs before the write, so it never holds the writer.
+    let plain = password::generate_password();
+    let hash = password::hash_password(&plain).map_err(AppError::internal)?;
     let plain = state
-        .db(move |conn| {
-            let plain = password::generate_password();
-            let hash = password::hash_password(&plain).map_err(AppError::internal)?;
-            write_tx(conn, |conn| {
-                if users::find(conn, &id)?.is_none() {
-                    return Err(AppError::not_found("no such user"));
-                }
-                users::set_password(conn, &id, &hash, true, store::now())?;
-                tokens::delete_user_tokens(conn, &id)?;
-                audit::append(conn, &actor, "user", &id, "password_reset", None, None)?;
-                Ok(plain)
-            })
+        .write(move |conn| {
+            if users::find(conn, &id)?.is_none() {
+                return Err(AppError::not_found("no such user"));
+            }
+            users::set_password(conn, &id, &hash, true, store::now())?;
+            tokens::delete_user_tokens(conn, &id)?;
+            audit::append(conn, &actor, "user", &id, "password_reset", None, None)?;
+            Ok(plain)
         })
         .await;
     state.auth_cache.invalidate();

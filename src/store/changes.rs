@@ -1,38 +1,42 @@
-//! A process-wide generation of the facts claim intake caches (providers, contracts, offices:
-//! `services::provider_facts`). The store functions that write them call `changed`; a cached
-//! fact read under an older generation is not used.
-//!
-//! A lookup running between a write and its commit would read the old row under the new
-//! generation, so `db::write_tx` calls `after_transaction` once the transaction is over, which
-//! bumps the generation again if the transaction changed anything.
+//! What the current unit of work changed that a cache keeps a copy of. The store functions that
+//! write providers, contracts or offices call [`changed`]; the writer (`db::writer`) takes the
+//! record when the transaction ends ([`take`]) and, if it committed, runs its commit hooks with
+//! it — the provider-facts cache drops its entries there. The record is per thread: a unit of
+//! work runs on one thread from its first statement to its commit.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// Set by `changed`; `after_transaction` bumps again and clears it.
-    static CHANGED_IN_TRANSACTION: Cell<bool> = const { Cell::new(false) };
+/// What a unit of work changed, as far as caches care.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Providers, contracts (with their events and terms) or offices: the facts claim intake
+    /// caches (`services::provider_facts`).
+    pub provider_facts: bool,
 }
 
-/// A provider, office or contract is being changed: forget every cached fact.
-pub fn changed() {
-    GENERATION.fetch_add(1, Ordering::SeqCst);
-    CHANGED_IN_TRANSACTION.with(|c| c.set(true));
-}
+impl Changes {
+    pub fn any(self) -> bool {
+        self.provider_facts
+    }
 
-/// Called after a commit (or rollback): if the transaction changed facts, forget again what was
-/// read while it was uncommitted.
-pub fn after_transaction() {
-    if CHANGED_IN_TRANSACTION.with(|c| c.replace(false)) {
-        GENERATION.fetch_add(1, Ordering::SeqCst);
+    /// Both records together (a group commit's jobs).
+    pub fn and(self, other: Changes) -> Changes {
+        Changes { provider_facts: self.provider_facts || other.provider_facts }
     }
 }
 
-/// The current generation.
-pub fn generation() -> u64 {
-    GENERATION.load(Ordering::SeqCst)
+thread_local! {
+    static CHANGED: Cell<Changes> = const { Cell::new(Changes { provider_facts: false }) };
+}
+
+/// A provider, office or contract is being changed in the current unit of work.
+pub fn changed() {
+    CHANGED.with(|c| c.set(Changes { provider_facts: true }));
+}
+
+/// What the unit of work that just ended changed; clears the record.
+pub fn take() -> Changes {
+    CHANGED.with(|c| c.replace(Changes::default()))
 }
 
 #[cfg(test)]
@@ -40,13 +44,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_change_bumps_the_generation_and_again_after_its_transaction() {
-        let before = generation();
+    fn a_change_is_recorded_until_taken() {
+        assert!(!take().any());
         changed();
-        let during = generation();
-        after_transaction();
-        let after = generation();
-        assert!(during > before && after > during);
-        assert!(!CHANGED_IN_TRANSACTION.with(|c| c.get()));
+        assert!(take().provider_facts);
+        assert!(!take().any());
     }
 }
