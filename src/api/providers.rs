@@ -332,6 +332,8 @@ pub async fn list(
             q: q.q.map(|t| normalize_persian(&t)),
             after: q.cursor,
             limit,
+            // Set by the use case from the caller.
+            scope: Default::default(),
         },
     )
     .await?;

@@ -154,6 +154,7 @@ pub async fn list(
         provider_id: q.provider_id,
         service_month: q.service_month.as_deref().map(|m| month_field("service_month", m)).transpose()?,
         due_before: None,
+        ..SettlementFilter::default()
     };
     let items = service::list(&state, caller, f, q.overdue).await?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))

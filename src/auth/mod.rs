@@ -239,14 +239,18 @@ role_set!(/// Medical advisors (پزشک معتمد): pre-authorizations.
 role_set!(/// Finance: advances, settlements, payment orders.
     Finances => [Finance]);
 
-/// The part of the Organization's records a caller may see (دامنهٔ دسترسی). Every check of
-/// "may this caller see that record" goes through it, so that a role's reach is decided in one
-/// place: a record outside the scope is answered 404, as if it did not exist.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The part of the Organization's records a caller may see (دامنهٔ دسترسی). Every read of a
+/// record goes through it — `Caller::scope_for` decides it from the role, its binding and the
+/// kind of record, and the store filters every get and list by it (`store::scope`) — so a
+/// record outside the scope is answered 404, as if it did not exist, and a new endpoint that
+/// reads through the store is tenant-safe by construction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Scope {
     /// Organization-wide roles (admin, tariff administration; finance and medical advisors
     /// without an office).
     All,
+    /// The review offices of one province (province-level management, with the reports issue).
+    Province(i32),
     /// One review office: its reviewers and supervisors, and finance or a medical advisor bound
     /// to it.
     Office(String),
@@ -254,35 +258,74 @@ pub enum Scope {
     Provider(String),
     /// One insured person (and, where a rule says so, their dependants).
     Insured(String),
-    /// A tenant-bound role whose binding is missing: sees nothing.
+    /// A tenant-bound role whose binding is missing, or a role with no business with a kind
+    /// of record: sees nothing. The default, so that a filter nobody scoped shows nothing.
+    #[default]
     Nothing,
 }
 
 impl Scope {
-    /// Whether a record of this office and provider is in scope. Records of insured persons are
-    /// never in a provider's or an office's scope through this check.
-    pub fn admits(&self, office_id: &str, provider_id: &str) -> bool {
+    /// Whether a filter naming this office may be answered: staff of the office (or of its
+    /// province) and Organization-wide roles. A provider or an insured person never filters by
+    /// office.
+    pub fn admits_office(&self, office_id: &str, office_province: i32) -> bool {
         match self {
             Scope::All => true,
-            Scope::Office(o) => o == office_id,
-            Scope::Provider(p) => p == provider_id,
-            Scope::Insured(_) | Scope::Nothing => false,
-        }
-    }
-
-    /// Whether a filter naming this office may be answered: staff of the office and
-    /// Organization-wide roles. A provider or an insured person never filters by office.
-    pub fn admits_office(&self, office_id: &str) -> bool {
-        match self {
-            Scope::All => true,
+            Scope::Province(p) => *p == office_province,
             Scope::Office(o) => o == office_id,
             Scope::Provider(_) | Scope::Insured(_) | Scope::Nothing => false,
         }
     }
 }
 
+/// The kinds of record whose reach differs by role (see `Caller::scope_for`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// Claims (اسناد پزشکی) and what hangs on them: lines, history, objections, attachments,
+    /// samples, monthly lists.
+    Claim,
+    /// Providers and their contracts.
+    Provider,
+    /// Settlements, advances, remittances.
+    Settlement,
+    /// Pre-authorization requests (درخواست تأیید قبلی).
+    Preauthorization,
+    /// Insured persons' reimbursement requests (بازپرداخت هزینه).
+    Reimbursement,
+}
+
 impl Caller {
-    /// The caller's scope, from the role and its binding.
+    /// What of `record` the caller may read: the one table of who sees what. A role that has no
+    /// business with a kind of record gets `Nothing` (its reads answer 404).
+    pub fn scope_for(&self, record: Record) -> Scope {
+        use Record::*;
+        use Role::*;
+        let office_only = || self.office_id.clone().map(Scope::Office).unwrap_or(Scope::Nothing);
+        match (self.role, record) {
+            (Admin, _) => Scope::All,
+            // Claims and providers: everyone within their scope (an insured person's scope
+            // holds no claims yet: the portals issue opens them).
+            (_, Claim | Record::Provider) => self.scope(),
+            // Money owed to providers: the provider, its office's staff, finance and admins.
+            (Role::Provider | Reviewer | Supervisor | Finance, Settlement) => self.scope(),
+            (TariffAdmin | MedicalAdvisor | Insured, Settlement) => Scope::Nothing,
+            // Pre-authorizations: the provider, the insured person, the office's staff and
+            // medical advisors (Organization-wide unless bound to an office).
+            (Role::Provider | Insured | Reviewer | Supervisor | MedicalAdvisor, Preauthorization) => {
+                self.scope()
+            }
+            (TariffAdmin | Finance, Preauthorization) => Scope::Nothing,
+            // Reimbursements: the insured person, the office's staff (a medical advisor only
+            // when bound to an office), and finance, which pays them, Organization-wide.
+            (Insured | Reviewer | Supervisor, Reimbursement) => self.scope(),
+            (MedicalAdvisor, Reimbursement) => office_only(),
+            (Finance, Reimbursement) => Scope::All,
+            (Role::Provider | TariffAdmin, Reimbursement) => Scope::Nothing,
+        }
+    }
+
+    /// The caller's scope, from the role and its binding (the same for every kind of record;
+    /// `scope_for` narrows it by kind).
     pub fn scope(&self) -> Scope {
         let bound = |id: &Option<String>, f: fn(String) -> Scope| id.clone().map(f).unwrap_or(Scope::Nothing);
         match self.role {
@@ -295,5 +338,61 @@ impl Caller {
             Role::Provider => bound(&self.provider_id, Scope::Provider),
             Role::Insured => bound(&self.insured_id, Scope::Insured),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, office: Option<&str>) -> Caller {
+        Caller {
+            user_id: "u".into(),
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            provider_id: (role == Role::Provider).then(|| "P".into()),
+            office_id: office.map(String::from),
+            insured_id: (role == Role::Insured).then(|| "I".into()),
+            must_change_password: false,
+            credential: Credential::Token { token_hash: "h".into() },
+        }
+    }
+
+    /// The whole who-sees-what table, row by row: a change to it must change this test.
+    #[test]
+    fn every_role_reaches_exactly_its_records() {
+        use Record::*;
+        use Scope::{All, Nothing, Office};
+        let p = || Scope::Provider("P".into());
+        let i = || Scope::Insured("I".into());
+        let o = || Office("O".into());
+        let rows: Vec<(Role, Option<&str>, [Scope; 5])> = vec![
+            // role, office binding: [Claim, Provider, Settlement, Preauthorization, Reimbursement]
+            (Role::Admin, None, [All, All, All, All, All]),
+            (Role::TariffAdmin, None, [All, All, Nothing, Nothing, Nothing]),
+            (Role::Reviewer, Some("O"), [o(), o(), o(), o(), o()]),
+            (Role::Reviewer, None, [Nothing, Nothing, Nothing, Nothing, Nothing]),
+            (Role::Supervisor, Some("O"), [o(), o(), o(), o(), o()]),
+            (Role::Finance, None, [All, All, All, Nothing, All]),
+            (Role::Finance, Some("O"), [o(), o(), o(), Nothing, All]),
+            (Role::MedicalAdvisor, None, [All, All, Nothing, All, Nothing]),
+            (Role::MedicalAdvisor, Some("O"), [o(), o(), Nothing, o(), o()]),
+            (Role::Provider, None, [p(), p(), p(), p(), Nothing]),
+            (Role::Insured, None, [i(), i(), Nothing, i(), i()]),
+        ];
+        for (role, office, expected) in rows {
+            let c = caller(role, office);
+            let got = [Claim, Record::Provider, Settlement, Preauthorization, Reimbursement]
+                .map(|r| c.scope_for(r));
+            assert_eq!(got, expected, "{role:?} bound to {office:?}");
+        }
+    }
+
+    #[test]
+    fn a_province_reaches_its_offices_only() {
+        let province = Scope::Province(8);
+        assert!(province.admits_office("O1", 8) && !province.admits_office("O2", 23));
+        assert!(!Scope::Nothing.admits_office("O1", 8) && Scope::default() == Scope::Nothing);
     }
 }

@@ -152,13 +152,10 @@ fn view_of(conn: &mut crate::db::AnyConnection, b: BatchRow, with_items: bool) -
 pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<BatchView> {
     state
         .db(move |conn| {
-            let b = store::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such batch"))?;
             // A list is as visible as its provider's claims: the provider, its office's staff and
             // the Organization-wide roles.
-            let office = crate::store::providers::find_provider(conn, &b.provider_id)?.map(|p| p.office_id);
-            if !office.is_some_and(|o| caller.scope().admits(&o, &b.provider_id)) {
-                return Err(AppError::not_found("no such batch"));
-            }
+            let b = store::find_in(conn, &caller.scope_for(crate::auth::Record::Claim), &id)?
+                .ok_or_else(|| AppError::not_found("no such batch"))?;
             view_of(conn, b, true)
         })
         .await

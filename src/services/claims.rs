@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::auth::{Caller, Role, Scope};
+use crate::auth::{Caller, Record, Role, Scope};
 use crate::context::ServiceContext;
 use crate::db::AnyConnection;
 use crate::domain::adjudication::{
@@ -610,25 +610,18 @@ pub fn view(conn: &mut AnyConnection, c: ClaimRow) -> AppResult<ClaimView> {
     view_of(c, lines)
 }
 
-/// Who sees a claim: its provider, staff of its office (reviewers, supervisors), and the
-/// Organization-wide roles. Everyone else: 404.
-fn may_see(caller: &Caller, c: &ClaimRow) -> bool {
-    caller.scope().admits(&c.office_id, &c.provider_id)
-}
-
-/// The claim if the caller may see it (404 otherwise).
+/// The claim if it is in the caller's scope (404 otherwise): its provider, staff of its office,
+/// and the Organization-wide roles (`Caller::scope_for`).
 pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
-    match store::find(conn, id)? {
-        Some(c) if may_see(caller, &c) => Ok(c),
-        _ => Err(AppError::not_found("no such claim")),
-    }
+    store::find_in(conn, &caller.scope_for(Record::Claim), id)?
+        .ok_or_else(|| AppError::not_found("no such claim"))
 }
 
 pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ClaimView> {
     state
-        .db(move |conn| match store::find(conn, &id)? {
-            Some(c) if may_see(&caller, &c) => view(conn, c),
-            _ => Err(AppError::not_found("no such claim")),
+        .db(move |conn| {
+            let c = load_visible(conn, &caller, &id)?;
+            view(conn, c)
         })
         .await
 }
@@ -639,15 +632,9 @@ pub async fn list(
     caller: Caller,
     mut filter: ClaimFilter,
 ) -> AppResult<Vec<ClaimView>> {
-    match caller.scope() {
-        Scope::All => {}
-        Scope::Office(o) => filter.office_id = Some(o),
-        Scope::Provider(p) => filter.provider_id = Some(p),
-        Scope::Insured(_) | Scope::Nothing => {
-            return Err(AppError::forbidden(
-                "insured persons see their reimbursements, not providers' claims",
-            ))
-        }
+    filter.scope = caller.scope_for(Record::Claim);
+    if matches!(filter.scope, Scope::Insured(_) | Scope::Nothing) {
+        return Err(AppError::forbidden("insured persons see their reimbursements, not providers' claims"));
     }
     state
         .db(move |conn| {

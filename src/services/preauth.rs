@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Record, Role, Scope};
 use crate::context::ServiceContext;
 use crate::db::AnyConnection;
 use crate::domain::adjudication::PreAuthorization;
@@ -160,25 +160,12 @@ fn view(conn: &mut AnyConnection, r: PreauthRow) -> AppResult<PreauthView> {
     })
 }
 
-/// Who sees a request: its provider, the insured person, the office's staff, medical advisors
-/// (of their office when they have one) and admins. Anyone else gets 404.
-fn may_see(caller: &Caller, r: &PreauthRow) -> bool {
-    let office_ok = || caller.office_id.as_deref().is_none_or(|o| o == r.office_id);
-    match caller.role {
-        Role::Provider => caller.provider_id.as_deref() == Some(r.provider_id.as_str()),
-        Role::Insured => caller.insured_id.as_deref() == Some(r.insured_id.as_str()),
-        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(r.office_id.as_str()),
-        Role::MedicalAdvisor => office_ok(),
-        Role::Admin => true,
-        Role::TariffAdmin | Role::Finance => false,
-    }
-}
-
+/// The request if it is in the caller's scope: its provider, the insured person, the office's
+/// staff, medical advisors (of their office when they have one) and admins
+/// (`Caller::scope_for`). Anyone else gets 404.
 pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<PreauthRow> {
-    match store::find(conn, id)? {
-        Some(r) if may_see(caller, &r) => Ok(r),
-        _ => Err(AppError::not_found("no such pre-authorization")),
-    }
+    store::find_in(conn, &caller.scope_for(Record::Preauthorization), id)?
+        .ok_or_else(|| AppError::not_found("no such pre-authorization"))
 }
 
 /// Whether the tariff in force today knows the code for its item type.
@@ -278,21 +265,9 @@ pub async fn list(
     caller: Caller,
     mut filter: PreauthFilter,
 ) -> AppResult<Vec<PreauthView>> {
-    match caller.role {
-        Role::Provider => filter.provider_id = Some(caller.provider_id.clone().unwrap_or_default()),
-        Role::Insured => filter.insured_id = Some(caller.insured_id.clone().unwrap_or_default()),
-        Role::Reviewer | Role::Supervisor => {
-            filter.office_id = Some(caller.office_id.clone().unwrap_or_default())
-        }
-        Role::MedicalAdvisor => {
-            if caller.office_id.is_some() {
-                filter.office_id = caller.office_id.clone();
-            }
-        }
-        Role::Admin => {}
-        Role::TariffAdmin | Role::Finance => {
-            return Err(AppError::forbidden("this role does not see pre-authorizations"))
-        }
+    filter.scope = caller.scope_for(Record::Preauthorization);
+    if filter.scope == Scope::Nothing && matches!(caller.role, Role::TariffAdmin | Role::Finance) {
+        return Err(AppError::forbidden("this role does not see pre-authorizations"));
     }
     state.db(move |conn| store::list(conn, &filter)?.into_iter().map(|r| view(conn, r)).collect()).await
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::auth::{Caller, Scope};
+use crate::auth::{Caller, Record, Scope};
 use crate::context::ServiceContext;
 use crate::db::AnyConnection;
 use crate::domain::adjudication::ContractFacts;
@@ -18,17 +18,11 @@ use crate::store::providers::{
 };
 use crate::store::{self as st, offices};
 
-/// Who may see a provider: its own users, staff of its office (reviewers, supervisors), and the
+/// The provider if it is in the caller's scope: its own users, staff of its office, and the
 /// Organization-wide roles. Anyone else gets 404, as if it did not exist.
-pub fn can_see(caller: &Caller, p: &ProviderRow) -> bool {
-    caller.scope().admits(&p.office_id, &p.id)
-}
-
 pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ProviderRow> {
-    match store::find_provider(conn, id)? {
-        Some(p) if can_see(caller, &p) => Ok(p),
-        _ => Err(AppError::not_found("no such provider")),
-    }
+    store::find_provider_in(conn, &caller.scope_for(Record::Provider), id)?
+        .ok_or_else(|| AppError::not_found("no such provider"))
 }
 
 /// A list filter naming an office or a provider outside the caller's scope is answered 404, as
@@ -41,7 +35,8 @@ pub fn check_filters(
     provider_id: Option<&str>,
 ) -> AppResult<()> {
     if let Some(o) = office_id {
-        if !caller.scope().admits_office(o) {
+        let province = offices::find(conn, o)?.map(|office| office.province_id);
+        if !province.is_some_and(|p| caller.scope().admits_office(o, p)) {
             return Err(AppError::not_found("no such office"));
         }
     }
@@ -130,19 +125,16 @@ pub async fn list(
     caller: Caller,
     mut filter: ProviderFilter,
 ) -> AppResult<Vec<ProviderRow>> {
-    match caller.scope() {
-        Scope::All => {}
-        Scope::Office(own) => {
-            if filter.office_id.as_ref().is_some_and(|o| *o != own) {
-                return Err(AppError::not_found("no such office"));
-            }
-            filter.office_id = Some(own);
-        }
-        Scope::Provider(_) | Scope::Insured(_) | Scope::Nothing => {
-            return Err(AppError::forbidden("providers see only their own record"))
-        }
+    filter.scope = caller.scope_for(Record::Provider);
+    if matches!(filter.scope, Scope::Provider(_) | Scope::Insured(_) | Scope::Nothing) {
+        return Err(AppError::forbidden("providers see only their own record"));
     }
-    state.db(move |conn| Ok(store::list_providers(conn, &filter)?)).await
+    state
+        .db(move |conn| {
+            check_filters(conn, &caller, filter.office_id.as_deref(), None)?;
+            Ok(store::list_providers(conn, &filter)?)
+        })
+        .await
 }
 
 /// A contract with its versions and state changes.

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Record, Role};
 use crate::context::ServiceContext;
 use crate::db::AnyConnection;
 use crate::domain::adjudication::{
@@ -375,26 +375,12 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
 // ---------------------------------------------------------------------------------------------
 // Visibility
 
-/// The insured person who filed it (the main insured) or whom it is about, the office's staff,
-/// finance (to pay it) and admins. Anyone else gets 404.
-fn may_see(caller: &Caller, r: &ReimbursementRow) -> bool {
-    match caller.role {
-        Role::Insured => {
-            caller.insured_id.as_deref().is_some_and(|me| me == r.main_insured_id || me == r.insured_id)
-        }
-        Role::Reviewer | Role::Supervisor | Role::MedicalAdvisor => {
-            caller.office_id.as_deref() == Some(r.office_id.as_str())
-        }
-        Role::Admin | Role::Finance => true,
-        Role::Provider | Role::TariffAdmin => false,
-    }
-}
-
+/// The request if it is in the caller's scope: the insured person who filed it (the main
+/// insured) or whom it is about, the office's staff, finance (to pay it) and admins
+/// (`Caller::scope_for`). Anyone else gets 404.
 pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ReimbursementRow> {
-    match store::find(conn, id)? {
-        Some(r) if may_see(caller, &r) => Ok(r),
-        _ => Err(AppError::not_found("no such reimbursement request")),
-    }
+    store::find_in(conn, &caller.scope_for(Record::Reimbursement), id)?
+        .ok_or_else(|| AppError::not_found("no such reimbursement request"))
 }
 
 /// Whether the caller may change the request's file (documents, submission): its filer, or a
@@ -997,16 +983,10 @@ pub async fn list(
     caller: Caller,
     mut f: ReimbursementFilter,
 ) -> AppResult<Vec<ReimbursementView>> {
-    match caller.role {
-        Role::Insured => f.insured_id = Some(caller.insured_id.clone().unwrap_or_default()),
-        Role::Reviewer | Role::Supervisor | Role::MedicalAdvisor => {
-            f.office_id = Some(caller.office_id.clone().unwrap_or_default())
-        }
-        Role::Admin | Role::Finance => {}
-        Role::Provider | Role::TariffAdmin => {
-            return Err(AppError::forbidden("this role has no reimbursement requests"))
-        }
+    if matches!(caller.role, Role::Provider | Role::TariffAdmin) {
+        return Err(AppError::forbidden("this role has no reimbursement requests"));
     }
+    f.scope = caller.scope_for(Record::Reimbursement);
     state.db(move |conn| store::list(conn, &f)?.into_iter().map(|r| view(conn, r)).collect()).await
 }
 

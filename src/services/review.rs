@@ -86,10 +86,8 @@ pub async fn queue(
 /// The claim, if it belongs to the reviewer's office (404 otherwise, as for any unseen claim).
 fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
     let office = office_of(caller)?;
-    match claims_store::find(conn, id)? {
-        Some(c) if c.office_id == office => Ok(c),
-        _ => Err(AppError::not_found("no such claim")),
-    }
+    claims_store::find_in(conn, &crate::auth::Scope::Office(office), id)?
+        .ok_or_else(|| AppError::not_found("no such claim"))
 }
 
 /// Takes a pended claim so that no other reviewer works it.

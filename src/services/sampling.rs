@@ -262,11 +262,10 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
 }
 
 fn load(conn: &mut crate::db::AnyConnection, caller: &Caller, id: &str) -> AppResult<SampleRow> {
+    // A sample is its office's work: reviewers and supervisors of that office.
     let office = office_of(caller)?;
-    match store::find(conn, id)? {
-        Some(s) if s.office_id == office => Ok(s),
-        _ => Err(AppError::not_found("no such sample")),
-    }
+    store::find_in(conn, &crate::auth::Scope::Office(office), id)?
+        .ok_or_else(|| AppError::not_found("no such sample"))
 }
 
 pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<SampleView> {

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::auth::{Caller, Role};
+use crate::auth::{Caller, Record, Scope};
 use crate::context::ServiceContext;
 use crate::db::AnyConnection;
 use crate::domain::contract::ContractTerms;
@@ -108,23 +108,15 @@ pub fn advance_for_list(
     Ok(Some(row))
 }
 
-/// Money owed to providers is seen by the provider, its office's staff, finance and admins.
-fn sees_provider(caller: &Caller, provider_id: &str, office_id: &str) -> bool {
-    let money_role = matches!(
-        caller.role,
-        Role::Provider | Role::Reviewer | Role::Supervisor | Role::Finance | Role::Admin
-    );
-    money_role && caller.scope().admits(office_id, provider_id)
+/// Money owed to providers is seen by the provider, its office's staff, finance and admins
+/// (`Caller::scope_for`).
+fn money_scope(caller: &Caller) -> Scope {
+    caller.scope_for(Record::Settlement)
 }
 
 pub async fn advances(state: &ServiceContext, caller: Caller) -> AppResult<Vec<AdvanceRow>> {
-    state
-        .db(move |conn| {
-            let own = (caller.role == Role::Provider).then(|| caller.provider_id.clone().unwrap_or_default());
-            let rows = store::list_advances(conn, own.as_deref())?;
-            Ok(rows.into_iter().filter(|a| sees_provider(&caller, &a.provider_id, &a.office_id)).collect())
-        })
-        .await
+    let scope = money_scope(&caller);
+    state.db(move |conn| Ok(store::list_advances(conn, &scope)?)).await
 }
 
 /// Finance records an advance as paid (once).
@@ -137,8 +129,7 @@ pub async fn pay_advance(
 ) -> AppResult<AdvanceRow> {
     state
         .write(move |conn| {
-            let a = store::find_advance(conn, &id)?
-                .filter(|a| sees_provider(&caller, &a.provider_id, &a.office_id))
+            let a = store::find_advance_in(conn, &money_scope(&caller), &id)?
                 .ok_or_else(|| AppError::not_found("no such advance"))?;
             if !store::pay_advance(conn, &a.id, paid_on, &reference, &caller.user_id)? {
                 return Err(AppError::conflict("already_paid", "the advance is already recorded as paid"));
@@ -250,6 +241,9 @@ fn settle_office(
     let today = now.date();
     let (office_id, month) = (office_id.to_string(), month.to_string());
     let filter = providers::ProviderFilter {
+        // System work over the office's providers: whether the caller may run it was decided
+        // before (the run's office is in the caller's scope).
+        scope: Scope::All,
         office_id: Some(office_id.clone()),
         limit: 100_000,
         ..Default::default()
@@ -371,18 +365,14 @@ pub async fn list(
     state
         .db(move |conn| {
             check_filters(conn, &caller, f.office_id.as_deref(), f.provider_id.as_deref())?;
-            Ok(store::list_settlements(conn, &f)?
-                .into_iter()
-                .filter(|s| sees_provider(&caller, &s.provider_id, &s.office_id))
-                .map(|s| settlement_view(s, today))
-                .collect())
+            f.scope = money_scope(&caller);
+            Ok(store::list_settlements(conn, &f)?.into_iter().map(|s| settlement_view(s, today)).collect())
         })
         .await
 }
 
 fn load(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<SettlementRow> {
-    store::find_settlement(conn, id)?
-        .filter(|s| sees_provider(caller, &s.provider_id, &s.office_id))
+    store::find_settlement_in(conn, &money_scope(caller), id)?
         .ok_or_else(|| AppError::not_found("no such settlement"))
 }
 

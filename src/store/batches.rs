@@ -47,8 +47,23 @@ pub fn insert(conn: &mut AnyConnection, batch: &BatchRow, items: &[ItemRow]) -> 
     Ok(())
 }
 
+/// A monthly list by id, whoever asks (the worker).
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<BatchRow>> {
     claim_batches::table.find(id).select(BatchRow::as_select()).first(conn).optional()
+}
+
+/// A monthly list by id if it is in `scope`.
+pub fn find_in(
+    conn: &mut AnyConnection,
+    scope: &crate::auth::Scope,
+    id: &str,
+) -> QueryResult<Option<BatchRow>> {
+    claim_batches::table
+        .find(id)
+        .filter(crate::store::scope::claim_batches(scope))
+        .select(BatchRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn items(conn: &mut AnyConnection, batch_id: &str) -> QueryResult<Vec<ItemRow>> {

@@ -5,6 +5,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
+use crate::auth::Scope;
 use crate::db::schema::{claim_lines, claims, provider_month_totals};
 use crate::db::AnyConnection;
 
@@ -88,8 +89,20 @@ pub fn insert(conn: &mut AnyConnection, claim: &ClaimRow, lines: &[LineRow]) -> 
     Ok(())
 }
 
+/// A claim by id, whoever asks: for work the system does and for re-reading a claim a use case
+/// has already read through [`find_in`].
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ClaimRow>> {
     claims::table.find(id).select(ClaimRow::as_select()).first(conn).optional()
+}
+
+/// A claim by id if it is in `scope` (else `None`, answered 404).
+pub fn find_in(conn: &mut AnyConnection, scope: &Scope, id: &str) -> QueryResult<Option<ClaimRow>> {
+    claims::table
+        .find(id)
+        .filter(crate::store::scope::claims(scope))
+        .select(ClaimRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_document(
@@ -236,6 +249,8 @@ pub fn month_payable_from_claims(
 
 #[derive(Default)]
 pub struct ClaimFilter {
+    /// Whose claims: the caller's scope (the default, `Nothing`, lists none).
+    pub scope: Scope,
     pub provider_id: Option<String>,
     pub office_id: Option<String>,
     pub status: Option<String>,
@@ -250,7 +265,11 @@ pub struct ClaimFilter {
 }
 
 pub fn list(conn: &mut AnyConnection, f: &ClaimFilter) -> QueryResult<Vec<ClaimRow>> {
-    let mut q = claims::table.select(ClaimRow::as_select()).order(claims::id.asc()).into_boxed();
+    let mut q = claims::table
+        .select(ClaimRow::as_select())
+        .filter(crate::store::scope::claims(&f.scope))
+        .order(claims::id.asc())
+        .into_boxed();
     if let Some(v) = &f.provider_id {
         q = q.filter(claims::provider_id.eq(v.clone()));
     }

@@ -14,6 +14,7 @@ pub mod providers;
 pub mod reimbursements;
 pub mod review;
 pub mod sampling;
+pub mod scope;
 pub mod settlements;
 pub mod tariffs;
 pub mod tokens;

@@ -36,13 +36,30 @@ pub fn insert(conn: &mut AnyConnection, row: &PreauthRow) -> QueryResult<()> {
     diesel::insert_into(preauthorizations::table).values(row).execute(conn).map(|_| ())
 }
 
+/// A request by id, whoever asks (system work; re-reads after [`find_in`]).
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<PreauthRow>> {
     preauthorizations::table.find(id).select(PreauthRow::as_select()).first(conn).optional()
+}
+
+/// A request by id if it is in `scope`.
+pub fn find_in(
+    conn: &mut AnyConnection,
+    scope: &crate::auth::Scope,
+    id: &str,
+) -> QueryResult<Option<PreauthRow>> {
+    preauthorizations::table
+        .find(id)
+        .filter(crate::store::scope::preauthorizations(scope))
+        .select(PreauthRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Who may be listed: one provider's, one office's, one insured person's, or all.
 #[derive(Debug, Default)]
 pub struct PreauthFilter {
+    /// Whose requests: the caller's scope (the default, `Nothing`, lists none).
+    pub scope: crate::auth::Scope,
     pub provider_id: Option<String>,
     pub office_id: Option<String>,
     pub insured_id: Option<String>,
@@ -53,7 +70,10 @@ pub struct PreauthFilter {
 }
 
 pub fn list(conn: &mut AnyConnection, f: &PreauthFilter) -> QueryResult<Vec<PreauthRow>> {
-    let mut q = preauthorizations::table.select(PreauthRow::as_select()).into_boxed();
+    let mut q = preauthorizations::table
+        .select(PreauthRow::as_select())
+        .filter(crate::store::scope::preauthorizations(&f.scope))
+        .into_boxed();
     if let Some(v) = &f.provider_id {
         q = q.filter(preauthorizations::provider_id.eq(v.clone()));
     }

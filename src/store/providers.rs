@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::auth::Scope;
 use crate::db::schema::{contract_events, contract_versions, contracts, providers};
 use crate::db::AnyConnection;
 
@@ -42,8 +43,23 @@ pub fn update_provider(conn: &mut AnyConnection, row: &ProviderRow) -> QueryResu
     diesel::update(providers::table.find(&row.id)).set(row).execute(conn)
 }
 
+/// A provider by id, whoever asks (system work; re-reads after [`find_provider_in`]).
 pub fn find_provider(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ProviderRow>> {
     providers::table.find(id).select(ProviderRow::as_select()).first(conn).optional()
+}
+
+/// A provider by id if it is in `scope` (else `None`, answered 404).
+pub fn find_provider_in(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    id: &str,
+) -> QueryResult<Option<ProviderRow>> {
+    providers::table
+        .find(id)
+        .filter(crate::store::scope::providers(scope))
+        .select(ProviderRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Another provider with the same legal identifier, if any.
@@ -70,6 +86,8 @@ pub fn find_by_identifier(
 
 #[derive(Debug, Default)]
 pub struct ProviderFilter {
+    /// Whose providers: the caller's scope (the default, `Nothing`, lists none).
+    pub scope: Scope,
     pub office_id: Option<String>,
     pub province_id: Option<i32>,
     pub kind: Option<String>,
@@ -79,7 +97,11 @@ pub struct ProviderFilter {
 }
 
 pub fn list_providers(conn: &mut AnyConnection, f: &ProviderFilter) -> QueryResult<Vec<ProviderRow>> {
-    let mut q = providers::table.select(ProviderRow::as_select()).order(providers::id.asc()).into_boxed();
+    let mut q = providers::table
+        .select(ProviderRow::as_select())
+        .filter(crate::store::scope::providers(&f.scope))
+        .order(providers::id.asc())
+        .into_boxed();
     if let Some(o) = &f.office_id {
         q = q.filter(providers::office_id.eq(o.clone()));
     }

@@ -82,8 +82,23 @@ pub fn replace_lines(conn: &mut AnyConnection, id: &str, lines: &[RLineRow]) -> 
     Ok(())
 }
 
+/// A request by id, whoever asks (system work; re-reads after [`find_in`]).
 pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ReimbursementRow>> {
     reimbursements::table.find(id).select(ReimbursementRow::as_select()).first(conn).optional()
+}
+
+/// A request by id if it is in `scope`.
+pub fn find_in(
+    conn: &mut AnyConnection,
+    scope: &crate::auth::Scope,
+    id: &str,
+) -> QueryResult<Option<ReimbursementRow>> {
+    reimbursements::table
+        .find(id)
+        .filter(crate::store::scope::reimbursements(scope))
+        .select(ReimbursementRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn lines(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<RLineRow>> {
@@ -169,6 +184,8 @@ pub enum Transition {
 
 #[derive(Debug, Default)]
 pub struct ReimbursementFilter {
+    /// Whose requests: the caller's scope (the default, `Nothing`, lists none).
+    pub scope: crate::auth::Scope,
     /// The main insured's requests or the patient's own.
     pub insured_id: Option<String>,
     pub office_id: Option<String>,
@@ -179,7 +196,10 @@ pub struct ReimbursementFilter {
 }
 
 pub fn list(conn: &mut AnyConnection, f: &ReimbursementFilter) -> QueryResult<Vec<ReimbursementRow>> {
-    let mut q = reimbursements::table.select(ReimbursementRow::as_select()).into_boxed();
+    let mut q = reimbursements::table
+        .select(ReimbursementRow::as_select())
+        .filter(crate::store::scope::reimbursements(&f.scope))
+        .into_boxed();
     if let Some(v) = &f.insured_id {
         q = q.filter(
             reimbursements::main_insured_id.eq(v.clone()).or(reimbursements::insured_id.eq(v.clone())),

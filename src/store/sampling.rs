@@ -63,8 +63,18 @@ pub fn insert(conn: &mut AnyConnection, sample: &SampleRow, members: &[MemberRow
     Ok(())
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<SampleRow>> {
-    review_samples::table.find(id).select(SampleRow::as_select()).first(conn).optional()
+/// A sample by id if it is in `scope`.
+pub fn find_in(
+    conn: &mut AnyConnection,
+    scope: &crate::auth::Scope,
+    id: &str,
+) -> QueryResult<Option<SampleRow>> {
+    review_samples::table
+        .find(id)
+        .filter(crate::store::scope::review_samples(scope))
+        .select(SampleRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The sample's claims with their current state.

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::auth::Scope;
 use crate::db::schema::{advances, claims, payment_orders, settlement_items, settlements};
 use crate::db::AnyConnection;
 use crate::domain::settlement::OWED_STATUSES;
@@ -109,16 +110,29 @@ pub fn insert_advance(conn: &mut AnyConnection, row: &AdvanceRow) -> QueryResult
     diesel::insert_into(advances::table).values(row).execute(conn).map(|_| ())
 }
 
+/// An advance by id, whoever asks (system work; re-reads after [`find_advance_in`]).
 pub fn find_advance(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AdvanceRow>> {
     advances::table.find(id).select(AdvanceRow::as_select()).first(conn).optional()
 }
 
-pub fn list_advances(conn: &mut AnyConnection, provider_id: Option<&str>) -> QueryResult<Vec<AdvanceRow>> {
-    let mut q = advances::table.select(AdvanceRow::as_select()).into_boxed();
-    if let Some(p) = provider_id {
-        q = q.filter(advances::provider_id.eq(p.to_string()));
-    }
-    q.order(advances::id.asc()).limit(500).load(conn)
+/// An advance by id if it is in `scope`.
+pub fn find_advance_in(conn: &mut AnyConnection, scope: &Scope, id: &str) -> QueryResult<Option<AdvanceRow>> {
+    advances::table
+        .find(id)
+        .filter(crate::store::scope::advances(scope))
+        .select(AdvanceRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The advances in `scope` (the first 500).
+pub fn list_advances(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Vec<AdvanceRow>> {
+    advances::table
+        .select(AdvanceRow::as_select())
+        .filter(crate::store::scope::advances(scope))
+        .order(advances::id.asc())
+        .limit(500)
+        .load(conn)
 }
 
 /// Records an advance as paid, once.
@@ -162,8 +176,23 @@ pub fn mark_netted(conn: &mut AnyConnection, ids: &[String], settlement_id: &str
     Ok(())
 }
 
+/// A settlement by id, whoever asks (system work; re-reads after [`find_settlement_in`]).
 pub fn find_settlement(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<SettlementRow>> {
     settlements::table.find(id).select(SettlementRow::as_select()).first(conn).optional()
+}
+
+/// A settlement by id if it is in `scope`.
+pub fn find_settlement_in(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    id: &str,
+) -> QueryResult<Option<SettlementRow>> {
+    settlements::table
+        .find(id)
+        .filter(crate::store::scope::settlements(scope))
+        .select(SettlementRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn settlement_of(
@@ -180,6 +209,8 @@ pub fn settlement_of(
 
 #[derive(Debug, Default)]
 pub struct SettlementFilter {
+    /// Whose settlements: the caller's scope (the default, `Nothing`, lists none).
+    pub scope: Scope,
     pub office_id: Option<String>,
     pub provider_id: Option<String>,
     pub service_month: Option<String>,
@@ -188,7 +219,10 @@ pub struct SettlementFilter {
 }
 
 pub fn list_settlements(conn: &mut AnyConnection, f: &SettlementFilter) -> QueryResult<Vec<SettlementRow>> {
-    let mut q = settlements::table.select(SettlementRow::as_select()).into_boxed();
+    let mut q = settlements::table
+        .select(SettlementRow::as_select())
+        .filter(crate::store::scope::settlements(&f.scope))
+        .into_boxed();
     if let Some(v) = &f.office_id {
         q = q.filter(settlements::office_id.eq(v.clone()));
     }
