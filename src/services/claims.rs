@@ -701,13 +701,7 @@ pub fn explain(v: &ClaimView) -> Explanation {
             // Each deduction says who bears it: the provider may not charge the insured for a
             // write-off (CO); the insured pays what is theirs (PR, e.g. R20's room difference).
             for r in &l.reasons {
-                use crate::domain::reasons::Group;
-                let who_fa = r.group.bearer_fa();
-                let who_en = match r.group {
-                    Group::ProviderWriteOff => "written off by the provider",
-                    Group::InsuredResponsibility => "payable by the insured",
-                    Group::Rejected => "document rejected",
-                };
+                let (who_fa, who_en) = (r.group.bearer_fa(), r.group.bearer_en());
                 fa.push_str(&format!("؛ کسر {} ریال {who_fa} — {} {}", r.amount, r.code, r.message_fa));
                 en.push_str(&format!("; {} deducted, {who_en} — {} {} ({})", r.amount, r.code, r.message_en, r.detail));
             }
