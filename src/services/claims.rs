@@ -136,7 +136,9 @@ fn load_context(
     })
 }
 
-fn load_history(
+/// The insured's claim lines within `HISTORY_WINDOW_DAYS` of the dates, as the engine reads
+/// them (duplicates, intervals, caps); reimbursed care is priced against them too.
+pub(crate) fn load_history(
     conn: &mut AnyConnection,
     insured_id: &str,
     first: NaiveDate,
