@@ -50,6 +50,7 @@ use crate::domain::money::Rial;
 use crate::domain::pricing::{price_line, ItemType, LineToPrice, Price, PricingError, ProviderTerms};
 use crate::domain::provider::ProviderKind;
 use crate::domain::reasons::Reason;
+use crate::domain::review::LineAmounts;
 use crate::domain::tariff::{
     DrugTariff, RoomType, RuleKind, Sector, SectorScope, ServiceTariff, SettingScope, Sex, Tariff,
     TariffBook, TariffStatus,
@@ -277,6 +278,25 @@ pub struct LineResult {
 }
 
 impl LineResult {
+    /// The line's amounts as the review office's rules (`review::apply`) and reimbursements
+    /// work on them: the deductions in the engine's order, their reasons as codes.
+    pub fn amounts(&self) -> LineAmounts {
+        LineAmounts {
+            line_no: self.line_no,
+            billed: self.billed,
+            insurer_payable: self.insurer_payable,
+            patient_share: self.patient_share,
+            patient_gap: self.patient_gap,
+            deducted: self.deducted,
+            reasons: self
+                .reasons
+                .iter()
+                .map(|d| (d.reason.code().to_string(), d.amount, d.detail.clone()))
+                .collect(),
+            cost_sharing_rule: self.cost_sharing_rule.clone(),
+        }
+    }
+
     /// `billed = insurer_payable + patient_share + patient_gap + deducted`.
     pub fn conserves(&self) -> bool {
         self.insurer_payable.0 + self.patient_share.0 + self.patient_gap.0 + self.deducted.0 == self.billed.0

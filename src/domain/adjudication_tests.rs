@@ -637,24 +637,11 @@ fn r20_private_hospital_with_gap_billing() {
 
 #[test]
 fn r20_given_back_by_a_reviewer_is_the_day_with_an_order() {
-    use crate::domain::review::{apply, LineAction, LineAmounts, LineDecision};
+    use crate::domain::review::{apply, LineAction, LineDecision};
     let mut f = Fixture::new();
     f.contract = Some(contract(ContractTerms { may_bill_gap: true, ..ContractTerms::default() }));
     let l = f.one(&room_day("bed_1", 50_000_000));
-    let stored = LineAmounts {
-        line_no: l.line_no,
-        billed: l.billed,
-        insurer_payable: l.insurer_payable,
-        patient_share: l.patient_share,
-        patient_gap: l.patient_gap,
-        deducted: l.deducted,
-        reasons: l
-            .reasons
-            .iter()
-            .map(|r| (r.reason.code().to_string(), r.amount, r.detail.clone()))
-            .collect(),
-        cost_sharing_rule: l.cost_sharing_rule.clone(),
-    };
+    let stored = l.amounts();
     // The order turns up: the reviewer recognises the 1-bed tariff, 10,300,000.
     let decision = LineDecision {
         line_no: 1,

@@ -36,6 +36,15 @@ impl Group {
             Group::Rejected => "رد سند",
         }
     }
+
+    /// Who bears the amount, in English, for explanations: the same words as `bearer_fa`.
+    pub fn bearer_en(self) -> &'static str {
+        match self {
+            Group::ProviderWriteOff => "written off by the provider",
+            Group::InsuredResponsibility => "payable by the insured",
+            Group::Rejected => "document rejected",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]

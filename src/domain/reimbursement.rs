@@ -17,18 +17,28 @@
 //! Every line ends as [`LineAmounts`] with `paid = reimbursed + franchise + above_tariff +
 //! not_covered` (stored in the claim columns: billed, insurer_payable, patient_share,
 //! patient_gap = 0, deducted), so the review office's decision rules apply unchanged.
+//!
+//! A whole request is priced by [`price_care_lines`], [`price_support_item_lines`] or
+//! [`price_travel_lines`] from what the service has read (the insured person, their history,
+//! earlier items); its totals are [`Split::total`].
 
 use chrono::{Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::adjudication::{ClaimKind, ContractFacts};
+use crate::domain::adjudication::{
+    adjudicate, Claim, ClaimKind, ClaimLine, Context, ContractFacts, HistoryLine, PreAuthorization,
+    ProviderFacts, Setting,
+};
 use crate::domain::contract::{ContractStatus, ContractTerms, StatusEvent, TermsVersion};
-use crate::domain::eligibility::InsuranceType;
+use crate::domain::eligibility::{decide, DependantRules, InsuranceType, Person};
+use crate::domain::jalali::JalaliDate;
 use crate::domain::money::Rial;
+use crate::domain::pricing::ItemType;
+use crate::domain::provider::ProviderKind;
 use crate::domain::reasons::Reason;
 use crate::domain::review::LineAmounts;
-use crate::domain::tariff::{DeviceTariff, Sector};
+use crate::domain::tariff::{DeviceTariff, Sector, TariffBook};
 
 /// No filing deadline for SSO reimbursements was found (iran-sso.md §3.2); we allow a year
 /// after the end of the service month, the same horizon a supplementary contract used
@@ -205,6 +215,15 @@ pub struct Split {
 }
 
 impl Split {
+    /// A request's totals: the sum of its lines' splits.
+    pub fn total<'a>(lines: impl IntoIterator<Item = &'a LineAmounts>) -> Split {
+        let mut t = Split::default();
+        for l in lines {
+            t.add(&split(l));
+        }
+        t
+    }
+
     pub fn add(&mut self, o: &Split) {
         self.paid += o.paid;
         self.reimbursed += o.reimbursed;
@@ -525,6 +544,190 @@ pub fn price_travel(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// A whole request
+
+/// A line of a request as the insured person filed it: what they paid for which item on which
+/// date. `quantity` is the number of items, or the days of a stay.
+#[derive(Clone, Debug)]
+pub struct RequestLine {
+    pub line_no: u32,
+    pub item_type: ItemType,
+    pub code: String,
+    pub quantity: Decimal,
+    pub service_date: NaiveDate,
+    pub paid: Rial,
+}
+
+/// The tariff year and the status (`official`, `sample`) of the rates a line was priced with;
+/// `None` when no rates are in force on its date.
+pub type RatesUsed = Option<(i32, &'static str)>;
+
+/// What pricing a request reads besides its lines: the tariffs and the insured person it is for.
+pub struct RequestContext<'a> {
+    pub tariffs: &'a TariffBook,
+    pub insured: &'a Person,
+    /// The main insured of a dependant; `None` when the patient is the main insured.
+    pub main_insured: Option<&'a Person>,
+    pub dependant_rules: &'a DependantRules,
+}
+
+impl RequestContext<'_> {
+    /// The line refused with R02 when the insured person is not eligible on its date; support
+    /// items and travel check it themselves (care goes through the engine, which does).
+    fn ineligible(&self, line: &RequestLine) -> Option<Priced> {
+        let decision = decide(self.insured, self.main_insured, line.service_date, self.dependant_rules);
+        (!decision.eligible).then(|| refused(line.line_no, line.paid, Reason::R02, decision.reason_en))
+    }
+}
+
+/// What a care request says besides its lines: the non-contracted provider and the stay.
+pub struct CareRequest<'a> {
+    /// The request's id: the engine knows its provider as `non-contracted:<id>`, an id no
+    /// contracted provider's history line carries.
+    pub id: &'a str,
+    pub provider_kind: ProviderKind,
+    pub sector: Sector,
+    pub hospital_grade: Option<u8>,
+    pub setting: Setting,
+    pub kind: ClaimKind,
+    pub prescribed_on: Option<NaiveDate>,
+    pub admitted_on: Option<NaiveDate>,
+    pub discharged_on: Option<NaiveDate>,
+}
+
+/// Care at a non-contracted provider: the claims engine on the government tariff
+/// ([`non_contracted_contract`]), against the insured's history of claims and earlier
+/// reimbursements (duplicates, intervals) and their pre-authorizations, as if submitted on
+/// `today`. No monthly ceiling, no auto-approval amount; the medical record counts as on file
+/// because the checklist requires it before submission.
+pub fn price_care_lines(
+    ctx: &RequestContext<'_>,
+    request: &CareRequest<'_>,
+    lines: &[RequestLine],
+    history: &[HistoryLine],
+    preauthorizations: &[PreAuthorization],
+    today: NaiveDate,
+) -> Vec<(Priced, RatesUsed)> {
+    let provider = ProviderFacts {
+        id: format!("non-contracted:{}", request.id),
+        kind: request.provider_kind,
+        sector: request.sector,
+        hospital_grade: request.hospital_grade,
+        sso_owned: false,
+    };
+    let contract = non_contracted_contract();
+    let claim = Claim {
+        setting: request.setting,
+        kind: request.kind,
+        submitted_on: today,
+        prescribed_on: request.prescribed_on,
+        physician_council_no: None,
+        admitted_on: request.admitted_on,
+        discharged_on: request.discharged_on,
+        lines: lines
+            .iter()
+            .map(|l| ClaimLine {
+                line_no: l.line_no,
+                item_type: l.item_type,
+                code: l.code.clone(),
+                quantity: l.quantity,
+                service_date: l.service_date,
+                billed: l.paid,
+                unit_price: None,
+                anesthesia_units: Decimal::ZERO,
+                medical_order: false,
+                physician_council_no: None,
+                preauthorization_id: None,
+            })
+            .collect(),
+    };
+    let engine = Context {
+        tariffs: ctx.tariffs,
+        insured: Some(ctx.insured),
+        main_insured: ctx.main_insured,
+        dependant_rules: ctx.dependant_rules,
+        provider: &provider,
+        contract: Some(&contract),
+        history,
+        preauthorizations,
+        month_payable_so_far: Rial::ZERO,
+        auto_approve_limit: None,
+        has_medical_record: true,
+    };
+    adjudicate(&claim, &engine)
+        .lines
+        .into_iter()
+        .map(|l| {
+            let rates = l.tariff_year.map(|y| (y, l.tariff_status.map_or("", |s| s.as_str())));
+            let amounts = l.amounts();
+            let priced = Priced {
+                amounts,
+                tariff_amount: l.tariff_amount,
+                rule: l.cost_sharing_rule,
+                renewable_on: None,
+            };
+            (priced, rates)
+        })
+        .collect()
+}
+
+/// Support items, in line order: each line is priced by [`price_support_item`] on the device
+/// list in force on its date, against the items received before (`prior`) and the lines of this
+/// request already paid, so a second item of a code inside its renewal period is refused.
+pub fn price_support_item_lines(
+    ctx: &RequestContext<'_>,
+    lines: &[RequestLine],
+    mut prior: Vec<PriorItem>,
+) -> Vec<(Priced, RatesUsed)> {
+    lines
+        .iter()
+        .map(|l| {
+            let tariff = ctx.tariffs.for_date(l.service_date);
+            let rates = tariff.map(|t| (t.meta.year, t.meta.status.as_str()));
+            let priced = ctx.ineligible(l).unwrap_or_else(|| {
+                let item = tariff.and_then(|t| t.devices.get(&l.code));
+                price_support_item(l.line_no, &l.code, l.quantity, l.paid, l.service_date, item, &prior)
+            });
+            if priced.amounts.insurer_payable.0 > 0 {
+                prior.push(PriorItem { code: l.code.clone(), service_date: l.service_date });
+            }
+            (priced, rates)
+        })
+        .collect()
+}
+
+/// Travel and accommodation lines ([`price_travel`]): the conditions are the main insured's
+/// insurance type, whether the patient is the main insured, the council's approval and the
+/// doctor's certificate that a companion is needed; stays are measured against the minimum
+/// daily wage of the line's Jalali year. A code that is not a [`TravelCode`] is R05.
+pub fn price_travel_lines(
+    ctx: &RequestContext<'_>,
+    lines: &[RequestLine],
+    council_approval_no: Option<String>,
+    companion_needed: bool,
+) -> Vec<(Priced, RatesUsed)> {
+    let facts = TravelFacts {
+        insurance_type: ctx.main_insured.unwrap_or(ctx.insured).insurance_type,
+        patient_is_main: ctx.main_insured.is_none(),
+        council_approval_no,
+        companion_needed,
+    };
+    lines
+        .iter()
+        .map(|l| {
+            let year = JalaliDate::from_gregorian(l.service_date).year();
+            let priced = ctx.ineligible(l).unwrap_or_else(|| match TravelCode::parse(&l.code) {
+                None => refused(l.line_no, l.paid, Reason::R05, format!("{} is not a travel item", l.code)),
+                Some(code) => {
+                    price_travel(l.line_no, code, l.quantity, l.paid, &facts, minimum_daily_wage(year))
+                }
+            });
+            (priced, Some((year, TRAVEL_RATES_STATUS)))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::OnceLock;
@@ -815,17 +1018,8 @@ mod tests {
     /// reimbursement is (no physician is known for it), for an insured person who already had
     /// one on the same day.
     fn reimbursed_visit(history: &[HistoryLine]) -> LineResult {
-        static BOOK: OnceLock<TariffBook> = OnceLock::new();
-        let book = BOOK.get_or_init(|| TariffBook::new(vec![parse_tariff(&repo_year(1403)).unwrap()]));
-        let person = Person {
-            sex: Sex::Male,
-            birth_date: d("1980-01-01"),
-            insurance_type: InsuranceType::Mandatory,
-            special_disease: false,
-            supplementary: false,
-            coverage: vec![Coverage { from: d("2020-01-01"), to: None }],
-            dependant: None,
-        };
+        let book = book_1403();
+        let person = insured_since_2020();
         let provider = ProviderFacts {
             id: "non-contracted:r-2".into(),
             kind: ProviderKind::PhysicianOffice,
@@ -899,5 +1093,179 @@ mod tests {
         let l = reimbursed_visit(&[visit_on("p-1", "2024-10-05", Some("12345"))]);
         assert_eq!((l.insurer_payable, l.patient_share), (Rial(394_800), Rial(169_200)));
         assert_eq!(l.reasons.iter().map(|r| r.reason).collect::<Vec<_>>(), [Reason::R07]);
+    }
+
+    fn insured_since_2020() -> Person {
+        Person {
+            sex: Sex::Male,
+            birth_date: d("1980-01-01"),
+            insurance_type: InsuranceType::Mandatory,
+            special_disease: false,
+            supplementary: false,
+            coverage: vec![Coverage { from: d("2020-01-01"), to: None }],
+            dependant: None,
+        }
+    }
+
+    /// Pricing a request of a main insured person covered since 2020, on the 1403 tariff.
+    fn main_insured_since_2020() -> RequestContext<'static> {
+        static PERSON: OnceLock<Person> = OnceLock::new();
+        static RULES: OnceLock<DependantRules> = OnceLock::new();
+        RequestContext {
+            tariffs: book_1403(),
+            insured: PERSON.get_or_init(insured_since_2020),
+            main_insured: None,
+            dependant_rules: RULES.get_or_init(DependantRules::default),
+        }
+    }
+
+    fn book_1403() -> &'static TariffBook {
+        static BOOK: OnceLock<TariffBook> = OnceLock::new();
+        BOOK.get_or_init(|| TariffBook::new(vec![parse_tariff(&repo_year(1403)).unwrap()]))
+    }
+
+    fn request_line(
+        line_no: u32,
+        item_type: ItemType,
+        code: &str,
+        quantity: Decimal,
+        date: &str,
+        paid: i64,
+    ) -> RequestLine {
+        RequestLine {
+            line_no,
+            item_type,
+            code: code.into(),
+            quantity,
+            service_date: d(date),
+            paid: Rial(paid),
+        }
+    }
+
+    /// Every line's paid amount divides exactly: `paid = reimbursed + franchise + above_tariff +
+    /// not_covered`, and so does the request's.
+    fn splits(priced: &[(Priced, RatesUsed)]) -> Vec<Split> {
+        let lines: Vec<Split> = priced.iter().map(|(p, _)| split(&p.amounts)).collect();
+        assert!(lines.iter().all(Split::conserves), "{lines:?}");
+        let amounts: Vec<LineAmounts> = priced.iter().map(|(p, _)| p.amounts.clone()).collect();
+        let total = Split::total(&amounts);
+        assert!(total.conserves());
+        assert_eq!(total.paid, lines.iter().map(|s| s.paid).sum::<i64>());
+        lines
+    }
+
+    fn split_of(paid: i64, reimbursed: i64, franchise: i64, above_tariff: i64, not_covered: i64) -> Split {
+        Split { paid, reimbursed, franchise, above_tariff, not_covered }
+    }
+
+    #[test]
+    fn care_is_priced_by_the_engine_on_the_government_tariff() {
+        let ctx = main_insured_since_2020();
+        let request = CareRequest {
+            id: "r-1",
+            provider_kind: ProviderKind::PhysicianOffice,
+            sector: Sector::Private,
+            hospital_grade: None,
+            setting: Setting::Outpatient,
+            kind: ClaimKind::Visit,
+            prescribed_on: None,
+            admitted_on: None,
+            discharged_on: None,
+        };
+        let lines = [
+            // The specialist visit: 564,000 on the government tariff, 30 % franchise, the rest
+            // of the private fee above the tariff.
+            request_line(1, ItemType::Visit, "specialist", dec!(1), "2024-10-06", 1_890_000),
+            // Not in the tariff: not covered at all.
+            request_line(2, ItemType::Visit, "no_such_visit", dec!(1), "2024-10-06", 700_000),
+            // Before the insured's coverage: not eligible.
+            request_line(3, ItemType::Visit, "general", dec!(1), "2019-06-01", 500_000),
+        ];
+        let priced = price_care_lines(&ctx, &request, &lines, &[], &[], d("2024-10-10"));
+        assert_eq!(
+            splits(&priced),
+            [
+                split_of(1_890_000, 394_800, 169_200, 1_326_000, 0),
+                split_of(700_000, 0, 0, 0, 700_000),
+                split_of(500_000, 0, 0, 0, 500_000),
+            ]
+        );
+        let p = &priced[0].0;
+        assert_eq!(p.tariff_amount, Rial(564_000));
+        assert_eq!(p.rule.as_deref(), Some("franchise_outpatient:30%"));
+        assert_eq!(priced[0].1, Some((1403, "sample")));
+        let reasons: Vec<&str> = priced.iter().map(|(p, _)| p.amounts.reasons[0].0.as_str()).collect();
+        assert_eq!(reasons, ["R07", "R05", "R02"]);
+        // The same visit already paid that day (another provider's claim): R08, nothing paid.
+        let paid_before = [visit_on("p-1", "2024-10-06", Some("12345"))];
+        let again = price_care_lines(&ctx, &request, &lines[..1], &paid_before, &[], d("2024-10-10"));
+        assert_eq!(splits(&again), [split_of(1_890_000, 0, 0, 0, 1_890_000)]);
+        assert_eq!(again[0].0.amounts.reasons[0].0, "R08");
+    }
+
+    #[test]
+    fn a_request_pays_one_support_item_per_renewal_period() {
+        let ctx = main_insured_since_2020();
+        let lines = [
+            request_line(1, ItemType::Device, "D002", dec!(1), "2024-10-01", 9_000_000),
+            // The same item again a month later, in the same request: inside its 24 months.
+            request_line(2, ItemType::Device, "D002", dec!(1), "2024-11-01", 8_000_000),
+            // Two lenses at 2,730,000 each, paid below the fixed amount: all of it.
+            request_line(3, ItemType::Device, "D001", dec!(2), "2024-10-01", 5_000_000),
+            request_line(4, ItemType::Device, "D999", dec!(1), "2024-10-01", 100_000),
+            request_line(5, ItemType::Device, "D003", dec!(1), "2019-06-01", 6_000_000),
+        ];
+        let priced = price_support_item_lines(&ctx, &lines, Vec::new());
+        assert_eq!(
+            splits(&priced),
+            [
+                split_of(9_000_000, 8_200_000, 0, 800_000, 0),
+                split_of(8_000_000, 0, 0, 0, 8_000_000),
+                split_of(5_000_000, 5_000_000, 0, 0, 0),
+                split_of(100_000, 0, 0, 0, 100_000),
+                split_of(6_000_000, 0, 0, 0, 6_000_000),
+            ]
+        );
+        let reasons: Vec<Option<&str>> =
+            priced.iter().map(|(p, _)| p.amounts.reasons.first().map(|r| r.0.as_str())).collect();
+        assert_eq!(reasons, [Some("R07"), Some("R10"), None, Some("R05"), Some("R02")]);
+        assert_eq!(priced[1].0.renewable_on, Some(d("2026-10-01")));
+        assert!(priced[..4].iter().all(|(_, rates)| *rates == Some((1403, "sample"))));
+        // No tariff is in force on a date before the book's first year.
+        assert_eq!(priced[4].1, None);
+        // An item received before the request blocks its first line too.
+        let prior = vec![PriorItem { code: "D002".into(), service_date: d("2023-10-01") }];
+        let blocked = price_support_item_lines(&ctx, &lines[..1], prior);
+        assert_eq!(splits(&blocked), [split_of(9_000_000, 0, 0, 0, 9_000_000)]);
+    }
+
+    #[test]
+    fn travel_lines_follow_the_main_insured_and_the_wage_of_their_year() {
+        let ctx = main_insured_since_2020();
+        let lines = [
+            request_line(1, ItemType::Service, "patient_ticket", dec!(1), "2024-10-01", 12_000_000),
+            // 3 days × 2,388,728 = 7,166,184; the companion's half: 3,583,092.
+            request_line(2, ItemType::Service, "patient_stay", dec!(3), "2024-10-01", 9_000_000),
+            request_line(3, ItemType::Service, "companion_stay", dec!(3), "2024-10-01", 9_000_000),
+            request_line(4, ItemType::Service, "taxi", dec!(1), "2024-10-01", 300_000),
+            request_line(5, ItemType::Service, "patient_ticket", dec!(1), "2019-06-01", 4_000_000),
+        ];
+        let priced = price_travel_lines(&ctx, &lines, Some("1403/55".into()), true);
+        assert_eq!(
+            splits(&priced),
+            [
+                split_of(12_000_000, 12_000_000, 0, 0, 0),
+                split_of(9_000_000, 7_166_184, 0, 1_833_816, 0),
+                split_of(9_000_000, 3_583_092, 0, 5_416_908, 0),
+                split_of(300_000, 0, 0, 0, 300_000),
+                split_of(4_000_000, 0, 0, 0, 4_000_000),
+            ]
+        );
+        assert_eq!(priced[3].0.amounts.reasons[0].2, "taxi is not a travel item");
+        assert_eq!(priced[4].0.amounts.reasons[0].0, "R02");
+        assert_eq!(priced[4].1, Some((1398, "sample")));
+        // Without the council's approval nothing is paid.
+        let refused = price_travel_lines(&ctx, &lines[..1], None, true);
+        assert_eq!(splits(&refused), [split_of(12_000_000, 0, 0, 0, 12_000_000)]);
     }
 }

@@ -136,7 +136,9 @@ fn load_context(
     })
 }
 
-fn load_history(
+/// The insured's claim lines within `HISTORY_WINDOW_DAYS` of the dates, as the engine reads
+/// them (duplicates, intervals, caps); reimbursed care is priced against them too.
+pub(crate) fn load_history(
     conn: &mut AnyConnection,
     insured_id: &str,
     first: NaiveDate,
@@ -688,13 +690,7 @@ pub fn explain(v: &ClaimView) -> Explanation {
             // Each deduction says who bears it: the provider may not charge the insured for a
             // write-off (CO); the insured pays what is theirs (PR, e.g. R20's room difference).
             for r in &l.reasons {
-                use crate::domain::reasons::Group;
-                let who_fa = r.group.bearer_fa();
-                let who_en = match r.group {
-                    Group::ProviderWriteOff => "written off by the provider",
-                    Group::InsuredResponsibility => "payable by the insured",
-                    Group::Rejected => "document rejected",
-                };
+                let (who_fa, who_en) = (r.group.bearer_fa(), r.group.bearer_en());
                 fa.push_str(&format!("؛ کسر {} ریال {who_fa} — {} {}", r.amount, r.code, r.message_fa));
                 en.push_str(&format!("; {} deducted, {who_en} — {} {} ({})", r.amount, r.code, r.message_en, r.detail));
             }

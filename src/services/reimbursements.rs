@@ -13,7 +13,7 @@
 //! Status: draft → in_review → (awaiting_approval →) approved | partially_approved | rejected
 //! → ordered → paid.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -21,10 +21,8 @@ use serde_json::json;
 use crate::auth::{Caller, Record, Role};
 use crate::context::ServiceContext;
 use crate::db::AnyConnection;
-use crate::domain::adjudication::{
-    adjudicate, Claim, ClaimKind, ClaimLine, Context, HistoryLine, ProviderFacts, Setting,
-};
-use crate::domain::eligibility::{decide as eligible_on, DependantRules, Person};
+use crate::domain::adjudication::{ClaimKind, HistoryLine, Setting};
+use crate::domain::eligibility::DependantRules;
 use crate::domain::jalali::JalaliDate;
 use crate::domain::lifecycle::payment::OrderStatus;
 use crate::domain::lifecycle::reimbursement::{transition, ReimbursementAction, ReimbursementStatus};
@@ -34,9 +32,9 @@ use crate::domain::pricing::ItemType;
 use crate::domain::provider::ProviderKind;
 use crate::domain::reasons::Reason;
 use crate::domain::reimbursement::{
-    self as rules, describe, document_types, for_review, missing_documents, price_support_item, price_travel,
-    refused, required_documents, split, Benefit, Priced, PriorItem, Requirement, Split, TravelCode,
-    TravelFacts,
+    self as rules, describe, document_types, for_review, missing_documents, price_care_lines,
+    price_support_item_lines, price_travel_lines, required_documents, split, Benefit, CareRequest, PriorItem,
+    RequestContext, RequestLine, Requirement, Split, TravelCode,
 };
 use crate::domain::review::{apply, needs_second_approval, LineAmounts, LineDecision};
 use crate::domain::tariff::{Sector, TariffBook};
@@ -396,10 +394,20 @@ pub fn may_edit(caller: &Caller, r: &ReimbursementRow) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Pricing
 
-/// The tariff year and its status (`official`/`sample`) a line was priced with.
-type Stamp = Option<(i32, String)>;
+/// A stored line as the pricing rules read it: what was paid for which item on which date.
+fn request_line(l: &RLineRow) -> RequestLine {
+    RequestLine {
+        line_no: l.line_no as u32,
+        item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
+        code: l.code.clone(),
+        quantity: l.quantity.parse().unwrap_or(Decimal::ONE),
+        service_date: l.service_date,
+        paid: Rial(l.billed),
+    }
+}
 
-/// Prices a request's lines (as stored, with `billed` = what was paid) and returns them priced.
+/// Prices a request's lines (as stored, with `billed` = what was paid) and returns them priced:
+/// reads what the benefit's rules need, prices with `domain::reimbursement`.
 fn price(
     conn: &mut AnyConnection,
     book: &TariffBook,
@@ -411,39 +419,50 @@ fn price(
     let patient =
         insured::find(conn, &r.insured_id)?.ok_or_else(|| AppError::not_found("no such insured person"))?;
     let (person, main) = crate::services::insured::person_and_main(conn, &patient)?;
-    let priced: Vec<(Priced, Stamp)> = match benefit_of(r) {
-        Benefit::Care => price_care(conn, book, rules_dep, r, &person, main.as_ref(), lines, today)?,
+    let ctx = RequestContext {
+        tariffs: book,
+        insured: &person,
+        main_insured: main.as_ref(),
+        dependant_rules: rules_dep,
+    };
+    let request_lines: Vec<RequestLine> = lines.iter().map(request_line).collect();
+    let priced = match benefit_of(r) {
+        Benefit::Care => {
+            let first = lines.iter().map(|l| l.service_date).min().unwrap_or(today);
+            let last = lines.iter().map(|l| l.service_date).max().unwrap_or(today);
+            // The claims paid for the insured and the care reimbursed to them before.
+            let mut history = crate::services::claims::load_history(conn, &r.insured_id, first, last)?;
+            history.extend(store::prior_care(conn, &r.insured_id, &r.id)?.into_iter().map(
+                |(t, code, date, qty)| HistoryLine {
+                    provider_id: "reimbursement".into(),
+                    item_type: ItemType::parse(&t).unwrap_or(ItemType::Service),
+                    code,
+                    service_date: date,
+                    quantity: qty.parse().unwrap_or(Decimal::ZERO),
+                    physician_council_no: None,
+                },
+            ));
+            let preauths = crate::services::preauth::for_engine(conn, &r.insured_id)?;
+            let (provider_kind, sector, hospital_grade) = parse_provider_key(&r.provider_kind);
+            let request = CareRequest {
+                id: &r.id,
+                provider_kind,
+                sector,
+                hospital_grade,
+                setting: r.setting.as_deref().and_then(Setting::parse).unwrap_or(Setting::Outpatient),
+                kind: r.kind.as_deref().and_then(ClaimKind::parse).unwrap_or(ClaimKind::Visit),
+                prescribed_on: r.prescribed_on,
+                admitted_on: r.admitted_on,
+                discharged_on: r.discharged_on,
+            };
+            price_care_lines(&ctx, &request, &request_lines, &history, &preauths, today)
+        }
         Benefit::SupportItem => {
-            let mut prior: Vec<PriorItem> = store::prior_items(conn, &r.insured_id, &r.id)?
+            let prior: Vec<PriorItem> = store::prior_items(conn, &r.insured_id, &r.id)?
                 .into_iter()
                 .map(|(code, service_date)| PriorItem { code, service_date })
                 .collect();
-            let mut out = Vec::new();
-            for l in lines {
-                let tariff = book.for_date(l.service_date);
-                let stamp = tariff.map(|t| (t.meta.year, t.meta.status.as_str().to_string()));
-                let elig = eligible_on(&person, main.as_ref(), l.service_date, rules_dep);
-                let p = if !elig.eligible {
-                    refused(l.line_no as u32, Rial(l.billed), Reason::R02, elig.reason_en.clone())
-                } else {
-                    let item = tariff.and_then(|t| t.devices.get(&l.code));
-                    let qty = l.quantity.parse().unwrap_or(Decimal::ONE);
-                    price_support_item(
-                        l.line_no as u32,
-                        &l.code,
-                        qty,
-                        Rial(l.billed),
-                        l.service_date,
-                        item,
-                        &prior,
-                    )
-                };
-                if p.amounts.insurer_payable.0 > 0 {
-                    prior.push(PriorItem { code: l.code.clone(), service_date: l.service_date });
-                }
-                out.push((p, stamp));
-            }
-            out
+            price_support_item_lines(&ctx, &request_lines, prior)
         }
         Benefit::Travel => {
             let input: TravelInput = r
@@ -451,48 +470,13 @@ fn price(
                 .as_deref()
                 .and_then(|t| serde_json::from_str(t).ok())
                 .ok_or_else(|| AppError::internal("travel request without its conditions"))?;
-            let main_type = main.as_ref().map(|m| m.insurance_type).unwrap_or(person.insurance_type);
-            let facts = TravelFacts {
-                insurance_type: main_type,
-                patient_is_main: main.is_none(),
-                council_approval_no: input.council_approval_no.clone(),
-                companion_needed: input.companion_needed,
-            };
-            let mut out = Vec::new();
-            for l in lines {
-                let year = JalaliDate::from_gregorian(l.service_date).year();
-                let elig = eligible_on(&person, main.as_ref(), l.service_date, rules_dep);
-                let p = match (elig.eligible, TravelCode::parse(&l.code)) {
-                    (false, _) => {
-                        refused(l.line_no as u32, Rial(l.billed), Reason::R02, elig.reason_en.clone())
-                    }
-                    (true, None) => refused(
-                        l.line_no as u32,
-                        Rial(l.billed),
-                        Reason::R05,
-                        format!("{} is not a travel item", l.code),
-                    ),
-                    (true, Some(code)) => {
-                        let days = l.quantity.parse().unwrap_or(Decimal::ONE);
-                        price_travel(
-                            l.line_no as u32,
-                            code,
-                            days,
-                            Rial(l.billed),
-                            &facts,
-                            rules::minimum_daily_wage(year),
-                        )
-                    }
-                };
-                out.push((p, Some((year, rules::TRAVEL_RATES_STATUS.to_string()))));
-            }
-            out
+            price_travel_lines(&ctx, &request_lines, input.council_approval_no, input.companion_needed)
         }
     };
     lines
         .iter()
         .zip(priced)
-        .map(|(l, (p, stamp))| {
+        .map(|(l, (p, rates))| {
             let a = &p.amounts;
             if !a.conserves() {
                 return Err(AppError::internal(format!("conservation broken on line {}", l.line_no)));
@@ -506,135 +490,13 @@ fn price(
                 deducted: a.deducted.0,
                 reasons: reasons_json(&a.reasons)?,
                 cost_sharing_rule: p.rule.clone().or(a.cost_sharing_rule.clone()),
-                tariff_year: stamp.as_ref().map(|s| s.0),
-                tariff_status: stamp.map(|s| s.1),
+                tariff_year: rates.map(|s| s.0),
+                tariff_status: rates.map(|s| s.1.to_string()),
                 renewable_on: p.renewable_on,
                 ..l.clone()
             })
         })
         .collect()
-}
-
-/// Care at a non-contracted provider: the claims engine on the government tariff, with the
-/// patient's history of claims and of earlier reimbursements (duplicates, intervals).
-#[allow(clippy::too_many_arguments)]
-fn price_care(
-    conn: &mut AnyConnection,
-    book: &TariffBook,
-    rules_dep: &DependantRules,
-    r: &ReimbursementRow,
-    person: &Person,
-    main: Option<&Person>,
-    lines: &[RLineRow],
-    today: NaiveDate,
-) -> AppResult<Vec<(Priced, Stamp)>> {
-    let first = lines.iter().map(|l| l.service_date).min().unwrap_or(today);
-    let last = lines.iter().map(|l| l.service_date).max().unwrap_or(today);
-    let window = Duration::days(731);
-    let mut history: Vec<HistoryLine> =
-        crate::store::claims::history(conn, &r.insured_id, first - window, last + window)?
-            .into_iter()
-            .map(|(l, provider_id, physician)| HistoryLine {
-                provider_id,
-                item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
-                code: l.code,
-                service_date: l.service_date,
-                quantity: l.approved_quantity.parse().unwrap_or(Decimal::ZERO),
-                physician_council_no: l.physician_council_no.or(physician),
-            })
-            .collect();
-    history.extend(store::prior_care(conn, &r.insured_id, &r.id)?.into_iter().map(|(t, code, date, qty)| {
-        HistoryLine {
-            provider_id: "reimbursement".into(),
-            item_type: ItemType::parse(&t).unwrap_or(ItemType::Service),
-            code,
-            service_date: date,
-            quantity: qty.parse().unwrap_or(Decimal::ZERO),
-            physician_council_no: None,
-        }
-    }));
-    let preauths = crate::services::preauth::for_engine(conn, &r.insured_id)?;
-    let (kind, sector, grade) = parse_provider_key(&r.provider_kind);
-    let facts = ProviderFacts {
-        id: format!("non-contracted:{}", r.id),
-        kind,
-        sector,
-        hospital_grade: grade,
-        sso_owned: false,
-    };
-    let contract = rules::non_contracted_contract();
-    let claim = Claim {
-        setting: r.setting.as_deref().and_then(Setting::parse).unwrap_or(Setting::Outpatient),
-        kind: r.kind.as_deref().and_then(ClaimKind::parse).unwrap_or(ClaimKind::Visit),
-        submitted_on: today,
-        prescribed_on: r.prescribed_on,
-        physician_council_no: None,
-        admitted_on: r.admitted_on,
-        discharged_on: r.discharged_on,
-        lines: lines
-            .iter()
-            .map(|l| ClaimLine {
-                line_no: l.line_no as u32,
-                item_type: ItemType::parse(&l.item_type).unwrap_or(ItemType::Service),
-                code: l.code.clone(),
-                quantity: l.quantity.parse().unwrap_or(Decimal::ONE),
-                service_date: l.service_date,
-                billed: Rial(l.billed),
-                unit_price: None,
-                anesthesia_units: Decimal::ZERO,
-                medical_order: false,
-                physician_council_no: None,
-                preauthorization_id: None,
-            })
-            .collect(),
-    };
-    let ctx = Context {
-        tariffs: book,
-        insured: Some(person),
-        main_insured: main,
-        dependant_rules: rules_dep,
-        provider: &facts,
-        contract: Some(&contract),
-        history: &history,
-        preauthorizations: &preauths,
-        month_payable_so_far: Rial::ZERO,
-        auto_approve_limit: None,
-        // The checklist (medical report, discharge summary) is enforced before submission.
-        has_medical_record: true,
-    };
-    let adj = adjudicate(&claim, &ctx);
-    Ok(adj
-        .lines
-        .into_iter()
-        .map(|l| {
-            let stamp = l
-                .tariff_year
-                .map(|y| (y, l.tariff_status.map(|s| s.as_str().to_string()).unwrap_or_default()));
-            let amounts = LineAmounts {
-                line_no: l.line_no,
-                billed: l.billed,
-                insurer_payable: l.insurer_payable,
-                patient_share: l.patient_share,
-                patient_gap: l.patient_gap,
-                deducted: l.deducted,
-                reasons: l
-                    .reasons
-                    .into_iter()
-                    .map(|d| (d.reason.code().to_string(), d.amount, d.detail))
-                    .collect(),
-                cost_sharing_rule: l.cost_sharing_rule.clone(),
-            };
-            (
-                Priced {
-                    amounts,
-                    tariff_amount: l.tariff_amount,
-                    rule: l.cost_sharing_rule,
-                    renewable_on: None,
-                },
-                stamp,
-            )
-        })
-        .collect())
 }
 
 /// The request's stored totals.
@@ -660,10 +522,8 @@ fn totals_with<'a>(status: &'a str, t: &Split) -> Totals<'a> {
 }
 
 fn totals_of(lines: &[RLineRow]) -> AppResult<Split> {
-    let mut t = Split::default();
-    for l in lines {
-        t.add(&split(&amounts_of(l)?));
-    }
+    let amounts = lines.iter().map(amounts_of).collect::<AppResult<Vec<_>>>()?;
+    let t = Split::total(&amounts);
     if !t.conserves() {
         return Err(AppError::internal("conservation broken on a reimbursement"));
     }
