@@ -52,7 +52,7 @@ pub async fn submit(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Claims with this status.
-    #[param(inline, value_type = Option<crate::domain::adjudication::ClaimStatus>)]
+    #[param(inline, value_type = Option<crate::domain::lifecycle::claim::ClaimStatus>)]
     pub status: Option<String>,
     /// Jalali service month, `1403-07`.
     #[param(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
@@ -86,22 +86,24 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let limit = page_limit(q.limit)?;
-    if let Some(s) = &q.status {
-        if !["approved", "partially_approved", "rejected", "pended"].contains(&s.as_str()) {
-            return Err(AppError::field(
-                "status",
-                "invalid_choice",
-                "must be approved, partially_approved, rejected or pended",
-            ));
-        }
-    }
+    use crate::domain::lifecycle::claim::ClaimStatus;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            ClaimStatus::parse(s).ok_or_else(|| {
+                let all: Vec<&str> = ClaimStatus::ALL.iter().map(|s| s.as_str()).collect();
+                AppError::field("status", "invalid_choice", format!("must be one of {}", all.join(", ")))
+            })
+        })
+        .transpose()?;
     if let Some(r) = &q.reason {
         if crate::domain::reasons::Reason::parse(r).is_none() {
             return Err(AppError::field("reason", "invalid_choice", "must be a reason code such as R07"));
         }
     }
     let filter = ClaimFilter {
-        status: q.status,
+        status,
         month: q.month.as_deref().map(check_month).transpose()?,
         insured_national_code: q
             .insured_national_code

@@ -96,12 +96,18 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    if q.status.as_deref().is_some_and(|s| !["requested", "approved", "rejected"].contains(&s)) {
-        return Err(AppError::field("status", "one_of", "must be requested, approved or rejected"));
-    }
+    use crate::domain::lifecycle::preauth::PreauthStatus;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            PreauthStatus::parse(s)
+                .ok_or_else(|| AppError::field("status", "one_of", "must be requested, approved or rejected"))
+        })
+        .transpose()?;
     let limit = page_limit(q.limit)?;
     let filter = PreauthFilter {
-        status: q.status,
+        status,
         code: q.code.as_deref().map(normalize_identifier),
         after: q.cursor,
         limit,

@@ -258,13 +258,19 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     use crate::domain::lifecycle::reimbursement::ReimbursementStatus;
-    if q.status.as_deref().is_some_and(|s| ReimbursementStatus::parse(s).is_none()) {
-        let all: Vec<&str> = ReimbursementStatus::ALL.iter().map(|s| s.as_str()).collect();
-        return Err(AppError::field("status", "one_of", format!("must be one of {}", all.join(", "))));
-    }
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            ReimbursementStatus::parse(s).ok_or_else(|| {
+                let all: Vec<&str> = ReimbursementStatus::ALL.iter().map(|s| s.as_str()).collect();
+                AppError::field("status", "one_of", format!("must be one of {}", all.join(", ")))
+            })
+        })
+        .transpose()?;
     let limit = page_limit(q.limit)?;
     let f = ReimbursementFilter {
-        status: q.status,
+        status,
         benefit: q.benefit.map(|b| b.as_str().to_string()),
         after: q.cursor,
         limit,

@@ -204,7 +204,7 @@ pub async fn decide(
 
 /// 200 when the decision was applied, 202 when it waits for a supervisor.
 fn decision_response(out: service::DecisionOutcome) -> HttpResponse {
-    let status = if out.status == "awaiting_approval" {
+    let status = if out.status == crate::domain::lifecycle::review::DecisionStatus::AwaitingApproval {
         actix_web::http::StatusCode::ACCEPTED
     } else {
         actix_web::http::StatusCode::OK

@@ -38,14 +38,7 @@ pub fn net_payable(claims_payable: Rial, adjustments: Rial, advances_paid: Rial,
 
 /// The statuses of a settlement the Organization still owes — the only ones that can be late
 /// and accrue damages (not `paid`, `carried` or `closed`).
-pub const OWED_STATUSES: [&str; 2] = [SettlementStatus::OWED[0].as_str(), SettlementStatus::OWED[1].as_str()];
-
-/// A settlement's status from its net: `approved` (to be paid), `closed` (nothing to pay) or
-/// `carried` (the provider owes the Organization; the next settlement nets it, as the
-/// Organization recovers overpayments from later payments rather than by invoice).
-pub fn status_for_net(net: Rial) -> &'static str {
-    SettlementStatus::for_net(net).as_str()
-}
+pub const OWED_STATUSES: [SettlementStatus; 2] = SettlementStatus::OWED;
 
 /// Days a payment is late on `today` (0 on the due date itself and before).
 pub fn days_late(due_on: NaiveDate, today: NaiveDate) -> i64 {
@@ -89,9 +82,9 @@ mod tests {
 
     #[test]
     fn the_net_decides_paid_closed_or_carried() {
-        assert_eq!(status_for_net(Rial(1)), "approved");
-        assert_eq!(status_for_net(Rial(0)), "closed");
-        assert_eq!(status_for_net(Rial(-1)), "carried");
+        assert_eq!(SettlementStatus::for_net(Rial(1)), SettlementStatus::Approved);
+        assert_eq!(SettlementStatus::for_net(Rial(0)), SettlementStatus::Closed);
+        assert_eq!(SettlementStatus::for_net(Rial(-1)), SettlementStatus::Carried);
     }
 
     #[test]

@@ -86,15 +86,10 @@ fn template(kind: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// The Persian word for a status, for the Persian part.
+/// The Persian word for a status in a payload (a decision's outcome: the claim's words, which
+/// reimbursements and objections share), for the Persian part; empty for any other text.
 pub fn status_fa(s: &str) -> &'static str {
-    match s {
-        "approved" => "تأیید کامل",
-        "partially_approved" => "تأیید با کسر",
-        "rejected" => "عدم تأیید",
-        "pended" => "در انتظار رسیدگی",
-        _ => "",
-    }
+    crate::domain::lifecycle::claim::ClaimStatus::parse(s).map(|c| c.name_fa()).unwrap_or("")
 }
 
 /// `1234000` → `1,234,000`.

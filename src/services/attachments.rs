@@ -305,11 +305,7 @@ pub async fn attach_to_case(
                         "only the filer or a clerk of the office adds documents",
                     ));
                 }
-                if !r
-                    .status
-                    .parse::<crate::domain::lifecycle::reimbursement::ReimbursementStatus>()?
-                    .accepts_documents()
-                {
+                if !r.status.accepts_documents() {
                     return Err(AppError::conflict(
                         "decided",
                         format!("the request is {}; its file is closed", r.status),

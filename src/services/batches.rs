@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
+use crate::domain::lifecycle::batch::{BatchStatus, ItemStatus};
 use crate::error::{AppError, AppResult};
 use crate::store::batches::{self as store, BatchRow, ItemRow};
 use crate::store::new_id;
@@ -21,8 +22,7 @@ pub struct BatchView {
     pub id: String,
     pub provider_id: String,
     /// `queued`, `processing` or `done`.
-    #[schema(value_type = crate::domain::lifecycle::batch::BatchStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::batch::BatchStatus,
     /// Documents in the list.
     pub total: i32,
     pub processed: i64,
@@ -44,8 +44,7 @@ pub struct ItemView {
     pub seq: i32,
     pub provider_document_no: Option<String>,
     /// `pending`, `done` or `failed`.
-    #[schema(value_type = crate::domain::lifecycle::batch::ItemStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::batch::ItemStatus,
     pub claim_id: Option<String>,
     /// What a single POST would have answered: 201 new, 200 resend, 422 invalid…
     pub http_status: Option<i32>,
@@ -86,7 +85,7 @@ pub async fn create(
                 id: new_id(),
                 provider_id,
                 created_by: caller.username.clone(),
-                status: "queued".into(),
+                status: crate::domain::lifecycle::batch::BatchStatus::Queued,
                 total: documents.len() as i32,
                 created_at: now,
                 finished_at: None,
@@ -103,7 +102,7 @@ pub async fn create(
                         .and_then(|v| v.as_str())
                         .map(String::from),
                     payload: d.to_string(),
-                    status: "pending".into(),
+                    status: crate::domain::lifecycle::batch::ItemStatus::Pending,
                     claim_id: None,
                     http_status: None,
                     error: None,
@@ -185,7 +184,7 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
     state
         .write({
             let id = id.clone();
-            move |conn| Ok(store::set_status(conn, &id, "processing", None)?)
+            move |conn| Ok(store::set_status(conn, &id, BatchStatus::Processing, None)?)
         })
         .await?;
     loop {
@@ -203,10 +202,10 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
             let (status, claim_id, http, error) = match outcome {
                 // Marked done in the transaction that stored the claim.
                 Ok((true, _)) => continue,
-                Ok((false, claim_id)) => ("done", Some(claim_id), 200, None),
+                Ok((false, claim_id)) => (ItemStatus::Done, Some(claim_id), 200, None),
                 Err(e) => {
                     let body = problem_json(&e);
-                    ("failed", None, e.http_status() as i32, Some(body))
+                    (ItemStatus::Failed, None, e.http_status() as i32, Some(body))
                 }
             };
             let (bid, seq) = (id.clone(), item.seq);
@@ -228,7 +227,7 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
     state
         .write(move |conn| {
             let now = clock.now();
-            store::set_status(conn, &id, "done", Some(now))?;
+            store::set_status(conn, &id, BatchStatus::Done, Some(now))?;
             // The list is read: its advance (علی‌الحساب) falls due, in the same transaction,
             // so a crash here leaves the batch unfinished and the advance is made on resume.
             crate::services::settlements::advance_for_list(conn, &batch, now)?;

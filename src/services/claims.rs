@@ -231,10 +231,7 @@ fn line_row(
         anesthesia_units: input.anesthesia_units.normalize().to_string(),
         medical_order: input.medical_order,
         physician_council_no: input.physician_council_no.clone(),
-        status: serde_json::to_value(r.status)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default(),
+        status: r.status.into(),
         tariff_year: r.tariff_year,
         tariff_revision: r.tariff_revision,
         tariff_status: r.tariff_status.map(|s| s.as_str().to_string()),
@@ -356,7 +353,7 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
         insured_id: loaded.insured_id.clone(),
         setting: sub.claim.setting.as_str().into(),
         kind: sub.claim.kind.as_str().into(),
-        status: adj.status.as_str().into(),
+        status: adj.status.as_str().parse()?,
         service_month: loaded.service_month.clone(),
         first_service_date: loaded.first,
         prescription_tracking_code: sub.prescription_tracking_code.clone(),
@@ -390,7 +387,15 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
     store::insert(conn, &row, &lines)?;
     store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
     if let Some(item) = item {
-        crate::store::batches::finish_item(conn, &item.batch_id, item.seq, "done", Some(&row.id), 201, None)?;
+        crate::store::batches::finish_item(
+            conn,
+            &item.batch_id,
+            item.seq,
+            crate::domain::lifecycle::batch::ItemStatus::Done,
+            Some(&row.id),
+            201,
+            None,
+        )?;
     }
     let actor = Actor { id: None, name: username.clone(), role: Role::Provider.as_str().into() };
     let after = serde_json::json!({"status": row.status, "insurer_payable": row.insurer_payable, "deducted": row.deducted});
@@ -412,8 +417,7 @@ pub struct ClaimView {
     pub setting: String,
     #[schema(value_type = crate::domain::adjudication::ClaimKind)]
     pub kind: String,
-    #[schema(value_type = crate::domain::lifecycle::claim::ClaimStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::claim::ClaimStatus,
     /// Jalali month of the earliest service date, `1403-07`.
     #[schema(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
@@ -462,8 +466,7 @@ pub struct LineView {
     /// The service date in the Jalali calendar, `1403-07-15`.
     #[schema(pattern = "^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub service_date_jalali: String,
-    #[schema(value_type = crate::domain::lifecycle::claim::LineStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::claim::LineStatus,
     pub tariff_year: Option<i32>,
     pub tariff_revision: Option<i32>,
     #[schema(value_type = Option<crate::domain::tariff::TariffStatus>)]
@@ -651,8 +654,7 @@ pub async fn list(
 #[schema(as = ClaimExplanation)]
 pub struct Explanation {
     pub id: String,
-    #[schema(value_type = crate::domain::lifecycle::claim::ClaimStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::claim::ClaimStatus,
     pub summary_fa: String,
     pub summary_en: String,
     pub lines: Vec<LineExplanation>,
@@ -706,7 +708,7 @@ pub fn explain(v: &ClaimView) -> Explanation {
     let t = &v.totals;
     Explanation {
         id: v.id.clone(),
-        status: v.status.clone(),
+        status: v.status,
         summary_fa: format!(
             "سند {}: مبلغ درخواستی {} ریال؛ قابل پرداخت سازمان {} ریال؛ سهم بیمه‌شده {} ریال؛ مابه‌التفاوت {} ریال؛ کسورات {} ریال.",
             v.provider_document_no, t.billed, t.insurer_payable, t.patient_share, t.patient_gap, t.deducted

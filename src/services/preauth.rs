@@ -70,8 +70,7 @@ pub struct UseView {
     #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub quantity: String,
     /// The line's status (a rejected line uses nothing).
-    #[schema(value_type = LineStatus)]
-    pub status: String,
+    pub status: LineStatus,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -89,8 +88,7 @@ pub struct PreauthView {
     pub quantity: String,
     pub diagnoses: Vec<String>,
     pub justification: String,
-    #[schema(value_type = PreauthStatus)]
-    pub status: String,
+    pub status: PreauthStatus,
     /// The quantity approved (a decimal string); null until approved.
     #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
     pub approved_quantity: Option<String>,
@@ -127,7 +125,7 @@ fn view(conn: &mut AnyConnection, r: PreauthRow) -> AppResult<PreauthView> {
     let remaining = r.approved_quantity.as_deref().and_then(|q| q.parse::<Decimal>().ok()).map(|q| {
         let used: Decimal = uses
             .iter()
-            .filter(|u| LineStatus::parse(&u.status) != Some(LineStatus::Rejected))
+            .filter(|u| Some(u.status) != Some(LineStatus::Rejected))
             .filter_map(|u| u.quantity.parse::<Decimal>().ok())
             .sum();
         (q - used).max(Decimal::ZERO).normalize().to_string()
@@ -221,7 +219,7 @@ pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) ->
                 quantity: new.quantity.normalize().to_string(),
                 diagnoses: serde_json::to_string(&new.diagnoses).map_err(AppError::internal)?,
                 justification: new.justification,
-                status: PreauthStatus::Requested.as_str().into(),
+                status: PreauthStatus::Requested,
                 approved_quantity: None,
                 valid_from: None,
                 valid_to: None,
@@ -352,13 +350,13 @@ pub async fn decide(
             let r = load_visible(conn, &caller, &id)?;
             let approve = d.decision == Verdict::Approve;
             let action = if approve { PreauthAction::Approve } else { PreauthAction::Reject };
-            let Ok(to) = transition(r.status.parse()?, action) else {
+            let Ok(to) = transition(r.status, action) else {
                 return Err(AppError::conflict("already_decided", format!("the request is already {}", r.status)));
             };
             let requested: Decimal = r.quantity.parse().map_err(AppError::internal)?;
             check_decision(&d, requested, today)?;
             let decision = store::Decision {
-                status: to.as_str(),
+                status: to,
                 approved_quantity: d.approved_quantity.map(|q| q.normalize().to_string()),
                 valid_from: approve.then(|| d.valid_from.unwrap_or(today)),
                 valid_to: d.valid_to,
@@ -408,7 +406,7 @@ pub fn for_engine(conn: &mut AnyConnection, insured_id: &str) -> AppResult<Vec<P
     Ok(store::decided_for_insured(conn, insured_id)?
         .into_iter()
         .map(|(r, used)| {
-            let approved = PreauthStatus::parse(&r.status) == Some(PreauthStatus::Approved);
+            let approved = Some(r.status) == Some(PreauthStatus::Approved);
             let quantity: Decimal =
                 r.approved_quantity.as_deref().and_then(|q| q.parse().ok()).unwrap_or_default();
             let used: Decimal = used.iter().filter_map(|q| q.parse::<Decimal>().ok()).sum();

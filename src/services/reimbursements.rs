@@ -186,8 +186,7 @@ pub struct ReimbursementView {
     pub id: String,
     #[schema(value_type = Benefit)]
     pub benefit: String,
-    #[schema(value_type = ReimbursementStatus)]
-    pub status: String,
+    pub status: ReimbursementStatus,
     pub office_id: String,
     /// The main insured's national code.
     pub insured_national_code: String,
@@ -318,7 +317,7 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
     let patient_code = insured::find(conn, &r.insured_id)?.map(|p| p.national_code).unwrap_or_default();
     let paid = match &r.payment_order_id {
         Some(o) => crate::store::settlements::find_order(conn, o)?
-            .filter(|o| OrderStatus::parse(&o.status) == Some(OrderStatus::Paid)),
+            .filter(|o| Some(o.status) == Some(OrderStatus::Paid)),
         None => None,
     };
     let history = audit::for_entity(conn, "reimbursement", &r.id)?
@@ -511,7 +510,7 @@ fn split_of(r: &ReimbursementRow) -> Split {
 }
 
 /// What a transition writes: the new status and the amounts.
-fn totals_with<'a>(status: &'a str, t: &Split) -> Totals<'a> {
+fn totals_with(status: ReimbursementStatus, t: &Split) -> Totals {
     Totals {
         status,
         reimbursed: t.reimbursed,
@@ -710,7 +709,7 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
                 travel: new.travel.as_ref().map(serde_json::to_string).transpose().map_err(AppError::internal)?,
                 sheba: new.sheba.clone(),
                 account_holder: format!("{} {}", main.first_name, main.last_name),
-                status: ReimbursementStatus::Draft.as_str().into(),
+                status: ReimbursementStatus::Draft,
                 paid_total: new.lines.iter().map(|l| l.paid_amount).sum(),
                 reimbursed: 0,
                 franchise: 0,
@@ -786,7 +785,7 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
             if !may_edit(&caller, &r) {
                 return Err(AppError::forbidden("only the filer or a clerk of the office submits a request"));
             }
-            let from: ReimbursementStatus = r.status.parse()?;
+            let from: ReimbursementStatus = r.status;
             let Ok(to) = transition(from, ReimbursementAction::Submit) else {
                 return Err(AppError::conflict(
                     "not_draft",
@@ -809,7 +808,7 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
             let lines = price(conn, &book, &rules_dep, &r, &stored, today)?;
             let t = totals_of(&lines)?;
             store::replace_lines(conn, &r.id, &lines)?;
-            let totals = totals_with(to.as_str(), &t);
+            let totals = totals_with(to, &t);
             if !store::transition(conn, &r.id, from.as_str(), &totals, Transition::Submitted, now)? {
                 return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
             }
@@ -912,7 +911,7 @@ fn finish(
     now: NaiveDateTime,
 ) -> AppResult<ReimbursementRow> {
     let t = totals_of(lines)?;
-    let status = ReimbursementStatus::from(outcome(lines)).as_str();
+    let status = ReimbursementStatus::from(outcome(lines));
     store::replace_lines(conn, &r.id, lines)?;
     let totals = totals_with(status, &t);
     let extra = Transition::Decided { by: reviewer.into(), note };
@@ -953,7 +952,7 @@ pub async fn decide(
     state
         .write(move |conn| {
             let r = office_request(conn, &caller, &id)?;
-            if transition(r.status.parse()?, ReimbursementAction::Propose).is_err() {
+            if transition(r.status, ReimbursementAction::Propose).is_err() {
                 return Err(AppError::conflict("not_in_review", format!("the request is {}, not in review", r.status)));
             }
             let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
@@ -962,7 +961,7 @@ pub async fn decide(
             let actor = Actor::of(&caller);
             let r = if needs_second_approval(Rial(before), Rial(after), threshold) {
                 let proposal = serde_json::to_string(&input).map_err(AppError::internal)?;
-                let totals = totals_with("awaiting_approval", &split_of(&r));
+                let totals = totals_with(ReimbursementStatus::AwaitingApproval, &split_of(&r));
                 let extra = Transition::Proposed { by: caller.user_id.clone(), proposal };
                 if !store::transition(conn, &r.id, "in_review", &totals, extra, now)? {
                     return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
@@ -997,7 +996,7 @@ pub async fn approve(
     state
         .write(move |conn| {
             let r = office_request(conn, &caller, &id)?;
-            if transition(r.status.parse()?, ReimbursementAction::Return).is_err() {
+            if transition(r.status, ReimbursementAction::Return).is_err() {
                 return Err(AppError::conflict(
                     "not_awaiting_approval",
                     format!("the request is {}", r.status),
@@ -1014,7 +1013,7 @@ pub async fn approve(
                 let reviewer = r.decided_by.clone().unwrap_or_default();
                 finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor, now)?
             } else {
-                let totals = totals_with("in_review", &split_of(&r));
+                let totals = totals_with(ReimbursementStatus::InReview, &split_of(&r));
                 if !store::transition(conn, &r.id, "awaiting_approval", &totals, Transition::Returned, now)? {
                     return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
                 }

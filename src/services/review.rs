@@ -34,8 +34,7 @@ pub struct QueueItem {
     #[schema(value_type = crate::domain::adjudication::ClaimKind)]
     pub kind: String,
     /// `pended`, or `awaiting_approval` (a decision waits for a supervisor).
-    #[schema(value_type = ClaimStatus)]
-    pub status: String,
+    pub status: ClaimStatus,
     pub billed: i64,
     pub insurer_payable: i64,
     /// When the claim was received: UTC, without an offset (`2026-11-23T08:30:00`, fractions
@@ -96,7 +95,7 @@ pub async fn take(state: &ServiceContext, caller: Caller, id: String) -> AppResu
     state
         .write(move |conn| {
             let c = office_claim(conn, &caller, &id)?;
-            if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
+            if c.status != ClaimStatus::Pended {
                 return Err(AppError::conflict(
                     "not_pended",
                     format!("the claim is {}, not pended", c.status),
@@ -165,8 +164,7 @@ pub struct DecisionInput {
 pub struct DecisionOutcome {
     pub decision_id: String,
     /// `applied`, `awaiting_approval` (answered 202) or `returned`.
-    #[schema(value_type = DecisionStatus)]
-    pub status: String,
+    pub status: DecisionStatus,
     pub payable_before: i64,
     pub payable_after: i64,
     pub claim: ClaimView,
@@ -252,7 +250,7 @@ pub(crate) fn apply_decision(
             &claim.id,
             &store::LineUpdate {
                 line_no: a.line_no as i32,
-                status: a.status(),
+                status: a.status().parse()?,
                 approved_quantity: qty.clone(),
                 insurer_payable: a.insurer_payable.0,
                 patient_share: a.patient_share.0,
@@ -264,7 +262,7 @@ pub(crate) fn apply_decision(
     }
     // Lines not named keep their amounts; a pended line not named is accepted as decided.
     for l in lines.iter().filter(|l| {
-        LineStatus::parse(&l.status) == Some(LineStatus::Pended)
+        Some(l.status) == Some(LineStatus::Pended)
             && !computed.iter().any(|(a, _)| a.line_no == l.line_no as u32)
     }) {
         let a = amounts_of(l)?;
@@ -273,7 +271,7 @@ pub(crate) fn apply_decision(
             &claim.id,
             &store::LineUpdate {
                 line_no: l.line_no,
-                status: a.status(),
+                status: a.status().parse()?,
                 approved_quantity: None,
                 insurer_payable: l.insurer_payable,
                 patient_share: l.patient_share,
@@ -290,7 +288,7 @@ pub(crate) fn apply_decision(
     if payable + share + gap + deducted != claim.billed {
         return Err(AppError::internal(format!("conservation broken on claim {}", claim.id)));
     }
-    let status = ClaimStatus::from(Outcome::from_amounts(deducted, payable + share + gap)).as_str();
+    let status = ClaimStatus::from(Outcome::from_amounts(deducted, payable + share + gap));
     store::decide_claim(
         conn,
         &claim.id,
@@ -339,7 +337,7 @@ pub async fn decide(
     state
         .write(move |conn| {
             let c = office_claim(conn, &caller, &id)?;
-            if c.status.parse::<ClaimStatus>()? != ClaimStatus::Pended {
+            if c.status != ClaimStatus::Pended {
                 return Err(AppError::conflict(
                     "not_pended",
                     format!("the claim is {}, not pended", c.status),
@@ -375,7 +373,7 @@ fn record_decision(
         origin: origin.into(),
         objection_id: objection.map(|o| o.id.clone()),
         decided_by: caller.user_id.clone(),
-        status: DecisionStatus::initial(four_eyes).as_str().into(),
+        status: DecisionStatus::initial(four_eyes),
         lines: serde_json::to_string(&input.lines).map_err(AppError::internal)?,
         note: input.note.clone(),
         payable_before: c.insurer_payable,
@@ -398,11 +396,10 @@ fn record_decision(
         ),
     )?;
     let claim = if four_eyes {
-        store::set_status(conn, &c.id, ClaimStatus::AwaitingApproval.as_str(), now)?;
+        store::set_status(conn, &c.id, ClaimStatus::AwaitingApproval, now)?;
         if let Some(o) = objection {
-            let to = objection_transition(o.status.parse()?, ObjectionAction::Propose)
-                .map_err(AppError::internal)?;
-            store::set_objection_status(conn, &o.id, to.as_str(), Some(&caller.user_id), None)?;
+            let to = objection_transition(o.status, ObjectionAction::Propose).map_err(AppError::internal)?;
+            store::set_objection_status(conn, &o.id, to, Some(&caller.user_id), None)?;
         }
         audit::append(
             conn,
@@ -415,7 +412,7 @@ fn record_decision(
         )?;
         claims_store::find(conn, &c.id)?.ok_or_else(|| AppError::not_found("no such claim"))?
     } else {
-        row.status = DecisionStatus::Applied.as_str().into();
+        row.status = DecisionStatus::Applied;
         finish(conn, &c, objection, &lines, &computed, &caller.user_id, &actor, now)?
     };
     Ok(DecisionOutcome {
@@ -441,12 +438,12 @@ fn finish(
 ) -> AppResult<ClaimRow> {
     let claim = apply_decision(conn, c, lines, computed, reviewer, actor, now)?;
     if let Some(o) = objection {
-        let action = match o.status.parse()? {
+        let action = match o.status {
             ObjectionStatus::AwaitingApproval => ObjectionAction::Approve,
             _ => ObjectionAction::Decide,
         };
-        let to = objection_transition(o.status.parse()?, action).map_err(AppError::internal)?;
-        store::set_objection_status(conn, &o.id, to.as_str(), Some(reviewer), Some(now))?;
+        let to = objection_transition(o.status, action).map_err(AppError::internal)?;
+        store::set_objection_status(conn, &o.id, to, Some(reviewer), Some(now))?;
         audit::append(
             conn,
             actor,
@@ -484,7 +481,7 @@ pub async fn review_decision(
             let c = office_claim(conn, &caller, &d.claim_id)
                 .map_err(|_| AppError::not_found("no such decision"))?;
             let action = if approve { ApprovalAction::Approve } else { ApprovalAction::Return };
-            let Ok(to) = decision_transition(d.status.parse()?, action) else {
+            let Ok(to) = decision_transition(d.status, action) else {
                 return Err(AppError::conflict("not_awaiting", format!("the decision is {}", d.status)));
             };
             if d.decided_by == caller.user_id {
@@ -502,7 +499,7 @@ pub async fn review_decision(
             let now = clock.now();
             let actor = Actor::of(&caller);
             let status = to.as_str();
-            store::close_decision(conn, &d.id, status, &caller.user_id, now)?;
+            store::close_decision(conn, &d.id, to, &caller.user_id, now)?;
             audit::append(
                 conn,
                 &actor,
@@ -513,25 +510,22 @@ pub async fn review_decision(
                 Some(json!({"status": status})),
             )?;
             let claim = if approve {
-                let back = if objection.is_some() { &c.status } else { ClaimStatus::Pended.as_str() };
+                let back = if objection.is_some() { c.status } else { ClaimStatus::Pended };
                 // The claim returns to its state before the proposal for `finish` to decide.
-                let restored = ClaimRow { status: back.to_string(), ..c.clone() };
+                let restored = ClaimRow { status: back, ..c.clone() };
                 // The claim has been locked in awaiting_approval since the proposal, so its lines
                 // are the ones the proposal was computed on.
                 let lines = claims_store::lines(conn, &c.id)?;
                 let computed = compute(&lines, &decisions, allowed.as_deref())?;
                 finish(conn, &restored, objection.as_ref(), &lines, &computed, &d.decided_by, &actor, now)?
             } else {
-                let back = if objection.is_some() {
-                    previous_status(conn, &c.id)?
-                } else {
-                    ClaimStatus::Pended.as_str().into()
-                };
-                store::set_status(conn, &c.id, &back, now)?;
+                let back =
+                    if objection.is_some() { previous_status(conn, &c.id)? } else { ClaimStatus::Pended };
+                store::set_status(conn, &c.id, back, now)?;
                 if let Some(o) = &objection {
-                    let to = objection_transition(o.status.parse()?, ObjectionAction::Return)
+                    let to = objection_transition(o.status, ObjectionAction::Return)
                         .map_err(AppError::internal)?;
-                    store::set_objection_status(conn, &o.id, to.as_str(), None, None)?;
+                    store::set_objection_status(conn, &o.id, to, None, None)?;
                 }
                 audit::append(
                     conn,
@@ -546,7 +540,7 @@ pub async fn review_decision(
             };
             Ok(DecisionOutcome {
                 decision_id: d.id,
-                status: status.into(),
+                status: to,
                 payable_before: d.payable_before,
                 payable_after: d.payable_after,
                 claim: view(conn, claim)?,
@@ -556,7 +550,7 @@ pub async fn review_decision(
 }
 
 /// The claim's status before it started waiting for a supervisor, from its audit trail.
-fn previous_status(conn: &mut AnyConnection, claim_id: &str) -> AppResult<String> {
+fn previous_status(conn: &mut AnyConnection, claim_id: &str) -> AppResult<ClaimStatus> {
     let events = audit::for_entity(conn, "claim", claim_id)?;
     let before = events
         .iter()
@@ -565,7 +559,12 @@ fn previous_status(conn: &mut AnyConnection, claim_id: &str) -> AppResult<String
         .and_then(|e| e.before_state.as_deref())
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
         .and_then(|v| v["status"].as_str().map(String::from));
-    Ok(before.unwrap_or_else(|| "partially_approved".into()))
+    // The proposal's audit event is written in the proposal's own transaction: without it the
+    // trail is broken, and guessing a status would hide that.
+    let before = before.ok_or_else(|| {
+        AppError::internal(format!("claim {claim_id}: no audit event of its proposal to restore from"))
+    })?;
+    Ok(before.parse()?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -581,8 +580,7 @@ pub struct ObjectionView {
     pub claim_id: String,
     pub reason: String,
     pub line_nos: Vec<u32>,
-    #[schema(value_type = ObjectionStatus)]
-    pub status: String,
+    pub status: ObjectionStatus,
     /// UTC, without an offset (`2026-11-23T08:30:00`).
     #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub filed_at: NaiveDateTime,
@@ -622,7 +620,7 @@ pub async fn object(
     state
         .write(move |conn| {
             let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
-            if !c.status.parse::<ClaimStatus>()?.is_decided() {
+            if !c.status.is_decided() {
                 return Err(AppError::conflict(
                     "not_decided",
                     format!("the claim is {}; object after its decision", c.status),
@@ -667,7 +665,7 @@ pub async fn object(
             }
             if store::claim_objections(conn, &c.id)?
                 .iter()
-                .any(|o| ObjectionStatus::parse(&o.status) != Some(ObjectionStatus::Decided))
+                .any(|o| Some(o.status) != Some(ObjectionStatus::Decided))
             {
                 return Err(AppError::conflict(
                     "objection_open",
@@ -680,7 +678,7 @@ pub async fn object(
                 filed_by: caller.user_id.clone(),
                 reason: input.reason.trim().to_string(),
                 line_nos: serde_json::to_string(&input.line_nos).map_err(AppError::internal)?,
-                status: ObjectionStatus::Open.as_str().into(),
+                status: ObjectionStatus::Open,
                 decided_by: None,
                 decided_at: None,
                 created_at: now,
@@ -728,7 +726,7 @@ pub async fn decide_objection(
                 store::find_objection(conn, &id)?.ok_or_else(|| AppError::not_found("no such objection"))?;
             let c = office_claim(conn, &caller, &o.claim_id)
                 .map_err(|_| AppError::not_found("no such objection"))?;
-            if objection_transition(o.status.parse()?, ObjectionAction::Decide).is_err() {
+            if objection_transition(o.status, ObjectionAction::Decide).is_err() {
                 return Err(AppError::conflict("not_open", format!("the objection is {}", o.status)));
             }
             if store::review_state(conn, &c.id)?.reviewed_by.as_deref() == Some(caller.user_id.as_str()) {

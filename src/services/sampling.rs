@@ -65,8 +65,7 @@ pub struct MemberView {
     /// Drawn for review (the others are what an extrapolation applies to).
     pub selected: bool,
     /// The claim's status now.
-    #[schema(value_type = ClaimStatus)]
-    pub status: String,
+    pub status: ClaimStatus,
     pub payable_at_sampling: i64,
     pub insurer_payable: i64,
 }
@@ -88,8 +87,7 @@ pub struct SampleView {
     /// `above_amount`: the least payable drawn, in rials; null otherwise.
     pub above_amount: Option<i64>,
     /// open, extrapolated or closed.
-    #[schema(value_type = SampleStatus)]
-    pub status: String,
+    pub status: SampleStatus,
     pub population: usize,
     pub selected: usize,
     /// Selected claims the reviewers have decided.
@@ -101,8 +99,8 @@ pub struct SampleView {
     pub claims: Vec<MemberView>,
 }
 
-fn is_decided(status: &str) -> bool {
-    !matches!(ClaimStatus::parse(status), Some(ClaimStatus::Pended | ClaimStatus::AwaitingApproval))
+fn is_decided(status: &ClaimStatus) -> bool {
+    !matches!(status, ClaimStatus::Pended | ClaimStatus::AwaitingApproval)
 }
 
 fn view(s: SampleRow, members: Vec<(MemberRow, claims_store::ClaimRow)>) -> SampleView {
@@ -128,7 +126,7 @@ fn view(s: SampleRow, members: Vec<(MemberRow, claims_store::ClaimRow)>) -> Samp
                 claim_id: c.id.clone(),
                 provider_document_no: c.provider_document_no.clone(),
                 selected: m.selected,
-                status: c.status.clone(),
+                status: c.status,
                 payable_at_sampling: m.payable_at_sampling,
                 insurer_payable: c.insurer_payable,
             })
@@ -216,7 +214,7 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
                 method: new.method.as_str().into(),
                 percent: new.percent.map(|p| p.normalize().to_string()),
                 above_amount: new.above_amount,
-                status: SampleStatus::Open.as_str().into(),
+                status: SampleStatus::Open,
                 rate: None,
                 created_by: caller.user_id.clone(),
                 created_at: now,
@@ -287,7 +285,7 @@ pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bo
         .write(move |conn| {
             let s = load(conn, &caller, &id)?;
             let action = if apply { SampleAction::Extrapolate } else { SampleAction::Close };
-            let Ok(to) = sample_transition(s.status.parse()?, action) else {
+            let Ok(to) = sample_transition(s.status, action) else {
                 return Err(AppError::conflict(
                     "sample_closed",
                     format!("the sample is already {}", s.status),
@@ -297,7 +295,7 @@ pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bo
             let now = clock.now();
             let actor = Actor::of(&caller);
             if !apply {
-                if !store::close(conn, &s.id, to.as_str(), None, &caller.user_id, now)? {
+                if !store::close(conn, &s.id, to, None, &caller.user_id, now)? {
                     return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
                 }
                 audit::append(conn, &actor, "review_sample", &s.id, "closed", None, None)?;
@@ -340,7 +338,7 @@ pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bo
                 }
             }
             let rate_text = rate.normalize().to_string();
-            if !store::close(conn, &s.id, to.as_str(), Some(rate_text.clone()), &caller.user_id, now)? {
+            if !store::close(conn, &s.id, to, Some(rate_text.clone()), &caller.user_id, now)? {
                 return Err(AppError::conflict("sample_closed", "the sample was closed meanwhile"));
             }
             audit::append(

@@ -18,7 +18,7 @@ use crate::domain::lifecycle::payment::{AdvanceStatus, OrderStatus, SettlementSt
 use crate::domain::lifecycle::reimbursement::ReimbursementStatus;
 use crate::domain::money::Rial;
 use crate::domain::settlement::{
-    advance_amount, claimed_from_organization, days_late, late_damages, net_payable, status_for_net,
+    advance_amount, claimed_from_organization, days_late, late_damages, net_payable,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::claims::{view as claim_view, ClaimView};
@@ -96,7 +96,7 @@ pub fn advance_for_list(
         percent: t.advance_percent.normalize().to_string(),
         amount: advance_amount(Rial(claimed), t.advance_percent).0,
         due_on: received_on + Duration::days(t.advance_days as i64),
-        status: AdvanceStatus::Due.as_str().into(),
+        status: AdvanceStatus::Due,
         paid_on: None,
         bank_reference: None,
         paid_recorded_by: None,
@@ -306,7 +306,7 @@ fn settle_office(
             net_payable: net.0,
             due_on: today + Duration::days(t.balance_payment_days as i64),
             late_payment_rate: t.late_payment_rate_percent.map(|r| r.normalize().to_string()),
-            status: status_for_net(net).into(),
+            status: SettlementStatus::for_net(net),
             payment_order_id: None,
             paid_on: None,
             bank_reference: None,
@@ -341,7 +341,7 @@ pub struct SettlementView {
 
 fn settlement_view(row: SettlementRow, today: NaiveDate) -> SettlementView {
     // Only what is owed to the provider can be late.
-    let owed = SettlementStatus::parse(&row.status).is_some_and(SettlementStatus::is_owed);
+    let owed = row.status.is_owed();
     let late = if owed { days_late(row.due_on, today) } else { 0 };
     let rate: Decimal = row.late_payment_rate.as_deref().and_then(|r| r.parse().ok()).unwrap_or_default();
     SettlementView {
@@ -506,7 +506,7 @@ pub fn remittance_html(r: &Remittance) -> String {
         adv = s.advances_netted,
         carried = s.carried_in,
         net = s.net_payable,
-        carry_note = if SettlementStatus::parse(&s.status) == Some(SettlementStatus::Carried) {
+        carry_note = if s.status == SettlementStatus::Carried {
             " (بدهی مرکز؛ از تسویه بعدی کسر می‌شود — owed by the provider, netted by its next settlement)"
         } else {
             ""
@@ -578,7 +578,7 @@ pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(O
                 total: due.iter().map(|s| s.net_payable).sum::<i64>()
                     + refunds.iter().map(|r| r.reimbursed).sum::<i64>(),
                 items: (due.len() + refunds.len()) as i32,
-                status: OrderStatus::Issued.as_str().into(),
+                status: OrderStatus::Issued,
                 bank_reference: None,
                 paid_on: None,
                 created_by: caller.user_id.clone(),

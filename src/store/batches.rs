@@ -11,7 +11,7 @@ pub struct BatchRow {
     pub id: String,
     pub provider_id: String,
     pub created_by: String,
-    pub status: String,
+    pub status: crate::domain::lifecycle::batch::BatchStatus,
     pub total: i32,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
@@ -26,7 +26,7 @@ pub struct ItemRow {
     pub seq: i32,
     pub provider_document_no: Option<String>,
     pub payload: String,
-    pub status: String,
+    pub status: crate::domain::lifecycle::batch::ItemStatus,
     pub claim_id: Option<String>,
     pub http_status: Option<i32>,
     pub error: Option<String>,
@@ -77,7 +77,7 @@ pub fn items(conn: &mut AnyConnection, batch_id: &str) -> QueryResult<Vec<ItemRo
 /// The oldest batch with work left.
 pub fn next_unfinished(conn: &mut AnyConnection) -> QueryResult<Option<BatchRow>> {
     claim_batches::table
-        .filter(claim_batches::status.ne("done"))
+        .filter(claim_batches::status.ne(crate::domain::lifecycle::batch::BatchStatus::Done))
         .order(claim_batches::id.asc())
         .select(BatchRow::as_select())
         .first(conn)
@@ -86,7 +86,11 @@ pub fn next_unfinished(conn: &mut AnyConnection) -> QueryResult<Option<BatchRow>
 
 pub fn pending_items(conn: &mut AnyConnection, batch_id: &str, limit: i64) -> QueryResult<Vec<ItemRow>> {
     claim_batch_items::table
-        .filter(claim_batch_items::batch_id.eq(batch_id).and(claim_batch_items::status.eq("pending")))
+        .filter(
+            claim_batch_items::batch_id
+                .eq(batch_id)
+                .and(claim_batch_items::status.eq(crate::domain::lifecycle::batch::ItemStatus::Pending)),
+        )
         .order(claim_batch_items::seq.asc())
         .limit(limit)
         .select(ItemRow::as_select())
@@ -97,7 +101,7 @@ pub fn finish_item(
     conn: &mut AnyConnection,
     batch_id: &str,
     seq: i32,
-    status: &str,
+    status: crate::domain::lifecycle::batch::ItemStatus,
     claim_id: Option<&str>,
     http_status: i32,
     error: Option<&str>,
@@ -130,7 +134,7 @@ pub fn created_claims(
 pub fn set_status(
     conn: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: crate::domain::lifecycle::batch::BatchStatus,
     finished_at: Option<NaiveDateTime>,
 ) -> QueryResult<()> {
     diesel::update(claim_batches::table.find(id))
@@ -142,11 +146,19 @@ pub fn set_status(
 /// (items done, items failed) of a batch.
 pub fn progress(conn: &mut AnyConnection, batch_id: &str) -> QueryResult<(i64, i64)> {
     let done: i64 = claim_batch_items::table
-        .filter(claim_batch_items::batch_id.eq(batch_id).and(claim_batch_items::status.eq("done")))
+        .filter(
+            claim_batch_items::batch_id
+                .eq(batch_id)
+                .and(claim_batch_items::status.eq(crate::domain::lifecycle::batch::ItemStatus::Done)),
+        )
         .select(count_star())
         .first(conn)?;
     let failed: i64 = claim_batch_items::table
-        .filter(claim_batch_items::batch_id.eq(batch_id).and(claim_batch_items::status.eq("failed")))
+        .filter(
+            claim_batch_items::batch_id
+                .eq(batch_id)
+                .and(claim_batch_items::status.eq(crate::domain::lifecycle::batch::ItemStatus::Failed)),
+        )
         .select(count_star())
         .first(conn)?;
     Ok((done, failed))

@@ -20,7 +20,7 @@ pub struct ClaimRow {
     pub insured_id: Option<String>,
     pub setting: String,
     pub kind: String,
-    pub status: String,
+    pub status: crate::domain::lifecycle::claim::ClaimStatus,
     pub service_month: String,
     pub first_service_date: NaiveDate,
     pub prescription_tracking_code: Option<String>,
@@ -60,7 +60,7 @@ pub struct LineRow {
     pub anesthesia_units: String,
     pub medical_order: bool,
     pub physician_council_no: Option<String>,
-    pub status: String,
+    pub status: crate::domain::lifecycle::claim::LineStatus,
     pub tariff_year: Option<i32>,
     pub tariff_revision: Option<i32>,
     pub tariff_status: Option<String>,
@@ -136,7 +136,7 @@ pub fn history(
     claim_lines::table
         .inner_join(claims::table)
         .filter(claims::insured_id.eq(insured_id))
-        .filter(claim_lines::status.ne("rejected"))
+        .filter(claim_lines::status.ne(crate::domain::lifecycle::claim::LineStatus::Rejected))
         .filter(claim_lines::service_date.ge(from).and(claim_lines::service_date.le(to)))
         .select((LineRow::as_select(), claims::provider_id, claims::physician_council_no))
         .load(conn)
@@ -253,7 +253,7 @@ pub struct ClaimFilter {
     pub scope: Scope,
     pub provider_id: Option<String>,
     pub office_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<crate::domain::lifecycle::claim::ClaimStatus>,
     pub month: Option<String>,
     pub insured_national_code: Option<String>,
     /// Claims with a line carrying this reason code.
@@ -277,7 +277,7 @@ pub fn list(conn: &mut AnyConnection, f: &ClaimFilter) -> QueryResult<Vec<ClaimR
         q = q.filter(claims::office_id.eq(v.clone()));
     }
     if let Some(v) = &f.status {
-        q = q.filter(claims::status.eq(v.clone()));
+        q = q.filter(claims::status.eq(*v));
     }
     if let Some(v) = &f.month {
         q = q.filter(claims::service_month.eq(v.clone()));

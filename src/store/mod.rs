@@ -17,6 +17,7 @@ pub mod sampling;
 pub mod scope;
 pub mod settlements;
 pub mod tariffs;
+pub mod text_sql;
 pub mod tokens;
 pub mod users;
 

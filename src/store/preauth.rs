@@ -20,7 +20,7 @@ pub struct PreauthRow {
     pub quantity: String,
     pub diagnoses: String,
     pub justification: String,
-    pub status: String,
+    pub status: crate::domain::lifecycle::preauth::PreauthStatus,
     pub approved_quantity: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
@@ -63,7 +63,7 @@ pub struct PreauthFilter {
     pub provider_id: Option<String>,
     pub office_id: Option<String>,
     pub insured_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<crate::domain::lifecycle::preauth::PreauthStatus>,
     pub code: Option<String>,
     pub after: Option<String>,
     pub limit: i64,
@@ -84,7 +84,7 @@ pub fn list(conn: &mut AnyConnection, f: &PreauthFilter) -> QueryResult<Vec<Prea
         q = q.filter(preauthorizations::insured_id.eq(v.clone()));
     }
     if let Some(v) = &f.status {
-        q = q.filter(preauthorizations::status.eq(v.clone()));
+        q = q.filter(preauthorizations::status.eq(*v));
     }
     if let Some(v) = &f.code {
         q = q.filter(preauthorizations::code.eq(v.clone()));
@@ -98,7 +98,7 @@ pub fn list(conn: &mut AnyConnection, f: &PreauthFilter) -> QueryResult<Vec<Prea
 /// The medical advisor's decision, only on a request still waiting (two advisors at once: one
 /// wins, the other gets `false`).
 pub struct Decision<'a> {
-    pub status: &'a str,
+    pub status: crate::domain::lifecycle::preauth::PreauthStatus,
     pub approved_quantity: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
@@ -110,18 +110,20 @@ pub struct Decision<'a> {
 
 pub fn decide(conn: &mut AnyConnection, id: &str, d: &Decision<'_>) -> QueryResult<bool> {
     let n =
-        diesel::update(preauthorizations::table.find(id).filter(preauthorizations::status.eq("requested")))
-            .set((
-                preauthorizations::status.eq(d.status),
-                preauthorizations::approved_quantity.eq(&d.approved_quantity),
-                preauthorizations::valid_from.eq(d.valid_from),
-                preauthorizations::valid_to.eq(d.valid_to),
-                preauthorizations::decision_reason.eq(&d.reason),
-                preauthorizations::decision_note.eq(&d.note),
-                preauthorizations::decided_by.eq(d.decided_by),
-                preauthorizations::decided_at.eq(d.decided_at),
-            ))
-            .execute(conn)?;
+        diesel::update(preauthorizations::table.find(id).filter(
+            preauthorizations::status.eq(crate::domain::lifecycle::preauth::PreauthStatus::Requested),
+        ))
+        .set((
+            preauthorizations::status.eq(d.status),
+            preauthorizations::approved_quantity.eq(&d.approved_quantity),
+            preauthorizations::valid_from.eq(d.valid_from),
+            preauthorizations::valid_to.eq(d.valid_to),
+            preauthorizations::decision_reason.eq(&d.reason),
+            preauthorizations::decision_note.eq(&d.note),
+            preauthorizations::decided_by.eq(d.decided_by),
+            preauthorizations::decided_at.eq(d.decided_at),
+        ))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -133,7 +135,7 @@ pub fn decided_for_insured(
 ) -> QueryResult<Vec<(PreauthRow, Vec<String>)>> {
     let rows: Vec<PreauthRow> = preauthorizations::table
         .filter(preauthorizations::insured_id.eq(insured_id))
-        .filter(preauthorizations::status.ne("requested"))
+        .filter(preauthorizations::status.ne(crate::domain::lifecycle::preauth::PreauthStatus::Requested))
         .select(PreauthRow::as_select())
         .order(preauthorizations::id.asc())
         .load(conn)?;
@@ -143,7 +145,7 @@ pub fn decided_for_insured(
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let used: Vec<(Option<String>, String)> = claim_lines::table
         .filter(claim_lines::preauthorization_id.eq_any(&ids))
-        .filter(claim_lines::status.ne("rejected"))
+        .filter(claim_lines::status.ne(crate::domain::lifecycle::claim::LineStatus::Rejected))
         .select((claim_lines::preauthorization_id, claim_lines::approved_quantity))
         .load(conn)?;
     Ok(rows
@@ -158,7 +160,10 @@ pub fn decided_for_insured(
 }
 
 /// The claim lines that used an approval: (claim id, line no, approved quantity, status).
-pub fn uses(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<(String, i32, String, String)>> {
+pub fn uses(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> QueryResult<Vec<(String, i32, String, crate::domain::lifecycle::claim::LineStatus)>> {
     claim_lines::table
         .filter(claim_lines::preauthorization_id.eq(id))
         .select((

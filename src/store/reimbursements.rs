@@ -28,7 +28,7 @@ pub struct ReimbursementRow {
     pub travel: Option<String>,
     pub sheba: String,
     pub account_holder: String,
-    pub status: String,
+    pub status: crate::domain::lifecycle::reimbursement::ReimbursementStatus,
     pub paid_total: i64,
     pub reimbursed: i64,
     pub franchise: i64,
@@ -110,8 +110,8 @@ pub fn lines(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<RLineRow>> {
 }
 
 /// The amounts and status after pricing or a decision.
-pub struct Totals<'a> {
-    pub status: &'a str,
+pub struct Totals {
+    pub status: crate::domain::lifecycle::reimbursement::ReimbursementStatus,
     pub reimbursed: i64,
     pub franchise: i64,
     pub above_tariff: i64,
@@ -189,7 +189,7 @@ pub struct ReimbursementFilter {
     /// The main insured's requests or the patient's own.
     pub insured_id: Option<String>,
     pub office_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<crate::domain::lifecycle::reimbursement::ReimbursementStatus>,
     pub benefit: Option<String>,
     pub after: Option<String>,
     pub limit: i64,
@@ -209,7 +209,7 @@ pub fn list(conn: &mut AnyConnection, f: &ReimbursementFilter) -> QueryResult<Ve
         q = q.filter(reimbursements::office_id.eq(v.clone()));
     }
     if let Some(v) = &f.status {
-        q = q.filter(reimbursements::status.eq(v.clone()));
+        q = q.filter(reimbursements::status.eq(*v));
     }
     if let Some(v) = &f.benefit {
         q = q.filter(reimbursements::benefit.eq(v.clone()));
@@ -231,7 +231,9 @@ pub fn prior_items(
         .filter(reimbursements::insured_id.eq(insured_id))
         .filter(reimbursements::id.ne(except))
         .filter(reimbursements::benefit.eq("support_item"))
-        .filter(reimbursements::status.ne("draft"))
+        .filter(
+            reimbursements::status.ne(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Draft),
+        )
         .filter(reimbursement_lines::status.ne("rejected"))
         .select((reimbursement_lines::code, reimbursement_lines::service_date))
         .load(conn)
@@ -249,7 +251,9 @@ pub fn prior_care(
         .filter(reimbursements::insured_id.eq(insured_id))
         .filter(reimbursements::id.ne(except))
         .filter(reimbursements::benefit.eq("care"))
-        .filter(reimbursements::status.ne("draft"))
+        .filter(
+            reimbursements::status.ne(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Draft),
+        )
         .filter(reimbursement_lines::status.ne("rejected"))
         .select((
             reimbursement_lines::item_type,
@@ -263,7 +267,10 @@ pub fn prior_care(
 /// Decided requests with something to pay and in no payment order yet.
 pub fn payable(conn: &mut AnyConnection) -> QueryResult<Vec<ReimbursementRow>> {
     reimbursements::table
-        .filter(reimbursements::status.eq_any(["approved", "partially_approved"]))
+        .filter(reimbursements::status.eq_any([
+            crate::domain::lifecycle::reimbursement::ReimbursementStatus::Approved,
+            crate::domain::lifecycle::reimbursement::ReimbursementStatus::PartiallyApproved,
+        ]))
         .filter(reimbursements::payment_order_id.is_null())
         .filter(reimbursements::reimbursed.gt(0))
         .select(ReimbursementRow::as_select())
@@ -278,7 +285,10 @@ pub fn order(conn: &mut AnyConnection, ids: &[String], order_id: &str) -> QueryR
             .filter(reimbursements::id.eq_any(ids))
             .filter(reimbursements::payment_order_id.is_null()),
     )
-    .set((reimbursements::payment_order_id.eq(order_id), reimbursements::status.eq("ordered")))
+    .set((
+        reimbursements::payment_order_id.eq(order_id),
+        reimbursements::status.eq(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Ordered),
+    ))
     .execute(conn)
 }
 
@@ -294,6 +304,6 @@ pub fn of_order(conn: &mut AnyConnection, order_id: &str) -> QueryResult<Vec<Rei
 /// reference are the order's).
 pub fn pay_order(conn: &mut AnyConnection, order_id: &str) -> QueryResult<usize> {
     diesel::update(reimbursements::table.filter(reimbursements::payment_order_id.eq(order_id)))
-        .set(reimbursements::status.eq("paid"))
+        .set(reimbursements::status.eq(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Paid))
         .execute(conn)
 }

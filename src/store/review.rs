@@ -81,7 +81,10 @@ pub enum QueueSort {
 pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<Vec<(ClaimRow, Option<String>)>> {
     let mut q = claims::table
         .filter(claims::office_id.eq(f.office_id.clone()))
-        .filter(claims::status.eq_any(["pended", "awaiting_approval"]))
+        .filter(claims::status.eq_any([
+            crate::domain::lifecycle::claim::ClaimStatus::Pended,
+            crate::domain::lifecycle::claim::ClaimStatus::AwaitingApproval,
+        ]))
         .left_join(claim_reviews::table)
         .select((ClaimRow::as_select(), claim_reviews::assigned_to.nullable()))
         .into_boxed();
@@ -154,7 +157,7 @@ pub fn release(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<()> {
 pub fn set_status(
     conn: &mut AnyConnection,
     claim_id: &str,
-    status: &str,
+    status: crate::domain::lifecycle::claim::ClaimStatus,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(claims::table.find(claim_id))
@@ -164,9 +167,9 @@ pub fn set_status(
 }
 
 /// New amounts of one line after a decision.
-pub struct LineUpdate<'a> {
+pub struct LineUpdate {
     pub line_no: i32,
-    pub status: &'a str,
+    pub status: crate::domain::lifecycle::claim::LineStatus,
     pub approved_quantity: Option<String>,
     pub insurer_payable: i64,
     pub patient_share: i64,
@@ -175,7 +178,7 @@ pub struct LineUpdate<'a> {
     pub reasons: String,
 }
 
-pub fn update_line(conn: &mut AnyConnection, claim_id: &str, u: &LineUpdate<'_>) -> QueryResult<()> {
+pub fn update_line(conn: &mut AnyConnection, claim_id: &str, u: &LineUpdate) -> QueryResult<()> {
     let target = claim_lines::table.find((claim_id, u.line_no));
     diesel::update(target)
         .set((
@@ -196,7 +199,7 @@ pub fn update_line(conn: &mut AnyConnection, claim_id: &str, u: &LineUpdate<'_>)
 
 /// The claim's totals and status after a decision; the claim leaves the reviewer's hands.
 pub struct ClaimDecided<'a> {
-    pub status: &'a str,
+    pub status: crate::domain::lifecycle::claim::ClaimStatus,
     pub insurer_payable: i64,
     pub patient_share: i64,
     pub patient_gap: i64,
@@ -236,7 +239,7 @@ pub struct DecisionRow {
     pub origin: String,
     pub objection_id: Option<String>,
     pub decided_by: String,
-    pub status: String,
+    pub status: crate::domain::lifecycle::review::DecisionStatus,
     pub lines: String,
     pub note: Option<String>,
     pub payable_before: i64,
@@ -266,7 +269,7 @@ pub fn claim_decisions(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<
 pub fn close_decision(
     conn: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: crate::domain::lifecycle::review::DecisionStatus,
     by: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -288,7 +291,7 @@ pub struct ObjectionRow {
     pub filed_by: String,
     pub reason: String,
     pub line_nos: String,
-    pub status: String,
+    pub status: crate::domain::lifecycle::review::ObjectionStatus,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -314,7 +317,7 @@ pub fn claim_objections(conn: &mut AnyConnection, claim_id: &str) -> QueryResult
 pub fn set_objection_status(
     conn: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: crate::domain::lifecycle::review::ObjectionStatus,
     decided_by: Option<&str>,
     at: Option<NaiveDateTime>,
 ) -> QueryResult<()> {

@@ -18,7 +18,7 @@ pub struct SampleRow {
     pub method: String,
     pub percent: Option<String>,
     pub above_amount: Option<i64>,
-    pub status: String,
+    pub status: crate::domain::lifecycle::review::SampleStatus,
     pub rate: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
@@ -47,7 +47,10 @@ pub fn population(
         .filter(claims::office_id.eq(office_id))
         .filter(claims::provider_id.eq(provider_id))
         .filter(claims::service_month.eq(service_month))
-        .filter(claims::status.eq_any(["approved", "partially_approved"]))
+        .filter(claims::status.eq_any([
+            crate::domain::lifecycle::claim::ClaimStatus::Approved,
+            crate::domain::lifecycle::claim::ClaimStatus::PartiallyApproved,
+        ]))
         .filter(claims::id.ne_all(sampled))
         .select(ClaimRow::as_select())
         .order(claims::id.asc())
@@ -95,7 +98,11 @@ pub fn send_to_review(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(claims::table.find(claim_id))
-        .set((claims::status.eq("pended"), claims::pend_notes.eq(pend_notes), claims::updated_at.eq(now)))
+        .set((
+            claims::status.eq(crate::domain::lifecycle::claim::ClaimStatus::Pended),
+            claims::pend_notes.eq(pend_notes),
+            claims::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -104,18 +111,22 @@ pub fn send_to_review(
 pub fn close(
     conn: &mut AnyConnection,
     id: &str,
-    status: &str,
+    status: crate::domain::lifecycle::review::SampleStatus,
     rate: Option<String>,
     by: &str,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let n = diesel::update(review_samples::table.find(id).filter(review_samples::status.eq("open")))
-        .set((
-            review_samples::status.eq(status),
-            review_samples::rate.eq(rate),
-            review_samples::closed_by.eq(by),
-            review_samples::closed_at.eq(at),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        review_samples::table
+            .find(id)
+            .filter(review_samples::status.eq(crate::domain::lifecycle::review::SampleStatus::Open)),
+    )
+    .set((
+        review_samples::status.eq(status),
+        review_samples::rate.eq(rate),
+        review_samples::closed_by.eq(by),
+        review_samples::closed_at.eq(at),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }

@@ -30,7 +30,7 @@ pub struct AdvanceRow {
     pub amount: i64,
     pub due_on: NaiveDate,
     #[schema(value_type = crate::domain::lifecycle::payment::AdvanceStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::payment::AdvanceStatus,
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
     /// Id of the user who recorded the payment.
@@ -60,7 +60,7 @@ pub struct SettlementRow {
     /// The contract's yearly late-payment rate, percent, a decimal written as a string.
     pub late_payment_rate: Option<String>,
     #[schema(value_type = crate::domain::lifecycle::payment::SettlementStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::payment::SettlementStatus,
     pub payment_order_id: Option<String>,
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
@@ -96,7 +96,7 @@ pub struct OrderRow {
     /// How many payees.
     pub items: i32,
     #[schema(value_type = crate::domain::lifecycle::payment::OrderStatus)]
-    pub status: String,
+    pub status: crate::domain::lifecycle::payment::OrderStatus,
     pub bank_reference: Option<String>,
     pub paid_on: Option<NaiveDate>,
     /// Id of the user who issued it.
@@ -143,14 +143,18 @@ pub fn pay_advance(
     reference: &str,
     by: &str,
 ) -> QueryResult<bool> {
-    let n = diesel::update(advances::table.find(id).filter(advances::status.eq("due")))
-        .set((
-            advances::status.eq("paid"),
-            advances::paid_on.eq(paid_on),
-            advances::bank_reference.eq(reference),
-            advances::paid_recorded_by.eq(by),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        advances::table
+            .find(id)
+            .filter(advances::status.eq(crate::domain::lifecycle::payment::AdvanceStatus::Due)),
+    )
+    .set((
+        advances::status.eq(crate::domain::lifecycle::payment::AdvanceStatus::Paid),
+        advances::paid_on.eq(paid_on),
+        advances::bank_reference.eq(reference),
+        advances::paid_recorded_by.eq(by),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -162,7 +166,7 @@ pub fn advances_to_net(
 ) -> QueryResult<Vec<AdvanceRow>> {
     advances::table
         .filter(advances::provider_id.eq(provider_id))
-        .filter(advances::status.eq("paid"))
+        .filter(advances::status.eq(crate::domain::lifecycle::payment::AdvanceStatus::Paid))
         .filter(advances::settlement_id.is_null())
         .filter(advances::service_month.le(month))
         .select(AdvanceRow::as_select())
@@ -251,7 +255,7 @@ pub fn insert_settlement(conn: &mut AnyConnection, s: &SettlementRow, items: &[I
 pub fn open_carried(conn: &mut AnyConnection, provider_id: &str) -> QueryResult<Vec<SettlementRow>> {
     settlements::table
         .filter(settlements::provider_id.eq(provider_id))
-        .filter(settlements::status.eq("carried"))
+        .filter(settlements::status.eq(crate::domain::lifecycle::payment::SettlementStatus::Carried))
         .filter(settlements::carried_to.is_null())
         .select(SettlementRow::as_select())
         .order(settlements::id.asc())
@@ -287,7 +291,7 @@ pub fn claims_to_settle(
     let rows: Vec<ClaimRow> = claims::table
         .filter(claims::provider_id.eq(provider_id))
         .filter(claims::service_month.le(month))
-        .filter(claims::status.eq_any(["approved", "partially_approved", "rejected"]))
+        .filter(claims::status.eq_any(crate::domain::lifecycle::claim::ClaimStatus::DECIDED))
         .select(ClaimRow::as_select())
         .order(claims::id.asc())
         .load(conn)?;
@@ -338,7 +342,7 @@ pub fn find_order(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Orde
 /// Approved settlements with something to pay and in no order yet.
 pub fn payable_settlements(conn: &mut AnyConnection) -> QueryResult<Vec<SettlementRow>> {
     settlements::table
-        .filter(settlements::status.eq("approved"))
+        .filter(settlements::status.eq(crate::domain::lifecycle::payment::SettlementStatus::Approved))
         .filter(settlements::payment_order_id.is_null())
         .filter(settlements::net_payable.gt(0))
         .select(SettlementRow::as_select())
@@ -353,7 +357,10 @@ pub fn order_settlements(conn: &mut AnyConnection, ids: &[String], order_id: &st
             .filter(settlements::id.eq_any(ids))
             .filter(settlements::payment_order_id.is_null()),
     )
-    .set((settlements::payment_order_id.eq(order_id), settlements::status.eq("ordered")))
+    .set((
+        settlements::payment_order_id.eq(order_id),
+        settlements::status.eq(crate::domain::lifecycle::payment::SettlementStatus::Ordered),
+    ))
     .execute(conn)
 }
 
@@ -372,17 +379,21 @@ pub fn pay_order(
     reference: &str,
     paid_on: NaiveDate,
 ) -> QueryResult<bool> {
-    let n = diesel::update(payment_orders::table.find(id).filter(payment_orders::status.eq("issued")))
-        .set((
-            payment_orders::status.eq("paid"),
-            payment_orders::bank_reference.eq(reference),
-            payment_orders::paid_on.eq(paid_on),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        payment_orders::table
+            .find(id)
+            .filter(payment_orders::status.eq(crate::domain::lifecycle::payment::OrderStatus::Issued)),
+    )
+    .set((
+        payment_orders::status.eq(crate::domain::lifecycle::payment::OrderStatus::Paid),
+        payment_orders::bank_reference.eq(reference),
+        payment_orders::paid_on.eq(paid_on),
+    ))
+    .execute(conn)?;
     if n == 1 {
         diesel::update(settlements::table.filter(settlements::payment_order_id.eq(id)))
             .set((
-                settlements::status.eq("paid"),
+                settlements::status.eq(crate::domain::lifecycle::payment::SettlementStatus::Paid),
                 settlements::paid_on.eq(paid_on),
                 settlements::bank_reference.eq(reference),
             ))

@@ -39,6 +39,21 @@ text_enum! {
 }
 
 impl ClaimStatus {
+    /// The decided statuses (what `is_decided` is true of), for queries.
+    pub const DECIDED: [ClaimStatus; 3] =
+        [ClaimStatus::Approved, ClaimStatus::PartiallyApproved, ClaimStatus::Rejected];
+
+    /// The status in Persian, as insured persons and providers read it in mail.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            ClaimStatus::Approved => "تأیید کامل",
+            ClaimStatus::PartiallyApproved => "تأیید با کسر",
+            ClaimStatus::Rejected => "عدم تأیید",
+            ClaimStatus::Pended => "در انتظار رسیدگی",
+            ClaimStatus::AwaitingApproval => "در انتظار تأیید سرپرست",
+        }
+    }
+
     /// Decided: approved, partially approved or rejected (settled, objected to, sampled).
     pub fn is_decided(self) -> bool {
         self.outcome().is_some()
