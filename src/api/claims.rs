@@ -87,16 +87,7 @@ pub async fn list(
     let q = q.into_inner();
     let limit = page_limit(q.limit)?;
     use crate::domain::lifecycle::claim::ClaimStatus;
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            ClaimStatus::parse(s).ok_or_else(|| {
-                let all: Vec<&str> = ClaimStatus::ALL.iter().map(|s| s.as_str()).collect();
-                AppError::field("status", "invalid_choice", format!("must be one of {}", all.join(", ")))
-            })
-        })
-        .transpose()?;
+    let status = crate::api::status_filter(q.status.as_deref(), ClaimStatus::ALL, "invalid_choice")?;
     if let Some(r) = &q.reason {
         if crate::domain::reasons::Reason::parse(r).is_none() {
             return Err(AppError::field("reason", "invalid_choice", "must be a reason code such as R07"));

@@ -132,6 +132,23 @@ impl<T> Page<T> {
 /// Timestamps in answers: RFC 3339, UTC, whole seconds (`2026-11-23T08:30:00Z`).
 pub use crate::clock::ts;
 
+/// A `?status=` list filter: one of a life cycle's statuses (`all`, for the message), or a 422
+/// naming `status` with `code`.
+pub fn status_filter<T: Copy + std::fmt::Display + std::str::FromStr>(
+    value: Option<&str>,
+    all: &[T],
+    code: &str,
+) -> Result<Option<T>, AppError> {
+    value
+        .map(|s| {
+            s.parse::<T>().map_err(|_| {
+                let names: Vec<String> = all.iter().map(|s| s.to_string()).collect();
+                AppError::field("status", code, format!("must be one of {}", names.join(", ")))
+            })
+        })
+        .transpose()
+}
+
 /// A date field (Gregorian `YYYY-MM-DD` or Jalali `1403-07-15`), its error naming the field.
 pub fn date_field(field: &str, value: &str) -> Result<chrono::NaiveDate, AppError> {
     crate::domain::jalali::parse_date(value)

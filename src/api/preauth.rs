@@ -97,14 +97,7 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     use crate::domain::lifecycle::preauth::PreauthStatus;
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            PreauthStatus::parse(s)
-                .ok_or_else(|| AppError::field("status", "one_of", "must be requested, approved or rejected"))
-        })
-        .transpose()?;
+    let status = crate::api::status_filter(q.status.as_deref(), PreauthStatus::ALL, "one_of")?;
     let limit = page_limit(q.limit)?;
     let filter = PreauthFilter {
         status,

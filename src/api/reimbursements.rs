@@ -258,16 +258,7 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     use crate::domain::lifecycle::reimbursement::ReimbursementStatus;
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            ReimbursementStatus::parse(s).ok_or_else(|| {
-                let all: Vec<&str> = ReimbursementStatus::ALL.iter().map(|s| s.as_str()).collect();
-                AppError::field("status", "one_of", format!("must be one of {}", all.join(", ")))
-            })
-        })
-        .transpose()?;
+    let status = crate::api::status_filter(q.status.as_deref(), ReimbursementStatus::ALL, "one_of")?;
     let limit = page_limit(q.limit)?;
     let f = ReimbursementFilter {
         status,
