@@ -1,5 +1,6 @@
 //! `/api/v1/api-keys` (admin): keys for providers' billing systems.
 
+use crate::domain::record_ids::{ApiKeyId, UserId};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -21,13 +22,13 @@ pub struct Api;
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = ApiKey)]
 pub struct ApiKeyView {
-    pub id: String,
-    pub user_id: String,
+    pub id: ApiKeyId,
+    pub user_id: UserId,
     pub name: String,
     /// The first characters of the key, to recognise it in a provider's configuration.
     pub prefix: String,
     /// The admin who created it (user id).
-    pub created_by: String,
+    pub created_by: UserId,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -82,7 +83,7 @@ pub async fn create(
     body: ApiJson<CreateApiKey>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
-    let created = services::auth::create_api_key(&state, admin.caller, b.user_id, b.name).await?;
+    let created = services::auth::create_api_key(&state, admin.caller, b.user_id.into(), b.name).await?;
     Ok(HttpResponse::Created().json(CreatedApiKeyView { key_info: created.row.into(), key: created.key }))
 }
 
@@ -90,7 +91,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only the keys of this user.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -112,7 +113,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::<ApiKeyView>::from_rows(
         rows,
         limit,
-        |r| r.id.clone(),
+        |r| r.id.to_string(),
         ApiKeyView::from,
     )))
 }
@@ -125,6 +126,7 @@ pub async fn revoke(
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    services::auth::revoke_api_key(&state, crate::store::audit::Actor::of(&admin), id.into_inner()).await?;
+    services::auth::revoke_api_key(&state, crate::store::audit::Actor::of(&admin), id.into_inner().into())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -150,7 +150,7 @@ pub async fn upload(
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     let up = read_upload(form, state.config.max_attachment_bytes).await?;
-    let (created, view) = service::attach(&state, caller, claim_id.into_inner(), up).await?;
+    let (created, view) = service::attach(&state, caller, claim_id.into_inner().into(), up).await?;
     Ok(stored(created, view))
 }
 
@@ -162,7 +162,7 @@ pub async fn list(
     caller: Caller,
     claim_id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(items(service::list(&state, caller, claim_id.into_inner()).await?))
+    Ok(items(service::list(&state, caller, claim_id.into_inner().into()).await?))
 }
 
 /// Download a document, byte for byte (ETag = its SHA-256).
@@ -177,7 +177,7 @@ pub async fn download(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (claim_id, id) = path.into_inner();
-    let (row, bytes) = service::download(&state, caller, claim_id, id).await?;
+    let (row, bytes) = service::download(&state, caller, claim_id.into(), id.into()).await?;
     Ok(document(row.content_type, &row.sha256, bytes))
 }
 
@@ -199,7 +199,8 @@ async fn download_case(
     kind: CaseKind,
     path: (String, String),
 ) -> AppResult<HttpResponse> {
-    let (content_type, sha, bytes) = service::download_case(state, caller, kind, path.0, path.1).await?;
+    let (content_type, sha, bytes) =
+        service::download_case(state, caller, kind, path.0, path.1.into()).await?;
     Ok(document(content_type, &sha, bytes))
 }
 

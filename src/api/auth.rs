@@ -1,5 +1,6 @@
 //! `/api/v1/auth`: tokens, the caller, own password.
 
+use crate::domain::record_ids::{InsuredId, OfficeId, ProviderId, UserId};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -76,15 +77,15 @@ pub async fn revoke_token(
 #[derive(Serialize, ToSchema)]
 #[schema(as = CallerScope)]
 pub struct Scope {
-    pub provider_id: Option<String>,
-    pub office_id: Option<String>,
-    pub insured_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub office_id: Option<OfficeId>,
+    pub insured_id: Option<InsuredId>,
 }
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = Me)]
 pub struct MeResponse {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     #[schema(value_type = crate::auth::Role)]

@@ -168,5 +168,5 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner().into()).await?))
 }

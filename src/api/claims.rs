@@ -111,7 +111,7 @@ pub async fn list(
         ..ClaimFilter::default()
     };
     let items = service::list(&state, caller, filter).await?;
-    let next_cursor = if items.len() as i64 == limit { items.last().map(|c| c.id.clone()) } else { None };
+    let next_cursor = if items.len() as i64 == limit { items.last().map(|c| c.id.to_string()) } else { None };
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
@@ -123,7 +123,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner().into()).await?))
 }
 
 /// The decision explained line by line in Persian and English.
@@ -134,7 +134,7 @@ pub async fn explanation(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let v = service::get(&state, caller, id.into_inner()).await?;
+    let v = service::get(&state, caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(service::explain(&v)))
 }
 
@@ -185,6 +185,6 @@ pub async fn work_accidents(
     };
     let items = service::list(&state, caller, filter).await?;
     let total_payable: i64 = items.iter().map(|c| c.totals.insurer_payable).sum();
-    let next_cursor = if items.len() as i64 == limit { items.last().map(|c| c.id.clone()) } else { None };
+    let next_cursor = if items.len() as i64 == limit { items.last().map(|c| c.id.to_string()) } else { None };
     Ok(HttpResponse::Ok().json(WorkAccidentPage { items, next_cursor, page_insurer_payable: total_payable }))
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/insured`: insured persons, eligibility, bulk import.
 
+use crate::domain::record_ids::InsuredId;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -215,7 +216,7 @@ pub async fn get(
 /// An insured person as a search lists them.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct InsuredSummary {
-    pub id: String,
+    pub id: InsuredId,
     #[schema(pattern = r"^[0-9]{10}$")]
     pub national_code: String,
     #[schema(pattern = r"^[0-9]{8}$")]
@@ -305,7 +306,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::<InsuredSummary>::from_rows(
         rows,
         limit,
-        |r| r.id.clone(),
+        |r| r.id.to_string(),
         InsuredSummary::from,
     )))
 }

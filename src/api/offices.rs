@@ -1,6 +1,7 @@
 //! `/api/v1/provinces` and `/api/v1/offices`. Reading is open to every authenticated caller
 //! (providers need to know their office); changes are for admins.
 
+use crate::domain::record_ids::OfficeId;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -50,7 +51,7 @@ pub async fn list_provinces(state: web::Data<ServiceContext>, _caller: Caller) -
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Office)]
 pub struct OfficeView {
-    pub id: String,
+    pub id: OfficeId,
     pub province_id: i32,
     pub code: String,
     pub name_fa: String,
@@ -187,7 +188,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::<OfficeView>::from_rows(
         rows,
         limit,
-        |r| r.id.clone(),
+        |r| r.id.to_string(),
         OfficeView::from,
     )))
 }
@@ -200,7 +201,7 @@ pub async fn get(
     _caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let row = services::offices::get(&state, id.into_inner()).await?;
+    let row = services::offices::get(&state, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(OfficeView::from(row)))
 }
 
@@ -213,7 +214,8 @@ pub async fn update(
     id: web::Path<String>,
     body: ApiJson<OfficeBody>,
 ) -> AppResult<HttpResponse> {
-    let row = services::offices::update(&state, Actor::of(&admin), id.into_inner(), body.0.into()).await?;
+    let row =
+        services::offices::update(&state, Actor::of(&admin), id.into_inner().into(), body.0.into()).await?;
     Ok(HttpResponse::Ok().json(OfficeView::from(row)))
 }
 
@@ -227,6 +229,6 @@ pub async fn deactivate(
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    services::offices::deactivate(&state, Actor::of(&admin), id.into_inner()).await?;
+    services::offices::deactivate(&state, Actor::of(&admin), id.into_inner().into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -107,7 +107,7 @@ pub async fn list(
         ..PreauthFilter::default()
     };
     let items = service::list(&state, caller, filter).await?;
-    Ok(HttpResponse::Ok().json(Page::<PreauthView>::from_rows(items, limit, |r| r.id.clone(), |r| r)))
+    Ok(HttpResponse::Ok().json(Page::<PreauthView>::from_rows(items, limit, |r| r.id.to_string(), |r| r)))
 }
 
 /// One request, its decision and the claim lines that used it.
@@ -118,7 +118,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner().into()).await?))
 }
 
 /// A medical advisor's decision: `approve` takes `approved_quantity`, `valid_to` and optionally
@@ -169,5 +169,5 @@ pub async fn decide(
         reason: b.reason,
         note: b.note,
     };
-    Ok(HttpResponse::Ok().json(service::decide(&state, advisor.caller, id.into_inner(), d).await?))
+    Ok(HttpResponse::Ok().json(service::decide(&state, advisor.caller, id.into_inner().into(), d).await?))
 }

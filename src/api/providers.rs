@@ -1,5 +1,6 @@
 //! `/api/v1/providers` and `/api/v1/contracts`.
 
+use crate::domain::record_ids::{OfficeId, ProviderId};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -18,8 +19,8 @@ use crate::domain::text::{normalize_identifier, normalize_persian};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::providers::{self as service, ContractView, NewContract, TermsOnDate};
 use crate::store::audit::Actor;
+use crate::store::now;
 use crate::store::providers::{ProviderFilter, ProviderRow};
-use crate::store::{new_id, now};
 
 /// This module's part of the contract (see `api::openapi`).
 #[derive(utoipa::OpenApi)]
@@ -42,7 +43,7 @@ pub struct Api;
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Provider)]
 pub struct ProviderView {
-    pub id: String,
+    pub id: ProviderId,
     pub name_fa: String,
     pub name_en: Option<String>,
     #[schema(value_type = ProviderKind)]
@@ -53,7 +54,7 @@ pub struct ProviderView {
     pub hospital_grade: Option<i32>,
     pub sso_owned: bool,
     pub province_id: i32,
-    pub office_id: String,
+    pub office_id: OfficeId,
     /// National id of the legal entity (شناسه ملی); null for physician and dental offices.
     pub legal_national_id: Option<String>,
     /// Medical council number (شماره نظام پزشکی); only physician and dental offices have one.
@@ -156,7 +157,7 @@ pub struct ProviderBody {
 
 impl ProviderBody {
     /// Checks that depend on the kind, and normalizes; errors name each field.
-    fn into_row(self, id: String) -> AppResult<ProviderRow> {
+    fn into_row(self, id: ProviderId) -> AppResult<ProviderRow> {
         let mut errors = Vec::new();
         let legal = self.legal_national_id.as_deref().map(normalize_identifier);
         let council = self.medical_council_no.as_deref().map(normalize_identifier);
@@ -222,7 +223,7 @@ impl ProviderBody {
             hospital_grade: self.hospital_grade,
             sso_owned: self.sso_owned,
             province_id: self.province_id,
-            office_id: self.office_id,
+            office_id: self.office_id.into(),
             legal_national_id: if self.kind.is_individual() { None } else { legal },
             medical_council_no: if self.kind.is_individual() { council } else { None },
             physician_degree: if self.kind.is_individual() {
@@ -249,7 +250,7 @@ pub async fn create(
     admin: Require<Admins>,
     body: ApiJson<ProviderBody>,
 ) -> AppResult<HttpResponse> {
-    let row = body.0.into_row(new_id())?;
+    let row = body.0.into_row(ProviderId::new())?;
     let row = service::create(&state, Actor::of(&admin), row).await?;
     Ok(HttpResponse::Created().json(ProviderView::from(row)))
 }
@@ -263,7 +264,7 @@ pub async fn update(
     id: web::Path<String>,
     body: ApiJson<ProviderBody>,
 ) -> AppResult<HttpResponse> {
-    let row = body.0.into_row(id.into_inner())?;
+    let row = body.0.into_row(id.into_inner().into())?;
     let row = service::update(&state, Actor::of(&admin), row).await?;
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
@@ -278,7 +279,7 @@ pub async fn deactivate(
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    service::deactivate(&state, Actor::of(&admin), id.into_inner()).await?;
+    service::deactivate(&state, Actor::of(&admin), id.into_inner().into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -290,7 +291,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let row = service::get(&state, caller, id.into_inner()).await?;
+    let row = service::get(&state, caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(ProviderView::from(row)))
 }
 
@@ -298,7 +299,7 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Providers of this office (a reviewer or supervisor may name only their own).
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     /// Providers of this province.
     pub province_id: Option<i32>,
     pub kind: Option<ProviderKind>,
@@ -340,7 +341,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::<ProviderView>::from_rows(
         rows,
         limit,
-        |r| r.id.clone(),
+        |r| r.id.to_string(),
         ProviderView::from,
     )))
 }
@@ -392,7 +393,7 @@ pub async fn create_contract(
     let b = body.0;
     let new = NewContract {
         number: normalize_identifier(&b.number),
-        provider_id: provider_id.into_inner(),
+        provider_id: provider_id.into_inner().into(),
         valid_from: date_field("valid_from", &b.valid_from)?,
         valid_to: date_field("valid_to", &b.valid_to)?,
         terms: terms_from(b.terms)?,
@@ -411,7 +412,7 @@ pub async fn provider_contracts(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let items = service::provider_contracts(&state, caller, id.into_inner()).await?;
+    let items = service::provider_contracts(&state, caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
 
@@ -423,7 +424,7 @@ pub async fn get_contract(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::get_contract(&state, caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get_contract(&state, caller, id.into_inner().into()).await?))
 }
 
 /// An amendment of a contract's terms.
@@ -455,7 +456,7 @@ pub async fn amend(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let date = date_field("effective_from", &b.effective_from)?;
-    let v = service::amend(&state, admin.caller, id.into_inner(), date, b.terms, b.note).await?;
+    let v = service::amend(&state, admin.caller, id.into_inner().into(), date, b.terms, b.note).await?;
     Ok(HttpResponse::Created().json(v))
 }
 
@@ -488,8 +489,16 @@ pub async fn change_status(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let date = date_field("effective_on", &b.effective_on)?;
-    let v = service::change_status(&state, admin.caller, id.into_inner(), b.action, date, b.reason, b.note)
-        .await?;
+    let v = service::change_status(
+        &state,
+        admin.caller,
+        id.into_inner().into(),
+        b.action,
+        date,
+        b.reason,
+        b.note,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -515,5 +524,5 @@ pub async fn contract_on(
         Some(d) => date_field("date", &d)?,
         None => state.today(),
     };
-    Ok(HttpResponse::Ok().json(service::contract_on(&state, caller, id.into_inner(), date).await?))
+    Ok(HttpResponse::Ok().json(service::contract_on(&state, caller, id.into_inner().into(), date).await?))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/reimbursements`: insured persons' requests for what they paid non-contracted
 //! providers, support items and travel; decided by the review office.
 
+use crate::domain::record_ids::OfficeId;
 use actix_web::{web, HttpResponse};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -86,7 +87,7 @@ pub struct TravelBody {
 #[serde(deny_unknown_fields)]
 pub struct FileBody {
     /// The office to file with: required for an insured caller; an office clerk's own office.
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     /// The main insured filing (an insured caller: themselves, may be left out; a clerk must
     /// give it). A national code: 10 digits with a valid check digit.
     #[schema(pattern = "^[0-9]{10}$")]
@@ -268,7 +269,12 @@ pub async fn list(
         ..ReimbursementFilter::default()
     };
     let items = service::list(&state, caller, f).await?;
-    Ok(HttpResponse::Ok().json(Page::<ReimbursementView>::from_rows(items, limit, |r| r.id.clone(), |r| r)))
+    Ok(HttpResponse::Ok().json(Page::<ReimbursementView>::from_rows(
+        items,
+        limit,
+        |r| r.id.to_string(),
+        |r| r,
+    )))
 }
 
 /// One request, line by line, with its document checklist and every status change.
@@ -279,7 +285,7 @@ pub async fn get(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::get(&state, caller, id.into_inner().into()).await?))
 }
 
 /// Submit a draft to the office; every required document must be attached (422 naming `documents`). Priced again.
@@ -292,7 +298,7 @@ pub async fn submit(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::submit(&state, caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::submit(&state, caller, id.into_inner().into()).await?))
 }
 
 /// A reviewer of the office decides line by line (as for claims); a change above the four-eyes threshold waits for a supervisor.
@@ -306,7 +312,8 @@ pub async fn decide(
     id: web::Path<String>,
     body: ApiJson<DecisionInput>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::decide(&state, reviewer.caller, id.into_inner(), body.0).await?))
+    Ok(HttpResponse::Ok()
+        .json(service::decide(&state, reviewer.caller, id.into_inner().into(), body.0).await?))
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -329,5 +336,5 @@ pub async fn approval(
     body: ApiJson<ApprovalBody>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok()
-        .json(service::approve(&state, supervisor.caller, id.into_inner(), body.0.approve).await?))
+        .json(service::approve(&state, supervisor.caller, id.into_inner().into(), body.0.approve).await?))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/review/...`, objections and the audit trail: thin handlers over
 //! `services::review`.
 
+use crate::domain::record_ids::ProviderId;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -67,7 +68,7 @@ pub struct ClaimHistory {
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     /// Only this provider's claims (404 for a provider the caller does not see).
-    pub provider_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
     /// Only claims of this kind (`visit`, `pharmacy`, …; not checked: another text finds none).
     pub kind: Option<String>,
     /// Only claims billed at least this much (rials).
@@ -122,7 +123,7 @@ pub async fn queue(
         return Err(AppError::field("offset", "range", "must not be negative"));
     }
     let filter = QueueFilter {
-        office_id: String::new(),
+        office_id: None,
         provider_id: q.provider_id,
         kind: q.kind,
         min_billed: q.min_amount,
@@ -147,7 +148,7 @@ pub async fn take(
     caller: Require<Reviewers>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::take(&state, caller.caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(service::take(&state, caller.caller, id.into_inner().into()).await?))
 }
 
 /// Give the claim back to the queue (its holder or a supervisor).
@@ -159,7 +160,7 @@ pub async fn release(
     caller: Require<Reviewers>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    service::release(&state, caller.caller, id.into_inner()).await?;
+    service::release(&state, caller.caller, id.into_inner().into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -195,7 +196,7 @@ pub async fn decide(
     let out = service::decide(
         &state,
         caller.caller,
-        id.into_inner(),
+        id.into_inner().into(),
         DecisionInput { lines: b.lines, note: b.note },
     )
     .await?;
@@ -221,7 +222,8 @@ pub async fn approve(
     caller: Require<Supervisors>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::review_decision(&state, caller.caller, id.into_inner(), true).await?))
+    Ok(HttpResponse::Ok()
+        .json(service::review_decision(&state, caller.caller, id.into_inner().into(), true).await?))
 }
 
 /// A supervisor returns a decision to its reviewer; nothing is applied.
@@ -234,7 +236,7 @@ pub async fn return_decision(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok()
-        .json(service::review_decision(&state, caller.caller, id.into_inner(), false).await?))
+        .json(service::review_decision(&state, caller.caller, id.into_inner().into(), false).await?))
 }
 
 /// A provider's objection to deductions.
@@ -273,7 +275,7 @@ pub async fn object(
     let out = service::object(
         &state,
         caller,
-        id.into_inner(),
+        id.into_inner().into(),
         ObjectionInput { reason: b.reason, line_nos: b.line_nos },
     )
     .await?;
@@ -288,7 +290,7 @@ pub async fn objections(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let items = service::claim_objections(&state, caller, id.into_inner()).await?;
+    let items = service::claim_objections(&state, caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(ClaimObjections { items }))
 }
 
@@ -311,7 +313,7 @@ pub async fn decide_objection(
     let out = service::decide_objection(
         &state,
         caller.caller,
-        id.into_inner(),
+        id.into_inner().into(),
         DecisionInput { lines: b.lines, note: b.note },
     )
     .await?;
@@ -326,7 +328,7 @@ pub async fn history(
     caller: Caller,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let items = service::history(&state, caller, id.into_inner()).await?;
+    let items = service::history(&state, caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(ClaimHistory { items }))
 }
 
@@ -383,7 +385,7 @@ pub async fn create_sample(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let new = crate::services::sampling::NewSample {
-        provider_id: b.provider_id,
+        provider_id: b.provider_id.into(),
         service_month: b.service_month,
         method: b.method,
         percent: b.percent,
@@ -400,7 +402,8 @@ pub async fn get_sample(
     caller: Require<Reviewers>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(crate::services::sampling::get(&state, caller.caller, id.into_inner()).await?))
+    Ok(HttpResponse::Ok()
+        .json(crate::services::sampling::get(&state, caller.caller, id.into_inner().into()).await?))
 }
 
 /// Apply the reviewed random sample's deduction rate to the claims not selected (R92 on each line).
@@ -414,7 +417,7 @@ pub async fn extrapolate_sample(
     caller: Require<Supervisors>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let out = crate::services::sampling::close(&state, caller.caller, id.into_inner(), true).await?;
+    let out = crate::services::sampling::close(&state, caller.caller, id.into_inner().into(), true).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -427,6 +430,6 @@ pub async fn close_sample(
     caller: Require<Supervisors>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let out = crate::services::sampling::close(&state, caller.caller, id.into_inner(), false).await?;
+    let out = crate::services::sampling::close(&state, caller.caller, id.into_inner().into(), false).await?;
     Ok(HttpResponse::Ok().json(out))
 }

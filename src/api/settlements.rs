@@ -1,6 +1,7 @@
 //! Paying providers: `/api/v1/advances`, `/api/v1/settlements`, `/api/v1/payment-orders` and
 //! `/api/v1/reconciliation`.
 
+use crate::domain::record_ids::{OfficeId, ProviderId};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -67,7 +68,8 @@ pub async fn pay_advance(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let paid_on = date_field("paid_on", &b.paid_on)?;
-    let a = service::pay_advance(&state, finance.caller, id.into_inner(), paid_on, b.bank_reference).await?;
+    let a = service::pay_advance(&state, finance.caller, id.into_inner().into(), paid_on, b.bank_reference)
+        .await?;
     Ok(HttpResponse::Ok().json(a))
 }
 
@@ -113,7 +115,7 @@ pub async fn run(
     let month = month_field("service_month", &b.service_month)?;
     match (b.office_id, b.province_id) {
         (Some(office), None) => Ok(HttpResponse::Created()
-            .json(RunResult::Office(service::run(&state, finance.caller, office, month).await?))),
+            .json(RunResult::Office(service::run(&state, finance.caller, office.into(), month).await?))),
         (None, Some(province)) => Ok(HttpResponse::Created().json(RunResult::Province(
             service::run_province(&state, finance.caller, province, month).await?,
         ))),
@@ -126,9 +128,9 @@ pub async fn run(
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Settlements of this office's providers.
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     /// Settlements of this provider.
-    pub provider_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
     /// Jalali service month, `1403-07`.
     #[param(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: Option<String>,
@@ -186,7 +188,7 @@ pub async fn remittance(
     if !["json", "csv", "html"].contains(&format.as_str()) {
         return Err(AppError::field("format", "one_of", "must be json, csv or html"));
     }
-    let r = service::remittance(&state, caller, id.into_inner()).await?;
+    let r = service::remittance(&state, caller, id.into_inner().into()).await?;
     Ok(match format.as_str() {
         "csv" => {
             HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(service::remittance_csv(&r)?)
@@ -243,7 +245,7 @@ pub async fn get_order(
     if !["json", "csv"].contains(&format.as_str()) {
         return Err(AppError::field("format", "one_of", "must be json or csv"));
     }
-    let (order, lines) = service::get_order(&state, id.into_inner()).await?;
+    let (order, lines) = service::get_order(&state, id.into_inner().into()).await?;
     if format == "csv" {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
@@ -276,15 +278,16 @@ pub async fn pay_order(
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let paid_on = date_field("paid_on", &b.paid_on)?;
-    Ok(HttpResponse::Ok()
-        .json(service::pay_order(&state, finance.caller, id.into_inner(), b.bank_reference, paid_on).await?))
+    Ok(HttpResponse::Ok().json(
+        service::pay_order(&state, finance.caller, id.into_inner().into(), b.bank_reference, paid_on).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReconcileQuery {
-    pub office_id: String,
+    pub office_id: OfficeId,
     /// Jalali service month, `1403-07`.
     #[param(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,

@@ -1,5 +1,6 @@
 //! `/api/v1/users` (admin).
 
+use crate::domain::record_ids::{InsuredId, OfficeId, ProviderId, UserId};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -25,15 +26,15 @@ pub struct Api;
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = User)]
 pub struct UserView {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
     #[schema(value_type = Role)]
     pub role: String,
-    pub provider_id: Option<String>,
-    pub office_id: Option<String>,
-    pub insured_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub office_id: Option<OfficeId>,
+    pub insured_id: Option<InsuredId>,
     pub active: bool,
     pub must_change_password: bool,
     #[schema(format = DateTime)]
@@ -129,9 +130,9 @@ pub async fn create(
             display_name: b.display_name,
             email: b.email,
             role: b.role,
-            provider_id: b.provider_id,
-            office_id: b.office_id,
-            insured_id: b.insured_id,
+            provider_id: b.provider_id.map(Into::into),
+            office_id: b.office_id.map(Into::into),
+            insured_id: b.insured_id.map(Into::into),
             password: b.password,
             must_change_password: true,
         },
@@ -145,8 +146,8 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub role: Option<Role>,
-    pub office_id: Option<String>,
-    pub provider_id: Option<String>,
+    pub office_id: Option<OfficeId>,
+    pub provider_id: Option<ProviderId>,
     /// Page size, 1–500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -175,7 +176,12 @@ pub async fn list(
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(Page::<UserView>::from_rows(rows, limit, |r| r.id.clone(), UserView::from)))
+    Ok(HttpResponse::Ok().json(Page::<UserView>::from_rows(
+        rows,
+        limit,
+        |r| r.id.to_string(),
+        UserView::from,
+    )))
 }
 
 /// One user.
@@ -186,7 +192,7 @@ pub async fn get(
     _admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let user = services::users::get(&state, id.into_inner()).await?;
+    let user = services::users::get(&state, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
@@ -214,7 +220,7 @@ pub async fn update(
     id: web::Path<String>,
     body: ApiJson<UpdateUser>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = UserId::from(id.into_inner());
     let b = body.0;
     if b.active == Some(false) && id == admin.user_id {
         return Err(AppError::conflict("cannot_disable_self", "an admin cannot disable their own account"));
@@ -247,6 +253,6 @@ pub async fn reset_password(
     admin: Require<Admins>,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let p = services::users::reset_password(&state, Actor::of(&admin), id.into_inner()).await?;
+    let p = services::users::reset_password(&state, Actor::of(&admin), id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(PasswordReset { one_time_password: p }))
 }

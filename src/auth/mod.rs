@@ -8,6 +8,7 @@ pub mod cache;
 pub mod password;
 pub mod secret;
 
+use crate::domain::record_ids::{ApiKeyId, InsuredId, OfficeId, ProviderId, UserId};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -86,24 +87,23 @@ impl std::fmt::Display for Role {
 #[serde(rename_all = "snake_case")]
 pub enum Credential {
     /// A login token; the hash identifies it for logout.
-    Token {
-        token_hash: String,
-    },
+    Token { token_hash: String },
     ApiKey {
-        key_id: String,
+        #[schema(value_type = String)]
+        key_id: ApiKeyId,
     },
 }
 
 /// The authenticated caller: user, role and scope.
 #[derive(Clone, Debug)]
 pub struct Caller {
-    pub user_id: String,
+    pub user_id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub provider_id: Option<String>,
-    pub office_id: Option<String>,
-    pub insured_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub office_id: Option<OfficeId>,
+    pub insured_id: Option<InsuredId>,
     pub must_change_password: bool,
     pub credential: Credential,
 }
@@ -253,11 +253,11 @@ pub enum Scope {
     Province(i32),
     /// One review office: its reviewers and supervisors, and finance or a medical advisor bound
     /// to it.
-    Office(String),
+    Office(OfficeId),
     /// One contracted provider's users and systems.
-    Provider(String),
+    Provider(ProviderId),
     /// One insured person (and, where a rule says so, their dependants).
-    Insured(String),
+    Insured(InsuredId),
     /// A tenant-bound role whose binding is missing, or a role with no business with a kind
     /// of record: sees nothing. The default, so that a filter nobody scoped shows nothing.
     #[default]
@@ -268,7 +268,7 @@ impl Scope {
     /// Whether a filter naming this office may be answered: staff of the office (or of its
     /// province) and Organization-wide roles. A provider or an insured person never filters by
     /// office.
-    pub fn admits_office(&self, office_id: &str, office_province: i32) -> bool {
+    pub fn admits_office(&self, office_id: &OfficeId, office_province: i32) -> bool {
         match self {
             Scope::All => true,
             Scope::Province(p) => *p == office_province,
@@ -327,7 +327,9 @@ impl Caller {
     /// The caller's scope, from the role and its binding (the same for every kind of record;
     /// `scope_for` narrows it by kind).
     pub fn scope(&self) -> Scope {
-        let bound = |id: &Option<String>, f: fn(String) -> Scope| id.clone().map(f).unwrap_or(Scope::Nothing);
+        fn bound<T: Clone>(id: &Option<T>, f: fn(T) -> Scope) -> Scope {
+            id.clone().map(f).unwrap_or(Scope::Nothing)
+        }
         match self.role {
             Role::Admin | Role::TariffAdmin => Scope::All,
             // Finance and medical advisors work Organization-wide unless bound to an office.
@@ -352,7 +354,7 @@ mod tests {
             display_name: "u".into(),
             role,
             provider_id: (role == Role::Provider).then(|| "P".into()),
-            office_id: office.map(String::from),
+            office_id: office.map(OfficeId::from),
             insured_id: (role == Role::Insured).then(|| "I".into()),
             must_change_password: false,
             credential: Credential::Token { token_hash: "h".into() },
@@ -392,7 +394,7 @@ mod tests {
     #[test]
     fn a_province_reaches_its_offices_only() {
         let province = Scope::Province(8);
-        assert!(province.admits_office("O1", 8) && !province.admits_office("O2", 23));
-        assert!(!Scope::Nothing.admits_office("O1", 8) && Scope::default() == Scope::Nothing);
+        assert!(province.admits_office(&"O1".into(), 8) && !province.admits_office(&"O2".into(), 23));
+        assert!(!Scope::Nothing.admits_office(&"O1".into(), 8) && Scope::default() == Scope::Nothing);
     }
 }

@@ -138,7 +138,7 @@ pub struct ClaimLine {
     /// The physician of a visit line, if other than the claim's.
     pub physician_council_no: Option<String>,
     /// The pre-authorization (تأیید قبلی) the provider cites for this line, if any.
-    pub preauthorization_id: Option<String>,
+    pub preauthorization_id: Option<crate::domain::record_ids::PreauthId>,
 }
 
 #[derive(Clone, Debug)]
@@ -156,7 +156,7 @@ pub struct Claim {
 /// The provider facts the rules need.
 #[derive(Clone, Debug)]
 pub struct ProviderFacts {
-    pub id: String,
+    pub id: crate::domain::record_ids::ProviderId,
     pub kind: ProviderKind,
     pub sector: Sector,
     pub hospital_grade: Option<u8>,
@@ -175,7 +175,7 @@ pub struct ContractFacts {
 /// A line the insured already had paid or approved (any provider).
 #[derive(Clone, Debug)]
 pub struct HistoryLine {
-    pub provider_id: String,
+    pub provider_id: crate::domain::record_ids::ProviderId,
     pub item_type: ItemType,
     pub code: String,
     pub service_date: NaiveDate,
@@ -186,7 +186,7 @@ pub struct HistoryLine {
 /// A medical advisor's decision on a pre-authorization request (تأیید قبلی) of the insured.
 #[derive(Clone, Debug)]
 pub struct PreAuthorization {
-    pub id: String,
+    pub id: crate::domain::record_ids::PreauthId,
     pub code: String,
     /// `false`: the advisor refused it (a line relying on it is rejected with R91).
     pub approved: bool,
@@ -274,7 +274,7 @@ pub struct LineResult {
     /// Why a human must look at it (R15, …), when pended.
     pub pend_reasons: Vec<Reason>,
     /// The pre-authorization this line used (its quantity counts against it).
-    pub preauthorization_id: Option<String>,
+    pub preauthorization_id: Option<crate::domain::record_ids::PreauthId>,
 }
 
 impl LineResult {

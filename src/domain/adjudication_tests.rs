@@ -366,7 +366,7 @@ fn r12_preauthorization() {
     f.preauths[0].valid_from = d("2024-10-06");
     let r = f.one(&c);
     assert_split(&r, 4_170_600, 1_787_400, 0, 0);
-    assert_eq!(r.preauthorization_id.as_deref(), Some("pa-1"));
+    assert_eq!(r.preauthorization_id.as_ref().map(|p| p.as_str()), Some("pa-1"));
     // The approved quantity is used up: R12, naming what is left.
     f.preauths[0].remaining = dec!(0.5);
     let r = f.one(&c);

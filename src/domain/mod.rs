@@ -10,6 +10,7 @@ pub mod money;
 pub mod pricing;
 pub mod provider;
 pub mod reasons;
+pub mod record_ids;
 pub mod reimbursement;
 pub mod review;
 pub mod settlement;

@@ -585,7 +585,7 @@ impl RequestContext<'_> {
 pub struct CareRequest<'a> {
     /// The request's id: the engine knows its provider as `non-contracted:<id>`, an id no
     /// contracted provider's history line carries.
-    pub id: &'a str,
+    pub id: &'a crate::domain::record_ids::ReimbursementId,
     pub provider_kind: ProviderKind,
     pub sector: Sector,
     pub hospital_grade: Option<u8>,
@@ -610,7 +610,7 @@ pub fn price_care_lines(
     today: NaiveDate,
 ) -> Vec<(Priced, RatesUsed)> {
     let provider = ProviderFacts {
-        id: format!("non-contracted:{}", request.id),
+        id: format!("non-contracted:{}", request.id).into(),
         kind: request.provider_kind,
         sector: request.sector,
         hospital_grade: request.hospital_grade,
@@ -1161,8 +1161,9 @@ mod tests {
     #[test]
     fn care_is_priced_by_the_engine_on_the_government_tariff() {
         let ctx = main_insured_since_2020();
+        let id = crate::domain::record_ids::ReimbursementId::from("r-1");
         let request = CareRequest {
-            id: "r-1",
+            id: &id,
             provider_kind: ProviderKind::PhysicianOffice,
             sector: Sector::Private,
             hospital_grade: None,

@@ -14,6 +14,7 @@
 //! (nested keys joined by `.`), `{{name}}` the recipient's name and `{{…status_fa}}` the
 //! Persian word for a status.
 
+use crate::domain::record_ids::OutboxId;
 use std::path::PathBuf;
 use std::time::Duration as StdDuration;
 
@@ -179,9 +180,9 @@ pub fn render(kind: &str, payload: &Value, name: &str) -> Option<Rendered> {
 /// The recipient's address and name; `None` when they have no e-mail address.
 fn recipient(conn: &mut AnyConnection, row: &OutboxRow) -> AppResult<Option<(String, String)>> {
     Ok(match row.recipient_kind.as_str() {
-        "provider" => providers::find_provider(conn, &row.recipient_id)?
+        "provider" => providers::find_provider(conn, &row.recipient_id.as_str().into())?
             .and_then(|p| p.email.filter(|e| !e.is_empty()).map(|e| (e, p.name_fa))),
-        "insured" => insured::find(conn, &row.recipient_id)?.and_then(|p| {
+        "insured" => insured::find(conn, &row.recipient_id.as_str().into())?.and_then(|p| {
             p.email.filter(|e| !e.is_empty()).map(|e| (e, format!("{} {}", p.first_name, p.last_name)))
         }),
         _ => None,
@@ -214,8 +215,8 @@ pub fn deliver_due(
 ) -> AppResult<Pass> {
     let mut pass = Pass::default();
     let now: NaiveDateTime = crate::store::now();
-    let mark_sent = |id: &str, at: NaiveDateTime, note: Option<String>| -> AppResult<()> {
-        let id = id.to_string();
+    let mark_sent = |id: &OutboxId, at: NaiveDateTime, note: Option<String>| -> AppResult<()> {
+        let id = id.clone();
         writer.write_blocking(move |conn| Ok(outbox::mark_sent(conn, &id, at, note.as_deref())?))
     };
     for row in outbox::due(conn, now, 50)? {

@@ -1,5 +1,6 @@
 //! Attaching scanned documents to claims (the electronic file, directive No. 2).
 
+use crate::domain::record_ids::{AttachmentId, CaseAttachmentId, ClaimId, OfficeId};
 use serde::Serialize;
 
 use crate::auth::{Caller, Role};
@@ -10,8 +11,8 @@ use crate::domain::jalali::JalaliDate;
 use crate::error::{AppError, AppResult};
 use crate::services::claims::load_visible;
 use crate::store::attachments::{self as store, AttachmentRow, CaseAttachmentRow};
+use crate::store::offices;
 use crate::store::review as review_store;
-use crate::store::{new_id, offices};
 
 /// Kinds of documents in a file: one vocabulary with the reimbursement checklist.
 pub use crate::domain::reimbursement::DOCUMENT_TYPES;
@@ -40,7 +41,7 @@ pub struct Stamp {
 #[serde(untagged)]
 pub enum Owner {
     Claim {
-        claim_id: String,
+        claim_id: ClaimId,
     },
     Case {
         #[schema(value_type = CaseKind)]
@@ -53,7 +54,7 @@ pub enum Owner {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Attachment)]
 pub struct AttachmentView {
-    pub id: String,
+    pub id: AttachmentId,
     #[serde(flatten)]
     pub owner: Owner,
     /// The SHA-256 of the content, lower-case hex (the download's ETag).
@@ -100,8 +101,8 @@ impl From<CaseAttachmentRow> for AttachmentView {
     fn from(a: CaseAttachmentRow) -> Self {
         let owner = Owner::Case { case_kind: a.case_kind, case_id: a.case_id };
         let mut view = AttachmentView::from(AttachmentRow {
-            id: a.id,
-            claim_id: String::new(),
+            id: AttachmentId::from(a.id.into_string()),
+            claim_id: ClaimId::from(""),
             sha256: a.sha256,
             document_type: a.document_type,
             content_type: a.content_type,
@@ -161,7 +162,7 @@ fn read_checked(data_dir: &std::path::Path, sha256: &str) -> AppResult<Vec<u8>> 
 pub async fn attach(
     state: &ServiceContext,
     caller: Caller,
-    claim_id: String,
+    claim_id: ClaimId,
     up: Upload,
 ) -> AppResult<(bool, AttachmentView)> {
     let content_type = check_upload(&caller, &up, false)?;
@@ -188,7 +189,7 @@ pub async fn attach(
                 return Ok((false, existing.into()));
             }
             let row = AttachmentRow {
-                id: new_id(),
+                id: AttachmentId::new(),
                 claim_id: claim.id.clone(),
                 sha256: sha.clone(),
                 document_type,
@@ -210,7 +211,7 @@ pub async fn attach(
 pub async fn list(
     state: &ServiceContext,
     caller: Caller,
-    claim_id: String,
+    claim_id: ClaimId,
 ) -> AppResult<Vec<AttachmentView>> {
     state
         .db(move |conn| {
@@ -224,8 +225,8 @@ pub async fn list(
 pub async fn download(
     state: &ServiceContext,
     caller: Caller,
-    claim_id: String,
-    id: String,
+    claim_id: ClaimId,
+    id: AttachmentId,
 ) -> AppResult<(AttachmentRow, Vec<u8>)> {
     let data_dir = state.config.data_dir.clone();
     state
@@ -263,14 +264,16 @@ impl CaseKind {
 
 /// The office of a case the caller may see (404 otherwise): visibility follows the request's,
 /// or for an objection its claim's.
-fn case_office(conn: &mut AnyConnection, caller: &Caller, kind: CaseKind, id: &str) -> AppResult<String> {
+fn case_office(conn: &mut AnyConnection, caller: &Caller, kind: CaseKind, id: &str) -> AppResult<OfficeId> {
     match kind {
-        CaseKind::Preauthorization => Ok(crate::services::preauth::load_visible(conn, caller, id)?.office_id),
+        CaseKind::Preauthorization => {
+            Ok(crate::services::preauth::load_visible(conn, caller, &id.into())?.office_id)
+        }
         CaseKind::Reimbursement => {
-            Ok(crate::services::reimbursements::load_visible(conn, caller, id)?.office_id)
+            Ok(crate::services::reimbursements::load_visible(conn, caller, &id.into())?.office_id)
         }
         CaseKind::Objection => {
-            let o = review_store::find_objection(conn, id)?
+            let o = review_store::find_objection(conn, &id.into())?
                 .ok_or_else(|| AppError::not_found("no such objection"))?;
             let claim = load_visible(conn, caller, &o.claim_id)
                 .map_err(|_| AppError::not_found("no such objection"))?;
@@ -299,7 +302,8 @@ pub async fn attach_to_case(
             let (caller, case_id) = (reader, case);
             let office_id = case_office(conn, &caller, kind, &case_id)?;
             if kind == CaseKind::Reimbursement {
-                let r = crate::services::reimbursements::load_visible(conn, &caller, &case_id)?;
+                let r =
+                    crate::services::reimbursements::load_visible(conn, &caller, &case_id.as_str().into())?;
                 if !crate::services::reimbursements::may_edit(&caller, &r) {
                     return Err(AppError::forbidden(
                         "only the filer or a clerk of the office adds documents",
@@ -325,7 +329,7 @@ pub async fn attach_to_case(
                 return Ok((false, existing.into()));
             }
             let row = CaseAttachmentRow {
-                id: new_id(),
+                id: CaseAttachmentId::new(),
                 case_kind: kind.as_str().into(),
                 case_id: case_id.clone(),
                 sha256: sha.clone(),
@@ -365,7 +369,7 @@ pub async fn download_case(
     caller: Caller,
     kind: CaseKind,
     case_id: String,
-    id: String,
+    id: CaseAttachmentId,
 ) -> AppResult<(String, String, Vec<u8>)> {
     let data_dir = state.config.data_dir.clone();
     state

@@ -1,5 +1,6 @@
 //! Login, logout, authentication of every request, API keys.
 
+use crate::domain::record_ids::{ApiKeyId, UserId};
 use chrono::NaiveDateTime;
 
 use crate::auth::{password, secret, Caller, Credential, Role};
@@ -228,7 +229,7 @@ pub async fn change_password(
     Ok(())
 }
 
-fn delete_other_tokens(conn: &mut AnyConnection, user_id: &str, keep: Option<&str>) -> AppResult<()> {
+fn delete_other_tokens(conn: &mut AnyConnection, user_id: &UserId, keep: Option<&str>) -> AppResult<()> {
     use crate::db::schema::auth_tokens;
     use diesel::prelude::*;
     let mut q = diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user_id))).into_boxed();
@@ -249,7 +250,7 @@ pub struct CreatedApiKey {
 pub async fn create_api_key(
     state: &ServiceContext,
     admin: Caller,
-    user_id: String,
+    user_id: UserId,
     name: String,
 ) -> AppResult<CreatedApiKey> {
     state
@@ -264,7 +265,7 @@ pub async fn create_api_key(
             }
             let key = secret::generate(secret::API_KEY_PREFIX);
             let row = tokens::ApiKeyRow {
-                id: store::new_id(),
+                id: ApiKeyId::new(),
                 user_id: user.id,
                 name,
                 prefix: key.chars().take(10).collect(),
@@ -281,7 +282,7 @@ pub async fn create_api_key(
         .await
 }
 
-pub async fn revoke_api_key(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
+pub async fn revoke_api_key(state: &ServiceContext, actor: Actor, id: ApiKeyId) -> AppResult<()> {
     state
         .write(move |conn| {
             let Some(before) = tokens::get_api_key(conn, &id)? else {
@@ -298,9 +299,9 @@ pub async fn revoke_api_key(state: &ServiceContext, actor: Actor, id: String) ->
 
 pub async fn list_api_keys(
     state: &ServiceContext,
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     after: Option<String>,
     limit: i64,
 ) -> AppResult<Vec<tokens::ApiKeyRow>> {
-    state.db(move |conn| Ok(tokens::list_api_keys(conn, user_id.as_deref(), after.as_deref(), limit)?)).await
+    state.db(move |conn| Ok(tokens::list_api_keys(conn, user_id.as_ref(), after.as_deref(), limit)?)).await
 }

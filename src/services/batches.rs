@@ -3,6 +3,7 @@
 //! Progress is in the database, so a restart resumes where the last run stopped; a document
 //! processed just before a crash is recognised by its number (intake is idempotent).
 
+use crate::domain::record_ids::{BatchId, ClaimId, ProviderId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,14 +14,13 @@ use crate::context::ServiceContext;
 use crate::domain::lifecycle::batch::{BatchStatus, ItemStatus};
 use crate::error::{AppError, AppResult};
 use crate::store::batches::{self as store, BatchRow, ItemRow};
-use crate::store::new_id;
 
 /// A monthly list (لیست ماهانه) and its progress.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Batch)]
 pub struct BatchView {
-    pub id: String,
-    pub provider_id: String,
+    pub id: BatchId,
+    pub provider_id: ProviderId,
     /// `queued`, `processing` or `done`.
     pub status: crate::domain::lifecycle::batch::BatchStatus,
     /// Documents in the list.
@@ -45,7 +45,7 @@ pub struct ItemView {
     pub provider_document_no: Option<String>,
     /// `pending`, `done` or `failed`.
     pub status: crate::domain::lifecycle::batch::ItemStatus,
-    pub claim_id: Option<String>,
+    pub claim_id: Option<ClaimId>,
     /// What a single POST would have answered: 201 new, 200 resend, 422 invalid…
     pub http_status: Option<i32>,
     /// Why a document failed.
@@ -82,7 +82,7 @@ pub async fn create(
     let view = state
         .write(move |conn| {
             let batch = BatchRow {
-                id: new_id(),
+                id: BatchId::new(),
                 provider_id,
                 created_by: caller.username.clone(),
                 status: crate::domain::lifecycle::batch::BatchStatus::Queued,
@@ -148,7 +148,7 @@ fn view_of(conn: &mut crate::db::AnyConnection, b: BatchRow, with_items: bool) -
 }
 
 /// Progress and per-document results; the batch's provider and the Organization's staff see it.
-pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<BatchView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: BatchId) -> AppResult<BatchView> {
     state
         .db(move |conn| {
             // A list is as visible as its provider's claims: the provider, its office's staff and
@@ -216,7 +216,7 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
                         &bid,
                         seq,
                         status,
-                        claim_id.as_deref(),
+                        claim_id.as_ref().map(|s| s.as_str().into()).as_ref(),
                         http,
                         error.as_deref(),
                     )?)
@@ -249,7 +249,7 @@ async fn process_item(
     state: &Arc<ServiceContext>,
     batch: &BatchRow,
     item: &ItemRow,
-) -> AppResult<(bool, String)> {
+) -> AppResult<(bool, ClaimId)> {
     // A document of a list was submitted when the list was received, however late the worker
     // reads it (after a restart, say): its submission deadline counts from that day.
     let received_on = batch.received_on.unwrap_or(batch.created_at.date());

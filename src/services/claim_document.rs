@@ -206,7 +206,7 @@ impl ClaimBody {
                     anesthesia_units: l.anesthesia_units.unwrap_or_default(),
                     medical_order: l.medical_order,
                     physician_council_no: l.physician_council_no.as_deref().map(normalize_identifier),
-                    preauthorization_id: l.preauthorization_id.clone(),
+                    preauthorization_id: l.preauthorization_id.clone().map(Into::into),
                 });
             }
         }

@@ -1,6 +1,7 @@
 //! Claim intake and reading: a provider's document is adjudicated and stored in one
 //! transaction, or not at all; resending the same document number returns the first answer.
 
+use crate::domain::record_ids::{BatchId, ClaimId, InsuredId, OfficeId, PreauthId, ProviderId};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -22,7 +23,7 @@ use crate::domain::tariff::{Sector, TariffBook};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
 use crate::store::claims::{self as store, ClaimFilter, ClaimRow, LineRow};
-use crate::store::{self as st, insured};
+use crate::store::insured;
 
 /// The document as received, after validation.
 #[derive(Clone, Debug)]
@@ -58,9 +59,9 @@ pub struct Submitted {
 struct Loaded {
     claim: Claim,
     facts: ProviderFacts,
-    office_id: String,
+    office_id: OfficeId,
     contract: Option<ContractFacts>,
-    insured_id: Option<String>,
+    insured_id: Option<InsuredId>,
     person: Option<Person>,
     main: Option<Person>,
     history: Vec<HistoryLine>,
@@ -140,7 +141,7 @@ fn load_context(
 /// them (duplicates, intervals, caps); reimbursed care is priced against them too.
 pub(crate) fn load_history(
     conn: &mut AnyConnection,
-    insured_id: &str,
+    insured_id: &InsuredId,
     first: NaiveDate,
     last: NaiveDate,
 ) -> AppResult<Vec<HistoryLine>> {
@@ -209,7 +210,7 @@ pub(crate) struct StoredReason<'a> {
 }
 
 fn line_row(
-    claim_id: &str,
+    claim_id: &ClaimId,
     input: &crate::domain::adjudication::ClaimLine,
     r: &LineResult,
 ) -> AppResult<LineRow> {
@@ -219,7 +220,7 @@ fn line_row(
         .map(|d| StoredReason { code: d.reason.code(), amount: d.amount.0, detail: &d.detail })
         .collect();
     Ok(LineRow {
-        claim_id: claim_id.to_string(),
+        claim_id: claim_id.clone(),
         line_no: input.line_no as i32,
         item_type: input.item_type.as_str().into(),
         code: input.code.clone(),
@@ -262,7 +263,7 @@ pub async fn submit(state: &ServiceContext, caller: Caller, sub: Submission) -> 
 /// The item of a monthly list a document came from.
 #[derive(Clone, Debug)]
 pub struct ListItem {
-    pub batch_id: String,
+    pub batch_id: BatchId,
     pub seq: i32,
 }
 
@@ -273,7 +274,7 @@ pub struct ListItem {
 /// out).
 pub async fn submit_for(
     state: &ServiceContext,
-    provider_id: String,
+    provider_id: ProviderId,
     username: String,
     sub: Submission,
     item: Option<ListItem>,
@@ -341,11 +342,11 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
     if let Some(existing) = store::find_by_document(conn, &loaded.facts.id, &sub.provider_document_no)? {
         return Ok(Submitted { created: false, view: view(conn, existing)? });
     }
-    store::lock_for_decision(conn, loaded.insured_id.as_deref(), &loaded.facts.id, &loaded.service_month)?;
+    store::lock_for_decision(conn, loaded.insured_id.as_ref(), &loaded.facts.id, &loaded.service_month)?;
     let adj = decide(conn, book, rules, loaded)?;
     let now = clock.now();
     let row = ClaimRow {
-        id: st::new_id(),
+        id: ClaimId::new(),
         provider_id: loaded.facts.id.clone(),
         office_id: loaded.office_id.clone(),
         provider_document_no: sub.provider_document_no.clone(),
@@ -407,9 +408,9 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Claim)]
 pub struct ClaimView {
-    pub id: String,
-    pub provider_id: String,
-    pub office_id: String,
+    pub id: ClaimId,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
     pub provider_document_no: String,
     /// The insured person's national code, 10 digits.
     pub insured_national_code: String,
@@ -486,7 +487,7 @@ pub struct LineView {
     #[schema(value_type = Vec<Reason>)]
     pub pend_reasons: Vec<String>,
     /// The pre-authorization (تأیید قبلی) the line used.
-    pub preauthorization_id: Option<String>,
+    pub preauthorization_id: Option<PreauthId>,
 }
 
 /// A deduction: its reason, who bears it and how much.
@@ -617,12 +618,12 @@ pub fn view(conn: &mut AnyConnection, c: ClaimRow) -> AppResult<ClaimView> {
 
 /// The claim if it is in the caller's scope (404 otherwise): its provider, staff of its office,
 /// and the Organization-wide roles (`Caller::scope_for`).
-pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
+pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &ClaimId) -> AppResult<ClaimRow> {
     store::find_in(conn, &caller.scope_for(Record::Claim), id)?
         .ok_or_else(|| AppError::not_found("no such claim"))
 }
 
-pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ClaimView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppResult<ClaimView> {
     state
         .db(move |conn| {
             let c = load_visible(conn, &caller, &id)?;
@@ -653,7 +654,7 @@ pub async fn list(
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = ClaimExplanation)]
 pub struct Explanation {
-    pub id: String,
+    pub id: ClaimId,
     pub status: crate::domain::lifecycle::claim::ClaimStatus,
     pub summary_fa: String,
     pub summary_en: String,

@@ -1,5 +1,6 @@
 //! Insured persons (بیمه‌شدگان): records, dependants, eligibility, bulk import.
 
+use crate::domain::record_ids::InsuredId;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -18,7 +19,7 @@ use crate::domain::tariff::TariffBook;
 use crate::domain::text::{normalize_identifier, normalize_persian};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::insured::{self as store, CoverageRow, InsuredFilter, InsuredRow};
-use crate::store::{new_id, now};
+use crate::store::now;
 
 /// A validated insured person as it arrives (API body or import row).
 #[derive(Clone, Debug)]
@@ -107,8 +108,8 @@ pub fn check_input(i: &InsuredInput, today: NaiveDate) -> Vec<FieldError> {
 
 fn row_from(
     i: &InsuredInput,
-    id: String,
-    main_id: Option<String>,
+    id: InsuredId,
+    main_id: Option<InsuredId>,
     created_at: chrono::NaiveDateTime,
 ) -> InsuredRow {
     InsuredRow {
@@ -139,7 +140,7 @@ fn row_from(
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Insured)]
 pub struct InsuredView {
-    pub id: String,
+    pub id: InsuredId,
     #[schema(pattern = r"^[0-9]{10}$")]
     pub national_code: String,
     #[schema(pattern = r"^[0-9]{8}$")]
@@ -224,14 +225,14 @@ fn may_read(caller: &Caller, r: &InsuredRow) -> bool {
     match caller.role {
         Role::Provider => false,
         Role::Insured => {
-            let me = caller.insured_id.as_deref();
-            me == Some(r.id.as_str()) || (me.is_some() && r.main_insured_id.as_deref() == me)
+            let me = caller.insured_id.as_ref();
+            me == Some(&r.id) || (me.is_some() && r.main_insured_id.as_ref() == me)
         }
         _ => true,
     }
 }
 
-fn resolve_main(conn: &mut AnyConnection, i: &InsuredInput) -> AppResult<Option<String>> {
+fn resolve_main(conn: &mut AnyConnection, i: &InsuredInput) -> AppResult<Option<InsuredId>> {
     match &i.main_national_code {
         None => Ok(None),
         Some(code) => {
@@ -246,10 +247,8 @@ fn resolve_main(conn: &mut AnyConnection, i: &InsuredInput) -> AppResult<Option<
     }
 }
 
-fn coverage_rows(id: &str, cov: &[Coverage]) -> Vec<CoverageRow> {
-    cov.iter()
-        .map(|c| CoverageRow { insured_id: id.to_string(), valid_from: c.from, valid_to: c.to })
-        .collect()
+fn coverage_rows(id: &InsuredId, cov: &[Coverage]) -> Vec<CoverageRow> {
+    cov.iter().map(|c| CoverageRow { insured_id: id.clone(), valid_from: c.from, valid_to: c.to }).collect()
 }
 
 pub async fn create(state: &ServiceContext, input: InsuredInput) -> AppResult<InsuredView> {
@@ -266,7 +265,7 @@ pub async fn create(state: &ServiceContext, input: InsuredInput) -> AppResult<In
                 ));
             }
             let main_id = resolve_main(conn, &input)?;
-            let row = row_from(&input, new_id(), main_id, now());
+            let row = row_from(&input, InsuredId::new(), main_id, now());
             store::insert(conn, &row)?;
             store::set_coverage(conn, &row.id, &coverage_rows(&row.id, &input.coverage))?;
             view(conn, row)
@@ -882,7 +881,7 @@ fn write_chunk_in(
                     existing_id(&known, code)
                 }
                 None => {
-                    let row = row_from(input, new_id(), main_id, ts);
+                    let row = row_from(input, InsuredId::new(), main_id, ts);
                     let id = row.id.clone();
                     known.insert(code.clone(), row.clone());
                     to_insert.push(row);
@@ -896,8 +895,8 @@ fn write_chunk_in(
         }
         store::insert_many(conn, &to_insert)?;
         // Coverage: add the periods not stored yet; a stored period with another end is updated.
-        let ids: Vec<String> = coverage_wanted.iter().map(|c| c.insured_id.clone()).collect();
-        let mut stored: HashMap<(String, NaiveDate), Option<NaiveDate>> = HashMap::new();
+        let ids: Vec<InsuredId> = coverage_wanted.iter().map(|c| c.insured_id.clone()).collect();
+        let mut stored: HashMap<(InsuredId, NaiveDate), Option<NaiveDate>> = HashMap::new();
         for part in ids.chunks(900) {
             for c in store::coverage_of_many(conn, part)? {
                 stored.insert((c.insured_id, c.valid_from), c.valid_to);
@@ -923,8 +922,8 @@ fn write_chunk_in(
     }
 }
 
-fn existing_id(known: &HashMap<String, InsuredRow>, code: &str) -> String {
-    known.get(code).map(|r| r.id.clone()).unwrap_or_default()
+fn existing_id(known: &HashMap<String, InsuredRow>, code: &str) -> InsuredId {
+    known.get(code).map(|r| r.id.clone()).unwrap_or_else(|| InsuredId::from(""))
 }
 
 fn update_coverage_end(conn: &mut AnyConnection, c: &CoverageRow) -> AppResult<()> {

@@ -1,6 +1,7 @@
 //! Review offices (دفاتر رسیدگی به اسناد پزشکی) of each province.
 
 use crate::context::ServiceContext;
+use crate::domain::record_ids::OfficeId;
 
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
@@ -29,7 +30,7 @@ pub async fn create(
             check(conn, &input, None)?;
             let now = store::now();
             let row = offices::OfficeRow {
-                id: store::new_id(),
+                id: OfficeId::new(),
                 province_id: input.province_id,
                 code: input.code,
                 name_fa: input.name_fa,
@@ -49,12 +50,12 @@ pub async fn create(
         .await
 }
 
-fn check(conn: &mut crate::db::AnyConnection, input: &OfficeInput, id: Option<&str>) -> AppResult<()> {
+fn check(conn: &mut crate::db::AnyConnection, input: &OfficeInput, id: Option<&OfficeId>) -> AppResult<()> {
     if !offices::province_exists(conn, input.province_id)? {
         return Err(AppError::field("province_id", "not_found", "no such province (1–31)"));
     }
     if let Some(existing) = offices::find_by_code(conn, &input.code)? {
-        if Some(existing.id.as_str()) != id {
+        if Some(&existing.id) != id {
             return Err(AppError::conflict(
                 "office_code_taken",
                 format!("an office with code {} exists", input.code),
@@ -67,7 +68,7 @@ fn check(conn: &mut crate::db::AnyConnection, input: &OfficeInput, id: Option<&s
 pub async fn update(
     state: &ServiceContext,
     actor: Actor,
-    id: String,
+    id: OfficeId,
     input: OfficeInput,
 ) -> AppResult<offices::OfficeRow> {
     state
@@ -95,7 +96,7 @@ pub async fn update(
 }
 
 /// Offices are never deleted (users, claims and contracts refer to them): they are deactivated.
-pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
+pub async fn deactivate(state: &ServiceContext, actor: Actor, id: OfficeId) -> AppResult<()> {
     state
         .write(move |conn| {
             let Some(mut row) = offices::find(conn, &id)? else {
@@ -111,7 +112,7 @@ pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> App
         .await
 }
 
-pub async fn get(state: &ServiceContext, id: String) -> AppResult<offices::OfficeRow> {
+pub async fn get(state: &ServiceContext, id: OfficeId) -> AppResult<offices::OfficeRow> {
     state.db(move |conn| offices::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such office"))).await
 }
 

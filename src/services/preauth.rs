@@ -4,6 +4,7 @@
 //! Claim lines then rely on the approval (R12 without one, R91 after a refusal), and the
 //! quantity they use counts against it.
 
+use crate::domain::record_ids::{ClaimId, InsuredId, OfficeId, PreauthId, ProviderId};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use crate::domain::tariff::TariffBook;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Actor};
 use crate::store::preauth::{self as store, PreauthFilter, PreauthRow};
-use crate::store::{self as st, insured, outbox, providers};
+use crate::store::{insured, outbox, providers};
 
 /// Longest validity an advisor may give one approval (a year of treatment; a longer course is a
 /// new request).
@@ -64,7 +65,7 @@ pub struct AdvisorDecision {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = PreauthorizationUse)]
 pub struct UseView {
-    pub claim_id: String,
+    pub claim_id: ClaimId,
     pub line_no: i32,
     /// A decimal string.
     #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$")]
@@ -76,9 +77,9 @@ pub struct UseView {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Preauthorization)]
 pub struct PreauthView {
-    pub id: String,
-    pub provider_id: String,
-    pub office_id: String,
+    pub id: PreauthId,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
     pub insured_national_code: String,
     #[schema(value_type = ItemType)]
     pub item_type: String,
@@ -161,7 +162,7 @@ fn view(conn: &mut AnyConnection, r: PreauthRow) -> AppResult<PreauthView> {
 /// The request if it is in the caller's scope: its provider, the insured person, the office's
 /// staff, medical advisors (of their office when they have one) and admins
 /// (`Caller::scope_for`). Anyone else gets 404.
-pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<PreauthRow> {
+pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &PreauthId) -> AppResult<PreauthRow> {
     store::find_in(conn, &caller.scope_for(Record::Preauthorization), id)?
         .ok_or_else(|| AppError::not_found("no such pre-authorization"))
 }
@@ -209,7 +210,7 @@ pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) ->
                 AppError::field("insured_national_code", "not_insured", "is not an insured person")
             })?;
             let row = PreauthRow {
-                id: st::new_id(),
+                id: PreauthId::new(),
                 provider_id: provider.id,
                 office_id: provider.office_id,
                 insured_id: person.id,
@@ -248,7 +249,7 @@ pub async fn request(state: &ServiceContext, caller: Caller, new: NewRequest) ->
         .await
 }
 
-pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<PreauthView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: PreauthId) -> AppResult<PreauthView> {
     state
         .db(move |conn| {
             let r = load_visible(conn, &caller, &id)?;
@@ -340,7 +341,7 @@ fn check_decision(d: &AdvisorDecision, requested: Decimal, today: NaiveDate) -> 
 pub async fn decide(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: PreauthId,
     d: AdvisorDecision,
 ) -> AppResult<PreauthView> {
     let now = state.now();
@@ -402,7 +403,7 @@ pub async fn decide(
 }
 
 /// The insured person's decided requests as the engine reads them.
-pub fn for_engine(conn: &mut AnyConnection, insured_id: &str) -> AppResult<Vec<PreAuthorization>> {
+pub fn for_engine(conn: &mut AnyConnection, insured_id: &InsuredId) -> AppResult<Vec<PreAuthorization>> {
     Ok(store::decided_for_insured(conn, insured_id)?
         .into_iter()
         .map(|(r, used)| {

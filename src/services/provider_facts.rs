@@ -8,6 +8,7 @@
 //! an older generation is not used — including one read while the change was not yet committed. Changes made elsewhere — the CLI, or a second instance on the same
 //! PostgreSQL — are seen within `TTL`, as for API keys (`auth::cache`).
 
+use crate::domain::record_ids::ProviderId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -46,7 +47,7 @@ impl Facts {
 }
 
 /// Per provider id: the generation it was read under, when, and the facts.
-type Entries = HashMap<String, (u64, Instant, Arc<Facts>)>;
+type Entries = HashMap<ProviderId, (u64, Instant, Arc<Facts>)>;
 
 #[derive(Default)]
 pub struct ProviderFactsCache {
@@ -62,7 +63,7 @@ impl ProviderFactsCache {
     }
 
     /// The provider's facts, from the cache or the database; `None` for an unknown provider.
-    pub fn get(&self, conn: &mut AnyConnection, provider_id: &str) -> AppResult<Option<Arc<Facts>>> {
+    pub fn get(&self, conn: &mut AnyConnection, provider_id: &ProviderId) -> AppResult<Option<Arc<Facts>>> {
         // Read before the database: facts loaded across a commit keep the older generation.
         let generation = self.generation.load(Ordering::SeqCst);
         if let Some((g, at, facts)) = self.lock().get(provider_id) {
@@ -76,7 +77,7 @@ impl ProviderFactsCache {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(provider_id.to_string(), (generation, Instant::now(), facts.clone()));
+        entries.insert(provider_id.clone(), (generation, Instant::now(), facts.clone()));
         Ok(Some(facts))
     }
 
@@ -85,7 +86,7 @@ impl ProviderFactsCache {
     }
 }
 
-fn load(conn: &mut AnyConnection, provider_id: &str) -> AppResult<Option<Facts>> {
+fn load(conn: &mut AnyConnection, provider_id: &ProviderId) -> AppResult<Option<Facts>> {
     let Some(provider) = providers::find_provider(conn, provider_id)? else { return Ok(None) };
     let mut contracts = Vec::new();
     for c in providers::provider_contracts(conn, provider_id)? {

@@ -1,5 +1,6 @@
 //! Providers (مراکز طرف قرارداد) and their contracts (قرارداد).
 
+use crate::domain::record_ids::{ContractEventId, ContractId, OfficeId, ProviderId};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -20,7 +21,7 @@ use crate::store::{self as st, offices};
 
 /// The provider if it is in the caller's scope: its own users, staff of its office, and the
 /// Organization-wide roles. Anyone else gets 404, as if it did not exist.
-pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ProviderRow> {
+pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &ProviderId) -> AppResult<ProviderRow> {
     store::find_provider_in(conn, &caller.scope_for(Record::Provider), id)?
         .ok_or_else(|| AppError::not_found("no such provider"))
 }
@@ -31,8 +32,8 @@ pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppR
 pub fn check_filters(
     conn: &mut AnyConnection,
     caller: &Caller,
-    office_id: Option<&str>,
-    provider_id: Option<&str>,
+    office_id: Option<&OfficeId>,
+    provider_id: Option<&ProviderId>,
 ) -> AppResult<()> {
     if let Some(o) = office_id {
         let province = offices::find(conn, o)?.map(|office| office.province_id);
@@ -101,7 +102,7 @@ pub async fn update(state: &ServiceContext, actor: Actor, row: ProviderRow) -> A
 }
 
 /// Providers are never deleted (contracts and claims refer to them): they are deactivated.
-pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> AppResult<()> {
+pub async fn deactivate(state: &ServiceContext, actor: Actor, id: ProviderId) -> AppResult<()> {
     state
         .write(move |conn| {
             let mut p =
@@ -116,7 +117,7 @@ pub async fn deactivate(state: &ServiceContext, actor: Actor, id: String) -> App
         .await
 }
 
-pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ProviderRow> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: ProviderId) -> AppResult<ProviderRow> {
     state.db(move |conn| load_visible(conn, &caller, &id)).await
 }
 
@@ -131,7 +132,7 @@ pub async fn list(
     }
     state
         .db(move |conn| {
-            check_filters(conn, &caller, filter.office_id.as_deref(), None)?;
+            check_filters(conn, &caller, filter.office_id.as_ref(), None)?;
             Ok(store::list_providers(conn, &filter)?)
         })
         .await
@@ -141,10 +142,10 @@ pub async fn list(
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Contract)]
 pub struct ContractView {
-    pub id: String,
+    pub id: ContractId,
     pub number: String,
-    pub provider_id: String,
-    pub office_id: String,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub status: ContractStatus,
@@ -242,7 +243,7 @@ fn check_terms(terms: &ContractTerms) -> AppResult<()> {
 
 pub struct NewContract {
     pub number: String,
-    pub provider_id: String,
+    pub provider_id: ProviderId,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub terms: ContractTerms,
@@ -280,7 +281,7 @@ pub async fn create_contract(
             }
             let now = st::now();
             let row = ContractRow {
-                id: st::new_id(),
+                id: ContractId::new(),
                 number: new.number,
                 provider_id: provider.id,
                 office_id: provider.office_id,
@@ -315,14 +316,14 @@ pub async fn create_contract(
         .await
 }
 
-fn load_contract(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ContractRow> {
+fn load_contract(conn: &mut AnyConnection, caller: &Caller, id: &ContractId) -> AppResult<ContractRow> {
     let c = store::find_contract(conn, id)?.ok_or_else(|| AppError::not_found("no such contract"))?;
     // Visibility follows the provider's.
     load_visible(conn, caller, &c.provider_id).map_err(|_| AppError::not_found("no such contract"))?;
     Ok(c)
 }
 
-pub async fn get_contract(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ContractView> {
+pub async fn get_contract(state: &ServiceContext, caller: Caller, id: ContractId) -> AppResult<ContractView> {
     state
         .db(move |conn| {
             let c = load_contract(conn, &caller, &id)?;
@@ -334,7 +335,7 @@ pub async fn get_contract(state: &ServiceContext, caller: Caller, id: String) ->
 pub async fn provider_contracts(
     state: &ServiceContext,
     caller: Caller,
-    provider_id: String,
+    provider_id: ProviderId,
 ) -> AppResult<Vec<ContractView>> {
     state
         .db(move |conn| {
@@ -349,7 +350,7 @@ pub async fn provider_contracts(
 pub async fn amend(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: ContractId,
     effective_from: NaiveDate,
     changes: serde_json::Map<String, serde_json::Value>,
     note: Option<String>,
@@ -448,7 +449,7 @@ fn timeline(events: &[EventRow]) -> Vec<StatusEvent> {
 pub async fn change_status(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: ContractId,
     action: ContractAction,
     effective_on: NaiveDate,
     reason: Option<StatusReason>,
@@ -467,7 +468,7 @@ pub async fn change_status(
                 .map_err(|e| AppError::field("effective_on", "invalid_date", e.to_string()))?;
             let now = st::now();
             let event = EventRow {
-                id: st::new_id(),
+                id: ContractEventId::new(),
                 contract_id: c.id.clone(),
                 action: action.as_str().into(),
                 status_after: to.as_str().into(),
@@ -499,7 +500,7 @@ pub async fn change_status(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TermsOnDate {
     pub date: NaiveDate,
-    pub contract_id: String,
+    pub contract_id: ContractId,
     /// The contract's number.
     pub number: String,
     pub standing: StandingOnDate,
@@ -529,7 +530,7 @@ pub fn contract_facts(conn: &mut AnyConnection, c: &ContractRow) -> AppResult<Co
 /// Which terms applied on a date.
 pub fn terms_on(
     conn: &mut AnyConnection,
-    provider_id: &str,
+    provider_id: &ProviderId,
     date: NaiveDate,
 ) -> AppResult<Option<TermsOnDate>> {
     let contracts = store::provider_contracts(conn, provider_id)?;
@@ -552,7 +553,7 @@ pub fn terms_on(
 pub async fn contract_on(
     state: &ServiceContext,
     caller: Caller,
-    provider_id: String,
+    provider_id: ProviderId,
     date: NaiveDate,
 ) -> AppResult<TermsOnDate> {
     state

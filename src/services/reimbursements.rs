@@ -13,6 +13,7 @@
 //! Status: draft → in_review → (awaiting_approval →) approved | partially_approved | rejected
 //! → ordered → paid.
 
+use crate::domain::record_ids::{OfficeId, PaymentOrderId, ReimbursementId, UserId};
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ use crate::store::audit::{self, Actor};
 use crate::store::reimbursements::{
     self as store, RLineRow, ReimbursementFilter, ReimbursementRow, Totals, Transition,
 };
-use crate::store::{self as st, attachments as attachment_store, insured, offices, outbox};
+use crate::store::{attachments as attachment_store, insured, offices, outbox};
 
 /// One line as filed: what was bought, when, and what the insured paid for it.
 #[derive(Clone, Debug)]
@@ -73,7 +74,7 @@ pub struct TravelInput {
 
 #[derive(Clone, Debug)]
 pub struct NewRequest {
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     /// The main insured who files (an insured caller: themselves).
     pub insured_national_code: Option<String>,
     /// The patient when it is a dependant of the main insured.
@@ -183,11 +184,11 @@ pub struct StatusChange {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Reimbursement)]
 pub struct ReimbursementView {
-    pub id: String,
+    pub id: ReimbursementId,
     #[schema(value_type = Benefit)]
     pub benefit: String,
     pub status: ReimbursementStatus,
-    pub office_id: String,
+    pub office_id: OfficeId,
     /// The main insured's national code.
     pub insured_national_code: String,
     /// The patient's national code (the main insured's, or a dependant's).
@@ -227,7 +228,7 @@ pub struct ReimbursementView {
     #[schema(value_type = Vec<crate::domain::reimbursement::DocumentType>)]
     pub missing_documents: Vec<&'static str>,
     pub decision_note: Option<String>,
-    pub payment_order_id: Option<String>,
+    pub payment_order_id: Option<PaymentOrderId>,
     /// When its payment order was paid.
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
@@ -307,7 +308,7 @@ fn checklist(r: &ReimbursementRow) -> Vec<Requirement> {
 
 fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<ReimbursementView> {
     let lines = store::lines(conn, &r.id)?.into_iter().map(line_view).collect::<AppResult<Vec<_>>>()?;
-    let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", &r.id)?
+    let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", r.id.as_str())?
         .into_iter()
         .map(|a| a.document_type)
         .collect();
@@ -375,7 +376,11 @@ fn view(conn: &mut AnyConnection, r: ReimbursementRow) -> AppResult<Reimbursemen
 /// The request if it is in the caller's scope: the insured person who filed it (the main
 /// insured) or whom it is about, the office's staff, finance (to pay it) and admins
 /// (`Caller::scope_for`). Anyone else gets 404.
-pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ReimbursementRow> {
+pub fn load_visible(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &ReimbursementId,
+) -> AppResult<ReimbursementRow> {
     store::find_in(conn, &caller.scope_for(Record::Reimbursement), id)?
         .ok_or_else(|| AppError::not_found("no such reimbursement request"))
 }
@@ -384,8 +389,8 @@ pub fn load_visible(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppR
 /// clerk of its office, while it is a draft.
 pub fn may_edit(caller: &Caller, r: &ReimbursementRow) -> bool {
     match caller.role {
-        Role::Insured => caller.insured_id.as_deref() == Some(r.main_insured_id.as_str()),
-        Role::Reviewer | Role::Supervisor => caller.office_id.as_deref() == Some(r.office_id.as_str()),
+        Role::Insured => caller.insured_id.as_ref() == Some(&r.main_insured_id),
+        Role::Reviewer | Role::Supervisor => caller.office_id.as_ref() == Some(&r.office_id),
         _ => false,
     }
 }
@@ -641,7 +646,9 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
             // The main insured: the caller, or the one a clerk names.
             let main = match caller.role {
                 Role::Insured => {
-                    let me = caller.insured_id.clone().unwrap_or_default();
+                    let Some(me) = caller.insured_id.clone() else {
+                        return Err(AppError::forbidden("the caller is not an insured person"));
+                    };
                     let row = insured::find(conn, &me)?.ok_or_else(|| AppError::forbidden("the caller is not an insured person"))?;
                     if new.insured_national_code.as_deref().is_some_and(|c| c != row.national_code) {
                         return Err(AppError::field("insured_national_code", "not_yours", "an insured person files for themselves and their dependants"));
@@ -671,7 +678,7 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
                     let p = insured::find_by_code(conn, code)?.ok_or_else(|| {
                         AppError::field("patient_national_code", "not_insured", "is not an insured person")
                     })?;
-                    if p.main_insured_id.as_deref() != Some(main.id.as_str()) {
+                    if p.main_insured_id.as_ref() != Some(&main.id) {
                         return Err(AppError::field(
                             "patient_national_code",
                             "not_dependant",
@@ -689,7 +696,7 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
                 ));
             }
             let now = clock.now();
-            let id = st::new_id();
+            let id = ReimbursementId::new();
             let mut row = ReimbursementRow {
                 id: id.clone(),
                 office_id: office.id.clone(),
@@ -774,7 +781,11 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
 
 /// Submits a draft: every required document must be in its file; it is priced again on the
 /// day of submission and goes to the office's reviewers.
-pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ReimbursementView> {
+pub async fn submit(
+    state: &ServiceContext,
+    caller: Caller,
+    id: ReimbursementId,
+) -> AppResult<ReimbursementView> {
     let now = state.now();
     let today = now.date();
     let book = state.tariffs();
@@ -792,7 +803,7 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
                     format!("the request is {}, not a draft", r.status),
                 ));
             };
-            let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", &r.id)?
+            let present: Vec<String> = attachment_store::of_case(conn, "reimbursement", r.id.as_str())?
                 .into_iter()
                 .map(|a| a.document_type)
                 .collect();
@@ -828,7 +839,11 @@ pub async fn submit(state: &ServiceContext, caller: Caller, id: String) -> AppRe
         .await
 }
 
-pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ReimbursementView> {
+pub async fn get(
+    state: &ServiceContext,
+    caller: Caller,
+    id: ReimbursementId,
+) -> AppResult<ReimbursementView> {
     state
         .db(move |conn| {
             let r = load_visible(conn, &caller, &id)?;
@@ -890,9 +905,13 @@ fn compute(benefit: Benefit, lines: &[RLineRow], decisions: &[LineDecision]) -> 
     Ok(out)
 }
 
-fn office_request(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ReimbursementRow> {
+fn office_request(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: &ReimbursementId,
+) -> AppResult<ReimbursementRow> {
     let r = load_visible(conn, caller, id)?;
-    if caller.office_id.as_deref() != Some(r.office_id.as_str()) {
+    if caller.office_id.as_ref() != Some(&r.office_id) {
         return Err(AppError::not_found("no such reimbursement request"));
     }
     Ok(r)
@@ -905,7 +924,7 @@ fn finish(
     r: &ReimbursementRow,
     lines: &[RLineRow],
     from: &str,
-    reviewer: &str,
+    reviewer: &UserId,
     note: Option<String>,
     actor: &Actor,
     now: NaiveDateTime,
@@ -914,7 +933,7 @@ fn finish(
     let status = ReimbursementStatus::from(outcome(lines));
     store::replace_lines(conn, &r.id, lines)?;
     let totals = totals_with(status, &t);
-    let extra = Transition::Decided { by: reviewer.into(), note };
+    let extra = Transition::Decided { by: reviewer.clone(), note };
     if !store::transition(conn, &r.id, from, &totals, extra, now)? {
         return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
     }
@@ -944,7 +963,7 @@ fn finish(
 pub async fn decide(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: ReimbursementId,
     input: DecisionInput,
 ) -> AppResult<ReimbursementView> {
     let threshold = Rial(state.config.four_eyes_threshold);
@@ -989,7 +1008,7 @@ pub async fn decide(
 pub async fn approve(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: ReimbursementId,
     approve: bool,
 ) -> AppResult<ReimbursementView> {
     let now = state.now();
@@ -1002,7 +1021,7 @@ pub async fn approve(
                     format!("the request is {}", r.status),
                 ));
             }
-            if r.decided_by.as_deref() == Some(caller.user_id.as_str()) {
+            if r.decided_by.as_ref() == Some(&caller.user_id) {
                 return Err(AppError::forbidden("the reviewer who proposed a decision cannot approve it"));
             }
             let actor = Actor::of(&caller);
@@ -1010,7 +1029,10 @@ pub async fn approve(
                 let input: DecisionInput = serde_json::from_str(r.proposal.as_deref().unwrap_or("{}"))
                     .map_err(AppError::internal)?;
                 let lines = compute(benefit_of(&r), &store::lines(conn, &r.id)?, &input.lines)?;
-                let reviewer = r.decided_by.clone().unwrap_or_default();
+                let reviewer = r
+                    .decided_by
+                    .clone()
+                    .ok_or_else(|| AppError::internal("a proposal without its reviewer"))?;
                 finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor, now)?
             } else {
                 let totals = totals_with(ReimbursementStatus::InReview, &split_of(&r));

@@ -3,6 +3,7 @@
 //! providers' objections to deductions. Every change is an audit event; every decision that
 //! concerns a provider leaves a notification in the outbox, in the same transaction.
 
+use crate::domain::record_ids::{ClaimId, DecisionId, ObjectionId, OfficeId, ProviderId, UserId};
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -22,14 +23,14 @@ use crate::error::{AppError, AppResult};
 use crate::services::claims::{parse_reasons, reasons_json, view, ClaimView};
 use crate::store::audit::{self, Actor};
 use crate::store::claims::{self as claims_store, ClaimRow, LineRow};
+use crate::store::outbox;
 use crate::store::review::{self as store, DecisionRow, ObjectionRow, QueueFilter};
-use crate::store::{self as st, outbox};
 
 /// A claim in the queue.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
-    pub id: String,
-    pub provider_id: String,
+    pub id: ClaimId,
+    pub provider_id: ProviderId,
     pub provider_document_no: String,
     #[schema(value_type = crate::domain::adjudication::ClaimKind)]
     pub kind: String,
@@ -44,11 +45,11 @@ pub struct QueueItem {
     /// Whole days since it was received.
     pub age_days: i64,
     /// The user id of the reviewer who took it.
-    pub assigned_to: Option<String>,
+    pub assigned_to: Option<UserId>,
     pub pend_notes: Vec<String>,
 }
 
-fn office_of(caller: &Caller) -> AppResult<String> {
+fn office_of(caller: &Caller) -> AppResult<OfficeId> {
     caller.office_id.clone().ok_or_else(|| AppError::forbidden("the caller belongs to no review office"))
 }
 
@@ -57,11 +58,11 @@ pub async fn queue(
     caller: Caller,
     mut filter: QueueFilter,
 ) -> AppResult<Vec<QueueItem>> {
-    filter.office_id = office_of(&caller)?;
+    filter.office_id = Some(office_of(&caller)?);
     let now = state.now();
     state
         .db(move |conn| {
-            crate::services::providers::check_filters(conn, &caller, None, filter.provider_id.as_deref())?;
+            crate::services::providers::check_filters(conn, &caller, None, filter.provider_id.as_ref())?;
             Ok(store::queue(conn, &filter)?
                 .into_iter()
                 .map(|(c, assigned_to)| QueueItem {
@@ -83,14 +84,14 @@ pub async fn queue(
 }
 
 /// The claim, if it belongs to the reviewer's office (404 otherwise, as for any unseen claim).
-fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
+fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &ClaimId) -> AppResult<ClaimRow> {
     let office = office_of(caller)?;
     claims_store::find_in(conn, &crate::auth::Scope::Office(office), id)?
         .ok_or_else(|| AppError::not_found("no such claim"))
 }
 
 /// Takes a pended claim so that no other reviewer works it.
-pub async fn take(state: &ServiceContext, caller: Caller, id: String) -> AppResult<ClaimView> {
+pub async fn take(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppResult<ClaimView> {
     let clock = state.clock;
     state
         .write(move |conn| {
@@ -126,7 +127,7 @@ pub async fn take(state: &ServiceContext, caller: Caller, id: String) -> AppResu
 }
 
 /// Gives a claim back to the queue (its holder, or a supervisor of the office).
-pub async fn release(state: &ServiceContext, caller: Caller, id: String) -> AppResult<()> {
+pub async fn release(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppResult<()> {
     state
         .write(move |conn| {
             office_claim(conn, &caller, &id)?;
@@ -135,7 +136,7 @@ pub async fn release(state: &ServiceContext, caller: Caller, id: String) -> AppR
             if holder.is_none() {
                 return Ok(());
             }
-            if holder.as_deref() != Some(caller.user_id.as_str()) && caller.role != Role::Supervisor {
+            if holder.as_ref() != Some(&caller.user_id) && caller.role != Role::Supervisor {
                 return Err(AppError::conflict("claim_taken", "another reviewer is working on this claim"));
             }
             store::release(conn, &id)?;
@@ -162,7 +163,7 @@ pub struct DecisionInput {
 /// What a decision did: applied at once, or waiting for a supervisor.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DecisionOutcome {
-    pub decision_id: String,
+    pub decision_id: DecisionId,
     /// `applied`, `awaiting_approval` (answered 202) or `returned`.
     pub status: DecisionStatus,
     pub payable_before: i64,
@@ -240,7 +241,7 @@ pub(crate) fn apply_decision(
     claim: &ClaimRow,
     lines: &[LineRow],
     computed: &[Computed],
-    reviewer: &str,
+    reviewer: &UserId,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> AppResult<ClaimRow> {
@@ -329,7 +330,7 @@ pub(crate) fn apply_decision(
 pub async fn decide(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: ClaimId,
     input: DecisionInput,
 ) -> AppResult<DecisionOutcome> {
     let threshold = Rial(state.config.four_eyes_threshold);
@@ -343,7 +344,7 @@ pub async fn decide(
                     format!("the claim is {}, not pended", c.status),
                 ));
             }
-            if store::review_state(conn, &id)?.assigned_to.as_deref() != Some(caller.user_id.as_str()) {
+            if store::review_state(conn, &id)?.assigned_to.as_ref() != Some(&caller.user_id) {
                 return Err(AppError::conflict("not_taken", "take the claim before deciding it"));
             }
             record_decision(conn, &caller, c, "review", None, &input, None, threshold, clock.now())
@@ -368,7 +369,7 @@ fn record_decision(
     let after = payable_after(&lines, &computed);
     let four_eyes = needs_second_approval(Rial(c.insurer_payable), Rial(after), threshold);
     let mut row = DecisionRow {
-        id: st::new_id(),
+        id: DecisionId::new(),
         claim_id: c.id.clone(),
         origin: origin.into(),
         objection_id: objection.map(|o| o.id.clone()),
@@ -432,7 +433,7 @@ fn finish(
     objection: Option<&ObjectionRow>,
     lines: &[LineRow],
     computed: &[Computed],
-    reviewer: &str,
+    reviewer: &UserId,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> AppResult<ClaimRow> {
@@ -470,7 +471,7 @@ fn finish(
 pub async fn review_decision(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: DecisionId,
     approve: bool,
 ) -> AppResult<DecisionOutcome> {
     let clock = state.clock;
@@ -550,7 +551,7 @@ pub async fn review_decision(
 }
 
 /// The claim's status before it started waiting for a supervisor, from its audit trail.
-fn previous_status(conn: &mut AnyConnection, claim_id: &str) -> AppResult<ClaimStatus> {
+fn previous_status(conn: &mut AnyConnection, claim_id: &ClaimId) -> AppResult<ClaimStatus> {
     let events = audit::for_entity(conn, "claim", claim_id)?;
     let before = events
         .iter()
@@ -576,8 +577,8 @@ pub struct ObjectionInput {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Objection)]
 pub struct ObjectionView {
-    pub id: String,
-    pub claim_id: String,
+    pub id: ObjectionId,
+    pub claim_id: ClaimId,
     pub reason: String,
     pub line_nos: Vec<u32>,
     pub status: ObjectionStatus,
@@ -611,7 +612,7 @@ fn objection_view(o: ObjectionRow, window: Option<String>) -> ObjectionView {
 pub async fn object(
     state: &ServiceContext,
     caller: Caller,
-    claim_id: String,
+    claim_id: ClaimId,
     input: ObjectionInput,
 ) -> AppResult<ObjectionView> {
     let now = state.now();
@@ -673,7 +674,7 @@ pub async fn object(
                 ));
             }
             let row = ObjectionRow {
-                id: st::new_id(),
+                id: ObjectionId::new(),
                 claim_id: c.id.clone(),
                 filed_by: caller.user_id.clone(),
                 reason: input.reason.trim().to_string(),
@@ -701,7 +702,7 @@ pub async fn object(
 pub async fn claim_objections(
     state: &ServiceContext,
     caller: Caller,
-    claim_id: String,
+    claim_id: ClaimId,
 ) -> AppResult<Vec<ObjectionView>> {
     state
         .db(move |conn| {
@@ -715,7 +716,7 @@ pub async fn claim_objections(
 pub async fn decide_objection(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: ObjectionId,
     input: DecisionInput,
 ) -> AppResult<DecisionOutcome> {
     let threshold = Rial(state.config.four_eyes_threshold);
@@ -729,7 +730,7 @@ pub async fn decide_objection(
             if objection_transition(o.status, ObjectionAction::Decide).is_err() {
                 return Err(AppError::conflict("not_open", format!("the objection is {}", o.status)));
             }
-            if store::review_state(conn, &c.id)?.reviewed_by.as_deref() == Some(caller.user_id.as_str()) {
+            if store::review_state(conn, &c.id)?.reviewed_by.as_ref() == Some(&caller.user_id) {
                 return Err(AppError::forbidden(
                     "an objection is decided by a reviewer other than the one who decided the claim",
                 ));
@@ -775,7 +776,7 @@ pub struct HistoryEntry {
 pub async fn history(
     state: &ServiceContext,
     caller: Caller,
-    claim_id: String,
+    claim_id: ClaimId,
 ) -> AppResult<Vec<HistoryEntry>> {
     state
         .db(move |conn| {

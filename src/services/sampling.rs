@@ -4,6 +4,7 @@
 //! decided a random sample, a supervisor may apply the rate they cut to the claims not
 //! reviewed, as an R92 deduction on each line.
 
+use crate::domain::record_ids::{ClaimId, OfficeId, ProviderId, SampleId};
 use rand::seq::SliceRandom;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,6 @@ use crate::services::review::{amounts_of, apply_decision, Computed};
 use crate::store::audit::{self, Actor};
 use crate::store::claims as claims_store;
 use crate::store::sampling::{self as store, MemberRow, SampleRow};
-use crate::store::{self as st};
 
 /// How a sample is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
@@ -48,7 +48,7 @@ impl Method {
 
 #[derive(Debug)]
 pub struct NewSample {
-    pub provider_id: String,
+    pub provider_id: ProviderId,
     /// Jalali `YYYY-MM`.
     pub service_month: String,
     pub method: Method,
@@ -60,7 +60,7 @@ pub struct NewSample {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = SampleClaim)]
 pub struct MemberView {
-    pub claim_id: String,
+    pub claim_id: ClaimId,
     pub provider_document_no: String,
     /// Drawn for review (the others are what an extrapolation applies to).
     pub selected: bool,
@@ -73,9 +73,9 @@ pub struct MemberView {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Sample)]
 pub struct SampleView {
-    pub id: String,
-    pub office_id: String,
-    pub provider_id: String,
+    pub id: SampleId,
+    pub office_id: OfficeId,
+    pub provider_id: ProviderId,
     /// Jalali `YYYY-MM`.
     #[schema(pattern = "^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
     pub service_month: String,
@@ -142,7 +142,7 @@ fn view(s: SampleRow, members: Vec<(MemberRow, claims_store::ClaimRow)>) -> Samp
     }
 }
 
-fn office_of(caller: &Caller) -> AppResult<String> {
+fn office_of(caller: &Caller) -> AppResult<OfficeId> {
     caller.office_id.clone().ok_or_else(|| AppError::forbidden("the caller belongs to no review office"))
 }
 
@@ -207,7 +207,7 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
             };
             let now = clock.now();
             let sample = SampleRow {
-                id: st::new_id(),
+                id: SampleId::new(),
                 office_id: office_id.clone(),
                 provider_id: provider.id.clone(),
                 service_month: new.service_month.clone(),
@@ -259,14 +259,14 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
         .await
 }
 
-fn load(conn: &mut crate::db::AnyConnection, caller: &Caller, id: &str) -> AppResult<SampleRow> {
+fn load(conn: &mut crate::db::AnyConnection, caller: &Caller, id: &SampleId) -> AppResult<SampleRow> {
     // A sample is its office's work: reviewers and supervisors of that office.
     let office = office_of(caller)?;
     store::find_in(conn, &crate::auth::Scope::Office(office), id)?
         .ok_or_else(|| AppError::not_found("no such sample"))
 }
 
-pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResult<SampleView> {
+pub async fn get(state: &ServiceContext, caller: Caller, id: SampleId) -> AppResult<SampleView> {
     state
         .db(move |conn| {
             let s = load(conn, &caller, &id)?;
@@ -279,7 +279,12 @@ pub async fn get(state: &ServiceContext, caller: Caller, id: String) -> AppResul
 /// Applies the reviewed sample's rate to the claims not selected (R92 on each line), or, with
 /// `apply = false`, closes the sample without touching them. Only a random sample stands for
 /// the rest, and only once every selected claim is decided.
-pub async fn close(state: &ServiceContext, caller: Caller, id: String, apply: bool) -> AppResult<SampleView> {
+pub async fn close(
+    state: &ServiceContext,
+    caller: Caller,
+    id: SampleId,
+    apply: bool,
+) -> AppResult<SampleView> {
     let clock = state.clock;
     state
         .write(move |conn| {

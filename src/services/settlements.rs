@@ -4,6 +4,9 @@
 //! to a settled claim (an objection, a review, an R92 extrapolation) is an adjustment entry of
 //! the provider's next settlement.
 
+use crate::domain::record_ids::{
+    AdvanceId, ClaimId, OfficeId, PaymentOrderId, ProviderId, ReimbursementId, SettlementId,
+};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -25,13 +28,13 @@ use crate::services::claims::{view as claim_view, ClaimView};
 use crate::services::providers::check_filters;
 use crate::store::audit::{self, Actor};
 use crate::store::batches::BatchRow;
+use crate::store::providers;
 use crate::store::reimbursements as reimbursement_store;
 use crate::store::settlements::{
     self as store, AdvanceRow, ItemRow, OrderRow, SettlementFilter, SettlementRow,
 };
-use crate::store::{self as st, providers};
 
-fn terms(conn: &mut AnyConnection, provider_id: &str, date: NaiveDate) -> AppResult<ContractTerms> {
+fn terms(conn: &mut AnyConnection, provider_id: &ProviderId, date: NaiveDate) -> AppResult<ContractTerms> {
     Ok(crate::services::providers::terms_on(conn, provider_id, date)?
         .and_then(|t| t.terms)
         .unwrap_or_default())
@@ -43,7 +46,7 @@ fn jalali_month(d: NaiveDate) -> String {
 }
 
 /// The deductions of a claim that the insured bears (group PR, e.g. R20).
-fn insured_deductions(conn: &mut AnyConnection, claim_id: &str) -> AppResult<Rial> {
+fn insured_deductions(conn: &mut AnyConnection, claim_id: &ClaimId) -> AppResult<Rial> {
     let mut total = 0i64;
     for line in crate::store::claims::lines(conn, claim_id)? {
         for (code, amount, _) in crate::services::claims::parse_reasons(&line.reasons)? {
@@ -87,7 +90,7 @@ pub fn advance_for_list(
     };
     let received_on = batch.received_on.unwrap_or(batch.created_at.date());
     let row = AdvanceRow {
-        id: st::new_id(),
+        id: AdvanceId::new(),
         provider_id: provider.id,
         office_id: provider.office_id,
         service_month: jalali_month(first),
@@ -123,7 +126,7 @@ pub async fn advances(state: &ServiceContext, caller: Caller) -> AppResult<Vec<A
 pub async fn pay_advance(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: AdvanceId,
     paid_on: NaiveDate,
     reference: String,
 ) -> AppResult<AdvanceRow> {
@@ -146,20 +149,20 @@ pub async fn pay_advance(
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = SettlementRun)]
 pub struct RunOutcome {
-    pub office_id: String,
+    pub office_id: OfficeId,
     /// Jalali month, `1403-07`.
     pub service_month: String,
     /// The settlements created, one per provider with something to settle.
     pub created: Vec<SettlementRow>,
     /// Providers already settled for the month (a second run is refused for them).
-    pub already_settled: Vec<String>,
+    pub already_settled: Vec<ProviderId>,
 }
 
 /// Settles every provider of the office for the month: once per provider and month.
 pub async fn run(
     state: &ServiceContext,
     caller: Caller,
-    office_id: String,
+    office_id: OfficeId,
     month: String,
 ) -> AppResult<RunOutcome> {
     let now = state.now();
@@ -234,12 +237,12 @@ fn refuse_second_run(created: usize, already_settled: usize, whose: &str, month:
 fn settle_office(
     conn: &mut AnyConnection,
     caller: &Caller,
-    office_id: &str,
+    office_id: &OfficeId,
     month: &str,
     now: NaiveDateTime,
 ) -> AppResult<RunOutcome> {
     let today = now.date();
-    let (office_id, month) = (office_id.to_string(), month.to_string());
+    let (office_id, month) = (office_id.clone(), month.to_string());
     let filter = providers::ProviderFilter {
         // System work over the office's providers: whether the caller may run it was decided
         // before (the run's office is in the caller's scope).
@@ -259,7 +262,7 @@ fn settle_office(
             out.already_settled.push(p.id);
             continue;
         }
-        let id = st::new_id();
+        let id = SettlementId::new();
         let mut items = Vec::new();
         let (mut claims_payable, mut adjustments) = (0i64, 0i64);
         for (c, paid) in store::claims_to_settle(conn, &p.id, &month)? {
@@ -364,14 +367,14 @@ pub async fn list(
     }
     state
         .db(move |conn| {
-            check_filters(conn, &caller, f.office_id.as_deref(), f.provider_id.as_deref())?;
+            check_filters(conn, &caller, f.office_id.as_ref(), f.provider_id.as_ref())?;
             f.scope = money_scope(&caller);
             Ok(store::list_settlements(conn, &f)?.into_iter().map(|s| settlement_view(s, today)).collect())
         })
         .await
 }
 
-fn load(conn: &mut AnyConnection, caller: &Caller, id: &str) -> AppResult<SettlementRow> {
+fn load(conn: &mut AnyConnection, caller: &Caller, id: &SettlementId) -> AppResult<SettlementRow> {
     store::find_settlement_in(conn, &money_scope(caller), id)?
         .ok_or_else(|| AppError::not_found("no such settlement"))
 }
@@ -395,7 +398,7 @@ pub struct RemittanceItem {
     pub claim: ClaimView,
 }
 
-pub async fn remittance(state: &ServiceContext, caller: Caller, id: String) -> AppResult<Remittance> {
+pub async fn remittance(state: &ServiceContext, caller: Caller, id: SettlementId) -> AppResult<Remittance> {
     let today = state.today();
     state
         .db(move |conn| {
@@ -442,9 +445,9 @@ pub fn remittance_csv(r: &Remittance) -> AppResult<String> {
                 .map(|x| format!("{} {} {} {}", x.code, x.group.code(), x.amount, x.message_fa))
                 .collect();
             w.write_record([
-                r.settlement.row.id.clone(),
+                r.settlement.row.id.to_string(),
                 it.claim.provider_document_no.clone(),
-                it.claim.id.clone(),
+                it.claim.id.to_string(),
                 it.kind.clone(),
                 if i == 0 { it.amount.to_string() } else { String::new() },
                 l.line_no.to_string(),
@@ -497,7 +500,7 @@ pub fn remittance_html(r: &Remittance) -> String {
 <tbody>
 {rows}</tbody></table></body></html>
 "#,
-        id = esc(&s.id),
+        id = esc(s.id.as_str()),
         provider = esc(&r.provider_name),
         month = esc(&s.service_month),
         due = r.settlement.due_on_jalali,
@@ -531,7 +534,7 @@ pub struct OrderLine {
     pub reference: String,
 }
 
-fn order_lines(conn: &mut AnyConnection, order_id: &str) -> AppResult<Vec<OrderLine>> {
+fn order_lines(conn: &mut AnyConnection, order_id: &PaymentOrderId) -> AppResult<Vec<OrderLine>> {
     let mut lines = Vec::new();
     for s in store::order_items(conn, order_id)? {
         let p = providers::find_provider(conn, &s.provider_id)?;
@@ -540,7 +543,7 @@ fn order_lines(conn: &mut AnyConnection, order_id: &str) -> AppResult<Vec<OrderL
             kind: "settlement",
             reference: format!("settlement:{}", s.id),
             amount: s.net_payable,
-            id: s.id,
+            id: s.id.to_string(),
             sheba,
             name,
         });
@@ -550,7 +553,7 @@ fn order_lines(conn: &mut AnyConnection, order_id: &str) -> AppResult<Vec<OrderL
             kind: "reimbursement",
             reference: format!("reimbursement:{}", r.id),
             amount: r.reimbursed,
-            id: r.id,
+            id: r.id.to_string(),
             sheba: r.sheba,
             name: r.account_holder,
         });
@@ -574,7 +577,7 @@ pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(O
                 ));
             }
             let order = OrderRow {
-                id: st::new_id(),
+                id: PaymentOrderId::new(),
                 total: due.iter().map(|s| s.net_payable).sum::<i64>()
                     + refunds.iter().map(|r| r.reimbursed).sum::<i64>(),
                 items: (due.len() + refunds.len()) as i32,
@@ -585,8 +588,8 @@ pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(O
                 created_at: now,
             };
             store::insert_order(conn, &order)?;
-            let ids: Vec<String> = due.iter().map(|s| s.id.clone()).collect();
-            let refund_ids: Vec<String> = refunds.iter().map(|r| r.id.clone()).collect();
+            let ids: Vec<SettlementId> = due.iter().map(|s| s.id.clone()).collect();
+            let refund_ids: Vec<ReimbursementId> = refunds.iter().map(|r| r.id.clone()).collect();
             if store::order_settlements(conn, &ids, &order.id)? != ids.len()
                 || reimbursement_store::order(conn, &refund_ids, &order.id)? != refund_ids.len()
             {
@@ -614,7 +617,7 @@ pub async fn issue_order(state: &ServiceContext, caller: Caller) -> AppResult<(O
         .await
 }
 
-pub async fn get_order(state: &ServiceContext, id: String) -> AppResult<(OrderRow, Vec<OrderLine>)> {
+pub async fn get_order(state: &ServiceContext, id: PaymentOrderId) -> AppResult<(OrderRow, Vec<OrderLine>)> {
     state
         .db(move |conn| {
             let o =
@@ -640,7 +643,7 @@ pub fn order_csv(lines: &[OrderLine]) -> AppResult<String> {
 pub async fn pay_order(
     state: &ServiceContext,
     caller: Caller,
-    id: String,
+    id: PaymentOrderId,
     reference: String,
     paid_on: NaiveDate,
 ) -> AppResult<OrderRow> {
@@ -681,7 +684,7 @@ pub async fn pay_order(
 /// plus what is still unsettled.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Reconciliation {
-    pub office_id: String,
+    pub office_id: OfficeId,
     pub service_month: String,
     /// How many claims the office has for the month.
     pub claims: usize,
@@ -694,14 +697,14 @@ pub struct Reconciliation {
 pub async fn reconcile(
     state: &ServiceContext,
     caller: Caller,
-    office_id: String,
+    office_id: OfficeId,
     month: String,
 ) -> AppResult<Reconciliation> {
     state
         .db(move |conn| {
             check_filters(conn, &caller, Some(&office_id), None)?;
             let claims = store::month_claims(conn, &office_id, &month)?;
-            let settled_per = store::settled_so_far(conn, claims.iter().map(|c| c.id.as_str()).collect())?;
+            let settled_per = store::settled_so_far(conn, claims.iter().map(|c| &c.id).collect())?;
             let settled: i64 = settled_per.values().sum();
             let payable: i64 = claims.iter().map(|c| c.insurer_payable).sum();
             // Unsettled, counted claim by claim: never settled (all of it), or changed since.

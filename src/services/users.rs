@@ -3,6 +3,7 @@
 use crate::auth::{password, Role};
 use crate::context::ServiceContext;
 use crate::db::{write_tx, AnyConnection};
+use crate::domain::record_ids::{InsuredId, OfficeId, ProviderId, UserId};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::auth::normalize_username;
 use crate::store::audit::{self, Actor};
@@ -14,9 +15,9 @@ pub struct NewUser {
     pub display_name: String,
     pub email: Option<String>,
     pub role: Role,
-    pub provider_id: Option<String>,
-    pub office_id: Option<String>,
-    pub insured_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub office_id: Option<OfficeId>,
+    pub insured_id: Option<InsuredId>,
     /// `None`: a random one-time password is generated and returned once.
     pub password: Option<String>,
     /// A password set by someone else must be changed at first login.
@@ -34,9 +35,9 @@ pub struct CreatedUser {
 /// (a medical advisor or finance user of a province) but no provider or insured scope.
 pub fn check_scope(
     role: Role,
-    provider: &Option<String>,
-    office: &Option<String>,
-    insured: &Option<String>,
+    provider: &Option<ProviderId>,
+    office: &Option<OfficeId>,
+    insured: &Option<InsuredId>,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let need = |present: bool, field: &str, errors: &mut Vec<FieldError>| {
@@ -113,7 +114,7 @@ fn prepare_user(conn: &mut AnyConnection, new: NewUser) -> AppResult<CreatedUser
     let hash = password::hash_password(&plain).map_err(AppError::internal)?;
     let now = store::now();
     let row = users::UserRow {
-        id: store::new_id(),
+        id: UserId::new(),
         username,
         display_name: new.display_name.trim().to_string(),
         email: new.email,
@@ -175,7 +176,7 @@ pub fn bootstrap_admin(conn: &mut AnyConnection, password: Option<String>) -> Ap
     Ok(created.generated_password.or(password))
 }
 
-pub async fn get(state: &ServiceContext, id: String) -> AppResult<users::UserRow> {
+pub async fn get(state: &ServiceContext, id: UserId) -> AppResult<users::UserRow> {
     state.db(move |conn| users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))).await
 }
 
@@ -196,7 +197,7 @@ pub struct UserUpdate {
 pub async fn update(
     state: &ServiceContext,
     actor: Actor,
-    id: String,
+    id: UserId,
     upd: UserUpdate,
 ) -> AppResult<users::UserRow> {
     let updated = state
@@ -224,7 +225,7 @@ pub async fn update(
 }
 
 /// Admin reset: a new one-time password, returned once; the user's sessions end.
-pub async fn reset_password(state: &ServiceContext, actor: Actor, id: String) -> AppResult<String> {
+pub async fn reset_password(state: &ServiceContext, actor: Actor, id: UserId) -> AppResult<String> {
     // The slow hash runs before the write, so it never holds the writer.
     let plain = password::generate_password();
     let hash = password::hash_password(&plain).map_err(AppError::internal)?;
@@ -249,7 +250,9 @@ mod tests {
 
     #[test]
     fn scope_rules_per_role() {
-        let some = || Some("x".to_string());
+        fn some<T: From<&'static str>>() -> Option<T> {
+            Some("x".into())
+        }
         assert!(check_scope(Role::Provider, &some(), &None, &None).is_empty());
         assert_eq!(check_scope(Role::Provider, &None, &None, &None)[0].field, "provider_id");
         assert_eq!(check_scope(Role::Reviewer, &None, &None, &None)[0].field, "office_id");

@@ -1,3 +1,4 @@
+use crate::domain::record_ids::{AttachmentId, CaseAttachmentId, ClaimId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -7,8 +8,8 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attachments)]
 pub struct AttachmentRow {
-    pub id: String,
-    pub claim_id: String,
+    pub id: AttachmentId,
+    pub claim_id: ClaimId,
     pub sha256: String,
     pub document_type: String,
     pub content_type: String,
@@ -27,7 +28,7 @@ pub fn insert(conn: &mut AnyConnection, row: &AttachmentRow) -> QueryResult<()> 
 
 pub fn find_by_hash(
     conn: &mut AnyConnection,
-    claim_id: &str,
+    claim_id: &ClaimId,
     sha256: &str,
 ) -> QueryResult<Option<AttachmentRow>> {
     attachments::table
@@ -37,7 +38,11 @@ pub fn find_by_hash(
         .optional()
 }
 
-pub fn find(conn: &mut AnyConnection, claim_id: &str, id: &str) -> QueryResult<Option<AttachmentRow>> {
+pub fn find(
+    conn: &mut AnyConnection,
+    claim_id: &ClaimId,
+    id: &AttachmentId,
+) -> QueryResult<Option<AttachmentRow>> {
     attachments::table
         .filter(attachments::claim_id.eq(claim_id).and(attachments::id.eq(id)))
         .select(AttachmentRow::as_select())
@@ -45,7 +50,7 @@ pub fn find(conn: &mut AnyConnection, claim_id: &str, id: &str) -> QueryResult<O
         .optional()
 }
 
-pub fn of_claim(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<AttachmentRow>> {
+pub fn of_claim(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<Vec<AttachmentRow>> {
     attachments::table
         .filter(attachments::claim_id.eq(claim_id))
         .select(AttachmentRow::as_select())
@@ -57,7 +62,7 @@ pub fn of_claim(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<Att
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_attachments)]
 pub struct CaseAttachmentRow {
-    pub id: String,
+    pub id: CaseAttachmentId,
     pub case_kind: String,
     pub case_id: String,
     pub sha256: String,
@@ -103,7 +108,7 @@ pub fn find_case(
     conn: &mut AnyConnection,
     kind: &str,
     case_id: &str,
-    id: &str,
+    id: &CaseAttachmentId,
 ) -> QueryResult<Option<CaseAttachmentRow>> {
     of_case_query(kind, case_id)
         .filter(case_attachments::id.eq(id.to_string()))

@@ -148,7 +148,7 @@ impl Actor {
 
     pub fn of(caller: &crate::auth::Caller) -> Self {
         Self {
-            id: Some(caller.user_id.clone()),
+            id: Some(caller.user_id.to_string()),
             name: caller.username.clone(),
             role: caller.role.as_str().into(),
         }
@@ -229,7 +229,7 @@ pub fn append(
     conn: &mut AnyConnection,
     actor: &Actor,
     entity: &str,
-    entity_id: &str,
+    entity_id: impl AsRef<str>,
     action: &str,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
@@ -245,7 +245,7 @@ pub fn append(
         actor_name: actor.name.clone(),
         actor_role: actor.role.clone(),
         entity: entity.into(),
-        entity_id: entity_id.into(),
+        entity_id: entity_id.as_ref().into(),
         action: action.into(),
         before_state: before.map(|v| v.to_string()),
         after_state: after.map(|v| v.to_string()),
@@ -309,11 +309,15 @@ pub fn check_key(conn: &mut AnyConnection, key: &AuditKey) -> QueryResult<KeyChe
 /// checked without walking it: seq 1 or above (the chain starts at 1, anything below is forged),
 /// content matching the hash, and a MAC that checks (or none, before `authenticated_from`). An
 /// event left out is logged; `verify` reports it. Needs the key in scope (`use_key`).
-pub fn for_entity(conn: &mut AnyConnection, entity: &str, entity_id: &str) -> QueryResult<Vec<AuditEvent>> {
+pub fn for_entity(
+    conn: &mut AnyConnection,
+    entity: &str,
+    entity_id: impl AsRef<str>,
+) -> QueryResult<Vec<AuditEvent>> {
     let key = key_in_scope()?;
     let authenticated_from = head(conn)?.map(|h| h.authenticated_from).unwrap_or(1);
     let events = audit_events::table
-        .filter(audit_events::entity.eq(entity).and(audit_events::entity_id.eq(entity_id)))
+        .filter(audit_events::entity.eq(entity).and(audit_events::entity_id.eq(entity_id.as_ref())))
         .filter(audit_events::seq.ge(1i64))
         .order(audit_events::seq.asc())
         .select(AuditEvent::as_select())
@@ -327,7 +331,12 @@ pub fn for_entity(conn: &mut AnyConnection, entity: &str, entity_id: &str) -> Qu
                     None => e.seq < authenticated_from,
                 };
             if !authentic {
-                tracing::warn!(seq = e.seq, entity, entity_id, "audit event fails verification; left out");
+                tracing::warn!(
+                    seq = e.seq,
+                    entity,
+                    entity_id = entity_id.as_ref(),
+                    "audit event fails verification; left out"
+                );
             }
             authentic
         })

@@ -1,3 +1,4 @@
+use crate::domain::record_ids::{BatchId, ClaimId, ProviderId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -8,8 +9,8 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = claim_batches)]
 pub struct BatchRow {
-    pub id: String,
-    pub provider_id: String,
+    pub id: BatchId,
+    pub provider_id: ProviderId,
     pub created_by: String,
     pub status: crate::domain::lifecycle::batch::BatchStatus,
     pub total: i32,
@@ -22,12 +23,12 @@ pub struct BatchRow {
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = claim_batch_items)]
 pub struct ItemRow {
-    pub batch_id: String,
+    pub batch_id: BatchId,
     pub seq: i32,
     pub provider_document_no: Option<String>,
     pub payload: String,
     pub status: crate::domain::lifecycle::batch::ItemStatus,
-    pub claim_id: Option<String>,
+    pub claim_id: Option<ClaimId>,
     pub http_status: Option<i32>,
     pub error: Option<String>,
 }
@@ -48,7 +49,7 @@ pub fn insert(conn: &mut AnyConnection, batch: &BatchRow, items: &[ItemRow]) -> 
 }
 
 /// A monthly list by id, whoever asks (the worker).
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<BatchRow>> {
+pub fn find(conn: &mut AnyConnection, id: &BatchId) -> QueryResult<Option<BatchRow>> {
     claim_batches::table.find(id).select(BatchRow::as_select()).first(conn).optional()
 }
 
@@ -56,7 +57,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<BatchRow>>
 pub fn find_in(
     conn: &mut AnyConnection,
     scope: &crate::auth::Scope,
-    id: &str,
+    id: &BatchId,
 ) -> QueryResult<Option<BatchRow>> {
     claim_batches::table
         .find(id)
@@ -66,7 +67,7 @@ pub fn find_in(
         .optional()
 }
 
-pub fn items(conn: &mut AnyConnection, batch_id: &str) -> QueryResult<Vec<ItemRow>> {
+pub fn items(conn: &mut AnyConnection, batch_id: &BatchId) -> QueryResult<Vec<ItemRow>> {
     claim_batch_items::table
         .filter(claim_batch_items::batch_id.eq(batch_id))
         .select(ItemRow::as_select())
@@ -84,7 +85,7 @@ pub fn next_unfinished(conn: &mut AnyConnection) -> QueryResult<Option<BatchRow>
         .optional()
 }
 
-pub fn pending_items(conn: &mut AnyConnection, batch_id: &str, limit: i64) -> QueryResult<Vec<ItemRow>> {
+pub fn pending_items(conn: &mut AnyConnection, batch_id: &BatchId, limit: i64) -> QueryResult<Vec<ItemRow>> {
     claim_batch_items::table
         .filter(
             claim_batch_items::batch_id
@@ -99,10 +100,10 @@ pub fn pending_items(conn: &mut AnyConnection, batch_id: &str, limit: i64) -> Qu
 
 pub fn finish_item(
     conn: &mut AnyConnection,
-    batch_id: &str,
+    batch_id: &BatchId,
     seq: i32,
     status: crate::domain::lifecycle::batch::ItemStatus,
-    claim_id: Option<&str>,
+    claim_id: Option<&ClaimId>,
     http_status: i32,
     error: Option<&str>,
 ) -> QueryResult<()> {
@@ -120,7 +121,7 @@ pub fn finish_item(
 /// The claims a list created (not documents it resent: those belong to an earlier list).
 pub fn created_claims(
     conn: &mut AnyConnection,
-    batch_id: &str,
+    batch_id: &BatchId,
 ) -> QueryResult<Vec<crate::store::claims::ClaimRow>> {
     use crate::db::schema::claims;
     claim_batch_items::table
@@ -133,7 +134,7 @@ pub fn created_claims(
 
 pub fn set_status(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &BatchId,
     status: crate::domain::lifecycle::batch::BatchStatus,
     finished_at: Option<NaiveDateTime>,
 ) -> QueryResult<()> {
@@ -144,7 +145,7 @@ pub fn set_status(
 }
 
 /// (items done, items failed) of a batch.
-pub fn progress(conn: &mut AnyConnection, batch_id: &str) -> QueryResult<(i64, i64)> {
+pub fn progress(conn: &mut AnyConnection, batch_id: &BatchId) -> QueryResult<(i64, i64)> {
     let done: i64 = claim_batch_items::table
         .filter(
             claim_batch_items::batch_id

@@ -1,5 +1,6 @@
 //! Claims and their lines.
 
+use crate::domain::record_ids::{ClaimId, InsuredId, OfficeId, PreauthId, ProviderId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -12,12 +13,12 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = claims)]
 pub struct ClaimRow {
-    pub id: String,
-    pub provider_id: String,
-    pub office_id: String,
+    pub id: ClaimId,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
     pub provider_document_no: String,
     pub insured_national_code: String,
-    pub insured_id: Option<String>,
+    pub insured_id: Option<InsuredId>,
     pub setting: String,
     pub kind: String,
     pub status: crate::domain::lifecycle::claim::ClaimStatus,
@@ -48,7 +49,7 @@ pub struct ClaimRow {
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = claim_lines)]
 pub struct LineRow {
-    pub claim_id: String,
+    pub claim_id: ClaimId,
     pub line_no: i32,
     pub item_type: String,
     pub code: String,
@@ -73,7 +74,7 @@ pub struct LineRow {
     pub cost_sharing_rule: Option<String>,
     pub reasons: String,
     pub pend_reasons: String,
-    pub preauthorization_id: Option<String>,
+    pub preauthorization_id: Option<PreauthId>,
 }
 
 pub fn insert(conn: &mut AnyConnection, claim: &ClaimRow, lines: &[LineRow]) -> QueryResult<()> {
@@ -91,12 +92,12 @@ pub fn insert(conn: &mut AnyConnection, claim: &ClaimRow, lines: &[LineRow]) -> 
 
 /// A claim by id, whoever asks: for work the system does and for re-reading a claim a use case
 /// has already read through [`find_in`].
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ClaimRow>> {
+pub fn find(conn: &mut AnyConnection, id: &ClaimId) -> QueryResult<Option<ClaimRow>> {
     claims::table.find(id).select(ClaimRow::as_select()).first(conn).optional()
 }
 
 /// A claim by id if it is in `scope` (else `None`, answered 404).
-pub fn find_in(conn: &mut AnyConnection, scope: &Scope, id: &str) -> QueryResult<Option<ClaimRow>> {
+pub fn find_in(conn: &mut AnyConnection, scope: &Scope, id: &ClaimId) -> QueryResult<Option<ClaimRow>> {
     claims::table
         .find(id)
         .filter(crate::store::scope::claims(scope))
@@ -107,7 +108,7 @@ pub fn find_in(conn: &mut AnyConnection, scope: &Scope, id: &str) -> QueryResult
 
 pub fn find_by_document(
     conn: &mut AnyConnection,
-    provider_id: &str,
+    provider_id: &ProviderId,
     document_no: &str,
 ) -> QueryResult<Option<ClaimRow>> {
     claims::table
@@ -117,7 +118,7 @@ pub fn find_by_document(
         .optional()
 }
 
-pub fn lines(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<LineRow>> {
+pub fn lines(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<Vec<LineRow>> {
     claim_lines::table
         .filter(claim_lines::claim_id.eq(claim_id))
         .select(LineRow::as_select())
@@ -129,10 +130,10 @@ pub fn lines(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<LineRo
 /// and the claim's physician: the history the duplicate, frequency and quantity rules need.
 pub fn history(
     conn: &mut AnyConnection,
-    insured_id: &str,
+    insured_id: &InsuredId,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<Vec<(LineRow, String, Option<String>)>> {
+) -> QueryResult<Vec<(LineRow, ProviderId, Option<String>)>> {
     claim_lines::table
         .inner_join(claims::table)
         .filter(claims::insured_id.eq(insured_id))
@@ -149,8 +150,8 @@ pub fn history(
 /// concurrent same-day visits both be paid (found by a concurrency test).
 pub fn lock_for_decision(
     conn: &mut AnyConnection,
-    insured_id: Option<&str>,
-    provider_id: &str,
+    insured_id: Option<&InsuredId>,
+    provider_id: &ProviderId,
     month: &str,
 ) -> QueryResult<()> {
     use diesel::sql_types::Text;
@@ -179,7 +180,7 @@ pub struct HistoryStamp {
     pub last_change: Option<NaiveDateTime>,
 }
 
-pub fn history_stamp(conn: &mut AnyConnection, insured_id: &str) -> QueryResult<HistoryStamp> {
+pub fn history_stamp(conn: &mut AnyConnection, insured_id: &InsuredId) -> QueryResult<HistoryStamp> {
     let (claims, last_change) = claims::table
         .filter(claims::insured_id.eq(insured_id))
         .select((diesel::dsl::count_star(), diesel::dsl::max(claims::updated_at)))
@@ -189,7 +190,7 @@ pub fn history_stamp(conn: &mut AnyConnection, insured_id: &str) -> QueryResult<
 
 /// What the Organization already owes a provider for a service month (R19), from the running
 /// total.
-pub fn month_payable(conn: &mut AnyConnection, provider_id: &str, month: &str) -> QueryResult<i64> {
+pub fn month_payable(conn: &mut AnyConnection, provider_id: &ProviderId, month: &str) -> QueryResult<i64> {
     provider_month_totals::table
         .find((provider_id, month))
         .select(provider_month_totals::insurer_payable)
@@ -203,7 +204,7 @@ pub fn month_payable(conn: &mut AnyConnection, provider_id: &str, month: &str) -
 /// loser's transaction fails and is retried by the caller.
 pub fn add_to_month(
     conn: &mut AnyConnection,
-    provider_id: &str,
+    provider_id: &ProviderId,
     month: &str,
     payable: i64,
 ) -> QueryResult<()> {
@@ -227,7 +228,12 @@ pub fn add_to_month(
 }
 
 /// Moves a month's running total after a reviewer changed a claim's payable.
-pub fn adjust_month(conn: &mut AnyConnection, provider_id: &str, month: &str, delta: i64) -> QueryResult<()> {
+pub fn adjust_month(
+    conn: &mut AnyConnection,
+    provider_id: &ProviderId,
+    month: &str,
+    delta: i64,
+) -> QueryResult<()> {
     diesel::update(provider_month_totals::table.find((provider_id, month)))
         .set(provider_month_totals::insurer_payable.eq(provider_month_totals::insurer_payable + delta))
         .execute(conn)?;
@@ -237,7 +243,7 @@ pub fn adjust_month(conn: &mut AnyConnection, provider_id: &str, month: &str, de
 /// The month's payable summed from the claims themselves (for reconciliation checks).
 pub fn month_payable_from_claims(
     conn: &mut AnyConnection,
-    provider_id: &str,
+    provider_id: &ProviderId,
     month: &str,
 ) -> QueryResult<i64> {
     claims::table
@@ -251,8 +257,8 @@ pub fn month_payable_from_claims(
 pub struct ClaimFilter {
     /// Whose claims: the caller's scope (the default, `Nothing`, lists none).
     pub scope: Scope,
-    pub provider_id: Option<String>,
-    pub office_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub office_id: Option<OfficeId>,
     pub status: Option<crate::domain::lifecycle::claim::ClaimStatus>,
     pub month: Option<String>,
     pub insured_national_code: Option<String>,

@@ -1,5 +1,6 @@
 //! Insured persons and their coverage periods.
 
+use crate::domain::record_ids::InsuredId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -9,7 +10,7 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = insured_persons, treat_none_as_null = true)]
 pub struct InsuredRow {
-    pub id: String,
+    pub id: InsuredId,
     pub national_code: String,
     pub insurance_no: Option<String>,
     pub first_name: String,
@@ -21,7 +22,7 @@ pub struct InsuredRow {
     pub insurance_type: String,
     pub special_disease: bool,
     pub supplementary: bool,
-    pub main_insured_id: Option<String>,
+    pub main_insured_id: Option<InsuredId>,
     pub relation: Option<String>,
     pub student_until: Option<NaiveDate>,
     pub disabled: bool,
@@ -35,7 +36,7 @@ impl InsuredRow {
     /// Same facts, ignoring id and timestamps (to skip unchanged rows on re-import).
     pub fn same_facts(&self, other: &InsuredRow) -> bool {
         let strip = |r: &InsuredRow| InsuredRow {
-            id: String::new(),
+            id: InsuredId::from(""),
             created_at: NaiveDateTime::default(),
             updated_at: NaiveDateTime::default(),
             ..r.clone()
@@ -47,7 +48,7 @@ impl InsuredRow {
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = coverage_periods)]
 pub struct CoverageRow {
-    pub insured_id: String,
+    pub insured_id: InsuredId,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
 }
@@ -60,7 +61,7 @@ pub fn update(conn: &mut AnyConnection, row: &InsuredRow) -> QueryResult<usize> 
     diesel::update(insured_persons::table.find(&row.id)).set(row).execute(conn)
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<InsuredRow>> {
+pub fn find(conn: &mut AnyConnection, id: &InsuredId) -> QueryResult<Option<InsuredRow>> {
     insured_persons::table.find(id).select(InsuredRow::as_select()).first(conn).optional()
 }
 
@@ -72,7 +73,7 @@ pub fn find_by_code(conn: &mut AnyConnection, national_code: &str) -> QueryResul
         .optional()
 }
 
-pub fn coverage(conn: &mut AnyConnection, insured_id: &str) -> QueryResult<Vec<CoverageRow>> {
+pub fn coverage(conn: &mut AnyConnection, insured_id: &InsuredId) -> QueryResult<Vec<CoverageRow>> {
     coverage_periods::table
         .filter(coverage_periods::insured_id.eq(insured_id))
         .select(CoverageRow::as_select())
@@ -81,7 +82,11 @@ pub fn coverage(conn: &mut AnyConnection, insured_id: &str) -> QueryResult<Vec<C
 }
 
 /// Replaces a person's coverage periods.
-pub fn set_coverage(conn: &mut AnyConnection, insured_id: &str, periods: &[CoverageRow]) -> QueryResult<()> {
+pub fn set_coverage(
+    conn: &mut AnyConnection,
+    insured_id: &InsuredId,
+    periods: &[CoverageRow],
+) -> QueryResult<()> {
     diesel::delete(coverage_periods::table.filter(coverage_periods::insured_id.eq(insured_id)))
         .execute(conn)?;
     for p in periods {
@@ -90,7 +95,7 @@ pub fn set_coverage(conn: &mut AnyConnection, insured_id: &str, periods: &[Cover
     Ok(())
 }
 
-pub fn dependants(conn: &mut AnyConnection, main_id: &str) -> QueryResult<Vec<InsuredRow>> {
+pub fn dependants(conn: &mut AnyConnection, main_id: &InsuredId) -> QueryResult<Vec<InsuredRow>> {
     insured_persons::table
         .filter(insured_persons::main_insured_id.eq(main_id))
         .select(InsuredRow::as_select())
@@ -136,7 +141,7 @@ pub fn find_many_by_code(conn: &mut AnyConnection, codes: &[String]) -> QueryRes
         .load(conn)
 }
 
-pub fn coverage_of_many(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<CoverageRow>> {
+pub fn coverage_of_many(conn: &mut AnyConnection, ids: &[InsuredId]) -> QueryResult<Vec<CoverageRow>> {
     coverage_periods::table
         .filter(coverage_periods::insured_id.eq_any(ids))
         .select(CoverageRow::as_select())

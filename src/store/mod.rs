@@ -21,12 +21,6 @@ pub mod text_sql;
 pub mod tokens;
 pub mod users;
 
-/// New ids: UUIDv7, time-ordered, so that ordering by id is ordering by creation and cursors
-/// are simple.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 /// The wall clock: now, UTC, truncated to microseconds (what both backends store). For the
 /// audit trail, the outbox and administrative bookkeeping only; business rules and the
 /// timestamps they count from take the service clock (`clock::Clock`, `ServiceContext::now`).

@@ -1,3 +1,4 @@
+use crate::domain::record_ids::OfficeId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -24,7 +25,7 @@ pub fn province_exists(conn: &mut AnyConnection, id: i32) -> QueryResult<bool> {
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = offices)]
 pub struct OfficeRow {
-    pub id: String,
+    pub id: OfficeId,
     pub province_id: i32,
     pub code: String,
     pub name_fa: String,
@@ -43,7 +44,7 @@ pub fn insert(conn: &mut AnyConnection, row: &OfficeRow) -> QueryResult<()> {
     diesel::insert_into(offices::table).values(row).execute(conn).map(|_| ())
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OfficeRow>> {
+pub fn find(conn: &mut AnyConnection, id: &OfficeId) -> QueryResult<Option<OfficeRow>> {
     offices::table.find(id).select(OfficeRow::as_select()).first(conn).optional()
 }
 

@@ -1,6 +1,7 @@
 //! Notifications waiting for delivery (صف اعلان‌ها). Written in the transaction of the decision
 //! they announce; the e-mail sender (issue 7) reads and marks them.
 
+use crate::domain::record_ids::OutboxId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -11,7 +12,7 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
-    pub id: String,
+    pub id: OutboxId,
     /// claim_decided, objection_decided, preauthorization_decided, ...
     pub kind: String,
     /// provider or insured.
@@ -30,17 +31,17 @@ pub fn enqueue(
     conn: &mut AnyConnection,
     kind: &str,
     recipient_kind: &str,
-    recipient_id: &str,
-    subject_id: &str,
+    recipient_id: impl AsRef<str>,
+    subject_id: impl AsRef<str>,
     payload: serde_json::Value,
 ) -> QueryResult<()> {
     let now = crate::store::now();
     let row = OutboxRow {
-        id: crate::store::new_id(),
+        id: OutboxId::new(),
         kind: kind.into(),
         recipient_kind: recipient_kind.into(),
-        recipient_id: recipient_id.into(),
-        subject_id: subject_id.into(),
+        recipient_id: recipient_id.as_ref().into(),
+        subject_id: subject_id.as_ref().into(),
         payload: payload.to_string(),
         created_at: now,
         attempts: 0,
@@ -90,7 +91,7 @@ pub fn lease(conn: &mut AnyConnection, row: &OutboxRow, until: NaiveDateTime) ->
 /// Delivered (or, with `note`, settled without delivery: no address, no template).
 pub fn mark_sent(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &OutboxId,
     at: NaiveDateTime,
     note: Option<&str>,
 ) -> QueryResult<()> {
@@ -103,7 +104,7 @@ pub fn mark_sent(
 /// A failed attempt: counted, with the error and the time of the next try.
 pub fn mark_failed(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &OutboxId,
     attempts: i32,
     next: NaiveDateTime,
     error: &str,

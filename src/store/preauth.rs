@@ -1,5 +1,6 @@
 //! Pre-authorization requests (درخواست تأیید قبلی) and what claims used of them.
 
+use crate::domain::record_ids::{ClaimId, InsuredId, OfficeId, PreauthId, ProviderId, UserId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,10 +11,10 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = preauthorizations)]
 pub struct PreauthRow {
-    pub id: String,
-    pub provider_id: String,
-    pub office_id: String,
-    pub insured_id: String,
+    pub id: PreauthId,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
+    pub insured_id: InsuredId,
     pub national_code: String,
     pub item_type: String,
     pub code: String,
@@ -26,9 +27,9 @@ pub struct PreauthRow {
     pub valid_to: Option<NaiveDate>,
     pub decision_reason: Option<String>,
     pub decision_note: Option<String>,
-    pub decided_by: Option<String>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
-    pub requested_by: String,
+    pub requested_by: UserId,
     pub created_at: NaiveDateTime,
 }
 
@@ -37,7 +38,7 @@ pub fn insert(conn: &mut AnyConnection, row: &PreauthRow) -> QueryResult<()> {
 }
 
 /// A request by id, whoever asks (system work; re-reads after [`find_in`]).
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<PreauthRow>> {
+pub fn find(conn: &mut AnyConnection, id: &PreauthId) -> QueryResult<Option<PreauthRow>> {
     preauthorizations::table.find(id).select(PreauthRow::as_select()).first(conn).optional()
 }
 
@@ -45,7 +46,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<PreauthRow
 pub fn find_in(
     conn: &mut AnyConnection,
     scope: &crate::auth::Scope,
-    id: &str,
+    id: &PreauthId,
 ) -> QueryResult<Option<PreauthRow>> {
     preauthorizations::table
         .find(id)
@@ -60,9 +61,9 @@ pub fn find_in(
 pub struct PreauthFilter {
     /// Whose requests: the caller's scope (the default, `Nothing`, lists none).
     pub scope: crate::auth::Scope,
-    pub provider_id: Option<String>,
-    pub office_id: Option<String>,
-    pub insured_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub office_id: Option<OfficeId>,
+    pub insured_id: Option<InsuredId>,
     pub status: Option<crate::domain::lifecycle::preauth::PreauthStatus>,
     pub code: Option<String>,
     pub after: Option<String>,
@@ -104,11 +105,11 @@ pub struct Decision<'a> {
     pub valid_to: Option<NaiveDate>,
     pub reason: Option<String>,
     pub note: Option<String>,
-    pub decided_by: &'a str,
+    pub decided_by: &'a UserId,
     pub decided_at: NaiveDateTime,
 }
 
-pub fn decide(conn: &mut AnyConnection, id: &str, d: &Decision<'_>) -> QueryResult<bool> {
+pub fn decide(conn: &mut AnyConnection, id: &PreauthId, d: &Decision<'_>) -> QueryResult<bool> {
     let n =
         diesel::update(preauthorizations::table.find(id).filter(
             preauthorizations::status.eq(crate::domain::lifecycle::preauth::PreauthStatus::Requested),
@@ -131,7 +132,7 @@ pub fn decide(conn: &mut AnyConnection, id: &str, d: &Decision<'_>) -> QueryResu
 /// claim lines not rejected have used of each.
 pub fn decided_for_insured(
     conn: &mut AnyConnection,
-    insured_id: &str,
+    insured_id: &InsuredId,
 ) -> QueryResult<Vec<(PreauthRow, Vec<String>)>> {
     let rows: Vec<PreauthRow> = preauthorizations::table
         .filter(preauthorizations::insured_id.eq(insured_id))
@@ -162,8 +163,8 @@ pub fn decided_for_insured(
 /// The claim lines that used an approval: (claim id, line no, approved quantity, status).
 pub fn uses(
     conn: &mut AnyConnection,
-    id: &str,
-) -> QueryResult<Vec<(String, i32, String, crate::domain::lifecycle::claim::LineStatus)>> {
+    id: &PreauthId,
+) -> QueryResult<Vec<(ClaimId, i32, String, crate::domain::lifecycle::claim::LineStatus)>> {
     claim_lines::table
         .filter(claim_lines::preauthorization_id.eq(id))
         .select((

@@ -1,5 +1,6 @@
 //! Providers and their contracts.
 
+use crate::domain::record_ids::{ContractEventId, ContractId, OfficeId, ProviderId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ use crate::db::AnyConnection;
 )]
 #[diesel(table_name = providers, treat_none_as_null = true)]
 pub struct ProviderRow {
-    pub id: String,
+    pub id: ProviderId,
     pub name_fa: String,
     pub name_en: Option<String>,
     pub kind: String,
@@ -20,7 +21,7 @@ pub struct ProviderRow {
     pub hospital_grade: Option<i32>,
     pub sso_owned: bool,
     pub province_id: i32,
-    pub office_id: String,
+    pub office_id: OfficeId,
     pub legal_national_id: Option<String>,
     pub medical_council_no: Option<String>,
     pub physician_degree: Option<String>,
@@ -44,7 +45,7 @@ pub fn update_provider(conn: &mut AnyConnection, row: &ProviderRow) -> QueryResu
 }
 
 /// A provider by id, whoever asks (system work; re-reads after [`find_provider_in`]).
-pub fn find_provider(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ProviderRow>> {
+pub fn find_provider(conn: &mut AnyConnection, id: &ProviderId) -> QueryResult<Option<ProviderRow>> {
     providers::table.find(id).select(ProviderRow::as_select()).first(conn).optional()
 }
 
@@ -52,7 +53,7 @@ pub fn find_provider(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<P
 pub fn find_provider_in(
     conn: &mut AnyConnection,
     scope: &Scope,
-    id: &str,
+    id: &ProviderId,
 ) -> QueryResult<Option<ProviderRow>> {
     providers::table
         .find(id)
@@ -88,7 +89,7 @@ pub fn find_by_identifier(
 pub struct ProviderFilter {
     /// Whose providers: the caller's scope (the default, `Nothing`, lists none).
     pub scope: Scope,
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     pub province_id: Option<i32>,
     pub kind: Option<String>,
     pub q: Option<String>,
@@ -125,10 +126,10 @@ pub fn list_providers(conn: &mut AnyConnection, f: &ProviderFilter) -> QueryResu
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contracts)]
 pub struct ContractRow {
-    pub id: String,
+    pub id: ContractId,
     pub number: String,
-    pub provider_id: String,
-    pub office_id: String,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub status: String,
@@ -139,7 +140,7 @@ pub struct ContractRow {
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contract_versions)]
 pub struct VersionRow {
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub version: i32,
     pub effective_from: NaiveDate,
     pub terms: String,
@@ -151,8 +152,8 @@ pub struct VersionRow {
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = contract_events)]
 pub struct EventRow {
-    pub id: String,
-    pub contract_id: String,
+    pub id: ContractEventId,
+    pub contract_id: ContractId,
     pub action: String,
     pub status_after: String,
     pub effective_on: NaiveDate,
@@ -169,7 +170,7 @@ pub fn insert_contract(conn: &mut AnyConnection, c: &ContractRow, v: &VersionRow
     Ok(())
 }
 
-pub fn find_contract(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ContractRow>> {
+pub fn find_contract(conn: &mut AnyConnection, id: &ContractId) -> QueryResult<Option<ContractRow>> {
     contracts::table.find(id).select(ContractRow::as_select()).first(conn).optional()
 }
 
@@ -181,7 +182,10 @@ pub fn find_contract_by_number(conn: &mut AnyConnection, number: &str) -> QueryR
         .optional()
 }
 
-pub fn provider_contracts(conn: &mut AnyConnection, provider_id: &str) -> QueryResult<Vec<ContractRow>> {
+pub fn provider_contracts(
+    conn: &mut AnyConnection,
+    provider_id: &ProviderId,
+) -> QueryResult<Vec<ContractRow>> {
     contracts::table
         .filter(contracts::provider_id.eq(provider_id))
         .select(ContractRow::as_select())
@@ -189,7 +193,7 @@ pub fn provider_contracts(conn: &mut AnyConnection, provider_id: &str) -> QueryR
         .load(conn)
 }
 
-pub fn versions(conn: &mut AnyConnection, contract_id: &str) -> QueryResult<Vec<VersionRow>> {
+pub fn versions(conn: &mut AnyConnection, contract_id: &ContractId) -> QueryResult<Vec<VersionRow>> {
     contract_versions::table
         .filter(contract_versions::contract_id.eq(contract_id))
         .select(VersionRow::as_select())
@@ -202,7 +206,7 @@ pub fn insert_version(conn: &mut AnyConnection, v: &VersionRow) -> QueryResult<(
     diesel::insert_into(contract_versions::table).values(v).execute(conn).map(|_| ())
 }
 
-pub fn events(conn: &mut AnyConnection, contract_id: &str) -> QueryResult<Vec<EventRow>> {
+pub fn events(conn: &mut AnyConnection, contract_id: &ContractId) -> QueryResult<Vec<EventRow>> {
     contract_events::table
         .filter(contract_events::contract_id.eq(contract_id))
         .select(EventRow::as_select())

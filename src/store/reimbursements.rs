@@ -1,5 +1,6 @@
 //! Reimbursement requests (درخواست بازپرداخت) and their priced lines.
 
+use crate::domain::record_ids::{InsuredId, OfficeId, PaymentOrderId, ReimbursementId, UserId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,11 +11,11 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = reimbursements)]
 pub struct ReimbursementRow {
-    pub id: String,
-    pub office_id: String,
-    pub insured_id: String,
-    pub main_insured_id: String,
-    pub filed_by: String,
+    pub id: ReimbursementId,
+    pub office_id: OfficeId,
+    pub insured_id: InsuredId,
+    pub main_insured_id: InsuredId,
+    pub filed_by: UserId,
     pub benefit: String,
     pub setting: Option<String>,
     pub kind: Option<String>,
@@ -37,17 +38,17 @@ pub struct ReimbursementRow {
     pub machine_reimbursed: Option<i64>,
     pub submitted_at: Option<NaiveDateTime>,
     pub proposal: Option<String>,
-    pub decided_by: Option<String>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
     pub decision_note: Option<String>,
-    pub payment_order_id: Option<String>,
+    pub payment_order_id: Option<PaymentOrderId>,
     pub created_at: NaiveDateTime,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = reimbursement_lines)]
 pub struct RLineRow {
-    pub reimbursement_id: String,
+    pub reimbursement_id: ReimbursementId,
     pub line_no: i32,
     pub item_type: String,
     pub code: String,
@@ -73,7 +74,7 @@ pub fn insert(conn: &mut AnyConnection, r: &ReimbursementRow, lines: &[RLineRow]
 }
 
 /// Writes a request's lines anew (they are re-priced on submission and on each decision).
-pub fn replace_lines(conn: &mut AnyConnection, id: &str, lines: &[RLineRow]) -> QueryResult<()> {
+pub fn replace_lines(conn: &mut AnyConnection, id: &ReimbursementId, lines: &[RLineRow]) -> QueryResult<()> {
     diesel::delete(reimbursement_lines::table.filter(reimbursement_lines::reimbursement_id.eq(id)))
         .execute(conn)?;
     for l in lines {
@@ -83,7 +84,7 @@ pub fn replace_lines(conn: &mut AnyConnection, id: &str, lines: &[RLineRow]) -> 
 }
 
 /// A request by id, whoever asks (system work; re-reads after [`find_in`]).
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ReimbursementRow>> {
+pub fn find(conn: &mut AnyConnection, id: &ReimbursementId) -> QueryResult<Option<ReimbursementRow>> {
     reimbursements::table.find(id).select(ReimbursementRow::as_select()).first(conn).optional()
 }
 
@@ -91,7 +92,7 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<Reimbursem
 pub fn find_in(
     conn: &mut AnyConnection,
     scope: &crate::auth::Scope,
-    id: &str,
+    id: &ReimbursementId,
 ) -> QueryResult<Option<ReimbursementRow>> {
     reimbursements::table
         .find(id)
@@ -101,7 +102,7 @@ pub fn find_in(
         .optional()
 }
 
-pub fn lines(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<RLineRow>> {
+pub fn lines(conn: &mut AnyConnection, id: &ReimbursementId) -> QueryResult<Vec<RLineRow>> {
     reimbursement_lines::table
         .filter(reimbursement_lines::reimbursement_id.eq(id))
         .order(reimbursement_lines::line_no.asc())
@@ -122,7 +123,7 @@ pub struct Totals {
 /// (two reviewers at once: one wins). Returns whether it moved.
 pub fn transition(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &ReimbursementId,
     from: &str,
     t: &Totals,
     extra: Transition,
@@ -160,12 +161,12 @@ pub fn transition(
                         reimbursements::decided_by.eq(by),
                         reimbursements::decision_note.eq(note),
                         reimbursements::decided_at.eq(now),
-                        reimbursements::proposal.eq(None::<String>),
+                        reimbursements::proposal.eq(None::<UserId>),
                     ))
                     .execute(conn)?;
             }
             Transition::Returned => {
-                diesel::update(row).set(reimbursements::proposal.eq(None::<String>)).execute(conn)?;
+                diesel::update(row).set(reimbursements::proposal.eq(None::<UserId>)).execute(conn)?;
             }
             Transition::None => {}
         }
@@ -177,8 +178,8 @@ pub fn transition(
 pub enum Transition {
     None,
     Submitted,
-    Proposed { by: String, proposal: String },
-    Decided { by: String, note: Option<String> },
+    Proposed { by: UserId, proposal: String },
+    Decided { by: UserId, note: Option<String> },
     Returned,
 }
 
@@ -187,8 +188,8 @@ pub struct ReimbursementFilter {
     /// Whose requests: the caller's scope (the default, `Nothing`, lists none).
     pub scope: crate::auth::Scope,
     /// The main insured's requests or the patient's own.
-    pub insured_id: Option<String>,
-    pub office_id: Option<String>,
+    pub insured_id: Option<InsuredId>,
+    pub office_id: Option<OfficeId>,
     pub status: Option<crate::domain::lifecycle::reimbursement::ReimbursementStatus>,
     pub benefit: Option<String>,
     pub after: Option<String>,
@@ -223,8 +224,8 @@ pub fn list(conn: &mut AnyConnection, f: &ReimbursementFilter) -> QueryResult<Ve
 /// Support items the patient received or asked for (not refused), for the renewal rule.
 pub fn prior_items(
     conn: &mut AnyConnection,
-    insured_id: &str,
-    except: &str,
+    insured_id: &InsuredId,
+    except: &ReimbursementId,
 ) -> QueryResult<Vec<(String, NaiveDate)>> {
     reimbursement_lines::table
         .inner_join(reimbursements::table)
@@ -243,8 +244,8 @@ pub fn prior_items(
 /// (item_type, code, date, quantity).
 pub fn prior_care(
     conn: &mut AnyConnection,
-    insured_id: &str,
-    except: &str,
+    insured_id: &InsuredId,
+    except: &ReimbursementId,
 ) -> QueryResult<Vec<(String, String, NaiveDate, String)>> {
     reimbursement_lines::table
         .inner_join(reimbursements::table)
@@ -279,7 +280,11 @@ pub fn payable(conn: &mut AnyConnection) -> QueryResult<Vec<ReimbursementRow>> {
 }
 
 /// Puts requests into a payment order; only those still in none (returns how many).
-pub fn order(conn: &mut AnyConnection, ids: &[String], order_id: &str) -> QueryResult<usize> {
+pub fn order(
+    conn: &mut AnyConnection,
+    ids: &[ReimbursementId],
+    order_id: &PaymentOrderId,
+) -> QueryResult<usize> {
     diesel::update(
         reimbursements::table
             .filter(reimbursements::id.eq_any(ids))
@@ -292,7 +297,7 @@ pub fn order(conn: &mut AnyConnection, ids: &[String], order_id: &str) -> QueryR
     .execute(conn)
 }
 
-pub fn of_order(conn: &mut AnyConnection, order_id: &str) -> QueryResult<Vec<ReimbursementRow>> {
+pub fn of_order(conn: &mut AnyConnection, order_id: &PaymentOrderId) -> QueryResult<Vec<ReimbursementRow>> {
     reimbursements::table
         .filter(reimbursements::payment_order_id.eq(order_id))
         .select(ReimbursementRow::as_select())
@@ -302,7 +307,7 @@ pub fn of_order(conn: &mut AnyConnection, order_id: &str) -> QueryResult<Vec<Rei
 
 /// The order's requests are paid (called once, when the order is; the date and the bank's
 /// reference are the order's).
-pub fn pay_order(conn: &mut AnyConnection, order_id: &str) -> QueryResult<usize> {
+pub fn pay_order(conn: &mut AnyConnection, order_id: &PaymentOrderId) -> QueryResult<usize> {
     diesel::update(reimbursements::table.filter(reimbursements::payment_order_id.eq(order_id)))
         .set(reimbursements::status.eq(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Paid))
         .execute(conn)

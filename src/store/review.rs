@@ -1,5 +1,6 @@
 //! The review office's data: who works a claim, reviewers' decisions and providers' objections.
 
+use crate::domain::record_ids::{ClaimId, DecisionId, ObjectionId, OfficeId, ProviderId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,13 +11,13 @@ use crate::store::claims::ClaimRow;
 /// A claim's review bookkeeping (a row once a reviewer has touched the claim).
 #[derive(Clone, Debug, Default, Queryable)]
 pub struct ReviewState {
-    pub assigned_to: Option<String>,
+    pub assigned_to: Option<UserId>,
     pub assigned_at: Option<NaiveDateTime>,
-    pub reviewed_by: Option<String>,
+    pub reviewed_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
 }
 
-pub fn review_state(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<ReviewState> {
+pub fn review_state(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<ReviewState> {
     Ok(claim_reviews::table
         .find(claim_id)
         .select((
@@ -32,7 +33,7 @@ pub fn review_state(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Rev
 
 /// Makes sure the claim has its bookkeeping row (inserted on first touch; a second insert of
 /// the same claim is not attempted because the row is looked up first inside the transaction).
-fn ensure_row(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<()> {
+fn ensure_row(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<()> {
     let exists = claim_reviews::table
         .find(claim_id)
         .select(claim_reviews::claim_id)
@@ -49,8 +50,9 @@ fn ensure_row(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<()> {
 /// Filters and order of the review queue.
 #[derive(Debug, Default)]
 pub struct QueueFilter {
-    pub office_id: String,
-    pub provider_id: Option<String>,
+    /// The caller's office, set by the use case (`None` matches nothing).
+    pub office_id: Option<OfficeId>,
+    pub provider_id: Option<ProviderId>,
     pub kind: Option<String>,
     pub min_billed: Option<i64>,
     pub max_billed: Option<i64>,
@@ -78,9 +80,10 @@ pub enum QueueSort {
 }
 
 /// The office's pended claims (and those awaiting a supervisor), with their assignee.
-pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<Vec<(ClaimRow, Option<String>)>> {
+pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<Vec<(ClaimRow, Option<UserId>)>> {
+    let Some(office_id) = &f.office_id else { return Ok(Vec::new()) };
     let mut q = claims::table
-        .filter(claims::office_id.eq(f.office_id.clone()))
+        .filter(claims::office_id.eq(office_id))
         .filter(claims::status.eq_any([
             crate::domain::lifecycle::claim::ClaimStatus::Pended,
             crate::domain::lifecycle::claim::ClaimStatus::AwaitingApproval,
@@ -129,8 +132,8 @@ pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<Vec<(Clai
 /// now holds it.
 pub fn assign(
     conn: &mut AnyConnection,
-    claim_id: &str,
-    user_id: &str,
+    claim_id: &ClaimId,
+    user_id: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     ensure_row(conn, claim_id)?;
@@ -144,10 +147,10 @@ pub fn assign(
     Ok(n == 1)
 }
 
-pub fn release(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<()> {
+pub fn release(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<()> {
     diesel::update(claim_reviews::table.find(claim_id))
         .set((
-            claim_reviews::assigned_to.eq(None::<String>),
+            claim_reviews::assigned_to.eq(None::<UserId>),
             claim_reviews::assigned_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
@@ -156,7 +159,7 @@ pub fn release(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<()> {
 
 pub fn set_status(
     conn: &mut AnyConnection,
-    claim_id: &str,
+    claim_id: &ClaimId,
     status: crate::domain::lifecycle::claim::ClaimStatus,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -178,7 +181,7 @@ pub struct LineUpdate {
     pub reasons: String,
 }
 
-pub fn update_line(conn: &mut AnyConnection, claim_id: &str, u: &LineUpdate) -> QueryResult<()> {
+pub fn update_line(conn: &mut AnyConnection, claim_id: &ClaimId, u: &LineUpdate) -> QueryResult<()> {
     let target = claim_lines::table.find((claim_id, u.line_no));
     diesel::update(target)
         .set((
@@ -204,11 +207,11 @@ pub struct ClaimDecided<'a> {
     pub patient_share: i64,
     pub patient_gap: i64,
     pub deducted: i64,
-    pub reviewed_by: &'a str,
+    pub reviewed_by: &'a UserId,
     pub at: NaiveDateTime,
 }
 
-pub fn decide_claim(conn: &mut AnyConnection, claim_id: &str, d: &ClaimDecided<'_>) -> QueryResult<()> {
+pub fn decide_claim(conn: &mut AnyConnection, claim_id: &ClaimId, d: &ClaimDecided<'_>) -> QueryResult<()> {
     diesel::update(claims::table.find(claim_id))
         .set((
             claims::status.eq(d.status),
@@ -224,7 +227,7 @@ pub fn decide_claim(conn: &mut AnyConnection, claim_id: &str, d: &ClaimDecided<'
         .set((
             claim_reviews::reviewed_by.eq(d.reviewed_by),
             claim_reviews::decided_at.eq(d.at),
-            claim_reviews::assigned_to.eq(None::<String>),
+            claim_reviews::assigned_to.eq(None::<UserId>),
             claim_reviews::assigned_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
@@ -234,17 +237,17 @@ pub fn decide_claim(conn: &mut AnyConnection, claim_id: &str, d: &ClaimDecided<'
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = review_decisions)]
 pub struct DecisionRow {
-    pub id: String,
-    pub claim_id: String,
+    pub id: DecisionId,
+    pub claim_id: ClaimId,
     pub origin: String,
-    pub objection_id: Option<String>,
-    pub decided_by: String,
+    pub objection_id: Option<ObjectionId>,
+    pub decided_by: UserId,
     pub status: crate::domain::lifecycle::review::DecisionStatus,
     pub lines: String,
     pub note: Option<String>,
     pub payable_before: i64,
     pub payable_after: i64,
-    pub approved_by: Option<String>,
+    pub approved_by: Option<UserId>,
     pub approved_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
@@ -254,11 +257,11 @@ pub fn insert_decision(conn: &mut AnyConnection, d: &DecisionRow) -> QueryResult
     Ok(())
 }
 
-pub fn find_decision(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<DecisionRow>> {
+pub fn find_decision(conn: &mut AnyConnection, id: &DecisionId) -> QueryResult<Option<DecisionRow>> {
     review_decisions::table.find(id).select(DecisionRow::as_select()).first(conn).optional()
 }
 
-pub fn claim_decisions(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<DecisionRow>> {
+pub fn claim_decisions(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<Vec<DecisionRow>> {
     review_decisions::table
         .filter(review_decisions::claim_id.eq(claim_id))
         .order(review_decisions::id.asc())
@@ -268,9 +271,9 @@ pub fn claim_decisions(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<
 
 pub fn close_decision(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &DecisionId,
     status: crate::domain::lifecycle::review::DecisionStatus,
-    by: &str,
+    by: &UserId,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(review_decisions::table.find(id))
@@ -286,13 +289,13 @@ pub fn close_decision(
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = objections)]
 pub struct ObjectionRow {
-    pub id: String,
-    pub claim_id: String,
-    pub filed_by: String,
+    pub id: ObjectionId,
+    pub claim_id: ClaimId,
+    pub filed_by: UserId,
     pub reason: String,
     pub line_nos: String,
     pub status: crate::domain::lifecycle::review::ObjectionStatus,
-    pub decided_by: Option<String>,
+    pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
@@ -302,11 +305,11 @@ pub fn insert_objection(conn: &mut AnyConnection, o: &ObjectionRow) -> QueryResu
     Ok(())
 }
 
-pub fn find_objection(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ObjectionRow>> {
+pub fn find_objection(conn: &mut AnyConnection, id: &ObjectionId) -> QueryResult<Option<ObjectionRow>> {
     objections::table.find(id).select(ObjectionRow::as_select()).first(conn).optional()
 }
 
-pub fn claim_objections(conn: &mut AnyConnection, claim_id: &str) -> QueryResult<Vec<ObjectionRow>> {
+pub fn claim_objections(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<Vec<ObjectionRow>> {
     objections::table
         .filter(objections::claim_id.eq(claim_id))
         .order(objections::id.asc())
@@ -316,9 +319,9 @@ pub fn claim_objections(conn: &mut AnyConnection, claim_id: &str) -> QueryResult
 
 pub fn set_objection_status(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &ObjectionId,
     status: crate::domain::lifecycle::review::ObjectionStatus,
-    decided_by: Option<&str>,
+    decided_by: Option<&UserId>,
     at: Option<NaiveDateTime>,
 ) -> QueryResult<()> {
     diesel::update(objections::table.find(id))

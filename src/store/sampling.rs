@@ -1,5 +1,6 @@
 //! Review samples (نمونه‌گیری) and their claims.
 
+use crate::domain::record_ids::{ClaimId, OfficeId, ProviderId, SampleId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -11,26 +12,26 @@ use crate::store::claims::ClaimRow;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = review_samples)]
 pub struct SampleRow {
-    pub id: String,
-    pub office_id: String,
-    pub provider_id: String,
+    pub id: SampleId,
+    pub office_id: OfficeId,
+    pub provider_id: ProviderId,
     pub service_month: String,
     pub method: String,
     pub percent: Option<String>,
     pub above_amount: Option<i64>,
     pub status: crate::domain::lifecycle::review::SampleStatus,
     pub rate: Option<String>,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
-    pub closed_by: Option<String>,
+    pub closed_by: Option<UserId>,
     pub closed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = review_sample_claims)]
 pub struct MemberRow {
-    pub sample_id: String,
-    pub claim_id: String,
+    pub sample_id: SampleId,
+    pub claim_id: ClaimId,
     pub selected: bool,
     pub payable_at_sampling: i64,
 }
@@ -38,8 +39,8 @@ pub struct MemberRow {
 /// The decided claims of a provider's month in an office that no sample holds yet.
 pub fn population(
     conn: &mut AnyConnection,
-    office_id: &str,
-    provider_id: &str,
+    office_id: &OfficeId,
+    provider_id: &ProviderId,
     service_month: &str,
 ) -> QueryResult<Vec<ClaimRow>> {
     let sampled = review_sample_claims::table.select(review_sample_claims::claim_id);
@@ -70,7 +71,7 @@ pub fn insert(conn: &mut AnyConnection, sample: &SampleRow, members: &[MemberRow
 pub fn find_in(
     conn: &mut AnyConnection,
     scope: &crate::auth::Scope,
-    id: &str,
+    id: &SampleId,
 ) -> QueryResult<Option<SampleRow>> {
     review_samples::table
         .find(id)
@@ -81,7 +82,7 @@ pub fn find_in(
 }
 
 /// The sample's claims with their current state.
-pub fn members(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<(MemberRow, ClaimRow)>> {
+pub fn members(conn: &mut AnyConnection, id: &SampleId) -> QueryResult<Vec<(MemberRow, ClaimRow)>> {
     review_sample_claims::table
         .inner_join(claims::table)
         .filter(review_sample_claims::sample_id.eq(id))
@@ -93,7 +94,7 @@ pub fn members(conn: &mut AnyConnection, id: &str) -> QueryResult<Vec<(MemberRow
 /// A selected claim goes back to the review queue, saying why.
 pub fn send_to_review(
     conn: &mut AnyConnection,
-    claim_id: &str,
+    claim_id: &ClaimId,
     pend_notes: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -110,10 +111,10 @@ pub fn send_to_review(
 /// Closes an open sample (once: two supervisors at once, one wins).
 pub fn close(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &SampleId,
     status: crate::domain::lifecycle::review::SampleStatus,
     rate: Option<String>,
-    by: &str,
+    by: &UserId,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let n = diesel::update(

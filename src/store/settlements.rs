@@ -1,5 +1,8 @@
 //! Advances, settlements, their items and payment orders.
 
+use crate::domain::record_ids::{
+    AdvanceId, BatchId, ClaimId, OfficeId, PaymentOrderId, ProviderId, SettlementId, UserId,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -15,13 +18,13 @@ use crate::store::claims::ClaimRow;
 #[diesel(table_name = advances)]
 #[schema(as = Advance)]
 pub struct AdvanceRow {
-    pub id: String,
-    pub provider_id: String,
-    pub office_id: String,
+    pub id: AdvanceId,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
     /// Jalali month of the list's earliest service date, `1403-07`.
     pub service_month: String,
     /// The monthly list it is due on.
-    pub batch_id: String,
+    pub batch_id: BatchId,
     /// What the list's new documents claim from the Organization, rials.
     pub claimed: i64,
     /// The contract's advance percent, a decimal written as a string.
@@ -34,9 +37,9 @@ pub struct AdvanceRow {
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
     /// Id of the user who recorded the payment.
-    pub paid_recorded_by: Option<String>,
+    pub paid_recorded_by: Option<UserId>,
     /// The settlement that netted it.
-    pub settlement_id: Option<String>,
+    pub settlement_id: Option<SettlementId>,
     /// UTC, without an offset (`2026-11-23T08:30:00`, possibly with a fraction of a second).
     #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub created_at: NaiveDateTime,
@@ -47,9 +50,9 @@ pub struct AdvanceRow {
 #[diesel(table_name = settlements)]
 #[schema(as = SettlementRecord)]
 pub struct SettlementRow {
-    pub id: String,
-    pub provider_id: String,
-    pub office_id: String,
+    pub id: SettlementId,
+    pub provider_id: ProviderId,
+    pub office_id: OfficeId,
     /// Jalali month, `1403-07`.
     pub service_month: String,
     pub claims_payable: i64,
@@ -61,11 +64,11 @@ pub struct SettlementRow {
     pub late_payment_rate: Option<String>,
     #[schema(value_type = crate::domain::lifecycle::payment::SettlementStatus)]
     pub status: crate::domain::lifecycle::payment::SettlementStatus,
-    pub payment_order_id: Option<String>,
+    pub payment_order_id: Option<PaymentOrderId>,
     pub paid_on: Option<NaiveDate>,
     pub bank_reference: Option<String>,
     /// Id of the user who ran the settlement.
-    pub created_by: String,
+    pub created_by: UserId,
     /// UTC, without an offset (`2026-11-23T08:30:00`, possibly with a fraction of a second).
     #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub created_at: NaiveDateTime,
@@ -78,8 +81,8 @@ pub struct SettlementRow {
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = settlement_items)]
 pub struct ItemRow {
-    pub settlement_id: String,
-    pub claim_id: String,
+    pub settlement_id: SettlementId,
+    pub claim_id: ClaimId,
     /// `claim` or `adjustment`.
     pub kind: String,
     pub amount: i64,
@@ -90,7 +93,7 @@ pub struct ItemRow {
 #[diesel(table_name = payment_orders)]
 #[schema(as = PaymentOrder)]
 pub struct OrderRow {
-    pub id: String,
+    pub id: PaymentOrderId,
     /// Rials.
     pub total: i64,
     /// How many payees.
@@ -100,7 +103,7 @@ pub struct OrderRow {
     pub bank_reference: Option<String>,
     pub paid_on: Option<NaiveDate>,
     /// Id of the user who issued it.
-    pub created_by: String,
+    pub created_by: UserId,
     /// UTC, without an offset (`2026-11-23T08:30:00`, possibly with a fraction of a second).
     #[schema(value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$")]
     pub created_at: NaiveDateTime,
@@ -111,12 +114,16 @@ pub fn insert_advance(conn: &mut AnyConnection, row: &AdvanceRow) -> QueryResult
 }
 
 /// An advance by id, whoever asks (system work; re-reads after [`find_advance_in`]).
-pub fn find_advance(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<AdvanceRow>> {
+pub fn find_advance(conn: &mut AnyConnection, id: &AdvanceId) -> QueryResult<Option<AdvanceRow>> {
     advances::table.find(id).select(AdvanceRow::as_select()).first(conn).optional()
 }
 
 /// An advance by id if it is in `scope`.
-pub fn find_advance_in(conn: &mut AnyConnection, scope: &Scope, id: &str) -> QueryResult<Option<AdvanceRow>> {
+pub fn find_advance_in(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    id: &AdvanceId,
+) -> QueryResult<Option<AdvanceRow>> {
     advances::table
         .find(id)
         .filter(crate::store::scope::advances(scope))
@@ -138,10 +145,10 @@ pub fn list_advances(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Vec
 /// Records an advance as paid, once.
 pub fn pay_advance(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &AdvanceId,
     paid_on: NaiveDate,
     reference: &str,
-    by: &str,
+    by: &UserId,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         advances::table
@@ -161,7 +168,7 @@ pub fn pay_advance(
 /// Paid advances of a provider for months up to `month` not yet netted by a settlement.
 pub fn advances_to_net(
     conn: &mut AnyConnection,
-    provider_id: &str,
+    provider_id: &ProviderId,
     month: &str,
 ) -> QueryResult<Vec<AdvanceRow>> {
     advances::table
@@ -173,7 +180,11 @@ pub fn advances_to_net(
         .load(conn)
 }
 
-pub fn mark_netted(conn: &mut AnyConnection, ids: &[String], settlement_id: &str) -> QueryResult<()> {
+pub fn mark_netted(
+    conn: &mut AnyConnection,
+    ids: &[AdvanceId],
+    settlement_id: &SettlementId,
+) -> QueryResult<()> {
     diesel::update(advances::table.filter(advances::id.eq_any(ids)))
         .set(advances::settlement_id.eq(settlement_id))
         .execute(conn)?;
@@ -181,7 +192,7 @@ pub fn mark_netted(conn: &mut AnyConnection, ids: &[String], settlement_id: &str
 }
 
 /// A settlement by id, whoever asks (system work; re-reads after [`find_settlement_in`]).
-pub fn find_settlement(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<SettlementRow>> {
+pub fn find_settlement(conn: &mut AnyConnection, id: &SettlementId) -> QueryResult<Option<SettlementRow>> {
     settlements::table.find(id).select(SettlementRow::as_select()).first(conn).optional()
 }
 
@@ -189,7 +200,7 @@ pub fn find_settlement(conn: &mut AnyConnection, id: &str) -> QueryResult<Option
 pub fn find_settlement_in(
     conn: &mut AnyConnection,
     scope: &Scope,
-    id: &str,
+    id: &SettlementId,
 ) -> QueryResult<Option<SettlementRow>> {
     settlements::table
         .find(id)
@@ -201,7 +212,7 @@ pub fn find_settlement_in(
 
 pub fn settlement_of(
     conn: &mut AnyConnection,
-    provider_id: &str,
+    provider_id: &ProviderId,
     month: &str,
 ) -> QueryResult<Option<SettlementRow>> {
     settlements::table
@@ -215,8 +226,8 @@ pub fn settlement_of(
 pub struct SettlementFilter {
     /// Whose settlements: the caller's scope (the default, `Nothing`, lists none).
     pub scope: Scope,
-    pub office_id: Option<String>,
-    pub provider_id: Option<String>,
+    pub office_id: Option<OfficeId>,
+    pub provider_id: Option<ProviderId>,
     pub service_month: Option<String>,
     /// Unpaid and due before this date.
     pub due_before: Option<NaiveDate>,
@@ -252,7 +263,7 @@ pub fn insert_settlement(conn: &mut AnyConnection, s: &SettlementRow, items: &[I
 }
 
 /// A provider's negative balances not yet netted by a later settlement.
-pub fn open_carried(conn: &mut AnyConnection, provider_id: &str) -> QueryResult<Vec<SettlementRow>> {
+pub fn open_carried(conn: &mut AnyConnection, provider_id: &ProviderId) -> QueryResult<Vec<SettlementRow>> {
     settlements::table
         .filter(settlements::provider_id.eq(provider_id))
         .filter(settlements::status.eq(crate::domain::lifecycle::payment::SettlementStatus::Carried))
@@ -263,7 +274,11 @@ pub fn open_carried(conn: &mut AnyConnection, provider_id: &str) -> QueryResult<
 }
 
 /// Records which settlement netted the carried balances `ids`.
-pub fn mark_carried_to(conn: &mut AnyConnection, ids: &[String], settlement_id: &str) -> QueryResult<()> {
+pub fn mark_carried_to(
+    conn: &mut AnyConnection,
+    ids: &[SettlementId],
+    settlement_id: &SettlementId,
+) -> QueryResult<()> {
     diesel::update(
         settlements::table.filter(settlements::id.eq_any(ids)).filter(settlements::carried_to.is_null()),
     )
@@ -272,7 +287,10 @@ pub fn mark_carried_to(conn: &mut AnyConnection, ids: &[String], settlement_id: 
     .map(|_| ())
 }
 
-pub fn items_of(conn: &mut AnyConnection, settlement_id: &str) -> QueryResult<Vec<(ItemRow, ClaimRow)>> {
+pub fn items_of(
+    conn: &mut AnyConnection,
+    settlement_id: &SettlementId,
+) -> QueryResult<Vec<(ItemRow, ClaimRow)>> {
     settlement_items::table
         .inner_join(claims::table)
         .filter(settlement_items::settlement_id.eq(settlement_id))
@@ -285,7 +303,7 @@ pub fn items_of(conn: &mut AnyConnection, settlement_id: &str) -> QueryResult<Ve
 /// each so far (none: never settled).
 pub fn claims_to_settle(
     conn: &mut AnyConnection,
-    provider_id: &str,
+    provider_id: &ProviderId,
     month: &str,
 ) -> QueryResult<Vec<(ClaimRow, Option<i64>)>> {
     let rows: Vec<ClaimRow> = claims::table
@@ -295,7 +313,7 @@ pub fn claims_to_settle(
         .select(ClaimRow::as_select())
         .order(claims::id.asc())
         .load(conn)?;
-    let settled = settled_so_far(conn, rows.iter().map(|c| c.id.as_str()).collect())?;
+    let settled = settled_so_far(conn, rows.iter().map(|c| &c.id).collect())?;
     Ok(rows
         .into_iter()
         .map(|c| {
@@ -308,12 +326,12 @@ pub fn claims_to_settle(
 /// Per claim, the sum of what settlements paid for it.
 pub fn settled_so_far(
     conn: &mut AnyConnection,
-    claim_ids: Vec<&str>,
-) -> QueryResult<std::collections::HashMap<String, i64>> {
+    claim_ids: Vec<&ClaimId>,
+) -> QueryResult<std::collections::HashMap<ClaimId, i64>> {
     let mut out = std::collections::HashMap::new();
     for chunk in claim_ids.chunks(500) {
-        let items: Vec<(String, i64)> = settlement_items::table
-            .filter(settlement_items::claim_id.eq_any(chunk))
+        let items: Vec<(ClaimId, i64)> = settlement_items::table
+            .filter(settlement_items::claim_id.eq_any(chunk.iter().copied()))
             .select((settlement_items::claim_id, settlement_items::amount))
             .load(conn)?;
         for (id, a) in items {
@@ -324,7 +342,11 @@ pub fn settled_so_far(
 }
 
 /// Claims of an office's month (for the reconciliation check).
-pub fn month_claims(conn: &mut AnyConnection, office_id: &str, month: &str) -> QueryResult<Vec<ClaimRow>> {
+pub fn month_claims(
+    conn: &mut AnyConnection,
+    office_id: &OfficeId,
+    month: &str,
+) -> QueryResult<Vec<ClaimRow>> {
     claims::table
         .filter(claims::office_id.eq(office_id).and(claims::service_month.eq(month)))
         .select(ClaimRow::as_select())
@@ -335,7 +357,7 @@ pub fn insert_order(conn: &mut AnyConnection, o: &OrderRow) -> QueryResult<()> {
     diesel::insert_into(payment_orders::table).values(o).execute(conn).map(|_| ())
 }
 
-pub fn find_order(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OrderRow>> {
+pub fn find_order(conn: &mut AnyConnection, id: &PaymentOrderId) -> QueryResult<Option<OrderRow>> {
     payment_orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
@@ -351,7 +373,11 @@ pub fn payable_settlements(conn: &mut AnyConnection) -> QueryResult<Vec<Settleme
 }
 
 /// Puts settlements into an order; only those still in none (returns how many).
-pub fn order_settlements(conn: &mut AnyConnection, ids: &[String], order_id: &str) -> QueryResult<usize> {
+pub fn order_settlements(
+    conn: &mut AnyConnection,
+    ids: &[SettlementId],
+    order_id: &PaymentOrderId,
+) -> QueryResult<usize> {
     diesel::update(
         settlements::table
             .filter(settlements::id.eq_any(ids))
@@ -364,7 +390,7 @@ pub fn order_settlements(conn: &mut AnyConnection, ids: &[String], order_id: &st
     .execute(conn)
 }
 
-pub fn order_items(conn: &mut AnyConnection, order_id: &str) -> QueryResult<Vec<SettlementRow>> {
+pub fn order_items(conn: &mut AnyConnection, order_id: &PaymentOrderId) -> QueryResult<Vec<SettlementRow>> {
     settlements::table
         .filter(settlements::payment_order_id.eq(order_id))
         .select(SettlementRow::as_select())
@@ -375,7 +401,7 @@ pub fn order_items(conn: &mut AnyConnection, order_id: &str) -> QueryResult<Vec<
 /// Marks an issued order and its settlements paid, once.
 pub fn pay_order(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &PaymentOrderId,
     reference: &str,
     paid_on: NaiveDate,
 ) -> QueryResult<bool> {

@@ -95,3 +95,90 @@ text_sql!(
     AdvanceStatus,
     OrderStatus,
 );
+
+/// Implements diesel's TEXT mapping for the record ids (`domain::record_ids`): bound and read as
+/// their text on every backend.
+macro_rules! id_sql {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl<DB: Backend> ToSql<Text, DB> for $ty
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> FromSql<Text, DB> for $ty
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                Ok(<$ty>::from(String::from_sql(bytes)?))
+            }
+        }
+
+        impl<DB: Backend> diesel::deserialize::Queryable<Text, DB> for $ty
+        where
+            $ty: FromSql<Text, DB>,
+        {
+            type Row = Self;
+            fn build(row: Self) -> deserialize::Result<Self> {
+                Ok(row)
+            }
+        }
+
+        impl AsExpression<Text> for $ty {
+            type Expression = <String as AsExpression<Text>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Text>::as_expression(self.into_string())
+            }
+        }
+
+        impl<'a> AsExpression<Text> for &'a $ty {
+            type Expression = <&'a str as AsExpression<Text>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Text>::as_expression(self.as_str())
+            }
+        }
+
+        impl AsExpression<Nullable<Text>> for $ty {
+            type Expression = <String as AsExpression<Nullable<Text>>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Nullable<Text>>::as_expression(self.into_string())
+            }
+        }
+
+        impl<'a> AsExpression<Nullable<Text>> for &'a $ty {
+            type Expression = <&'a str as AsExpression<Nullable<Text>>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Nullable<Text>>::as_expression(self.as_str())
+            }
+        }
+    )+};
+}
+
+use crate::domain::record_ids::*;
+
+id_sql!(
+    OfficeId,
+    UserId,
+    ApiKeyId,
+    ProviderId,
+    ContractId,
+    ContractEventId,
+    InsuredId,
+    ClaimId,
+    AttachmentId,
+    CaseAttachmentId,
+    BatchId,
+    DecisionId,
+    ObjectionId,
+    OutboxId,
+    PreauthId,
+    SampleId,
+    AdvanceId,
+    SettlementId,
+    PaymentOrderId,
+    ReimbursementId,
+);

@@ -1,5 +1,6 @@
 //! Login tokens and API keys.
 
+use crate::domain::record_ids::{ApiKeyId, UserId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ use crate::store::users::UserRow;
 #[diesel(table_name = auth_tokens)]
 pub struct TokenRow {
     pub token_hash: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
 }
@@ -39,7 +40,7 @@ pub fn delete_token(conn: &mut AnyConnection, token_hash: &str) -> QueryResult<u
     diesel::delete(auth_tokens::table.find(token_hash)).execute(conn)
 }
 
-pub fn delete_user_tokens(conn: &mut AnyConnection, user_id: &str) -> QueryResult<usize> {
+pub fn delete_user_tokens(conn: &mut AnyConnection, user_id: &UserId) -> QueryResult<usize> {
     diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user_id))).execute(conn)
 }
 
@@ -50,13 +51,13 @@ pub fn delete_expired_tokens(conn: &mut AnyConnection, now: NaiveDateTime) -> Qu
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKeyRow {
-    pub id: String,
-    pub user_id: String,
+    pub id: ApiKeyId,
+    pub user_id: UserId,
     pub name: String,
     pub prefix: String,
     #[serde(skip_serializing)]
     pub key_hash: String,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
@@ -77,18 +78,18 @@ pub fn find_api_key(conn: &mut AnyConnection, key_hash: &str) -> QueryResult<Opt
         .optional()
 }
 
-pub fn get_api_key(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<ApiKeyRow>> {
+pub fn get_api_key(conn: &mut AnyConnection, id: &ApiKeyId) -> QueryResult<Option<ApiKeyRow>> {
     api_keys::table.find(id).select(ApiKeyRow::as_select()).first(conn).optional()
 }
 
-pub fn touch_api_key(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn touch_api_key(conn: &mut AnyConnection, id: &ApiKeyId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(api_keys::table.find(id))
         .set(api_keys::last_used_at.eq(Some(now)))
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn revoke_api_key(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn revoke_api_key(conn: &mut AnyConnection, id: &ApiKeyId, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(api_keys::table.find(id).filter(api_keys::revoked_at.is_null()))
         .set(api_keys::revoked_at.eq(Some(now)))
         .execute(conn)
@@ -96,7 +97,7 @@ pub fn revoke_api_key(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) ->
 
 pub fn list_api_keys(
     conn: &mut AnyConnection,
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ApiKeyRow>> {

@@ -1,3 +1,5 @@
+use crate::domain::record_ids::UserId;
+use crate::domain::record_ids::{InsuredId, OfficeId, ProviderId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -7,7 +9,7 @@ use crate::db::AnyConnection;
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
@@ -15,9 +17,9 @@ pub struct UserRow {
     #[serde(skip_serializing)]
     pub password_hash: String,
     pub role: String,
-    pub provider_id: Option<String>,
-    pub office_id: Option<String>,
-    pub insured_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub office_id: Option<OfficeId>,
+    pub insured_id: Option<InsuredId>,
     pub active: bool,
     pub must_change_password: bool,
     pub failed_logins: i32,
@@ -31,7 +33,7 @@ pub fn insert(conn: &mut AnyConnection, row: &UserRow) -> QueryResult<()> {
     diesel::insert_into(users::table).values(row).execute(conn).map(|_| ())
 }
 
-pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<UserRow>> {
+pub fn find(conn: &mut AnyConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).optional()
 }
 
@@ -45,7 +47,7 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
 
 pub fn record_failed_login(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &UserId,
     failed_logins: i32,
     locked_until: Option<NaiveDateTime>,
     now: NaiveDateTime,
@@ -60,7 +62,7 @@ pub fn record_failed_login(
         .map(|_| ())
 }
 
-pub fn record_login(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn record_login(conn: &mut AnyConnection, id: &UserId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::failed_logins.eq(0),
@@ -73,7 +75,7 @@ pub fn record_login(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> Q
 
 pub fn set_password(
     conn: &mut AnyConnection,
-    id: &str,
+    id: &UserId,
     password_hash: &str,
     must_change: bool,
     now: NaiveDateTime,
@@ -102,14 +104,14 @@ pub struct UserChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-pub fn update(conn: &mut AnyConnection, id: &str, changes: &UserChanges) -> QueryResult<()> {
+pub fn update(conn: &mut AnyConnection, id: &UserId, changes: &UserChanges) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(changes).execute(conn).map(|_| ())
 }
 
 pub struct UserFilter {
     pub role: Option<String>,
-    pub office_id: Option<String>,
-    pub provider_id: Option<String>,
+    pub office_id: Option<OfficeId>,
+    pub provider_id: Option<ProviderId>,
     pub after: Option<String>,
     pub limit: i64,
 }

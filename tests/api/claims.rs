@@ -122,8 +122,9 @@ fn a_claim_is_adjudicated_stored_and_resent_idempotently() {
     {
         let mut conn = app.pool.get().unwrap();
         let provider = c["provider_id"].as_str().unwrap();
-        let running = asnad::store::claims::month_payable(&mut conn, provider, "1403-07").unwrap();
-        let summed = asnad::store::claims::month_payable_from_claims(&mut conn, provider, "1403-07").unwrap();
+        let running = asnad::store::claims::month_payable(&mut conn, &provider.into(), "1403-07").unwrap();
+        let summed =
+            asnad::store::claims::month_payable_from_claims(&mut conn, &provider.into(), "1403-07").unwrap();
         assert_eq!((running, summed), (919_800, 919_800));
     }
 
@@ -299,8 +300,11 @@ fn concurrent_sends_store_each_document_once_and_in_order() {
     let visits_paid = items.iter().filter(|c| c["lines"][0]["deducted"] == 0).count();
     assert_eq!(visits_paid, 1);
     let mut conn = app.pool.get().unwrap();
-    let running = asnad::store::claims::month_payable(&mut conn, &provider, "1403-07").unwrap();
-    let summed = asnad::store::claims::month_payable_from_claims(&mut conn, &provider, "1403-07").unwrap();
+    let running =
+        asnad::store::claims::month_payable(&mut conn, &provider.as_str().into(), "1403-07").unwrap();
+    let summed =
+        asnad::store::claims::month_payable_from_claims(&mut conn, &provider.as_str().into(), "1403-07")
+            .unwrap();
     assert_eq!(running, summed);
 }
 

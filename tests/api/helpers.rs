@@ -190,9 +190,9 @@ impl TestApp {
                 display_name: username.into(),
                 email: None,
                 role,
-                provider_id: scope.provider_id,
-                office_id: scope.office_id,
-                insured_id: scope.insured_id,
+                provider_id: scope.provider_id.map(Into::into),
+                office_id: scope.office_id.map(Into::into),
+                insured_id: scope.insured_id.map(Into::into),
                 password: Some(PASSWORD.into()),
                 must_change_password: false,
             },
@@ -200,6 +200,7 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("create user {username}: {e:?}"))
         .user
         .id
+        .into_string()
     }
 
     /// Logs in through the API and returns the bearer token.

@@ -283,7 +283,7 @@ fn support_items_have_fixed_amounts_and_renewal_periods() {
     // A dependant does not file; the account must be the main insured's; the line type fits the benefit.
     let wife_id = {
         let mut conn = app.pool.get().unwrap();
-        asnad::store::insured::find_by_code(&mut conn, WIFE).unwrap().unwrap().id
+        asnad::store::insured::find_by_code(&mut conn, WIFE).unwrap().unwrap().id.into_string()
     };
     let wife =
         app.token_for("insured-wife", Role::Insured, Scope { insured_id: Some(wife_id), ..Scope::default() });
