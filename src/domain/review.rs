@@ -42,9 +42,9 @@ impl LineAmounts {
             && self.reasons.iter().map(|r| r.1 .0).sum::<i64>() == self.deducted.0
     }
 
-    /// approved, partially_approved or rejected, from the amounts.
-    pub fn status(&self) -> &'static str {
-        Outcome::from_amounts(self.deducted.0, self.covered().0 + self.patient_gap.0).as_str()
+    /// Approved, partially approved or rejected, from the amounts.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::from_amounts(self.deducted.0, self.covered().0 + self.patient_gap.0)
     }
 }
 
@@ -242,7 +242,7 @@ mod tests {
         assert_eq!(out.deducted, Rial(400_000));
         assert_eq!(out.reasons[1], ("R90".into(), Rial(300_000), "x".into()));
         assert!(out.conserves());
-        assert_eq!(out.status(), "partially_approved");
+        assert_eq!(out.outcome(), Outcome::PartiallyApproved);
     }
 
     #[test]
@@ -254,7 +254,7 @@ mod tests {
         );
         assert!(out.reasons.is_empty());
         assert!(out.conserves());
-        assert_eq!(out.status(), "approved");
+        assert_eq!(out.outcome(), Outcome::Approved);
         let err = apply(&line(), &decision(LineAction::Adjust, Some(900_001))).unwrap_err();
         assert!(err.contains("between 0 and 900000"), "{err}");
     }
@@ -267,7 +267,7 @@ mod tests {
             (0, 0, 0, 1_000_000)
         );
         assert!(out.conserves());
-        assert_eq!(out.status(), "rejected");
+        assert_eq!(out.outcome(), Outcome::Rejected);
         assert_eq!(apply(&line(), &decision(LineAction::Approve, None)).unwrap(), line());
     }
 
@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(out.patient_share, line.patient_share);
         assert_eq!(out.reasons, vec![("R92".to_string(), Rial(48_740), "sample S".to_string())]);
         assert!(out.conserves());
-        assert_eq!(out.status(), "partially_approved");
+        assert_eq!(out.outcome(), Outcome::PartiallyApproved);
         // A zero rate changes nothing.
         assert_eq!(extrapolate(&line, Decimal::ZERO, "x"), line);
     }

@@ -26,7 +26,9 @@ use crate::domain::adjudication::{ClaimKind, HistoryLine, Setting};
 use crate::domain::eligibility::DependantRules;
 use crate::domain::jalali::JalaliDate;
 use crate::domain::lifecycle::payment::OrderStatus;
-use crate::domain::lifecycle::reimbursement::{transition, ReimbursementAction, ReimbursementStatus};
+use crate::domain::lifecycle::reimbursement::{
+    transition, ReimbursementAction, ReimbursementLineStatus, ReimbursementStatus,
+};
 use crate::domain::lifecycle::Outcome;
 use crate::domain::money::Rial;
 use crate::domain::pricing::ItemType;
@@ -141,9 +143,8 @@ pub struct LineView {
     /// `service_date` in the Jalali calendar (`YYYY-MM-DD`).
     #[schema(pattern = r"^(1[34][0-9]{2}|19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub service_date_jalali: String,
-    /// What the amounts say.
-    #[schema(value_type = Outcome)]
-    pub status: String,
+    /// `pending` while the request is a draft, then what the amounts say.
+    pub status: ReimbursementLineStatus,
     pub paid_amount: i64,
     pub tariff_amount: i64,
     pub reimbursed: i64,
@@ -486,7 +487,7 @@ fn price(
                 return Err(AppError::internal(format!("conservation broken on line {}", l.line_no)));
             }
             Ok(RLineRow {
-                status: a.status().into(),
+                status: a.outcome().into(),
                 tariff_amount: p.tariff_amount.0,
                 insurer_payable: a.insurer_payable.0,
                 patient_share: a.patient_share.0,
@@ -741,7 +742,7 @@ pub async fn file(state: &ServiceContext, caller: Caller, new: NewRequest) -> Ap
                     code: l.code.clone(),
                     quantity: l.quantity.normalize().to_string(),
                     service_date: l.service_date,
-                    status: "pending".into(),
+                    status: ReimbursementLineStatus::Pending,
                     billed: l.paid_amount,
                     tariff_amount: 0,
                     insurer_payable: 0,
@@ -820,7 +821,7 @@ pub async fn submit(
             let t = totals_of(&lines)?;
             store::replace_lines(conn, &r.id, &lines)?;
             let totals = totals_with(to, &t);
-            if !store::transition(conn, &r.id, from.as_str(), &totals, Transition::Submitted, now)? {
+            if !store::transition(conn, &r.id, from, &totals, Transition::Submitted, now)? {
                 return Err(AppError::conflict("not_draft", "the request was submitted meanwhile"));
             }
             audit::append(
@@ -895,7 +896,7 @@ fn compute(benefit: Benefit, lines: &[RLineRow], decisions: &[LineDecision]) -> 
         })?;
         let new = apply(&for_review(benefit, amounts_of(line)?), d)
             .map_err(|m| AppError::field(&field, "invalid", m))?;
-        line.status = new.status().into();
+        line.status = new.outcome().into();
         line.insurer_payable = new.insurer_payable.0;
         line.patient_share = new.patient_share.0;
         line.patient_gap = new.patient_gap.0;
@@ -923,7 +924,7 @@ fn finish(
     conn: &mut AnyConnection,
     r: &ReimbursementRow,
     lines: &[RLineRow],
-    from: &str,
+    from: ReimbursementStatus,
     reviewer: &UserId,
     note: Option<String>,
     actor: &Actor,
@@ -982,7 +983,7 @@ pub async fn decide(
                 let proposal = serde_json::to_string(&input).map_err(AppError::internal)?;
                 let totals = totals_with(ReimbursementStatus::AwaitingApproval, &split_of(&r));
                 let extra = Transition::Proposed { by: caller.user_id.clone(), proposal };
-                if !store::transition(conn, &r.id, "in_review", &totals, extra, now)? {
+                if !store::transition(conn, &r.id, ReimbursementStatus::InReview, &totals, extra, now)? {
                     return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
                 }
                 audit::append(
@@ -996,7 +997,7 @@ pub async fn decide(
                 )?;
                 store::find(conn, &r.id)?.ok_or_else(|| AppError::not_found("no such reimbursement request"))?
             } else {
-                finish(conn, &r, &lines, "in_review", &caller.user_id, input.note.clone(), &actor, now)?
+                finish(conn, &r, &lines, ReimbursementStatus::InReview, &caller.user_id, input.note.clone(), &actor, now)?
             };
             view(conn, r)
         })
@@ -1033,10 +1034,26 @@ pub async fn approve(
                     .decided_by
                     .clone()
                     .ok_or_else(|| AppError::internal("a proposal without its reviewer"))?;
-                finish(conn, &r, &lines, "awaiting_approval", &reviewer, input.note, &actor, now)?
+                finish(
+                    conn,
+                    &r,
+                    &lines,
+                    ReimbursementStatus::AwaitingApproval,
+                    &reviewer,
+                    input.note,
+                    &actor,
+                    now,
+                )?
             } else {
                 let totals = totals_with(ReimbursementStatus::InReview, &split_of(&r));
-                if !store::transition(conn, &r.id, "awaiting_approval", &totals, Transition::Returned, now)? {
+                if !store::transition(
+                    conn,
+                    &r.id,
+                    ReimbursementStatus::AwaitingApproval,
+                    &totals,
+                    Transition::Returned,
+                    now,
+                )? {
                     return Err(AppError::conflict("already_decided", "the request was decided meanwhile"));
                 }
                 audit::append(

@@ -251,7 +251,7 @@ pub(crate) fn apply_decision(
             &claim.id,
             &store::LineUpdate {
                 line_no: a.line_no as i32,
-                status: a.status().parse()?,
+                status: a.outcome().into(),
                 approved_quantity: qty.clone(),
                 insurer_payable: a.insurer_payable.0,
                 patient_share: a.patient_share.0,
@@ -272,7 +272,7 @@ pub(crate) fn apply_decision(
             &claim.id,
             &store::LineUpdate {
                 line_no: l.line_no,
-                status: a.status().parse()?,
+                status: a.outcome().into(),
                 approved_quantity: None,
                 insurer_payable: l.insurer_payable,
                 patient_share: l.patient_share,

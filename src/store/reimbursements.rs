@@ -1,5 +1,6 @@
 //! Reimbursement requests (درخواست بازپرداخت) and their priced lines.
 
+use crate::domain::lifecycle::reimbursement::{ReimbursementLineStatus, ReimbursementStatus};
 use crate::domain::record_ids::{InsuredId, OfficeId, PaymentOrderId, ReimbursementId, UserId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -54,7 +55,7 @@ pub struct RLineRow {
     pub code: String,
     pub quantity: String,
     pub service_date: NaiveDate,
-    pub status: String,
+    pub status: ReimbursementLineStatus,
     pub billed: i64,
     pub tariff_amount: i64,
     pub insurer_payable: i64,
@@ -124,7 +125,7 @@ pub struct Totals {
 pub fn transition(
     conn: &mut AnyConnection,
     id: &ReimbursementId,
-    from: &str,
+    from: ReimbursementStatus,
     t: &Totals,
     extra: Transition,
     now: NaiveDateTime,
@@ -235,7 +236,7 @@ pub fn prior_items(
         .filter(
             reimbursements::status.ne(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Draft),
         )
-        .filter(reimbursement_lines::status.ne("rejected"))
+        .filter(reimbursement_lines::status.ne(ReimbursementLineStatus::Rejected))
         .select((reimbursement_lines::code, reimbursement_lines::service_date))
         .load(conn)
 }
@@ -255,7 +256,7 @@ pub fn prior_care(
         .filter(
             reimbursements::status.ne(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Draft),
         )
-        .filter(reimbursement_lines::status.ne("rejected"))
+        .filter(reimbursement_lines::status.ne(ReimbursementLineStatus::Rejected))
         .select((
             reimbursement_lines::item_type,
             reimbursement_lines::code,

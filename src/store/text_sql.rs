@@ -78,7 +78,7 @@ use crate::domain::lifecycle::batch::{BatchStatus, ItemStatus};
 use crate::domain::lifecycle::claim::{ClaimStatus, LineStatus};
 use crate::domain::lifecycle::payment::{AdvanceStatus, OrderStatus, SettlementStatus};
 use crate::domain::lifecycle::preauth::PreauthStatus;
-use crate::domain::lifecycle::reimbursement::ReimbursementStatus;
+use crate::domain::lifecycle::reimbursement::{ReimbursementLineStatus, ReimbursementStatus};
 use crate::domain::lifecycle::review::{DecisionStatus, ObjectionStatus, SampleStatus};
 
 text_sql!(
@@ -88,6 +88,7 @@ text_sql!(
     ItemStatus,
     PreauthStatus,
     ReimbursementStatus,
+    ReimbursementLineStatus,
     DecisionStatus,
     ObjectionStatus,
     SampleStatus,

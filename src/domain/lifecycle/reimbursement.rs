@@ -34,6 +34,31 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// The status of a line of a reimbursement request (وضعیت ردیف درخواست): not priced yet while
+    /// the request is a draft, then what its amounts say.
+    pub enum ReimbursementLineStatus ("reimbursement line") {
+        /// Not priced yet (در انتظار).
+        Pending = "pending",
+        /// Reimbursed in full (تأیید).
+        Approved = "approved",
+        /// Reimbursed in part (تأیید با کسور).
+        PartiallyApproved = "partially_approved",
+        /// Nothing reimbursed (رد).
+        Rejected = "rejected",
+    }
+}
+
+impl From<Outcome> for ReimbursementLineStatus {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Approved => ReimbursementLineStatus::Approved,
+            Outcome::PartiallyApproved => ReimbursementLineStatus::PartiallyApproved,
+            Outcome::Rejected => ReimbursementLineStatus::Rejected,
+        }
+    }
+}
+
 impl ReimbursementStatus {
     /// Its file takes documents: a draft, or a request in review.
     pub fn accepts_documents(self) -> bool {
@@ -153,5 +178,21 @@ mod tests {
         );
         let open: Vec<_> = ReimbursementStatus::ALL.iter().filter(|s| s.accepts_documents()).collect();
         assert_eq!(open, [&ReimbursementStatus::Draft, &ReimbursementStatus::InReview]);
+    }
+
+    #[test]
+    fn line_statuses() {
+        table::round_trip(
+            ReimbursementLineStatus::ALL,
+            ReimbursementLineStatus::as_str,
+            ReimbursementLineStatus::parse,
+        );
+        let from: Vec<_> = [Outcome::Approved, Outcome::PartiallyApproved, Outcome::Rejected]
+            .into_iter()
+            .map(ReimbursementLineStatus::from)
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(from, ["approved", "partially_approved", "rejected"]);
+        assert_eq!(ReimbursementLineStatus::Pending.as_str(), "pending");
     }
 }
