@@ -626,6 +626,18 @@ pub fn line_rules() -> impl Iterator<Item = (Option<Reason>, &'static str, &'sta
     LINE_RULES.iter().map(|r| (r.reason, r.checks, r.effect))
 }
 
+/// The steps of `LINE_RULES` (numbered from 1, in the order they run) that give `reason`, each
+/// with what it checks: how an explanation names the rule behind a deduction. Empty for reasons
+/// no engine rule gives (a reviewer's adjustment, a sample's extrapolation).
+pub fn rules_giving(reason: Reason) -> Vec<(usize, &'static str)> {
+    LINE_RULES
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.reason == Some(reason))
+        .map(|(i, r)| (i + 1, r.checks))
+        .collect()
+}
+
 /// The rules every line goes through, in this order; the first rejection ends the line. The
 /// rules that establish what later ones rely on come first: R01 the insured person, R03 the
 /// contract's terms, R05 the tariff and its row, the pricing step the line's price.

@@ -180,6 +180,25 @@ fn the_documented_order_is_the_rule_table() {
     assert_eq!(documented, table);
 }
 
+/// An explanation names the step that gave a deduction: the table's own numbering, both steps
+/// where two rules give the same reason, none for reasons the engine never gives.
+#[test]
+fn rules_giving_a_reason_are_found_by_their_step() {
+    let steps: Vec<(Option<Reason>, usize)> =
+        line_rules().enumerate().map(|(i, (reason, _, _))| (reason, i + 1)).collect();
+    let r09 = rules_giving(Reason::R09);
+    assert_eq!(r09.len(), 1);
+    assert_eq!(steps[r09[0].0 - 1].0, Some(Reason::R09));
+    assert_eq!(r09[0].1, line_rules().nth(r09[0].0 - 1).unwrap().1);
+    let r05: Vec<usize> = rules_giving(Reason::R05).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        r05,
+        steps.iter().filter(|(r, _)| *r == Some(Reason::R05)).map(|(_, s)| *s).collect::<Vec<_>>()
+    );
+    assert_eq!(r05.len(), 2, "code not in the tariff, and not priceable on the contract's basis");
+    assert!(rules_giving(Reason::R90).is_empty(), "a reviewer's adjustment is no engine rule");
+}
+
 #[test]
 fn clean_visit_is_approved_with_the_outpatient_franchise() {
     let a = Fixture::new().run(&visit("2024-10-06"));

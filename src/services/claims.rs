@@ -1,6 +1,7 @@
 //! Claim intake and reading: a provider's document is adjudicated and stored in one
 //! transaction, or not at all; resending the same document number returns the first answer.
 
+use crate::domain::adjudication::rules_giving;
 use crate::domain::record_ids::{BatchId, ClaimId, InsuredId, OfficeId, PreauthId, ProviderId};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
@@ -692,10 +693,18 @@ pub fn explain(v: &ClaimView) -> Explanation {
             }
             // Each deduction says who bears it: the provider may not charge the insured for a
             // write-off (CO); the insured pays what is theirs (PR, e.g. R20's room difference).
+            // And which of the engine's rules gave it (`adjudication::LINE_RULES`, by its step).
             for r in &l.reasons {
                 let (who_fa, who_en) = (r.group.bearer_fa(), r.group.bearer_en());
                 fa.push_str(&format!("؛ کسر {} ریال {who_fa} — {} {}", r.amount, r.code, r.message_fa));
                 en.push_str(&format!("; {} deducted, {who_en} — {} {} ({})", r.amount, r.code, r.message_en, r.detail));
+                let rules = Reason::parse(&r.code).map(rules_giving).unwrap_or_default();
+                if !rules.is_empty() {
+                    let steps: Vec<String> = rules.iter().map(|(step, _)| step.to_string()).collect();
+                    let checks: Vec<&str> = rules.iter().map(|(_, checks)| *checks).collect();
+                    fa.push_str(&format!(" (قاعدهٔ {} موتور رسیدگی)", steps.join(" یا ")));
+                    en.push_str(&format!(" [engine rule {}: {}]", steps.join(" or "), checks.join("; ")));
+                }
             }
             for p in &l.pend_reasons {
                 fa.push_str(&format!("؛ در انتظار رسیدگی کارشناس ({p})"));

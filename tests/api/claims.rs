@@ -138,6 +138,11 @@ fn a_claim_is_adjudicated_stored_and_resent_idempotently() {
         .as_str()
         .unwrap()
         .contains("250000 deducted, written off by the provider — R09 quantity above the limit"));
+    // …and names the engine's rule that gave it, by its step in the rule table.
+    let en = e["lines"][1]["en"].as_str().unwrap();
+    let step = asnad::domain::adjudication::rules_giving(asnad::domain::reasons::Reason::R09)[0].0;
+    assert!(en.contains(&format!("[engine rule {step}: ")), "{en}");
+    assert!(e["lines"][1]["fa"].as_str().unwrap().contains(&format!("(قاعدهٔ {step} موتور رسیدگی)")));
     assert!(e["summary_fa"].as_str().unwrap().contains("کسورات 350000 ریال"));
 }
 
