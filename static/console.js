@@ -7,3 +7,9 @@ document.addEventListener("keydown", function (e) {
   var first = document.querySelector("form[role=search] select, form[role=search] input:not([type=hidden])");
   if (first) { e.preventDefault(); first.focus(); }
 });
+
+// The filters are a <details>: closed on phones unless a filter is set, always open on wide
+// screens (CSS shows their content there too, where the browser supports ::details-content).
+if (window.matchMedia && window.matchMedia("(min-width: 761px)").matches) {
+  document.querySelectorAll("details.filters").forEach(function (d) { d.open = true; });
+}

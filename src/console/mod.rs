@@ -87,11 +87,12 @@ impl Layout {
 
 /// The navigation of a role: the screens built so far that the role may open.
 fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
-    let mut nav = vec![NavItem { label: "خانه", href: "/console/", current: current == "home" }];
+    // A reviewer's home is the queue; a home entry would only lead there again.
     if is_reviewer(caller) {
-        nav.push(NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" });
+        vec![NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" }]
+    } else {
+        vec![NavItem { label: "خانه", href: "/console/", current: current == "home" }]
     }
-    nav
 }
 
 /// The roles of the review queue: the API's `Reviewers` (reviewer and supervisor).

@@ -144,7 +144,8 @@ pub async fn login(
     }
     match services::auth::login(&state, username.clone(), f.password).await {
         Ok(issued) => {
-            let max_age = (issued.expires_at - state.clock.now()).num_seconds().max(0);
+            // The cookie lives as long as the token (`expires_at` is issue time + `token_ttl`).
+            let max_age = state.config.token_ttl.num_seconds();
             let to = if issued.must_change_password { "/console/password".to_string() } else { next.clone() };
             let mut res = see_other(&to);
             let cookies = [

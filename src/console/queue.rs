@@ -329,7 +329,7 @@ pub async fn page(
             count: *n,
             href: href(&q, "/console/queue", &[("age", if *d == 0 { String::new() } else { d.to_string() }), ("page", String::new())]),
             current: *d == parsed.min_age_days,
-            late: *d >= 14,
+            late: *d >= 14 && *n > 0,
         })
         .collect();
     let choice = |value: &str, label: String, current: &str| Choice {

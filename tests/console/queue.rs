@@ -1,0 +1,102 @@
+//! The reviewer's queue: who may open it, filters in the URL, counts by age, CSV, empty states.
+
+use asnad::auth::Role;
+
+use crate::fixtures::World;
+use crate::helpers::{Scope, TestApp, PASSWORD};
+use crate::support::{age_claim, document, pended_claim, scene, Browser};
+
+#[test]
+fn the_queue_lists_the_offices_pended_claims_with_filters_in_the_url() {
+    let app = TestApp::spawn();
+    let s = scene(&app);
+    let (sepidar, niloofar) = (&s.hospitals[0], &s.hospitals[1]);
+    let a = pended_claim(&app, sepidar, &document("SP-1403-4391", &s.insured, "1403-07-10", 1_890_000));
+    let b = pended_claim(&app, niloofar, &document("NLF-22871", &s.insured, "1403-07-12", 2_450_000));
+    age_claim(&app, &a, 9);
+
+    let ana = Browser::signed_in(&app, "ana");
+    assert_eq!(ana.get("/console/").location(), "/console/queue", "a reviewer's home is the queue");
+    let q = ana.get("/console/queue");
+    assert_eq!(q.status, 200, "{}", q.body);
+    q.assert_contains("SP-1403-4391");
+    q.assert_contains("NLF-22871");
+    q.assert_contains(&format!("/console/claims/{a}"));
+    q.assert_contains("بیمارستان خصوصی سپیدار");
+    q.assert_contains("در انتظار رسیدگی");
+    // Amounts grouped, dates Jalali with the Gregorian beside.
+    q.assert_contains("2,990,000");
+    q.assert_contains("<time datetime=\"20");
+    q.assert_contains("1403/07/");
+    // Counts by age: two in all, one waiting at least 7 days.
+    let ages = &q.body[q.body.find("class=\"ages\"").unwrap()..];
+    let ages = &ages[..ages.find("</nav>").unwrap()];
+    assert!(ages.contains("<span class=\"v n\">2</span>") && ages.contains("<span class=\"v n\">1</span>"), "{ages}");
+
+    // Filters are the API's: provider, amount, age; each answers with the matching rows only.
+    let only = |path: &str, yes: &str, no: &str| {
+        let p = ana.get(path);
+        assert_eq!(p.status, 200, "{path}: {}", p.body);
+        p.assert_contains(yes);
+        assert!(!p.body.contains(no), "{no} in {path}");
+    };
+    only(&format!("/console/queue?provider={}", niloofar.id), "NLF-22871", "SP-1403-4391");
+    only("/console/queue?min_amount=3,300,000", "NLF-22871", "SP-1403-4391");
+    only("/console/queue?age=7", "SP-1403-4391", "NLF-22871");
+    only("/console/queue?sort=amount_desc&per=1", "NLF-22871", "SP-1403-4391");
+    only("/console/queue?sort=amount_desc&per=1&page=2", "SP-1403-4391", "NLF-22871");
+    let p = ana.get("/console/queue?kind=pharmacy");
+    p.assert_contains("هیچ سندی با این فیلترها در صف نیست.");
+
+    // A wrong value is named with its field; the page still shows the queue.
+    let p = ana.get("/console/queue?min_amount=lots&sort=sideways");
+    assert_eq!(p.status, 422);
+    p.assert_contains("min_amount");
+    p.assert_contains("sort");
+    p.assert_contains("NLF-22871");
+    // Another office's provider as a filter: 404, as in the API.
+    let world = World::new(&app, app.login("root", PASSWORD));
+    let stranger = world.hospital(&world.office("THR-Z")).legal_id("30303030301").create();
+    assert_eq!(ana.get(&format!("/console/queue?provider={}", stranger.id)).status, 404);
+
+    // The CSV carries the same filter and every row.
+    let csv = ana.get("/console/queue.csv?age=7");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.body.contains("SP-1403-4391") && !csv.body.contains("NLF-22871"), "{}", csv.body);
+    assert!(csv.body.contains(&a) && !csv.body.contains(&b));
+
+    // Reviewer B's queue is empty and says what that means.
+    let bahram = Browser::signed_in(&app, "bahram");
+    let q = bahram.get("/console/queue");
+    assert_eq!(q.status, 200);
+    q.assert_contains("صف دفتر شما خالی است.");
+    assert!(!q.body.contains("SP-1403-4391"));
+}
+
+#[test]
+fn only_reviewers_and_supervisors_open_the_queue_as_in_the_api() {
+    let app = TestApp::spawn();
+    let s = scene(&app);
+    let provider = &s.hospitals[0];
+    app.create_user("sara", Role::Supervisor, Scope::office(&s.office.id));
+    app.create_user("his-user", Role::Provider, Scope::provider(&provider.id));
+    app.create_user("fin", Role::Finance, Scope::default());
+    let admin = app.login("root", PASSWORD);
+    let insured: serde_json::Value = app.get(&format!("/api/v1/insured/{}", s.insured), Some(&admin)).json().unwrap();
+    let insured_id = insured["id"].as_str().unwrap_or_else(|| panic!("insured id in {insured}"));
+    app.create_user("ali", Role::Insured, Scope { insured_id: Some(insured_id.into()), ..Default::default() });
+    let sara = Browser::signed_in(&app, "sara");
+    assert_eq!(sara.get("/console/queue").status, 200);
+    for user in ["his-user", "fin", "ali"] {
+        let b = Browser::signed_in(&app, user);
+        let res = b.get("/console/queue");
+        assert_eq!(res.status, 403, "{user}: the API's Require<Reviewers> answers 403");
+        res.assert_contains("اجازهٔ این کار را ندارید");
+        assert_eq!(b.get("/console/queue.csv").status, 403);
+        // Their home says their screens are still to come; the navigation has no queue.
+        let home = b.get("/console/");
+        assert_eq!(home.status, 200);
+        assert!(!home.body.contains("href=\"/console/queue\""));
+    }
+}
