@@ -162,7 +162,11 @@ pub async fn page(
     let t = &c.totals;
     let submitted = chrono::DateTime::parse_from_rfc3339(&c.submitted_at)
         .map(|t| Day::of_instant(t.naive_utc()))
-        .unwrap_or_else(|_| Day { jalali: c.submitted_at.clone(), iso: c.submitted_at.clone(), gregorian: String::new() });
+        .unwrap_or_else(|_| Day {
+            jalali: c.submitted_at.clone(),
+            iso: c.submitted_at.clone(),
+            gregorian: String::new(),
+        });
     let page = ClaimPage {
         layout: Layout::signed(format!("سند {}", c.provider_document_no), &s, "queue"),
         document_no: c.provider_document_no.clone(),

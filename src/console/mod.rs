@@ -171,7 +171,9 @@ impl ErrorPage {
         let status = e.http_status();
         let (heading, advice) = match status {
             400 => ("درخواست نامعتبر است", "نشانی یا فرم را بررسی کنید و دوباره بفرستید."),
-            403 => ("اجازهٔ این کار را ندارید", "این صفحه برای نقش شما نیست. از منوی بالا به صفحه‌های خود بروید."),
+            403 => {
+                ("اجازهٔ این کار را ندارید", "این صفحه برای نقش شما نیست. از منوی بالا به صفحه‌های خود بروید.")
+            }
             404 => (
                 "پیدا نشد",
                 "چنین موردی نیست یا در حوزهٔ دسترسی شما نیست. نشانی را بررسی کنید یا به صف برگردید.",
@@ -183,7 +185,9 @@ impl ErrorPage {
             _ => ("خطای داخلی", "خطا ثبت شد. دوباره بکوشید و اگر تکرار شد به پشتیبانی خبر دهید."),
         };
         let fields = match e {
-            AppError::Validation(errors) => errors.iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
+            AppError::Validation(errors) => {
+                errors.iter().map(|f| (f.field.clone(), f.message.clone())).collect()
+            }
             _ => Vec::new(),
         };
         ErrorPage { layout: Layout::anonymous(heading), status, heading, advice, detail: e.detail(), fields }
@@ -195,7 +199,9 @@ impl ResponseError for ConsoleError {
         match self {
             ConsoleError::SignIn { .. } | ConsoleError::PasswordChange => StatusCode::SEE_OTHER,
             ConsoleError::Csrf => StatusCode::FORBIDDEN,
-            ConsoleError::App(e) => StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ConsoleError::App(e) => {
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 
@@ -242,7 +248,8 @@ impl ResponseError for ConsoleError {
                     tracing::error!(error = %e, "console request failed");
                 }
                 let status = self.status_code();
-                let mut res = render(status, &ErrorPage::of(e)).unwrap_or_else(|_| HttpResponse::build(status).finish());
+                let mut res = render(status, &ErrorPage::of(e))
+                    .unwrap_or_else(|_| HttpResponse::build(status).finish());
                 if let AppError::TooManyRequests { retry_after_seconds, .. } = e {
                     if let Ok(v) = header::HeaderValue::from_str(&retry_after_seconds.to_string()) {
                         res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -31,7 +31,10 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
     if is_reviewer(&s.caller) {
         return Ok(see_other("/console/queue"));
     }
-    let page = HomePage { layout: Layout::signed("کنسول اسناد", &s, "home"), name: s.caller.display_name.clone() };
+    let page = HomePage {
+        layout: Layout::signed("کنسول اسناد", &s, "home"),
+        name: s.caller.display_name.clone(),
+    };
     render(StatusCode::OK, &page)
 }
 
@@ -61,7 +64,11 @@ pub struct LoginQuery {
 /// two open login tabs both work), or a fresh random one.
 fn login_csrf(req: &HttpRequest) -> String {
     session::cookie(req, session::LOGIN_COOKIE)
-        .filter(|v| v.len() >= 32 && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|v| {
+            v.len() >= 32
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .unwrap_or_else(|| secret::generate(""))
 }
 
@@ -122,20 +129,25 @@ pub async fn login(
     }
     let next = session::safe_next(f.next.as_deref());
     let username = f.username.trim().to_string();
-    let failed = |status: StatusCode, error: String, detail: Option<String>| -> Result<HttpResponse, ConsoleError> {
-        let page = LoginPage {
-            layout: Layout::anonymous("ورود به سامانهٔ اسناد"),
-            username: username.clone(),
-            next: next.clone(),
-            login_csrf: f.csrf.clone(),
-            notice: None,
-            error: Some(error),
-            detail,
+    let failed =
+        |status: StatusCode, error: String, detail: Option<String>| -> Result<HttpResponse, ConsoleError> {
+            let page = LoginPage {
+                layout: Layout::anonymous("ورود به سامانهٔ اسناد"),
+                username: username.clone(),
+                next: next.clone(),
+                login_csrf: f.csrf.clone(),
+                notice: None,
+                error: Some(error),
+                detail,
+            };
+            render(status, &page)
         };
-        render(status, &page)
-    };
     // The API's limits on the two fields (`TokenRequest`).
-    if username.is_empty() || username.chars().count() > 100 || f.password.is_empty() || f.password.chars().count() > 256 {
+    if username.is_empty()
+        || username.chars().count() > 100
+        || f.password.is_empty()
+        || f.password.chars().count() > 256
+    {
         return failed(
             StatusCode::UNPROCESSABLE_ENTITY,
             "نام کاربری و گذرواژه را وارد کنید.".into(),
@@ -266,7 +278,8 @@ pub async fn change_password(
     if f.new_password != f.confirm_password {
         return refused(vec![("confirm_password".into(), "تکرار گذرواژهٔ تازه با آن یکی نیست.".into())]);
     }
-    match services::auth::change_password(&state, s.caller.clone(), f.current_password, f.new_password).await {
+    match services::auth::change_password(&state, s.caller.clone(), f.current_password, f.new_password).await
+    {
         Ok(()) => Ok(see_other("/console/")),
         Err(AppError::Validation(errors)) => {
             refused(errors.into_iter().map(|e| (e.field, e.message)).collect())

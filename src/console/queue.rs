@@ -129,7 +129,8 @@ fn parse(q: &QueueQuery, state: &ServiceContext) -> Result<Parsed, AppError> {
             min_billed,
             max_billed,
             reason: text(&q.reason),
-            received_before: (min_age_days > 0).then(|| services::review::received_before(state.now(), min_age_days)),
+            received_before: (min_age_days > 0)
+                .then(|| services::review::received_before(state.now(), min_age_days)),
             unassigned: (q.unassigned.trim() == "1").then_some(true),
             sort,
             limit: per,
@@ -257,7 +258,10 @@ fn require_reviewer(s: &crate::console::session::Session) -> Result<(), ConsoleE
 }
 
 /// The office's providers by id, for the filter and the rows.
-async fn providers(state: &ServiceContext, s: &crate::console::session::Session) -> Result<Vec<(String, String)>, ConsoleError> {
+async fn providers(
+    state: &ServiceContext,
+    s: &crate::console::session::Session,
+) -> Result<Vec<(String, String)>, ConsoleError> {
     let rows = services::providers::list(
         state,
         s.caller.clone(),
@@ -292,11 +296,14 @@ pub async fn page(
     if !thresholds.contains(&parsed.min_age_days) {
         thresholds.push(parsed.min_age_days);
     }
-    let counts = services::review::queue_counts(&state, s.caller.clone(), parsed.filter.clone(), thresholds).await?;
+    let counts =
+        services::review::queue_counts(&state, s.caller.clone(), parsed.filter.clone(), thresholds).await?;
     let total = counts.iter().find(|(d, _)| *d == parsed.min_age_days).map(|(_, n)| *n).unwrap_or(0);
     let items = services::review::queue(&state, s.caller.clone(), parsed.filter.clone()).await?;
 
-    let name_of = |id: &str| providers.iter().find(|(p, _)| p == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.to_string());
+    let name_of = |id: &str| {
+        providers.iter().find(|(p, _)| p == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.to_string())
+    };
     let rows: Vec<Row> = items
         .into_iter()
         .map(|i| Row {
@@ -325,9 +332,17 @@ pub async fn page(
         .iter()
         .filter(|(d, _)| AGES.contains(d))
         .map(|(d, n)| AgeCount {
-            label: if *d == 0 { "همهٔ اسناد صف".into() } else { format!("{d} روز و بیشتر") },
+            label: if *d == 0 {
+                "همهٔ اسناد صف".into()
+            } else {
+                format!("{d} روز و بیشتر")
+            },
             count: *n,
-            href: href(&q, "/console/queue", &[("age", if *d == 0 { String::new() } else { d.to_string() }), ("page", String::new())]),
+            href: href(
+                &q,
+                "/console/queue",
+                &[("age", if *d == 0 { String::new() } else { d.to_string() }), ("page", String::new())],
+            ),
             current: *d == parsed.min_age_days,
             late: *d >= 14 && *n > 0,
         })
@@ -338,7 +353,8 @@ pub async fn page(
         label,
     };
     let pages_count = ((total + parsed.per - 1) / parsed.per).max(1);
-    let page_href = |p: i64| href(&q, "/console/queue", &[("page", if p == 1 { String::new() } else { p.to_string() })]);
+    let page_href =
+        |p: i64| href(&q, "/console/queue", &[("page", if p == 1 { String::new() } else { p.to_string() })]);
     let mut pages = Vec::new();
     pages.push(PageLink {
         label: "قبلی".into(),
@@ -347,7 +363,11 @@ pub async fn page(
     });
     for p in 1..=pages_count {
         if p == 1 || p == pages_count || (p - parsed.page).abs() <= 2 {
-            pages.push(PageLink { label: p.to_string(), href: Some(page_href(p)), current: p == parsed.page });
+            pages.push(PageLink {
+                label: p.to_string(),
+                href: Some(page_href(p)),
+                current: p == parsed.page,
+            });
         } else if (p - parsed.page).abs() == 3 {
             pages.push(PageLink { label: "…".into(), href: None, current: false });
         }
@@ -367,7 +387,10 @@ pub async fn page(
         } else {
             ("", if default_desc { desc } else { asc })
         };
-        SortLink { href: href(&q, "/console/queue", &[("sort", next.to_string()), ("page", String::new())]), aria }
+        SortLink {
+            href: href(&q, "/console/queue", &[("sort", next.to_string()), ("page", String::new())]),
+            aria,
+        }
     };
     let first = if total == 0 { 0 } else { parsed.filter.offset + 1 };
     let last = parsed.filter.offset + rows.len() as i64;
@@ -391,7 +414,10 @@ pub async fn page(
         .iter()
         .map(|(v, l)| choice(v, l.to_string(), if q.sort.trim().is_empty() { "oldest" } else { &q.sort }))
         .collect(),
-        sizes: PAGE_SIZES.iter().map(|n| choice(&n.to_string(), n.to_string(), &parsed.per.to_string())).collect(),
+        sizes: PAGE_SIZES
+            .iter()
+            .map(|n| choice(&n.to_string(), n.to_string(), &parsed.per.to_string()))
+            .collect(),
         unassigned: q.unassigned.trim() == "1",
         pages,
         csv_href: href(&q, "/console/queue.csv", &[("page", String::new()), ("per", String::new())]),
@@ -446,7 +472,11 @@ pub async fn csv(
         let items = services::review::queue(&state, s.caller.clone(), filter.clone()).await?;
         let n = items.len() as i64;
         for i in items {
-            let provider = providers.iter().find(|(p, _)| *p == i.provider_id).map(|(_, n)| n.clone()).unwrap_or_default();
+            let provider = providers
+                .iter()
+                .find(|(p, _)| *p == i.provider_id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
             out.write_record([
                 i.id.as_str(),
                 i.provider_document_no.as_str(),

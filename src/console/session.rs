@@ -41,7 +41,8 @@ pub fn csrf_token(session_token: &str) -> String {
 }
 
 fn csrf_mac(session_token: &str) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(session_token.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(session_token.as_bytes()).expect("HMAC takes any key length");
     mac.update(CSRF_LABEL);
     mac
 }
@@ -206,7 +207,14 @@ mod tests {
     #[test]
     fn only_console_paths_are_returned_to() {
         assert_eq!(safe_next(Some("/console/queue?kind=visit")), "/console/queue?kind=visit");
-        for bad in ["https://evil.example/", "//evil.example/console/", "/console/..\\evil", "/api/v1/claims", "/console//evil", "/console/login?next=/x"] {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/console/",
+            "/console/..\\evil",
+            "/api/v1/claims",
+            "/console//evil",
+            "/console/login?next=/x",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/console/", "{bad}");
         }
         assert_eq!(safe_next(None), "/console/");

@@ -106,7 +106,9 @@ macro_rules! filtered_queue {
         if let Some(code) = &f.reason {
             let pattern = format!("%\"{code}\"%");
             let with_reason = claim_lines::table
-                .filter(claim_lines::reasons.like(pattern.clone()).or(claim_lines::pend_reasons.like(pattern)))
+                .filter(
+                    claim_lines::reasons.like(pattern.clone()).or(claim_lines::pend_reasons.like(pattern)),
+                )
                 .select(claim_lines::claim_id);
             q = q.filter(claims::id.eq_any(with_reason));
         }

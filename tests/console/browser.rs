@@ -140,7 +140,8 @@ async fn wait_for_url(c: &Client, part: &str) {
 #[test]
 fn a_reviewer_logs_in_filters_the_queue_and_opens_a_claim() {
     let require = std::env::var("ASNAD_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-    let (Some(chromium), Some(chromedriver)) = (first_existing(CHROMIUM), first_existing(CHROMEDRIVER)) else {
+    let (Some(chromium), Some(chromedriver)) = (first_existing(CHROMIUM), first_existing(CHROMEDRIVER))
+    else {
         assert!(!require, "ASNAD_REQUIRE_BROWSER=1 but chromium or chromedriver is missing (apt-get install chromium chromium-driver)");
         eprintln!();
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
@@ -207,7 +208,10 @@ async fn drive(c: &Client, base: &str, first_claim: &str) {
     c.find(Locator::Css("form button[type=submit]")).await.expect("submit").click().await.expect("log in");
     wait_for_url(c, "/console/queue").await;
     let body = c.source().await.expect("source");
-    assert!(body.contains("SP-1403-4391") && body.contains("NLF-22911"), "the queue lists the office's claims");
+    assert!(
+        body.contains("SP-1403-4391") && body.contains("NLF-22911"),
+        "the queue lists the office's claims"
+    );
 
     // The fonts are loaded and the page does not scroll sideways at 1366 px.
     let font = c

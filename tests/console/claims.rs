@@ -9,7 +9,8 @@ use crate::support::{document, pended_claim, scene, Browser};
 fn the_claim_page_shows_the_split_and_is_404_outside_the_callers_office() {
     let app = TestApp::spawn();
     let s = scene(&app);
-    let id = pended_claim(&app, &s.hospitals[0], &document("SP-1403-4417", &s.insured, "1403-07-13", 1_890_000));
+    let id =
+        pended_claim(&app, &s.hospitals[0], &document("SP-1403-4417", &s.insured, "1403-07-13", 1_890_000));
     let admin = app.login("root", PASSWORD);
     let api: Value = app.get(&format!("/api/v1/claims/{id}"), Some(&admin)).json().unwrap();
 
@@ -27,7 +28,8 @@ fn the_claim_page_shows_the_split_and_is_404_outside_the_callers_office() {
     }
     // Each deduction and pending reason with its code and Persian text from the catalogue.
     for line in api["lines"].as_array().unwrap() {
-        let codes = line["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_string());
+        let codes =
+            line["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_string());
         let pend = line["pend_reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string());
         for code in codes.chain(pend) {
             let reason = asnad::domain::reasons::Reason::parse(&code).unwrap();

@@ -31,7 +31,10 @@ fn the_queue_lists_the_offices_pended_claims_with_filters_in_the_url() {
     // Counts by age: two in all, one waiting at least 7 days.
     let ages = &q.body[q.body.find("class=\"ages\"").unwrap()..];
     let ages = &ages[..ages.find("</nav>").unwrap()];
-    assert!(ages.contains("<span class=\"v n\">2</span>") && ages.contains("<span class=\"v n\">1</span>"), "{ages}");
+    assert!(
+        ages.contains("<span class=\"v n\">2</span>") && ages.contains("<span class=\"v n\">1</span>"),
+        "{ages}"
+    );
 
     // Filters are the API's: provider, amount, age; each answers with the matching rows only.
     let only = |path: &str, yes: &str, no: &str| {
@@ -83,9 +86,14 @@ fn only_reviewers_and_supervisors_open_the_queue_as_in_the_api() {
     app.create_user("his-user", Role::Provider, Scope::provider(&provider.id));
     app.create_user("fin", Role::Finance, Scope::default());
     let admin = app.login("root", PASSWORD);
-    let insured: serde_json::Value = app.get(&format!("/api/v1/insured/{}", s.insured), Some(&admin)).json().unwrap();
+    let insured: serde_json::Value =
+        app.get(&format!("/api/v1/insured/{}", s.insured), Some(&admin)).json().unwrap();
     let insured_id = insured["id"].as_str().unwrap_or_else(|| panic!("insured id in {insured}"));
-    app.create_user("ali", Role::Insured, Scope { insured_id: Some(insured_id.into()), ..Default::default() });
+    app.create_user(
+        "ali",
+        Role::Insured,
+        Scope { insured_id: Some(insured_id.into()), ..Default::default() },
+    );
     let sara = Browser::signed_in(&app, "sara");
     assert_eq!(sara.get("/console/queue").status, 200);
     for user in ["his-user", "fin", "ali"] {

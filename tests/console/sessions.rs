@@ -92,7 +92,11 @@ fn failed_logins_lock_the_account_as_in_the_api() {
     assert_eq!(res.status, 429, "{}", res.body);
     res.assert_contains("قفل");
     assert!(res.header("retry-after").parse::<i64>().unwrap() > 0);
-    let api = app.post_json("/api/v1/auth/token", None, &serde_json::json!({"username": "reza", "password": PASSWORD}));
+    let api = app.post_json(
+        "/api/v1/auth/token",
+        None,
+        &serde_json::json!({"username": "reza", "password": PASSWORD}),
+    );
     assert_eq!(api.status(), 429);
 }
 
@@ -118,7 +122,11 @@ fn every_post_needs_the_sessions_csrf_token_and_logout_revokes_the_token() {
     assert_eq!(ana.post("/console/logout", &[("csrf", &omids)]).status, 403);
     let res = ana.post(
         "/console/password",
-        &[("current_password", PASSWORD), ("new_password", "another-password-1"), ("confirm_password", "another-password-1")],
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "another-password-1"),
+            ("confirm_password", "another-password-1"),
+        ],
     );
     assert_eq!(res.status, 403, "a password change without the token");
     assert_eq!(app.get("/api/v1/auth/me", Some(&token)).status(), 200);
@@ -172,7 +180,12 @@ fn a_one_time_password_is_changed_before_anything_else() {
     let change = |new: &str, confirm: &str| {
         b.post(
             "/console/password",
-            &[("current_password", PASSWORD), ("new_password", new), ("confirm_password", confirm), ("csrf", &csrf)],
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new),
+                ("confirm_password", confirm),
+                ("csrf", &csrf),
+            ],
         )
     };
     // The two entries differ; the API's policy refuses a short one, naming the field.

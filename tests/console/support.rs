@@ -42,7 +42,10 @@ impl Page {
 
     /// The value of the first `<input name="csrf">` of the page.
     pub fn csrf(&self) -> String {
-        let at = self.body.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no csrf field in {}", self.body));
+        let at = self
+            .body
+            .find("name=\"csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no csrf field in {}", self.body));
         let rest = &self.body[at + "name=\"csrf\" value=\"".len()..];
         rest[..rest.find('"').expect("end of value")].to_string()
     }
@@ -81,7 +84,8 @@ impl<'a> Browser<'a> {
 
     fn send(&self, rb: reqwest::blocking::RequestBuilder) -> Page {
         let mut rb = rb;
-        let jar = self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let jar =
+            self.cookies.borrow().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         if !jar.is_empty() {
             rb = rb.header("cookie", jar);
         }
@@ -170,11 +174,7 @@ pub fn pending_office(world: &World<'_>, code: &str) -> Office {
 
 /// A hospital of `office` with a contract that allows gap billing, named in Persian.
 pub fn hospital(world: &World<'_>, office: &Office, name_fa: &str) -> Provider {
-    world
-        .hospital(office)
-        .with("name_fa", json!(name_fa))
-        .terms(json!({"may_bill_gap": true}))
-        .contracted()
+    world.hospital(office).with("name_fa", json!(name_fa)).terms(json!({"may_bill_gap": true})).contracted()
 }
 
 /// A visit, a drug and an unknown service for `insured` on `date` (Jalali), billed as given:
@@ -203,10 +203,11 @@ pub fn pended_claim(app: &TestApp, provider: &Provider, body: &Value) -> String 
 
 /// Moves a claim's receipt back by `days` (the queue's age counts from it).
 pub fn age_claim(app: &TestApp, id: &str, days: i64) {
-    use diesel::prelude::*;
     use asnad::db::schema::claims;
+    use diesel::prelude::*;
     let mut conn = app.pool.get().expect("conn");
-    let at: chrono::NaiveDateTime = claims::table.find(id).select(claims::created_at).first(&mut conn).expect("claim");
+    let at: chrono::NaiveDateTime =
+        claims::table.find(id).select(claims::created_at).first(&mut conn).expect("claim");
     diesel::update(claims::table.find(id))
         .set(claims::created_at.eq(at - chrono::Duration::days(days)))
         .execute(&mut conn)
