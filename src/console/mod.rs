@@ -126,8 +126,10 @@ pub fn see_other(location: &str) -> HttpResponse {
 /// Why a console request did not get its page.
 #[derive(Debug)]
 pub enum ConsoleError {
-    /// No usable session: to the login page (back here afterwards, for a GET).
-    SignIn { next: Option<String>, expired: bool },
+    /// No usable session: to the login page (back here afterwards, for a GET). `htmx`: the
+    /// request came from htmx, which must be told to leave the page (`HX-Redirect`) rather
+    /// than be handed a redirect it would follow and swap the login form into a table.
+    SignIn { next: Option<String>, expired: bool, htmx: bool },
     /// A one-time password must be changed before anything else.
     PasswordChange,
     /// A state-changing request without this session's CSRF token: 403.
@@ -207,7 +209,7 @@ impl ResponseError for ConsoleError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            ConsoleError::SignIn { next, expired } => {
+            ConsoleError::SignIn { next, expired, htmx } => {
                 let mut location = String::from("/console/login");
                 let mut params = Vec::new();
                 if let Some(n) = next.as_deref().map(|n| session::safe_next(Some(n))) {
@@ -222,7 +224,11 @@ impl ResponseError for ConsoleError {
                     location.push('?');
                     location.push_str(&params.join("&"));
                 }
-                let mut res = see_other(&location);
+                let mut res = if *htmx {
+                    HttpResponse::Ok().insert_header(("HX-Redirect", location.as_str())).finish()
+                } else {
+                    see_other(&location)
+                };
                 if *expired {
                     let clear = session::set_cookie(session::SESSION_COOKIE, "", "/console", 0, false);
                     if let Ok(v) = header::HeaderValue::from_str(&clear) {

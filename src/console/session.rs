@@ -137,12 +137,13 @@ async fn resolve(req: HttpRequest) -> Result<Session, ConsoleError> {
         let here = req.uri().path_and_query().map(|p| p.as_str().to_string());
         is_get.then_some(here).flatten()
     };
+    let htmx = req.headers().contains_key("hx-request");
     let Some(token) = cookie(&req, SESSION_COOKIE) else {
-        return Err(ConsoleError::SignIn { next: back_to(), expired: false });
+        return Err(ConsoleError::SignIn { next: back_to(), expired: false, htmx });
     };
     // The cookie carries login tokens only: an API key is a provider system's, never a browser's.
     if !token.starts_with(secret::TOKEN_PREFIX) {
-        return Err(ConsoleError::SignIn { next: back_to(), expired: true });
+        return Err(ConsoleError::SignIn { next: back_to(), expired: true, htmx });
     }
     let state = req
         .app_data::<web::Data<ServiceContext>>()
@@ -151,7 +152,7 @@ async fn resolve(req: HttpRequest) -> Result<Session, ConsoleError> {
     match crate::services::auth::authenticate(&state, token.clone()).await {
         Ok(caller) => Ok(Session { csrf: csrf_token(&token), caller, token }),
         Err(crate::error::AppError::Unauthenticated(_)) => {
-            Err(ConsoleError::SignIn { next: back_to(), expired: true })
+            Err(ConsoleError::SignIn { next: back_to(), expired: true, htmx })
         }
         Err(e) => Err(e.into()),
     }

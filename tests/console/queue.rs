@@ -108,3 +108,44 @@ fn only_reviewers_and_supervisors_open_the_queue_as_in_the_api() {
         assert!(!home.body.contains("href=\"/console/queue\""));
     }
 }
+
+/// Server-side time of the queue and the claim page over real HTTP with a few hundred pended
+/// claims (`cargo test --release --test console measure -- --ignored --nocapture`). Not a
+/// gate: it prints the median and the 95th percentile.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn measure_the_queue_and_the_claim_page() {
+    let app = TestApp::spawn();
+    let s = scene(&app);
+    let n = 400;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let h = &s.hospitals[i % 2];
+        let no = format!("M-{i:05}");
+        let id =
+            pended_claim(&app, h, &document(&no, &s.insured, "1403-07-10", 1_000_000 + (i as i64) * 1_000));
+        ids.push(id);
+    }
+    let ana = Browser::signed_in(&app, "ana");
+    let time = |path: &str| {
+        let mut ms: Vec<f64> = (0..40)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let p = ana.get(path);
+                assert_eq!(p.status, 200, "{path}");
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        ms.sort_by(|a, b| a.total_cmp(b));
+        (ms[ms.len() / 2], ms[ms.len() * 95 / 100])
+    };
+    for path in [
+        "/console/queue".to_string(),
+        "/console/queue?per=200&sort=amount_desc".to_string(),
+        format!("/console/queue?provider={}&min_amount=1200000", s.hospitals[0].id),
+        format!("/console/claims/{}", ids[n / 2]),
+    ] {
+        let (p50, p95) = time(&path);
+        println!("{n} pended claims: GET {path}: p50 {p50:.1} ms, p95 {p95:.1} ms");
+    }
+}

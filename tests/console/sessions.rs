@@ -17,6 +17,12 @@ fn pages_without_a_session_send_the_browser_to_the_login_page() {
     let queue = b.get("/console/queue?kind=visit&age=7");
     assert_eq!(queue.status, 303);
     assert_eq!(queue.location(), "/console/login?next=/console/queue%3Fkind%3Dvisit%26age%3D7");
+    // htmx is told to leave the page instead of swapping the login form into the results.
+    let mut hx = Browser::new(&app);
+    hx.extra.push(("hx-request", "true".into()));
+    let res = hx.get("/console/queue?kind=visit");
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("hx-redirect"), "/console/login?next=/console/queue%3Fkind%3Dvisit");
     let claim = b.get("/console/claims/nope");
     assert_eq!(claim.location(), "/console/login?next=/console/claims/nope");
 
