@@ -117,14 +117,20 @@ fn only_reviewers_and_supervisors_open_the_queue_as_in_the_api() {
 fn measure_the_queue_and_the_claim_page() {
     let app = TestApp::spawn();
     let s = scene(&app);
+    // 25 insured persons × 16 service days: no claim repeats another's services.
+    let world = World::new(&app, app.login("root", PASSWORD));
+    let people: Vec<String> = (1..=25).map(national_code).collect();
+    for p in &people {
+        world.insured(p).create();
+    }
     let n = 400;
     let mut ids = Vec::new();
     for i in 0..n {
         let h = &s.hospitals[i % 2];
         let no = format!("M-{i:05}");
-        let id =
-            pended_claim(&app, h, &document(&no, &s.insured, "1403-07-10", 1_000_000 + (i as i64) * 1_000));
-        ids.push(id);
+        let date = format!("1403-07-{:02}", 1 + i / 25);
+        let body = document(&no, &people[i % 25], &date, 1_000_000 + (i as i64) * 1_000);
+        ids.push(pended_claim(&app, h, &body));
     }
     let ana = Browser::signed_in(&app, "ana");
     let time = |path: &str| {
@@ -148,4 +154,13 @@ fn measure_the_queue_and_the_claim_page() {
         let (p50, p95) = time(&path);
         println!("{n} pended claims: GET {path}: p50 {p50:.1} ms, p95 {p95:.1} ms");
     }
+}
+
+/// A valid national code (کد ملی) made from `n`: nine digits and their check digit.
+fn national_code(n: u32) -> String {
+    let body = format!("{:09}", 100_000_000 + n);
+    let sum: u32 = body.chars().enumerate().map(|(i, c)| c.to_digit(10).unwrap() * (10 - i as u32)).sum();
+    let r = sum % 11;
+    let check = if r < 2 { r } else { 11 - r };
+    format!("{body}{check}")
 }
