@@ -37,7 +37,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/password", web::post().to(pages::change_password))
         .route("/console/queue", web::get().to(queue::page))
         .route("/console/queue.csv", web::get().to(queue::csv))
-        .route("/console/claims/{id}", web::get().to(claims::page));
+        .route("/console/claims/{id}", web::get().to(claims::page))
+        // Anything else under /console is a console page that does not exist: an HTML 404,
+        // not the API's problem+json.
+        .route("/console/{rest:.*}", web::route().to(not_found))
+        // The console's forms are small; a form that cannot be read is an error page too.
+        .app_data(web::FormConfig::default().limit(16 * 1024).error_handler(|e, _| {
+            ConsoleError::App(AppError::bad_request("invalid_form", format!("the form cannot be read: {e}")))
+                .into()
+        }));
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ConsoleError> {
+    Err(ConsoleError::App(AppError::NotFound(format!("no console page {} {}", req.method(), req.path()))))
 }
 
 /// What every page's frame shows: the title, who is signed in, the navigation of their role,

@@ -44,6 +44,11 @@ fn pages_without_a_session_send_the_browser_to_the_login_page() {
     assert!(res.header("content-type").starts_with("text/css"));
     assert!(res.body.contains(asnad::console::assets::url("vazirmatn-variable.woff2")));
     assert_eq!(b.get("/console/static/console.0000000000.css").status, 404);
+    // A console path that does not exist is an HTML page, not the API's problem+json.
+    let res = b.get("/console/no-such-page");
+    assert_eq!(res.status, 404);
+    assert!(res.header("content-type").starts_with("text/html"));
+    res.assert_contains("پیدا نشد");
 }
 
 #[test]
