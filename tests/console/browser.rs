@@ -239,8 +239,8 @@ async fn drive(c: &Client, base: &str, first_claim: &str) {
     shoot(c, 1366, "queue-filtered-1366").await;
 
     // The phone width: usable (cards, no sideways scroll).
-    c.goto(&format!("{base}/console/queue")).await.expect("queue");
     viewport(c, 390, 900).await;
+    c.goto(&format!("{base}/console/queue")).await.expect("queue");
     let sideways_390 = scrolls_sideways(c).await;
     shoot(c, 390, "queue-390").await;
     assert!(!sideways_390, "no horizontal scroll at 390 px");
@@ -259,5 +259,7 @@ async fn drive(c: &Client, base: &str, first_claim: &str) {
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the claim at 1366 px");
     shoot(c, 1366, "claim-1366").await;
     viewport(c, 390, 900).await;
+    c.refresh().await.expect("reload at 390 px");
+    assert!(!scrolls_sideways(c).await, "no horizontal scroll on the claim at 390 px");
     shoot(c, 390, "claim-390").await;
 }
