@@ -125,6 +125,22 @@ async fn scrolls_sideways(c: &Client) -> bool {
         .unwrap_or(true)
 }
 
+/// Form controls of the page that have no accessible name (no label, no aria-label, no text).
+async fn unlabelled_controls(c: &Client) -> Vec<String> {
+    let script = r#"
+        const bad = [];
+        for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button')) {
+            let name = '';
+            if (el.labels && el.labels.length) name = el.labels[0].textContent.trim();
+            if (!name) name = (el.getAttribute('aria-label') || '').trim();
+            if (!name && el.tagName === 'BUTTON') name = el.textContent.trim();
+            if (!name) bad.push(el.outerHTML.slice(0, 160));
+        }
+        return bad;"#;
+    let v = c.execute(script, vec![]).await.expect("label check");
+    v.as_array().map(|a| a.iter().map(|x| x.to_string()).collect()).unwrap_or_default()
+}
+
 async fn wait_for_url(c: &Client, part: &str) {
     let started = Instant::now();
     loop {
@@ -202,6 +218,7 @@ async fn drive(c: &Client, base: &str, first_claim: &str) {
     // Unauthenticated: the login page, which returns to the queue afterwards.
     c.goto(&format!("{base}/console/queue")).await.expect("open the queue");
     wait_for_url(c, "/console/login?next=").await;
+    assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "login page");
     shoot(c, 1366, "login-1366").await;
     c.find(Locator::Id("username")).await.expect("username").send_keys("ana").await.expect("type");
     c.find(Locator::Id("password")).await.expect("password").send_keys(PASSWORD).await.expect("type");
@@ -221,6 +238,7 @@ async fn drive(c: &Client, base: &str, first_claim: &str) {
     assert_eq!(font, json!(true), "Vazirmatn is loaded");
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll at 1366 px");
+    assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "queue page");
     shoot(c, 1366, "queue-1366").await;
 
     // Filter by provider (htmx swaps the results and puts the filter in the URL).
@@ -245,18 +263,22 @@ async fn drive(c: &Client, base: &str, first_claim: &str) {
     shoot(c, 390, "queue-390").await;
     assert!(!sideways_390, "no horizontal scroll at 390 px");
 
-    // Open a claim from the queue.
+    // Open the first claim from the keyboard: j puts the cursor on the first row, Enter opens it.
     viewport(c, 1366, 900).await;
-    c.find(Locator::Css(&format!("a[href='/console/claims/{first_claim}']")))
-        .await
-        .expect("claim link")
-        .click()
-        .await
-        .expect("open the claim");
+    c.find(Locator::Css("h1")).await.expect("heading").click().await.expect("focus the page");
+    c.active_element().await.expect("active").send_keys("j").await.expect("j");
+    let focused = c.active_element().await.expect("active").attr("href").await.expect("href");
+    assert_eq!(
+        focused.as_deref(),
+        Some(format!("/console/claims/{first_claim}").as_str()),
+        "j focuses the first claim"
+    );
+    c.active_element().await.expect("active").send_keys("\u{E007}").await.expect("Enter");
     wait_for_url(c, "/console/claims/").await;
     let body = c.source().await.expect("source");
     assert!(body.contains("SP-1403-4391") && body.contains("جمع سند"));
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the claim at 1366 px");
+    assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "claim page");
     shoot(c, 1366, "claim-1366").await;
     viewport(c, 390, 900).await;
     c.refresh().await.expect("reload at 390 px");
