@@ -95,14 +95,16 @@ pub fn clear_session_cookie(req: &HttpRequest) -> String {
 }
 
 /// Only a same-site path inside the console is a place to return to after login; anything
-/// else (another host, `//evil`, a backslash trick, the API) is replaced by the console's home.
+/// else (another host, `//evil`, a backslash trick, the API, a space or a raw non-ASCII letter
+/// that cannot go into a `Location` header) is replaced by the console's home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if (n == "/console" || n.starts_with("/console/"))
                 && !n.contains('\\')
                 && !n.contains("//")
-                && !n.chars().any(char::is_control)
+                // Visible ASCII only (a URL as the browser sends it): it goes into a header.
+                && n.chars().all(|c| c.is_ascii_graphic())
                 && !n.starts_with("/console/login")
                 && !n.starts_with("/console/logout") =>
         {
@@ -215,6 +217,8 @@ mod tests {
             "/api/v1/claims",
             "/console//evil",
             "/console/login?next=/x",
+            "/console/queue?kind=ویزیت",
+            "/console/ x",
         ] {
             assert_eq!(safe_next(Some(bad)), "/console/", "{bad}");
         }
