@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console", web::get().to(pages::root))
         .route("/console/", web::get().to(pages::home))
         .route("/console/static/{file}", web::get().to(assets::serve))
+        .route("/console/static/{file}", web::head().to(assets::serve))
         .route("/console/login", web::get().to(pages::login_form))
         .route("/console/login", web::post().to(pages::login))
         .route("/console/logout", web::post().to(pages::logout))

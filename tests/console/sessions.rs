@@ -43,6 +43,9 @@ fn pages_without_a_session_send_the_browser_to_the_login_page() {
     assert_eq!(res.header("cache-control"), "public, max-age=31536000, immutable");
     assert!(res.header("content-type").starts_with("text/css"));
     assert!(res.body.contains(asnad::console::assets::url("vazirmatn-variable.woff2")));
+    let head = app.client.head(format!("{}{css}", app.base)).send().unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["cache-control"], "public, max-age=31536000, immutable");
     assert_eq!(b.get("/console/static/console.0000000000.css").status, 404);
     // A console path that does not exist is an HTML page, not the API's problem+json.
     let res = b.get("/console/no-such-page");
