@@ -197,6 +197,7 @@ pub fn build_app(
             AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")).into()
         }))
         .configure(configure)
+        .configure(crate::console::configure)
         .default_service(web::to(route_not_found))
         .wrap(from_fn(crate::api::body_guard::guard_body))
         .wrap(from_fn(observe))

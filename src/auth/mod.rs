@@ -70,6 +70,20 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// The role in Persian, for the console's top bar.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            Role::Admin => "مدیر سامانه",
+            Role::TariffAdmin => "کارشناس تعرفه",
+            Role::Reviewer => "کارشناس رسیدگی",
+            Role::Supervisor => "سرپرست رسیدگی",
+            Role::MedicalAdvisor => "پزشک معتمد",
+            Role::Finance => "امور مالی",
+            Role::Provider => "مرکز درمانی",
+            Role::Insured => "بیمه‌شده",
+        }
+    }
+
     /// Office staff work inside the Organization; they are never tenants.
     pub fn is_staff(self) -> bool {
         !matches!(self, Role::Provider | Role::Insured)

@@ -94,6 +94,14 @@ impl Setting {
     pub fn parse(s: &str) -> Option<Setting> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
+    /// The setting in Persian (نوع پذیرش), as the office reads it.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            Setting::Outpatient => "سرپایی",
+            Setting::Inpatient => "بستری",
+            Setting::Emergency => "اورژانس",
+        }
+    }
 }
 
 impl ClaimKind {
@@ -119,6 +127,18 @@ impl ClaimKind {
     }
     pub fn parse(s: &str) -> Option<ClaimKind> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    /// The kind of document in Persian (نوع سند), as the office reads it.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            ClaimKind::Visit => "ویزیت",
+            ClaimKind::Pharmacy => "دارو",
+            ClaimKind::Paraclinic => "پاراکلینیک",
+            ClaimKind::Inpatient => "بستری",
+            ClaimKind::DaySurgery => "جراحی محدود",
+            ClaimKind::Dental => "دندانپزشکی",
+            ClaimKind::Physiotherapy => "فیزیوتراپی",
+        }
     }
 }
 

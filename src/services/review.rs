@@ -83,6 +83,30 @@ pub async fn queue(
         .await
 }
 
+/// The queue's size under `filter` for each minimum age in `min_ages_days` (صف بر حسب سن):
+/// `(days, claims received at least that many days ago)`, in the order given. The filter's own
+/// age condition is replaced by each threshold in turn; its other conditions hold.
+pub async fn queue_counts(
+    state: &ServiceContext,
+    caller: Caller,
+    mut filter: QueueFilter,
+    min_ages_days: Vec<i64>,
+) -> AppResult<Vec<(i64, i64)>> {
+    filter.office_id = Some(office_of(&caller)?);
+    let now = state.now();
+    state
+        .db(move |conn| {
+            crate::services::providers::check_filters(conn, &caller, None, filter.provider_id.as_ref())?;
+            let mut counts = Vec::with_capacity(min_ages_days.len());
+            for days in min_ages_days {
+                filter.received_before = (days > 0).then(|| received_before(now, days));
+                counts.push((days, store::queue_count(conn, &filter)?));
+            }
+            Ok(counts)
+        })
+        .await
+}
+
 /// The claim, if it belongs to the reviewer's office (404 otherwise, as for any unseen claim).
 fn office_claim(conn: &mut AnyConnection, caller: &Caller, id: &ClaimId) -> AppResult<ClaimRow> {
     let office = office_of(caller)?;

@@ -48,7 +48,7 @@ fn ensure_row(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<()> {
 }
 
 /// Filters and order of the review queue.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct QueueFilter {
     /// The caller's office, set by the use case (`None` matches nothing).
     pub office_id: Option<OfficeId>,
@@ -79,45 +79,58 @@ pub enum QueueSort {
     AmountAsc,
 }
 
+/// The queue's conditions on a boxed query selecting `$select`: the rows and the counts of the
+/// queue are read under exactly the same filters.
+macro_rules! filtered_queue {
+    ($f:expr, $office:expr, $select:expr) => {{
+        let f: &QueueFilter = $f;
+        let office: &OfficeId = $office;
+        let mut q = claims::table
+            .filter(claims::office_id.eq(office))
+            .filter(claims::status.eq_any([
+                crate::domain::lifecycle::claim::ClaimStatus::Pended,
+                crate::domain::lifecycle::claim::ClaimStatus::AwaitingApproval,
+            ]))
+            .left_join(claim_reviews::table)
+            .select($select)
+            .into_boxed();
+        if let Some(v) = &f.provider_id {
+            q = q.filter(claims::provider_id.eq(v.clone()));
+        }
+        if let Some(v) = &f.kind {
+            q = q.filter(claims::kind.eq(v.clone()));
+        }
+        if let Some(v) = f.min_billed {
+            q = q.filter(claims::billed.ge(v));
+        }
+        if let Some(v) = f.max_billed {
+            q = q.filter(claims::billed.le(v));
+        }
+        if let Some(code) = &f.reason {
+            let pattern = format!("%\"{code}\"%");
+            let with_reason = claim_lines::table
+                .filter(
+                    claim_lines::reasons.like(pattern.clone()).or(claim_lines::pend_reasons.like(pattern)),
+                )
+                .select(claim_lines::claim_id);
+            q = q.filter(claims::id.eq_any(with_reason));
+        }
+        if let Some(t) = f.received_before {
+            q = q.filter(claims::created_at.le(t));
+        }
+        match f.unassigned {
+            Some(true) => q = q.filter(claim_reviews::assigned_to.is_null()),
+            Some(false) => q = q.filter(claim_reviews::assigned_to.is_not_null()),
+            None => {}
+        }
+        q
+    }};
+}
+
 /// The office's pended claims (and those awaiting a supervisor), with their assignee.
 pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<Vec<(ClaimRow, Option<UserId>)>> {
     let Some(office_id) = &f.office_id else { return Ok(Vec::new()) };
-    let mut q = claims::table
-        .filter(claims::office_id.eq(office_id))
-        .filter(claims::status.eq_any([
-            crate::domain::lifecycle::claim::ClaimStatus::Pended,
-            crate::domain::lifecycle::claim::ClaimStatus::AwaitingApproval,
-        ]))
-        .left_join(claim_reviews::table)
-        .select((ClaimRow::as_select(), claim_reviews::assigned_to.nullable()))
-        .into_boxed();
-    if let Some(v) = &f.provider_id {
-        q = q.filter(claims::provider_id.eq(v.clone()));
-    }
-    if let Some(v) = &f.kind {
-        q = q.filter(claims::kind.eq(v.clone()));
-    }
-    if let Some(v) = f.min_billed {
-        q = q.filter(claims::billed.ge(v));
-    }
-    if let Some(v) = f.max_billed {
-        q = q.filter(claims::billed.le(v));
-    }
-    if let Some(code) = &f.reason {
-        let pattern = format!("%\"{code}\"%");
-        let with_reason = claim_lines::table
-            .filter(claim_lines::reasons.like(pattern.clone()).or(claim_lines::pend_reasons.like(pattern)))
-            .select(claim_lines::claim_id);
-        q = q.filter(claims::id.eq_any(with_reason));
-    }
-    if let Some(t) = f.received_before {
-        q = q.filter(claims::created_at.le(t));
-    }
-    match f.unassigned {
-        Some(true) => q = q.filter(claim_reviews::assigned_to.is_null()),
-        Some(false) => q = q.filter(claim_reviews::assigned_to.is_not_null()),
-        None => {}
-    }
+    let mut q = filtered_queue!(f, office_id, (ClaimRow::as_select(), claim_reviews::assigned_to.nullable()));
     q = match f.sort {
         QueueSort::Oldest => q.order((claims::created_at.asc(), claims::id.asc())),
         QueueSort::Newest => q.order((claims::created_at.desc(), claims::id.desc())),
@@ -125,6 +138,12 @@ pub fn queue(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<Vec<(Clai
         QueueSort::AmountAsc => q.order((claims::billed.asc(), claims::id.asc())),
     };
     q.limit(f.limit).offset(f.offset).load(conn)
+}
+
+/// How many claims the queue holds under `f` (its sort, limit and offset are ignored).
+pub fn queue_count(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<i64> {
+    let Some(office_id) = &f.office_id else { return Ok(0) };
+    filtered_queue!(f, office_id, diesel::dsl::count_star()).get_result(conn)
 }
 
 /// Takes a claim for `user_id` unless someone else has it: one conditional update, so of two

@@ -180,6 +180,18 @@ text_enum! {
     }
 }
 
+impl LineStatus {
+    /// The line's status in Persian, as the office reads it.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            LineStatus::Pended => "در انتظار رسیدگی",
+            LineStatus::Approved => "تأیید",
+            LineStatus::PartiallyApproved => "تأیید با کسر",
+            LineStatus::Rejected => "رد",
+        }
+    }
+}
+
 impl From<Outcome> for LineStatus {
     fn from(o: Outcome) -> Self {
         match o {

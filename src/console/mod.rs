@@ -1,0 +1,298 @@
+//! The web console (کنسول): server-rendered Persian pages for the people who work with asnad,
+//! served by the same binary under `/console/`. Handlers are thin — parse, authorize, call one
+//! use case in `services` (the same ones the API calls, with the same `Caller`), render an
+//! askama template from `templates/console/` — and hold no business rule.
+//!
+//! - `session`: the cookie, the caller, CSRF; `assets`: embedded static files under hashed URLs;
+//!   `format`: rials, Jalali dates and months for the view models.
+//! - `pages`: sign-in, sign-out, the one-time password change, home; `queue`: the reviewer's
+//!   queue and its CSV; `claims`: the read-only claim page.
+//!
+//! See `docs/CONSOLE.md` for the decisions and how to add a page.
+
+pub mod assets;
+pub mod claims;
+pub mod format;
+pub mod pages;
+pub mod queue;
+pub mod session;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::auth::{Caller, Role};
+use crate::error::AppError;
+
+/// Registers the console's routes (the API's route table, `app::routes()`, stays the API's).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::root))
+        .route("/console", web::get().to(pages::root))
+        .route("/console/", web::get().to(pages::home))
+        .route("/console/static/{file}", web::get().to(assets::serve))
+        .route("/console/static/{file}", web::head().to(assets::serve))
+        .route("/console/login", web::get().to(pages::login_form))
+        .route("/console/login", web::post().to(pages::login))
+        .route("/console/logout", web::post().to(pages::logout))
+        .route("/console/password", web::get().to(pages::password_form))
+        .route("/console/password", web::post().to(pages::change_password))
+        .route("/console/queue", web::get().to(queue::page))
+        .route("/console/queue.csv", web::get().to(queue::csv))
+        .route("/console/claims/{id}", web::get().to(claims::page))
+        // Anything else under /console is a console page that does not exist: an HTML 404,
+        // not the API's problem+json.
+        .route("/console/{rest:.*}", web::route().to(not_found))
+        // The console's forms are small; a form that cannot be read is an error page too.
+        .app_data(web::FormConfig::default().limit(16 * 1024).error_handler(|e, _| {
+            ConsoleError::App(AppError::bad_request("invalid_form", format!("the form cannot be read: {e}")))
+                .into()
+        }));
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ConsoleError> {
+    Err(ConsoleError::App(AppError::NotFound(format!("no console page {} {}", req.method(), req.path()))))
+}
+
+/// What every page's frame shows: the title, who is signed in, the navigation of their role,
+/// and the CSRF token for the forms in the frame (logout).
+pub struct Layout {
+    pub title: String,
+    pub user: Option<UserBar>,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+}
+
+pub struct UserBar {
+    pub name: String,
+    pub role: &'static str,
+}
+
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+impl Layout {
+    /// The frame of a signed-in page; `current` is the navigation entry to mark.
+    pub fn signed(title: impl Into<String>, session: &session::Session, current: &str) -> Layout {
+        Layout {
+            title: title.into(),
+            user: Some(UserBar {
+                name: session.caller.display_name.clone(),
+                role: session.caller.role.name_fa(),
+            }),
+            nav: nav_for(&session.caller, current),
+            csrf: session.csrf.clone(),
+        }
+    }
+
+    /// The frame of a page seen before signing in (login, errors).
+    pub fn anonymous(title: impl Into<String>) -> Layout {
+        Layout { title: title.into(), user: None, nav: Vec::new(), csrf: String::new() }
+    }
+
+    /// The hashed URL of an embedded static file.
+    pub fn asset(&self, name: &str) -> &'static str {
+        assets::url(name)
+    }
+}
+
+/// The navigation of a role: the screens built so far that the role may open.
+fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
+    // A reviewer's home is the queue; a home entry would only lead there again.
+    if is_reviewer(caller) {
+        vec![NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" }]
+    } else {
+        vec![NavItem { label: "خانه", href: "/console/", current: current == "home" }]
+    }
+}
+
+/// The roles of the review queue: the API's `Reviewers` (reviewer and supervisor).
+pub fn is_reviewer(caller: &Caller) -> bool {
+    <crate::auth::Reviewers as crate::auth::RoleSet>::ROLES.contains(&caller.role)
+}
+
+/// A rendered page with its status.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ConsoleError> {
+    let html = page.render().map_err(|e| AppError::internal(format!("template: {e}")))?;
+    Ok(html_response(status, html))
+}
+
+fn html_response(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        // Pages show a person's data: never kept by a shared cache or the back-forward cache of
+        // the next user of the same browser.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .body(html)
+}
+
+/// A redirect that turns the next request into a GET (after a form, to a page).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// Why a console request did not get its page.
+#[derive(Debug)]
+pub enum ConsoleError {
+    /// No usable session: to the login page (back here afterwards, for a GET). `htmx`: the
+    /// request came from htmx, which must be told to leave the page (`HX-Redirect`) rather
+    /// than be handed a redirect it would follow and swap the login form into a table.
+    SignIn { next: Option<String>, expired: bool, htmx: bool },
+    /// A one-time password must be changed before anything else.
+    PasswordChange,
+    /// A state-changing request without this session's CSRF token: 403.
+    Csrf,
+    /// A use case's refusal, shown as a page with its detail and fields.
+    App(AppError),
+}
+
+impl From<AppError> for ConsoleError {
+    fn from(e: AppError) -> Self {
+        ConsoleError::App(e)
+    }
+}
+
+impl std::fmt::Display for ConsoleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsoleError::SignIn { .. } => f.write_str("sign in required"),
+            ConsoleError::PasswordChange => f.write_str("password change required"),
+            ConsoleError::Csrf => f.write_str("missing or wrong CSRF token"),
+            ConsoleError::App(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The error page: the problem's status, a Persian title and what to do, its `detail` and the
+/// fields it names; never a cause or a stack.
+#[derive(Template)]
+#[template(path = "console/error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub heading: &'static str,
+    pub advice: &'static str,
+    pub detail: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl ErrorPage {
+    pub fn of(e: &AppError) -> ErrorPage {
+        let status = e.http_status();
+        let (heading, advice) = match status {
+            400 => ("درخواست نامعتبر است", "نشانی یا فرم را بررسی کنید و دوباره بفرستید."),
+            403 => {
+                ("اجازهٔ این کار را ندارید", "این صفحه برای نقش شما نیست. از منوی بالا به صفحه‌های خود بروید.")
+            }
+            404 => (
+                "پیدا نشد",
+                "چنین موردی نیست یا در حوزهٔ دسترسی شما نیست. نشانی را بررسی کنید یا به صف برگردید.",
+            ),
+            409 => ("با وضعیت کنونی سازگار نیست", "صفحه را تازه کنید تا وضعیت کنونی را ببینید."),
+            422 => ("ورودی نادرست است", "فیلدهای نام‌برده را اصلاح کنید و دوباره بفرستید."),
+            429 => ("تلاش‌ها بیش از حد بوده است", "کمی صبر کنید و دوباره بکوشید."),
+            503 => ("سامانه موقتاً در دسترس نیست", "چند لحظهٔ دیگر دوباره بکوشید."),
+            _ => ("خطای داخلی", "خطا ثبت شد. دوباره بکوشید و اگر تکرار شد به پشتیبانی خبر دهید."),
+        };
+        let fields = match e {
+            AppError::Validation(errors) => {
+                errors.iter().map(|f| (f.field.clone(), f.message.clone())).collect()
+            }
+            _ => Vec::new(),
+        };
+        ErrorPage { layout: Layout::anonymous(heading), status, heading, advice, detail: e.detail(), fields }
+    }
+}
+
+impl ResponseError for ConsoleError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ConsoleError::SignIn { .. } | ConsoleError::PasswordChange => StatusCode::SEE_OTHER,
+            ConsoleError::Csrf => StatusCode::FORBIDDEN,
+            ConsoleError::App(e) => {
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ConsoleError::SignIn { next, expired, htmx } => {
+                let mut location = String::from("/console/login");
+                let mut params = Vec::new();
+                if let Some(n) = next.as_deref().map(|n| session::safe_next(Some(n))) {
+                    if n != "/console/" {
+                        params.push(format!("next={}", urlencode(&n)));
+                    }
+                }
+                if *expired {
+                    params.push("expired=1".into());
+                }
+                if !params.is_empty() {
+                    location.push('?');
+                    location.push_str(&params.join("&"));
+                }
+                let mut res = if *htmx {
+                    HttpResponse::Ok().insert_header(("HX-Redirect", location.as_str())).finish()
+                } else {
+                    see_other(&location)
+                };
+                if *expired {
+                    let clear = session::set_cookie(session::SESSION_COOKIE, "", "/console", 0, false);
+                    if let Ok(v) = header::HeaderValue::from_str(&clear) {
+                        res.headers_mut().append(header::SET_COOKIE, v);
+                    }
+                }
+                res
+            }
+            ConsoleError::PasswordChange => see_other("/console/password"),
+            ConsoleError::Csrf => {
+                let page = ErrorPage {
+                    layout: Layout::anonymous("درخواست رد شد"),
+                    status: 403,
+                    heading: "درخواست رد شد",
+                    advice: "فرم کهنه است یا از جای دیگری فرستاده شده. صفحه را دوباره باز کنید و فرم را از نو بفرستید.",
+                    detail: "the form's CSRF token is missing or does not belong to this session".into(),
+                    fields: vec![(session::CSRF_FIELD.into(), "is missing or wrong".into())],
+                };
+                render(StatusCode::FORBIDDEN, &page).unwrap_or_else(|_| HttpResponse::Forbidden().finish())
+            }
+            ConsoleError::App(e) => {
+                if e.http_status() >= 500 {
+                    tracing::error!(error = %e, "console request failed");
+                }
+                let status = self.status_code();
+                let mut res = render(status, &ErrorPage::of(e))
+                    .unwrap_or_else(|_| HttpResponse::build(status).finish());
+                if let AppError::TooManyRequests { retry_after_seconds, .. } = e {
+                    if let Ok(v) = header::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                        res.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
+                }
+                res
+            }
+        }
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The role's label, for pages that name it.
+pub fn role_name(role: Role) -> &'static str {
+    role.name_fa()
+}

@@ -1,0 +1,287 @@
+//! The console in a real headless Chromium, driven over WebDriver (chromedriver on a loopback
+//! port this test picks): a reviewer logs in, filters the queue, opens a claim; screenshots of
+//! the main screens at 1366 and 390 px go to `docs/screenshots/`.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
+//! passes, so that `cargo test` passes on a fresh machine — unless `ASNAD_REQUIRE_BROWSER=1`
+//! (as in CI), when their absence fails it.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use std::panic::AssertUnwindSafe;
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, PASSWORD};
+use crate::support::{age_claim, document, pended_claim, scene};
+
+const CHROMIUM: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+const CHROMEDRIVER: &[&str] = &["/usr/bin/chromedriver"];
+
+fn first_existing(paths: &[&str]) -> Option<PathBuf> {
+    paths.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// chromedriver, stopped when dropped — also when the test panics.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(binary: &Path) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver { child, port };
+        // Ready when it answers its status endpoint.
+        let started = Instant::now();
+        let client = reqwest::blocking::Client::new();
+        loop {
+            let ok = client
+                .get(format!("http://127.0.0.1:{port}/status"))
+                .send()
+                .ok()
+                .and_then(|r| r.json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == true);
+            if ok {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    dir
+}
+
+/// A Chrome DevTools command through chromedriver (`goog/cdp/execute`): WebDriver cannot set
+/// the viewport beyond the (headless) screen, DevTools can.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
+    }
+}
+
+/// Sets the viewport to `width` × `height` CSS pixels (a phone's below 500 px).
+async fn viewport(c: &Client, width: u32, height: u32) {
+    let params = json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500});
+    c.issue_cmd(Cdp { cmd: "Emulation.setDeviceMetricsOverride", params }).await.expect("set the viewport");
+}
+
+/// Saves a PNG of the whole page at `width`.
+async fn shoot(c: &Client, width: u32, name: &str) {
+    viewport(c, width, 900).await;
+    let height = c
+        .execute("return Math.ceil(document.documentElement.scrollHeight)", vec![])
+        .await
+        .expect("height")
+        .as_u64()
+        .unwrap_or(900) as u32;
+    viewport(c, width, height.clamp(600, 8000)).await;
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("write screenshot");
+    viewport(c, width, 900).await;
+}
+
+/// Whether the page scrolls sideways at the current width.
+async fn scrolls_sideways(c: &Client) -> bool {
+    c.execute("return document.documentElement.scrollWidth > window.innerWidth", vec![])
+        .await
+        .expect("scroll width")
+        .as_bool()
+        .unwrap_or(true)
+}
+
+/// Form controls of the page that have no accessible name (no label, no aria-label, no text).
+async fn unlabelled_controls(c: &Client) -> Vec<String> {
+    let script = r#"
+        const bad = [];
+        for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button')) {
+            let name = '';
+            if (el.labels && el.labels.length) name = el.labels[0].textContent.trim();
+            if (!name) name = (el.getAttribute('aria-label') || '').trim();
+            if (!name && el.tagName === 'BUTTON') name = el.textContent.trim();
+            if (!name) bad.push(el.outerHTML.slice(0, 160));
+        }
+        return bad;"#;
+    let v = c.execute(script, vec![]).await.expect("label check");
+    v.as_array().map(|a| a.iter().map(|x| x.to_string()).collect()).unwrap_or_default()
+}
+
+async fn wait_for_url(c: &Client, part: &str) {
+    let started = Instant::now();
+    loop {
+        let url = c.current_url().await.expect("url").to_string();
+        if url.contains(part) {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{part} never in the URL ({url})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[test]
+fn a_reviewer_logs_in_filters_the_queue_and_opens_a_claim() {
+    let require = std::env::var("ASNAD_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let (Some(chromium), Some(chromedriver)) = (first_existing(CHROMIUM), first_existing(CHROMEDRIVER))
+    else {
+        assert!(!require, "ASNAD_REQUIRE_BROWSER=1 but chromium or chromedriver is missing (apt-get install chromium chromium-driver)");
+        eprintln!();
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        eprintln!("!! BROWSER TEST SKIPPED: chromium and chromium-driver are not installed.");
+        eprintln!("!! apt-get install -y chromium chromium-driver, or set ASNAD_REQUIRE_BROWSER=1 to fail.");
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        return;
+    };
+
+    // An office's queue with some variety: two providers, several documents and ages.
+    let app = TestApp::spawn();
+    let s = scene(&app);
+    let docs = [
+        ("SP-1403-4391", 0, "1403-07-02", 1_890_000, 13),
+        ("SP-1403-4417", 0, "1403-07-08", 2_450_000, 9),
+        ("NLF-22871", 1, "1403-07-11", 1_250_000, 8),
+        ("SP-1403-4502", 0, "1403-07-14", 3_100_000, 5),
+        ("NLF-22904", 1, "1403-07-15", 980_000, 2),
+        ("NLF-22911", 1, "1403-07-16", 1_640_000, 0),
+    ];
+    let mut first_claim = String::new();
+    for (no, h, date, billed, age) in docs {
+        let id = pended_claim(&app, &s.hospitals[h], &document(no, &s.insured, date, billed));
+        age_claim(&app, &id, age);
+        if first_claim.is_empty() {
+            first_claim = id;
+        }
+    }
+
+    let driver = Driver::start(&chromedriver);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--window-size=1366,900", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--hide-scrollbars", "--lang=fa-IR"]
+            }),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .expect("WebDriver session");
+        // End the browser session (and so Chromium) even when a check fails, then fail.
+        let outcome = AssertUnwindSafe(drive(&c, &app.base, &first_claim)).catch_unwind().await;
+        let _ = c.close().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    drop(driver);
+}
+
+async fn drive(c: &Client, base: &str, first_claim: &str) {
+    // Unauthenticated: the login page, which returns to the queue afterwards.
+    c.goto(&format!("{base}/console/queue")).await.expect("open the queue");
+    wait_for_url(c, "/console/login?next=").await;
+    assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "login page");
+    shoot(c, 1366, "login-1366").await;
+    c.find(Locator::Id("username")).await.expect("username").send_keys("ana").await.expect("type");
+    c.find(Locator::Id("password")).await.expect("password").send_keys(PASSWORD).await.expect("type");
+    c.find(Locator::Css("form button[type=submit]")).await.expect("submit").click().await.expect("log in");
+    wait_for_url(c, "/console/queue").await;
+    let body = c.source().await.expect("source");
+    assert!(
+        body.contains("SP-1403-4391") && body.contains("NLF-22911"),
+        "the queue lists the office's claims"
+    );
+
+    // The fonts are loaded and the page does not scroll sideways at 1366 px.
+    let font = c
+        .execute("return document.fonts.ready.then(() => document.fonts.check('16px Vazirmatn'))", vec![])
+        .await
+        .expect("fonts");
+    assert_eq!(font, json!(true), "Vazirmatn is loaded");
+    viewport(c, 1366, 900).await;
+    assert!(!scrolls_sideways(c).await, "no horizontal scroll at 1366 px");
+    assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "queue page");
+    shoot(c, 1366, "queue-1366").await;
+
+    // Filter by provider (htmx swaps the results and puts the filter in the URL).
+    let select = c.find(Locator::Id("f-provider")).await.expect("provider filter");
+    select.select_by_label("درمانگاه تخصصی نیلوفر").await.expect("choose a provider");
+    wait_for_url(c, "provider=").await;
+    let started = Instant::now();
+    loop {
+        let body = c.source().await.expect("source");
+        if !body.contains("SP-1403-4391") && body.contains("NLF-22871") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the filter did not narrow the queue");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shoot(c, 1366, "queue-filtered-1366").await;
+
+    // The phone width: usable (cards, no sideways scroll).
+    viewport(c, 390, 900).await;
+    c.goto(&format!("{base}/console/queue")).await.expect("queue");
+    let sideways_390 = scrolls_sideways(c).await;
+    shoot(c, 390, "queue-390").await;
+    assert!(!sideways_390, "no horizontal scroll at 390 px");
+
+    // Open the first claim from the keyboard: j puts the cursor on the first row, Enter opens it.
+    viewport(c, 1366, 900).await;
+    c.find(Locator::Css("h1")).await.expect("heading").click().await.expect("focus the page");
+    c.active_element().await.expect("active").send_keys("j").await.expect("j");
+    let focused = c.active_element().await.expect("active").attr("href").await.expect("href");
+    assert_eq!(
+        focused.as_deref(),
+        Some(format!("/console/claims/{first_claim}").as_str()),
+        "j focuses the first claim"
+    );
+    c.active_element().await.expect("active").send_keys("\u{E007}").await.expect("Enter");
+    wait_for_url(c, "/console/claims/").await;
+    let body = c.source().await.expect("source");
+    assert!(body.contains("SP-1403-4391") && body.contains("جمع سند"));
+    assert!(!scrolls_sideways(c).await, "no horizontal scroll on the claim at 1366 px");
+    assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "claim page");
+    shoot(c, 1366, "claim-1366").await;
+    viewport(c, 390, 900).await;
+    c.refresh().await.expect("reload at 390 px");
+    assert!(!scrolls_sideways(c).await, "no horizontal scroll on the claim at 390 px");
+    shoot(c, 390, "claim-390").await;
+}

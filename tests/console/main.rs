@@ -1,0 +1,18 @@
+//! The web console over real HTTP (and, in `browser`, in a real headless Chromium) against the
+//! real application on a fresh database per test: SQLite by default, PostgreSQL when
+//! `ASNAD_TEST_DATABASE_URL` is set. The API tests' harness and fixtures are shared by path.
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+#[allow(dead_code)]
+#[path = "../api/fixtures.rs"]
+mod fixtures;
+
+mod support;
+
+mod browser;
+mod claims;
+mod queue;
+mod sessions;
