@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod demo;
 pub mod documents;
 pub mod domain;
 pub mod error;
