@@ -882,8 +882,9 @@ impl Demo<'_> {
                 .map_err(failed("registering a provider"))?;
             let mut terms: Value = serde_json::from_str(spec.terms).map_err(|e| e.to_string())?;
             if spec.kind == "physiotherapy" {
-                // Reached in the month's last week or so (R19).
-                terms["monthly_ceiling"] = json!(claims as i64 * 60_000);
+                // About half of what the centre's sessions of one Jalali month come to, so
+                // that the ceiling is reached in the second half of that month (R19).
+                terms["monthly_ceiling"] = json!(claims as i64 * 20_000);
             }
             let terms = serde_json::from_value(terms).map_err(|e| format!("terms of {}: {e}", spec.slug))?;
             let contract = services::providers::create_contract(
@@ -1022,7 +1023,7 @@ impl Demo<'_> {
                         self.people[main_index].last_name
                     },
                     male,
-                    birth: self.today - Duration::days(dep_age as i64 * 365 + rng.gen_range(0..365)),
+                    birth: self.today - Duration::days(dep_age * 365 + rng.gen_range(0..365)),
                     main: Some(main_index),
                     eligible,
                     sheba: String::new(),
