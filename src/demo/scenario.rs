@@ -1675,7 +1675,7 @@ impl Demo<'_> {
             self.sent.push((p, person, date, doc));
         }
         self.attach_scans(i, p, person, &view).await?;
-        self.after_decision(&view, p, None).await;
+        self.after_decision(&view, p, None);
         if view.status == crate::domain::lifecycle::claim::ClaimStatus::Pended {
             let day = self.ctx.today() + Duration::days(self.rng.gen_range(1..=6));
             let reviewer = self.rng.gen_range(0..self.reviewers.len());
@@ -1783,7 +1783,7 @@ impl Demo<'_> {
 
     /// After a claim is decided (by the engine or a reviewer): now and then its provider
     /// objects to a deduction it disputes, within the window.
-    async fn after_decision(&mut self, view: &ClaimView, provider: usize, reviewer: Option<usize>) {
+    fn after_decision(&mut self, view: &ClaimView, provider: usize, reviewer: Option<usize>) {
         if let Some(r) = reviewer {
             self.reviewed_by.insert(view.id.clone(), r);
         }
@@ -1858,7 +1858,7 @@ impl Demo<'_> {
             }
             self.reviewed_by.insert(outcome.claim.id.clone(), reviewer);
         } else {
-            self.after_decision(&outcome.claim, provider, Some(reviewer)).await;
+            self.after_decision(&outcome.claim, provider, Some(reviewer));
         }
         Ok(())
     }
@@ -1868,7 +1868,7 @@ impl Demo<'_> {
             .await
             .map_err(failed("approving a decision"))?;
         let provider = self.providers.iter().position(|p| p.id == outcome.claim.provider_id).unwrap_or(0);
-        self.after_decision(&outcome.claim, provider, None).await;
+        self.after_decision(&outcome.claim, provider, None);
         Ok(())
     }
 
