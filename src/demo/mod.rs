@@ -165,44 +165,53 @@ pub fn rials(n: i64) -> String {
     }
 }
 
+/// Prints the report (`render`) on standard output.
+pub fn print(report: &Report) {
+    print!("{}", render(report));
+}
+
 /// The report as the command prints it. The users' table puts the password third so that a
 /// script can read `username role password` as the first three words of each row.
-pub fn print(report: &Report) {
+pub fn render(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     let claims: usize = report.claims_by_status.values().sum();
-    println!("asnad demo: a month of one review office, {} to {}", report.from, report.to);
-    println!();
-    println!("USERS (one-time passwords: each user changes theirs at first login; shown only now)");
-    println!("{:<24} {:<16} {:<22} BOUND TO", "USERNAME", "ROLE", "PASSWORD");
+    let _ = writeln!(out, "asnad demo: a month of one review office, {} to {}", report.from, report.to);
+    let _ = writeln!(out);
+    let _ =
+        writeln!(out, "USERS (one-time passwords: each user changes theirs at first login; shown only now)");
+    let _ = writeln!(out, "{:<24} {:<16} {:<22} BOUND TO", "USERNAME", "ROLE", "PASSWORD");
     for u in &report.users {
-        println!("{:<24} {:<16} {:<22} {}", u.username, u.role, u.password, u.bound_to);
+        let _ = writeln!(out, "{:<24} {:<16} {:<22} {}", u.username, u.role, u.password, u.bound_to);
     }
-    println!();
-    println!("API KEYS of the providers' systems (Authorization: Bearer <key>; shown only now)");
-    println!("{:<24} {:<52} PROVIDER", "USERNAME", "KEY");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "API KEYS of the providers' systems (Authorization: Bearer <key>; shown only now)");
+    let _ = writeln!(out, "{:<24} {:<52} PROVIDER", "USERNAME", "KEY");
     for k in &report.api_keys {
-        println!("{:<24} {:<52} {}", k.username, k.key, k.provider);
+        let _ = writeln!(out, "{:<24} {:<52} {}", k.username, k.key, k.provider);
     }
-    println!();
-    println!("MADE");
-    println!("  providers with contracts  {}", report.providers);
-    println!("  insured persons           {}", report.insured);
-    println!("  claims                    {claims}");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "MADE");
+    let _ = writeln!(out, "  providers with contracts  {}", report.providers);
+    let _ = writeln!(out, "  insured persons           {}", report.insured);
+    let _ = writeln!(out, "  claims                    {claims}");
     for (status, n) in &report.claims_by_status {
-        println!("    {status:<24}{n}");
+        let _ = writeln!(out, "    {status:<24}{n}");
     }
-    println!("  billed                    {} rials", rials(report.billed));
-    println!("  payable by the SSO        {} rials", rials(report.insurer_payable));
-    println!("  insured's share           {} rials", rials(report.patient_share));
-    println!("  private-sector gap        {} rials", rials(report.patient_gap));
-    println!("  deducted                  {} rials", rials(report.deducted));
+    let _ = writeln!(out, "  billed                    {} rials", rials(report.billed));
+    let _ = writeln!(out, "  payable by the SSO        {} rials", rials(report.insurer_payable));
+    let _ = writeln!(out, "  insured's share           {} rials", rials(report.patient_share));
+    let _ = writeln!(out, "  private-sector gap        {} rials", rials(report.patient_gap));
+    let _ = writeln!(out, "  deducted                  {} rials", rials(report.deducted));
     let reasons: Vec<String> = report.reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
-    println!("  lines deducted by reason  {}", reasons.join(", "));
-    println!("  scans attached            {}", report.attachments);
+    let _ = writeln!(out, "  lines deducted by reason  {}", reasons.join(", "));
+    let _ = writeln!(out, "  scans attached            {}", report.attachments);
     let line = |m: &BTreeMap<String, usize>| {
         m.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ")
     };
-    println!("  pre-authorizations        {}", line(&report.preauthorizations));
-    println!("  objections                {}", line(&report.objections));
-    println!("  reimbursements            {}", line(&report.reimbursements));
-    println!("  in {:.1} s", report.seconds);
+    let _ = writeln!(out, "  pre-authorizations        {}", line(&report.preauthorizations));
+    let _ = writeln!(out, "  objections                {}", line(&report.objections));
+    let _ = writeln!(out, "  reimbursements            {}", line(&report.reimbursements));
+    let _ = writeln!(out, "  in {:.1} s", report.seconds);
+    out
 }

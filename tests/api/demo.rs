@@ -1,11 +1,14 @@
-//! `asnad demo` (docs/DEMO.md): the built binary fills the running app's empty database with a
-//! small month, and everything it printed works over the API: every role's user logs in with
-//! its one-time password, the providers' API keys send requests, the claims show the engine's
-//! mix with their amounts conserved, the scans download, and the audit trail verifies. A second
-//! run is refused.
+//! `asnad demo` (docs/DEMO.md): the demonstration fills the running app's empty database with a
+//! small month, and everything it prints works over the API: every role's user logs in with its
+//! one-time password, the providers' API keys send requests, the claims show the engine's mix
+//! with their amounts conserved, the scans download, and the audit trail verifies. A second run
+//! is refused.
+//!
+//! It calls `asnad::demo::run` (what the subcommand runs) and reads `asnad::demo::render` (what
+//! it prints) rather than the built binary: the binary of a shared target directory may be
+//! another checkout's.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Output};
 
 use asnad::auth::Role;
 use serde_json::{json, Value};
@@ -14,21 +17,10 @@ use crate::helpers::TestApp;
 
 const CLAIMS: usize = 150;
 
-/// Runs `asnad demo` on the app's database and data directory, with the app's clock.
-fn run_demo(app: &TestApp) -> Output {
-    let c = app.config();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_asnad"));
-    cmd.args(["demo", "--claims", &CLAIMS.to_string(), "--quiet"])
-        .env("ASNAD_DATABASE_URL", &c.database_url)
-        .env("ASNAD_DATA_DIR", &c.data_dir)
-        .env("ASNAD_TARIFFS_DIR", &c.tariffs_dir)
-        .env("ASNAD_LOG", "warn")
-        .env_remove("ASNAD_AUDIT_KEY_FILE");
-    match c.fixed_today {
-        Some(d) => cmd.env("ASNAD_FIXED_TODAY", d.to_string()),
-        None => cmd.env_remove("ASNAD_FIXED_TODAY"),
-    };
-    cmd.output().expect("run asnad demo")
+/// Runs the demonstration on the app's database and data directory, with the app's clock.
+fn run_demo(app: &TestApp) -> Result<asnad::demo::Report, String> {
+    let options = asnad::demo::Options { claims: CLAIMS, seed: 1405, progress: false };
+    asnad::demo::run(app.config().clone(), options)
 }
 
 /// The rows of a printed table: the lines after `header` up to the next blank line.
@@ -70,9 +62,8 @@ fn all(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
 #[test]
 fn the_demo_fills_an_empty_database_with_a_month_that_works_over_the_api() {
     let app = TestApp::spawn();
-    let out = run_demo(&app);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "demo failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let report = run_demo(&app).expect("the demo runs on an empty database");
+    let stdout = asnad::demo::render(&report);
 
     // A user of every role, each able to log in with the one-time password it was printed with.
     let users = table(&stdout, "USERS");
@@ -167,10 +158,8 @@ fn the_demo_fills_an_empty_database_with_a_month_that_works_over_the_api() {
     let v = app.verify_audit();
     assert!(v.ok, "{v:?}");
 
-    // A database that holds claims is refused, with a reason and a failing exit status.
-    let again = run_demo(&app);
-    assert!(!again.status.success(), "a second run must fail");
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("already holds claims"), "{stderr}");
+    // A database that holds claims is refused with a reason (the command prints it and exits 1).
+    let refused = run_demo(&app).expect_err("a second run must fail");
+    assert!(refused.contains("already holds claims"), "{refused}");
     assert_eq!(all(&app, "/api/v1/claims", &admin).len(), CLAIMS, "nothing added by the refused run");
 }
