@@ -52,6 +52,20 @@ enum Command {
     /// Write a consistent copy of the SQLite database to FILE (which must not exist) while the
     /// service runs. Attachments are not in it. PostgreSQL: use pg_dump or pg_basebackup.
     Backup { file: std::path::PathBuf },
+    /// Fill an empty database with a month of one review office (providers, insured families,
+    /// claims with scans, pre-authorizations, reviews, objections, reimbursements) and a user of
+    /// every role, whose one-time passwords and API keys are printed once. See docs/DEMO.md.
+    Demo {
+        /// How many claims to send (the month's documents).
+        #[arg(long, default_value_t = 2000)]
+        claims: usize,
+        /// The seed of every random choice: the same seed makes the same documents.
+        #[arg(long, default_value_t = 1405)]
+        seed: u64,
+        /// No progress bar (for scripts).
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Print the API contract (OpenAPI 3.1, YAML) generated from the code; the repository's
     /// `openapi.yaml` is this output (`cargo run -- openapi > openapi.yaml`).
     Openapi,
@@ -140,6 +154,7 @@ pub fn main() -> ExitCode {
         Command::Audit { command: AuditCommand::Verify } => verify_audit(&config),
         Command::Backup { file } => backup(&config, &file),
         Command::Openapi => unreachable!("handled before the configuration is read"),
+        Command::Demo { claims, seed, quiet } => demo(config, claims, seed, quiet),
         Command::Insured { command: InsuredCommand::Import { file, quiet } } => {
             import_insured(&config, &file, quiet)
         }
@@ -180,6 +195,13 @@ fn verify_audit(config: &Config) -> Result<(), String> {
             v.events
         ))
     }
+}
+
+fn demo(config: Config, claims: usize, seed: u64, quiet: bool) -> Result<(), String> {
+    let options = crate::demo::Options { claims, seed, progress: !quiet && std::io::stderr().is_terminal() };
+    let report = crate::demo::run(config, options)?;
+    crate::demo::print(&report);
+    Ok(())
 }
 
 fn backup(config: &Config, file: &std::path::Path) -> Result<(), String> {

@@ -13,6 +13,7 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod db;
+pub mod demo;
 pub mod documents;
 pub mod domain;
 pub mod error;

@@ -89,7 +89,7 @@ pub struct InsuredBody {
 }
 
 impl InsuredBody {
-    fn into_input(self) -> AppResult<InsuredInput> {
+    pub(crate) fn into_input(self) -> AppResult<InsuredInput> {
         let mut errors = Vec::new();
         let mut err = |f: String, code: &str, m: String| errors.push(FieldError::new(f, code, m));
         let national_code = NationalCode::parse(&self.national_code)

@@ -157,7 +157,7 @@ pub struct ProviderBody {
 
 impl ProviderBody {
     /// Checks that depend on the kind, and normalizes; errors name each field.
-    fn into_row(self, id: ProviderId) -> AppResult<ProviderRow> {
+    pub(crate) fn into_row(self, id: ProviderId) -> AppResult<ProviderRow> {
         let mut errors = Vec::new();
         let legal = self.legal_national_id.as_deref().map(normalize_identifier);
         let council = self.medical_council_no.as_deref().map(normalize_identifier);

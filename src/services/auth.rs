@@ -164,6 +164,20 @@ fn caller_from(user: users::UserRow, credential: Credential) -> AppResult<Caller
     })
 }
 
+/// A caller for trusted in-process work — `asnad demo`, which acts as the users it has just
+/// created: the stored user resolved exactly as `authenticate` resolves a session's (role,
+/// scope, active), but without a secret. No HTTP route reaches it: a request's caller is always
+/// resolved from its bearer secret by `authenticate`. Its credential names no session (an
+/// empty token hash), so `logout` and a password change end nothing on its account.
+pub async fn in_process_caller(state: &ServiceContext, user_id: UserId) -> AppResult<Caller> {
+    state
+        .db(move |conn| {
+            let user = users::find(conn, &user_id)?.ok_or_else(|| AppError::not_found("no such user"))?;
+            caller_from(user, Credential::Token { token_hash: String::new() })
+        })
+        .await
+}
+
 /// Ends the session of the token used for this request.
 pub async fn logout(state: &ServiceContext, caller: Caller) -> AppResult<()> {
     match caller.credential {

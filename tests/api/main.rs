@@ -12,6 +12,7 @@ mod backup;
 mod batches;
 mod bodies;
 mod claims;
+mod demo;
 mod errors;
 mod health;
 mod insured;
