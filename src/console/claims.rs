@@ -262,7 +262,9 @@ fn history_row(e: &HistoryEntry) -> HistoryRow {
         day: Day::of_instant(e.at),
         time: tehran(e.at).format("%H:%M").to_string(),
         actor: e.actor.clone(),
-        role: crate::auth::Role::parse(&e.role).map(|r| r.name_fa().to_string()).unwrap_or_else(|| "سامانه".into()),
+        role: crate::auth::Role::parse(&e.role)
+            .map(|r| r.name_fa().to_string())
+            .unwrap_or_else(|| "سامانه".into()),
         action: action_fa(&e.entity, &e.action),
         payable,
     }
@@ -282,10 +284,14 @@ pub async fn build(
         .map(|p| p.name_fa)
         .unwrap_or_else(|_| c.provider_id.to_string());
     let history = services::review::history(state, s.caller.clone(), c.id.clone()).await?;
-    let holder = services::review::holder(state, s.caller.clone(), c.id.clone()).await?;
     let attachments = services::attachments::list(state, s.caller.clone(), c.id.clone()).await?;
     let explanation = services::claims::explain(&c);
     let reviewer = is_reviewer(&s.caller) && s.caller.office_id.as_ref() == Some(&c.office_id);
+    // Who holds the claim is the review office's business (the API shows it in the queue only).
+    let holder = match reviewer {
+        true => services::review::holder(state, s.caller.clone(), c.id.clone()).await?,
+        false => None,
+    };
     let pended = c.status == ClaimStatus::Pended;
     let holds = holder.as_ref().is_some_and(|h| h.user_id == s.caller.user_id);
     let can_decide = reviewer && pended && holds;
@@ -364,7 +370,11 @@ pub async fn build(
             is_pdf: a.content_type == "application/pdf",
             day: chrono::DateTime::parse_from_rfc3339(&a.created_at)
                 .map(|t| Day::of_instant(t.naive_utc()))
-                .unwrap_or_else(|_| Day { jalali: a.created_at.clone(), iso: a.created_at.clone(), gregorian: String::new() }),
+                .unwrap_or_else(|_| Day {
+                    jalali: a.created_at.clone(),
+                    iso: a.created_at.clone(),
+                    gregorian: String::new(),
+                }),
             size_kb: (a.size_bytes + 1023) / 1024,
             sha_short: a.sha256.chars().take(12).collect(),
         },
@@ -383,7 +393,10 @@ pub async fn build(
     // uses R90 when none is given.
     let mut reason_choices = vec![ReasonChoice { code: Reason::R90.code(), text: Reason::R90.message_fa() }];
     reason_choices.extend(
-        Reason::ALL.into_iter().filter(|r| *r != Reason::R90).map(|r| ReasonChoice { code: r.code(), text: r.message_fa() }),
+        Reason::ALL
+            .into_iter()
+            .filter(|r| *r != Reason::R90)
+            .map(|r| ReasonChoice { code: r.code(), text: r.message_fa() }),
     );
     let page = ClaimPage {
         layout: Layout::signed(format!("سند {}", c.provider_document_no), s, "queue"),

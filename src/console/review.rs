@@ -101,7 +101,11 @@ fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError
                 match digits.parse::<i64>() {
                     Ok(a) => Some(a),
                     Err(_) => {
-                        errors.push(FieldError::new(&format!("amount.{n}"), "number", "an amount in whole rials"));
+                        errors.push(FieldError::new(
+                            &format!("amount.{n}"),
+                            "number",
+                            "an amount in whole rials",
+                        ));
                         None
                     }
                 }
@@ -123,7 +127,8 @@ fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError
                 action,
                 approved_amount,
                 approved_quantity,
-                reason: (action != LineAction::Approve && !form.reason.is_empty()).then(|| form.reason.clone()),
+                reason: (action != LineAction::Approve && !form.reason.is_empty())
+                    .then(|| form.reason.clone()),
                 note: (!form.note.is_empty()).then(|| form.note.clone()),
             });
         }
@@ -268,7 +273,10 @@ pub async fn preview(
     let (result, sent) = match input {
         Ok(input) => {
             let sent = DecisionInput { lines: input.lines.clone(), note: None };
-            (services::review::preview(&state, s.caller.clone(), id.into_inner().into(), input).await, Some(sent))
+            (
+                services::review::preview(&state, s.caller.clone(), id.into_inner().into(), input).await,
+                Some(sent),
+            )
         }
         Err(e) => (Err(e), None),
     };
@@ -300,7 +308,8 @@ pub async fn file(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (claim_id, id) = path.into_inner();
-    let (row, bytes) = services::attachments::download(&state, signed.0.caller, claim_id.into(), id.into()).await?;
+    let (row, bytes) =
+        services::attachments::download(&state, signed.0.caller, claim_id.into(), id.into()).await?;
     Ok(HttpResponse::Ok()
         .content_type(row.content_type)
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -473,7 +473,11 @@ pub async fn preview(
                 lines: previews,
                 before,
                 after,
-                needs_supervisor: needs_second_approval(Rial(c.insurer_payable), Rial(after_payable), threshold),
+                needs_supervisor: needs_second_approval(
+                    Rial(c.insurer_payable),
+                    Rial(after_payable),
+                    threshold,
+                ),
             })
         })
         .await

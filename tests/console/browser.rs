@@ -237,7 +237,8 @@ fn a_reviewer_takes_a_claim_reduces_a_line_beside_the_scan_and_saves() {
     let Some((chromium, chromedriver)) = browser_binaries() else { return };
     let app = TestApp::spawn();
     let s = scene(&app);
-    let id = pended_claim(&app, &s.hospitals[0], &document("SP-1403-4417", &s.insured, "1403-07-13", 1_890_000));
+    let id =
+        pended_claim(&app, &s.hospitals[0], &document("SP-1403-4417", &s.insured, "1403-07-13", 1_890_000));
     attach(&app, &s.hospitals[0], &id, "medical_report", SCAN_PNG);
     let admin = app.login("root", PASSWORD);
     let before: Value = app.get(&format!("/api/v1/claims/{id}"), Some(&admin)).json().unwrap();
@@ -254,7 +255,12 @@ fn a_reviewer_takes_a_claim_reduces_a_line_beside_the_scan_and_saves() {
     let after: Value = app.get(&format!("/api/v1/claims/{id}"), Some(&admin)).json().unwrap();
     let l1 = &after["lines"][0];
     assert_eq!(l1["insurer_payable"].as_i64().unwrap() + l1["patient_share"].as_i64().unwrap(), target);
-    for v in [&l1["insurer_payable"], &l1["deducted"], &after["totals"]["insurer_payable"], &after["totals"]["deducted"]] {
+    for v in [
+        &l1["insurer_payable"],
+        &l1["deducted"],
+        &after["totals"]["insurer_payable"],
+        &after["totals"]["deducted"],
+    ] {
         let shown = asnad::console::format::Rials(v.as_i64().unwrap()).to_string();
         assert!(page.contains(&shown), "{shown} not on the page after saving");
     }
@@ -299,7 +305,8 @@ async fn decide_in_browser(c: &Client, base: String, id: String, target: i64) ->
         .await
         .expect("take");
     wait_for_url(c, "done=taken").await;
-    let totals_before = c.find(Locator::Css("table.lines tfoot")).await.expect("totals").text().await.expect("text");
+    let totals_before =
+        c.find(Locator::Css("table.lines tfoot")).await.expect("totals").text().await.expect("text");
 
     // ? shows the shortcuts; Escape closes them.
     c.find(Locator::Css("h1")).await.expect("heading").click().await.expect("focus the page");
@@ -342,7 +349,8 @@ async fn decide_in_browser(c: &Client, base: String, id: String, target: i64) ->
     wait_for_url(c, "done=applied").await;
     let body = wait_for_text(c, "نتیجهٔ رسیدگی ثبت شد").await;
     assert!(body.contains("ثبت نتیجهٔ رسیدگی"), "the history has the decision");
-    let totals_after = c.find(Locator::Css("table.lines tfoot")).await.expect("totals").text().await.expect("text");
+    let totals_after =
+        c.find(Locator::Css("table.lines tfoot")).await.expect("totals").text().await.expect("text");
     assert_ne!(totals_before, totals_after, "the totals changed");
     shoot(c, 1366, "claim-decided-1366").await;
     body

@@ -104,7 +104,7 @@ fn a_reviewer_takes_previews_and_saves_a_decision_and_the_page_shows_what_was_st
     }
     page.assert_contains("ثبت نتیجهٔ رسیدگی");
     page.assert_contains("تصمیم کارشناس");
-    let history: Value = app.get(&format!("/api/v1/review/claims/{id}/history"), Some(&admin)).json().unwrap();
+    let history: Value = app.get(&format!("/api/v1/claims/{id}/history"), Some(&admin)).json().unwrap();
     assert!(history["items"].as_array().unwrap().iter().any(|e| e["action"] == "decided"), "{history}");
     assert!(!page.body.contains("name=\"action.1\""), "a decided claim has no decision form");
 }
@@ -122,7 +122,8 @@ fn release_gives_the_claim_back_and_a_refused_decision_shows_its_field() {
 
     // An amount above what the line may recognise: the page again (422), the draft kept, the
     // use case's detail and the line named beside it. The preview says the same.
-    let form = [("csrf", csrf.as_str()), ("action.1", "adjust"), ("amount.1", "999999999999"), ("reason.1", "R07")];
+    let form =
+        [("csrf", csrf.as_str()), ("action.1", "adjust"), ("amount.1", "999999999999"), ("reason.1", "R07")];
     let page = ana.post(&format!("{url}/decision"), &form);
     assert_eq!(page.status, 422, "{}", page.body);
     page.assert_contains("تصمیم ثبت نشد");
@@ -133,7 +134,8 @@ fn release_gives_the_claim_back_and_a_refused_decision_shows_its_field() {
     let preview = ana.post(&format!("{url}/preview"), &form);
     assert_eq!(preview.status, 422);
     preview.assert_contains("approved_amount must be between 0 and");
-    let bad = ana.post(&format!("{url}/preview"), &[("csrf", &csrf), ("action.1", "adjust"), ("amount.1", "abc")]);
+    let bad =
+        ana.post(&format!("{url}/preview"), &[("csrf", &csrf), ("action.1", "adjust"), ("amount.1", "abc")]);
     assert_eq!(bad.status, 422);
     bad.assert_contains("amount.1");
 
@@ -179,7 +181,13 @@ fn the_electronic_file_is_served_in_scope_only_and_never_sniffed() {
     let id =
         pended_claim(&app, &s.hospitals[0], &document("SP-1403-4420", &s.insured, "1403-07-13", 1_890_000));
     let scan = attach(&app, &s.hospitals[0], &id, "medical_report", SCAN_PNG);
-    let pdf = attach(&app, &s.hospitals[0], &id, "invoice", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n");
+    let pdf = attach(
+        &app,
+        &s.hospitals[0],
+        &id,
+        "invoice",
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
+    );
     let url = format!("/console/claims/{id}");
 
     let ana = Browser::signed_in(&app, "ana");
