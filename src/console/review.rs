@@ -90,7 +90,7 @@ fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError
             "adjust" => Some(LineAction::Adjust),
             "reject" => Some(LineAction::Reject),
             _ => {
-                errors.push(FieldError::new(&format!("action.{n}"), "one_of", "approve, adjust or reject"));
+                errors.push(FieldError::new(format!("action.{n}"), "one_of", "approve, adjust or reject"));
                 None
             }
         };
@@ -102,7 +102,7 @@ fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError
                     Ok(a) => Some(a),
                     Err(_) => {
                         errors.push(FieldError::new(
-                            &format!("amount.{n}"),
+                            format!("amount.{n}"),
                             "number",
                             "an amount in whole rials",
                         ));
@@ -117,7 +117,7 @@ fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError
                 q => match Decimal::from_str(q) {
                     Ok(q) => Some(q),
                     Err(_) => {
-                        errors.push(FieldError::new(&format!("quantity.{n}"), "number", "a quantity"));
+                        errors.push(FieldError::new(format!("quantity.{n}"), "number", "a quantity"));
                         None
                     }
                 },
