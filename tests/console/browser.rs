@@ -315,6 +315,17 @@ async fn decide_in_browser(c: &Client, base: String, id: String, target: i64) ->
     assert_eq!(open, json!(true), "? opens the help");
     c.active_element().await.expect("active").send_keys("\u{E00C}").await.expect("Escape");
 
+    // On the focused line r rejects and a approves; k moves to the line above.
+    let action_of = |n: u32| format!("return document.querySelector('select[name=\"action.{n}\"]').value");
+    c.execute("document.getElementById('dline-2').focus()", vec![]).await.expect("focus line 2");
+    c.active_element().await.expect("active").send_keys("r").await.expect("r");
+    assert_eq!(c.execute(&action_of(2), vec![]).await.expect("action"), json!("reject"), "r rejects");
+    c.active_element().await.expect("active").send_keys("a").await.expect("a");
+    assert_eq!(c.execute(&action_of(2), vec![]).await.expect("action"), json!("approve"), "a approves");
+    c.active_element().await.expect("active").send_keys("k").await.expect("k");
+    let focused = c.execute("return document.activeElement.id", vec![]).await.expect("focused");
+    assert_eq!(focused, json!("dline-1"), "k moves to the line above");
+
     // e on line 1: adjust, the amount field focused; type the reduced amount.
     c.execute("document.getElementById('dline-1').focus()", vec![]).await.expect("focus line 1");
     c.active_element().await.expect("active").send_keys("e").await.expect("e");
@@ -353,6 +364,12 @@ async fn decide_in_browser(c: &Client, base: String, id: String, target: i64) ->
         c.find(Locator::Css("table.lines tfoot")).await.expect("totals").text().await.expect("text");
     assert_ne!(totals_before, totals_after, "the totals changed");
     shoot(c, 1366, "claim-decided-1366").await;
+
+    // g then q: back to the queue.
+    c.find(Locator::Css("h1")).await.expect("heading").click().await.expect("focus the page");
+    c.active_element().await.expect("active").send_keys("g").await.expect("g");
+    c.active_element().await.expect("active").send_keys("q").await.expect("q");
+    wait_for_url(c, "/console/queue").await;
     body
 }
 
