@@ -4,7 +4,7 @@ document.addEventListener("keydown", function (e) {
   if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
   var t = e.target;
   if (t && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName))) return;
-  var first = document.querySelector("form[role=search] select, form[role=search] input:not([type=hidden])");
+  var first = document.querySelector("form[role=search] select, form[role=search] input:not([type=hidden])") || document.querySelector("fieldset.dline");
   if (first) { e.preventDefault(); first.focus(); }
 });
 
@@ -31,5 +31,59 @@ if (window.matchMedia && window.matchMedia("(min-width: 761px)").matches) {
     var link = rows[cursor].querySelector("td.doc a");
     if (link) link.focus();
     e.preventDefault();
+  });
+})();
+
+// The claim page. On the decision form, the focused line is the fieldset holding the focus:
+// a approves it, r rejects it, e edits its amount; j / k move between lines. ? opens the help,
+// g then q goes back to the queue. The preview follows by htmx (the select fires "change").
+(function () {
+  function typing(t) {
+    return t && (t.isContentEditable || /^(INPUT|TEXTAREA)$/.test(t.tagName));
+  }
+  function setAction(line, value) {
+    var s = line.querySelector("select[data-role=action]");
+    if (!s) return;
+    s.value = value;
+    s.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  var pendingG = false;
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (typing(t)) return;
+    var help = document.getElementById("help");
+    if (e.key === "?" && help && help.showModal) { e.preventDefault(); if (!help.open) help.showModal(); return; }
+    if (pendingG && e.key === "q") { pendingG = false; e.preventDefault(); window.location.href = "/console/queue"; return; }
+    pendingG = e.key === "g";
+    var lines = Array.prototype.slice.call(document.querySelectorAll("fieldset.dline"));
+    if (!lines.length) return;
+    var line = t && t.closest ? t.closest("fieldset.dline") : null;
+    if ((e.key === "j" || e.key === "k") && !document.querySelector("table.queue")) {
+      var i = lines.indexOf(line);
+      i = i < 0 ? 0 : Math.max(0, Math.min(lines.length - 1, i + (e.key === "j" ? 1 : -1)));
+      lines[i].focus();
+      e.preventDefault();
+      return;
+    }
+    if (!line) return;
+    if (e.key === "a") { e.preventDefault(); setAction(line, "approve"); }
+    else if (e.key === "r") { e.preventDefault(); setAction(line, "reject"); }
+    else if (e.key === "e") {
+      e.preventDefault();
+      setAction(line, "adjust");
+      var amount = line.querySelector("input[data-role=amount]");
+      if (amount) { amount.focus(); amount.select(); }
+    }
+  });
+  document.querySelectorAll("[data-help]").forEach(function (b) {
+    b.addEventListener("click", function () { var h = document.getElementById("help"); if (h && h.showModal) h.showModal(); });
+  });
+  // Typing an amount means adjusting the line.
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (!t || t.getAttribute("data-role") !== "amount") return;
+    var s = t.closest("fieldset.dline").querySelector("select[data-role=action]");
+    if (s && s.value === "") s.value = "adjust";
   });
 })();

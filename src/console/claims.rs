@@ -1,20 +1,27 @@
-//! The claim page (صفحهٔ سند), read-only for now: the header, the lines with their split of the
-//! billed amount and the deductions' reasons in Persian, and the totals. It reads the claim
-//! through the API's use case (`services::claims::get`), so a claim outside the caller's scope
-//! is the same 404 as in the API.
+//! The claim page (صفحهٔ سند): the header, the lines with their split of the billed amount and
+//! the deductions' reasons in Persian, the totals, the engine's explanation, the claim's
+//! history and its electronic file (پرونده الکترونیک) beside the lines; for the reviewer who
+//! holds the claim, a decision form per line (the handlers of the reviewer's actions are in
+//! `console::review`). It reads the claim through the API's use cases
+//! (`services::claims::get`, `services::review::history`, `services::attachments::list`), so a
+//! claim outside the caller's scope is the same 404 as in the API.
+
+use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
-use crate::console::format::{service_month, Day, Rials};
-use crate::console::session::Signed;
+use crate::console::format::{service_month, tehran, Day, Rials};
+use crate::console::session::{Session, Signed};
 use crate::console::{is_reviewer, render, ConsoleError, Layout};
 use crate::context::ServiceContext;
 use crate::domain::adjudication::{ClaimKind, Setting};
 use crate::domain::lifecycle::claim::{ClaimStatus, LineStatus};
 use crate::domain::reasons::{Group, Reason};
 use crate::services;
+use crate::services::review::HistoryEntry;
 
 /// A deduction or a pending reason under a line.
 pub struct ReasonRow {
@@ -45,6 +52,26 @@ pub struct LineRow {
     pub gap: Rials,
     pub deducted: Rials,
     pub reasons: Vec<ReasonRow>,
+    /// The most the reviewer may recognise on this line (covered + earlier deductions), the
+    /// upper bound `domain::review::apply` checks; shown as a hint and as the field's `max`.
+    pub most: Rials,
+    /// The covered amount today (insurer + franchise), the amount field's starting value.
+    pub covered: i64,
+    /// The decision form's values (the reviewer's draft after a refused save) and its error.
+    pub form: LineForm,
+}
+
+/// A line's part of the decision form.
+#[derive(Default)]
+pub struct LineForm {
+    /// `""` (leave as priced), `approve`, `adjust` or `reject`.
+    pub action: String,
+    pub amount: String,
+    pub quantity: String,
+    pub reason: String,
+    pub note: String,
+    /// The problem's message for this line, when a save or preview was refused.
+    pub error: Option<String>,
 }
 
 pub struct Totals {
@@ -54,6 +81,45 @@ pub struct Totals {
     pub franchise: Rials,
     pub gap: Rials,
     pub deducted: Rials,
+}
+
+/// A reason a reviewer can give, for the picker.
+pub struct ReasonChoice {
+    pub code: &'static str,
+    pub text: &'static str,
+}
+
+/// One event of the claim's history, as shown.
+pub struct HistoryRow {
+    pub day: Day,
+    /// Tehran time, `14:05`.
+    pub time: String,
+    pub actor: String,
+    pub role: String,
+    pub action: &'static str,
+    /// The insurer's payable after the event, when the event recorded one.
+    pub payable: Option<Rials>,
+}
+
+/// One document of the electronic file.
+pub struct FileRow {
+    pub no: usize,
+    pub url: String,
+    pub kind: &'static str,
+    pub document_type: &'static str,
+    pub is_image: bool,
+    pub is_pdf: bool,
+    pub day: Day,
+    pub size_kb: i64,
+    pub sha_short: String,
+}
+
+/// The electronic file's pager: the document shown and its neighbours.
+pub struct FilePager {
+    pub current: FileRow,
+    pub count: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
 }
 
 #[derive(Template)]
@@ -76,6 +142,25 @@ pub struct ClaimPage {
     pub lines: Vec<LineRow>,
     pub totals: Totals,
     pub back_to_queue: bool,
+    pub id: String,
+    /// Who holds the claim (نام کارشناس), if anyone.
+    pub holder: Option<String>,
+    /// The caller is a reviewer of the office and the claim is pended: take / release shown.
+    pub can_take: bool,
+    pub holds: bool,
+    /// The decision form is shown: the caller holds the pended claim.
+    pub can_decide: bool,
+    pub awaiting_supervisor: bool,
+    pub notice: Option<&'static str>,
+    /// A refused save: the problem's detail and the fields it names.
+    pub problem: Option<(String, Vec<(String, String)>)>,
+    pub claim_note: String,
+    pub reason_choices: Vec<ReasonChoice>,
+    pub explanation: Vec<String>,
+    pub explanation_summary: String,
+    pub history: Vec<HistoryRow>,
+    pub file: Option<FilePager>,
+    pub files: usize,
 }
 
 fn status_class(s: ClaimStatus) -> &'static str {
@@ -104,18 +189,112 @@ fn group_class(g: Group) -> &'static str {
     }
 }
 
+/// The claim page's query: which document of the electronic file to show, and the outcome of
+/// the last action (after a redirect).
+#[derive(Debug, Default, Deserialize)]
+pub struct ClaimQuery {
+    pub file: Option<usize>,
+    pub done: Option<String>,
+}
+
+/// What a refused save brings back to the page: the reviewer's draft and the problem.
+#[derive(Default)]
+pub struct Draft {
+    pub lines: BTreeMap<i32, LineForm>,
+    pub note: String,
+    pub problem: Option<(String, Vec<(String, String)>)>,
+}
+
 /// `GET /console/claims/{id}`.
 pub async fn page(
     state: web::Data<ServiceContext>,
     signed: Signed,
     id: web::Path<String>,
+    q: web::Query<ClaimQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let s = signed.0;
-    let c = services::claims::get(&state, s.caller.clone(), id.into_inner().into()).await?;
-    let provider = services::providers::get(&state, s.caller.clone(), c.provider_id.clone())
+    let page = build(&state, &signed.0, id.into_inner(), &q, Draft::default()).await?;
+    render(StatusCode::OK, &page)
+}
+
+/// A document type in Persian (the upload's vocabulary, `domain::reimbursement::DocumentType`).
+fn document_type_fa(t: &str) -> &'static str {
+    match t {
+        "prescription" => "نسخه",
+        "invoice" => "صورتحساب",
+        "medical_report" => "گزارش پزشکی",
+        "anesthesia_report" => "گزارش بیهوشی",
+        "lab_result" => "جواب آزمایش",
+        "imaging_report" => "گزارش تصویربرداری",
+        "discharge_summary" => "خلاصهٔ ترخیص",
+        "referral" => "ارجاع",
+        "accident_report" => "گزارش حادثه",
+        _ => "سایر مدارک",
+    }
+}
+
+/// An audit action in Persian.
+fn action_fa(entity: &str, action: &str) -> &'static str {
+    match (entity, action) {
+        ("claim", "submitted") | ("claim", "created") => "ثبت سند",
+        ("claim", "taken") => "برداشتن سند برای رسیدگی",
+        ("claim", "released") => "بازگرداندن سند به صف",
+        ("claim", "decided") => "ثبت نتیجهٔ رسیدگی",
+        ("claim", "awaiting_approval") => "ارسال برای تأیید سرپرست",
+        ("claim", "returned") => "بازگشت از سرپرست",
+        ("decision", "proposed") => "تصمیم کارشناس",
+        ("decision", "applied") => "تأیید تصمیم توسط سرپرست",
+        ("decision", "returned") => "بازگرداندن تصمیم توسط سرپرست",
+        ("objection", "filed") => "ثبت اعتراض",
+        ("objection", "decided") => "رسیدگی به اعتراض",
+        ("claim", _) => "رویداد سند",
+        _ => "رویداد",
+    }
+}
+
+fn history_row(e: &HistoryEntry) -> HistoryRow {
+    let payable = e
+        .after
+        .as_ref()
+        .and_then(|a| a.get("insurer_payable").or_else(|| a.get("payable_after")))
+        .and_then(|v| v.as_i64())
+        .map(Rials);
+    HistoryRow {
+        day: Day::of_instant(e.at),
+        time: tehran(e.at).format("%H:%M").to_string(),
+        actor: e.actor.clone(),
+        role: crate::auth::Role::parse(&e.role)
+            .map(|r| r.name_fa().to_string())
+            .unwrap_or_else(|| "سامانه".into()),
+        action: action_fa(&e.entity, &e.action),
+        payable,
+    }
+}
+
+/// The claim page for `session`; `draft` carries a refused save's values and problem.
+pub async fn build(
+    state: &ServiceContext,
+    s: &Session,
+    id: String,
+    q: &ClaimQuery,
+    mut draft: Draft,
+) -> Result<ClaimPage, ConsoleError> {
+    let c = services::claims::get(state, s.caller.clone(), id.clone().into()).await?;
+    let provider = services::providers::get(state, s.caller.clone(), c.provider_id.clone())
         .await
         .map(|p| p.name_fa)
         .unwrap_or_else(|_| c.provider_id.to_string());
+    let history = services::review::history(state, s.caller.clone(), c.id.clone()).await?;
+    let attachments = services::attachments::list(state, s.caller.clone(), c.id.clone()).await?;
+    let explanation = services::claims::explain(&c);
+    let reviewer = is_reviewer(&s.caller) && s.caller.office_id.as_ref() == Some(&c.office_id);
+    // Who holds the claim is the review office's business (the API shows it in the queue only).
+    let holder = match reviewer {
+        true => services::review::holder(state, s.caller.clone(), c.id.clone()).await?,
+        false => None,
+    };
+    let pended = c.status == ClaimStatus::Pended;
+    let holds = holder.as_ref().is_some_and(|h| h.user_id == s.caller.user_id);
+    let can_decide = reviewer && pended && holds;
     let lines = c
         .lines
         .iter()
@@ -140,7 +319,11 @@ pub async fn page(
                 detail: String::new(),
                 code: code.clone(),
             }));
+            let covered = l.insurer_payable + l.patient_share;
             LineRow {
+                most: Rials(covered + l.deducted),
+                covered,
+                form: draft.lines.remove(&l.line_no).unwrap_or_default(),
                 no: l.line_no,
                 code: l.code.clone(),
                 item_type: l.item_type.clone(),
@@ -167,8 +350,56 @@ pub async fn page(
             iso: c.submitted_at.clone(),
             gregorian: String::new(),
         });
+    // The file is paged one document at a time (1-based `?file=`), beside the lines.
+    let files = attachments.len();
+    let shown = q.file.unwrap_or(1).clamp(1, files.max(1));
+    let link = |n: usize| format!("/console/claims/{}?file={n}#efile", c.id);
+    let file = attachments.get(shown - 1).map(|a| FilePager {
+        current: FileRow {
+            no: shown,
+            url: format!("/console/claims/{}/files/{}", c.id, a.id),
+            kind: match a.content_type.as_str() {
+                "application/pdf" => "PDF",
+                "image/jpeg" => "JPEG",
+                "image/png" => "PNG",
+                _ => "TIFF",
+            },
+            document_type: document_type_fa(&a.document_type),
+            // Chromium shows JPEG and PNG inline and PDF in its viewer; TIFF is a download.
+            is_image: matches!(a.content_type.as_str(), "image/jpeg" | "image/png"),
+            is_pdf: a.content_type == "application/pdf",
+            day: chrono::DateTime::parse_from_rfc3339(&a.created_at)
+                .map(|t| Day::of_instant(t.naive_utc()))
+                .unwrap_or_else(|_| Day {
+                    jalali: a.created_at.clone(),
+                    iso: a.created_at.clone(),
+                    gregorian: String::new(),
+                }),
+            size_kb: (a.size_bytes + 1023) / 1024,
+            sha_short: a.sha256.chars().take(12).collect(),
+        },
+        count: files,
+        prev: (shown > 1).then(|| link(shown - 1)),
+        next: (shown < files).then(|| link(shown + 1)),
+    });
+    let notice = match q.done.as_deref() {
+        Some("taken") => Some("سند برای رسیدگی به نام شما برداشته شد."),
+        Some("released") => Some("سند به صف بازگشت."),
+        Some("applied") => Some("نتیجهٔ رسیدگی ثبت شد."),
+        Some("awaiting") => Some("تغییر مبلغ بیش از سقف است: تصمیم در انتظار تأیید سرپرست است."),
+        _ => None,
+    };
+    // The catalogue, with the reviewer's own reason first: `decide` accepts every code and
+    // uses R90 when none is given.
+    let mut reason_choices = vec![ReasonChoice { code: Reason::R90.code(), text: Reason::R90.message_fa() }];
+    reason_choices.extend(
+        Reason::ALL
+            .into_iter()
+            .filter(|r| *r != Reason::R90)
+            .map(|r| ReasonChoice { code: r.code(), text: r.message_fa() }),
+    );
     let page = ClaimPage {
-        layout: Layout::signed(format!("سند {}", c.provider_document_no), &s, "queue"),
+        layout: Layout::signed(format!("سند {}", c.provider_document_no), s, "queue"),
         document_no: c.provider_document_no.clone(),
         status: c.status.name_fa(),
         status_class: status_class(c.status),
@@ -192,6 +423,21 @@ pub async fn page(
             deducted: Rials(t.deducted),
         },
         back_to_queue: is_reviewer(&s.caller),
+        id: c.id.to_string(),
+        holder: holder.map(|h| h.display_name),
+        can_take: reviewer && pended,
+        holds,
+        can_decide,
+        awaiting_supervisor: c.status == ClaimStatus::AwaitingApproval,
+        notice,
+        problem: draft.problem.take(),
+        claim_note: draft.note,
+        reason_choices,
+        explanation: explanation.lines.into_iter().map(|l| l.fa).collect(),
+        explanation_summary: explanation.summary_fa,
+        history: history.iter().map(history_row).collect(),
+        file,
+        files,
     };
-    render(StatusCode::OK, &page)
+    Ok(page)
 }

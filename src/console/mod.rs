@@ -6,7 +6,8 @@
 //! - `session`: the cookie, the caller, CSRF; `assets`: embedded static files under hashed URLs;
 //!   `format`: rials, Jalali dates and months for the view models.
 //! - `pages`: sign-in, sign-out, the one-time password change, home; `queue`: the reviewer's
-//!   queue and its CSV; `claims`: the read-only claim page.
+//!   queue and its CSV; `claims`: the claim page; `review`: the reviewer's work on it (take,
+//!   release, preview and save a decision, the electronic file's documents).
 //!
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 
@@ -15,6 +16,7 @@ pub mod claims;
 pub mod format;
 pub mod pages;
 pub mod queue;
+pub mod review;
 pub mod session;
 
 use actix_web::http::{header, StatusCode};
@@ -39,6 +41,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/queue", web::get().to(queue::page))
         .route("/console/queue.csv", web::get().to(queue::csv))
         .route("/console/claims/{id}", web::get().to(claims::page))
+        .route("/console/claims/{id}/take", web::post().to(review::take))
+        .route("/console/claims/{id}/release", web::post().to(review::release))
+        .route("/console/claims/{id}/preview", web::post().to(review::preview))
+        .route("/console/claims/{id}/decision", web::post().to(review::decide))
+        .route("/console/claims/{id}/files/{attachment_id}", web::get().to(review::file))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))

@@ -376,6 +376,134 @@ pub async fn decide(
         .await
 }
 
+/// A split of billed rials: `billed = insurer_payable + patient_share + patient_gap + deducted`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Split {
+    pub insurer_payable: i64,
+    /// The franchise (فرانشیز).
+    pub patient_share: i64,
+    /// The private–government gap (مابه‌التفاوت).
+    pub patient_gap: i64,
+    /// The deductions (کسور).
+    pub deducted: i64,
+}
+
+impl Split {
+    fn of(a: &LineAmounts) -> Split {
+        Split {
+            insurer_payable: a.insurer_payable.0,
+            patient_share: a.patient_share.0,
+            patient_gap: a.patient_gap.0,
+            deducted: a.deducted.0,
+        }
+    }
+
+    fn add(self, o: Split) -> Split {
+        Split {
+            insurer_payable: self.insurer_payable + o.insurer_payable,
+            patient_share: self.patient_share + o.patient_share,
+            patient_gap: self.patient_gap + o.patient_gap,
+            deducted: self.deducted + o.deducted,
+        }
+    }
+}
+
+/// One decided line as it would be after saving.
+#[derive(Debug, Serialize)]
+pub struct LinePreview {
+    pub line_no: u32,
+    pub status: LineStatus,
+    pub before: Split,
+    pub after: Split,
+}
+
+/// What a decision would do (پیش‌نمایش تصمیم), computed exactly as `decide` computes it and
+/// written nowhere: the decided lines' new splits, the claim's totals before and after, and
+/// whether the change needs a supervisor's approval (four eyes).
+#[derive(Debug, Serialize)]
+pub struct DecisionPreview {
+    pub lines: Vec<LinePreview>,
+    pub before: Split,
+    pub after: Split,
+    pub needs_supervisor: bool,
+}
+
+/// Previews a reviewer's decision on a pended claim of their office without saving it: the
+/// same checks of the input, the same `domain::review::apply` per line and the same four-eyes
+/// rule as `decide`, so what it shows is what saving stores (or sends to a supervisor).
+pub async fn preview(
+    state: &ServiceContext,
+    caller: Caller,
+    id: ClaimId,
+    input: DecisionInput,
+) -> AppResult<DecisionPreview> {
+    let threshold = Rial(state.config.four_eyes_threshold);
+    state
+        .db(move |conn| {
+            let c = office_claim(conn, &caller, &id)?;
+            if c.status != ClaimStatus::Pended {
+                return Err(AppError::conflict(
+                    "not_pended",
+                    format!("the claim is {}, not pended", c.status),
+                ));
+            }
+            let lines = claims_store::lines(conn, &c.id)?;
+            let computed = compute(&lines, &input.lines, None)?;
+            let after_payable = payable_after(&lines, &computed);
+            let zero = Split { insurer_payable: 0, patient_share: 0, patient_gap: 0, deducted: 0 };
+            let (mut before, mut after, mut previews) = (zero, zero, Vec::new());
+            for l in &lines {
+                let now = Split::of(&amounts_of(l)?);
+                before = before.add(now);
+                match computed.iter().find(|(a, _)| a.line_no == l.line_no as u32) {
+                    Some((a, _)) => {
+                        after = after.add(Split::of(a));
+                        previews.push(LinePreview {
+                            line_no: a.line_no,
+                            status: a.outcome().into(),
+                            before: now,
+                            after: Split::of(a),
+                        });
+                    }
+                    None => after = after.add(now),
+                }
+            }
+            debug_assert_eq!(after.insurer_payable, after_payable);
+            Ok(DecisionPreview {
+                lines: previews,
+                before,
+                after,
+                needs_supervisor: needs_second_approval(
+                    Rial(c.insurer_payable),
+                    Rial(after_payable),
+                    threshold,
+                ),
+            })
+        })
+        .await
+}
+
+/// Who holds a claim (کارشناس در حال رسیدگی), for showing it; `None` when nobody took it.
+#[derive(Debug, Serialize)]
+pub struct Holder {
+    pub user_id: UserId,
+    pub display_name: String,
+}
+
+/// The reviewer holding a claim the caller may see (404 otherwise).
+pub async fn holder(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppResult<Option<Holder>> {
+    state
+        .db(move |conn| {
+            let c = crate::services::claims::load_visible(conn, &caller, &id)?;
+            let Some(user_id) = store::review_state(conn, &c.id)?.assigned_to else { return Ok(None) };
+            let display_name = crate::store::users::find(conn, &user_id)?
+                .map(|u| u.display_name)
+                .unwrap_or_else(|| user_id.to_string());
+            Ok(Some(Holder { user_id, display_name }))
+        })
+        .await
+}
+
 #[allow(clippy::too_many_arguments)]
 fn record_decision(
     conn: &mut AnyConnection,

@@ -15,4 +15,5 @@ mod support;
 mod browser;
 mod claims;
 mod queue;
+mod review;
 mod sessions;

@@ -237,3 +237,22 @@ pub fn scene(app: &TestApp) -> Scene {
     app.create_user("bahram", Role::Reviewer, Scope::office(&other.id));
     Scene { office, hospitals, insured }
 }
+
+/// The stand-in scan of the tests: a ruled form with a stamp (PNG).
+pub const SCAN_PNG: &[u8] = include_bytes!("scan.png");
+
+/// Attaches `bytes` to a claim as its provider's system does (API upload); returns its id.
+pub fn attach(app: &TestApp, provider: &Provider, claim: &str, document_type: &str, bytes: &[u8]) -> String {
+    use reqwest::blocking::multipart::{Form, Part};
+    let form = Form::new()
+        .text("document_type", document_type.to_string())
+        .part("file", Part::bytes(bytes.to_vec()).file_name("scan"));
+    let res = app
+        .request(reqwest::Method::POST, &format!("/api/v1/claims/{claim}/attachments"), Some(&provider.key))
+        .multipart(form)
+        .send()
+        .expect("upload");
+    assert_eq!(res.status().as_u16(), 201);
+    let v: Value = res.json().expect("attachment json");
+    v["id"].as_str().expect("id").to_string()
+}
