@@ -28,21 +28,7 @@ impl fmt::Display for Rials {
     }
 }
 
-/// `1234567` → `1,234,567`; `-1000` → `-1,000`.
-pub fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::domain::money::group_thousands;
 
 /// A calendar day as the console shows it: `1403/07/15` in the text, the Gregorian date in
 /// `title` and `datetime`.

@@ -148,22 +148,7 @@ fn open_context(config: Config) -> Result<ServiceContext, String> {
     })
 }
 
-/// Groups of three digits: 12,345,678.
-pub fn rials(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
+pub use crate::domain::money::group_thousands as rials;
 
 /// Prints the report (`render`) on standard output.
 pub fn print(report: &Report) {

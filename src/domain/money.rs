@@ -177,6 +177,23 @@ pub mod plain_decimal {
     }
 }
 
+/// Rials grouped in thousands for people to read: `1234567` → `1,234,567`; `-1000` → `-1,000`.
+/// The console, the e-mails and the command line all write amounts this way.
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

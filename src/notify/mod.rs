@@ -93,22 +93,7 @@ pub fn status_fa(s: &str) -> &'static str {
     crate::domain::lifecycle::claim::ClaimStatus::parse(s).map(|c| c.name_fa()).unwrap_or("")
 }
 
-/// `1234000` → `1,234,000`.
-fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
+use crate::domain::money::group_thousands as grouped;
 
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
