@@ -66,6 +66,16 @@ pub fn national_code(rng: &mut StdRng) -> String {
     }
 }
 
+/// A national code no one in `issued` has yet; remembered there.
+pub fn unused_national_code(rng: &mut StdRng, issued: &mut std::collections::HashSet<String>) -> String {
+    loop {
+        let code = national_code(rng);
+        if issued.insert(code.clone()) {
+            return code;
+        }
+    }
+}
+
 /// A valid Sheba (شبا): `IR`, the ISO 13616 check digits, a bank code (017 Melli, 012 Mellat,
 /// 054 Parsian, 056 Saman, 018 Tejarat) and a 19-digit account.
 pub fn sheba(rng: &mut StdRng) -> String {

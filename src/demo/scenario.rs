@@ -588,6 +588,9 @@ struct Demo<'a> {
     insured_user: Option<Caller>,
     providers: Vec<Provider>,
     people: Vec<Person>,
+    /// National codes already given to someone: at 100,000 claims the demo registers some
+    /// 50,000 people, and random codes would collide (the register refuses a second person).
+    issued_codes: std::collections::HashSet<String>,
     /// Physicians who write prescriptions and referrals.
     physicians: Vec<String>,
     pools: Pools,
@@ -642,6 +645,7 @@ pub(super) async fn play(ctx: &mut ServiceContext, options: &Options) -> Result<
         insured_user: None,
         providers: Vec::new(),
         people: Vec::new(),
+        issued_codes: Default::default(),
         physicians,
         pools,
         claims: Vec::new(),
@@ -967,7 +971,7 @@ impl Demo<'_> {
             // A few whose coverage ended two months ago: their claims are refused (R02).
             let eligible = family == 0 || !rng.gen_bool(0.03);
             let main = Person {
-                national_code: names::national_code(rng),
+                national_code: names::unused_national_code(rng, &mut self.issued_codes),
                 first_name: if male { pick(rng, names::MALE_NAMES) } else { pick(rng, names::FEMALE_NAMES) },
                 last_name: pick(rng, names::LAST_NAMES),
                 male,
@@ -1014,7 +1018,7 @@ impl Demo<'_> {
             for (relation, male, dep_age) in dependants {
                 let rng = &mut self.rng;
                 let person = Person {
-                    national_code: names::national_code(rng),
+                    national_code: names::unused_national_code(rng, &mut self.issued_codes),
                     first_name: if male {
                         pick(rng, names::MALE_NAMES)
                     } else {
