@@ -114,6 +114,22 @@ pub struct FileRow {
     pub sha_short: String,
 }
 
+/// Another claim of the same insured person, as listed beside the claim.
+pub struct RecentRow {
+    pub href: String,
+    pub document_no: String,
+    pub provider: String,
+    pub same_provider: bool,
+    pub day: Day,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub billed: Rials,
+    pub payable: Rials,
+    pub deducted: Rials,
+    /// Diagnoses it shares with this claim: the same illness treated again, or elsewhere.
+    pub shared_diagnoses: Vec<String>,
+}
+
 /// The electronic file's pager: the document shown and its neighbours.
 pub struct FilePager {
     pub current: FileRow,
@@ -161,6 +177,9 @@ pub struct ClaimPage {
     pub history: Vec<HistoryRow>,
     pub file: Option<FilePager>,
     pub files: usize,
+    /// The insured person's other claims of the last `services::claims::RECENT_DAYS` days.
+    pub recent: Vec<RecentRow>,
+    pub recent_days: i64,
 }
 
 fn status_class(s: ClaimStatus) -> &'static str {
@@ -286,6 +305,23 @@ pub async fn build(
     let history = services::review::history(state, s.caller.clone(), c.id.clone()).await?;
     let attachments = services::attachments::list(state, s.caller.clone(), c.id.clone()).await?;
     let explanation = services::claims::explain(&c);
+    let recent = services::claims::recent_of_insured(state, s.caller.clone(), c.id.clone())
+        .await?
+        .into_iter()
+        .map(|r| RecentRow {
+            href: format!("/console/claims/{}", r.id),
+            document_no: r.document_no,
+            provider: r.provider_name,
+            same_provider: r.same_provider,
+            day: Day::of(r.first_service_date),
+            status: r.status.name_fa(),
+            status_class: status_class(r.status),
+            billed: Rials(r.billed),
+            payable: Rials(r.insurer_payable),
+            deducted: Rials(r.deducted),
+            shared_diagnoses: r.shared_diagnoses,
+        })
+        .collect();
     let reviewer = is_reviewer(&s.caller) && s.caller.office_id.as_ref() == Some(&c.office_id);
     // Who holds the claim is the review office's business (the API shows it in the queue only).
     let holder = match reviewer {
@@ -438,6 +474,8 @@ pub async fn build(
         history: history.iter().map(history_row).collect(),
         file,
         files,
+        recent,
+        recent_days: services::claims::RECENT_DAYS,
     };
     Ok(page)
 }

@@ -651,6 +651,83 @@ pub async fn list(
         .await
 }
 
+/// How far back the claim page looks for the same insured person's other claims (openIMIS shows
+/// the last 90 days too): long enough for a course of treatment, short enough to read.
+pub const RECENT_DAYS: i64 = 90;
+/// The most of them shown; a person with more is a case for the history, not a side panel.
+pub const RECENT_LIMIT: i64 = 25;
+
+/// Another claim of the same insured person (سوابق اخیر بیمه‌شده), as a reviewer weighs it
+/// beside the claim under review: a second visit, the same diagnosis at another provider.
+pub struct RecentClaim {
+    pub id: ClaimId,
+    pub provider_id: ProviderId,
+    pub provider_name: String,
+    pub document_no: String,
+    pub first_service_date: NaiveDate,
+    pub status: crate::domain::lifecycle::claim::ClaimStatus,
+    pub billed: i64,
+    pub insurer_payable: i64,
+    pub deducted: i64,
+    /// Diagnoses (ICD-10) it shares with the claim under review.
+    pub shared_diagnoses: Vec<String>,
+    pub same_provider: bool,
+}
+
+/// The insured person's other claims of the last [`RECENT_DAYS`] before the claim's first
+/// service date (and after it, up to today: a later visit matters as much), newest first.
+///
+/// Scoped like the claim itself: a reviewer sees the claims of their office only — the same
+/// person's claims in another office stay that office's (a count of them would already tell
+/// where the person was treated). A claim the caller cannot see is a 404, as in `get`.
+pub async fn recent_of_insured(
+    state: &ServiceContext,
+    caller: Caller,
+    id: ClaimId,
+) -> AppResult<Vec<RecentClaim>> {
+    state
+        .db(move |conn| {
+            let c = load_visible(conn, &caller, &id)?;
+            let Some(insured_id) = c.insured_id.clone() else { return Ok(Vec::new()) };
+            let since = c.first_service_date - Duration::days(RECENT_DAYS);
+            let rows = store::of_insured_since(
+                conn,
+                &caller.scope_for(Record::Claim),
+                &insured_id,
+                since,
+                &c.id,
+                RECENT_LIMIT,
+            )?;
+            let diagnoses: Vec<String> = serde_json::from_str(&c.diagnoses).unwrap_or_default();
+            let mut names = std::collections::HashMap::new();
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                if !names.contains_key(&r.provider_id) {
+                    let name = crate::store::providers::find_provider(conn, &r.provider_id)?
+                        .map(|p| p.name_fa)
+                        .unwrap_or_else(|| r.provider_id.to_string());
+                    names.insert(r.provider_id.clone(), name);
+                }
+                let theirs: Vec<String> = serde_json::from_str(&r.diagnoses).unwrap_or_default();
+                out.push(RecentClaim {
+                    provider_name: names[&r.provider_id].clone(),
+                    shared_diagnoses: theirs.into_iter().filter(|d| diagnoses.contains(d)).collect(),
+                    same_provider: r.provider_id == c.provider_id,
+                    id: r.id,
+                    provider_id: r.provider_id,
+                    document_no: r.provider_document_no,
+                    first_service_date: r.first_service_date,
+                    status: r.status,
+                    billed: r.billed,
+                    insurer_payable: r.insurer_payable,
+                    deducted: r.deducted,
+                });
+            }
+            Ok(out)
+        })
+        .await
+}
+
 /// A line-by-line explanation in Persian and English.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = ClaimExplanation)]
@@ -671,20 +748,29 @@ pub struct LineExplanation {
 }
 
 pub fn explain(v: &ClaimView) -> Explanation {
+    // The Persian text is read by people: amounts grouped in thousands, Jalali dates with
+    // slashes as everywhere in the console. The English one stays plain for machines and logs.
+    let g = crate::domain::money::group_thousands;
     let lines = v
         .lines
         .iter()
         .map(|l| {
             let mut fa = format!(
                 "ردیف {}: کد {} به تاریخ {}، مبلغ درخواستی {} ریال، تعرفه {} ریال؛ سهم سازمان {} ریال، سهم بیمه‌شده {} ریال",
-                l.line_no, l.code, l.service_date_jalali, l.billed, l.tariff_amount, l.insurer_payable, l.patient_share
+                l.line_no,
+                l.code,
+                l.service_date_jalali.replace('-', "/"),
+                g(l.billed),
+                g(l.tariff_amount),
+                g(l.insurer_payable),
+                g(l.patient_share)
             );
             let mut en = format!(
                 "Line {}: {} on {}, billed {}, tariff {}; the Organization pays {}, the insured's share is {}",
                 l.line_no, l.code, l.service_date, l.billed, l.tariff_amount, l.insurer_payable, l.patient_share
             );
             if l.patient_gap > 0 {
-                fa.push_str(&format!("، مابه‌التفاوت بخش خصوصی {} ریال", l.patient_gap));
+                fa.push_str(&format!("، مابه‌التفاوت بخش خصوصی {} ریال", g(l.patient_gap)));
                 en.push_str(&format!(", private-sector gap {}", l.patient_gap));
             }
             if let Some(rule) = &l.cost_sharing_rule {
@@ -696,7 +782,7 @@ pub fn explain(v: &ClaimView) -> Explanation {
             // And which of the engine's rules gave it (`adjudication::LINE_RULES`, by its step).
             for r in &l.reasons {
                 let (who_fa, who_en) = (r.group.bearer_fa(), r.group.bearer_en());
-                fa.push_str(&format!("؛ کسر {} ریال {who_fa} — {} {}", r.amount, r.code, r.message_fa));
+                fa.push_str(&format!("؛ کسر {} ریال {who_fa} — {} {}", g(r.amount), r.code, r.message_fa));
                 en.push_str(&format!("; {} deducted, {who_en} — {} {} ({})", r.amount, r.code, r.message_en, r.detail));
                 let rules = Reason::parse(&r.code).map(rules_giving).unwrap_or_default();
                 if !rules.is_empty() {
@@ -721,7 +807,12 @@ pub fn explain(v: &ClaimView) -> Explanation {
         status: v.status,
         summary_fa: format!(
             "سند {}: مبلغ درخواستی {} ریال؛ قابل پرداخت سازمان {} ریال؛ سهم بیمه‌شده {} ریال؛ مابه‌التفاوت {} ریال؛ کسورات {} ریال.",
-            v.provider_document_no, t.billed, t.insurer_payable, t.patient_share, t.patient_gap, t.deducted
+            v.provider_document_no,
+            g(t.billed),
+            g(t.insurer_payable),
+            g(t.patient_share),
+            g(t.patient_gap),
+            g(t.deducted)
         ),
         summary_en: format!(
             "Document {}: billed {}; payable by the Organization {}; insured's share {}; gap {}; deducted {}.",

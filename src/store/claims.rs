@@ -143,6 +143,27 @@ pub fn history(
         .load(conn)
 }
 
+/// The insured person's claims with a service date from `since`, newest first, within `scope`,
+/// without `except` (the claim being read), at most `limit`. Uses `claims_insured`.
+pub fn of_insured_since(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    insured_id: &InsuredId,
+    since: NaiveDate,
+    except: &ClaimId,
+    limit: i64,
+) -> QueryResult<Vec<ClaimRow>> {
+    claims::table
+        .select(ClaimRow::as_select())
+        .filter(crate::store::scope::claims(scope))
+        .filter(claims::insured_id.eq(insured_id))
+        .filter(claims::first_service_date.ge(since))
+        .filter(claims::id.ne(except))
+        .order((claims::first_service_date.desc(), claims::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
 /// On PostgreSQL, locks what a claim's decision depends on until the transaction ends: the
 /// insured person (their history: duplicates, frequency, same-day visits) and the provider's
 /// month total (the ceiling). Two claims of the same person then decide one after the other,

@@ -143,7 +143,7 @@ fn a_claim_is_adjudicated_stored_and_resent_idempotently() {
     let step = asnad::domain::adjudication::rules_giving(asnad::domain::reasons::Reason::R09)[0].0;
     assert!(en.contains(&format!("[engine rule {step}: ")), "{en}");
     assert!(e["lines"][1]["fa"].as_str().unwrap().contains(&format!("(قاعدهٔ {step} موتور رسیدگی)")));
-    assert!(e["summary_fa"].as_str().unwrap().contains("کسورات 350000 ریال"));
+    assert!(e["summary_fa"].as_str().unwrap().contains("کسورات 350,000 ریال"));
 }
 
 #[test]
@@ -463,5 +463,5 @@ fn a_one_bed_day_without_an_order_splits_r20_from_the_providers_write_off() {
     let line = e["lines"][1]["en"].as_str().unwrap();
     assert!(line.contains("1822000 deducted, written off by the provider — R07"), "{line}");
     assert!(line.contains("5150000 deducted, payable by the insured — R20"), "{line}");
-    assert!(e["lines"][1]["fa"].as_str().unwrap().contains("کسر 5150000 ریال به عهدهٔ بیمه‌شده — R20"));
+    assert!(e["lines"][1]["fa"].as_str().unwrap().contains("کسر 5,150,000 ریال به عهدهٔ بیمه‌شده — R20"));
 }
