@@ -11,8 +11,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use crate::browser_support::{
-    browser_binaries, in_browser, scrolls_sideways, shoot, sign_in, unlabelled_controls, viewport,
-    wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
+    unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{TestApp, PASSWORD};
 use crate::support::{age_claim, attach, document, pended_claim, scene, SCAN_PNG};
@@ -141,6 +141,7 @@ async fn decide_in_browser(c: &Client, base: String, id: String, target: i64) ->
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the decision at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "decision form");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "decision form");
     shoot(c, 1366, "claim-decision-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the decision at 390 px");
@@ -176,6 +177,7 @@ async fn drive(c: &Client, base: String, first_claim: String) {
     c.goto(&format!("{base}/console/queue")).await.expect("open the queue");
     wait_for_url(c, "/console/login?next=").await;
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "login page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "login page");
     shoot(c, 1366, "login-1366").await;
     sign_in(c, "ana", PASSWORD, "/console/queue").await;
     let body = c.source().await.expect("source");
@@ -193,6 +195,7 @@ async fn drive(c: &Client, base: String, first_claim: String) {
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "queue page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "queue page");
     shoot(c, 1366, "queue-1366").await;
 
     // Filter by provider (htmx swaps the results and puts the filter in the URL).
@@ -233,6 +236,7 @@ async fn drive(c: &Client, base: String, first_claim: String) {
     assert!(body.contains("SP-1403-4391") && body.contains("جمع سند"));
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the claim at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "claim page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "claim page");
     shoot(c, 1366, "claim-1366").await;
     viewport(c, 390, 900).await;
     c.refresh().await.expect("reload at 390 px");

@@ -219,3 +219,36 @@ pub(crate) async fn sign_in(c: &Client, username: &str, password: &str, then: &s
     c.find(Locator::Css("form button[type=submit]")).await.expect("submit").click().await.expect("log in");
     wait_for_url(c, then).await;
 }
+
+/// axe-core 4.14.1 (Deque, MPL-2.0; `vendor/axe-core/`, from npm, used by the tests only).
+const AXE: &str = include_str!("vendor/axe-core/axe.min.js");
+
+/// The current page's accessibility violations by axe-core's WCAG 2.1 A and AA rules — labels,
+/// contrast, names, landmarks, table headers, `lang` — each as `rule (impact): what, where`.
+pub(crate) async fn accessibility_violations(c: &Client) -> Vec<String> {
+    let loaded =
+        c.execute(&format!("{AXE}\n;return typeof window.axe;"), vec![]).await.expect("load axe-core");
+    assert_eq!(loaded, json!("object"), "axe-core is loaded");
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+          .then(r => done({passes: r.passes.map(p => p.id), violations: r.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+                v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '').replace(/\s+/g, ' ')).join(' | '))}))
+          .catch(e => done({passes: [], violations: ['axe failed: ' + e]}));"#;
+    let v = c.execute_async(script, vec![]).await.expect("run axe-core");
+    // A run that checked nothing would pass silently: the page's contrast and labels must
+    // have been among the rules that ran and passed (or failed, then listed).
+    let passes: Vec<&str> =
+        v["passes"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+    let violations: Vec<String> = v["violations"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    for rule in ["color-contrast", "html-has-lang"] {
+        assert!(
+            passes.contains(&rule) || violations.iter().any(|x| x.starts_with(rule)),
+            "axe-core did not check {rule}: {v}"
+        );
+    }
+    violations
+}
