@@ -161,6 +161,17 @@ pub struct ClaimPage {
     pub history: Vec<HistoryRow>,
     pub file: Option<FilePager>,
     pub files: usize,
+    /// The provider's objections to the claim's deductions (`review::claim_objections`); a link
+    /// to each for the office's reviewers (`console::objections`).
+    pub objections: Vec<ObjectionLink>,
+}
+
+/// An objection to the claim, as the claim page lists it.
+pub struct ObjectionLink {
+    pub href: Option<String>,
+    pub filed: Day,
+    pub lines: String,
+    pub status: &'static str,
 }
 
 fn status_class(s: ClaimStatus) -> &'static str {
@@ -217,7 +228,7 @@ pub async fn page(
 }
 
 /// A document type in Persian (the upload's vocabulary, `domain::reimbursement::DocumentType`).
-fn document_type_fa(t: &str) -> &'static str {
+pub fn document_type_fa(t: &str) -> &'static str {
     match t {
         "prescription" => "نسخه",
         "invoice" => "صورتحساب",
@@ -286,6 +297,7 @@ pub async fn build(
     let history = services::review::history(state, s.caller.clone(), c.id.clone()).await?;
     let attachments = services::attachments::list(state, s.caller.clone(), c.id.clone()).await?;
     let explanation = services::claims::explain(&c);
+    let objections = services::review::claim_objections(state, s.caller.clone(), c.id.clone()).await?;
     let reviewer = is_reviewer(&s.caller) && s.caller.office_id.as_ref() == Some(&c.office_id);
     // Who holds the claim is the review office's business (the API shows it in the queue only).
     let holder = match reviewer {
@@ -438,6 +450,15 @@ pub async fn build(
         history: history.iter().map(history_row).collect(),
         file,
         files,
+        objections: objections
+            .iter()
+            .map(|o| ObjectionLink {
+                href: reviewer.then(|| format!("/console/objections/{}", o.id)),
+                filed: Day::of_instant(o.filed_at),
+                lines: o.line_nos.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("، "),
+                status: o.status.name_fa(),
+            })
+            .collect(),
     };
     Ok(page)
 }

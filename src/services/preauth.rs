@@ -440,14 +440,19 @@ pub struct Inbox {
 
 /// The medical advisor's inbox (کارتابل درخواست‌های تأیید قبلی): the requests in the caller's
 /// scope under `filter` (its scope is replaced by the caller's), with counts by status.
-pub async fn inbox(state: &ServiceContext, caller: Caller, mut filter: store::InboxFilter) -> AppResult<Inbox> {
+pub async fn inbox(
+    state: &ServiceContext,
+    caller: Caller,
+    mut filter: store::InboxFilter,
+) -> AppResult<Inbox> {
     filter.scope = caller.scope_for(Record::Preauthorization);
     if filter.scope == Scope::Nothing {
         return Err(AppError::forbidden("this role does not see pre-authorizations"));
     }
     state
         .db(move |conn| {
-            let items = store::inbox(conn, &filter)?.into_iter().map(|r| view(conn, r)).collect::<AppResult<_>>()?;
+            let items =
+                store::inbox(conn, &filter)?.into_iter().map(|r| view(conn, r)).collect::<AppResult<_>>()?;
             let total = store::inbox_count(conn, &filter)?;
             let mut by_status = Vec::new();
             for s in PreauthStatus::ALL.iter().copied() {

@@ -200,7 +200,8 @@ pub struct InboxFilter {
 }
 
 fn inbox_query<'a>(f: &'a InboxFilter) -> preauthorizations::BoxedQuery<'a, crate::store::scope::Db> {
-    let mut q = preauthorizations::table.filter(crate::store::scope::preauthorizations(&f.scope)).into_boxed();
+    let mut q =
+        preauthorizations::table.filter(crate::store::scope::preauthorizations(&f.scope)).into_boxed();
     if let Some(v) = &f.status {
         q = q.filter(preauthorizations::status.eq(*v));
     }

@@ -371,7 +371,10 @@ fn office_objections_query(
     // A boxed subquery is not a fragment of every backend: one unboxed subquery per case.
     let mut q = match &f.provider_id {
         None => objections::table
-            .filter(objections::claim_id.eq_any(claims::table.filter(claims::office_id.eq(office_id)).select(claims::id)))
+            .filter(
+                objections::claim_id
+                    .eq_any(claims::table.filter(claims::office_id.eq(office_id)).select(claims::id)),
+            )
             .into_boxed(),
         Some(p) => objections::table
             .filter(
