@@ -12,6 +12,7 @@ mod fixtures;
 
 mod support;
 
+mod advisor;
 mod browser;
 mod browser_support;
 mod claims;
