@@ -13,12 +13,14 @@ use crate::support::{document, hospital, Browser, SCAN_PNG};
 
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
-/// An office whose claims the engine decides (no auto-approval limit), a contracted hospital
+/// An office whose claims the engine decides (no auto-approval limit), two contracted providers
 /// of it, the insured person, and a second office B.
 pub struct Setting {
     pub office: Office,
     pub other: Office,
     pub hospital: Provider,
+    /// A second provider of the office.
+    pub clinic: Provider,
     pub insured: String,
 }
 
@@ -27,19 +29,26 @@ pub fn setting(app: &TestApp) -> Setting {
     let office = world.office("THR-N");
     let other = world.office("THR-S");
     let hospital = hospital(&world, &office, "بیمارستان خصوصی سپیدار");
+    let clinic = crate::support::hospital(&world, &office, "درمانگاه تخصصی نیلوفر");
     let insured = "0012345679".to_string();
     world.insured(&insured).create();
-    Setting { office, other, hospital, insured }
+    Setting { office, other, hospital, clinic, insured }
 }
 
-/// A request for one MRI (806035 needs a pre-authorization) with a report attached; returns
+/// A request for one peripheral-blood karyotype (806035, which the tariff marks as needing a
+/// pre-authorization) with a report attached; returns
 /// (request id, attachment id).
-pub fn mri_request(app: &TestApp, provider: &Provider, insured: &str, bytes: &[u8]) -> (String, String) {
+pub fn karyotype_request(
+    app: &TestApp,
+    provider: &Provider,
+    insured: &str,
+    bytes: &[u8],
+) -> (String, String) {
     let res = app.post_json(
         "/api/v1/preauthorizations",
         Some(&provider.key),
         &json!({"insured_national_code": insured, "item_type": "service", "code": "806035", "quantity": "1",
-                "diagnoses": ["G35"], "justification": "پیگیری ام‌اس؛ ضایعهٔ تازه در معاینه"}),
+                "diagnoses": ["Q99.9"], "justification": "بررسی ناهنجاری کروموزومی؛ دو فرزند با تأخیر رشد"}),
     );
     assert_eq!(res.status(), 201, "{:?}", res.text());
     let id = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
@@ -68,7 +77,7 @@ pub fn upload(app: &TestApp, provider: &Provider, path: &str, document_type: &st
 fn the_advisor_sees_the_inbox_opens_a_request_with_its_document_and_approves_it() {
     let app = TestApp::spawn();
     let s = setting(&app);
-    let (id, att) = mri_request(&app, &s.hospital, &s.insured, SCAN_PNG);
+    let (id, att) = karyotype_request(&app, &s.hospital, &s.insured, SCAN_PNG);
     app.create_user("dr-a", Role::MedicalAdvisor, Scope::office(&s.office.id));
     app.create_user("dr-b", Role::MedicalAdvisor, Scope::office(&s.other.id));
     app.create_user("ana", Role::Reviewer, Scope::office(&s.office.id));
@@ -101,10 +110,10 @@ fn the_advisor_sees_the_inbox_opens_a_request_with_its_document_and_approves_it(
     let url = format!("/console/preauthorizations/{id}");
     let page = dr.get(&url);
     assert_eq!(page.status, 200, "{}", page.body);
-    page.assert_contains("پیگیری ام‌اس؛ ضایعهٔ تازه در معاینه");
+    page.assert_contains("بررسی ناهنجاری کروموزومی؛ دو فرزند با تأخیر رشد");
     page.assert_contains("علی کریمی");
     page.assert_contains("دارای استحقاق درمان امروز");
-    page.assert_contains("<span class=\"code\" dir=\"ltr\">G35</span>");
+    page.assert_contains("<span class=\"code\" dir=\"ltr\">Q99.9</span>");
     let file_url = format!("{url}/files/{att}");
     page.assert_contains(&format!("<img src=\"{file_url}\""));
     let file = dr.get(&file_url);
@@ -204,11 +213,16 @@ fn askama_escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// A claim the engine decides with a deduction; returns (claim id, deducted line's number, the
-/// claim as the API has it).
-pub fn deducted_claim(app: &TestApp, provider: &Provider, insured: &str, no: &str) -> (String, i64, Value) {
-    let res =
-        app.post_json("/api/v1/claims", Some(&provider.key), &document(no, insured, "1403-07-13", 1_890_000));
+/// A claim served on `date` (Jalali) that the engine decides with a deduction; returns (claim
+/// id, deducted line's number, the claim as the API has it).
+pub fn deducted_claim(
+    app: &TestApp,
+    provider: &Provider,
+    insured: &str,
+    no: &str,
+    date: &str,
+) -> (String, i64, Value) {
+    let res = app.post_json("/api/v1/claims", Some(&provider.key), &document(no, insured, date, 1_890_000));
     let c: Value = res.json().unwrap();
     assert!(c["status"] == "partially_approved", "{c}");
     let line = c["lines"]
@@ -231,7 +245,7 @@ fn rials(v: i64) -> String {
 fn a_reviewer_decides_an_objection_from_the_offices_list_and_others_cannot_reach_it() {
     let app = TestApp::spawn();
     let s = setting(&app);
-    let (claim, line_no, c) = deducted_claim(&app, &s.hospital, &s.insured, "OB-1403-118");
+    let (claim, line_no, c) = deducted_claim(&app, &s.hospital, &s.insured, "OB-1403-118", "1403-07-13");
     let line = &c["lines"][(line_no - 1) as usize];
     let deducted = line["deducted"].as_i64().unwrap();
     let most = line["insurer_payable"].as_i64().unwrap() + line["patient_share"].as_i64().unwrap() + deducted;

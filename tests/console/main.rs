@@ -14,6 +14,7 @@ mod support;
 
 mod advisor;
 mod browser;
+mod browser_advisor;
 mod browser_support;
 mod claims;
 mod queue;
