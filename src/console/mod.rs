@@ -52,10 +52,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/claims/{id}/files/{attachment_id}", web::get().to(review::file))
         // The medical advisor's pre-authorization inbox and the review office's objections.
         .route("/console/preauthorizations", web::get().to(preauth::inbox))
+        .route("/console/preauthorizations.csv", web::get().to(preauth::csv))
         .route("/console/preauthorizations/{id}", web::get().to(preauth::page))
         .route("/console/preauthorizations/{id}/decision", web::post().to(preauth::decide))
         .route("/console/preauthorizations/{id}/files/{attachment_id}", web::get().to(preauth::file))
         .route("/console/objections", web::get().to(objections::list))
+        .route("/console/objections.csv", web::get().to(objections::csv))
         .route("/console/objections/{id}", web::get().to(objections::page))
         .route("/console/objections/{id}/decision", web::post().to(objections::decide))
         .route("/console/objections/{id}/files/{attachment_id}", web::get().to(objections::file))

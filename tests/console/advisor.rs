@@ -102,6 +102,11 @@ fn the_advisor_sees_the_inbox_opens_a_request_with_its_document_and_approves_it(
     let none = dr.get("/console/preauthorizations?code=999999");
     none.assert_contains("هیچ درخواستی با این فیلترها نیست");
     assert!(!none.body.contains(&format!("/console/preauthorizations/{id}\"")));
+    // The CSV of the same filter.
+    let csv = dr.get("/console/preauthorizations.csv?status=all");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.body.contains(&format!("{id},requested,")), "{}", csv.body);
     let bad = dr.get("/console/preauthorizations?status=maybe");
     assert_eq!(bad.status, 422);
     bad.assert_contains("must be requested, approved, rejected or all");
@@ -134,6 +139,7 @@ fn the_advisor_sees_the_inbox_opens_a_request_with_its_document_and_approves_it(
     // A reviewer is not a medical advisor: 403, as the API's decision route.
     let ana = Browser::signed_in(&app, "ana");
     assert_eq!(ana.get("/console/preauthorizations").status, 403);
+    assert_eq!(ana.get("/console/preauthorizations.csv").status, 403);
     assert_eq!(ana.get(&url).status, 403);
     let ana_csrf = ana.get("/console/queue").csrf();
     assert_eq!(
@@ -271,6 +277,10 @@ fn a_reviewer_decides_an_objection_from_the_offices_list_and_others_cannot_reach
     list.assert_contains(&format!("<span dir=\"ltr\">{}</span>", rials(deducted)));
     list.assert_contains("aria-current=\"page\">اعتراض‌ها</a>");
     assert!(ana.get("/console/objections?status=decided").body.contains("اعتراضی با این وضعیت نیست"));
+    let csv = ana.get("/console/objections.csv");
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains(&format!("{oid},open,{claim},OB-1403-118,")), "{}", csv.body);
+    assert!(csv.body.contains(&format!(",{line_no},{deducted},")), "{}", csv.body);
     // The claim page lists its objection with a link.
     let claim_page = ana.get(&format!("/console/claims/{claim}"));
     claim_page.assert_contains("اعتراض‌های مرکز درمانی");
@@ -306,6 +316,7 @@ fn a_reviewer_decides_an_objection_from_the_offices_list_and_others_cannot_reach
     // A medical advisor is not a reviewer: 403.
     let dr = Browser::signed_in(&app, "dr-a");
     assert_eq!(dr.get("/console/objections").status, 403);
+    assert_eq!(dr.get("/console/objections.csv").status, 403);
     assert_eq!(dr.get(&url).status, 403);
 
     // Without the CSRF token: 403, nothing changes.
