@@ -180,6 +180,17 @@ pub struct ClaimPage {
     /// The insured person's other claims of the last `services::claims::RECENT_DAYS` days.
     pub recent: Vec<RecentRow>,
     pub recent_days: i64,
+    /// The provider's objections to the claim's deductions (`review::claim_objections`); a link
+    /// to each for the office's reviewers (`console::objections`).
+    pub objections: Vec<ObjectionLink>,
+}
+
+/// An objection to the claim, as the claim page lists it.
+pub struct ObjectionLink {
+    pub href: Option<String>,
+    pub filed: Day,
+    pub lines: String,
+    pub status: &'static str,
 }
 
 fn status_class(s: ClaimStatus) -> &'static str {
@@ -236,7 +247,7 @@ pub async fn page(
 }
 
 /// A document type in Persian (the upload's vocabulary, `domain::reimbursement::DocumentType`).
-fn document_type_fa(t: &str) -> &'static str {
+pub fn document_type_fa(t: &str) -> &'static str {
     match t {
         "prescription" => "نسخه",
         "invoice" => "صورتحساب",
@@ -322,6 +333,7 @@ pub async fn build(
             shared_diagnoses: r.shared_diagnoses,
         })
         .collect();
+    let objections = services::review::claim_objections(state, s.caller.clone(), c.id.clone()).await?;
     let reviewer = is_reviewer(&s.caller) && s.caller.office_id.as_ref() == Some(&c.office_id);
     // Who holds the claim is the review office's business (the API shows it in the queue only).
     let holder = match reviewer {
@@ -476,6 +488,15 @@ pub async fn build(
         files,
         recent,
         recent_days: services::claims::RECENT_DAYS,
+        objections: objections
+            .iter()
+            .map(|o| ObjectionLink {
+                href: reviewer.then(|| format!("/console/objections/{}", o.id)),
+                filed: Day::of_instant(o.filed_at),
+                lines: o.line_nos.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("، "),
+                status: o.status.name_fa(),
+            })
+            .collect(),
     };
     Ok(page)
 }

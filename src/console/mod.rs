@@ -7,14 +7,18 @@
 //!   `format`: rials, Jalali dates and months for the view models.
 //! - `pages`: sign-in, sign-out, the one-time password change, home; `queue`: the reviewer's
 //!   queue and its CSV; `claims`: the claim page; `review`: the reviewer's work on it (take,
-//!   release, preview and save a decision, the electronic file's documents).
+//!   release, preview and save a decision, the electronic file's documents); `preauth`: the
+//!   medical advisor's pre-authorization inbox and decisions; `objections`: the review office's
+//!   objections and their decisions.
 //!
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 
 pub mod assets;
 pub mod claims;
 pub mod format;
+pub mod objections;
 pub mod pages;
+pub mod preauth;
 pub mod queue;
 pub mod review;
 pub mod session;
@@ -46,6 +50,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/claims/{id}/preview", web::post().to(review::preview))
         .route("/console/claims/{id}/decision", web::post().to(review::decide))
         .route("/console/claims/{id}/files/{attachment_id}", web::get().to(review::file))
+        // The medical advisor's pre-authorization inbox and the review office's objections.
+        .route("/console/preauthorizations", web::get().to(preauth::inbox))
+        .route("/console/preauthorizations.csv", web::get().to(preauth::csv))
+        .route("/console/preauthorizations/{id}", web::get().to(preauth::page))
+        .route("/console/preauthorizations/{id}/decision", web::post().to(preauth::decide))
+        .route("/console/preauthorizations/{id}/files/{attachment_id}", web::get().to(preauth::file))
+        .route("/console/objections", web::get().to(objections::list))
+        .route("/console/objections.csv", web::get().to(objections::csv))
+        .route("/console/objections/{id}", web::get().to(objections::page))
+        .route("/console/objections/{id}/decision", web::post().to(objections::decide))
+        .route("/console/objections/{id}/files/{attachment_id}", web::get().to(objections::file))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -109,7 +124,19 @@ impl Layout {
 fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
     // A reviewer's home is the queue; a home entry would only lead there again.
     if is_reviewer(caller) {
-        vec![NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" }]
+        vec![
+            NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" },
+            NavItem {
+                label: "اعتراض‌ها", href: "/console/objections", current: current == "objections"
+            },
+        ]
+    } else if caller.role == Role::MedicalAdvisor {
+        // The advisor's work is the inbox; the home page leads there.
+        vec![NavItem {
+            label: "درخواست‌های تأیید قبلی",
+            href: "/console/preauthorizations",
+            current: current == "preauth",
+        }]
     } else {
         vec![NavItem { label: "خانه", href: "/console/", current: current == "home" }]
     }

@@ -422,3 +422,58 @@ pub fn for_engine(conn: &mut AnyConnection, insured_id: &InsuredId) -> AppResult
         })
         .collect())
 }
+
+/// The reasons a medical advisor may give a refusal, R91 first (the default): the catalogue's
+/// codes that describe a clinical or documentary judgement on a request. `decide` accepts any
+/// code of the catalogue (as the API does); the console offers these. Whatever code is given,
+/// a claim line that relies on the refused request is deducted with R91 by the engine.
+pub const REFUSAL_REASONS: [Reason; 7] =
+    [Reason::R91, Reason::R15, Reason::R06, Reason::R11, Reason::R09, Reason::R10, Reason::R04];
+
+/// A page of the medical advisor's inbox, how many requests the filter holds, and how many it
+/// holds in each status (the same filter with each status in turn).
+pub struct Inbox {
+    pub items: Vec<PreauthView>,
+    pub total: i64,
+    pub by_status: Vec<(PreauthStatus, i64)>,
+}
+
+/// The medical advisor's inbox (کارتابل درخواست‌های تأیید قبلی): the requests in the caller's
+/// scope under `filter` (its scope is replaced by the caller's), with counts by status.
+pub async fn inbox(
+    state: &ServiceContext,
+    caller: Caller,
+    mut filter: store::InboxFilter,
+) -> AppResult<Inbox> {
+    filter.scope = caller.scope_for(Record::Preauthorization);
+    if filter.scope == Scope::Nothing {
+        return Err(AppError::forbidden("this role does not see pre-authorizations"));
+    }
+    state
+        .db(move |conn| {
+            let items =
+                store::inbox(conn, &filter)?.into_iter().map(|r| view(conn, r)).collect::<AppResult<_>>()?;
+            let total = store::inbox_count(conn, &filter)?;
+            let mut by_status = Vec::new();
+            for s in PreauthStatus::ALL.iter().copied() {
+                let f = store::InboxFilter { status: Some(s), ..filter.clone() };
+                by_status.push((s, store::inbox_count(conn, &f)?));
+            }
+            Ok(Inbox { items, total, by_status })
+        })
+        .await
+}
+
+/// The Persian description of a code in the tariff in force today (the RVU book's text, the
+/// visit's, the drug's name and form, the device's name), if the tariff knows it.
+pub fn code_description(state: &ServiceContext, item_type: &str, code: &str) -> Option<String> {
+    let book = state.tariffs();
+    let t = book.for_date(state.now().date())?;
+    match ItemType::parse(item_type)? {
+        ItemType::Service => t.services.get(code).map(|s| s.description_fa.clone()),
+        ItemType::Visit => t.visits.get(code).map(|v| v.description_fa.clone()),
+        ItemType::Drug => t.drug(code).map(|d| format!("{} — {}", d.name, d.form)),
+        ItemType::Device => t.devices.get(code).map(|d| d.name_fa.clone()),
+        ItemType::BedDay => None,
+    }
+}

@@ -963,3 +963,73 @@ pub async fn history(
 pub fn received_before(now: NaiveDateTime, days: i64) -> NaiveDateTime {
     now - Duration::days(days)
 }
+
+/// An objection of the office's list, with what the list shows of its claim.
+pub struct OfficeObjection {
+    pub objection: ObjectionView,
+    pub provider_id: ProviderId,
+    pub provider_document_no: String,
+    /// What is deducted today on the objected lines (rials).
+    pub disputed_deducted: i64,
+    pub claim_billed: i64,
+}
+
+/// A page of the office's objections, and how many the filter holds.
+pub struct OfficeObjections {
+    pub items: Vec<OfficeObjection>,
+    pub total: i64,
+}
+
+/// The review office's objections (کارتابل اعتراض‌ها): those to the caller's office's claims,
+/// oldest first, with the amount still deducted on the objected lines. The API decides them
+/// one by one (`decide_objection`); this is the list a reviewer works from.
+pub async fn office_objections(
+    state: &ServiceContext,
+    caller: Caller,
+    mut filter: store::ObjectionFilter,
+) -> AppResult<OfficeObjections> {
+    filter.office_id = Some(office_of(&caller)?);
+    state
+        .db(move |conn| {
+            crate::services::providers::check_filters(conn, &caller, None, filter.provider_id.as_ref())?;
+            let total = store::office_objections_count(conn, &filter)?;
+            let mut items = Vec::new();
+            for (o, c) in store::office_objections(conn, &filter)? {
+                let view = objection_view(o, None);
+                let lines = claims_store::lines(conn, &c.id)?;
+                let disputed_deducted = lines
+                    .iter()
+                    .filter(|l| view.line_nos.contains(&(l.line_no as u32)))
+                    .map(|l| l.deducted)
+                    .sum();
+                items.push(OfficeObjection {
+                    objection: view,
+                    provider_id: c.provider_id,
+                    provider_document_no: c.provider_document_no,
+                    disputed_deducted,
+                    claim_billed: c.billed,
+                });
+            }
+            Ok(OfficeObjections { items, total })
+        })
+        .await
+}
+
+/// One objection of the caller's office with its claim (404 for another office's, as for its
+/// claim), and who decided the claim: the objection goes to another reviewer.
+pub async fn office_objection(
+    state: &ServiceContext,
+    caller: Caller,
+    id: ObjectionId,
+) -> AppResult<(ObjectionView, ClaimView, Option<UserId>)> {
+    state
+        .db(move |conn| {
+            let o =
+                store::find_objection(conn, &id)?.ok_or_else(|| AppError::not_found("no such objection"))?;
+            let c = office_claim(conn, &caller, &o.claim_id)
+                .map_err(|_| AppError::not_found("no such objection"))?;
+            let decided_by = store::review_state(conn, &c.id)?.reviewed_by;
+            Ok((objection_view(o, None), view(conn, c)?, decided_by))
+        })
+        .await
+}

@@ -176,3 +176,53 @@ pub fn uses(
         .order((claim_lines::claim_id.asc(), claim_lines::line_no.asc()))
         .load(conn)
 }
+
+/// The order of the medical advisor's inbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InboxSort {
+    /// Longest waiting first (the default: requests are decided in the order they came).
+    #[default]
+    Oldest,
+    Newest,
+}
+
+/// A page of the medical advisor's inbox (کارتابل پزشک معتمد): the scope's requests with the
+/// given status, provider and code, sorted, `limit` from `offset`.
+#[derive(Clone, Debug, Default)]
+pub struct InboxFilter {
+    pub scope: crate::auth::Scope,
+    pub status: Option<crate::domain::lifecycle::preauth::PreauthStatus>,
+    pub provider_id: Option<ProviderId>,
+    pub code: Option<String>,
+    pub sort: InboxSort,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn inbox_query<'a>(f: &'a InboxFilter) -> preauthorizations::BoxedQuery<'a, crate::store::scope::Db> {
+    let mut q =
+        preauthorizations::table.filter(crate::store::scope::preauthorizations(&f.scope)).into_boxed();
+    if let Some(v) = &f.status {
+        q = q.filter(preauthorizations::status.eq(*v));
+    }
+    if let Some(v) = &f.provider_id {
+        q = q.filter(preauthorizations::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.code {
+        q = q.filter(preauthorizations::code.eq(v.clone()));
+    }
+    q
+}
+
+pub fn inbox(conn: &mut AnyConnection, f: &InboxFilter) -> QueryResult<Vec<PreauthRow>> {
+    let q = inbox_query(f).select(PreauthRow::as_select());
+    let q = match f.sort {
+        InboxSort::Oldest => q.order((preauthorizations::created_at.asc(), preauthorizations::id.asc())),
+        InboxSort::Newest => q.order((preauthorizations::created_at.desc(), preauthorizations::id.desc())),
+    };
+    q.limit(f.limit).offset(f.offset).load(conn)
+}
+
+pub fn inbox_count(conn: &mut AnyConnection, f: &InboxFilter) -> QueryResult<i64> {
+    inbox_query(f).count().get_result(conn)
+}

@@ -352,3 +352,71 @@ pub fn set_objection_status(
         .execute(conn)?;
     Ok(())
 }
+
+/// The review office's objections (اعتراض‌های دفتر): those to claims of `office_id`, of one
+/// status and one provider when given, oldest first, `limit` from `offset`.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectionFilter {
+    pub office_id: Option<OfficeId>,
+    pub status: Option<crate::domain::lifecycle::review::ObjectionStatus>,
+    pub provider_id: Option<ProviderId>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn office_objections_query(
+    f: &ObjectionFilter,
+    office_id: OfficeId,
+) -> objections::BoxedQuery<'static, crate::store::scope::Db> {
+    // A boxed subquery is not a fragment of every backend: one unboxed subquery per case.
+    let mut q = match &f.provider_id {
+        None => objections::table
+            .filter(
+                objections::claim_id
+                    .eq_any(claims::table.filter(claims::office_id.eq(office_id)).select(claims::id)),
+            )
+            .into_boxed(),
+        Some(p) => objections::table
+            .filter(
+                objections::claim_id.eq_any(
+                    claims::table
+                        .filter(claims::office_id.eq(office_id))
+                        .filter(claims::provider_id.eq(p.clone()))
+                        .select(claims::id),
+                ),
+            )
+            .into_boxed(),
+    };
+    if let Some(s) = f.status {
+        q = q.filter(objections::status.eq(s));
+    }
+    q
+}
+
+pub fn office_objections(
+    conn: &mut AnyConnection,
+    f: &ObjectionFilter,
+) -> QueryResult<Vec<(ObjectionRow, ClaimRow)>> {
+    let Some(office_id) = f.office_id.clone() else { return Ok(Vec::new()) };
+    let rows: Vec<ObjectionRow> = office_objections_query(f, office_id)
+        .select(ObjectionRow::as_select())
+        .order((objections::created_at.asc(), objections::id.asc()))
+        .limit(f.limit)
+        .offset(f.offset)
+        .load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|o| o.claim_id.as_str()).collect();
+    let claims: Vec<ClaimRow> =
+        claims::table.filter(claims::id.eq_any(&ids)).select(ClaimRow::as_select()).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|o| {
+            let c = claims.iter().find(|c| c.id == o.claim_id)?.clone();
+            Some((o, c))
+        })
+        .collect())
+}
+
+pub fn office_objections_count(conn: &mut AnyConnection, f: &ObjectionFilter) -> QueryResult<i64> {
+    let Some(office_id) = f.office_id.clone() else { return Ok(0) };
+    office_objections_query(f, office_id).count().get_result(conn)
+}

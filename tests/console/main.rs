@@ -12,7 +12,9 @@ mod fixtures;
 
 mod support;
 
+mod advisor;
 mod browser;
+mod browser_advisor;
 mod browser_support;
 mod claims;
 mod queue;

@@ -27,6 +27,17 @@ text_enum! {
     }
 }
 
+impl PreauthStatus {
+    /// The status in Persian, as the medical advisor and the provider read it.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            PreauthStatus::Requested => "در انتظار تصمیم",
+            PreauthStatus::Approved => "تأیید شد",
+            PreauthStatus::Rejected => "رد شد",
+        }
+    }
+}
+
 /// The request's status after `action`, or why not.
 pub fn transition(from: PreauthStatus, action: PreauthAction) -> Result<PreauthStatus, TransitionError> {
     use PreauthAction::*;

@@ -86,6 +86,17 @@ text_enum! {
     }
 }
 
+impl ObjectionStatus {
+    /// The status in Persian, as the review office and the provider read it.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            ObjectionStatus::Open => "باز",
+            ObjectionStatus::AwaitingApproval => "در انتظار تأیید سرپرست",
+            ObjectionStatus::Decided => "رسیدگی شد",
+        }
+    }
+}
+
 /// The objection's status after `action`, or why not.
 pub fn objection_transition(
     from: ObjectionStatus,
