@@ -13,8 +13,10 @@ mod fixtures;
 mod support;
 
 mod browser;
+mod browser_supervisor;
 mod browser_support;
 mod claims;
 mod queue;
 mod review;
 mod sessions;
+mod supervision;
