@@ -89,6 +89,7 @@ pub fn routes() -> Vec<RouteDef> {
         GET "/api/v1/review/queue" => api::review::queue,
         POST "/api/v1/review/claims/{id}/take" => api::review::take,
         POST "/api/v1/review/claims/{id}/release" => api::review::release,
+        POST "/api/v1/review/claims/{id}/assignment" => api::review::assign,
         POST "/api/v1/review/claims/{id}/decision" => api::review::decide,
         POST "/api/v1/review/samples" => api::review::create_sample,
         GET "/api/v1/review/samples/{id}" => api::review::get_sample,

@@ -31,6 +31,7 @@ use crate::store::review::{QueueFilter, QueueSort};
         queue,
         take,
         release,
+        assign,
         decide,
         create_sample,
         get_sample,
@@ -131,6 +132,7 @@ pub async fn queue(
         reason: q.reason,
         received_before: q.min_age_days.map(|d| service::received_before(state.now(), d)),
         unassigned: q.unassigned,
+        assigned_to: None,
         sort,
         limit: crate::api::page_limit(q.limit)?,
         offset: q.offset.unwrap_or(0),
@@ -162,6 +164,39 @@ pub async fn release(
 ) -> AppResult<HttpResponse> {
     service::release(&state, caller.caller, id.into_inner().into()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Whom a supervisor gives the claim to.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[schema(as = AssignmentInput)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentBody {
+    /// The user id of an active reviewer or supervisor of the supervisor's office.
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub reviewer_id: String,
+}
+
+/// A supervisor assigns a pended claim of the office to a reviewer (ارجاع پرونده).
+///
+/// The reviewer then holds the claim as if they had taken it. A claim someone else holds is
+/// re-assigned (the audit trail records the previous holder). A reviewer who is not an active
+/// reviewer or supervisor of the office is 422 naming `reviewer_id`; a claim that no longer
+/// waits for review is 409.
+#[utoipa::path(post, path = "/api/v1/review/claims/{id}/assignment", tag = "review", params(Id),
+    request_body = AssignmentBody,
+    responses((status = 200, description = "The claim, now held by the reviewer.", body = ClaimView),
+        (status = 404, response = responses::NotFound),
+        (status = 409, response = responses::Conflict)))]
+pub async fn assign(
+    state: web::Data<ServiceContext>,
+    caller: Require<Supervisors>,
+    id: web::Path<String>,
+    body: ApiJson<AssignmentBody>,
+) -> AppResult<HttpResponse> {
+    let out =
+        service::assign(&state, caller.caller, id.into_inner().into(), body.0.reviewer_id.into()).await?;
+    Ok(HttpResponse::Ok().json(out))
 }
 
 /// A reviewer's decision on a claim or on an objection's lines.
@@ -223,7 +258,7 @@ pub async fn approve(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok()
-        .json(service::review_decision(&state, caller.caller, id.into_inner().into(), true).await?))
+        .json(service::review_decision(&state, caller.caller, id.into_inner().into(), true, None).await?))
 }
 
 /// A supervisor returns a decision to its reviewer; nothing is applied.
@@ -236,7 +271,7 @@ pub async fn return_decision(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok()
-        .json(service::review_decision(&state, caller.caller, id.into_inner().into(), false).await?))
+        .json(service::review_decision(&state, caller.caller, id.into_inner().into(), false, None).await?))
 }
 
 /// A provider's objection to deductions.

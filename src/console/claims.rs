@@ -183,6 +183,9 @@ pub struct ClaimPage {
     /// The provider's objections to the claim's deductions (`review::claim_objections`); a link
     /// to each for the office's reviewers (`console::objections`).
     pub objections: Vec<ObjectionLink>,
+    /// For a supervisor of the office while the claim is pended: the office's reviewers to
+    /// assign it to, `(user id, name, holds it now)` (`console::supervision::assignable`).
+    pub assignable: Vec<(String, String, bool)>,
 }
 
 /// An objection to the claim, as the claim page lists it.
@@ -268,6 +271,7 @@ fn action_fa(entity: &str, action: &str) -> &'static str {
         ("claim", "submitted") | ("claim", "created") => "ثبت سند",
         ("claim", "taken") => "برداشتن سند برای رسیدگی",
         ("claim", "released") => "بازگرداندن سند به صف",
+        ("claim", "assigned") => "ارجاع به کارشناس توسط سرپرست",
         ("claim", "decided") => "ثبت نتیجهٔ رسیدگی",
         ("claim", "awaiting_approval") => "ارسال برای تأیید سرپرست",
         ("claim", "returned") => "بازگشت از سرپرست",
@@ -342,6 +346,14 @@ pub async fn build(
     };
     let pended = c.status == ClaimStatus::Pended;
     let holds = holder.as_ref().is_some_and(|h| h.user_id == s.caller.user_id);
+    let assignable = crate::console::supervision::assignable(
+        state,
+        s,
+        &c.office_id,
+        pended,
+        holder.as_ref().map(|h| &h.user_id),
+    )
+    .await?;
     let can_decide = reviewer && pended && holds;
     let lines = c
         .lines
@@ -433,6 +445,7 @@ pub async fn build(
     let notice = match q.done.as_deref() {
         Some("taken") => Some("سند برای رسیدگی به نام شما برداشته شد."),
         Some("released") => Some("سند به صف بازگشت."),
+        Some("assigned") => Some("سند به کارشناس انتخاب‌شده ارجاع شد."),
         Some("applied") => Some("نتیجهٔ رسیدگی ثبت شد."),
         Some("awaiting") => Some("تغییر مبلغ بیش از سقف است: تصمیم در انتظار تأیید سرپرست است."),
         _ => None,
@@ -497,6 +510,7 @@ pub async fn build(
                 status: o.status.name_fa(),
             })
             .collect(),
+        assignable,
     };
     Ok(page)
 }

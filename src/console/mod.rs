@@ -22,6 +22,7 @@ pub mod preauth;
 pub mod queue;
 pub mod review;
 pub mod session;
+pub mod supervision;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -61,6 +62,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/objections/{id}", web::get().to(objections::page))
         .route("/console/objections/{id}/decision", web::post().to(objections::decide))
         .route("/console/objections/{id}/files/{attachment_id}", web::get().to(objections::file))
+        // The supervisor's screens (console::supervision): the four-eyes inbox, samples,
+        // the backlog, and assigning a claim to a reviewer.
+        .route("/console/approvals", web::get().to(supervision::inbox))
+        .route("/console/approvals/{id}", web::get().to(supervision::decision))
+        .route("/console/approvals/{id}/approve", web::post().to(supervision::approve))
+        .route("/console/approvals/{id}/return", web::post().to(supervision::return_decision))
+        .route("/console/samples", web::get().to(supervision::samples))
+        .route("/console/samples", web::post().to(supervision::create_sample))
+        .route("/console/samples/{id}", web::get().to(supervision::sample))
+        .route("/console/samples/{id}/extrapolate", web::post().to(supervision::extrapolate))
+        .route("/console/samples/{id}/close", web::post().to(supervision::close))
+        .route("/console/backlog", web::get().to(supervision::backlog))
+        .route("/console/claims/{id}/assign", web::post().to(supervision::assign))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -122,6 +136,19 @@ impl Layout {
 
 /// The navigation of a role: the screens built so far that the role may open.
 fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
+    // A supervisor's desk: the queue and the supervisor's screens.
+    if caller.role == Role::Supervisor {
+        return [
+            ("صف رسیدگی", "/console/queue", "queue"),
+            ("اعتراض‌ها", "/console/objections", "objections"),
+            ("تأیید دوم", "/console/approvals", "approvals"),
+            ("نمونه‌گیری", "/console/samples", "samples"),
+            ("انباشت کار", "/console/backlog", "backlog"),
+        ]
+        .into_iter()
+        .map(|(label, href, key)| NavItem { label, href, current: current == key })
+        .collect();
+    }
     // A reviewer's home is the queue; a home entry would only lead there again.
     if is_reviewer(caller) {
         vec![

@@ -44,6 +44,9 @@ pub struct QueueQuery {
     pub age: String,
     #[serde(default)]
     pub unassigned: String,
+    /// Only the claims this reviewer (user id) holds: the supervisor's backlog links here.
+    #[serde(default)]
+    pub reviewer: String,
     #[serde(default)]
     pub sort: String,
     #[serde(default)]
@@ -132,6 +135,7 @@ fn parse(q: &QueueQuery, state: &ServiceContext) -> Result<Parsed, AppError> {
             received_before: (min_age_days > 0)
                 .then(|| services::review::received_before(state.now(), min_age_days)),
             unassigned: (q.unassigned.trim() == "1").then_some(true),
+            assigned_to: text(&q.reviewer).map(Into::into),
             sort,
             limit: per,
             offset: (page - 1).saturating_mul(per),
@@ -231,6 +235,7 @@ fn href(q: &QueueQuery, path: &str, changes: &[(&str, String)]) -> String {
         ("reason", q.reason.clone()),
         ("age", q.age.clone()),
         ("unassigned", q.unassigned.clone()),
+        ("reviewer", q.reviewer.clone()),
         ("sort", q.sort.clone()),
         ("page", q.page.clone()),
         ("per", q.per.clone()),
@@ -394,9 +399,10 @@ pub async fn page(
     };
     let first = if total == 0 { 0 } else { parsed.filter.offset + 1 };
     let last = parsed.filter.offset + rows.len() as i64;
-    let filtered = [&q.provider, &q.kind, &q.min_amount, &q.max_amount, &q.reason, &q.age, &q.unassigned]
-        .iter()
-        .any(|v| !v.trim().is_empty());
+    let filtered =
+        [&q.provider, &q.kind, &q.min_amount, &q.max_amount, &q.reason, &q.age, &q.unassigned, &q.reviewer]
+            .iter()
+            .any(|v| !v.trim().is_empty());
     let page = QueuePage {
         layout: Layout::signed("صف رسیدگی", &s, "queue"),
         providers: providers.iter().map(|(id, name)| choice(id, name.clone(), &q.provider)).collect(),

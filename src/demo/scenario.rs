@@ -1871,9 +1871,10 @@ impl Demo<'_> {
     }
 
     async fn supervise(&mut self, decision_id: DecisionId) -> Result<(), String> {
-        let outcome = services::review::review_decision(self.ctx, self.supervisor.clone(), decision_id, true)
-            .await
-            .map_err(failed("approving a decision"))?;
+        let outcome =
+            services::review::review_decision(self.ctx, self.supervisor.clone(), decision_id, true, None)
+                .await
+                .map_err(failed("approving a decision"))?;
         let provider = self.providers.iter().position(|p| p.id == outcome.claim.provider_id).unwrap_or(0);
         self.after_decision(&outcome.claim, provider, None);
         Ok(())

@@ -17,5 +17,6 @@ pub mod reimbursements;
 pub mod review;
 pub mod sampling;
 pub mod settlements;
+pub mod supervision;
 pub mod tariffs;
 pub mod users;

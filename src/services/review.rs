@@ -150,6 +150,59 @@ pub async fn take(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppRes
         .await
 }
 
+/// A supervisor gives a pended claim of their office to a reviewer of the same office
+/// (ارجاع پرونده): the same holder `take` sets. The reviewer must be an active reviewer or
+/// supervisor of the office (422 naming `reviewer_id`); a claim someone holds may be
+/// re-assigned, and the audit event records the previous holder.
+pub async fn assign(
+    state: &ServiceContext,
+    caller: Caller,
+    id: ClaimId,
+    reviewer_id: UserId,
+) -> AppResult<ClaimView> {
+    if caller.role != Role::Supervisor {
+        return Err(AppError::forbidden("claims are assigned by a supervisor"));
+    }
+    let clock = state.clock;
+    state
+        .write(move |conn| {
+            let c = office_claim(conn, &caller, &id)?;
+            let reviewer = crate::store::users::find(conn, &reviewer_id)?.filter(|u| {
+                u.active
+                    && u.office_id == caller.office_id
+                    && matches!(Role::parse(&u.role), Some(Role::Reviewer | Role::Supervisor))
+            });
+            let Some(reviewer) = reviewer else {
+                return Err(AppError::field(
+                    "reviewer_id",
+                    "not_a_reviewer",
+                    "not an active reviewer of the caller's office",
+                ));
+            };
+            if c.status != ClaimStatus::Pended {
+                return Err(AppError::conflict(
+                    "not_pended",
+                    format!("the claim is {}, not pended", c.status),
+                ));
+            }
+            let previous = store::review_state(conn, &id)?.assigned_to;
+            if previous.as_ref() != Some(&reviewer.id) {
+                store::reassign(conn, &id, &reviewer.id, clock.now())?;
+                audit::append(
+                    conn,
+                    &Actor::of(&caller),
+                    "claim",
+                    &id,
+                    "assigned",
+                    Some(json!({"assigned_to": previous})),
+                    Some(json!({"assigned_to": reviewer.id})),
+                )?;
+            }
+            view(conn, c)
+        })
+        .await
+}
+
 /// Gives a claim back to the queue (its holder, or a supervisor of the office).
 pub async fn release(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppResult<()> {
     state
@@ -213,7 +266,7 @@ pub(crate) type Computed = (LineAmounts, Option<String>);
 
 /// Applies the decisions to the claim's current lines (pure; nothing is written). Only
 /// `allowed` lines may be decided (all for a review, the objected ones for an objection).
-fn compute(
+pub(crate) fn compute(
     lines: &[LineRow],
     decisions: &[LineDecision],
     allowed: Option<&[u32]>,
@@ -619,12 +672,14 @@ fn finish(
 }
 
 /// A supervisor approves (or returns) a decision waiting for the second pair of eyes. The
-/// reviewer who proposed it cannot approve it.
+/// reviewer who proposed it cannot approve it. `note`, the supervisor's word to the reviewer
+/// (why it is returned), is kept in the decision's audit event.
 pub async fn review_decision(
     state: &ServiceContext,
     caller: Caller,
     id: DecisionId,
     approve: bool,
+    note: Option<String>,
 ) -> AppResult<DecisionOutcome> {
     let clock = state.clock;
     state
@@ -660,7 +715,10 @@ pub async fn review_decision(
                 &d.id,
                 status,
                 Some(json!({"status": d.status})),
-                Some(json!({"status": status})),
+                Some(match &note {
+                    Some(n) => json!({"status": status, "note": n}),
+                    None => json!({"status": status}),
+                }),
             )?;
             let claim = if approve {
                 let back = if objection.is_some() { c.status } else { ClaimStatus::Pended };

@@ -276,6 +276,28 @@ pub async fn get(state: &ServiceContext, caller: Caller, id: SampleId) -> AppRes
         .await
 }
 
+/// The office's samples, newest first (at most `limit`), each with its progress and when it
+/// was drawn. Reviewers and supervisors of the office see them, as `get`.
+pub async fn list(
+    state: &ServiceContext,
+    caller: Caller,
+    limit: i64,
+) -> AppResult<Vec<(SampleView, chrono::NaiveDateTime)>> {
+    let office = office_of(&caller)?;
+    state
+        .db(move |conn| {
+            let rows = store::list_in(conn, &crate::auth::Scope::Office(office), limit)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for s in rows {
+                let members = store::members(conn, &s.id)?;
+                let at = s.created_at;
+                out.push((view(s, members), at));
+            }
+            Ok(out)
+        })
+        .await
+}
+
 /// Applies the reviewed sample's rate to the claims not selected (R92 on each line), or, with
 /// `apply = false`, closes the sample without touching them. Only a random sample stands for
 /// the rest, and only once every selected claim is decided.

@@ -62,6 +62,8 @@ pub struct QueueFilter {
     pub received_before: Option<NaiveDateTime>,
     /// Only claims nobody has taken (`true`) or only taken ones (`false`).
     pub unassigned: Option<bool>,
+    /// Only claims this reviewer holds (a supervisor's backlog per reviewer).
+    pub assigned_to: Option<UserId>,
     pub sort: QueueSort,
     pub limit: i64,
     pub offset: i64,
@@ -123,6 +125,9 @@ macro_rules! filtered_queue {
             Some(false) => q = q.filter(claim_reviews::assigned_to.is_not_null()),
             None => {}
         }
+        if let Some(u) = &f.assigned_to {
+            q = q.filter(claim_reviews::assigned_to.eq(u.clone()));
+        }
         q
     }};
 }
@@ -164,6 +169,20 @@ pub fn assign(
     .set((claim_reviews::assigned_to.eq(user_id), claim_reviews::assigned_at.eq(now)))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Gives a claim to `user_id` whoever holds it (a supervisor's assignment, ارجاع).
+pub fn reassign(
+    conn: &mut AnyConnection,
+    claim_id: &ClaimId,
+    user_id: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    ensure_row(conn, claim_id)?;
+    diesel::update(claim_reviews::table.find(claim_id))
+        .set((claim_reviews::assigned_to.eq(user_id), claim_reviews::assigned_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn release(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<()> {
@@ -285,6 +304,22 @@ pub fn claim_decisions(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryRes
         .filter(review_decisions::claim_id.eq(claim_id))
         .order(review_decisions::id.asc())
         .select(DecisionRow::as_select())
+        .load(conn)
+}
+
+/// The office's decisions waiting for a supervisor, oldest first, with their claims.
+pub fn awaiting_in_office(
+    conn: &mut AnyConnection,
+    office_id: &OfficeId,
+) -> QueryResult<Vec<(DecisionRow, ClaimRow)>> {
+    review_decisions::table
+        .inner_join(claims::table.on(claims::id.eq(review_decisions::claim_id)))
+        .filter(claims::office_id.eq(office_id))
+        .filter(
+            review_decisions::status.eq(crate::domain::lifecycle::review::DecisionStatus::AwaitingApproval),
+        )
+        .order((review_decisions::created_at.asc(), review_decisions::id.asc()))
+        .select((DecisionRow::as_select(), ClaimRow::as_select()))
         .load(conn)
 }
 

@@ -81,6 +81,20 @@ pub fn find_in(
         .optional()
 }
 
+/// The samples in `scope`, newest first.
+pub fn list_in(
+    conn: &mut AnyConnection,
+    scope: &crate::auth::Scope,
+    limit: i64,
+) -> QueryResult<Vec<SampleRow>> {
+    review_samples::table
+        .filter(crate::store::scope::review_samples(scope))
+        .order((review_samples::created_at.desc(), review_samples::id.desc()))
+        .limit(limit)
+        .select(SampleRow::as_select())
+        .load(conn)
+}
+
 /// The sample's claims with their current state.
 pub fn members(conn: &mut AnyConnection, id: &SampleId) -> QueryResult<Vec<(MemberRow, ClaimRow)>> {
     review_sample_claims::table

@@ -570,3 +570,99 @@ fn a_random_sample_is_reviewed_and_its_rate_extrapolated_as_r92() {
     let stranger = app.token_for("stranger", Role::Supervisor, Scope::office(&other_office));
     assert_problem(app.get(&format!("/api/v1/review/samples/{sid}"), Some(&stranger)), 404, "not_found");
 }
+
+/// A supervisor assigns a pended claim of the office to one of its reviewers (ارجاع پرونده):
+/// the reviewer then holds it as after `take`; re-assigning is allowed and the audit trail
+/// records who held it before. Another office's claim is 404, a reviewer of another office
+/// (or an inactive one) 422 naming `reviewer_id`, a reviewer may not assign (403), and a claim
+/// that no longer waits for review is 409.
+#[test]
+fn a_supervisor_assigns_a_claim_to_a_reviewer_of_the_office() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (office, key) = pending_office(&app, &admin, "ASG-1", "10101010131");
+    insured(&app, &admin);
+    let claim: Value =
+        app.post_json("/api/v1/claims", Some(&key), &visit("A-1", "1403-07-01")).json().unwrap();
+    let id = claim["id"].as_str().unwrap().to_string();
+    let ana_id = app.create_user("asg-ana", Role::Reviewer, Scope::office(&office));
+    let ana = app.login("asg-ana", PASSWORD);
+    let reza_id = app.create_user("asg-reza", Role::Reviewer, Scope::office(&office));
+    let sara = app.token_for("asg-sara", Role::Supervisor, Scope::office(&office));
+    let (other_office, _) = crate::providers::office_and_hospital(&app, &admin, "ASG-X", "10101010132");
+    let stranger_id = app.create_user("asg-stranger", Role::Reviewer, Scope::office(&other_office));
+    let other_sup = app.token_for("asg-other-sup", Role::Supervisor, Scope::office(&other_office));
+    let path = format!("/api/v1/review/claims/{id}/assignment");
+
+    // A reviewer may not assign, not even to themselves.
+    let res = app.post_json(&path, Some(&ana), &json!({"reviewer_id": ana_id}));
+    assert_problem(res, 403, "forbidden");
+    // Another office's supervisor: the claim does not exist for them.
+    assert_problem(
+        app.post_json(&path, Some(&other_sup), &json!({"reviewer_id": stranger_id})),
+        404,
+        "not_found",
+    );
+    // A reviewer of another office, or no such user: 422 naming the field.
+    for who in [stranger_id.as_str(), "usr_nobody"] {
+        let body = assert_problem(
+            app.post_json(&path, Some(&sara), &json!({"reviewer_id": who})),
+            422,
+            "validation_failed",
+        );
+        assert_eq!(body["errors"][0]["field"], "reviewer_id", "{body}");
+    }
+
+    // Assigned to ana: she holds it (the queue says so) and may decide it without taking it.
+    let res = app.post_json(&path, Some(&sara), &json!({"reviewer_id": ana_id}));
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let q: Value = app.get("/api/v1/review/queue", Some(&ana)).json().unwrap();
+    assert_eq!(q["items"][0]["assigned_to"], ana_id.as_str());
+    assert_problem(
+        post(&app, &format!("/api/v1/review/claims/{id}/take"), &app.login("asg-reza", PASSWORD)),
+        409,
+        "claim_taken",
+    );
+
+    // Re-assigned to reza: allowed for a supervisor, and audited with the previous holder.
+    let res = app.post_json(&path, Some(&sara), &json!({"reviewer_id": reza_id}));
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let q: Value = app.get("/api/v1/review/queue", Some(&ana)).json().unwrap();
+    assert_eq!(q["items"][0]["assigned_to"], reza_id.as_str());
+    let history: Value = app.get(&format!("/api/v1/claims/{id}/history"), Some(&sara)).json().unwrap();
+    let assigned: Vec<&Value> =
+        history["items"].as_array().unwrap().iter().filter(|e| e["action"] == "assigned").collect();
+    assert_eq!(assigned.len(), 2, "{history}");
+    assert_eq!(assigned[1]["actor"], "asg-sara");
+    assert_eq!(assigned[1]["role"], "supervisor");
+    assert_eq!(assigned[1]["before"]["assigned_to"], ana_id.as_str());
+    assert_eq!(assigned[1]["after"]["assigned_to"], reza_id.as_str());
+    assert_eq!(assigned[0]["before"]["assigned_to"], Value::Null);
+
+    // reza decides it; a decided claim is no longer assigned (409).
+    let reza = app.login("asg-reza", PASSWORD);
+    let res = app.post_json(
+        &format!("/api/v1/review/claims/{id}/decision"),
+        Some(&reza),
+        &json!({"lines": [{"line_no": 1, "action": "approve"}]}),
+    );
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    assert_problem(app.post_json(&path, Some(&sara), &json!({"reviewer_id": ana_id})), 409, "not_pended");
+
+    // An inactive reviewer is no longer one of the office's.
+    let res = app.patch_json(&format!("/api/v1/users/{ana_id}"), Some(&admin), &json!({"active": false}));
+    assert_eq!(res.status(), 200);
+    let second: Value =
+        app.post_json("/api/v1/claims", Some(&key), &visit("A-2", "1403-07-02")).json().unwrap();
+    let second = second["id"].as_str().unwrap();
+    let body = assert_problem(
+        app.post_json(
+            &format!("/api/v1/review/claims/{second}/assignment"),
+            Some(&sara),
+            &json!({"reviewer_id": ana_id}),
+        ),
+        422,
+        "validation_failed",
+    );
+    assert_eq!(body["errors"][0]["field"], "reviewer_id");
+}

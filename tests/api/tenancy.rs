@@ -483,6 +483,13 @@ fn cases(a: &A) -> Vec<Case> {
         ),
         c(
             M::POST,
+            "/api/v1/review/claims/{id}/assignment",
+            format!("/api/v1/review/claims/{}/assignment", a.claim),
+            js(json!({"reviewer_id": a.user})),
+            [Denied, Hidden, Denied, Denied],
+        ),
+        c(
+            M::POST,
             "/api/v1/review/claims/{id}/decision",
             format!("/api/v1/review/claims/{}/decision", a.claim),
             js(approve.clone()),
