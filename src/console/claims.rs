@@ -217,7 +217,7 @@ pub async fn page(
 }
 
 /// A document type in Persian (the upload's vocabulary, `domain::reimbursement::DocumentType`).
-fn document_type_fa(t: &str) -> &'static str {
+pub fn document_type_fa(t: &str) -> &'static str {
     match t {
         "prescription" => "نسخه",
         "invoice" => "صورتحساب",

@@ -16,6 +16,7 @@ pub mod claims;
 pub mod format;
 pub mod pages;
 pub mod queue;
+pub mod reimbursements;
 pub mod review;
 pub mod session;
 
@@ -46,6 +47,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/claims/{id}/preview", web::post().to(review::preview))
         .route("/console/claims/{id}/decision", web::post().to(review::decide))
         .route("/console/claims/{id}/files/{attachment_id}", web::get().to(review::file))
+        // Reimbursements (بازپرداخت): the office's list, filing on behalf of an insured person,
+        // documents, submission, decision and approval (`console::reimbursements`).
+        .route("/console/reimbursements", web::get().to(reimbursements::list))
+        .route("/console/reimbursements", web::post().to(reimbursements::file))
+        .route("/console/reimbursements/new", web::get().to(reimbursements::new_form))
+        .route("/console/reimbursements/{id}", web::get().to(reimbursements::page))
+        .route("/console/reimbursements/{id}/files", web::post().to(reimbursements::upload))
+        .route("/console/reimbursements/{id}/files/{attachment_id}", web::get().to(reimbursements::document))
+        .route("/console/reimbursements/{id}/submit", web::post().to(reimbursements::submit))
+        .route("/console/reimbursements/{id}/decision", web::post().to(reimbursements::decide))
+        .route("/console/reimbursements/{id}/approval", web::post().to(reimbursements::approve))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -109,7 +121,15 @@ impl Layout {
 fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
     // A reviewer's home is the queue; a home entry would only lead there again.
     if is_reviewer(caller) {
-        vec![NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" }]
+        vec![
+            NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" },
+            // The office's reviewers and supervisors file, decide and approve reimbursements.
+            NavItem {
+                label: "بازپرداخت",
+                href: "/console/reimbursements",
+                current: current == "reimbursements",
+            },
+        ]
     } else {
         vec![NavItem { label: "خانه", href: "/console/", current: current == "home" }]
     }

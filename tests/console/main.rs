@@ -16,5 +16,6 @@ mod browser;
 mod browser_support;
 mod claims;
 mod queue;
+mod reimbursements;
 mod review;
 mod sessions;
