@@ -7,7 +7,9 @@
 //!   `format`: rials, Jalali dates and months for the view models.
 //! - `pages`: sign-in, sign-out, the one-time password change, home; `queue`: the reviewer's
 //!   queue and its CSV; `claims`: the claim page; `review`: the reviewer's work on it (take,
-//!   release, preview and save a decision, the electronic file's documents).
+//!   release, preview and save a decision, the electronic file's documents); `reimbursements`:
+//!   reimbursement requests (list, filing on behalf of an insured person, scans, submit, decide,
+//!   approve).
 //!
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 

@@ -13,6 +13,7 @@ mod fixtures;
 mod support;
 
 mod browser;
+mod browser_reimbursement;
 mod browser_support;
 mod claims;
 mod queue;
