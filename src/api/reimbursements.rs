@@ -155,7 +155,15 @@ pub async fn file(
     caller: Caller,
     body: ApiJson<FileBody>,
 ) -> AppResult<HttpResponse> {
-    let b = body.0;
+    let new = new_request(body.0)?;
+    Ok(HttpResponse::Created().json(service::file(&state, caller, new).await?))
+}
+
+/// A filed body as the use case's request: national codes, the Sheba and the dates (Gregorian
+/// or Jalali) read, every unreadable field named at once (422), texts normalised. The console's
+/// filing form builds a `FileBody` and goes through here too, so both refuse the same input
+/// with the same fields. (`FileBody::validate` is the caller's: `ApiJson` runs it for the API.)
+pub fn new_request(b: FileBody) -> AppResult<NewRequest> {
     let mut errors = Vec::new();
     let mut take = |r: Result<String, FieldError>| match r {
         Ok(v) => Some(v),
@@ -230,7 +238,7 @@ pub async fn file(
         sheba_owner_national_code: owner.unwrap_or_default(),
         lines,
     };
-    Ok(HttpResponse::Created().json(service::file(&state, caller, new).await?))
+    Ok(new)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

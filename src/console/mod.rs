@@ -9,7 +9,9 @@
 //!   queue and its CSV; `claims`: the claim page; `review`: the reviewer's work on it (take,
 //!   release, preview and save a decision, the electronic file's documents); `preauth`: the
 //!   medical advisor's pre-authorization inbox and decisions; `objections`: the review office's
-//!   objections and their decisions.
+//!   objections and their decisions; `supervision`: the supervisor's four-eyes inbox, samples,
+//!   backlog and assignment; `reimbursements`: reimbursement requests (list, filing on behalf of
+//!   an insured person, scans, submit, decide, approve).
 //!
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 
@@ -20,6 +22,7 @@ pub mod objections;
 pub mod pages;
 pub mod preauth;
 pub mod queue;
+pub mod reimbursements;
 pub mod review;
 pub mod session;
 pub mod supervision;
@@ -75,6 +78,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/samples/{id}/close", web::post().to(supervision::close))
         .route("/console/backlog", web::get().to(supervision::backlog))
         .route("/console/claims/{id}/assign", web::post().to(supervision::assign))
+        // Reimbursements (بازپرداخت): the office's list, filing on behalf of an insured person,
+        // documents, submission, decision and approval (`console::reimbursements`).
+        .route("/console/reimbursements", web::get().to(reimbursements::list))
+        .route("/console/reimbursements", web::post().to(reimbursements::file))
+        .route("/console/reimbursements/new", web::get().to(reimbursements::new_form))
+        .route("/console/reimbursements/{id}", web::get().to(reimbursements::page))
+        .route("/console/reimbursements/{id}/files", web::post().to(reimbursements::upload))
+        .route("/console/reimbursements/{id}/files/{attachment_id}", web::get().to(reimbursements::document))
+        .route("/console/reimbursements/{id}/submit", web::post().to(reimbursements::submit))
+        .route("/console/reimbursements/{id}/decision", web::post().to(reimbursements::decide))
+        .route("/console/reimbursements/{id}/approval", web::post().to(reimbursements::approve))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -141,6 +155,7 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
         return [
             ("صف رسیدگی", "/console/queue", "queue"),
             ("اعتراض‌ها", "/console/objections", "objections"),
+            ("بازپرداخت", "/console/reimbursements", "reimbursements"),
             ("تأیید دوم", "/console/approvals", "approvals"),
             ("نمونه‌گیری", "/console/samples", "samples"),
             ("انباشت کار", "/console/backlog", "backlog"),
@@ -155,6 +170,12 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
             NavItem { label: "صف رسیدگی", href: "/console/queue", current: current == "queue" },
             NavItem {
                 label: "اعتراض‌ها", href: "/console/objections", current: current == "objections"
+            },
+            // The office's reviewers and supervisors file, decide and approve reimbursements.
+            NavItem {
+                label: "بازپرداخت",
+                href: "/console/reimbursements",
+                current: current == "reimbursements",
             },
         ]
     } else if caller.role == Role::MedicalAdvisor {

@@ -69,7 +69,7 @@ pub async fn release(
 /// The decision form as the use case's input, and each decided line's draft (to show again
 /// after a refusal). A line whose action is empty is left as the engine priced it (not sent:
 /// `decide` accepts unnamed pended lines as priced). Errors name the console's field.
-fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError>, Draft) {
+pub fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError>, Draft) {
     let mut draft = Draft { note: field(pairs, "note").to_string(), ..Draft::default() };
     let mut lines = Vec::new();
     let mut errors = Vec::new();
@@ -143,7 +143,7 @@ fn decision_input(pairs: &[(String, String)]) -> (Result<DecisionInput, AppError
 
 /// The problem's fields in the console's names: the use case's `lines[i]…` is line
 /// `input.lines[i].line_no`, shown beside that line.
-fn console_fields(e: &AppError, input: Option<&DecisionInput>) -> Vec<(String, String)> {
+pub fn console_fields(e: &AppError, input: Option<&DecisionInput>) -> Vec<(String, String)> {
     let AppError::Validation(errors) = e else { return Vec::new() };
     errors
         .iter()
@@ -161,7 +161,7 @@ fn console_fields(e: &AppError, input: Option<&DecisionInput>) -> Vec<(String, S
 }
 
 /// Puts each field's message beside its line in the draft.
-fn mark_lines(draft: &mut Draft, fields: &[(String, String)]) {
+pub fn mark_lines(draft: &mut Draft, fields: &[(String, String)]) {
     for (name, message) in fields {
         let n = name.rsplit('.').next().and_then(|n| n.parse::<i32>().ok());
         if let Some(form) = n.and_then(|n| draft.lines.get_mut(&n)) {

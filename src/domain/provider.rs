@@ -30,6 +30,22 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
+    /// The kind in Persian, for the console (as the doc comments above name them).
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            ProviderKind::Hospital => "بیمارستان",
+            ProviderKind::DaySurgery => "مرکز جراحی محدود",
+            ProviderKind::Polyclinic => "درمانگاه تخصصی",
+            ProviderKind::Clinic => "درمانگاه",
+            ProviderKind::PhysicianOffice => "مطب پزشک",
+            ProviderKind::DentalOffice => "مطب دندانپزشک",
+            ProviderKind::Pharmacy => "داروخانه",
+            ProviderKind::Laboratory => "آزمایشگاه",
+            ProviderKind::Imaging => "مرکز تصویربرداری",
+            ProviderKind::Physiotherapy => "مرکز فیزیوتراپی",
+            ProviderKind::Rehabilitation => "مرکز توانبخشی",
+        }
+    }
     pub const ALL: [ProviderKind; 11] = [
         ProviderKind::Hospital,
         ProviderKind::DaySurgery,

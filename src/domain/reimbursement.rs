@@ -67,6 +67,14 @@ impl Benefit {
     pub fn parse(s: &str) -> Option<Benefit> {
         [Benefit::Care, Benefit::SupportItem, Benefit::Travel].into_iter().find(|b| b.as_str() == s)
     }
+    /// The benefit in Persian, for the console.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            Benefit::Care => "درمان در مرکز غیرطرف قرارداد",
+            Benefit::SupportItem => "پروتز و اروتز",
+            Benefit::Travel => "هزینهٔ سفر و اقامت",
+        }
+    }
     /// Whether the insured person bears a franchise (فرانشیز): only on care, which the claims
     /// engine prices with the setting's cost-sharing rule. Support items and travel are fixed
     /// amounts and allowances, reimbursed in full up to their limit.

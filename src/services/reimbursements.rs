@@ -1077,3 +1077,166 @@ pub async fn approve(
 pub fn order_line(r: &ReimbursementRow) -> (String, String, i64, String) {
     (r.sheba.clone(), r.account_holder.clone(), r.reimbursed, format!("reimbursement:{}", r.id))
 }
+
+// ---------------------------------------------------------------------------------------------
+// The office's console: its list with counts, and a request's trail with names
+
+/// What the office's list (فهرست درخواست‌های بازپرداخت) selects: the API's list filters plus
+/// the insured person (either the main insured or the patient) and the day filed, paged by
+/// offset, newest first.
+#[derive(Debug, Default)]
+pub struct OfficeListFilter {
+    pub status: Option<ReimbursementStatus>,
+    /// A national code (already checked): the main insured's or the patient's requests.
+    pub insured_national_code: Option<String>,
+    /// Filed at or after this instant (UTC).
+    pub filed_from: Option<NaiveDateTime>,
+    /// Filed before this instant (UTC).
+    pub filed_before: Option<NaiveDateTime>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A page of the office's list, how many the filter selects, and how many in each status
+/// (of the filter without its status, so every status's count can be a link).
+pub struct OfficeList {
+    pub items: Vec<ReimbursementView>,
+    pub total: i64,
+    pub counts: Vec<(ReimbursementStatus, i64)>,
+}
+
+/// The requests in the caller's scope (as `list`), filtered, counted and paged for the console.
+pub async fn office_list(
+    state: &ServiceContext,
+    caller: Caller,
+    f: OfficeListFilter,
+) -> AppResult<OfficeList> {
+    if matches!(caller.role, Role::Provider | Role::TariffAdmin) {
+        return Err(AppError::forbidden("this role has no reimbursement requests"));
+    }
+    let scope = caller.scope_for(Record::Reimbursement);
+    state
+        .db(move |conn| {
+            let insured_id = match &f.insured_national_code {
+                None => None,
+                Some(code) => match insured::find_by_code(conn, code)? {
+                    Some(p) => Some(p.id),
+                    // Nobody with that code: no request is theirs.
+                    None => return Ok(OfficeList { items: Vec::new(), total: 0, counts: Vec::new() }),
+                },
+            };
+            let filter = ReimbursementFilter {
+                scope,
+                insured_id,
+                status: f.status,
+                filed_from: f.filed_from,
+                filed_before: f.filed_before,
+                offset: f.offset,
+                limit: f.limit,
+                newest_first: true,
+                ..ReimbursementFilter::default()
+            };
+            let counts = store::count_by_status(conn, &filter)?;
+            let total = match f.status {
+                Some(s) => counts.iter().filter(|(c, _)| *c == s).map(|(_, n)| n).sum(),
+                None => counts.iter().map(|(_, n)| n).sum(),
+            };
+            let items =
+                store::list(conn, &filter)?.into_iter().map(|r| view(conn, r)).collect::<AppResult<_>>()?;
+            Ok(OfficeList { items, total, counts })
+        })
+        .await
+}
+
+/// One change of a request, with who made it by name (the audit trail's actor).
+pub struct TrailEvent {
+    pub at: NaiveDateTime,
+    /// `filed`, `submitted`, `proposed`, `returned`, `decided`, `ordered`, `paid`.
+    pub action: String,
+    /// The status it left the request in, when it changed it.
+    pub status: Option<ReimbursementStatus>,
+    pub actor: String,
+    pub role: String,
+    /// The reimbursed amount it recorded, when it recorded one.
+    pub reimbursed: Option<i64>,
+}
+
+/// A request's trail and what the caller may do with it now: the same conditions the use cases
+/// check (`may_edit` and the status for documents and submission, an office reviewer for a
+/// request in review, a supervisor other than the proposer for a waiting decision), so a page
+/// offers only what the use case would accept.
+pub struct Trail {
+    pub events: Vec<TrailEvent>,
+    /// The reviewer whose decision it is (proposed or applied), by name.
+    pub decided_by: Option<String>,
+    /// The supervisor who approved a proposed decision (the second pair of eyes), by name.
+    pub approved_by: Option<String>,
+    pub may_add_documents: bool,
+    pub may_submit: bool,
+    pub may_decide: bool,
+    pub may_approve: bool,
+}
+
+pub async fn trail(state: &ServiceContext, caller: Caller, id: ReimbursementId) -> AppResult<Trail> {
+    state
+        .db(move |conn| {
+            let r = load_visible(conn, &caller, &id)?;
+            let events: Vec<TrailEvent> = audit::for_entity(conn, "reimbursement", &r.id)?
+                .into_iter()
+                .map(|e| {
+                    let after = e
+                        .after_state
+                        .as_deref()
+                        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+                    TrailEvent {
+                        at: e.at,
+                        status: after
+                            .as_ref()
+                            .and_then(|v| v.get("status")?.as_str().and_then(ReimbursementStatus::parse)),
+                        reimbursed: after.as_ref().and_then(|v| {
+                            v.get("reimbursed").or_else(|| v.get("reimbursed_after"))?.as_i64()
+                        }),
+                        action: e.action,
+                        actor: e.actor_name,
+                        role: e.actor_role,
+                    }
+                })
+                .collect();
+            // A proposal's reviewer decided it and whoever applied it approved it; a return
+            // to review forgets the proposal.
+            let (mut proposer, mut decided_by, mut approved_by) = (None, None, None);
+            for e in &events {
+                match e.action.as_str() {
+                    "proposed" => proposer = Some(e.actor.clone()),
+                    "returned" => proposer = None,
+                    "decided" => match proposer.take() {
+                        Some(p) => {
+                            decided_by = Some(p);
+                            approved_by = Some(e.actor.clone());
+                        }
+                        None => decided_by = Some(e.actor.clone()),
+                    },
+                    _ => {}
+                }
+            }
+            if r.status == ReimbursementStatus::AwaitingApproval {
+                decided_by = proposer;
+            }
+            let office_reviewer = matches!(caller.role, Role::Reviewer | Role::Supervisor)
+                && caller.office_id.as_ref() == Some(&r.office_id);
+            Ok(Trail {
+                events,
+                decided_by,
+                approved_by,
+                may_add_documents: may_edit(&caller, &r) && r.status.accepts_documents(),
+                may_submit: may_edit(&caller, &r)
+                    && transition(r.status, ReimbursementAction::Submit).is_ok(),
+                may_decide: office_reviewer && transition(r.status, ReimbursementAction::Propose).is_ok(),
+                may_approve: office_reviewer
+                    && caller.role == Role::Supervisor
+                    && transition(r.status, ReimbursementAction::Return).is_ok()
+                    && r.decided_by.as_ref() != Some(&caller.user_id),
+            })
+        })
+        .await
+}

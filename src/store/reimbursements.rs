@@ -195,9 +195,65 @@ pub struct ReimbursementFilter {
     pub benefit: Option<String>,
     pub after: Option<String>,
     pub limit: i64,
+    /// Filed at or after this instant (UTC).
+    pub filed_from: Option<NaiveDateTime>,
+    /// Filed before this instant (UTC).
+    pub filed_before: Option<NaiveDateTime>,
+    /// Rows skipped (the console's pages; the API pages by `after`).
+    pub offset: i64,
+    /// Newest filed first (the office's list) instead of by id.
+    pub newest_first: bool,
+}
+
+/// The rows `f` selects, every condition but the status (the counts by status are of these).
+fn filtered(f: &ReimbursementFilter) -> reimbursements::BoxedQuery<'static, crate::store::scope::Db> {
+    let mut q = reimbursements::table.filter(crate::store::scope::reimbursements(&f.scope)).into_boxed();
+    if let Some(v) = &f.insured_id {
+        q = q.filter(
+            reimbursements::main_insured_id.eq(v.clone()).or(reimbursements::insured_id.eq(v.clone())),
+        );
+    }
+    if let Some(v) = &f.office_id {
+        q = q.filter(reimbursements::office_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.benefit {
+        q = q.filter(reimbursements::benefit.eq(v.clone()));
+    }
+    if let Some(v) = f.filed_from {
+        q = q.filter(reimbursements::created_at.ge(v));
+    }
+    if let Some(v) = f.filed_before {
+        q = q.filter(reimbursements::created_at.lt(v));
+    }
+    q
+}
+
+/// How many requests `f` selects in each status (`f.status` ignored), for the list's counts.
+pub fn count_by_status(
+    conn: &mut AnyConnection,
+    f: &ReimbursementFilter,
+) -> QueryResult<Vec<(crate::domain::lifecycle::reimbursement::ReimbursementStatus, i64)>> {
+    use crate::domain::lifecycle::reimbursement::ReimbursementStatus;
+    // One count per status (eight small indexed counts): diesel cannot group a boxed query.
+    ReimbursementStatus::ALL
+        .iter()
+        .map(|s| Ok((*s, filtered(f).filter(reimbursements::status.eq(*s)).count().get_result::<i64>(conn)?)))
+        .filter(|r| !matches!(r, Ok((_, 0))))
+        .collect()
 }
 
 pub fn list(conn: &mut AnyConnection, f: &ReimbursementFilter) -> QueryResult<Vec<ReimbursementRow>> {
+    if f.newest_first {
+        let mut q = filtered(f).select(ReimbursementRow::as_select());
+        if let Some(v) = &f.status {
+            q = q.filter(reimbursements::status.eq(*v));
+        }
+        return q
+            .order((reimbursements::created_at.desc(), reimbursements::id.desc()))
+            .offset(f.offset)
+            .limit(f.limit)
+            .load(conn);
+    }
     let mut q = reimbursements::table
         .select(ReimbursementRow::as_select())
         .filter(crate::store::scope::reimbursements(&f.scope))

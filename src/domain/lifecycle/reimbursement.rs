@@ -49,6 +49,18 @@ text_enum! {
     }
 }
 
+impl ReimbursementLineStatus {
+    /// The line's status in Persian, for the console.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            ReimbursementLineStatus::Pending => "در انتظار",
+            ReimbursementLineStatus::Approved => "تأیید",
+            ReimbursementLineStatus::PartiallyApproved => "تأیید با کسور",
+            ReimbursementLineStatus::Rejected => "رد",
+        }
+    }
+}
+
 impl From<Outcome> for ReimbursementLineStatus {
     fn from(o: Outcome) -> Self {
         match o {
@@ -60,6 +72,20 @@ impl From<Outcome> for ReimbursementLineStatus {
 }
 
 impl ReimbursementStatus {
+    /// The status in Persian (as the doc comments above name them), for the console.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            ReimbursementStatus::Draft => "پیش‌نویس",
+            ReimbursementStatus::InReview => "در حال رسیدگی",
+            ReimbursementStatus::AwaitingApproval => "در انتظار تأیید",
+            ReimbursementStatus::Approved => "تأیید",
+            ReimbursementStatus::PartiallyApproved => "تأیید با کسور",
+            ReimbursementStatus::Rejected => "رد",
+            ReimbursementStatus::Ordered => "در دستور پرداخت",
+            ReimbursementStatus::Paid => "پرداخت شده",
+        }
+    }
+
     /// Its file takes documents: a draft, or a request in review.
     pub fn accepts_documents(self) -> bool {
         matches!(self, ReimbursementStatus::Draft | ReimbursementStatus::InReview)

@@ -51,6 +51,15 @@ impl Sector {
     pub fn parse(s: &str) -> Option<Sector> {
         Sector::ALL.into_iter().find(|x| x.as_str() == s)
     }
+    /// The sector in Persian, for the console.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            Sector::Government => "دولتی",
+            Sector::Private => "خصوصی",
+            Sector::PublicNonGovernmental => "عمومی غیردولتی",
+            Sector::Charity => "خیریه",
+        }
+    }
 }
 
 /// Components of an RVU price (اجزای ارزش نسبی).
