@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use crate::advisor::{deducted_claim, karyotype_request, setting, upload};
 use crate::browser_support::{
-    browser_binaries, in_browser, scrolls_sideways, shoot, sign_in, unlabelled_controls, viewport,
-    wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
+    unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{Scope, TestApp, PASSWORD};
 use crate::support::SCAN_PNG;
@@ -94,6 +94,7 @@ async fn refuse(c: &Client, base: String, id: String) {
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the inbox at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "inbox");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "inbox");
     shoot(c, 1366, "preauth-inbox-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the inbox at 390 px");
@@ -112,6 +113,7 @@ async fn refuse(c: &Client, base: String, id: String) {
     assert!(body.contains("بررسی ناهنجاری کروموزومی") && body.contains("دارای استحقاق درمان امروز"));
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the request at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "request page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "request page");
     shoot(c, 1366, "preauth-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the request at 390 px");
@@ -211,6 +213,7 @@ async fn uphold(c: &Client, base: String, oid: String, line_no: i64) {
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the objections at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "objections");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "objections");
     shoot(c, 1366, "objections-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the objections at 390 px");
@@ -226,6 +229,7 @@ async fn uphold(c: &Client, base: String, oid: String, line_no: i64) {
     assert!(image_shown(c).await, "the objection's document is displayed");
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the objection at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "objection page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "objection page");
     c.find(Locator::Css(&format!("select[name='verdict.{line_no}']")))
         .await
         .expect("verdict")

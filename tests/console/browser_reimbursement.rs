@@ -9,8 +9,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use crate::browser_support::{
-    browser_binaries, in_browser, scrolls_sideways, shoot, sign_in, unlabelled_controls, viewport,
-    wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
+    unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{TestApp, PASSWORD};
 use crate::reimbursements::{file_care, rb_scene, INSURED, SHEBA};
@@ -115,6 +115,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the form at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "filing form");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "filing form");
     shoot(c, 1366, "reimbursement-file-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the form at 390 px");
@@ -165,6 +166,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     assert_eq!(loaded, json!(true), "the scan is displayed");
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the request at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "request page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "request page");
     shoot(c, 1366, "reimbursement-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the request at 390 px");
@@ -187,6 +189,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     c.execute("document.getElementById('dline-1').scrollIntoView()", vec![]).await.expect("scroll");
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the decision at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "decision form");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "decision form");
     shoot(c, 1366, "reimbursement-decide-1366").await;
     click(c, "ثبت تصمیم").await;
     wait_for_url(c, "done=awaiting").await;
@@ -212,6 +215,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the list at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "list page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "list page");
     shoot(c, 1366, "reimbursements-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the list at 390 px");

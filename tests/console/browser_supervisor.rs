@@ -8,8 +8,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use crate::browser_support::{
-    browser_binaries, in_browser, scrolls_sideways, shoot, sign_in, unlabelled_controls, viewport,
-    wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
+    unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{TestApp, PASSWORD};
 use crate::supervision::{desk, propose_cut, rials};
@@ -109,6 +109,7 @@ async fn drive(c: &Client, base: String, decision: String) -> String {
     viewport(c, 1366, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the inbox at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "inbox");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "inbox");
     shoot(c, 1366, "supervisor-inbox-1366").await;
 
     // Open the decision: the diff of the lines and the totals.
@@ -127,6 +128,7 @@ async fn drive(c: &Client, base: String, decision: String) -> String {
     assert!(changed.as_u64().unwrap_or(0) >= 2, "line 1's changed cells are highlighted: {changed}");
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the diff at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "diff page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "diff page");
     shoot(c, 1366, "supervisor-diff-1366").await;
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the diff at 390 px");
@@ -155,6 +157,7 @@ async fn drive(c: &Client, base: String, decision: String) -> String {
     wait_for_text(c, "نمونه‌های دفتر").await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the samples at 1366 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "samples page");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "samples page");
     shoot(c, 1366, "samples-1366").await;
     c.find(Locator::Css("nav.mainnav a[href='/console/backlog']"))
         .await
@@ -165,6 +168,7 @@ async fn drive(c: &Client, base: String, decision: String) -> String {
     wait_for_url(c, "/console/backlog").await;
     wait_for_text(c, "کار باز بر حسب سن").await;
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on the backlog at 1366 px");
+    assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "backlog page");
     shoot(c, 1366, "backlog-1366").await;
     // Each number opens the queue filtered the same way.
     c.find(Locator::Css("a[href='/console/queue?age=14&unassigned=1']"))

@@ -137,11 +137,15 @@ pub(crate) async fn unlabelled_controls(c: &Client) -> Vec<String> {
     v.as_array().map(|a| a.iter().map(|x| x.to_string()).collect()).unwrap_or_default()
 }
 
+/// Waits until the URL contains `part` (and, unless `part` is the login page, is not the login
+/// page — whose `next=` may carry the same path) and the page has finished loading.
 pub(crate) async fn wait_for_url(c: &Client, part: &str) {
     let started = Instant::now();
     loop {
         let url = c.current_url().await.expect("url").to_string();
-        if url.contains(part) {
+        let on_login = url.contains("/console/login") && !part.contains("/console/login");
+        let loaded = c.execute("return document.readyState", vec![]).await.ok() == Some(json!("complete"));
+        if url.contains(part) && !on_login && loaded {
             return;
         }
         assert!(started.elapsed() < Duration::from_secs(10), "{part} never in the URL ({url})");
