@@ -18,6 +18,7 @@
 pub mod assets;
 pub mod claims;
 pub mod format;
+pub mod listing;
 pub mod objections;
 pub mod pages;
 pub mod preauth;

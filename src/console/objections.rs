@@ -17,10 +17,11 @@ use askama::Template;
 
 use crate::auth::{Reviewers, RoleSet};
 use crate::console::format::{Day, Rials};
+use crate::console::listing;
 use crate::console::preauth::{case_file, docs, Doc};
 use crate::console::queue::{Choice, PageLink};
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, urlencode, ConsoleError, Layout};
+use crate::console::{render, see_other, ConsoleError, Layout};
 use crate::context::ServiceContext;
 use crate::domain::lifecycle::review::{DecisionStatus, ObjectionStatus};
 use crate::domain::review::{LineAction, LineDecision};
@@ -51,27 +52,13 @@ pub struct ListQuery {
 }
 
 fn href(q: &ListQuery, changes: &[(&str, String)]) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![
+    let pairs: Vec<(&str, String)> = vec![
         ("status", q.status.clone()),
         ("provider", q.provider.clone()),
         ("page", q.page.clone()),
         ("per", q.per.clone()),
     ];
-    for (k, v) in changes {
-        if let Some(p) = pairs.iter_mut().find(|(name, _)| name == k) {
-            p.1 = v.clone();
-        }
-    }
-    let query: Vec<String> = pairs
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
-        .collect();
-    if query.is_empty() {
-        "/console/objections".into()
-    } else {
-        format!("/console/objections?{}", query.join("&"))
-    }
+    listing::href("/console/objections", pairs, changes)
 }
 
 fn status_class(s: ObjectionStatus) -> &'static str {
@@ -136,20 +123,8 @@ fn parse(q: &ListQuery) -> Result<(ObjectionFilter, String, i64, i64), AppError>
             }
         },
     };
-    let page = match q.page.trim() {
-        "" => 1,
-        t => t.parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or_else(|| {
-            errors.push(FieldError::new("page", "range", "must be 1 or more"));
-            1
-        }),
-    };
-    let per = match q.per.trim() {
-        "" => PAGE_SIZES[0],
-        t => t.parse::<i64>().ok().filter(|p| (1..=500).contains(p)).unwrap_or_else(|| {
-            errors.push(FieldError::new("per", "range", "must be between 1 and 500"));
-            PAGE_SIZES[0]
-        }),
-    };
+    let page = listing::page_number(&q.page, &mut errors);
+    let per = listing::page_size(&q.per, PAGE_SIZES[0], &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

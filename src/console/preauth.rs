@@ -17,9 +17,10 @@ use serde::Deserialize;
 
 use crate::auth::{MedicalAdvisors, RoleSet};
 use crate::console::format::Day;
+use crate::console::listing;
 use crate::console::queue::{Choice, PageLink};
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, urlencode, ConsoleError, Layout};
+use crate::console::{render, see_other, ConsoleError, Layout};
 use crate::context::ServiceContext;
 use crate::domain::lifecycle::preauth::PreauthStatus;
 use crate::domain::pricing::ItemType;
@@ -89,20 +90,8 @@ fn parse(q: &InboxQuery) -> Result<Parsed, AppError> {
             InboxSort::Oldest
         }
     };
-    let page = match q.page.trim() {
-        "" => 1,
-        t => t.parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or_else(|| {
-            errors.push(FieldError::new("page", "range", "must be 1 or more"));
-            1
-        }),
-    };
-    let per = match q.per.trim() {
-        "" => PAGE_SIZES[0],
-        t => t.parse::<i64>().ok().filter(|p| (1..=500).contains(p)).unwrap_or_else(|| {
-            errors.push(FieldError::new("per", "range", "must be between 1 and 500"));
-            PAGE_SIZES[0]
-        }),
-    };
+    let page = listing::page_number(&q.page, &mut errors);
+    let per = listing::page_size(&q.per, PAGE_SIZES[0], &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -125,7 +114,7 @@ fn parse(q: &InboxQuery) -> Result<Parsed, AppError> {
 
 /// The query string of `q` with some fields replaced (empty values left out).
 fn href(q: &InboxQuery, changes: &[(&str, String)]) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![
+    let pairs: Vec<(&str, String)> = vec![
         ("status", q.status.clone()),
         ("provider", q.provider.clone()),
         ("code", q.code.clone()),
@@ -133,21 +122,7 @@ fn href(q: &InboxQuery, changes: &[(&str, String)]) -> String {
         ("page", q.page.clone()),
         ("per", q.per.clone()),
     ];
-    for (k, v) in changes {
-        if let Some(p) = pairs.iter_mut().find(|(name, _)| name == k) {
-            p.1 = v.clone();
-        }
-    }
-    let query: Vec<String> = pairs
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
-        .collect();
-    if query.is_empty() {
-        "/console/preauthorizations".to_string()
-    } else {
-        format!("/console/preauthorizations?{}", query.join("&"))
-    }
+    listing::href("/console/preauthorizations", pairs, changes)
 }
 
 /// The requested day of a view (its `requested_at` is RFC 3339 UTC).

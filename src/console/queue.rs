@@ -10,8 +10,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::console::format::{Day, Rials};
+use crate::console::listing;
 use crate::console::session::Signed;
-use crate::console::{is_reviewer, render, urlencode, ConsoleError, Layout};
+use crate::console::{is_reviewer, render, ConsoleError, Layout};
 use crate::context::ServiceContext;
 use crate::domain::adjudication::ClaimKind;
 use crate::domain::reasons::Reason;
@@ -106,20 +107,8 @@ fn parse(q: &QueueQuery, state: &ServiceContext) -> Result<Parsed, AppError> {
             }
         },
     };
-    let page = match q.page.trim() {
-        "" => 1,
-        t => t.parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or_else(|| {
-            errors.push(FieldError::new("page", "range", "must be 1 or more"));
-            1
-        }),
-    };
-    let per = match q.per.trim() {
-        "" => PAGE_SIZES[0],
-        t => t.parse::<i64>().ok().filter(|p| (1..=500).contains(p)).unwrap_or_else(|| {
-            errors.push(FieldError::new("per", "range", "must be between 1 and 500"));
-            PAGE_SIZES[0]
-        }),
-    };
+    let page = listing::page_number(&q.page, &mut errors);
+    let per = listing::page_size(&q.per, PAGE_SIZES[0], &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -227,7 +216,7 @@ impl QueuePage {
 
 /// The query string of `q` with some fields replaced (empty values are left out).
 fn href(q: &QueueQuery, path: &str, changes: &[(&str, String)]) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![
+    let pairs: Vec<(&str, String)> = vec![
         ("provider", q.provider.clone()),
         ("kind", q.kind.clone()),
         ("min_amount", q.min_amount.clone()),
@@ -240,21 +229,7 @@ fn href(q: &QueueQuery, path: &str, changes: &[(&str, String)]) -> String {
         ("page", q.page.clone()),
         ("per", q.per.clone()),
     ];
-    for (k, v) in changes {
-        if let Some(p) = pairs.iter_mut().find(|(name, _)| name == k) {
-            p.1 = v.clone();
-        }
-    }
-    let query: Vec<String> = pairs
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
-        .collect();
-    if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{}", query.join("&"))
-    }
+    listing::href(path, pairs, changes)
 }
 
 fn require_reviewer(s: &crate::console::session::Session) -> Result<(), ConsoleError> {

@@ -33,10 +33,11 @@ use crate::api::reimbursements::{new_request, FileBody, LineBody, TravelBody};
 use crate::auth::{Reviewers, RoleSet, Supervisors};
 use crate::console::claims::{document_type_fa, Draft, LineForm};
 use crate::console::format::{tehran, Day, Rials};
+use crate::console::listing;
 use crate::console::queue::{Choice, PageLink};
 use crate::console::review::{console_fields, decision_input, mark_lines};
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, urlencode, ConsoleError, Layout};
+use crate::console::{render, see_other, ConsoleError, Layout};
 use crate::context::ServiceContext;
 use crate::domain::adjudication::{ClaimKind, Setting};
 use crate::domain::ids::NationalCode;
@@ -173,7 +174,7 @@ impl ListPage {
 }
 
 fn list_href(q: &ListQuery, changes: &[(&str, String)]) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![
+    let pairs: Vec<(&str, String)> = vec![
         ("status", q.status.clone()),
         ("insured", q.insured.clone()),
         ("from", q.from.clone()),
@@ -181,21 +182,7 @@ fn list_href(q: &ListQuery, changes: &[(&str, String)]) -> String {
         ("page", q.page.clone()),
         ("per", q.per.clone()),
     ];
-    for (k, v) in changes {
-        if let Some(p) = pairs.iter_mut().find(|(name, _)| name == k) {
-            p.1 = v.clone();
-        }
-    }
-    let query: Vec<String> = pairs
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", urlencode(v.trim())))
-        .collect();
-    if query.is_empty() {
-        "/console/reimbursements".into()
-    } else {
-        format!("/console/reimbursements?{}", query.join("&"))
-    }
+    listing::href("/console/reimbursements", pairs, changes)
 }
 
 /// The UTC instant a Tehran calendar day starts.
@@ -241,20 +228,8 @@ fn parse_list(q: &ListQuery) -> Result<ListParsed, AppError> {
     };
     let from = day("from", &q.from);
     let to = day("to", &q.to);
-    let page = match q.page.trim() {
-        "" => 1,
-        t => t.parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or_else(|| {
-            errors.push(FieldError::new("page", "range", "must be 1 or more"));
-            1
-        }),
-    };
-    let per = match q.per.trim() {
-        "" => PAGE_SIZES[0],
-        t => t.parse::<i64>().ok().filter(|p| (1..=500).contains(p)).unwrap_or_else(|| {
-            errors.push(FieldError::new("per", "range", "must be between 1 and 500"));
-            PAGE_SIZES[0]
-        }),
-    };
+    let page = listing::page_number(&q.page, &mut errors);
+    let per = listing::page_size(&q.per, PAGE_SIZES[0], &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

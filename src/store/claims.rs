@@ -144,7 +144,7 @@ pub fn history(
 }
 
 /// The insured person's claims with a service date from `since`, newest first, within `scope`,
-/// without `except` (the claim being read), at most `limit`. Uses `claims_insured`.
+/// without `except` (the claim being read), at most `limit`. Uses `claims_insured_service`.
 pub fn of_insured_since(
     conn: &mut AnyConnection,
     scope: &Scope,
