@@ -13,6 +13,7 @@ mod fixtures;
 mod support;
 
 mod advisor;
+mod authorization;
 mod browser;
 mod browser_advisor;
 mod browser_reimbursement;
