@@ -24,6 +24,12 @@ pub fn href(path: &str, mut pairs: Vec<(&str, String)>, changes: &[(&str, String
     }
 }
 
+/// The hidden fields of a list's page-size form: the query `pairs` that are set, except the page
+/// and its size (a new size starts again at page 1).
+pub fn kept(pairs: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    pairs.into_iter().filter(|(k, v)| *k != "page" && *k != "per" && !v.trim().is_empty()).collect()
+}
+
 /// The 1-based page number of `?page=` (1 when absent); a wrong one is a field error.
 pub fn page_number(text: &str, errors: &mut Vec<FieldError>) -> i64 {
     match text.trim() {
@@ -46,6 +52,45 @@ pub fn page_size(text: &str, default: i64, errors: &mut Vec<FieldError>) -> i64 
     }
 }
 
+/// A choice in a select of filters, sort or page size.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One link of a list's pager: previous, a page number, a gap (`…`, no link) or next.
+pub struct PageLink {
+    pub label: String,
+    pub href: Option<String>,
+    pub current: bool,
+}
+
+/// The pager of a list at 1-based `page` of `per` rows among `total`: previous, the first and
+/// last pages and two either side of the current one with `…` for the gaps, next. `page_href`
+/// gives a page's URL (the list's filters kept).
+pub fn pager(page: i64, per: i64, total: i64, page_href: impl Fn(i64) -> String) -> Vec<PageLink> {
+    let pages_count = ((total + per - 1) / per.max(1)).max(1);
+    let mut pages = vec![PageLink {
+        label: "قبلی".into(),
+        href: (page > 1).then(|| page_href(page - 1)),
+        current: false,
+    }];
+    for p in 1..=pages_count {
+        if p == 1 || p == pages_count || (p - page).abs() <= 2 {
+            pages.push(PageLink { label: p.to_string(), href: Some(page_href(p)), current: p == page });
+        } else if (p - page).abs() == 3 {
+            pages.push(PageLink { label: "…".into(), href: None, current: false });
+        }
+    }
+    pages.push(PageLink {
+        label: "بعدی".into(),
+        href: (page < pages_count).then(|| page_href(page + 1)),
+        current: false,
+    });
+    pages
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +110,20 @@ mod tests {
         assert!(errors.is_empty());
         assert_eq!((page_number("0", &mut errors), page_size("501", 20, &mut errors)), (1, 20));
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn the_pager_keeps_the_ends_and_two_either_side_with_gaps_between() {
+        let labels = |page, total| {
+            pager(page, 10, total, |p| format!("?page={p}"))
+                .iter()
+                .map(|l| if l.href.is_none() { format!("({})", l.label) } else { l.label.clone() })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(labels(1, 0), "(قبلی) 1 (بعدی)");
+        assert_eq!(labels(6, 200), "قبلی 1 (…) 4 5 6 7 8 (…) 20 بعدی");
+        assert_eq!(labels(20, 200), "قبلی 1 (…) 18 19 20 (بعدی)");
+        assert!(pager(6, 10, 200, |p| p.to_string()).iter().any(|l| l.current && l.label == "6"));
     }
 }

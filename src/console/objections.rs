@@ -17,9 +17,8 @@ use askama::Template;
 
 use crate::auth::{Reviewers, RoleSet};
 use crate::console::format::{Day, Rials};
-use crate::console::listing;
+use crate::console::listing::{self, Choice, PageLink};
 use crate::console::preauth::{case_file, docs, Doc};
-use crate::console::queue::{Choice, PageLink};
 use crate::console::session::{Session, Signed};
 use crate::console::{render, see_other, ConsoleError, Layout};
 use crate::context::ServiceContext;
@@ -51,13 +50,18 @@ pub struct ListQuery {
     pub per: String,
 }
 
-fn href(q: &ListQuery, changes: &[(&str, String)]) -> String {
-    let pairs: Vec<(&str, String)> = vec![
+/// The list's query as (name, value) pairs, in the URL's order.
+fn query_pairs(q: &ListQuery) -> Vec<(&'static str, String)> {
+    vec![
         ("status", q.status.clone()),
         ("provider", q.provider.clone()),
         ("page", q.page.clone()),
         ("per", q.per.clone()),
-    ];
+    ]
+}
+
+fn href(q: &ListQuery, changes: &[(&str, String)]) -> String {
+    let pairs = query_pairs(q);
     listing::href("/console/objections", pairs, changes)
 }
 
@@ -103,6 +107,9 @@ pub struct ListPage {
     pub last: i64,
     pub providers: Vec<Choice>,
     pub sizes: Vec<Choice>,
+    /// The page-size form's target and hidden fields (the filters kept).
+    pub list_path: &'static str,
+    pub kept: Vec<(&'static str, String)>,
     pub pages: Vec<PageLink>,
     pub filtered: bool,
     pub page_disputed: Rials,
@@ -199,25 +206,8 @@ pub async fn list(
         })
         .collect();
     let total = out.total;
-    let pages_count = ((total + per - 1) / per).max(1);
     let page_href = |p: i64| href(&q, &[("page", if p == 1 { String::new() } else { p.to_string() })]);
-    let mut pages = vec![PageLink {
-        label: "قبلی".into(),
-        href: (page_no > 1).then(|| page_href(page_no - 1)),
-        current: false,
-    }];
-    for p in 1..=pages_count {
-        if p == 1 || p == pages_count || (p - page_no).abs() <= 2 {
-            pages.push(PageLink { label: p.to_string(), href: Some(page_href(p)), current: p == page_no });
-        } else if (p - page_no).abs() == 3 {
-            pages.push(PageLink { label: "…".into(), href: None, current: false });
-        }
-    }
-    pages.push(PageLink {
-        label: "بعدی".into(),
-        href: (page_no < pages_count).then(|| page_href(page_no + 1)),
-        current: false,
-    });
+    let pages = listing::pager(page_no, per, total, page_href);
     let choice = |value: &str, label: String, current: &str| Choice {
         selected: value == current.trim(),
         value: value.to_string(),
@@ -244,6 +234,8 @@ pub async fn list(
         rows,
         counts,
         total,
+        list_path: "/console/objections",
+        kept: listing::kept(query_pairs(&q)),
         first,
         last,
         pages,

@@ -17,8 +17,7 @@ use serde::Deserialize;
 
 use crate::auth::{MedicalAdvisors, RoleSet};
 use crate::console::format::Day;
-use crate::console::listing;
-use crate::console::queue::{Choice, PageLink};
+use crate::console::listing::{self, Choice, PageLink};
 use crate::console::session::{Session, Signed};
 use crate::console::{render, see_other, ConsoleError, Layout};
 use crate::context::ServiceContext;
@@ -113,15 +112,20 @@ fn parse(q: &InboxQuery) -> Result<Parsed, AppError> {
 }
 
 /// The query string of `q` with some fields replaced (empty values left out).
-fn href(q: &InboxQuery, changes: &[(&str, String)]) -> String {
-    let pairs: Vec<(&str, String)> = vec![
+/// The list's query as (name, value) pairs, in the URL's order.
+fn query_pairs(q: &InboxQuery) -> Vec<(&'static str, String)> {
+    vec![
         ("status", q.status.clone()),
         ("provider", q.provider.clone()),
         ("code", q.code.clone()),
         ("sort", q.sort.clone()),
         ("page", q.page.clone()),
         ("per", q.per.clone()),
-    ];
+    ]
+}
+
+fn href(q: &InboxQuery, changes: &[(&str, String)]) -> String {
+    let pairs = query_pairs(q);
     listing::href("/console/preauthorizations", pairs, changes)
 }
 
@@ -198,6 +202,9 @@ pub struct InboxPage {
     pub providers: Vec<Choice>,
     pub sorts: Vec<Choice>,
     pub sizes: Vec<Choice>,
+    /// The page-size form's target and hidden fields (the filters kept).
+    pub list_path: &'static str,
+    pub kept: Vec<(&'static str, String)>,
     pub pages: Vec<PageLink>,
     pub status: String,
     pub status_label: &'static str,
@@ -276,29 +283,8 @@ pub async fn inbox(
         label,
     };
     let total = inbox.total;
-    let pages_count = ((total + parsed.per - 1) / parsed.per).max(1);
     let page_href = |p: i64| href(&q, &[("page", if p == 1 { String::new() } else { p.to_string() })]);
-    let mut pages = vec![PageLink {
-        label: "قبلی".into(),
-        href: (parsed.page > 1).then(|| page_href(parsed.page - 1)),
-        current: false,
-    }];
-    for p in 1..=pages_count {
-        if p == 1 || p == pages_count || (p - parsed.page).abs() <= 2 {
-            pages.push(PageLink {
-                label: p.to_string(),
-                href: Some(page_href(p)),
-                current: p == parsed.page,
-            });
-        } else if (p - parsed.page).abs() == 3 {
-            pages.push(PageLink { label: "…".into(), href: None, current: false });
-        }
-    }
-    pages.push(PageLink {
-        label: "بعدی".into(),
-        href: (parsed.page < pages_count).then(|| page_href(parsed.page + 1)),
-        current: false,
-    });
+    let pages = listing::pager(parsed.page, parsed.per, total, page_href);
     let first = if total == 0 { 0 } else { parsed.filter.offset + 1 };
     let last = parsed.filter.offset + rows.len() as i64;
     let page = InboxPage {
@@ -324,6 +310,8 @@ pub async fn inbox(
         counts,
         rows,
         total,
+        list_path: "/console/preauthorizations",
+        kept: listing::kept(query_pairs(&q)),
         first,
         last,
         errors,

@@ -10,7 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::console::format::{Day, Rials};
-use crate::console::listing;
+use crate::console::listing::{self, Choice, PageLink};
 use crate::console::session::Signed;
 use crate::console::{is_reviewer, render, ConsoleError, Layout};
 use crate::context::ServiceContext;
@@ -162,18 +162,6 @@ pub struct AgeCount {
     pub late: bool,
 }
 
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-pub struct PageLink {
-    pub label: String,
-    pub href: Option<String>,
-    pub current: bool,
-}
-
 pub struct SortLink {
     pub href: String,
     /// `ascending`, `descending` or empty.
@@ -195,6 +183,9 @@ pub struct QueuePage {
     pub reasons: Vec<Choice>,
     pub sorts: Vec<Choice>,
     pub sizes: Vec<Choice>,
+    /// The page-size form's target and hidden fields (the filters kept).
+    pub list_path: &'static str,
+    pub kept: Vec<(&'static str, String)>,
     pub unassigned: bool,
     pub pages: Vec<PageLink>,
     pub csv_href: String,
@@ -215,8 +206,9 @@ impl QueuePage {
 }
 
 /// The query string of `q` with some fields replaced (empty values are left out).
-fn href(q: &QueueQuery, path: &str, changes: &[(&str, String)]) -> String {
-    let pairs: Vec<(&str, String)> = vec![
+/// The list's query as (name, value) pairs, in the URL's order.
+fn query_pairs(q: &QueueQuery) -> Vec<(&'static str, String)> {
+    vec![
         ("provider", q.provider.clone()),
         ("kind", q.kind.clone()),
         ("min_amount", q.min_amount.clone()),
@@ -228,7 +220,11 @@ fn href(q: &QueueQuery, path: &str, changes: &[(&str, String)]) -> String {
         ("sort", q.sort.clone()),
         ("page", q.page.clone()),
         ("per", q.per.clone()),
-    ];
+    ]
+}
+
+fn href(q: &QueueQuery, path: &str, changes: &[(&str, String)]) -> String {
+    let pairs = query_pairs(q);
     listing::href(path, pairs, changes)
 }
 
@@ -332,31 +328,9 @@ pub async fn page(
         value: value.to_string(),
         label,
     };
-    let pages_count = ((total + parsed.per - 1) / parsed.per).max(1);
     let page_href =
         |p: i64| href(&q, "/console/queue", &[("page", if p == 1 { String::new() } else { p.to_string() })]);
-    let mut pages = Vec::new();
-    pages.push(PageLink {
-        label: "قبلی".into(),
-        href: (parsed.page > 1).then(|| page_href(parsed.page - 1)),
-        current: false,
-    });
-    for p in 1..=pages_count {
-        if p == 1 || p == pages_count || (p - parsed.page).abs() <= 2 {
-            pages.push(PageLink {
-                label: p.to_string(),
-                href: Some(page_href(p)),
-                current: p == parsed.page,
-            });
-        } else if (p - parsed.page).abs() == 3 {
-            pages.push(PageLink { label: "…".into(), href: None, current: false });
-        }
-    }
-    pages.push(PageLink {
-        label: "بعدی".into(),
-        href: (parsed.page < pages_count).then(|| page_href(parsed.page + 1)),
-        current: false,
-    });
+    let pages = listing::pager(parsed.page, parsed.per, total, page_href);
     let sort_link = |asc: &str, desc: &str, default_desc: bool| {
         let cur = q.sort.trim();
         let cur = if cur.is_empty() { "oldest" } else { cur };
@@ -409,6 +383,8 @@ pub async fn page(
         errors,
         rows,
         total,
+        list_path: "/console/queue",
+        kept: listing::kept(query_pairs(&q)),
         first,
         last,
         ages,

@@ -33,8 +33,7 @@ use crate::api::reimbursements::{new_request, FileBody, LineBody, TravelBody};
 use crate::auth::{Reviewers, RoleSet, Supervisors};
 use crate::console::claims::{document_type_fa, Draft, LineForm};
 use crate::console::format::{tehran, Day, Rials};
-use crate::console::listing;
-use crate::console::queue::{Choice, PageLink};
+use crate::console::listing::{self, Choice, PageLink};
 use crate::console::review::{console_fields, decision_input, mark_lines};
 use crate::console::session::{Session, Signed};
 use crate::console::{render, see_other, ConsoleError, Layout};
@@ -160,6 +159,9 @@ pub struct ListPage {
     pub counts: Vec<StatusCount>,
     pub statuses: Vec<Choice>,
     pub sizes: Vec<Choice>,
+    /// The page-size form's target and hidden fields (the filters kept).
+    pub list_path: &'static str,
+    pub kept: Vec<(&'static str, String)>,
     pub pages: Vec<PageLink>,
     pub filtered: bool,
     pub errors: Vec<(String, String)>,
@@ -173,15 +175,20 @@ impl ListPage {
     }
 }
 
-fn list_href(q: &ListQuery, changes: &[(&str, String)]) -> String {
-    let pairs: Vec<(&str, String)> = vec![
+/// The list's query as (name, value) pairs, in the URL's order.
+fn query_pairs(q: &ListQuery) -> Vec<(&'static str, String)> {
+    vec![
         ("status", q.status.clone()),
         ("insured", q.insured.clone()),
         ("from", q.from.clone()),
         ("to", q.to.clone()),
         ("page", q.page.clone()),
         ("per", q.per.clone()),
-    ];
+    ]
+}
+
+fn list_href(q: &ListQuery, changes: &[(&str, String)]) -> String {
+    let pairs = query_pairs(q);
     listing::href("/console/reimbursements", pairs, changes)
 }
 
@@ -299,29 +306,8 @@ pub async fn list(
         current: current_status == Some(*st),
     }));
     let total = out.total;
-    let pages_count = ((total + parsed.per - 1) / parsed.per).max(1);
     let page_href = |p: i64| list_href(&q, &[("page", if p == 1 { String::new() } else { p.to_string() })]);
-    let mut pages = vec![PageLink {
-        label: "قبلی".into(),
-        href: (parsed.page > 1).then(|| page_href(parsed.page - 1)),
-        current: false,
-    }];
-    for p in 1..=pages_count {
-        if p == 1 || p == pages_count || (p - parsed.page).abs() <= 2 {
-            pages.push(PageLink {
-                label: p.to_string(),
-                href: Some(page_href(p)),
-                current: p == parsed.page,
-            });
-        } else if (p - parsed.page).abs() == 3 {
-            pages.push(PageLink { label: "…".into(), href: None, current: false });
-        }
-    }
-    pages.push(PageLink {
-        label: "بعدی".into(),
-        href: (parsed.page < pages_count).then(|| page_href(parsed.page + 1)),
-        current: false,
-    });
+    let pages = listing::pager(parsed.page, parsed.per, total, page_href);
     let choice = |value: &str, label: String, current: &str| Choice {
         selected: value == current.trim(),
         value: value.to_string(),
@@ -338,6 +324,8 @@ pub async fn list(
             .map(|n| choice(&n.to_string(), n.to_string(), &parsed.per.to_string()))
             .collect(),
         filtered: [&q.status, &q.insured, &q.from, &q.to].iter().any(|v| !v.trim().is_empty()),
+        list_path: "/console/reimbursements",
+        kept: listing::kept(query_pairs(&q)),
         first: if total == 0 || rows.is_empty() { 0 } else { offset + 1 },
         last: offset + rows.len() as i64,
         page_paid: Rials(rows.iter().map(|r| r.paid.0).sum()),
