@@ -9,10 +9,7 @@
 //! `smtps://…` TLS, credentials in the URL); without it each message is written as an `.eml`
 //! file under `<data dir>/mail/`.
 //!
-//! Templates are `templates/email/<kind>.fa.txt` and `<kind>.en.txt`, compiled in: the first
-//! line is the subject, the rest the body; `{{key}}` takes a value of the row's payload
-//! (nested keys joined by `.`), `{{name}}` the recipient's name and `{{…status_fa}}` the
-//! Persian word for a status.
+//! The messages are askama templates, one per outbox kind, compiled in: see [`mail`].
 
 use crate::domain::record_ids::OutboxId;
 use std::path::PathBuf;
@@ -61,106 +58,9 @@ impl Mailer {
     }
 }
 
-/// A message ready to send.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Rendered {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+pub mod mail;
 
-fn template(kind: &str) -> Option<(&'static str, &'static str)> {
-    macro_rules! t {
-        ($k:literal) => {
-            (
-                include_str!(concat!("../../templates/email/", $k, ".fa.txt")),
-                include_str!(concat!("../../templates/email/", $k, ".en.txt")),
-            )
-        };
-    }
-    Some(match kind {
-        "claim_decided" => t!("claim_decided"),
-        "objection_decided" => t!("objection_decided"),
-        "preauthorization_decided" => t!("preauthorization_decided"),
-        "reimbursement_decided" => t!("reimbursement_decided"),
-        _ => return None,
-    })
-}
-
-/// The Persian word for a status in a payload (a decision's outcome: the claim's words, which
-/// reimbursements and objections share), for the Persian part; empty for any other text.
-pub fn status_fa(s: &str) -> &'static str {
-    crate::domain::lifecycle::claim::ClaimStatus::parse(s).map(|c| c.name_fa()).unwrap_or("")
-}
-
-use crate::domain::money::group_thousands as grouped;
-
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                flatten(&key, v, out);
-            }
-        }
-        Value::String(s) => {
-            if prefix == "status" || prefix.ends_with(".status") {
-                out.push((format!("{prefix}_fa"), status_fa(s).to_string()));
-            }
-            out.push((prefix.to_string(), s.clone()));
-        }
-        Value::Number(n) => {
-            out.push((prefix.to_string(), n.as_i64().map(grouped).unwrap_or_else(|| n.to_string())))
-        }
-        Value::Null => out.push((prefix.to_string(), "—".into())),
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
-}
-
-fn fill(template: &str, values: &[(String, String)]) -> String {
-    let mut s = template.to_string();
-    for (k, v) in values {
-        s = s.replace(&format!("{{{{{k}}}}}", k = k), v);
-    }
-    s
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn paragraphs(body: &str) -> String {
-    body.trim()
-        .split("\n\n")
-        .map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>")))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Renders an outbox row for its recipient; `None` for a kind without a template.
-pub fn render(kind: &str, payload: &Value, name: &str) -> Option<Rendered> {
-    let (fa, en) = template(kind)?;
-    let mut values = vec![("name".to_string(), name.to_string())];
-    flatten("", payload, &mut values);
-    let split = |t: &str| {
-        let filled = fill(t, &values);
-        let (subject, body) = filled.split_once('\n').unwrap_or((filled.as_str(), ""));
-        (subject.trim().to_string(), body.trim().to_string())
-    };
-    let (fa_subject, fa_body) = split(fa);
-    let (en_subject, en_body) = split(en);
-    let text = format!("{fa_body}\n\n----------------------------------------\n\n{en_body}\n");
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"fa\" dir=\"rtl\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n\
-         <body style=\"font-family: Tahoma, 'Vazirmatn', sans-serif; line-height: 1.8\">\n\
-         <div dir=\"rtl\" lang=\"fa\" style=\"text-align: right\">\n{}\n</div>\n<hr>\n\
-         <div dir=\"ltr\" lang=\"en\" style=\"text-align: left\">\n{}\n</div>\n</body>\n</html>\n",
-        escape(&fa_subject),
-        paragraphs(&fa_body),
-        paragraphs(&en_body)
-    );
-    Some(Rendered { subject: format!("{fa_subject} | {en_subject}"), text, html })
-}
+pub use mail::{render, Rendered, Unrenderable};
 
 /// The recipient's address and name; `None` when they have no e-mail address.
 fn recipient(conn: &mut AnyConnection, row: &OutboxRow) -> AppResult<Option<(String, String)>> {
@@ -219,10 +119,15 @@ pub fn deliver_due(
             pass.skipped += 1;
             continue;
         };
-        let Some(r) = render(&row.kind, &payload, &name) else {
-            mark_sent(&row.id, now, Some("skipped: no template for this kind".into()))?;
-            pass.skipped += 1;
-            continue;
+        let r = match render(&row.kind, &payload, &name) {
+            Ok(r) => r,
+            Err(why) => {
+                // Kept as sent with the reason: retrying cannot change a kind or a payload.
+                tracing::warn!(outbox_id = %row.id, kind = %row.kind, ?why, "mail not renderable");
+                mark_sent(&row.id, now, Some(format!("skipped: cannot render: {why:?}")))?;
+                pass.skipped += 1;
+                continue;
+            }
         };
         let to: Mailbox = match address.parse() {
             Ok(m) => m,
@@ -284,22 +189,6 @@ pub fn spawn_worker(state: actix_web::web::Data<ServiceContext>) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn renders_persian_and_english_with_values() {
-        let payload = json!({"reimbursement_id": "r1", "status": "partially_approved", "reimbursed": 1234000,
-            "paid_total": 2000000, "franchise": 1, "above_tariff": 0, "not_covered": 765999});
-        let r = render("reimbursement_decided", &payload, "علی رضایی").unwrap();
-        assert!(r.subject.starts_with("درخواست بازپرداخت هزینه شما رسیدگی شد | Your reimbursement"));
-        assert!(r.text.contains("علی رضایی گرامی"));
-        assert!(r.text.contains("سهم سازمان (قابل بازپرداخت): 1,234,000 ریال"));
-        assert!(r.text.contains("نتیجه: تأیید با کسر"));
-        assert!(r.text.contains("Reimbursed by the Organization: 1,234,000 rials"));
-        assert!(r.html.contains("dir=\"rtl\""));
-        assert!(!r.text.contains("{{"), "every placeholder is filled: {}", r.text);
-        assert!(render("unknown_kind", &payload, "x").is_none());
-    }
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
@@ -308,13 +197,5 @@ mod tests {
         assert_eq!(backoff(2, base), Duration::seconds(60));
         assert_eq!(backoff(4, base), Duration::seconds(240));
         assert_eq!(backoff(30, base), Duration::hours(1));
-    }
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(-1234567), "-1,234,567");
     }
 }

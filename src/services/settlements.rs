@@ -28,11 +28,11 @@ use crate::services::claims::{view as claim_view, ClaimView};
 use crate::services::providers::check_filters;
 use crate::store::audit::{self, Actor};
 use crate::store::batches::BatchRow;
-use crate::store::providers;
 use crate::store::reimbursements as reimbursement_store;
 use crate::store::settlements::{
     self as store, AdvanceRow, ItemRow, OrderRow, SettlementFilter, SettlementRow,
 };
+use crate::store::{outbox, providers};
 
 fn terms(conn: &mut AnyConnection, provider_id: &ProviderId, date: NaiveDate) -> AppResult<ContractTerms> {
     Ok(crate::services::providers::terms_on(conn, provider_id, date)?
@@ -663,6 +663,15 @@ pub async fn pay_order(
                     "paid",
                     Some(json!({"status": r.status})),
                     Some(json!({"status": ReimbursementStatus::Paid, "bank_reference": reference, "paid_on": paid_on})),
+                )?;
+                // The insured person hears that the money is on its way, as at the decision.
+                outbox::enqueue(
+                    conn,
+                    "reimbursement_paid",
+                    "insured",
+                    &r.main_insured_id,
+                    &r.id,
+                    json!({"reimbursement_id": r.id, "reimbursed": r.reimbursed, "sheba": r.sheba, "bank_reference": reference, "paid_on": paid_on}),
                 )?;
             }
             reimbursement_store::pay_order(conn, &o.id)?;

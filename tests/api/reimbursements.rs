@@ -238,6 +238,21 @@ fn care_at_a_non_contracted_clinic_is_paid_on_the_government_tariff() {
     let actions: Vec<&str> =
         r["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["filed", "submitted", "decided", "ordered", "paid"]);
+    // …and told that it is paid, with the bank's reference and the Jalali day, in Persian.
+    let mail = asnad::store::outbox::for_subject(&mut conn, id).unwrap();
+    let paid = mail.iter().find(|m| m.kind == "reimbursement_paid").expect("a payment e-mail");
+    assert_eq!(paid.recipient_kind, "insured");
+    let payload: Value = serde_json::from_str(&paid.payload).unwrap();
+    let message = asnad::notify::render(&paid.kind, &payload, "مریم احمدی").unwrap();
+    assert!(
+        message.text.contains("مبلغ 280,000 ریال بابت درخواست بازپرداخت هزینه شماره"),
+        "{}",
+        message.text
+    );
+    assert!(
+        message.text.contains("شماره پیگیری بانک: BR-77")
+            && message.text.contains("تاریخ پرداخت: 1403/08/01")
+    );
 }
 
 #[test]
