@@ -92,7 +92,8 @@ fn finance_previews_and_runs_a_settlement_then_pays_its_order_once() {
     assert_eq!(rows.len(), 3, "{rows:?}");
 
     // Paid once: the order and both settlements are paid, with the first reference.
-    let orders: Value = app.get("/api/v1/payment-orders", Some(&admin)).json().unwrap();
+    let finance = app.login("finance-api", PASSWORD);
+    let orders: Value = app.get("/api/v1/payment-orders", Some(&finance)).json().unwrap();
     let order = &orders["items"][0];
     assert_eq!(
         (order["status"].as_str(), order["bank_reference"].as_str(), order["total"].as_i64()),

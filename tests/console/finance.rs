@@ -40,6 +40,14 @@ pub fn desk(app: &TestApp) -> Desk {
     let world = app.world();
     let office = world.office("FIN-A");
     let other_office = world.office("FIN-B");
+    for (o, name) in [(&office, "دفتر رسیدگی غرب تهران"), (&other_office, "دفتر رسیدگی شرق تهران")] {
+        let res = app.put_json(
+            &format!("/api/v1/offices/{}", o.id),
+            Some(&world.admin),
+            &json!({"province_id": o.province_id, "code": o.code, "name_fa": name, "name_en": "Office"}),
+        );
+        assert_eq!(res.status(), 200, "{:?}", res.text());
+    }
     let hospital = world.hospital(&office).with("name_fa", json!("بیمارستان خصوصی سپیدار")).contracted();
     let other = world
         .hospital(&other_office)
@@ -124,8 +132,9 @@ pub const FINANCE_FORMS: &[&str] = &[
     "/console/finance/orders/{id}/paid",
 ];
 
+/// A read through the API, as finance (payment orders are finance's only).
 fn api(app: &TestApp, path: &str) -> Value {
-    let token = app.login("root", PASSWORD);
+    let token = app.login("finance-api", PASSWORD);
     let res = app.get(path, Some(&token));
     assert_eq!(res.status(), 200, "{path}");
     res.json().unwrap()
@@ -141,7 +150,8 @@ fn finance_pages_are_for_finance_only() {
     let d = desk(&app);
     app.create_user("ana", Role::Reviewer, Scope::office(&d.office.id));
     app.create_user("his-sepidar", Role::Provider, Scope::provider(&d.hospital.id));
-    let insured = api(&app, &format!("/api/v1/insured/{INSURED}"));
+    let admin = app.login("root", PASSWORD);
+    let insured: Value = app.get(&format!("/api/v1/insured/{INSURED}"), Some(&admin)).json().unwrap();
     app.create_user(
         "ali",
         Role::Insured,
