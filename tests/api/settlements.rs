@@ -550,7 +550,7 @@ fn the_preview_is_exactly_what_the_run_stores() {
         province["offices"].as_array().unwrap().iter().find(|o| o["office_id"] == office.as_str()).unwrap();
     assert_eq!(mine["providers"][0], *line);
     // Finance bound to another office may not preview (nor run) this one.
-    let other = app.world().office("PRV-X");
+    let other = crate::fixtures::World::new(&app, admin.clone()).office("PRV-X");
     let bound = app.token_for("omid", Role::Finance, Scope::office(&other.id));
     let p = assert_problem(
         app.post_json("/api/v1/settlements/preview", Some(&bound), &body),

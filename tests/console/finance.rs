@@ -40,7 +40,8 @@ pub fn desk(app: &TestApp) -> Desk {
     let world = app.world();
     let office = world.office("FIN-A");
     let other_office = world.office("FIN-B");
-    for (o, name) in [(&office, "دفتر رسیدگی غرب تهران"), (&other_office, "دفتر رسیدگی شرق تهران")] {
+    for (o, name) in [(&office, "دفتر رسیدگی غرب تهران"), (&other_office, "دفتر رسیدگی شرق تهران")]
+    {
         let res = app.put_json(
             &format!("/api/v1/offices/{}", o.id),
             Some(&world.admin),
