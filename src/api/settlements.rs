@@ -14,13 +14,26 @@ use crate::auth::{Caller, Finances, Require, Staff};
 use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
 use crate::services::settlements::{
-    self as service, OrderLine, ProvinceOutcome, Reconciliation, Remittance, RunOutcome, SettlementView,
+    self as service, OrderLine, ProvinceOutcome, Reconciliation, Remittance, RunOutcome, RunPreview,
+    SettlementView,
 };
 use crate::store::settlements::{AdvanceRow, OrderRow, SettlementFilter};
 
 /// This module's part of the contract (see `api::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(advances, pay_advance, list, run, remittance, issue_order, get_order, pay_order, reconcile))]
+#[openapi(paths(
+    advances,
+    pay_advance,
+    list,
+    run,
+    preview,
+    remittance,
+    list_orders,
+    issue_order,
+    get_order,
+    pay_order,
+    reconcile
+))]
 pub struct Api;
 
 fn month_field(field: &str, m: &str) -> AppResult<String> {
@@ -123,6 +136,25 @@ pub async fn run(
     }
 }
 
+/// What a run would store, without storing it: per office, each provider's claims payable,
+/// adjustments, advances and carried balances netted, and the net.
+///
+/// The same body as `POST /api/v1/settlements` and the same computation: running right after
+/// stores exactly these amounts. Providers already settled for the month are listed apart.
+#[utoipa::path(post, path = "/api/v1/settlements/preview", tag = "payment", request_body = RunBody,
+    responses((status = 200, description = "The preview.", body = RunPreview)))]
+pub async fn preview(
+    state: web::Data<ServiceContext>,
+    finance: Require<Finances>,
+    body: ApiJson<RunBody>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let month = month_field("service_month", &b.service_month)?;
+    let out =
+        service::preview(&state, finance.caller, b.office_id.map(Into::into), b.province_id, month).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -193,9 +225,9 @@ pub async fn remittance(
         "csv" => {
             HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(service::remittance_csv(&r)?)
         }
-        "html" => {
-            HttpResponse::Ok().content_type("text/html; charset=utf-8").body(service::remittance_html(&r))
-        }
+        "html" => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(crate::console::remittance::html(&r)?),
         _ => HttpResponse::Ok().json(r),
     })
 }
@@ -207,6 +239,18 @@ pub struct OrderWithLines {
     /// One line per payee.
     pub lines: Vec<OrderLine>,
     pub order: OrderRow,
+}
+
+/// Payment orders, newest first.
+#[utoipa::path(get, path = "/api/v1/payment-orders", tag = "payment",
+    responses((status = 200, description = "The orders (at most 500, in one page: `next_cursor` is always null).",
+        body = Page<OrderRow>)))]
+pub async fn list_orders(
+    state: web::Data<ServiceContext>,
+    _finance: Require<Finances>,
+) -> AppResult<HttpResponse> {
+    let items = service::list_orders(&state).await?;
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
 }
 
 /// Issue a payment order with every approved settlement and decided reimbursement not yet in one.

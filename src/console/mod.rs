@@ -11,12 +11,15 @@
 //!   medical advisor's pre-authorization inbox and decisions; `objections`: the review office's
 //!   objections and their decisions; `supervision`: the supervisor's four-eyes inbox, samples,
 //!   backlog and assignment; `reimbursements`: reimbursement requests (list, filing on behalf of
-//!   an insured person, scans, submit, decide, approve).
+//!   an insured person, scans, submit, decide, approve); `finance`: finance's advances,
+//!   settlement runs, remittances (`remittance`: the printable document the API serves too),
+//!   payment orders, overdue settlements and reconciliation.
 //!
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 
 pub mod assets;
 pub mod claims;
+pub mod finance;
 pub mod format;
 pub mod listing;
 pub mod objections;
@@ -24,6 +27,7 @@ pub mod pages;
 pub mod preauth;
 pub mod queue;
 pub mod reimbursements;
+pub mod remittance;
 pub mod review;
 pub mod session;
 pub mod supervision;
@@ -90,6 +94,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/reimbursements/{id}/submit", web::post().to(reimbursements::submit))
         .route("/console/reimbursements/{id}/decision", web::post().to(reimbursements::decide))
         .route("/console/reimbursements/{id}/approval", web::post().to(reimbursements::approve))
+        // Finance (امور مالی, `console::finance`): advances, settlement runs with a preview, the
+        // settlements and their remittances, payment orders, overdue settlements, reconciliation.
+        .route("/console/finance/advances", web::get().to(finance::advances))
+        .route("/console/finance/advances/{id}/payment", web::post().to(finance::pay_advance))
+        .route("/console/finance/runs", web::get().to(finance::run_form))
+        .route("/console/finance/runs", web::post().to(finance::run))
+        .route("/console/finance/settlements", web::get().to(finance::settlements))
+        .route("/console/finance/settlements/{id}", web::get().to(finance::remittance))
+        .route("/console/finance/settlements/{id}/remittance.csv", web::get().to(finance::remittance_csv))
+        .route("/console/finance/orders", web::get().to(finance::orders))
+        .route("/console/finance/orders", web::post().to(finance::issue_order))
+        .route("/console/finance/orders/{id}", web::get().to(finance::order))
+        .route("/console/finance/orders/{id}/bank-file.csv", web::get().to(finance::bank_file))
+        .route("/console/finance/orders/{id}/paid", web::post().to(finance::pay_order))
+        .route("/console/finance/overdue", web::get().to(finance::overdue))
+        .route("/console/finance/reconciliation", web::get().to(finance::reconciliation))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -179,6 +199,18 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
                 current: current == "reimbursements",
             },
         ]
+    } else if caller.role == Role::Finance {
+        // Finance's desk, in the order of the month's work.
+        [
+            ("پیش‌پرداخت‌ها", "/console/finance/advances", "advances"),
+            ("تسویه", "/console/finance/settlements", "settlements"),
+            ("دستور پرداخت", "/console/finance/orders", "orders"),
+            ("تسویه‌های معوق", "/console/finance/overdue", "overdue"),
+            ("تطبیق", "/console/finance/reconciliation", "reconciliation"),
+        ]
+        .into_iter()
+        .map(|(label, href, key)| NavItem { label, href, current: current == key })
+        .collect()
     } else if caller.role == Role::MedicalAdvisor {
         // The advisor's work is the inbox; the home page leads there.
         vec![NavItem {

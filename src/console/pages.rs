@@ -34,6 +34,9 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
     if s.caller.role == crate::auth::Role::MedicalAdvisor {
         return Ok(see_other("/console/preauthorizations"));
     }
+    if s.caller.role == crate::auth::Role::Finance {
+        return Ok(see_other("/console/finance/advances"));
+    }
     let page = HomePage {
         layout: Layout::signed("کنسول اسناد", &s, "home"),
         name: s.caller.display_name.clone(),

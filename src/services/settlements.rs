@@ -168,14 +168,23 @@ pub async fn run(
     let now = state.now();
     state
         .write(move |conn| {
-            if crate::store::offices::find(conn, &office_id)?.is_none() {
-                return Err(AppError::field("office_id", "not_found", "no such office"));
-            }
+            office_in_scope(conn, &caller, &office_id)?;
             let out = settle_office(conn, &caller, &office_id, &month, now)?;
             refuse_second_run(out.created.len(), out.already_settled.len(), "office", &month)?;
             Ok(out)
         })
         .await
+}
+
+/// The run's office exists and is the caller's to settle: finance bound to an office settles
+/// only that office (another office is "not found", as for every read in its scope).
+fn office_in_scope(conn: &mut AnyConnection, caller: &Caller, office_id: &OfficeId) -> AppResult<()> {
+    let office = crate::store::offices::find(conn, office_id)?
+        .ok_or_else(|| AppError::field("office_id", "not_found", "no such office"))?;
+    if !money_scope(caller).admits_office(&office.id, office.province_id) {
+        return Err(AppError::field("office_id", "not_found", "no such office"));
+    }
+    Ok(())
 }
 
 /// A province's run: every office of the province, in one transaction.
@@ -189,6 +198,28 @@ pub struct ProvinceOutcome {
     pub offices: Vec<RunOutcome>,
 }
 
+/// The offices of a province the caller may settle as one run: only a caller whose reach is
+/// the whole province (or the Organization) runs a province; finance bound to one office
+/// would otherwise settle its neighbours.
+fn province_offices(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    province_id: i32,
+) -> AppResult<Vec<crate::store::offices::OfficeRow>> {
+    let filter = crate::store::offices::OfficeFilter {
+        province_id: Some(province_id),
+        limit: 10_000,
+        ..Default::default()
+    };
+    let offices = crate::store::offices::list(conn, &filter)?;
+    let scope = money_scope(caller);
+    let whole = matches!(scope, Scope::All) || scope == Scope::Province(province_id);
+    if offices.is_empty() || !whole {
+        return Err(AppError::field("province_id", "not_found", "the province has no office"));
+    }
+    Ok(offices)
+}
+
 /// Settles every provider of every office of a province (its treatment management) for the
 /// month, in one transaction: all or nothing.
 pub async fn run_province(
@@ -200,15 +231,7 @@ pub async fn run_province(
     let now = state.now();
     state
         .write(move |conn| {
-            let filter = crate::store::offices::OfficeFilter {
-                province_id: Some(province_id),
-                limit: 10_000,
-                ..Default::default()
-            };
-            let offices = crate::store::offices::list(conn, &filter)?;
-            if offices.is_empty() {
-                return Err(AppError::field("province_id", "not_found", "the province has no office"));
-            }
+            let offices = province_offices(conn, &caller, province_id)?;
             let mut out = ProvinceOutcome { province_id, service_month: month.clone(), offices: vec![] };
             for o in offices {
                 out.offices.push(settle_office(conn, &caller, &o.id, &month, now)?);
@@ -232,6 +255,112 @@ fn refuse_second_run(created: usize, already_settled: usize, whose: &str, month:
     Ok(())
 }
 
+/// What a run would settle for one provider (پیش‌نمایش تسویه): exactly the amounts the run
+/// stores, computed by the same [`plan_office`].
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SettlementPreviewLine)]
+pub struct PlannedSettlement {
+    pub provider_id: ProviderId,
+    pub provider_name: String,
+    /// Claims settled for the first time.
+    pub claims: usize,
+    /// Claims settled before whose payable changed since (corrections).
+    pub corrected_claims: usize,
+    pub claims_payable: i64,
+    pub adjustments: i64,
+    pub advances_netted: i64,
+    /// Negative balances of earlier settlements netted here.
+    pub carried_in: i64,
+    /// Rials: what the settlement will pay (negative: carried to the next one).
+    pub net_payable: i64,
+    pub due_on: NaiveDate,
+    #[schema(value_type = crate::domain::lifecycle::payment::SettlementStatus)]
+    pub status: SettlementStatus,
+}
+
+/// One provider's settlement as computed, with what storing it touches.
+struct Plan {
+    line: PlannedSettlement,
+    /// (claim, `claim` or `adjustment`, amount).
+    items: Vec<(ClaimId, &'static str, i64)>,
+    advances: Vec<AdvanceId>,
+    carried: Vec<SettlementId>,
+    late_payment_rate: Option<String>,
+}
+
+/// Inside the caller's transaction, reading only: one plan per provider of the office not yet
+/// settled for the month and with something to settle, and the providers already settled.
+/// Both the run and its preview go through here, so the preview is what the run stores.
+fn plan_office(
+    conn: &mut AnyConnection,
+    office_id: &OfficeId,
+    month: &str,
+    today: NaiveDate,
+) -> AppResult<(Vec<Plan>, Vec<ProviderId>)> {
+    let filter = providers::ProviderFilter {
+        // System work over the office's providers: whether the caller may run it was decided
+        // before (the run's office is in the caller's scope).
+        scope: Scope::All,
+        office_id: Some(office_id.clone()),
+        limit: 100_000,
+        ..Default::default()
+    };
+    let (mut plans, mut already_settled) = (Vec::new(), Vec::new());
+    for p in providers::list_providers(conn, &filter)? {
+        if store::settlement_of(conn, &p.id, month)?.is_some() {
+            already_settled.push(p.id);
+            continue;
+        }
+        let mut items = Vec::new();
+        let (mut claims_payable, mut adjustments, mut claims, mut corrected) = (0i64, 0i64, 0usize, 0usize);
+        for (c, paid) in store::claims_to_settle(conn, &p.id, month)? {
+            match paid {
+                None => {
+                    claims_payable += c.insurer_payable;
+                    claims += 1;
+                    items.push((c.id, "claim", c.insurer_payable));
+                }
+                Some(paid) if paid != c.insurer_payable => {
+                    let diff = c.insurer_payable - paid;
+                    adjustments += diff;
+                    corrected += 1;
+                    items.push((c.id, "adjustment", diff));
+                }
+                Some(_) => {}
+            }
+        }
+        let advances = store::advances_to_net(conn, &p.id, month)?;
+        let advanced: i64 = advances.iter().map(|a| a.amount).sum();
+        if items.is_empty() && advances.is_empty() {
+            continue;
+        }
+        let carried = store::open_carried(conn, &p.id)?;
+        let carried_in: i64 = carried.iter().map(|c| c.net_payable).sum();
+        let net = net_payable(Rial(claims_payable), Rial(adjustments), Rial(advanced), Rial(carried_in));
+        let t = terms(conn, &p.id, today)?;
+        plans.push(Plan {
+            line: PlannedSettlement {
+                provider_id: p.id.clone(),
+                provider_name: p.name_fa.clone(),
+                claims,
+                corrected_claims: corrected,
+                claims_payable,
+                adjustments,
+                advances_netted: advanced,
+                carried_in,
+                net_payable: net.0,
+                due_on: today + Duration::days(t.balance_payment_days as i64),
+                status: SettlementStatus::for_net(net),
+            },
+            items,
+            advances: advances.into_iter().map(|a| a.id).collect(),
+            carried: carried.into_iter().map(|c| c.id).collect(),
+            late_payment_rate: t.late_payment_rate_percent.map(|r| r.normalize().to_string()),
+        });
+    }
+    Ok((plans, already_settled))
+}
+
 /// Inside the caller's transaction: one settlement per provider of the office not yet settled
 /// for the month and with something to settle.
 fn settle_office(
@@ -241,90 +370,128 @@ fn settle_office(
     month: &str,
     now: NaiveDateTime,
 ) -> AppResult<RunOutcome> {
-    let today = now.date();
-    let (office_id, month) = (office_id.clone(), month.to_string());
-    let filter = providers::ProviderFilter {
-        // System work over the office's providers: whether the caller may run it was decided
-        // before (the run's office is in the caller's scope).
-        scope: Scope::All,
-        office_id: Some(office_id.clone()),
-        limit: 100_000,
-        ..Default::default()
-    };
+    let (plans, already_settled) = plan_office(conn, office_id, month, now.date())?;
     let mut out = RunOutcome {
         office_id: office_id.clone(),
-        service_month: month.clone(),
+        service_month: month.to_string(),
         created: vec![],
-        already_settled: vec![],
+        already_settled,
     };
-    for p in providers::list_providers(conn, &filter)? {
-        if store::settlement_of(conn, &p.id, &month)?.is_some() {
-            out.already_settled.push(p.id);
-            continue;
-        }
+    for plan in plans {
         let id = SettlementId::new();
-        let mut items = Vec::new();
-        let (mut claims_payable, mut adjustments) = (0i64, 0i64);
-        for (c, paid) in store::claims_to_settle(conn, &p.id, &month)? {
-            match paid {
-                None => {
-                    claims_payable += c.insurer_payable;
-                    items.push(ItemRow {
-                        settlement_id: id.clone(),
-                        claim_id: c.id,
-                        kind: "claim".into(),
-                        amount: c.insurer_payable,
-                    });
-                }
-                Some(paid) if paid != c.insurer_payable => {
-                    let diff = c.insurer_payable - paid;
-                    adjustments += diff;
-                    items.push(ItemRow {
-                        settlement_id: id.clone(),
-                        claim_id: c.id,
-                        kind: "adjustment".into(),
-                        amount: diff,
-                    });
-                }
-                Some(_) => {}
-            }
-        }
-        let advances = store::advances_to_net(conn, &p.id, &month)?;
-        let advanced: i64 = advances.iter().map(|a| a.amount).sum();
-        if items.is_empty() && advances.is_empty() {
-            continue;
-        }
-        let carried = store::open_carried(conn, &p.id)?;
-        let carried_in: i64 = carried.iter().map(|c| c.net_payable).sum();
-        let net = net_payable(Rial(claims_payable), Rial(adjustments), Rial(advanced), Rial(carried_in));
-        let t = terms(conn, &p.id, today)?;
+        let l = plan.line;
+        let items: Vec<ItemRow> = plan
+            .items
+            .into_iter()
+            .map(|(claim_id, kind, amount)| ItemRow {
+                settlement_id: id.clone(),
+                claim_id,
+                kind: kind.into(),
+                amount,
+            })
+            .collect();
         let row = SettlementRow {
             id: id.clone(),
-            provider_id: p.id.clone(),
+            provider_id: l.provider_id,
             office_id: office_id.clone(),
-            service_month: month.clone(),
-            claims_payable,
-            adjustments,
-            advances_netted: advanced,
-            net_payable: net.0,
-            due_on: today + Duration::days(t.balance_payment_days as i64),
-            late_payment_rate: t.late_payment_rate_percent.map(|r| r.normalize().to_string()),
-            status: SettlementStatus::for_net(net),
+            service_month: month.to_string(),
+            claims_payable: l.claims_payable,
+            adjustments: l.adjustments,
+            advances_netted: l.advances_netted,
+            net_payable: l.net_payable,
+            due_on: l.due_on,
+            late_payment_rate: plan.late_payment_rate,
+            status: l.status,
             payment_order_id: None,
             paid_on: None,
             bank_reference: None,
             created_by: caller.user_id.clone(),
             created_at: now,
-            carried_in,
+            carried_in: l.carried_in,
             carried_to: None,
         };
         store::insert_settlement(conn, &row, &items)?;
-        store::mark_netted(conn, &advances.iter().map(|a| a.id.clone()).collect::<Vec<_>>(), &id)?;
-        store::mark_carried_to(conn, &carried.iter().map(|c| c.id.clone()).collect::<Vec<_>>(), &id)?;
+        store::mark_netted(conn, &plan.advances, &id)?;
+        store::mark_carried_to(conn, &plan.carried, &id)?;
         audit::append(conn, &Actor::of(caller), "settlement", &id, "created", None, audit::json(&row))?;
         out.created.push(row);
     }
     Ok(out)
+}
+
+/// The preview of a run (پیش‌نمایش اجرای تسویه): for each office, what running now would store
+/// per provider, and who is already settled. Nothing is written.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SettlementRunPreview)]
+pub struct RunPreview {
+    /// The province previewed, for a province's run.
+    pub province_id: Option<i32>,
+    /// Jalali month, `1403-07`.
+    pub service_month: String,
+    pub offices: Vec<OfficePreview>,
+    /// The sum of the nets, rials.
+    pub net_payable: i64,
+}
+
+/// One office's part of a preview.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SettlementRunPreviewOffice)]
+pub struct OfficePreview {
+    pub office_id: OfficeId,
+    pub office_name: String,
+    pub providers: Vec<PlannedSettlement>,
+    pub already_settled: Vec<ProviderId>,
+}
+
+fn office_preview(
+    conn: &mut AnyConnection,
+    office: &crate::store::offices::OfficeRow,
+    month: &str,
+    today: NaiveDate,
+) -> AppResult<OfficePreview> {
+    let (plans, already_settled) = plan_office(conn, &office.id, month, today)?;
+    Ok(OfficePreview {
+        office_id: office.id.clone(),
+        office_name: office.name_fa.clone(),
+        providers: plans.into_iter().map(|p| p.line).collect(),
+        already_settled,
+    })
+}
+
+/// What [`run`] (an office) or [`run_province`] (a province) would store if run now, with the
+/// same scope checks; read-only.
+pub async fn preview(
+    state: &ServiceContext,
+    caller: Caller,
+    office_id: Option<OfficeId>,
+    province_id: Option<i32>,
+    month: String,
+) -> AppResult<RunPreview> {
+    let today = state.today();
+    state
+        .db(move |conn| {
+            let offices = match (office_id, province_id) {
+                (Some(o), None) => {
+                    office_in_scope(conn, &caller, &o)?;
+                    crate::store::offices::find(conn, &o)?.into_iter().collect()
+                }
+                (None, Some(p)) => province_offices(conn, &caller, p)?,
+                _ => {
+                    return Err(AppError::field(
+                        "office_id",
+                        "one_of",
+                        "give either office_id or province_id",
+                    ))
+                }
+            };
+            let offices = offices
+                .iter()
+                .map(|o| office_preview(conn, o, &month, today))
+                .collect::<AppResult<Vec<_>>>()?;
+            let net = offices.iter().flat_map(|o| &o.providers).map(|p| p.net_payable).sum();
+            Ok(RunPreview { province_id, service_month: month, offices, net_payable: net })
+        })
+        .await
 }
 
 /// A settlement as listed: with its lateness and the damages accrued.
@@ -467,57 +634,6 @@ pub fn remittance_csv(r: &Remittance) -> AppResult<String> {
     String::from_utf8(w.into_inner().map_err(AppError::internal)?).map_err(AppError::internal)
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// The remittance as a printable page in Persian (RTL, Jalali dates).
-pub fn remittance_html(r: &Remittance) -> String {
-    let s = &r.settlement.row;
-    let mut rows = String::new();
-    for it in &r.items {
-        for l in &it.claim.lines {
-            let reasons: Vec<String> = l
-                .reasons
-                .iter()
-                .map(|x| format!("{} ({}، {}): {}", x.code, x.amount, x.group.bearer_fa(), esc(x.message_fa)))
-                .collect();
-            rows.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(&it.claim.provider_document_no), if it.kind == "adjustment" { "اصلاحیه" } else { "سند" }, l.line_no, esc(&l.code),
-                l.service_date_jalali, l.billed, l.tariff_amount, l.insurer_payable, l.patient_share + l.patient_gap, l.deducted, reasons.join("<br>")
-            ));
-        }
-    }
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="fa" dir="rtl"><head><meta charset="utf-8"><title>صورت‌حساب تسویه {id}</title>
-<style>body{{font-family:Vazirmatn,Tahoma,sans-serif}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #999;padding:4px}}</style></head>
-<body><h1>صورت‌حساب تسویه (Remittance advice)</h1>
-<p>مرکز: {provider} — ماه خدمت: {month} — سررسید پرداخت: {due}</p>
-<p>جمع قابل پرداخت اسناد: {payable} ریال — اصلاحیه‌ها: {adj} ریال — علی‌الحساب کسر شده: {adv} ریال — مانده منتقل‌شده از تسویه قبلی: {carried} ریال — <strong>خالص پرداختی: {net} ریال</strong>{carry_note}</p>
-<table><thead><tr><th>شماره سند</th><th>نوع</th><th>ردیف</th><th>کد</th><th>تاریخ</th><th>مبلغ درخواستی</th><th>تعرفه</th><th>سهم سازمان</th><th>فرانشیز و مابه‌التفاوت</th><th>کسورات</th><th>علت کسر</th></tr></thead>
-<tbody>
-{rows}</tbody></table></body></html>
-"#,
-        id = esc(s.id.as_str()),
-        provider = esc(&r.provider_name),
-        month = esc(&s.service_month),
-        due = r.settlement.due_on_jalali,
-        payable = s.claims_payable,
-        adj = s.adjustments,
-        adv = s.advances_netted,
-        carried = s.carried_in,
-        net = s.net_payable,
-        carry_note = if s.status == SettlementStatus::Carried {
-            " (بدهی مرکز؛ از تسویه بعدی کسر می‌شود — owed by the provider, netted by its next settlement)"
-        } else {
-            ""
-        },
-        rows = rows
-    )
-}
-
 /// One payee of a payment order: a provider's settlement or an insured person's
 /// reimbursement.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -626,6 +742,12 @@ pub async fn get_order(state: &ServiceContext, id: PaymentOrderId) -> AppResult<
             Ok((o, lines))
         })
         .await
+}
+
+/// Payment orders, newest first (at most 500). Orders are Organization-wide, like issuing
+/// them (an order pays every approved settlement): finance only, as `get_order`.
+pub async fn list_orders(state: &ServiceContext) -> AppResult<Vec<OrderRow>> {
+    state.db(|conn| Ok(store::list_orders(conn)?)).await
 }
 
 /// The order file for the bank: Sheba, name, amount in rials, reference.

@@ -361,6 +361,15 @@ pub fn find_order(conn: &mut AnyConnection, id: &PaymentOrderId) -> QueryResult<
     payment_orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
+/// Payment orders, newest first (the first 500).
+pub fn list_orders(conn: &mut AnyConnection) -> QueryResult<Vec<OrderRow>> {
+    payment_orders::table
+        .select(OrderRow::as_select())
+        .order((payment_orders::created_at.desc(), payment_orders::id.desc()))
+        .limit(500)
+        .load(conn)
+}
+
 /// Approved settlements with something to pay and in no order yet.
 pub fn payable_settlements(conn: &mut AnyConnection) -> QueryResult<Vec<SettlementRow>> {
     settlements::table

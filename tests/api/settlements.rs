@@ -106,10 +106,17 @@ fn a_month_is_advanced_settled_paid_once_and_corrected_later() {
     assert!(csv.lines().nth(1).unwrap().contains(",564000,564000,394800,169200,0,0,"), "{csv}");
     let html =
         app.get(&format!("/api/v1/settlements/{sid}/remittance?format=html"), Some(&key)).text().unwrap();
+    // The console's askama template (grouped rials, Jalali days, print styles).
     assert!(
         html.contains(r#"dir="rtl""#)
-            && html.contains("خالص پرداختی: 315840 ریال")
-            && html.contains("1403-10-19")
+            && html.contains(
+                r#"<dt>خالص پرداختی</dt><dd><span dir="ltr" class="n" data-net>315,840</span> ریال</dd>"#
+            )
+            && html.contains(
+                r#"<time datetime="2025-01-08" title="میلادی: 2025-01-08" class="n">1403/10/19</time>"#
+            )
+            && html.contains("@media print"),
+        "{html}"
     );
     // Another provider sees nothing of it.
     let (_, other_key) = setup(&app, &admin, "PAY-2", "10101010162");
@@ -352,8 +359,9 @@ fn a_month_with_an_advance_an_objection_and_a_reimbursement_is_settled_and_paid_
     let html =
         app.get(&format!("/api/v1/settlements/{azar_id}/remittance?format=html"), Some(&key)).text().unwrap();
     assert!(
-        html.contains("مانده منتقل‌شده از تسویه قبلی: -525000 ریال")
-            && html.contains("خالص پرداختی: 264600 ریال")
+        html.contains(r#"<dt>مانده از تسویهٔ قبلی</dt><dd><span dir="ltr" class="n">-525,000</span></dd>"#)
+            && html.contains(r#"data-net>264,600</span> ریال"#),
+        "{html}"
     );
 
     // Reconciliation of Mehr: 789,600 payable now = 1,314,600 settled − 525,000 recovered.
@@ -483,4 +491,100 @@ fn an_advance_leaves_out_what_the_insured_pays_for_a_better_room() {
     let adv: Value = app.get("/api/v1/advances", Some(&finance)).json().unwrap();
     let a = &adv["items"][0];
     assert_eq!((a["claimed"].as_i64(), a["amount"].as_i64()), (Some(10_970_000), Some(6_582_000)), "{adv}");
+}
+
+/// The preview (`POST /api/v1/settlements/preview`) computes what the run stores, through the
+/// same code: the nets, amounts and due dates of every provider, for an office and for a
+/// province; it writes nothing, and finance bound to another office may not preview it.
+#[test]
+fn the_preview_is_exactly_what_the_run_stores() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let (hospital, key) = setup(&app, &admin, "PRV-1", "10101010171");
+    insured(&app, &admin);
+    let p: Value = app.get(&format!("/api/v1/providers/{hospital}"), Some(&admin)).json().unwrap();
+    let office = p["office_id"].as_str().unwrap().to_string();
+    let finance = app.token_for("mina", Role::Finance, Scope::default());
+    let b: Value = app
+        .post_json(
+            "/api/v1/claim-batches",
+            Some(&key),
+            &json!({"documents": [visit("P-1", "1403-07-01"), visit("P-2", "1403-07-02")]}),
+        )
+        .json()
+        .unwrap();
+    wait_done(&app, &key, b["id"].as_str().unwrap());
+    let adv: Value = app.get("/api/v1/advances", Some(&finance)).json().unwrap();
+    let aid = adv["items"][0]["id"].as_str().unwrap();
+    let paid = json!({"paid_on": "1403-07-18", "bank_reference": "ADV-1"});
+    assert_eq!(
+        app.post_json(&format!("/api/v1/advances/{aid}/payment"), Some(&finance), &paid).status(),
+        200
+    );
+
+    let body = json!({"office_id": office, "service_month": "1403-07"});
+    let res = app.post_json("/api/v1/settlements/preview", Some(&finance), &body);
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    let preview: Value = res.json().unwrap();
+    let line = &preview["offices"][0]["providers"][0];
+    assert_eq!(
+        (
+            line["claims"].as_i64(),
+            line["claims_payable"].as_i64(),
+            line["advances_netted"].as_i64(),
+            line["net_payable"].as_i64()
+        ),
+        (Some(2), Some(789_600), Some(473_760), Some(315_840))
+    );
+    assert_eq!(preview["net_payable"], 315_840);
+    // Nothing was written: a province's preview (one transaction over its offices) still sees it.
+    let province: Value = app
+        .post_json(
+            "/api/v1/settlements/preview",
+            Some(&finance),
+            &json!({"province_id": 1, "service_month": "1403-07"}),
+        )
+        .json()
+        .unwrap();
+    let mine =
+        province["offices"].as_array().unwrap().iter().find(|o| o["office_id"] == office.as_str()).unwrap();
+    assert_eq!(mine["providers"][0], *line);
+    // Finance bound to another office may not preview (nor run) this one.
+    let other = crate::fixtures::World::new(&app, admin.clone()).office("PRV-X");
+    let bound = app.token_for("omid", Role::Finance, Scope::office(&other.id));
+    let p = assert_problem(
+        app.post_json("/api/v1/settlements/preview", Some(&bound), &body),
+        422,
+        "validation_failed",
+    );
+    assert_eq!(p["errors"][0]["field"], "office_id");
+    assert_problem(app.post_json("/api/v1/settlements", Some(&bound), &body), 422, "validation_failed");
+
+    // The run stores exactly the preview.
+    let run: Value = app.post_json("/api/v1/settlements", Some(&finance), &body).json().unwrap();
+    let s = &run["created"][0];
+    for key in [
+        "provider_id",
+        "claims_payable",
+        "adjustments",
+        "advances_netted",
+        "carried_in",
+        "net_payable",
+        "due_on",
+        "status",
+    ] {
+        assert_eq!(s[key], line[key], "{key}");
+    }
+    // After the run, the preview lists the provider as already settled.
+    let after: Value = app.post_json("/api/v1/settlements/preview", Some(&finance), &body).json().unwrap();
+    assert_eq!(after["offices"][0]["providers"], json!([]));
+    assert_eq!(after["offices"][0]["already_settled"][0], hospital.as_str());
+    // The payment orders' list.
+    assert_eq!(post(&app, "/api/v1/payment-orders", &finance).status(), 201);
+    let orders: Value = app.get("/api/v1/payment-orders", Some(&finance)).json().unwrap();
+    assert_eq!(
+        (orders["items"][0]["total"].as_i64(), orders["items"][0]["status"].as_str()),
+        (Some(315_840), Some("issued"))
+    );
+    assert_problem(app.get("/api/v1/payment-orders", Some(&key)), 403, "forbidden");
 }

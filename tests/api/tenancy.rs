@@ -679,6 +679,14 @@ fn cases(a: &A) -> Vec<Case> {
             all(Denied),
         ),
         c(
+            M::POST,
+            "/api/v1/settlements/preview",
+            "/api/v1/settlements/preview".into(),
+            js(json!({"office_id": o, "service_month": "1403-08"})),
+            all(Denied),
+        ),
+        c(M::GET, "/api/v1/payment-orders", "/api/v1/payment-orders".into(), none(), all(Denied)),
+        c(
             M::GET,
             "/api/v1/settlements/{id}/remittance",
             format!("/api/v1/settlements/{}/remittance", a.settlement),

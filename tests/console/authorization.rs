@@ -51,6 +51,21 @@ const PROTECTED: &[(&str, &str)] = &[
     ("POST", "/console/reimbursements/{id}/submit"),
     ("POST", "/console/reimbursements/{id}/decision"),
     ("POST", "/console/reimbursements/{id}/approval"),
+    // Finance (console::finance).
+    ("GET", "/console/finance/advances"),
+    ("POST", "/console/finance/advances/{id}/payment"),
+    ("GET", "/console/finance/runs"),
+    ("POST", "/console/finance/runs"),
+    ("GET", "/console/finance/settlements"),
+    ("GET", "/console/finance/settlements/{id}"),
+    ("GET", "/console/finance/settlements/{id}/remittance.csv"),
+    ("GET", "/console/finance/orders"),
+    ("POST", "/console/finance/orders"),
+    ("GET", "/console/finance/orders/{id}"),
+    ("GET", "/console/finance/orders/{id}/bank-file.csv"),
+    ("POST", "/console/finance/orders/{id}/paid"),
+    ("GET", "/console/finance/overdue"),
+    ("GET", "/console/finance/reconciliation"),
 ];
 
 /// Routes every signed-in person may use (their home, their password, signing out).
@@ -151,11 +166,11 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
     let c: serde_json::Value = app.get(&format!("/api/v1/claims/{claim}"), Some(&admin)).json().unwrap();
     assert_eq!(c["status"], "pended");
 
-    // Finance has no review-office screen but the claim page: 403 or 404 on every other one;
-    // with a valid token, every form is refused the same way.
+    // Finance has no review-office screen but the claim page: 403 or 404 on every other one
+    // (its own screens aside); with a valid token, every form is refused the same way.
     let finance = Browser::signed_in(&app, "fatemeh");
     let csrf = finance.get("/console/password").csrf();
-    for (method, path) in PROTECTED {
+    for (method, path) in PROTECTED.iter().filter(|(_, p)| !p.starts_with("/console/finance/")) {
         let url = fill(path, &claim);
         let page = match (*method, *path) {
             ("GET", _) => finance.get(&url),
@@ -191,6 +206,14 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
     for url in ["/console/preauthorizations", "/console/approvals", "/console/samples", "/console/backlog"] {
         let page = reviewer.get(url);
         assert_eq!(page.status, 403, "reviewer: {url}");
+    }
+    // Finance's screens are finance's only (the API's `Finances`).
+    for user in ["ana", "sara", "dr-moein"] {
+        let b = Browser::signed_in(&app, user);
+        for (_, path) in PROTECTED.iter().filter(|(m, p)| *m == "GET" && p.starts_with("/console/finance/")) {
+            let url = fill(path, &claim);
+            assert_eq!(b.get(&url).status, 403, "{user}: {url}");
+        }
     }
     let claim_page = reviewer.get(&format!("/console/claims/{claim}"));
     assert_eq!(claim_page.status, 200, "the reviewer of the office opens the claim");

@@ -52,6 +52,17 @@ impl SettlementStatus {
     pub fn is_owed(self) -> bool {
         Self::OWED.contains(&self)
     }
+
+    /// The status in Persian, as finance and providers read it.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            SettlementStatus::Approved => "تأیید شده، آمادهٔ پرداخت",
+            SettlementStatus::Closed => "بسته (بی‌مانده)",
+            SettlementStatus::Carried => "منتقل به تسویهٔ بعد",
+            SettlementStatus::Ordered => "در دستور پرداخت",
+            SettlementStatus::Paid => "پرداخت شده",
+        }
+    }
 }
 
 text_enum! {
@@ -88,6 +99,16 @@ text_enum! {
     }
 }
 
+impl AdvanceStatus {
+    /// The status in Persian.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            AdvanceStatus::Due => "سررسید، پرداخت‌نشده",
+            AdvanceStatus::Paid => "پرداخت شده",
+        }
+    }
+}
+
 text_enum! {
     /// What is done to an advance.
     pub enum AdvanceAction ("advance action") {
@@ -115,6 +136,16 @@ text_enum! {
         Issued = "issued",
         /// The bank paid it (پرداخت شده).
         Paid = "paid",
+    }
+}
+
+impl OrderStatus {
+    /// The status in Persian.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            OrderStatus::Issued => "صادر شده، در انتظار بانک",
+            OrderStatus::Paid => "پرداخت شده",
+        }
     }
 }
 
