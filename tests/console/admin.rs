@@ -45,6 +45,7 @@ pub const FORMS: &[&str] = &[
 
 pub struct Ids {
     pub office: String,
+    pub province: String,
     pub provider: String,
     pub contract: String,
     pub user: String,
@@ -80,6 +81,7 @@ pub fn desk(app: &TestApp) -> Ids {
     let user = keys["items"][0]["user_id"].as_str().unwrap().to_string();
     Ids {
         office: s.office.id.clone(),
+        province: s.office.province_id.to_string(),
         provider: s.hospitals[0].id.clone(),
         contract: s.hospitals[0].contract_id.clone().unwrap(),
         user,
@@ -276,19 +278,22 @@ fn a_bad_tariff_import_lists_every_problem_as_file_line_column_message_and_keeps
     let tarrif = Browser::signed_in(&app, "tarrif");
     let csrf = tarrif.get("/console/admin/tariffs").csrf();
     let mut files: HashMap<&str, String> = year_files("1404").into_iter().collect();
-    // Three problems in services.csv: a price that is not a number on line 2, a bad flag on
-    // line 3, and a missing file.
+    // Problems on three lines of services.csv: a code that is not one (line 2), a bad flag
+    // (line 3), and a code repeated (line 4 repeats line 5's).
     let services = files["services.csv"].clone();
     let mut lines: Vec<String> = services.lines().map(String::from).collect();
-    let header: Vec<&str> = lines[0].split(',').collect();
+    let header: Vec<String> = lines[0].split(',').map(String::from).collect();
     let mut row2: Vec<String> = lines[1].split(',').map(String::from).collect();
     row2[0] = "12x".into();
     lines[1] = row2.join(",");
     let mut row3: Vec<String> = lines[2].split(',').map(String::from).collect();
     row3[1] = "?".into();
     lines[2] = row3.join(",");
+    let code5 = lines[4].split(',').next().unwrap().to_string();
+    let mut row4: Vec<String> = lines[3].split(',').map(String::from).collect();
+    row4[0] = code5;
+    lines[3] = row4.join(",");
     files.insert("services.csv", lines.join("\n") + "\n");
-    files.remove("drugs.csv");
     let sent: Vec<(&str, String)> = files.iter().map(|(k, v)| (*k, v.clone())).collect();
     let page = import(&tarrif, &sent, Some(&csrf));
     assert_eq!(page.status, 422, "{}", page.body);
@@ -322,15 +327,18 @@ fn a_bad_tariff_import_lists_every_problem_as_file_line_column_message_and_keeps
         header[0]
     );
     assert!(page.body.contains("<code>services.csv:3: "), "line 3");
-    assert!(page.body.contains("<code>drugs.csv: file is missing</code>"), "the missing file");
-    // The files are kept: sending only the missing one and the corrected one imports the year.
+    assert!(
+        page.body.contains("<code>services.csv:4: ") || page.body.contains("<code>services.csv:5: "),
+        "the repeated code"
+    );
+    // The files are kept: sending only the corrected one imports the year.
     assert!(page.body.contains("name=\"kept.services.csv\""), "the files are kept on the page");
     assert!(page.body.contains("name=\"kept.meta.toml\""));
     let good = year_files("1404");
     use reqwest::blocking::multipart::{Form, Part};
     let mut form = Form::new().text("csrf", csrf.clone());
     for (name, content) in &good {
-        if *name == "services.csv" || *name == "drugs.csv" {
+        if *name == "services.csv" {
             form = form.part("files", Part::bytes(content.clone().into_bytes()).file_name(name.to_string()));
         } else {
             form = form.text(format!("kept.{name}"), files[name].clone());
@@ -387,7 +395,7 @@ fn offices_providers_and_contracts_through_their_forms() {
             ("name_fa", "بیمارستان آزمایشی".to_string()),
             ("kind", "hospital".to_string()),
             ("sector", "private".to_string()),
-            ("province_id", "8".to_string()),
+            ("province_id", ids.province.clone()),
             ("office_id", ids.office.clone()),
             ("legal_national_id", "10101234567".to_string()),
             ("hospital_grade", grade.to_string()),

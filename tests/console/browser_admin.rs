@@ -22,27 +22,24 @@ fn an_administrator_amends_a_contract_and_sees_the_diff_of_the_versions() {
     let Some((chromium, chromedriver)) = browser_binaries() else { return };
     let app = TestApp::spawn();
     let ids = desk(&app);
-    // A year's tariff files with two problems, to import from the browser.
+    // A year's tariff files with problems on two lines, to import from the browser.
     let dir = tempfile::tempdir().unwrap();
     for f in asnad::domain::tariff::FILES {
-        if f == "drugs.csv" {
-            continue;
-        }
         let mut text = std::fs::read_to_string(format!("tariffs/1404/{f}")).unwrap();
         if f == "services.csv" {
             let mut lines: Vec<String> = text.lines().map(String::from).collect();
             let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
             cells[0] = "12x".into();
             lines[1] = cells.join(",");
+            let mut cells: Vec<String> = lines[2].split(',').map(String::from).collect();
+            cells[1] = "?".into();
+            lines[2] = cells.join(",");
             text = lines.join("\n") + "\n";
         }
         std::fs::write(dir.path().join(f), text).unwrap();
     }
-    let paths: Vec<String> = asnad::domain::tariff::FILES
-        .iter()
-        .filter(|f| **f != "drugs.csv")
-        .map(|f| dir.path().join(f).display().to_string())
-        .collect();
+    let paths: Vec<String> =
+        asnad::domain::tariff::FILES.iter().map(|f| dir.path().join(f).display().to_string()).collect();
 
     let base = app.base.clone();
     let (provider, contract) = (ids.provider.clone(), ids.contract.clone());
@@ -282,8 +279,8 @@ async fn drive(
         .await
         .expect("go");
     let page = wait_for_text(c, "ایراد دارند").await;
-    assert!(page.contains("drugs.csv: file is missing"), "the missing file is listed");
     assert!(page.contains("services.csv:2: "), "the bad line is listed");
+    assert!(page.contains("services.csv:3: "), "the other bad line is listed");
     check(c, "tariffs").await;
     shoot(c, 1366, "admin-tariffs-errors-1366").await;
 
