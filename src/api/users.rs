@@ -12,7 +12,7 @@ use crate::api::openapi::responses;
 use crate::api::{page_limit, ts, ApiJson, Page};
 use crate::auth::{Admins, Require, Role};
 use crate::context::ServiceContext;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services;
 use crate::services::users::{NewUser, UserUpdate};
 use crate::store::audit::Actor;
@@ -222,9 +222,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let id = UserId::from(id.into_inner());
     let b = body.0;
-    if b.active == Some(false) && id == admin.user_id {
-        return Err(AppError::conflict("cannot_disable_self", "an admin cannot disable their own account"));
-    }
+    // An admin disabling their own account is refused by the use case (409 cannot_disable_self).
     let user = services::users::update(
         &state,
         Actor::of(&admin),

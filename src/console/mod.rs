@@ -17,6 +17,8 @@
 //!
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 
+pub mod admin;
+pub mod admin_contracts;
 pub mod assets;
 pub mod claims;
 pub mod finance;
@@ -110,6 +112,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/finance/orders/{id}/paid", web::post().to(finance::pay_order))
         .route("/console/finance/overdue", web::get().to(finance::overdue))
         .route("/console/finance/reconciliation", web::get().to(finance::reconciliation))
+        // Administration (console::admin, console::admin_contracts): offices, providers and
+        // their contracts, users and API keys, tariffs, the audit trail's verification.
+        .route("/console/admin/offices", web::get().to(admin::offices))
+        .route("/console/admin/offices", web::post().to(admin::create_office))
+        .route("/console/admin/offices/{id}", web::get().to(admin::office))
+        .route("/console/admin/offices/{id}", web::post().to(admin::update_office))
+        .route("/console/admin/providers", web::get().to(admin::providers))
+        .route("/console/admin/providers", web::post().to(admin::create_provider))
+        .route("/console/admin/providers/new", web::get().to(admin::new_provider))
+        .route("/console/admin/providers/{id}", web::get().to(admin::provider))
+        .route("/console/admin/providers/{id}", web::post().to(admin::update_provider))
+        .route("/console/admin/providers/{id}/deactivate", web::post().to(admin::deactivate_provider))
+        .route("/console/admin/providers/{id}/contracts/new", web::get().to(admin_contracts::new_form))
+        .route("/console/admin/providers/{id}/contracts", web::post().to(admin_contracts::create))
+        .route("/console/admin/contracts/{id}", web::get().to(admin_contracts::page))
+        .route("/console/admin/contracts/{id}/amendments", web::post().to(admin_contracts::amend))
+        .route("/console/admin/contracts/{id}/status", web::post().to(admin_contracts::change_status))
+        .route("/console/admin/users", web::get().to(admin::users))
+        .route("/console/admin/users", web::post().to(admin::create_user))
+        .route("/console/admin/users/{id}", web::get().to(admin::user))
+        .route("/console/admin/users/{id}", web::post().to(admin::update_user))
+        .route("/console/admin/users/{id}/password", web::post().to(admin::reset_password))
+        .route("/console/admin/api-keys", web::get().to(admin::keys))
+        .route("/console/admin/api-keys", web::post().to(admin::create_key))
+        .route("/console/admin/api-keys/{id}/revoke", web::post().to(admin::revoke_key))
+        .route("/console/admin/tariffs", web::get().to(admin::tariffs))
+        .route("/console/admin/tariffs/import", web::post().to(admin::import_tariff))
+        .route("/console/admin/audit", web::get().to(admin::audit))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -184,6 +214,22 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
         .into_iter()
         .map(|(label, href, key)| NavItem { label, href, current: current == key })
         .collect();
+    }
+    // The administrator's screens; the tariff administrator's is the tariffs page.
+    if caller.role == Role::Admin || caller.role == Role::TariffAdmin {
+        let all: &[(&'static str, &'static str, &str)] = &[
+            ("مراکز درمانی", "/console/admin/providers", "admin_providers"),
+            ("دفاتر رسیدگی", "/console/admin/offices", "admin_offices"),
+            ("کاربران", "/console/admin/users", "admin_users"),
+            ("کلیدهای API", "/console/admin/api-keys", "admin_keys"),
+            ("تعرفه‌ها", "/console/admin/tariffs", "admin_tariffs"),
+            ("ممیزی", "/console/admin/audit", "admin_audit"),
+        ];
+        return all
+            .iter()
+            .filter(|(_, _, key)| caller.role == Role::Admin || *key == "admin_tariffs")
+            .map(|(label, href, key)| NavItem { label, href, current: current == *key })
+            .collect();
     }
     // A reviewer's home is the queue; a home entry would only lead there again.
     if is_reviewer(caller) {

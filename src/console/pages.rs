@@ -34,8 +34,11 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
     if s.caller.role == crate::auth::Role::MedicalAdvisor {
         return Ok(see_other("/console/preauthorizations"));
     }
-    if s.caller.role == crate::auth::Role::Finance {
-        return Ok(see_other("/console/finance/advances"));
+    match s.caller.role {
+        crate::auth::Role::Finance => return Ok(see_other("/console/finance/advances")),
+        crate::auth::Role::Admin => return Ok(see_other("/console/admin/providers")),
+        crate::auth::Role::TariffAdmin => return Ok(see_other("/console/admin/tariffs")),
+        _ => {}
     }
     let page = HomePage {
         layout: Layout::signed("کنسول اسناد", &s, "home"),

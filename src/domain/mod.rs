@@ -2,6 +2,7 @@
 
 pub mod adjudication;
 pub mod contract;
+pub mod contract_diff;
 pub mod eligibility;
 pub mod ids;
 pub mod jalali;

@@ -193,13 +193,17 @@ pub struct UserUpdate {
     pub unlock: bool,
 }
 
-/// Admin changes. Disabling a user ends their sessions at once.
+/// Admin changes. Disabling a user ends their sessions at once; an admin cannot disable their
+/// own account (there would be no one left to undo it).
 pub async fn update(
     state: &ServiceContext,
     actor: Actor,
     id: UserId,
     upd: UserUpdate,
 ) -> AppResult<users::UserRow> {
+    if upd.active == Some(false) && actor.id.as_deref() == Some(id.as_str()) {
+        return Err(AppError::conflict("cannot_disable_self", "an admin cannot disable their own account"));
+    }
     let updated = state
         .write(move |conn| {
             let before = users::find(conn, &id)?.ok_or_else(|| AppError::not_found("no such user"))?;

@@ -66,6 +66,33 @@ const PROTECTED: &[(&str, &str)] = &[
     ("POST", "/console/finance/orders/{id}/paid"),
     ("GET", "/console/finance/overdue"),
     ("GET", "/console/finance/reconciliation"),
+    // Administration (tests/console/admin.rs checks each role and the CSRF of each form).
+    ("GET", "/console/admin/offices"),
+    ("POST", "/console/admin/offices"),
+    ("GET", "/console/admin/offices/{id}"),
+    ("POST", "/console/admin/offices/{id}"),
+    ("GET", "/console/admin/providers"),
+    ("POST", "/console/admin/providers"),
+    ("GET", "/console/admin/providers/new"),
+    ("GET", "/console/admin/providers/{id}"),
+    ("POST", "/console/admin/providers/{id}"),
+    ("POST", "/console/admin/providers/{id}/deactivate"),
+    ("GET", "/console/admin/providers/{id}/contracts/new"),
+    ("POST", "/console/admin/providers/{id}/contracts"),
+    ("GET", "/console/admin/contracts/{id}"),
+    ("POST", "/console/admin/contracts/{id}/amendments"),
+    ("POST", "/console/admin/contracts/{id}/status"),
+    ("GET", "/console/admin/users"),
+    ("POST", "/console/admin/users"),
+    ("GET", "/console/admin/users/{id}"),
+    ("POST", "/console/admin/users/{id}"),
+    ("POST", "/console/admin/users/{id}/password"),
+    ("GET", "/console/admin/api-keys"),
+    ("POST", "/console/admin/api-keys"),
+    ("POST", "/console/admin/api-keys/{id}/revoke"),
+    ("GET", "/console/admin/tariffs"),
+    ("POST", "/console/admin/tariffs/import"),
+    ("GET", "/console/admin/audit"),
 ];
 
 /// Routes every signed-in person may use (their home, their password, signing out).
@@ -156,6 +183,7 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
                 "/console/reimbursements/{id}/files" => {
                     crate::reimbursements::upload(&b, &claim, "invoice", crate::support::SCAN_PNG, None)
                 }
+                "/console/admin/tariffs/import" => crate::admin::import(&b, &[], None),
                 _ => b.post(&url, &[("note", "x")]),
             };
             assert_eq!(page.status, 403, "{user}: {method} {url} without CSRF:\n{}", page.body);
@@ -181,6 +209,7 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
                 crate::support::SCAN_PNG,
                 Some(&csrf),
             ),
+            (_, "/console/admin/tariffs/import") => crate::admin::import(&finance, &[], Some(&csrf)),
             _ => finance.post(&url, &[("csrf", &csrf)]),
         };
         if *path == "/console/claims/{id}" {

@@ -12,9 +12,11 @@ mod fixtures;
 
 mod support;
 
+mod admin;
 mod advisor;
 mod authorization;
 mod browser;
+mod browser_admin;
 mod browser_advisor;
 mod browser_finance;
 mod browser_reimbursement;
