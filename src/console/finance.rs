@@ -227,7 +227,7 @@ async fn advances_page(
     };
     let count = |st: Option<AdvanceStatus>| all.iter().filter(|a| st.is_none_or(|x| a.status == x)).count();
     let tabs = vec![
-        ("due".to_string(), "سررسید و پرداخت‌نشده", count(Some(AdvanceStatus::Due)), status == "due"),
+        ("due".to_string(), "پرداخت‌نشده", count(Some(AdvanceStatus::Due)), status == "due"),
         ("paid".to_string(), "پرداخت‌شده", count(Some(AdvanceStatus::Paid)), status == "paid"),
         ("all".to_string(), "همه", count(None), status == "all"),
     ];
@@ -1099,7 +1099,7 @@ pub async fn overdue(
         ..SettlementFilter::default()
     };
     let mut list = service::list(&state, s.caller.clone(), filter, true).await?;
-    list.sort_by(|a, b| b.days_late.cmp(&a.days_late));
+    list.sort_by_key(|v| std::cmp::Reverse(v.days_late));
     let names = provider_names(&state, &s).await?;
     let offices = office_names(&state).await?;
     let (mine, _) = office_choices(&state, &s).await?;

@@ -103,7 +103,7 @@ impl AdvanceStatus {
     /// The status in Persian.
     pub fn name_fa(self) -> &'static str {
         match self {
-            AdvanceStatus::Due => "سررسید، پرداخت‌نشده",
+            AdvanceStatus::Due => "در انتظار پرداخت",
             AdvanceStatus::Paid => "پرداخت شده",
         }
     }
