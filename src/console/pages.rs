@@ -31,6 +31,9 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
     if is_reviewer(&s.caller) {
         return Ok(see_other("/console/queue"));
     }
+    if s.caller.role == crate::auth::Role::Insured {
+        return Ok(see_other("/console/me/claims"));
+    }
     if s.caller.role == crate::auth::Role::MedicalAdvisor {
         return Ok(see_other("/console/preauthorizations"));
     }

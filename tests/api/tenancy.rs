@@ -396,6 +396,30 @@ fn cases(a: &A) -> Vec<Case> {
             [Empty, Empty, Denied, Denied],
         ),
         c(M::GET, "/api/v1/claims/{id}", format!("/api/v1/claims/{}", a.claim), none(), all(Hidden)),
+        // The insured person's own view: staff and providers are refused it; another insured
+        // person sees nothing of A's (A's claims are billed in insured A's name).
+        c(M::GET, "/api/v1/me/claims", "/api/v1/me/claims".into(), none(), [Denied, Denied, Denied, Empty]),
+        c(
+            M::GET,
+            "/api/v1/me/claims/{id}",
+            format!("/api/v1/me/claims/{}", a.claim),
+            none(),
+            [Denied, Denied, Denied, Hidden],
+        ),
+        c(
+            M::POST,
+            "/api/v1/me/claims/{id}/not-received",
+            format!("/api/v1/me/claims/{}/not-received", a.claim),
+            js(json!({"line_no": 1, "note": "never there"})),
+            [Denied, Denied, Denied, Hidden],
+        ),
+        c(
+            M::POST,
+            "/api/v1/review/claims/{id}/not-received/resolve",
+            format!("/api/v1/review/claims/{}/not-received/resolve", a.claim),
+            js(json!({"note": "checked"})),
+            [Hidden, Hidden, Denied, Denied],
+        ),
         c(
             M::GET,
             "/api/v1/claims/{id}/explanation",
