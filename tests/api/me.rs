@@ -11,7 +11,7 @@ use crate::helpers::{assert_problem, Scope, TestApp};
 use crate::reimbursements::person;
 
 const MAIN: &str = "0012345679";
-const SPOUSE: &str = "0023456781";
+const SPOUSE: &str = "0012345687";
 const STRANGER: &str = "0045678901";
 
 /// Two bed days at a gap-billing private hospital (the R20 case of `claims.rs`): the second day
@@ -41,7 +41,7 @@ struct Family {
 
 fn family(app: &TestApp) -> Family {
     let admin = app.admin_token();
-    let world = app.world();
+    let world = crate::fixtures::World::new(app, admin.clone());
     let office = world.office("ME-1");
     let hospital = world.hospital(&office).terms(json!({"may_bill_gap": true})).contracted();
     let main_id = person(app, &admin, MAIN, "mandatory", None);
@@ -57,8 +57,8 @@ fn family(app: &TestApp) -> Family {
     };
     Family {
         main_claim: send(bed_days("ME-M-1", MAIN, "1403-07-14", "1403-07-15")),
-        spouse_claim: send(bed_days("ME-S-1", SPOUSE, "1403-07-20", "1403-07-21")),
-        stranger_claim: send(bed_days("ME-X-1", STRANGER, "1403-08-01", "1403-08-02")),
+        spouse_claim: send(bed_days("ME-S-1", SPOUSE, "1403-07-10", "1403-07-11")),
+        stranger_claim: send(bed_days("ME-X-1", STRANGER, "1403-07-08", "1403-07-09")),
         main: token("me-main", main_id),
         spouse: token("me-spouse", spouse_id),
         stranger: token("me-stranger", stranger_id),
@@ -148,7 +148,7 @@ fn an_insured_person_reads_their_familys_claims_and_nobody_elses() {
     let reviewer = app.token_for("me-rev", Role::Reviewer, Scope::office(&f.office));
     let supervisor = app.token_for("me-sup", Role::Supervisor, Scope::office(&f.office));
     let finance = app.token_for("me-fin", Role::Finance, Scope::default());
-    let admin = app.admin_token();
+    let admin = app.login("root", crate::helpers::PASSWORD);
     for token in [&reviewer, &supervisor, &finance, &admin, &f.hospital] {
         assert_problem(app.get("/api/v1/me/claims", Some(token)), 403, "forbidden");
         assert_problem(
@@ -199,13 +199,13 @@ fn not_received_is_stored_audited_idempotent_queued_and_notified_without_a_decis
     let res = app.post_json(
         &flag_path(&f.spouse_claim),
         Some(&f.main),
-        &json!({"line_no": 2, "note": "she went home on the 20th"}),
+        &json!({"line_no": 2, "note": "she went home on the 10th"}),
     );
     assert_eq!(res.status(), 201, "{:?}", res.text());
     let flag: Value = res.json().unwrap();
     assert_eq!(
         (flag["line_no"].as_i64(), flag["note"].as_str()),
-        (Some(2), Some("she went home on the 20th"))
+        (Some(2), Some("she went home on the 10th"))
     );
 
     // The same line again — by the spouse herself, with another note — is the same flag: 200,
@@ -271,7 +271,7 @@ fn not_received_is_stored_audited_idempotent_queued_and_notified_without_a_decis
     assert_eq!(payload["line_no"], 2);
     assert_eq!(payload["code"], "bed_1");
     assert_eq!(payload["provider_document_no"], "ME-S-1");
-    assert_eq!(payload["note"], "she went home on the 20th");
+    assert_eq!(payload["note"], "she went home on the 10th");
 
     // The insured reads the flags on the claim.
     let c: Value = app.get(&format!("/api/v1/me/claims/{}", f.spouse_claim), Some(&f.spouse)).json().unwrap();

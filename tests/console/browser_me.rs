@@ -44,8 +44,7 @@ pub fn portal_scene(app: &TestApp) -> (String, String, String) {
         .contracted();
     let code = "0012345679".to_string();
     world.insured(&code).create();
-    let admin = app.admin_token();
-    let person: Value = app.get(&format!("/api/v1/insured/{code}"), Some(&admin)).json().unwrap();
+    let person: Value = app.get(&format!("/api/v1/insured/{code}"), Some(&world.admin)).json().unwrap();
     let insured_id = person["id"].as_str().unwrap().to_string();
     app.create_user("maryam", Role::Insured, Scope { insured_id: Some(insured_id), ..Scope::default() });
     app.create_user("ana", Role::Reviewer, Scope::office(&office.id));

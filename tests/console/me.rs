@@ -16,7 +16,7 @@ fn an_insured_person_reads_their_documents_and_flags_a_line_once() {
     let mine = app.post_json("/api/v1/claims", Some(&key), &hospital_stay("SP-1403-6001", &code));
     let mine = mine.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
     // Another family's claim.
-    let world = app.world();
+    let world = crate::fixtures::World::new(&app, app.login("root", crate::helpers::PASSWORD));
     world.insured("0045678901").create();
     let theirs = app.post_json("/api/v1/claims", Some(&key), &hospital_stay("SP-1403-6002", "0045678901"));
     let theirs = theirs.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
