@@ -425,7 +425,8 @@ pub async fn flag_not_received(
     input: FlagInput,
 ) -> AppResult<Flagged> {
     let me = insured_of(&caller)?;
-    let note = input.note.trim().to_string();
+    // A browser's textarea sends line breaks as CRLF: one line break, not a control character.
+    let note = input.note.trim().replace("\r\n", "\n");
     if note.chars().count() > NOTE_MAX_CHARS {
         return Err(AppError::field("note", "too_long", format!("at most {NOTE_MAX_CHARS} characters")));
     }
