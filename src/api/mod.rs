@@ -9,6 +9,7 @@ pub mod body_guard;
 pub mod claims;
 pub mod health;
 pub mod insured;
+pub mod me;
 pub mod offices;
 pub mod openapi;
 pub mod preauth;

@@ -317,8 +317,8 @@ impl Caller {
         let office_only = || self.office_id.clone().map(Scope::Office).unwrap_or(Scope::Nothing);
         match (self.role, record) {
             (Admin, _) => Scope::All,
-            // Claims and providers: everyone within their scope (an insured person's scope
-            // holds no claims yet: the portals issue opens them).
+            // Claims and providers: everyone within their scope (an insured person's holds no
+            // claims: their portal reads their family's through `scope::insured_family_claims`).
             (_, Claim | Record::Provider) => self.scope(),
             // Money owed to providers: the provider, its office's staff, finance and admins.
             (Role::Provider | Reviewer | Supervisor | Finance, Settlement) => self.scope(),

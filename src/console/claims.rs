@@ -186,6 +186,10 @@ pub struct ClaimPage {
     /// For a supervisor of the office while the claim is pended: the office's reviewers to
     /// assign it to, `(user id, name, holds it now)` (`console::supervision::assignable`).
     pub assignable: Vec<(String, String, bool)>,
+    /// The insured's "not received" reports (R93) for the office's reviewers
+    /// (`services::portal::office_flags`), and whether one is still open.
+    pub insured_reports: Vec<crate::console::me::ReportRow>,
+    pub reports_open: bool,
 }
 
 /// An objection to the claim, as the claim page lists it.
@@ -275,6 +279,7 @@ fn action_fa(entity: &str, action: &str) -> &'static str {
         ("claim", "decided") => "ثبت نتیجهٔ رسیدگی",
         ("claim", "awaiting_approval") => "ارسال برای تأیید سرپرست",
         ("claim", "returned") => "بازگشت از سرپرست",
+        ("claim", "flagged_not_received") => "گزارش بیمه‌شده: خدمت دریافت نشده (R93)",
         ("decision", "proposed") => "تصمیم کارشناس",
         ("decision", "applied") => "تأیید تصمیم توسط سرپرست",
         ("decision", "returned") => "بازگرداندن تصمیم توسط سرپرست",
@@ -442,12 +447,14 @@ pub async fn build(
         prev: (shown > 1).then(|| link(shown - 1)),
         next: (shown < files).then(|| link(shown + 1)),
     });
+    let insured_reports = crate::console::me::reports_for(state, s, &c.id).await?;
     let notice = match q.done.as_deref() {
         Some("taken") => Some("سند برای رسیدگی به نام شما برداشته شد."),
         Some("released") => Some("سند به صف بازگشت."),
         Some("assigned") => Some("سند به کارشناس انتخاب‌شده ارجاع شد."),
         Some("applied") => Some("نتیجهٔ رسیدگی ثبت شد."),
         Some("awaiting") => Some("تغییر مبلغ بیش از سقف است: تصمیم در انتظار تأیید سرپرست است."),
+        Some("reports-resolved") => Some("گزارش بیمه‌شده بررسی‌شده ثبت شد."),
         _ => None,
     };
     // The catalogue, with the reviewer's own reason first: `decide` accepts every code and
@@ -484,6 +491,8 @@ pub async fn build(
             deducted: Rials(t.deducted),
         },
         back_to_queue: is_reviewer(&s.caller),
+        reports_open: insured_reports.iter().any(|r| !r.resolved),
+        insured_reports,
         id: c.id.to_string(),
         holder: holder.map(|h| h.display_name),
         can_take: reviewer && pended,

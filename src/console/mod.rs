@@ -24,6 +24,7 @@ pub mod claims;
 pub mod finance;
 pub mod format;
 pub mod listing;
+pub mod me;
 pub mod objections;
 pub mod pages;
 pub mod preauth;
@@ -140,6 +141,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/admin/tariffs", web::get().to(admin::tariffs))
         .route("/console/admin/tariffs/import", web::post().to(admin::import_tariff))
         .route("/console/admin/audit", web::get().to(admin::audit))
+        // The insured person's portal (console::me): my documents, a document, "I did not
+        // receive this"; and the office's reviewer resolving those reports.
+        .route("/console/me/claims", web::get().to(me::list))
+        .route("/console/me/claims/{id}", web::get().to(me::page))
+        .route("/console/me/claims/{id}/not-received", web::post().to(me::not_received))
+        .route("/console/claims/{id}/not-received/resolve", web::post().to(me::resolve))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -257,6 +264,11 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
         .into_iter()
         .map(|(label, href, key)| NavItem { label, href, current: current == key })
         .collect()
+    } else if caller.role == Role::Insured {
+        // An insured person's portal: their documents (home leads there).
+        vec![NavItem {
+            label: "اسناد من", href: "/console/me/claims", current: current == "me-claims"
+        }]
     } else if caller.role == Role::MedicalAdvisor {
         // The advisor's work is the inbox; the home page leads there.
         vec![NavItem {

@@ -31,10 +31,10 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
     if is_reviewer(&s.caller) {
         return Ok(see_other("/console/queue"));
     }
-    if s.caller.role == crate::auth::Role::MedicalAdvisor {
-        return Ok(see_other("/console/preauthorizations"));
-    }
+    // Each role's home is its first screen.
     match s.caller.role {
+        crate::auth::Role::Insured => return Ok(see_other("/console/me/claims")),
+        crate::auth::Role::MedicalAdvisor => return Ok(see_other("/console/preauthorizations")),
         crate::auth::Role::Finance => return Ok(see_other("/console/finance/advances")),
         crate::auth::Role::Admin => return Ok(see_other("/console/admin/providers")),
         crate::auth::Role::TariffAdmin => return Ok(see_other("/console/admin/tariffs")),

@@ -150,6 +150,8 @@ pub struct Row {
     /// `شما`, `کارشناس دیگر` or nothing.
     pub holder: &'static str,
     pub notes: String,
+    /// An insured person reported a service as not received (R93): a badge of its own.
+    pub not_received: bool,
 }
 
 /// An age count above the table; each is a link to the queue filtered by that age.
@@ -297,6 +299,7 @@ pub async fn page(
                 Some(_) => "کارشناس دیگر",
             },
             notes: i.pend_notes.join("؛ "),
+            not_received: i.not_received,
             document_no: i.provider_document_no,
             id: i.id.into_string(),
         })

@@ -589,6 +589,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    service_flags (id) {
+        id -> Text,
+        claim_id -> Text,
+        line_no -> Integer,
+        provider_id -> Text,
+        office_id -> Text,
+        insured_id -> Text,
+        flagged_by -> Text,
+        user_id -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(reimbursement_lines -> reimbursements (reimbursement_id));
 diesel::joinable!(users -> offices (office_id));
@@ -599,6 +616,7 @@ diesel::joinable!(claim_reviews -> claims (claim_id));
 diesel::joinable!(coverage_periods -> insured_persons (insured_id));
 diesel::joinable!(review_sample_claims -> claims (claim_id));
 diesel::joinable!(settlement_items -> claims (claim_id));
+diesel::joinable!(service_flags -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
@@ -635,5 +653,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     settlement_items,
     payment_orders,
     reimbursements,
-    reimbursement_lines
+    reimbursement_lines,
+    service_flags
 );

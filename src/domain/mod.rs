@@ -8,6 +8,7 @@ pub mod ids;
 pub mod jalali;
 pub mod lifecycle;
 pub mod money;
+pub mod out_of_pocket;
 pub mod pricing;
 pub mod provider;
 pub mod reasons;

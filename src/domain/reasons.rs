@@ -74,10 +74,11 @@ pub enum Reason {
     R90,
     R91,
     R92,
+    R93,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 25] = [
+    pub const ALL: [Reason; 26] = [
         Reason::R01,
         Reason::R02,
         Reason::R03,
@@ -103,6 +104,7 @@ impl Reason {
         Reason::R90,
         Reason::R91,
         Reason::R92,
+        Reason::R93,
     ];
 
     pub fn code(self) -> &'static str {
@@ -212,6 +214,16 @@ impl Reason {
                 ProviderWriteOff,
                 "کسر بر اساس نمونه‌گیری",
                 "deduction extrapolated from a sample review",
+            ),
+            // Not found by the engine: an insured person reported, from their portal, that they
+            // never received the service (issue 18). It puts the claim in the office's queue
+            // without deciding it; a reviewer who confirms it deducts with this code, which the
+            // provider bears (it billed a service it did not give).
+            Reason::R93 => (
+                "R93",
+                ProviderWriteOff,
+                "خدمت به اظهار بیمه‌شده دریافت نشده است",
+                "service not received, as reported by the insured",
             ),
         }
     }

@@ -120,6 +120,8 @@ record_ids!(
     PaymentOrderId,
     /// An insured person's reimbursement request (هزینهٔ غیرمستقیم / بازپرداخت).
     ReimbursementId,
+    /// An insured person's report that a billed service was not received (گزارش عدم دریافت خدمت).
+    ServiceFlagId,
 );
 
 #[cfg(test)]

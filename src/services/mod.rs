@@ -10,6 +10,7 @@ pub mod claims;
 pub mod health;
 pub mod insured;
 pub mod offices;
+pub mod portal;
 pub mod preauth;
 pub mod provider_facts;
 pub mod providers;

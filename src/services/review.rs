@@ -47,6 +47,9 @@ pub struct QueueItem {
     /// The user id of the reviewer who took it.
     pub assigned_to: Option<UserId>,
     pub pend_notes: Vec<String>,
+    /// An insured person reported a service of the claim as not received (R93) and nobody has
+    /// looked into it yet: the claim is in the queue for that, whatever its status.
+    pub not_received: bool,
 }
 
 fn office_of(caller: &Caller) -> AppResult<OfficeId> {
@@ -63,9 +66,13 @@ pub async fn queue(
     state
         .db(move |conn| {
             crate::services::providers::check_filters(conn, &caller, None, filter.provider_id.as_ref())?;
-            Ok(store::queue(conn, &filter)?
+            let rows = store::queue(conn, &filter)?;
+            let ids: Vec<ClaimId> = rows.iter().map(|(c, _)| c.id.clone()).collect();
+            let flagged = crate::store::service_flags::open_among(conn, &ids)?;
+            Ok(rows
                 .into_iter()
                 .map(|(c, assigned_to)| QueueItem {
+                    not_received: flagged.contains(&c.id),
                     age_days: (now - c.created_at).num_days(),
                     pend_notes: serde_json::from_str(&c.pend_notes).unwrap_or_default(),
                     id: c.id,

@@ -15,6 +15,7 @@ pub mod reimbursements;
 pub mod review;
 pub mod sampling;
 pub mod scope;
+pub mod service_flags;
 pub mod settlements;
 pub mod tariffs;
 pub mod text_sql;

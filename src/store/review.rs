@@ -4,7 +4,7 @@ use crate::domain::record_ids::{ClaimId, DecisionId, ObjectionId, OfficeId, Prov
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{claim_lines, claim_reviews, claims, objections, review_decisions};
+use crate::db::schema::{claim_lines, claim_reviews, claims, objections, review_decisions, service_flags};
 use crate::db::AnyConnection;
 use crate::store::claims::ClaimRow;
 
@@ -81,6 +81,14 @@ pub enum QueueSort {
     AmountAsc,
 }
 
+/// The claims an insured person reported a service of as not received, not yet looked into
+/// (`store::service_flags`): they are in the queue whatever their status, flagged, not decided.
+macro_rules! open_flags {
+    () => {
+        service_flags::table.filter(service_flags::resolved_at.is_null()).select(service_flags::claim_id)
+    };
+}
+
 /// The queue's conditions on a boxed query selecting `$select`: the rows and the counts of the
 /// queue are read under exactly the same filters.
 macro_rules! filtered_queue {
@@ -89,10 +97,14 @@ macro_rules! filtered_queue {
         let office: &OfficeId = $office;
         let mut q = claims::table
             .filter(claims::office_id.eq(office))
-            .filter(claims::status.eq_any([
-                crate::domain::lifecycle::claim::ClaimStatus::Pended,
-                crate::domain::lifecycle::claim::ClaimStatus::AwaitingApproval,
-            ]))
+            .filter(
+                claims::status
+                    .eq_any([
+                        crate::domain::lifecycle::claim::ClaimStatus::Pended,
+                        crate::domain::lifecycle::claim::ClaimStatus::AwaitingApproval,
+                    ])
+                    .or(claims::id.eq_any(open_flags!())),
+            )
             .left_join(claim_reviews::table)
             .select($select)
             .into_boxed();
@@ -115,7 +127,12 @@ macro_rules! filtered_queue {
                     claim_lines::reasons.like(pattern.clone()).or(claim_lines::pend_reasons.like(pattern)),
                 )
                 .select(claim_lines::claim_id);
-            q = q.filter(claims::id.eq_any(with_reason));
+            // R93 (not received, as the insured reports) is the queue's filter of flagged claims.
+            if code == crate::domain::reasons::Reason::R93.code() {
+                q = q.filter(claims::id.eq_any(with_reason).or(claims::id.eq_any(open_flags!())));
+            } else {
+                q = q.filter(claims::id.eq_any(with_reason));
+            }
         }
         if let Some(t) = f.received_before {
             q = q.filter(claims::created_at.le(t));

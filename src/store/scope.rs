@@ -11,10 +11,11 @@ use diesel::sql_types::Bool;
 
 use crate::auth::Scope;
 use crate::db::schema::{
-    advances, claim_batches, claims, offices, preauthorizations, providers, reimbursements, review_samples,
-    settlements,
+    advances, claim_batches, claims, insured_persons, offices, preauthorizations, providers, reimbursements,
+    review_samples, settlements,
 };
 use crate::db::AnyConnection;
+use crate::domain::record_ids::InsuredId;
 
 /// The backend of `AnyConnection` (what boxed queries are built for).
 pub type Db = <AnyConnection as diesel::Connection>::Backend;
@@ -37,7 +38,10 @@ macro_rules! offices_of {
     };
 }
 
-/// Claims: by office and provider. (An insured person's claims open with the portals issue.)
+/// Claims: by office and provider. An insured person reads their family's claims through the
+/// portal's own condition, [`insured_family_claims`], not this scope: the routes that read a
+/// claim through it (history with reviewers' names and notes, objections, attaching documents)
+/// were made for staff and providers.
 pub fn claims(scope: &Scope) -> Condition<claims::table> {
     match scope {
         Scope::All => always(),
@@ -46,6 +50,21 @@ pub fn claims(scope: &Scope) -> Condition<claims::table> {
         Scope::Provider(p) => Box::new(claims::provider_id.eq(p.clone())),
         Scope::Insured(_) | Scope::Nothing => never(),
     }
+}
+
+/// The claims billed in an insured person's name and in their dependants' (the family as
+/// `services::insured` reads it: a main insured reads their dependants' records, a dependant
+/// only their own) — the insured's portal (`services::portal`).
+pub fn insured_family_claims(insured: &InsuredId) -> Condition<claims::table> {
+    let dependants = insured_persons::table
+        .filter(insured_persons::main_insured_id.eq(insured.clone()))
+        .select(insured_persons::id);
+    Box::new(
+        claims::insured_id
+            .assume_not_null()
+            .eq(insured.clone())
+            .or(claims::insured_id.assume_not_null().eq_any(dependants)),
+    )
 }
 
 /// Providers: by the office that reviews them, and a provider's own record.

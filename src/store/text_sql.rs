@@ -182,4 +182,5 @@ id_sql!(
     SettlementId,
     PaymentOrderId,
     ReimbursementId,
+    ServiceFlagId,
 );

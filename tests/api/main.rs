@@ -17,6 +17,7 @@ mod errors;
 mod health;
 mod insured;
 mod mail;
+mod me;
 mod migrations;
 mod offices;
 mod openapi;

@@ -396,6 +396,30 @@ fn cases(a: &A) -> Vec<Case> {
             [Empty, Empty, Denied, Denied],
         ),
         c(M::GET, "/api/v1/claims/{id}", format!("/api/v1/claims/{}", a.claim), none(), all(Hidden)),
+        // The insured person's own view: staff and providers are refused it; another insured
+        // person sees nothing of A's (A's claims are billed in insured A's name).
+        c(M::GET, "/api/v1/me/claims", "/api/v1/me/claims".into(), none(), [Denied, Denied, Denied, Empty]),
+        c(
+            M::GET,
+            "/api/v1/me/claims/{id}",
+            format!("/api/v1/me/claims/{}", a.claim),
+            none(),
+            [Denied, Denied, Denied, Hidden],
+        ),
+        c(
+            M::POST,
+            "/api/v1/me/claims/{id}/not-received",
+            format!("/api/v1/me/claims/{}/not-received", a.claim),
+            js(json!({"line_no": 1, "note": "never there"})),
+            [Denied, Denied, Denied, Hidden],
+        ),
+        c(
+            M::POST,
+            "/api/v1/review/claims/{id}/not-received/resolve",
+            format!("/api/v1/review/claims/{}/not-received/resolve", a.claim),
+            js(json!({"note": "checked"})),
+            [Hidden, Hidden, Denied, Denied],
+        ),
         c(
             M::GET,
             "/api/v1/claims/{id}/explanation",
@@ -806,7 +830,7 @@ fn every_route_is_classified() {
 fn another_tenant_gets_404_on_every_route() {
     let app = TestApp::spawn_with(|c| c.four_eyes_threshold = 1_000);
     let admin = app.admin_token();
-    let (a, _key_a, _insured_a) = tenant_a(&app, &admin);
+    let (a, _key_a, insured_a) = tenant_a(&app, &admin);
 
     // Tenant B: another office with its hospital, and another insured person.
     let (hospital_b, key_b) = setup(&app, &admin, "TEN-B", "10101010192");
@@ -861,12 +885,13 @@ fn another_tenant_gets_404_on_every_route() {
     }
     assert!(failures.is_empty(), "{} tenancy failures:\n{}", failures.len(), failures.join("\n"));
 
-    // The owner's side of each GET answers (the ids are real): the administrator, finance or
-    // the office's own reviewer reads them.
+    // The owner's side of each GET answers (the ids are real): the administrator, finance,
+    // the office's own reviewer or insured A (their own portal) reads them.
     let owners = [
         admin.clone(),
         app.login("fin", crate::helpers::PASSWORD),
         app.login("rev-a", crate::helpers::PASSWORD),
+        insured_a,
     ];
     for case in cases(&a).into_iter().filter(|c| c.method == Method::GET) {
         let statuses: Vec<u16> =

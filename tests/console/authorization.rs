@@ -93,6 +93,11 @@ const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/console/admin/tariffs"),
     ("POST", "/console/admin/tariffs/import"),
     ("GET", "/console/admin/audit"),
+    // The insured person's portal (console::me).
+    ("GET", "/console/me/claims"),
+    ("GET", "/console/me/claims/{id}"),
+    ("POST", "/console/me/claims/{id}/not-received"),
+    ("POST", "/console/claims/{id}/not-received/resolve"),
 ];
 
 /// Routes every signed-in person may use (their home, their password, signing out).
@@ -227,12 +232,25 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
     }
     // A medical advisor has no reviewer's screen, and a reviewer no advisor's.
     let advisor = Browser::signed_in(&app, "dr-moein");
-    for url in ["/console/queue", "/console/objections", "/console/reimbursements", "/console/approvals"] {
+    for url in [
+        "/console/queue",
+        "/console/objections",
+        "/console/reimbursements",
+        "/console/approvals",
+        "/console/me/claims",
+    ] {
         let page = advisor.get(url);
         assert!(page.status == 403 || page.status == 404, "advisor: {url} answered {}", page.status);
     }
     let reviewer = Browser::signed_in(&app, "ana");
-    for url in ["/console/preauthorizations", "/console/approvals", "/console/samples", "/console/backlog"] {
+    for url in [
+        "/console/preauthorizations",
+        "/console/approvals",
+        "/console/samples",
+        "/console/backlog",
+        "/console/me/claims",
+        &format!("/console/me/claims/{claim}"),
+    ] {
         let page = reviewer.get(url);
         assert_eq!(page.status, 403, "reviewer: {url}");
     }
