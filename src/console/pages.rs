@@ -34,10 +34,8 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
     if s.caller.role == crate::auth::Role::MedicalAdvisor {
         return Ok(see_other("/console/preauthorizations"));
     }
-    match s.caller.role {
-        crate::auth::Role::Admin => return Ok(see_other("/console/admin/providers")),
-        crate::auth::Role::TariffAdmin => return Ok(see_other("/console/admin/tariffs")),
-        _ => {}
+    if let Some(home) = crate::console::admin::home(&s.caller) {
+        return Ok(see_other(home));
     }
     let page = HomePage {
         layout: Layout::signed("کنسول اسناد", &s, "home"),
