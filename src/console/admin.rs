@@ -1075,6 +1075,8 @@ pub struct Shown {
     pub what: &'static str,
     pub warning: &'static str,
     pub back_label: &'static str,
+    /// The navigation entry to mark.
+    pub nav: &'static str,
 }
 
 const NEW_USER: Shown = Shown {
@@ -1082,6 +1084,7 @@ const NEW_USER: Shown = Shown {
     what: "گذرواژهٔ یک‌بارمصرف",
     warning: "این گذرواژه فقط همین یک بار نشان داده می‌شود و جایی ذخیره نمی‌شود. آن را به‌طور امن به کاربر برسانید؛ کاربر در اولین ورود باید آن را عوض کند.",
     back_label: "صفحهٔ کاربر",
+    nav: "admin_users",
 };
 
 const RESET: Shown = Shown {
@@ -1089,6 +1092,7 @@ const RESET: Shown = Shown {
     what: "گذرواژهٔ یک‌بارمصرف تازه",
     warning: "این گذرواژه فقط همین یک بار نشان داده می‌شود. نشست‌های کاربر بسته شد؛ در اولین ورود باید گذرواژه را عوض کند.",
     back_label: "صفحهٔ کاربر",
+    nav: "admin_users",
 };
 
 const NEW_KEY: Shown = Shown {
@@ -1096,6 +1100,7 @@ const NEW_KEY: Shown = Shown {
     what: "کلید API",
     warning: "این کلید فقط همین یک بار نشان داده می‌شود و دیگر هرگز؛ سامانه فقط چکیدهٔ آن را نگه می‌دارد. اکنون آن را در تنظیمات سامانهٔ مرکز بگذارید. اگر گم شد، آن را باطل کنید و کلید تازه بسازید.",
     back_label: "فهرست کلیدها",
+    nav: "admin_keys",
 };
 
 fn secret_page(
@@ -1107,7 +1112,7 @@ fn secret_page(
 ) -> Result<HttpResponse, ConsoleError> {
     // A secret page must never be kept: `render` sends `no-store`.
     let page = SecretPage {
-        layout: Layout::signed(shown.heading, s, "admin_users"),
+        layout: Layout::signed(shown.heading, s, shown.nav),
         heading: shown.heading,
         what: shown.what,
         warning: shown.warning,
