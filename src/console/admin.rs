@@ -23,7 +23,7 @@ use validator::Validate;
 
 use crate::api::tariffs::TariffAdmins;
 use crate::auth::{Role, RoleSet};
-use crate::console::admin_contracts::{admin, refusal, rows as contract_rows, ContractRowView};
+use crate::console::admin_contracts::{admin, refusal, rows as contract_rows, ContractRowView, Refusal};
 use crate::console::format::{Day, Rials};
 use crate::console::listing::{href, Choice};
 use crate::console::session::{Session, Signed};
@@ -41,6 +41,15 @@ use crate::store::providers::{ProviderFilter, ProviderRow};
 use crate::store::users::UserFilter;
 
 type Pairs = web::Form<Vec<(String, String)>>;
+
+/// The home of the administrator (the providers) and of the tariff administrator (the tariffs).
+pub fn home(caller: &crate::auth::Caller) -> Option<&'static str> {
+    match caller.role {
+        Role::Admin => Some("/console/admin/providers"),
+        Role::TariffAdmin => Some("/console/admin/tariffs"),
+        _ => None,
+    }
+}
 
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
@@ -123,6 +132,9 @@ fn province_choices(provinces: &[ProvinceRow], selected: &str) -> Vec<Choice> {
 fn province_name(provinces: &[ProvinceRow], id: i32) -> String {
     provinces.iter().find(|p| p.id == id).map(|p| p.name_fa.clone()).unwrap_or_else(|| id.to_string())
 }
+
+/// A form as typed, with the fields the use case named and its detail.
+type Typed<'a> = (&'a [(String, String)], Vec<(String, String)>, String);
 
 /// Every office (there are a few per province: one page of the API's list holds them all).
 async fn all_offices(state: &ServiceContext) -> Result<Vec<OfficeRow>, AppError> {
@@ -219,7 +231,7 @@ async fn offices_page(
     s: &Session,
     q: &OfficesQuery,
     editing: Option<&OfficeRow>,
-    typed: Option<(&[(String, String)], Vec<(String, String)>, String)>,
+    typed: Option<Typed<'_>>,
 ) -> Result<OfficesPage, ConsoleError> {
     let provinces = services::offices::provinces(state).await?;
     let province_filter = q.province.trim().parse::<i32>().ok();
@@ -338,7 +350,7 @@ pub async fn create_office(
     match result {
         Ok(_) => Ok(see_other("/console/admin/offices?done=created")),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
+            let Refusal { errors, detail, status } = refusal(e)?;
             let page =
                 offices_page(&state, &s, &OfficesQuery::default(), None, Some((&form, errors, detail)))
                     .await?;
@@ -366,7 +378,7 @@ pub async fn update_office(
     match result {
         Ok(_) => Ok(see_other("/console/admin/offices?done=updated")),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
+            let Refusal { errors, detail, status } = refusal(e)?;
             let page =
                 offices_page(&state, &s, &OfficesQuery::default(), Some(&o), Some((&form, errors, detail)))
                     .await?;
@@ -501,7 +513,7 @@ pub async fn providers(
             .map(|o| Choice {
                 value: o.id.to_string(),
                 label: o.name_fa.clone(),
-                selected: o.id.to_string() == q.office.trim(),
+                selected: o.id.as_str() == q.office.trim(),
             })
             .collect(),
         kinds: ProviderKind::ALL
@@ -814,7 +826,7 @@ pub async fn create_provider(
     match result {
         Ok(p) => Ok(see_other(&format!("/console/admin/providers/{}?done=created", p.id))),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
+            let Refusal { errors, detail, status } = refusal(e)?;
             render(
                 status,
                 &provider_page(&state, &s, None, ProviderForm::typed(&form), Some((errors, detail)), None)
@@ -843,7 +855,7 @@ pub async fn update_provider(
     match result {
         Ok(p) => Ok(see_other(&format!("/console/admin/providers/{}?done=updated", p.id))),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
+            let Refusal { errors, detail, status } = refusal(e)?;
             render(
                 status,
                 &provider_page(
@@ -999,7 +1011,7 @@ async fn users_page(
             .map(|o| Choice {
                 value: o.id.to_string(),
                 label: o.name_fa.clone(),
-                selected: o.id.to_string() == field(&typed, "office_id"),
+                selected: o.id.as_str() == field(&typed, "office_id"),
             })
             .collect(),
         next: more
@@ -1056,26 +1068,58 @@ pub struct SecretPage {
     pub back_label: &'static str,
 }
 
+/// The words around a secret shown once: the page's heading, what the secret is, the warning
+/// and where to go next.
+pub struct Shown {
+    pub heading: &'static str,
+    pub what: &'static str,
+    pub warning: &'static str,
+    pub back_label: &'static str,
+    /// The navigation entry to mark.
+    pub nav: &'static str,
+}
+
+const NEW_USER: Shown = Shown {
+    heading: "کاربر ساخته شد",
+    what: "گذرواژهٔ یک‌بارمصرف",
+    warning: "این گذرواژه فقط همین یک بار نشان داده می‌شود و جایی ذخیره نمی‌شود. آن را به‌طور امن به کاربر برسانید؛ کاربر در اولین ورود باید آن را عوض کند.",
+    back_label: "صفحهٔ کاربر",
+    nav: "admin_users",
+};
+
+const RESET: Shown = Shown {
+    heading: "گذرواژه بازنشانی شد",
+    what: "گذرواژهٔ یک‌بارمصرف تازه",
+    warning: "این گذرواژه فقط همین یک بار نشان داده می‌شود. نشست‌های کاربر بسته شد؛ در اولین ورود باید گذرواژه را عوض کند.",
+    back_label: "صفحهٔ کاربر",
+    nav: "admin_users",
+};
+
+const NEW_KEY: Shown = Shown {
+    heading: "کلید API ساخته شد",
+    what: "کلید API",
+    warning: "این کلید فقط همین یک بار نشان داده می‌شود و دیگر هرگز؛ سامانه فقط چکیدهٔ آن را نگه می‌دارد. اکنون آن را در تنظیمات سامانهٔ مرکز بگذارید. اگر گم شد، آن را باطل کنید و کلید تازه بسازید.",
+    back_label: "فهرست کلیدها",
+    nav: "admin_keys",
+};
+
 fn secret_page(
     s: &Session,
-    heading: &'static str,
-    what: &'static str,
-    warning: &'static str,
+    shown: Shown,
     subject: String,
     secret: String,
     back: String,
-    back_label: &'static str,
 ) -> Result<HttpResponse, ConsoleError> {
     // A secret page must never be kept: `render` sends `no-store`.
     let page = SecretPage {
-        layout: Layout::signed(heading, s, "admin_users"),
-        heading,
-        what,
-        warning,
+        layout: Layout::signed(shown.heading, s, shown.nav),
+        heading: shown.heading,
+        what: shown.what,
+        warning: shown.warning,
         subject,
         secret,
         back,
-        back_label,
+        back_label: shown.back_label,
     };
     render(StatusCode::CREATED, &page)
 }
@@ -1120,17 +1164,16 @@ pub async fn create_user(
     match result {
         Ok(created) => secret_page(
             &s,
-            "کاربر ساخته شد",
-            "گذرواژهٔ یک‌بارمصرف",
-            "این گذرواژه فقط همین یک بار نشان داده می‌شود و جایی ذخیره نمی‌شود. آن را به‌طور امن به کاربر برسانید؛ کاربر در اولین ورود باید آن را عوض کند.",
+            NEW_USER,
             format!("{} ({})", created.user.display_name, created.user.username),
             created.generated_password.unwrap_or_default(),
             format!("/console/admin/users/{}", created.user.id),
-            "صفحهٔ کاربر",
         ),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
-            let page = users_page(&state, &s, &UsersQuery::default(), form.into_inner(), Some((errors, detail))).await?;
+            let Refusal { errors, detail, status } = refusal(e)?;
+            let page =
+                users_page(&state, &s, &UsersQuery::default(), form.into_inner(), Some((errors, detail)))
+                    .await?;
             render(status, &page)
         }
     }
@@ -1290,7 +1333,7 @@ pub async fn update_user(
     match result {
         Ok(_) => Ok(see_other(&format!("/console/admin/users/{id}?done=updated"))),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
+            let Refusal { errors, detail, status } = refusal(e)?;
             render(status, &user_page(&state, &s, id, Some((errors, detail)), None).await?)
         }
     }
@@ -1311,13 +1354,10 @@ pub async fn reset_password(
     let password = services::users::reset_password(&state, Actor::of(&s.caller), u.id.clone()).await?;
     secret_page(
         &s,
-        "گذرواژه بازنشانی شد",
-        "گذرواژهٔ یک‌بارمصرف تازه",
-        "این گذرواژه فقط همین یک بار نشان داده می‌شود. نشست‌های کاربر بسته شد؛ در اولین ورود باید گذرواژه را عوض کند.",
+        RESET,
         format!("{} ({})", u.display_name, u.username),
         password,
         format!("/console/admin/users/{}", u.id),
-        "صفحهٔ کاربر",
     )
 }
 
@@ -1379,7 +1419,7 @@ async fn keys_page(
             .map(|u| Choice {
                 value: u.id.to_string(),
                 label: format!("{} ({})", u.display_name, u.username),
-                selected: u.id.to_string() == field(typed, "user_id"),
+                selected: u.id.as_str() == field(typed, "user_id"),
             })
             .collect(),
         name: field(typed, "name").to_string(),
@@ -1421,16 +1461,13 @@ pub async fn create_key(
     match result {
         Ok(created) => secret_page(
             &s,
-            "کلید API ساخته شد",
-            "کلید API",
-            "این کلید فقط همین یک بار نشان داده می‌شود و دیگر هرگز؛ سامانه فقط چکیدهٔ آن را نگه می‌دارد. اکنون آن را در تنظیمات سامانهٔ مرکز بگذارید. اگر گم شد، آن را باطل کنید و کلید تازه بسازید.",
+            NEW_KEY,
             format!("{} · {}", created.row.name, created.row.prefix),
             created.key,
             "/console/admin/api-keys".into(),
-            "فهرست کلیدها",
         ),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
+            let Refusal { errors, detail, status } = refusal(e)?;
             render(status, &keys_page(&state, &s, &form, Some((errors, detail)), None).await?)
         }
     }
@@ -1517,7 +1554,7 @@ fn tariffs_page(
             latest: false,
         })
         .collect();
-    revisions.sort_by(|a, b| (b.year, b.revision).cmp(&(a.year, a.revision)));
+    revisions.sort_by_key(|r| std::cmp::Reverse((r.year, r.revision)));
     let mut seen = Vec::new();
     for r in &mut revisions {
         if !seen.contains(&r.year) {

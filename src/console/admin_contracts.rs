@@ -48,16 +48,25 @@ pub(crate) fn jalali_text(d: chrono::NaiveDate) -> String {
     format!("{:04}/{:02}/{:02}", j.year(), j.month(), j.day())
 }
 
-/// A use case's refusal split into the fields it names and its detail, for a form shown again.
-pub(crate) fn refusal(e: AppError) -> Result<(Vec<(String, String)>, String, StatusCode), ConsoleError> {
+/// A use case's refusal, for a form shown again: the fields it names, its detail, its status.
+pub(crate) struct Refusal {
+    pub errors: Vec<(String, String)>,
+    pub detail: String,
+    pub status: StatusCode,
+}
+
+/// Splits a refusal of the input (422, 409, 400) for the form; anything else is the error page.
+pub(crate) fn refusal(e: AppError) -> Result<Refusal, ConsoleError> {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
     match e {
-        AppError::Validation(errors) => Ok((
-            errors.into_iter().map(|f| (f.field, f.message)).collect(),
-            "ورودی نادرست است".to_string(),
+        AppError::Validation(errors) => Ok(Refusal {
+            errors: errors.into_iter().map(|f| (f.field, f.message)).collect(),
+            detail: "ورودی نادرست است".to_string(),
             status,
-        )),
-        e @ (AppError::Conflict { .. } | AppError::BadRequest { .. }) => Ok((Vec::new(), e.detail(), status)),
+        }),
+        e @ (AppError::Conflict { .. } | AppError::BadRequest { .. }) => {
+            Ok(Refusal { errors: Vec::new(), detail: e.detail(), status })
+        }
         e => Err(ConsoleError::App(e)),
     }
 }
@@ -366,7 +375,7 @@ pub async fn create(
     match result {
         Ok(c) => Ok(see_other(&format!("/console/admin/contracts/{}?done=created", c.id))),
         Err(e) => {
-            let (errors, detail, status) = refusal(e)?;
+            let Refusal { errors, detail, status } = refusal(e)?;
             let page = NewContractPage {
                 layout: Layout::signed("قرارداد تازه", &s, "admin_providers"),
                 provider_id: p.id.to_string(),
@@ -730,7 +739,7 @@ async fn refused_page(
     failed: &'static str,
     e: AppError,
 ) -> Result<HttpResponse, ConsoleError> {
-    let (errors, detail, status) = refusal(e)?;
+    let Refusal { errors, detail, status } = refusal(e)?;
     let c = services::providers::get_contract(state, s.caller.clone(), id.into()).await?;
     let page = contract_page(
         state,

@@ -535,3 +535,38 @@ fn the_audit_verification_says_in_words_whether_the_chain_is_intact() {
     let v = app.verify_audit();
     assert!(page.body.contains(&format!("همهٔ <span class=\"n\">{}</span> رویداد", v.events)), "the count");
 }
+
+#[test]
+fn an_admin_cannot_disable_their_own_account_in_the_api_or_the_console() {
+    let app = TestApp::spawn();
+    desk(&app);
+    let token = app.login("root", PASSWORD);
+    let admins: Value = app.get("/api/v1/users?role=admin", Some(&token)).json().unwrap();
+    let me = admins["items"].as_array().unwrap().iter().find(|u| u["username"] == "root").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The use case refuses it, for the API and the console alike.
+    let res = app.patch_json(&format!("/api/v1/users/{me}"), Some(&token), &json!({"active": false}));
+    assert_eq!(res.status(), 409);
+    let root = Browser::signed_in(&app, "root");
+    let page = root.get(&format!("/console/admin/users/{me}"));
+    page.assert_contains("حساب خودتان را نمی‌توانید غیرفعال کنید");
+    let csrf = page.csrf();
+    let res = root.post(&format!("/console/admin/users/{me}"), &[("csrf", &csrf), ("display_name", "مدیر")]);
+    assert_eq!(res.status, 409, "{}", res.body);
+    res.assert_contains("cannot disable their own account");
+    // Another user is disabled, and their sessions end at once.
+    let ana = Browser::signed_in(&app, "ana");
+    let users: Value = app.get("/api/v1/users?role=reviewer", Some(&token)).json().unwrap();
+    let ana_id = users["items"].as_array().unwrap().iter().find(|u| u["username"] == "ana").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res =
+        root.post(&format!("/console/admin/users/{ana_id}"), &[("csrf", &csrf), ("display_name", "آنا")]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    let u: Value = app.get(&format!("/api/v1/users/{ana_id}"), Some(&token)).json().unwrap();
+    assert_eq!((u["active"].as_bool(), u["display_name"].as_str()), (Some(false), Some("آنا")));
+    assert!(ana.get("/console/queue").location().starts_with("/console/login"), "ana's session ended");
+}

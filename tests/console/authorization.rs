@@ -188,7 +188,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
                 "/console/reimbursements/{id}/files" => {
                     crate::reimbursements::upload(&b, &claim, "invoice", crate::support::SCAN_PNG, None)
                 }
-                "/console/admin/tariffs/import" => crate::admin::import(&b, &[], None),
+                "/console/admin/tariffs/import" => {
+                    crate::admin::import(&b, &[("meta.toml", String::new())], None)
+                }
                 _ => b.post(&url, &[("note", "x")]),
             };
             assert_eq!(page.status, 403, "{user}: {method} {url} without CSRF:\n{}", page.body);
@@ -214,7 +216,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
                 crate::support::SCAN_PNG,
                 Some(&csrf),
             ),
-            (_, "/console/admin/tariffs/import") => crate::admin::import(&finance, &[], Some(&csrf)),
+            (_, "/console/admin/tariffs/import") => {
+                crate::admin::import(&finance, &[("meta.toml", String::new())], Some(&csrf))
+            }
             _ => finance.post(&url, &[("csrf", &csrf)]),
         };
         if *path == "/console/claims/{id}" {
