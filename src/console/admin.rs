@@ -42,15 +42,6 @@ use crate::store::users::UserFilter;
 
 type Pairs = web::Form<Vec<(String, String)>>;
 
-/// The home of the administrator (the providers) and of the tariff administrator (the tariffs).
-pub fn home(caller: &crate::auth::Caller) -> Option<&'static str> {
-    match caller.role {
-        Role::Admin => Some("/console/admin/providers"),
-        Role::TariffAdmin => Some("/console/admin/tariffs"),
-        _ => None,
-    }
-}
-
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
 }

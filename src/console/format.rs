@@ -6,17 +6,13 @@
 
 use std::fmt;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::domain::jalali::JalaliDate;
 
 /// The Jalali months (ماه‌های خورشیدی), Farvardin first.
 const MONTHS_FA: [&str; 12] =
     ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"];
-
-/// Iran's offset from UTC (no daylight saving since 1401): stored times are UTC, the office
-/// reads them in Tehran time, so a claim received at 22:00 UTC belongs to the next Jalali day.
-const TEHRAN_OFFSET_MINUTES: i64 = 3 * 60 + 30;
 
 /// An amount in rials (ریال), written `1,234,567`; whole rials, never rounded here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,10 +55,7 @@ impl Day {
     }
 }
 
-/// A stored UTC instant in Tehran time.
-pub fn tehran(at: NaiveDateTime) -> NaiveDateTime {
-    at + Duration::minutes(TEHRAN_OFFSET_MINUTES)
-}
+pub use crate::domain::jalali::tehran;
 
 /// A Jalali month by name: `مهر 1403`.
 pub fn month_name(year: i32, month: u8) -> String {

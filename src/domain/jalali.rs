@@ -113,6 +113,15 @@ impl std::fmt::Display for JalaliDate {
     }
 }
 
+/// Iran's offset from UTC (no daylight saving since 1401): stored times are UTC, people read
+/// them in Tehran time, so a claim received at 22:00 UTC belongs to the next Jalali day.
+const TEHRAN_OFFSET_MINUTES: i64 = 3 * 60 + 30;
+
+/// A stored UTC instant in Tehran time.
+pub fn tehran(at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    at + chrono::Duration::minutes(TEHRAN_OFFSET_MINUTES)
+}
+
 /// Esfand has 30 days in a leap year.
 pub fn is_leap_year(year: i32) -> bool {
     Date::try_new_persian(year, 1, 1).map(|d| d.is_in_leap_year()).unwrap_or(false)

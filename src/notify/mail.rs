@@ -169,6 +169,32 @@ impl ReimbursementPaid {
     }
 }
 
+/// `service_not_received`, to the review office (services::portal): an insured person says a
+/// service billed in their name was not received.
+#[derive(Deserialize, Debug)]
+pub struct ServiceNotReceived {
+    pub claim_id: String,
+    pub provider_document_no: String,
+    pub provider_name: String,
+    /// `None`: the whole document.
+    pub line_no: Option<i64>,
+    #[serde(default)]
+    pub code: Shown,
+    #[serde(default)]
+    pub note: Shown,
+    /// RFC 3339, UTC.
+    pub flagged_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl ServiceNotReceived {
+    /// The Tehran day and time of the report, `1403/08/01 14:05`.
+    pub fn flagged_at_jalali(&self) -> String {
+        let t = crate::domain::jalali::tehran(self.flagged_at.naive_utc());
+        let j = JalaliDate::from_gregorian(t.date());
+        format!("{:04}/{:02}/{:02} {}", j.year(), j.month(), j.day(), t.format("%H:%M"))
+    }
+}
+
 macro_rules! mail_template {
     ($name:ident, $payload:ty, $path:literal) => {
         #[derive(Template)]
@@ -186,6 +212,7 @@ mail_template!(ObjectionDecidedMail, ObjectionDecided, "email/objection_decided.
 mail_template!(PreauthorizationDecidedMail, PreauthorizationDecided, "email/preauthorization_decided.txt");
 mail_template!(ReimbursementDecidedMail, ReimbursementDecided, "email/reimbursement_decided.txt");
 mail_template!(ReimbursementPaidMail, ReimbursementPaid, "email/reimbursement_paid.txt");
+mail_template!(ServiceNotReceivedMail, ServiceNotReceived, "email/service_not_received.txt");
 
 #[derive(Template)]
 #[template(path = "email/message.html")]
@@ -232,6 +259,7 @@ pub fn render(kind: &str, payload: &Value, name: &str) -> Result<Rendered, Unren
         }
         "reimbursement_decided" => both(payload, |m, fa| ReimbursementDecidedMail { m, name, fa }.render()),
         "reimbursement_paid" => both(payload, |m, fa| ReimbursementPaidMail { m, name, fa }.render()),
+        "service_not_received" => both(payload, |m, fa| ServiceNotReceivedMail { m, name, fa }.render()),
         _ => Err(Unrenderable::UnknownKind),
     }
 }
@@ -310,6 +338,22 @@ mod tests {
     }
     fn cases_paid() -> Value {
         json!({"reimbursement_id": "r1", "reimbursed": 394800, "sheba": "IR820540102680020817909002", "bank_reference": "TRX-77", "paid_on": "2024-10-06"})
+    }
+
+    #[test]
+    fn the_office_hears_of_a_service_not_received_with_the_line_or_the_whole_document() {
+        let line = json!({"claim_id": "c1", "provider_document_no": "SP-1403-4417", "provider_id": "p1",
+            "provider_name": "بیمارستان سپیدار", "office_id": "o1", "flag_id": "f1", "line_no": 2,
+            "code": "901915", "note": "این آزمایش را نداده‌ام", "flagged_at": "2024-10-22T10:35:00Z"});
+        let r = render("service_not_received", &line, "دفتر رسیدگی تهران").unwrap();
+        assert!(r.text.contains("بیمه‌شده اعلام کرده است ردیف 2 (کد 901915) سند شماره SP-1403-4417 از بیمارستان سپیدار را دریافت نکرده است."), "{}", r.text);
+        assert!(r.text.contains("زمان گزارش: 1403/08/01 14:05"), "Tehran time: {}", r.text);
+        let mut whole = line.clone();
+        whole["line_no"] = Value::Null;
+        whole["code"] = Value::Null;
+        let r = render("service_not_received", &whole, "x").unwrap();
+        assert!(r.text.contains("اعلام کرده است هیچ‌یک از خدمات سند شماره SP-1403-4417"), "{}", r.text);
+        assert!(r.text.contains("none of the services of claim SP-1403-4417"), "{}", r.text);
     }
 
     #[test]

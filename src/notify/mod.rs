@@ -70,6 +70,15 @@ fn recipient(conn: &mut AnyConnection, row: &OutboxRow) -> AppResult<Option<(Str
         "insured" => insured::find(conn, &row.recipient_id.as_str().into())?.and_then(|p| {
             p.email.filter(|e| !e.is_empty()).map(|e| (e, format!("{} {}", p.first_name, p.last_name)))
         }),
+        // The review office's own address (services::portal's reports of services not received).
+        "office" => crate::store::offices::find(conn, &row.recipient_id.as_str().into())?
+            .filter(|o| o.active)
+            .and_then(|o| o.email.filter(|e| !e.is_empty()).map(|e| (e, o.name_fa))),
+        // A staff member (an office's supervisor when the office has no address); not a
+        // deactivated one.
+        "user" => crate::store::users::find(conn, &row.recipient_id.as_str().into())?
+            .filter(|u| u.active)
+            .and_then(|u| u.email.filter(|e| !e.is_empty()).map(|e| (e, u.display_name))),
         _ => None,
     })
 }
