@@ -31,6 +31,9 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
     if is_reviewer(&s.caller) {
         return Ok(see_other("/console/queue"));
     }
+    if s.caller.role == crate::auth::Role::Provider {
+        return Ok(see_other("/console/provider/remittances"));
+    }
     if s.caller.role == crate::auth::Role::MedicalAdvisor {
         return Ok(see_other("/console/preauthorizations"));
     }

@@ -2,6 +2,7 @@
 
 pub mod adjudication;
 pub mod contract;
+pub mod deductions;
 pub mod eligibility;
 pub mod ids;
 pub mod jalali;

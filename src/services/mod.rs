@@ -12,6 +12,7 @@ pub mod insured;
 pub mod offices;
 pub mod preauth;
 pub mod provider_facts;
+pub mod provider_portal;
 pub mod providers;
 pub mod reimbursements;
 pub mod review;
