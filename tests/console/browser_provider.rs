@@ -52,7 +52,8 @@ fn a_provider_files_an_objection_with_a_document_and_follows_its_work() {
     let deducted = w.c["lines"][(w.line - 1) as usize]["deducted"].as_i64().unwrap();
 
     let base = app.base.clone();
-    let (claim, line, settlement, insured) = (w.claim.clone(), w.line, w.settlement.clone(), w.s.insured.clone());
+    let (claim, line, settlement, insured) =
+        (w.claim.clone(), w.line, w.settlement.clone(), w.s.insured.clone());
     let (scan_path, csv_path) = (scan.display().to_string(), csv.display().to_string());
     in_browser(&chromium, &chromedriver, move |c| {
         Box::pin(scenario(c, base, claim, line, deducted, settlement, insured, scan_path, csv_path))
@@ -65,7 +66,10 @@ fn a_provider_files_an_objection_with_a_document_and_follows_its_work() {
     assert_eq!(o["items"][0]["line_nos"][0].as_i64(), Some(w.line));
     let oid = o["items"][0]["id"].as_str().unwrap();
     let docs: Value = app.get(&format!("/api/v1/objections/{oid}/attachments"), Some(&admin)).json().unwrap();
-    assert_eq!((docs["items"][0]["document_type"].as_str(), docs["items"][0]["content_type"].as_str()), (Some("prescription"), Some("image/png")));
+    assert_eq!(
+        (docs["items"][0]["document_type"].as_str(), docs["items"][0]["content_type"].as_str()),
+        (Some("prescription"), Some("image/png"))
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -115,9 +119,19 @@ async fn scenario(
         .send_keys("۴۰ عدد برای ۲۰ روز تجویز شده است؛ نسخه پیوست است.")
         .await
         .expect("type");
-    c.find(Locator::Id("ob-type")).await.expect("type").select_by_value("prescription").await.expect("choose");
+    c.find(Locator::Id("ob-type"))
+        .await
+        .expect("type")
+        .select_by_value("prescription")
+        .await
+        .expect("choose");
     c.find(Locator::Id("ob-file")).await.expect("file").send_keys(&scan).await.expect("choose the file");
-    c.find(Locator::XPath("//button[contains(., 'ثبت اعتراض')]")).await.expect("submit").click().await.expect("file");
+    c.find(Locator::XPath("//button[contains(., 'ثبت اعتراض')]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("file");
     wait_for_url(c, "done=objected").await;
     let body = wait_for_text(c, "اعتراض ثبت شد").await;
     assert!(body.contains("<span class=\"badge pend\">باز</span>"), "the objection is open");
@@ -146,7 +160,12 @@ async fn scenario(
     }
     c.find(Locator::Id("pa-file")).await.expect("file").send_keys(&scan).await.expect("choose the file");
     check(c, "provider-preauth-new-1366").await;
-    c.find(Locator::XPath("//button[contains(., 'ثبت درخواست')]")).await.expect("submit").click().await.expect("send");
+    c.find(Locator::XPath("//button[contains(., 'ثبت درخواست')]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("send");
     wait_for_url(c, "done=requested").await;
     wait_for_text(c, "درخواست ثبت شد").await;
     check(c, "provider-preauth-1366").await;
@@ -159,10 +178,17 @@ async fn scenario(
     click(c, "nav.mainnav a[href='/console/provider/batches']").await;
     wait_for_url(c, "/console/provider/batches").await;
     c.find(Locator::Id("b-file")).await.expect("file").send_keys(&csv).await.expect("choose the file");
-    c.find(Locator::XPath("//button[contains(., 'ارسال فهرست')]")).await.expect("submit").click().await.expect("send");
+    c.find(Locator::XPath("//button[contains(., 'ارسال فهرست')]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("send");
     wait_for_url(c, "/console/provider/batches/").await;
     let body = wait_for_text(c, "پایان یافت").await;
-    assert!(body.contains("<span class=\"badge bad\">رد شد</span>") && body.contains("insured_national_code"));
+    assert!(
+        body.contains("<span class=\"badge bad\">رد شد</span>") && body.contains("insured_national_code")
+    );
     check(c, "provider-batch-1366").await;
     click(c, "nav.mainnav a[href='/console/provider/batches']").await;
     wait_for_url(c, "/console/provider/batches").await;

@@ -108,7 +108,10 @@ fn a_provider_reads_its_remittance_and_deductions_in_exact_rials() {
     page.assert_contains(&format!("href=\"/console/provider/claims/{}\"", w.claim));
     let totals = &w.c["totals"];
     page.assert_contains(&format!("<span dir=\"ltr\">{}</span>", rials(totals["billed"].as_i64().unwrap())));
-    page.assert_contains(&format!("<span dir=\"ltr\">{}</span>", rials(totals["deducted"].as_i64().unwrap())));
+    page.assert_contains(&format!(
+        "<span dir=\"ltr\">{}</span>",
+        rials(totals["deducted"].as_i64().unwrap())
+    ));
     page.assert_contains("1403/07/13");
     // Its CSV is the API's.
     let csv = b.get(&format!("/console/provider/remittances/{}/csv", w.settlement));
@@ -128,8 +131,14 @@ fn a_provider_reads_its_remittance_and_deductions_in_exact_rials() {
             if amount == 0 {
                 continue;
             }
-            d.assert_contains(&format!("<span class=\"code\" dir=\"ltr\">{}</span>", r["code"].as_str().unwrap()));
-            d.assert_contains(&format!("<td class=\"num ded-c\" data-label=\"کسر با این علت\"><span dir=\"ltr\">{}</span>", rials(amount)));
+            d.assert_contains(&format!(
+                "<span class=\"code\" dir=\"ltr\">{}</span>",
+                r["code"].as_str().unwrap()
+            ));
+            d.assert_contains(&format!(
+                "<td class=\"num ded-c\" data-label=\"کسر با این علت\"><span dir=\"ltr\">{}</span>",
+                rials(amount)
+            ));
         }
     }
     d.assert_contains(&format!("<span class=\"v n\">{}</span>", rials(totals["deducted"].as_i64().unwrap())));
@@ -240,7 +249,8 @@ fn a_provider_objects_with_a_document_inside_the_window_and_sees_it_open() {
     list.assert_contains(&format!("<span class=\"n\">{}</span> بازگشت", rials(returned)));
 
     // Outside the window: the form is not offered, and the server refuses with a clear message.
-    let (late, late_line, _) = deducted_claim(&app, &w.s.hospital, &w.s.insured, "PV-1403-0799", "1403-07-14");
+    let (late, late_line, _) =
+        deducted_claim(&app, &w.s.hospital, &w.s.insured, "PV-1403-0799", "1403-07-14");
     app.restart_on("2024-11-30");
     let b = Browser::signed_in(&app, "sepidar");
     let late_url = format!("/console/provider/claims/{late}");
@@ -253,14 +263,20 @@ fn a_provider_objects_with_a_document_inside_the_window_and_sees_it_open() {
     let res = multipart(
         &b,
         &format!("{late_url}/objections"),
-        &[("csrf", &csrf), ("line", &late_line.to_string()), ("reason", "دیر"), ("document_type", "prescription")],
+        &[
+            ("csrf", &csrf),
+            ("line", &late_line.to_string()),
+            ("reason", "دیر"),
+            ("document_type", "prescription"),
+        ],
         Some((PDF, "p.pdf")),
     );
     assert_eq!(res.status, 422, "{}", res.body);
     res.assert_contains("مهلت اعتراض به این سند گذشته است؛ اعتراض ثبت نشد.");
-    res.assert_contains("window_closed");
+    res.assert_contains("the objection window (10 working days) closed on");
     let admin = app.login("root", PASSWORD);
-    let objections: Value = app.get(&format!("/api/v1/claims/{late}/objections"), Some(&admin)).json().unwrap();
+    let objections: Value =
+        app.get(&format!("/api/v1/claims/{late}/objections"), Some(&admin)).json().unwrap();
     assert_eq!(objections["items"].as_array().unwrap().len(), 0, "nothing filed late");
 }
 
@@ -310,7 +326,8 @@ fn a_provider_requests_a_preauthorization_with_a_document_and_reads_the_decision
     );
     assert_eq!(res.status, 303, "{}", res.body);
     let loc = res.location();
-    let id = loc.trim_start_matches("/console/provider/preauthorizations/").split('?').next().unwrap().to_string();
+    let id =
+        loc.trim_start_matches("/console/provider/preauthorizations/").split('?').next().unwrap().to_string();
     let page = b.get(&loc);
     assert_eq!(page.status, 200, "{}", page.body);
     page.assert_contains("درخواست ثبت شد");
@@ -364,7 +381,8 @@ fn a_provider_uploads_a_monthly_list_and_follows_each_documents_result() {
     res.assert_contains("the header must be exactly");
 
     let csv = monthly_csv(&s.insured);
-    let res = multipart(&b, "/console/provider/batches", &[("csrf", &csrf)], Some((csv.as_bytes(), "mehr.csv")));
+    let res =
+        multipart(&b, "/console/provider/batches", &[("csrf", &csrf)], Some((csv.as_bytes(), "mehr.csv")));
     assert_eq!(res.status, 303, "{}", res.body);
     let url = res.location();
     let id = url.trim_start_matches("/console/provider/batches/").to_string();
@@ -408,9 +426,11 @@ fn another_providers_records_are_404_and_other_roles_get_403() {
     );
     assert_eq!(res.status(), 201, "{:?}", res.text());
     let oid = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
-    let att = upload(&app, &w.s.hospital, &format!("/api/v1/objections/{oid}/attachments"), "prescription", PDF);
+    let att =
+        upload(&app, &w.s.hospital, &format!("/api/v1/objections/{oid}/attachments"), "prescription", PDF);
     let (pid, patt) = crate::advisor::karyotype_request(&app, &w.s.hospital, &w.s.insured, SCAN_PNG);
-    let batch = app.request(reqwest::Method::POST, "/api/v1/claim-batches", Some(&w.s.hospital.key))
+    let batch = app
+        .request(reqwest::Method::POST, "/api/v1/claim-batches", Some(&w.s.hospital.key))
         .header("content-type", "text/csv")
         .body(monthly_csv(&w.s.insured))
         .send()
@@ -449,7 +469,11 @@ fn another_providers_records_are_404_and_other_roles_get_403() {
     ] {
         let page = other.get(url);
         assert_eq!(page.status, 200, "{url}");
-        assert!(!page.body.contains("PV-1403-0712") && !page.body.contains(&w.settlement) && !page.body.contains(&pid));
+        assert!(
+            !page.body.contains("PV-1403-0712")
+                && !page.body.contains(&w.settlement)
+                && !page.body.contains(&pid)
+        );
     }
     // …nor may it object to the hospital's claim or add to its objection.
     let csrf = other.get("/console/provider/objections").csrf();
@@ -505,7 +529,10 @@ fn another_providers_records_are_404_and_other_roles_get_403() {
         assert_eq!(res.status, 403, "{user}: objection");
         let res = multipart(&b, "/console/provider/batches", &[("csrf", &csrf)], Some((b"x", "x.csv")));
         assert_eq!(res.status, 403, "{user}: batch");
-        assert!(!b.get("/console/").body.contains("/console/provider/"), "{user}: no portal in the navigation");
+        assert!(
+            !b.get("/console/").body.contains("/console/provider/"),
+            "{user}: no portal in the navigation"
+        );
     }
 }
 
