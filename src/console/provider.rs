@@ -546,6 +546,9 @@ fn objection_item(o: ProviderObjection, docs_of: Vec<Doc>) -> ObjectionItem {
     }
 }
 
+/// A refusal shown on the page: a Persian heading, the problem's detail and its fields.
+pub type Problem = (String, String, Vec<(String, String)>);
+
 /// The objection form as typed (kept when the use case refuses it).
 #[derive(Default)]
 pub struct ObjectionDraft {
@@ -581,7 +584,7 @@ pub struct ClaimPage {
     pub draft: ObjectionDraft,
     pub doc_types: Vec<(&'static str, &'static str, bool)>,
     pub notice: Option<&'static str>,
-    pub problem: Option<(String, String, Vec<(String, String)>)>,
+    pub problem: Option<Problem>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -596,7 +599,7 @@ async fn claim_page(
     id: String,
     draft: ObjectionDraft,
     notice: Option<&'static str>,
-    problem: Option<(String, String, Vec<(String, String)>)>,
+    problem: Option<Problem>,
 ) -> Result<ClaimPage, ConsoleError> {
     let c = services::claims::get(state, s.caller.clone(), id.clone().into()).await?;
     let window = services::review::objection_window(state, s.caller.clone(), id.clone().into()).await?;
