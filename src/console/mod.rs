@@ -28,6 +28,7 @@ pub mod me;
 pub mod objections;
 pub mod pages;
 pub mod preauth;
+pub mod provider;
 pub mod queue;
 pub mod reimbursements;
 pub mod remittance;
@@ -147,6 +148,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/me/claims/{id}", web::get().to(me::page))
         .route("/console/me/claims/{id}/not-received", web::post().to(me::not_received))
         .route("/console/claims/{id}/not-received/resolve", web::post().to(me::resolve))
+        // The provider's portal (console::provider): remittances and deductions by month,
+        // objections with documents, pre-authorization requests, the monthly list upload.
+        .route("/console/provider/remittances", web::get().to(provider::remittances))
+        .route("/console/provider/remittances/{id}", web::get().to(provider::remittance))
+        .route("/console/provider/remittances/{id}/csv", web::get().to(provider::remittance_csv))
+        .route("/console/provider/deductions", web::get().to(provider::deductions))
+        .route("/console/provider/claims/{id}", web::get().to(provider::claim))
+        .route("/console/provider/claims/{id}/objections", web::post().to(provider::object))
+        .route("/console/provider/objections", web::get().to(provider::objections))
+        .route("/console/provider/objections/{id}/files", web::post().to(provider::objection_upload))
+        .route(
+            "/console/provider/objections/{id}/files/{attachment_id}",
+            web::get().to(provider::objection_file),
+        )
+        .route("/console/provider/preauthorizations", web::get().to(provider::preauths))
+        .route("/console/provider/preauthorizations", web::post().to(provider::preauth_create))
+        .route("/console/provider/preauthorizations/new", web::get().to(provider::preauth_new))
+        .route("/console/provider/preauthorizations/{id}", web::get().to(provider::preauth))
+        .route(
+            "/console/provider/preauthorizations/{id}/files/{attachment_id}",
+            web::get().to(provider::preauth_file),
+        )
+        .route("/console/provider/batches", web::get().to(provider::batches))
+        .route("/console/provider/batches", web::post().to(provider::batch_upload))
+        .route("/console/provider/batches/{id}", web::get().to(provider::batch))
+        .route("/console/provider/batches/{id}/progress", web::get().to(provider::batch_poll))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -260,6 +287,18 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
             ("دستور پرداخت", "/console/finance/orders", "orders"),
             ("تسویه‌های معوق", "/console/finance/overdue", "overdue"),
             ("تطبیق", "/console/finance/reconciliation", "reconciliation"),
+        ]
+        .into_iter()
+        .map(|(label, href, key)| NavItem { label, href, current: current == key })
+        .collect()
+    } else if caller.role == Role::Provider {
+        // A provider's portal: money first (what was paid and why not), then the work.
+        [
+            ("حواله‌ها", "/console/provider/remittances", "p-remit"),
+            ("کسورات", "/console/provider/deductions", "p-deduct"),
+            ("اعتراض‌ها", "/console/provider/objections", "p-objections"),
+            ("تأیید قبلی", "/console/provider/preauthorizations", "p-preauth"),
+            ("فهرست ماهانه", "/console/provider/batches", "p-batches"),
         ]
         .into_iter()
         .map(|(label, href, key)| NavItem { label, href, current: current == key })

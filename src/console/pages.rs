@@ -38,6 +38,7 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
         crate::auth::Role::Finance => return Ok(see_other("/console/finance/advances")),
         crate::auth::Role::Admin => return Ok(see_other("/console/admin/providers")),
         crate::auth::Role::TariffAdmin => return Ok(see_other("/console/admin/tariffs")),
+        crate::auth::Role::Provider => return Ok(see_other("/console/provider/remittances")),
         _ => {}
     }
     let page = HomePage {

@@ -3,6 +3,7 @@
 pub mod adjudication;
 pub mod contract;
 pub mod contract_diff;
+pub mod deductions;
 pub mod eligibility;
 pub mod ids;
 pub mod jalali;

@@ -160,6 +160,27 @@ pub async fn get(state: &ServiceContext, caller: Caller, id: BatchId) -> AppResu
         .await
 }
 
+/// How many of a provider's monthly lists its portal shows (the newest).
+pub const RECENT_LISTS: i64 = 50;
+
+/// The caller provider's own monthly lists, newest first, with their progress (no items): the
+/// portal's list of uploads. Only a provider's users have "own" lists (403 for anyone else).
+pub async fn list_own(state: &ServiceContext, caller: Caller) -> AppResult<Vec<BatchView>> {
+    let provider_id = caller
+        .provider_id
+        .clone()
+        .filter(|_| caller.role == Role::Provider)
+        .ok_or_else(|| AppError::forbidden("only a provider's users have monthly lists"))?;
+    state
+        .db(move |conn| {
+            store::of_provider(conn, &provider_id, RECENT_LISTS)?
+                .into_iter()
+                .map(|b| view_of(conn, b, false))
+                .collect()
+        })
+        .await
+}
+
 /// Processes unfinished batches until none is left, then waits for a new one (or polls every
 /// few seconds, which also picks up batches left by a previous run).
 pub async fn run_worker(state: Arc<ServiceContext>) {

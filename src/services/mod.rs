@@ -13,6 +13,7 @@ pub mod offices;
 pub mod portal;
 pub mod preauth;
 pub mod provider_facts;
+pub mod provider_portal;
 pub mod providers;
 pub mod reimbursements;
 pub mod review;

@@ -811,7 +811,7 @@ pub struct ObjectionView {
     pub window_closed_after: Option<String>,
 }
 
-fn objection_view(o: ObjectionRow, window: Option<String>) -> ObjectionView {
+pub(crate) fn objection_view(o: ObjectionRow, window: Option<String>) -> ObjectionView {
     ObjectionView {
         line_nos: serde_json::from_str(&o.line_nos).unwrap_or_default(),
         id: o.id,
@@ -822,6 +822,52 @@ fn objection_view(o: ObjectionRow, window: Option<String>) -> ObjectionView {
         decided_at: o.decided_at,
         window_closed_after: window,
     }
+}
+
+/// The objection window of a decided claim: the contract's working days (10 without one) and
+/// the last day an objection may be filed, counted from the decision (from receipt for claims
+/// the engine decided).
+fn objection_deadline(
+    conn: &mut AnyConnection,
+    c: &ClaimRow,
+    holidays: &[chrono::NaiveDate],
+) -> AppResult<(u32, chrono::NaiveDate)> {
+    let decided_on = store::review_state(conn, &c.id)?.decided_at.unwrap_or(c.created_at).date();
+    let days = crate::services::providers::terms_on(conn, &c.provider_id, c.first_service_date)?
+        .and_then(|t| t.terms)
+        .map(|t| t.objection_window_working_days)
+        .unwrap_or(10);
+    Ok((days, working_days_after(decided_on, days, holidays)))
+}
+
+/// The objection window (مهلت اعتراض) of a claim as its reader sees it, so a screen can show
+/// the deadline before anyone files: `object` applies the same [`objection_deadline`].
+pub struct ObjectionWindow {
+    /// Working days the contract gives.
+    pub working_days: u32,
+    /// The last day an objection may be filed; `None` while the claim is not decided.
+    pub last_day: Option<chrono::NaiveDate>,
+    /// Whether an objection filed today would be in time.
+    pub open: bool,
+}
+
+pub async fn objection_window(
+    state: &ServiceContext,
+    caller: Caller,
+    claim_id: ClaimId,
+) -> AppResult<ObjectionWindow> {
+    let today = state.today();
+    let holidays = state.config.holidays.clone();
+    state
+        .db(move |conn| {
+            let c = crate::services::claims::load_visible(conn, &caller, &claim_id)?;
+            if !c.status.is_decided() {
+                return Ok(ObjectionWindow { working_days: 0, last_day: None, open: false });
+            }
+            let (working_days, last_day) = objection_deadline(conn, &c, &holidays)?;
+            Ok(ObjectionWindow { working_days, last_day: Some(last_day), open: today <= last_day })
+        })
+        .await
 }
 
 /// A provider objects to deductions on its claim within the contract's window of working days
@@ -844,12 +890,7 @@ pub async fn object(
                     format!("the claim is {}; object after its decision", c.status),
                 ));
             }
-            let decided_on = store::review_state(conn, &c.id)?.decided_at.unwrap_or(c.created_at).date();
-            let days = crate::services::providers::terms_on(conn, &c.provider_id, c.first_service_date)?
-                .and_then(|t| t.terms)
-                .map(|t| t.objection_window_working_days)
-                .unwrap_or(10);
-            let last_day = working_days_after(decided_on, days, &holidays);
+            let (days, last_day) = objection_deadline(conn, &c, &holidays)?;
             let last_jalali = crate::domain::jalali::JalaliDate::from_gregorian(last_day).to_string();
             if today > last_day {
                 return Err(AppError::field(

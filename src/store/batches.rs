@@ -164,3 +164,17 @@ pub fn progress(conn: &mut AnyConnection, batch_id: &BatchId) -> QueryResult<(i6
         .first(conn)?;
     Ok((done, failed))
 }
+
+/// A provider's monthly lists, newest first: at most `limit`.
+pub fn of_provider(
+    conn: &mut AnyConnection,
+    provider_id: &ProviderId,
+    limit: i64,
+) -> QueryResult<Vec<BatchRow>> {
+    claim_batches::table
+        .filter(claim_batches::provider_id.eq(provider_id))
+        .order((claim_batches::created_at.desc(), claim_batches::id.desc()))
+        .limit(limit)
+        .select(BatchRow::as_select())
+        .load(conn)
+}

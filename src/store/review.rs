@@ -472,3 +472,18 @@ pub fn office_objections_count(conn: &mut AnyConnection, f: &ObjectionFilter) ->
     let Some(office_id) = f.office_id.clone() else { return Ok(0) };
     office_objections_query(f, office_id).count().get_result(conn)
 }
+
+/// A provider's objections (اعتراض‌های مرکز), newest first, with their claims: at most `limit`.
+pub fn provider_objections(
+    conn: &mut AnyConnection,
+    provider_id: &ProviderId,
+    limit: i64,
+) -> QueryResult<Vec<(ObjectionRow, ClaimRow)>> {
+    objections::table
+        .inner_join(claims::table.on(claims::id.eq(objections::claim_id)))
+        .filter(claims::provider_id.eq(provider_id))
+        .order((objections::created_at.desc(), objections::id.desc()))
+        .limit(limit)
+        .select((ObjectionRow::as_select(), ClaimRow::as_select()))
+        .load(conn)
+}

@@ -98,6 +98,25 @@ const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/console/me/claims/{id}"),
     ("POST", "/console/me/claims/{id}/not-received"),
     ("POST", "/console/claims/{id}/not-received/resolve"),
+    // The provider's portal (tests/console/provider.rs has its own role and scope checks).
+    ("GET", "/console/provider/remittances"),
+    ("GET", "/console/provider/remittances/{id}"),
+    ("GET", "/console/provider/remittances/{id}/csv"),
+    ("GET", "/console/provider/deductions"),
+    ("GET", "/console/provider/claims/{id}"),
+    ("POST", "/console/provider/claims/{id}/objections"),
+    ("GET", "/console/provider/objections"),
+    ("POST", "/console/provider/objections/{id}/files"),
+    ("GET", "/console/provider/objections/{id}/files/{attachment_id}"),
+    ("GET", "/console/provider/preauthorizations"),
+    ("POST", "/console/provider/preauthorizations"),
+    ("GET", "/console/provider/preauthorizations/new"),
+    ("GET", "/console/provider/preauthorizations/{id}"),
+    ("GET", "/console/provider/preauthorizations/{id}/files/{attachment_id}"),
+    ("GET", "/console/provider/batches"),
+    ("POST", "/console/provider/batches"),
+    ("GET", "/console/provider/batches/{id}"),
+    ("GET", "/console/provider/batches/{id}/progress"),
 ];
 
 /// Routes every signed-in person may use (their home, their password, signing out).
@@ -191,6 +210,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
                 "/console/admin/tariffs/import" => {
                     crate::admin::import(&b, &[("meta.toml", String::new())], None)
                 }
+                p if crate::provider::MULTIPART_ROUTES.contains(&p) => {
+                    crate::provider::multipart(&b, &url, &[("note", "x")], None)
+                }
                 _ => b.post(&url, &[("note", "x")]),
             };
             assert_eq!(page.status, 403, "{user}: {method} {url} without CSRF:\n{}", page.body);
@@ -218,6 +240,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
             ),
             (_, "/console/admin/tariffs/import") => {
                 crate::admin::import(&finance, &[("meta.toml", String::new())], Some(&csrf))
+                }
+            (_, p) if crate::provider::MULTIPART_ROUTES.contains(&p) => {
+                crate::provider::multipart(&finance, &url, &[("csrf", &csrf)], None)
             }
             _ => finance.post(&url, &[("csrf", &csrf)]),
         };
