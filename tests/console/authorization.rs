@@ -240,7 +240,7 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
             ),
             (_, "/console/admin/tariffs/import") => {
                 crate::admin::import(&finance, &[("meta.toml", String::new())], Some(&csrf))
-                }
+            }
             (_, p) if crate::provider::MULTIPART_ROUTES.contains(&p) => {
                 crate::provider::multipart(&finance, &url, &[("csrf", &csrf)], None)
             }
