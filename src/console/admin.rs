@@ -27,7 +27,7 @@ use crate::console::admin_contracts::{admin, refusal, rows as contract_rows, Con
 use crate::console::format::{Day, Rials};
 use crate::console::listing::{href, Choice};
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, ConsoleError, Layout};
+use crate::console::{field, render, see_other, ConsoleError, Layout, Pairs};
 use crate::context::ServiceContext;
 use crate::domain::provider::ProviderKind;
 use crate::domain::record_ids::{ProviderId, UserId};
@@ -39,12 +39,6 @@ use crate::store::audit::{Actor, BreakKind};
 use crate::store::offices::{OfficeFilter, OfficeRow, ProvinceRow};
 use crate::store::providers::{ProviderFilter, ProviderRow};
 use crate::store::users::UserFilter;
-
-type Pairs = web::Form<Vec<(String, String)>>;
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
-}
 
 /// A text field of a form as the API's JSON: absent when empty (the API's optional fields).
 fn text(m: &mut Map<String, Value>, pairs: &[(String, String)], name: &str) {

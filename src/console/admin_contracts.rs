@@ -19,7 +19,7 @@ use crate::auth::{Admins, RoleSet};
 use crate::console::format::Day;
 use crate::console::listing::Choice;
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, ConsoleError, Layout};
+use crate::console::{field, render, see_other, ConsoleError, Layout, Pairs};
 use crate::context::ServiceContext;
 use crate::domain::contract::{ContractStatus, ContractTerms};
 use crate::domain::contract_diff::{self as fa, TermChange};
@@ -30,12 +30,6 @@ use crate::domain::text::normalize_identifier;
 use crate::error::{AppError, FieldError};
 use crate::services;
 use crate::services::providers::{ContractView, NewContract};
-
-type Pairs = web::Form<Vec<(String, String)>>;
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
-}
 
 /// The API's `Require<Admins>`.
 pub(crate) fn admin(s: &Session) -> Result<(), ConsoleError> {

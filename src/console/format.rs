@@ -49,6 +49,14 @@ impl Day {
         }
     }
 
+    /// The Tehran day of an RFC 3339 instant as the API's views carry it; a text that is not
+    /// one is shown as it is.
+    pub fn of_rfc3339(ts: &str) -> Day {
+        chrono::DateTime::parse_from_rfc3339(ts)
+            .map(|t| Day::of_instant(t.naive_utc()))
+            .unwrap_or_else(|_| Day { jalali: ts.to_string(), iso: ts.to_string(), gregorian: String::new() })
+    }
+
     /// The Tehran calendar day of a stored (UTC) instant.
     pub fn of_instant(at: NaiveDateTime) -> Day {
         Day::of(tehran(at).date())

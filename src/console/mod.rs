@@ -320,6 +320,15 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
     }
 }
 
+/// A posted form as its (name, value) pairs, in order: the decision forms repeat names per line
+/// (`action.1`, `action.2`…), which a struct cannot declare.
+pub type Pairs = web::Form<Vec<(String, String)>>;
+
+/// The trimmed value of the form field `name` (empty when absent).
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
+}
+
 /// The roles of the review queue: the API's `Reviewers` (reviewer and supervisor).
 pub fn is_reviewer(caller: &Caller) -> bool {
     <crate::auth::Reviewers as crate::auth::RoleSet>::ROLES.contains(&caller.role)

@@ -20,7 +20,7 @@ use crate::console::format::{Day, Rials};
 use crate::console::listing::{self, Choice, PageLink};
 use crate::console::preauth::{case_file, docs, Doc};
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, ConsoleError, Layout};
+use crate::console::{field, render, see_other, ConsoleError, Layout, Pairs};
 use crate::context::ServiceContext;
 use crate::domain::lifecycle::review::{DecisionStatus, ObjectionStatus};
 use crate::domain::review::{LineAction, LineDecision};
@@ -449,12 +449,6 @@ pub async fn page(
     };
     let page = build(&state, &s, id.into_inner(), Vec::new(), String::new(), notice, None).await?;
     render(StatusCode::OK, &page)
-}
-
-type Pairs = web::Form<Vec<(String, String)>>;
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
 }
 
 /// The form as the use case's input (`verdict.N`, `amount.N`, `lnote.N` per disputed line),

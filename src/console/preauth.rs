@@ -129,15 +129,6 @@ fn href(q: &InboxQuery, changes: &[(&str, String)]) -> String {
     listing::href("/console/preauthorizations", pairs, changes)
 }
 
-/// The requested day of a view (its `requested_at` is RFC 3339 UTC).
-fn day_of(ts: &str) -> Day {
-    chrono::DateTime::parse_from_rfc3339(ts).map(|t| Day::of_instant(t.naive_utc())).unwrap_or_else(|_| Day {
-        jalali: ts.to_string(),
-        iso: ts.to_string(),
-        gregorian: String::new(),
-    })
-}
-
 fn status_class(s: PreauthStatus) -> &'static str {
     match s {
         PreauthStatus::Requested => "pend",
@@ -248,7 +239,7 @@ pub async fn inbox(
         .iter()
         .map(|r| InboxRow {
             id: r.id.to_string(),
-            requested: day_of(&r.requested_at),
+            requested: Day::of_rfc3339(&r.requested_at),
             provider: name_of(r.provider_id.as_str()),
             national_code: r.insured_national_code.clone(),
             code: r.code.clone(),
@@ -372,7 +363,7 @@ pub async fn csv(
                 r.item_type.as_str(),
                 r.code.as_str(),
                 r.quantity.as_str(),
-                &day_of(&r.requested_at).jalali,
+                &Day::of_rfc3339(&r.requested_at).jalali,
                 r.requested_at.as_str(),
                 r.approved_quantity.as_deref().unwrap_or(""),
                 &r.valid_from.map(|d| d.to_string()).unwrap_or_default(),
@@ -426,7 +417,7 @@ pub fn docs(views: &[services::attachments::AttachmentView], base: &str) -> Vec<
             document_type: crate::console::claims::document_type_fa(&a.document_type),
             is_image: matches!(a.content_type.as_str(), "image/jpeg" | "image/png"),
             is_pdf: a.content_type == "application/pdf",
-            day: day_of(&a.created_at),
+            day: Day::of_rfc3339(&a.created_at),
             size_kb: (a.size_bytes + 1023) / 1024,
         })
         .collect()
@@ -545,7 +536,7 @@ async fn build(
         layout: Layout::signed(format!("درخواست تأیید قبلی {}", r.code), s, "preauth"),
         status: r.status.name_fa(),
         status_class: status_class(r.status),
-        requested: day_of(&r.requested_at),
+        requested: Day::of_rfc3339(&r.requested_at),
         provider,
         person,
         item_type: item_type_fa(&r.item_type),
@@ -554,7 +545,7 @@ async fn build(
         decided,
         valid_from: r.valid_from.map(Day::of),
         valid_to: r.valid_to.map(Day::of),
-        decided_on: r.decided_at.as_deref().map(day_of),
+        decided_on: r.decided_at.as_deref().map(Day::of_rfc3339),
         decision_reason: r.decision_reason.as_ref().map(|c| (c.clone(), r.decision_message_fa.unwrap_or(""))),
         uses: r
             .uses

@@ -73,15 +73,6 @@ fn objection_class(s: ObjectionStatus) -> &'static str {
     }
 }
 
-/// A stored RFC 3339 instant (`2026-11-30T08:00:00Z`) as a Tehran day.
-fn day_of_ts(ts: &str) -> Day {
-    chrono::DateTime::parse_from_rfc3339(ts).map(|t| Day::of_instant(t.naive_utc())).unwrap_or_else(|_| Day {
-        jalali: ts.to_string(),
-        iso: ts.to_string(),
-        gregorian: String::new(),
-    })
-}
-
 /// The Jalali month `1403-07` of a day.
 fn month_key(date: chrono::NaiveDate) -> String {
     let j = JalaliDate::from_gregorian(date);
@@ -969,7 +960,7 @@ pub async fn preauths(
             description: services::preauth::code_description(&state, &p.item_type, &p.code)
                 .unwrap_or_default(),
             id: p.id.to_string(),
-            requested: day_of_ts(&p.requested_at),
+            requested: Day::of_rfc3339(&p.requested_at),
             insured: p.insured_national_code,
             item_type: p.item_type,
             code: p.code,
@@ -1202,8 +1193,8 @@ pub async fn preauth(
         quantity: p.quantity,
         diagnoses: p.diagnoses,
         justification: p.justification,
-        requested: day_of_ts(&p.requested_at),
-        decided: p.decided_at.as_deref().map(day_of_ts),
+        requested: Day::of_rfc3339(&p.requested_at),
+        decided: p.decided_at.as_deref().map(Day::of_rfc3339),
         status: p.status.name_fa(),
         status_class: preauth_class(p.status),
         approved: p.status == PreauthStatus::Approved,
@@ -1282,7 +1273,7 @@ async fn batches_page(
             .into_iter()
             .map(|b| BatchRow {
                 id: b.id.to_string(),
-                received: day_of_ts(&b.created_at),
+                received: Day::of_rfc3339(&b.created_at),
                 total: b.total,
                 succeeded: b.succeeded,
                 failed: b.failed,
@@ -1429,7 +1420,7 @@ async fn batch_progress(
             percent,
             items,
         },
-        day_of_ts(&b.created_at),
+        Day::of_rfc3339(&b.created_at),
     ))
 }
 

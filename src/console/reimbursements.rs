@@ -36,7 +36,7 @@ use crate::console::format::{tehran, Day, Rials};
 use crate::console::listing::{self, Choice, PageLink};
 use crate::console::review::{console_fields, decision_input, mark_lines};
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, ConsoleError, Layout};
+use crate::console::{field, render, see_other, ConsoleError, Layout, Pairs};
 use crate::context::ServiceContext;
 use crate::domain::adjudication::{ClaimKind, Setting};
 use crate::domain::ids::NationalCode;
@@ -61,15 +61,9 @@ fn require_reviewer(s: &Session) -> Result<(), ConsoleError> {
     s.caller.require_any(Reviewers::ROLES).map_err(ConsoleError::from)
 }
 
-type Pairs = web::Form<Vec<(String, String)>>;
-
 /// A refused action shown on the request's page: what was refused (Persian), the problem's
 /// detail, and the fields it names.
 pub type Problem = (&'static str, String, Vec<(String, String)>);
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
-}
 
 fn status_class(s: ReimbursementStatus) -> &'static str {
     match s {
@@ -88,15 +82,6 @@ fn line_class(s: ReimbursementLineStatus) -> &'static str {
         ReimbursementLineStatus::PartiallyApproved => "plain",
         ReimbursementLineStatus::Rejected => "bad",
     }
-}
-
-/// A stored instant (RFC 3339, UTC) as its Tehran day.
-fn day_of(ts: &str) -> Day {
-    chrono::DateTime::parse_from_rfc3339(ts).map(|t| Day::of_instant(t.naive_utc())).unwrap_or_else(|_| Day {
-        jalali: ts.to_string(),
-        iso: ts.to_string(),
-        gregorian: String::new(),
-    })
 }
 
 fn benefit_fa(b: &str) -> &'static str {
@@ -285,7 +270,7 @@ pub async fn list(
             patient: r.patient_national_code,
             benefit: benefit_fa(&r.benefit),
             provider: r.provider_name,
-            filed: day_of(&r.created_at),
+            filed: Day::of_rfc3339(&r.created_at),
             paid: Rials(r.totals.paid),
             reimbursed: Rials(r.totals.reimbursed),
             status: r.status.name_fa(),
@@ -955,9 +940,9 @@ async fn build(
         patient: r.patient_national_code.clone(),
         account_holder: r.account_holder.clone(),
         sheba: r.sheba.clone(),
-        filed: day_of(&r.created_at),
-        submitted: r.submitted_at.as_deref().map(day_of),
-        decided: r.decided_at.as_deref().map(day_of),
+        filed: Day::of_rfc3339(&r.created_at),
+        submitted: r.submitted_at.as_deref().map(Day::of_rfc3339),
+        decided: r.decided_at.as_deref().map(Day::of_rfc3339),
         lines,
         totals: SplitRow {
             paid: Rials(t.paid),

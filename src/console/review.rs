@@ -16,20 +16,12 @@ use crate::auth::{Reviewers, RoleSet};
 use crate::console::claims::{build, ClaimQuery, Draft, LineForm};
 use crate::console::format::Rials;
 use crate::console::session::{Session, Signed};
-use crate::console::{render, see_other, ConsoleError};
+use crate::console::{field, render, see_other, ConsoleError, Pairs};
 use crate::context::ServiceContext;
 use crate::domain::review::{LineAction, LineDecision};
 use crate::error::{AppError, FieldError};
 use crate::services;
 use crate::services::review::{DecisionInput, DecisionPreview};
-
-/// A console form read as its pairs: the decision form has fields per line (`action.3`,
-/// `amount.3`, …), which a struct cannot name.
-type Pairs = web::Form<Vec<(String, String)>>;
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
-}
 
 /// Signed in, the right CSRF token, and a reviewer (the API's `Reviewers`, 403 otherwise).
 fn reviewer(session: &Session, pairs: &[(String, String)]) -> Result<(), ConsoleError> {
