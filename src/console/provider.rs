@@ -46,17 +46,6 @@ fn require_provider(s: &Session) -> Result<(), ConsoleError> {
     own_provider(&s.caller).map(|_| ()).map_err(ConsoleError::from)
 }
 
-/// A settlement's status in Persian (the lifecycle's doc comments' words).
-fn settlement_status_fa(s: SettlementStatus) -> &'static str {
-    match s {
-        SettlementStatus::Approved => "تأیید شده، در انتظار پرداخت",
-        SettlementStatus::Closed => "بسته (بدون مانده)",
-        SettlementStatus::Carried => "بدهی مرکز، منتقل به تسویهٔ بعد",
-        SettlementStatus::Ordered => "در دستور پرداخت",
-        SettlementStatus::Paid => "پرداخت شده",
-    }
-}
-
 fn settlement_class(s: SettlementStatus) -> &'static str {
     match s {
         SettlementStatus::Paid | SettlementStatus::Closed => "ok",
@@ -229,7 +218,7 @@ pub async fn remittances(
             net: Rials(v.row.net_payable),
             due: Day::of(v.row.due_on),
             paid: v.row.paid_on.map(Day::of),
-            status: settlement_status_fa(v.row.status),
+            status: v.row.status.name_fa(),
             status_class: settlement_class(v.row.status),
             days_late: v.days_late,
             damages: Rials(v.damages),
@@ -336,7 +325,7 @@ pub async fn remittance(
         provider: r.provider_name.clone(),
         month: service_month(&row.service_month),
         month_key: row.service_month.clone(),
-        status: settlement_status_fa(row.status),
+        status: row.status.name_fa(),
         status_class: settlement_class(row.status),
         due: Day::of(row.due_on),
         paid: row.paid_on.map(Day::of),

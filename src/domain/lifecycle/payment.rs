@@ -58,7 +58,7 @@ impl SettlementStatus {
         match self {
             SettlementStatus::Approved => "تأیید شده، آمادهٔ پرداخت",
             SettlementStatus::Closed => "بسته (بی‌مانده)",
-            SettlementStatus::Carried => "منتقل به تسویهٔ بعد",
+            SettlementStatus::Carried => "بدهی مرکز، منتقل به تسویهٔ بعد",
             SettlementStatus::Ordered => "در دستور پرداخت",
             SettlementStatus::Paid => "پرداخت شده",
         }
