@@ -87,3 +87,29 @@ if (window.matchMedia && window.matchMedia("(min-width: 761px)").matches) {
     if (s && s.value === "") s.value = "adjust";
   });
 })();
+
+// The insured person's upload (form[data-upload]): says which file was chosen, and refuses one
+// over the size limit before it is sent (the server refuses it too, in the same words), so a
+// phone on a slow line does not send 12 MB to hear "too large". Choosing in one input clears
+// the other: the photo or the file is sent, not both.
+document.querySelectorAll("form[data-upload]").forEach(function (form) {
+  var inputs = Array.prototype.slice.call(form.querySelectorAll("input[type=file]"));
+  var chosen = form.querySelector("[data-chosen]");
+  var tooLarge = form.querySelector("[data-too-large]");
+  var submit = form.querySelector("button[type=submit]");
+  inputs.forEach(function (input) {
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      inputs.forEach(function (other) { if (other !== input) other.value = ""; });
+      var max = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
+      var big = max > 0 && file.size > max;
+      if (tooLarge) tooLarge.hidden = !big;
+      if (submit) submit.disabled = big;
+      if (chosen && !big) {
+        chosen.textContent = "انتخاب شد: " + file.name + " (" + Math.ceil(file.size / 1024).toLocaleString("en-US") + " کیلوبایت). «بارگذاری» را بزنید.";
+        chosen.classList.add("is-chosen");
+      }
+    });
+  });
+});

@@ -2,7 +2,8 @@
 //!
 //! - A declared `Content-Length` above what the route family accepts (JSON and CSV bodies:
 //!   `ASNAD_MAX_JSON_BYTES`; multipart uploads: `ASNAD_MAX_ATTACHMENT_BYTES` plus room for the
-//!   form's own fields) is refused with 413 at once: nothing is read, nothing is buffered.
+//!   form's own fields) is refused with 413 at once: nothing is read, nothing is buffered. Under
+//!   `/console/` the answer is the console's error page.
 //! - A body that stops arriving — no byte for `ASNAD_BODY_TIMEOUT_SECONDS` — is cut: the
 //!   handler's read fails with a timeout, answered 408 (see [`is_timeout`]), and the connection
 //!   is closed. So is one that trickles: after that time, a body must have averaged at least
@@ -60,7 +61,13 @@ pub async fn guard_body(
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         let error = AppError::PayloadTooLarge(format!("the body may be at most {limit} bytes"));
-        let mut res = req.error_response(error);
+        // A console page is answered by the console's error page (Persian, HTML), not the API's
+        // problem+json: a person sent it from a browser.
+        let mut res = if req.path().starts_with("/console/") {
+            req.error_response(crate::console::ConsoleError::App(error))
+        } else {
+            req.error_response(error)
+        };
         // The unread body is not drained: the connection ends with this answer.
         res.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
         return Ok(res.map_into_right_body());

@@ -135,4 +135,28 @@ mod tests {
         assert!(text.contains(url("vazirmatn-variable.woff2")), "the font's hashed URL is in the stylesheet");
         assert!(!text.contains("url(vazirmatn-variable.woff2)"));
     }
+
+    /// Every block of the stylesheet is closed where its section ends: a lost `}` (a merge of two
+    /// sections is where it happens) silently moves every later rule into the block above it —
+    /// once, the administration's, the insured portal's and the provider portal's rules all
+    /// applied only in print.
+    #[test]
+    fn the_stylesheet_s_blocks_are_closed_before_each_section() {
+        let text = include_str!("../../static/console.css");
+        let mut depth = 0i32;
+        for (no, line) in text.lines().enumerate() {
+            if line.starts_with("/* ----") {
+                assert_eq!(depth, 0, "console.css:{}: a section starts inside an open block", no + 1);
+            }
+            for c in line.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            assert!(depth >= 0, "console.css:{}: a `}}` closes nothing", no + 1);
+        }
+        assert_eq!(depth, 0, "console.css ends inside an open block");
+    }
 }

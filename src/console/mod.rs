@@ -13,7 +13,9 @@
 //!   backlog and assignment; `reimbursements`: reimbursement requests (list, filing on behalf of
 //!   an insured person, scans, submit, decide, approve); `finance`: finance's advances,
 //!   settlement runs, remittances (`remittance`: the printable document the API serves too),
-//!   payment orders, overdue settlements and reconciliation.
+//!   payment orders, overdue settlements and reconciliation; `me`: the insured person's
+//!   documents and "I did not receive this"; `me_reimbursements`: their own reimbursement
+//!   requests; `provider`: the provider's portal; `upload`: the one multipart reader.
 //!
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 
@@ -25,6 +27,7 @@ pub mod finance;
 pub mod format;
 pub mod listing;
 pub mod me;
+pub mod me_reimbursements;
 pub mod objections;
 pub mod pages;
 pub mod preauth;
@@ -35,6 +38,7 @@ pub mod remittance;
 pub mod review;
 pub mod session;
 pub mod supervision;
+pub mod upload;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -148,6 +152,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/me/claims/{id}", web::get().to(me::page))
         .route("/console/me/claims/{id}/not-received", web::post().to(me::not_received))
         .route("/console/claims/{id}/not-received/resolve", web::post().to(me::resolve))
+        // The insured person's own reimbursement requests (console::me_reimbursements).
+        .route("/console/me/reimbursements", web::get().to(me_reimbursements::list))
+        .route("/console/me/reimbursements", web::post().to(me_reimbursements::file))
+        .route("/console/me/reimbursements/new", web::get().to(me_reimbursements::new_form))
+        .route("/console/me/reimbursements/{id}", web::get().to(me_reimbursements::page))
+        .route("/console/me/reimbursements/{id}/files", web::post().to(me_reimbursements::upload))
+        .route(
+            "/console/me/reimbursements/{id}/files/{attachment_id}",
+            web::get().to(me_reimbursements::document),
+        )
+        .route("/console/me/reimbursements/{id}/submit", web::post().to(me_reimbursements::submit))
         // The provider's portal (console::provider): remittances and deductions by month,
         // objections with documents, pre-authorization requests, the monthly list upload.
         .route("/console/provider/remittances", web::get().to(provider::remittances))
@@ -304,10 +319,15 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
         .map(|(label, href, key)| NavItem { label, href, current: current == key })
         .collect()
     } else if caller.role == Role::Insured {
-        // An insured person's portal: their documents (home leads there).
-        vec![NavItem {
-            label: "اسناد من", href: "/console/me/claims", current: current == "me-claims"
-        }]
+        // An insured person's portal: their documents (home leads there), their reimbursements.
+        vec![
+            NavItem { label: "اسناد من", href: "/console/me/claims", current: current == "me-claims" },
+            NavItem {
+                label: "بازپرداخت‌های من",
+                href: "/console/me/reimbursements",
+                current: current == "me-reimbursements",
+            },
+        ]
     } else if caller.role == Role::MedicalAdvisor {
         // The advisor's work is the inbox; the home page leads there.
         vec![NavItem {
@@ -414,7 +434,13 @@ impl ErrorPage {
                 "پیدا نشد",
                 "چنین موردی نیست یا در حوزهٔ دسترسی شما نیست. نشانی را بررسی کنید یا به صف برگردید.",
             ),
+            408 => ("ارسال بیش از حد طول کشید", "اتصال کند یا قطع شد. دوباره بفرستید؛ اگر فایل بزرگ است، فایل کوچک‌تری انتخاب کنید."),
             409 => ("با وضعیت کنونی سازگار نیست", "صفحه را تازه کنید تا وضعیت کنونی را ببینید."),
+            413 => (
+                "فایل بزرگ‌تر از حد مجاز است",
+                "چیزی ذخیره نشد. به صفحهٔ قبل برگردید و فایل کوچک‌تری بفرستید؛ عکس را با کیفیت کمتر بگیرید یا PDF را فشرده کنید.",
+            ),
+            415 => ("این نوع فایل پذیرفته نمی‌شود", "عکس (JPEG یا PNG)، TIFF یا PDF بفرستید."),
             422 => ("ورودی نادرست است", "فیلدهای نام‌برده را اصلاح کنید و دوباره بفرستید."),
             429 => ("تلاش‌ها بیش از حد بوده است", "کمی صبر کنید و دوباره بکوشید."),
             503 => ("سامانه موقتاً در دسترس نیست", "چند لحظهٔ دیگر دوباره بکوشید."),

@@ -16,12 +16,12 @@ use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use futures_util::TryStreamExt;
 use rust_decimal::Decimal;
 
 use crate::console::format::{month_name, service_month, Day, Rials};
 use crate::console::preauth::{case_file, docs, Doc};
 use crate::console::session::{Session, Signed};
+use crate::console::upload::read_multipart;
 use crate::console::{render, see_other, ConsoleError, Layout};
 use crate::context::ServiceContext;
 use crate::domain::ids::NationalCode;
@@ -90,70 +90,6 @@ fn problem_fields(e: &AppError) -> Vec<(String, String)> {
         AppError::Validation(errors) => errors.iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
         _ => Vec::new(),
     }
-}
-
-/// A multipart form as read: its text fields (a name may repeat) and at most one file.
-#[derive(Default)]
-struct MultipartForm {
-    fields: Vec<(String, String)>,
-    file: Option<(Option<String>, Vec<u8>)>,
-    too_large: bool,
-}
-
-impl MultipartForm {
-    fn get(&self, name: &str) -> String {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-
-    /// The file part, if one was chosen (a form with no file chosen sends an empty part).
-    fn file(&self) -> Option<(Option<String>, Vec<u8>)> {
-        self.file.clone().filter(|(_, b)| !b.is_empty())
-    }
-}
-
-/// Reads a multipart form: text parts, and the `file` part up to `limit` bytes (past it the rest
-/// is read and dropped, so the page can say why).
-async fn read_multipart(mut form: Multipart, limit: usize) -> Result<MultipartForm, ConsoleError> {
-    let unreadable = |e: actix_multipart::MultipartError| {
-        ConsoleError::App(AppError::bad_request("invalid_multipart", format!("unreadable form: {e}")))
-    };
-    let mut out = MultipartForm::default();
-    while let Some(mut part) = form.try_next().await.map_err(unreadable)? {
-        let name = part.name().unwrap_or("").to_string();
-        let filename = part.content_disposition().and_then(|cd| {
-            cd.get_filename().map(|n| n.chars().filter(|c| !c.is_control()).take(255).collect::<String>())
-        });
-        let mut buf = Vec::new();
-        while let Some(chunk) = part.try_next().await.map_err(unreadable)? {
-            if buf.len() + chunk.len() > limit.max(4096) {
-                out.too_large = true;
-                continue;
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        if name == "file" {
-            out.file = Some((filename.filter(|n| !n.trim().is_empty()), buf));
-        } else if out.fields.len() < 200 {
-            out.fields.push((name, String::from_utf8_lossy(&buf).to_string()));
-        }
-    }
-    Ok(out)
-}
-
-/// A document's upload from a form, checked for size before anything is filed.
-fn upload_of(form: &MultipartForm, limit: usize) -> Result<Option<Upload>, AppError> {
-    if form.too_large {
-        return Err(AppError::PayloadTooLarge(format!("a document may be at most {limit} bytes")));
-    }
-    Ok(form.file().map(|(original_name, bytes)| Upload {
-        document_type: form.get("document_type").trim().to_string(),
-        original_name,
-        bytes,
-    }))
 }
 
 /// The document types a provider attaches, with their Persian names.
@@ -699,7 +635,7 @@ pub async fn object(
         reason: reason.clone(),
         document_type: form.get("document_type"),
     };
-    let upload = upload_of(&form, limit);
+    let upload = form.upload(limit);
     let result = async {
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
@@ -772,8 +708,7 @@ pub async fn objection_upload(
     s.verify_csrf(&form.get("csrf"))?;
     require_provider(&s)?;
     let oid = id.into_inner();
-    let upload =
-        upload_of(&form, limit)?.ok_or_else(|| AppError::field("file", "required", "choose a file"))?;
+    let upload = form.upload(limit)?.ok_or_else(|| AppError::field("file", "required", "choose a file"))?;
     // The objection's claim, through the provider's scope (404 for another provider's).
     let objections = services::provider_portal::objections(&state, s.caller.clone()).await?;
     let claim_id = objections
@@ -1082,7 +1017,7 @@ pub async fn preauth_create(
     if draft.justification.is_empty() || draft.justification.chars().count() > 4000 {
         errors.push(FieldError::new("justification", "length", "1 to 4000 characters"));
     }
-    let upload = upload_of(&form, limit);
+    let upload = form.upload(limit);
     let result = async {
         let upload = upload?;
         match &upload {

@@ -20,11 +20,10 @@
 use std::collections::BTreeMap;
 
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
-use futures_util::TryStreamExt;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use validator::Validate;
@@ -34,8 +33,10 @@ use crate::auth::{Reviewers, RoleSet, Supervisors};
 use crate::console::claims::{document_type_fa, Draft, LineForm};
 use crate::console::format::{tehran, Day, Rials};
 use crate::console::listing::{self, Choice, PageLink};
+use crate::console::preauth::case_file;
 use crate::console::review::{console_fields, decision_input, mark_lines};
 use crate::console::session::{Session, Signed};
+use crate::console::upload::{read_multipart, MultipartForm};
 use crate::console::{field, render, see_other, ConsoleError, Layout, Pairs};
 use crate::context::ServiceContext;
 use crate::domain::adjudication::{ClaimKind, Setting};
@@ -47,15 +48,15 @@ use crate::domain::reimbursement::{Benefit, DOCUMENT_TYPES};
 use crate::domain::tariff::Sector;
 use crate::error::{AppError, FieldError};
 use crate::services;
-use crate::services::attachments::{CaseKind, Upload};
+use crate::services::attachments::CaseKind;
 use crate::services::reimbursements::{OfficeListFilter, ReimbursementView};
 
 /// Page sizes offered on the list.
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 /// Blank line rows the filing form starts with; "ردیف بیشتر" adds this many again.
-const LINE_ROWS: usize = 4;
+pub(crate) const LINE_ROWS: usize = 4;
 /// The most line rows the form shows (the API takes up to 200 lines).
-const MAX_LINE_ROWS: usize = 200;
+pub(crate) const MAX_LINE_ROWS: usize = 200;
 
 fn require_reviewer(s: &Session) -> Result<(), ConsoleError> {
     s.caller.require_any(Reviewers::ROLES).map_err(ConsoleError::from)
@@ -65,7 +66,7 @@ fn require_reviewer(s: &Session) -> Result<(), ConsoleError> {
 /// detail, and the fields it names.
 pub type Problem = (&'static str, String, Vec<(String, String)>);
 
-fn status_class(s: ReimbursementStatus) -> &'static str {
+pub(crate) fn status_class(s: ReimbursementStatus) -> &'static str {
     match s {
         ReimbursementStatus::Draft => "plain",
         ReimbursementStatus::InReview | ReimbursementStatus::AwaitingApproval => "pend",
@@ -75,7 +76,7 @@ fn status_class(s: ReimbursementStatus) -> &'static str {
     }
 }
 
-fn line_class(s: ReimbursementLineStatus) -> &'static str {
+pub(crate) fn line_class(s: ReimbursementLineStatus) -> &'static str {
     match s {
         ReimbursementLineStatus::Pending => "pend",
         ReimbursementLineStatus::Approved => "ok",
@@ -84,7 +85,7 @@ fn line_class(s: ReimbursementLineStatus) -> &'static str {
     }
 }
 
-fn benefit_fa(b: &str) -> &'static str {
+pub(crate) fn benefit_fa(b: &str) -> &'static str {
     Benefit::parse(b).map(|b| b.name_fa()).unwrap_or("—")
 }
 
@@ -342,7 +343,7 @@ pub struct LineInput {
 }
 
 impl LineInput {
-    fn blank(&self) -> bool {
+    pub(crate) fn blank(&self) -> bool {
         self.code.is_empty() && self.paid_amount.is_empty() && self.service_date.is_empty()
     }
 
@@ -405,7 +406,7 @@ const FILE_FIELDS: [&str; 20] = [
 ];
 
 /// The line item types by benefit, in Persian.
-const ITEM_TYPES: [(&str, &str); 6] = [
+pub(crate) const ITEM_TYPES: [(&str, &str); 6] = [
     ("visit", "ویزیت"),
     ("service", "خدمت"),
     ("drug", "دارو"),
@@ -453,7 +454,7 @@ fn file_page(
     }
 }
 
-fn blank_lines(from: usize, n: usize) -> Vec<LineInput> {
+pub(crate) fn blank_lines(from: usize, n: usize) -> Vec<LineInput> {
     (from..from + n).map(|no| LineInput { no, quantity: "1".into(), ..LineInput::default() }).collect()
 }
 
@@ -468,7 +469,7 @@ pub async fn new_form(signed: Signed) -> Result<HttpResponse, ConsoleError> {
 /// Reads the form into the API's `FileBody` (every line row not left blank), or the fields the
 /// console itself could not read (an amount that is not a number, …). `rows[i]` is the form
 /// row of the body's line `i`.
-fn file_body(
+pub(crate) fn file_body(
     values: &BTreeMap<String, String>,
     lines: &[LineInput],
 ) -> (Result<FileBody, Vec<FieldError>>, Vec<usize>) {
@@ -579,7 +580,11 @@ fn file_body(
 
 /// Puts the fields of a refusal beside the form's fields: `lines[i].x` beside row `rows[i]`'s
 /// `x`, `lines[i]` on the row itself; every other field under its own name.
-fn place_errors(errors: Vec<FieldError>, rows: &[usize], lines: &mut [LineInput]) -> Vec<(String, String)> {
+pub(crate) fn place_errors(
+    errors: Vec<FieldError>,
+    rows: &[usize],
+    lines: &mut [LineInput],
+) -> Vec<(String, String)> {
     let mut top = Vec::new();
     for e in errors {
         let on_line = e.field.strip_prefix("lines[").and_then(|rest| {
@@ -596,6 +601,37 @@ fn place_errors(errors: Vec<FieldError>, rows: &[usize], lines: &mut [LineInput]
         }
     }
     top
+}
+
+/// The line rows of a posted filing form (`line.<n>.<field>`), in row order, at most
+/// [`MAX_LINE_ROWS`].
+pub(crate) fn read_lines(form: &[(String, String)]) -> Vec<LineInput> {
+    let mut rows: Vec<usize> =
+        form.iter().filter_map(|(k, _)| k.strip_prefix("line.")?.split('.').next()?.parse().ok()).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    rows.truncate(MAX_LINE_ROWS);
+    rows.iter()
+        .map(|&no| {
+            let get = |f: &str| field(form, &format!("line.{no}.{f}")).to_string();
+            LineInput {
+                no,
+                item_type: get("item_type"),
+                code: get("code"),
+                quantity: get("quantity"),
+                service_date: get("service_date"),
+                paid_amount: get("paid_amount"),
+                errors: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// "ردیف بیشتر": [`LINE_ROWS`] more blank rows, up to [`MAX_LINE_ROWS`].
+pub(crate) fn add_rows(lines: &mut Vec<LineInput>) {
+    let next = lines.iter().map(|l| l.no).max().unwrap_or(0) + 1;
+    let room = MAX_LINE_ROWS.saturating_sub(lines.len()).min(LINE_ROWS);
+    lines.extend(blank_lines(next, room));
 }
 
 /// `POST /console/reimbursements`: files the draft through `services::reimbursements::file`
@@ -615,45 +651,57 @@ pub async fn file(
         .map(|k| (k.to_string(), field(&form, k).to_string()))
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let mut rows: Vec<usize> =
-        form.iter().filter_map(|(k, _)| k.strip_prefix("line.")?.split('.').next()?.parse().ok()).collect();
-    rows.sort_unstable();
-    rows.dedup();
-    rows.truncate(MAX_LINE_ROWS);
-    let mut lines: Vec<LineInput> = rows
-        .iter()
-        .map(|&no| {
-            let get = |f: &str| field(&form, &format!("line.{no}.{f}")).to_string();
-            LineInput {
-                no,
-                item_type: get("item_type"),
-                code: get("code"),
-                quantity: get("quantity"),
-                service_date: get("service_date"),
-                paid_amount: get("paid_amount"),
-                errors: Vec::new(),
-            }
-        })
-        .collect();
+    let mut lines = read_lines(&form);
     if !field(&form, "more").is_empty() {
-        let next = lines.iter().map(|l| l.no).max().unwrap_or(0) + 1;
-        let room = MAX_LINE_ROWS.saturating_sub(lines.len()).min(LINE_ROWS);
-        lines.extend(blank_lines(next, room));
+        add_rows(&mut lines);
         return render(StatusCode::OK, &file_page(&s, values, lines, Vec::new(), None));
     }
-    let (body, sent_rows) = file_body(&values, &lines);
+    // The office's staff read the use case's own words (as the API gives them).
+    match file_form(&state, s.caller.clone(), &values, &mut lines, None, |e| e.message.clone()).await? {
+        Filed::Done(id) => Ok(see_other(&format!("/console/reimbursements/{id}?done=filed"))),
+        Filed::Refused { status, detail, errors } => {
+            render(status, &file_page(&s, values, lines, errors, Some(detail)))
+        }
+    }
+}
+
+/// What filing a form came to.
+pub(crate) enum Filed {
+    /// Filed: the new request.
+    Done(crate::domain::record_ids::ReimbursementId),
+    /// Refused: the status to answer, the problem's detail, and the fields not on a line row
+    /// (each row's are on the row).
+    Refused { status: StatusCode, detail: String, errors: Vec<(String, String)> },
+}
+
+/// Files the form's request: read into the API's `FileBody` (`file_body`), validated and turned
+/// into the use case's input as the API does (`new_request`), then
+/// `services::reimbursements::file`. A refusal of the input or the state comes back with its
+/// fields placed beside the form's (`place_errors`); any other error is the error page.
+pub(crate) async fn file_form(
+    state: &ServiceContext,
+    caller: crate::auth::Caller,
+    values: &BTreeMap<String, String>,
+    lines: &mut [LineInput],
+    office_id: Option<crate::domain::record_ids::OfficeId>,
+    words: fn(&FieldError) -> String,
+) -> Result<Filed, ConsoleError> {
+    let (body, sent_rows) = file_body(values, lines);
     let result = match body {
         Err(errors) => Err(AppError::Validation(errors)),
-        Ok(body) => match body.validate() {
-            Err(e) => Err(AppError::from(e)),
-            Ok(()) => match new_request(body) {
-                Err(e) => Err(e),
-                Ok(new) => services::reimbursements::file(&state, s.caller.clone(), new).await,
-            },
-        },
+        Ok(mut body) => {
+            body.office_id = office_id;
+            match body.validate() {
+                Err(e) => Err(AppError::from(e)),
+                Ok(()) => match new_request(body) {
+                    Err(e) => Err(e),
+                    Ok(new) => services::reimbursements::file(state, caller, new).await,
+                },
+            }
+        }
     };
     let e = match result {
-        Ok(r) => return Ok(see_other(&format!("/console/reimbursements/{}?done=filed", r.id))),
+        Ok(r) => return Ok(Filed::Done(r.id)),
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => e,
         Err(e) => return Err(e.into()),
     };
@@ -663,8 +711,8 @@ pub async fn file(
         AppError::Validation(errors) => errors,
         _ => Vec::new(),
     };
-    let top = place_errors(errors, &sent_rows, &mut lines);
-    render(status, &file_page(&s, values, lines, top, Some(detail)))
+    let errors = errors.into_iter().map(|e| FieldError { message: words(&e), ..e }).collect();
+    Ok(Filed::Refused { status, detail, errors: place_errors(errors, &sent_rows, lines) })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -800,7 +848,7 @@ pub struct PageQuery {
     pub done: Option<String>,
 }
 
-fn action_fa(action: &str) -> &'static str {
+pub(crate) fn action_fa(action: &str) -> &'static str {
     match action {
         "filed" => "ثبت درخواست (پیش‌نویس)",
         "submitted" => "ارسال برای رسیدگی",
@@ -1008,7 +1056,7 @@ pub async fn page(
 
 /// A refusal the page can show beside the form that caused it (the input or the state); any
 /// other error (scope, role) is the error page.
-fn shown_on_page(e: &AppError) -> bool {
+pub(crate) fn shown_on_page(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Validation(_)
@@ -1018,7 +1066,7 @@ fn shown_on_page(e: &AppError) -> bool {
     )
 }
 
-fn problem_fields(e: &AppError) -> Vec<(String, String)> {
+pub(crate) fn problem_fields(e: &AppError) -> Vec<(String, String)> {
     match e {
         AppError::Validation(errors) => errors.iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
         _ => Vec::new(),
@@ -1033,70 +1081,15 @@ pub async fn upload(
     state: web::Data<ServiceContext>,
     signed: Signed,
     id: web::Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, ConsoleError> {
     let s = signed.0;
-    let limit = state.config.max_attachment_bytes;
-    let id = id.into_inner();
-    let mut csrf = String::new();
-    let mut document_type = String::new();
-    let mut file: Option<(Option<String>, Vec<u8>)> = None;
-    let mut too_large = false;
-    let unreadable = |e: actix_multipart::MultipartError| {
-        ConsoleError::App(AppError::bad_request("invalid_multipart", format!("unreadable form: {e}")))
-    };
-    while let Some(mut part) = form.try_next().await.map_err(unreadable)? {
-        let name = part.name().unwrap_or("").to_string();
-        let filename = part.content_disposition().and_then(|cd| {
-            cd.get_filename().map(|n| n.chars().filter(|c| !c.is_control()).take(255).collect())
-        });
-        let mut buf = Vec::new();
-        while let Some(chunk) = part.try_next().await.map_err(unreadable)? {
-            // Past the limit the rest is read and dropped, so the page can say why.
-            if buf.len() + chunk.len() > limit.max(4096) {
-                too_large = true;
-                continue;
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&buf).trim().to_string(),
-            "document_type" => document_type = String::from_utf8_lossy(&buf).trim().to_string(),
-            "file" => file = Some((filename.filter(|n: &String| !n.trim().is_empty()), buf)),
-            _ => {}
-        }
-    }
-    s.verify_csrf(&csrf)?;
+    let form = read_multipart(form, state.config.max_attachment_bytes).await?;
+    s.verify_csrf(&form.get("csrf"))?;
     require_reviewer(&s)?;
-    let result = if too_large || file.as_ref().is_some_and(|(_, b)| b.len() > limit) {
-        Err(AppError::PayloadTooLarge(format!("a document may be at most {limit} bytes")))
-    } else {
-        match file {
-            None => Err(AppError::field("file", "required", "is required")),
-            Some((original_name, bytes)) => {
-                services::attachments::attach_to_case(
-                    &state,
-                    s.caller.clone(),
-                    CaseKind::Reimbursement,
-                    id.clone(),
-                    Upload { document_type, original_name, bytes },
-                )
-                .await
-            }
-        }
-    };
-    match result {
-        Ok(_) => {
-            let n = services::attachments::list_case(
-                &state,
-                s.caller.clone(),
-                CaseKind::Reimbursement,
-                id.clone(),
-            )
-            .await?
-            .len();
-            Ok(see_other(&format!("/console/reimbursements/{id}?done=uploaded&file={n}#docs")))
-        }
+    let id = id.into_inner();
+    match attach(&state, &s, &id, &form).await {
+        Ok(n) => Ok(see_other(&format!("/console/reimbursements/{id}?done=uploaded&file={n}#docs"))),
         Err(e) if shown_on_page(&e) => {
             let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let problem = Some(("مدرک بارگذاری نشد.", e.detail(), problem_fields(&e)));
@@ -1105,6 +1098,31 @@ pub async fn upload(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The form's document attached to the request (`services::attachments::attach_to_case`, the
+/// API upload's use case: its type, content, size and the request's state are its rules);
+/// returns how many documents the request now has, so the page can show the new one.
+pub(crate) async fn attach(
+    state: &ServiceContext,
+    s: &Session,
+    id: &str,
+    form: &MultipartForm,
+) -> Result<usize, AppError> {
+    let upload = form
+        .upload(state.config.max_attachment_bytes)?
+        .ok_or_else(|| AppError::field("file", "required", "is required"))?;
+    services::attachments::attach_to_case(
+        state,
+        s.caller.clone(),
+        CaseKind::Reimbursement,
+        id.to_string(),
+        upload,
+    )
+    .await?;
+    Ok(services::attachments::list_case(state, s.caller.clone(), CaseKind::Reimbursement, id.to_string())
+        .await?
+        .len())
 }
 
 /// `GET /console/reimbursements/{id}/files/{attachment_id}`: a document through
@@ -1116,21 +1134,7 @@ pub async fn document(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (id, attachment) = path.into_inner();
-    let (content_type, _, bytes) = services::attachments::download_case(
-        &state,
-        signed.0.caller,
-        CaseKind::Reimbursement,
-        id,
-        attachment.into(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CONTENT_DISPOSITION, "inline"))
-        .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+    case_file(&state, signed.0, CaseKind::Reimbursement, id, attachment).await
 }
 
 /// `POST /console/reimbursements/{id}/submit`: `services::reimbursements::submit`. A checklist

@@ -435,6 +435,32 @@ impl TravelCode {
             _ => None,
         }
     }
+
+    pub const ALL: [TravelCode; 4] = [
+        TravelCode::PatientTicket,
+        TravelCode::CompanionTicket,
+        TravelCode::PatientStay,
+        TravelCode::CompanionStay,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TravelCode::PatientTicket => "patient_ticket",
+            TravelCode::CompanionTicket => "companion_ticket",
+            TravelCode::PatientStay => "patient_stay",
+            TravelCode::CompanionStay => "companion_stay",
+        }
+    }
+
+    /// The line's name in Persian (بلیت / هزینهٔ اقامت).
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            TravelCode::PatientTicket => "بلیت رفت‌وبرگشت بیمار",
+            TravelCode::CompanionTicket => "بلیت رفت‌وبرگشت همراه",
+            TravelCode::PatientStay => "هزینهٔ اقامت بیمار (روز)",
+            TravelCode::CompanionStay => "هزینهٔ اقامت همراه (روز)",
+        }
+    }
 }
 
 /// The conditions of a travel request (iran-sso.md §3.4).

@@ -15,7 +15,7 @@
 //! status or amounts: it is a report to look into, not a decision. The office is told through
 //! the outbox (kind [`NOTIFICATION_KIND`]).
 
-use crate::domain::record_ids::{ClaimId, InsuredId, ProviderId, ServiceFlagId};
+use crate::domain::record_ids::{ClaimId, InsuredId, OfficeId, ProviderId, ServiceFlagId};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use serde_json::json;
@@ -244,23 +244,114 @@ impl Names {
             return Ok(p.clone());
         }
         let Some(r) = crate::store::insured::find(conn, id)? else { return Ok(unknown()) };
-        let relation = if r.id == self.me { None } else { r.relation.clone() };
-        let relation_fa = match relation.as_deref() {
-            None => "خودم",
-            Some("spouse") => "همسر",
-            Some("child") => "فرزند",
-            Some("parent") => "پدر یا مادر",
-            Some(_) => "افراد تحت تکفل",
-        };
-        let p = Patient {
-            national_code: r.national_code,
-            name: format!("{} {}", r.first_name, r.last_name),
-            relation,
-            relation_fa: relation_fa.into(),
-        };
+        let p = patient_of(&self.me, r);
         self.persons.insert(id.clone(), p.clone());
         Ok(p)
     }
+}
+
+/// A person of the caller's family as the portal names them: «خودم» for the caller.
+fn patient_of(me: &InsuredId, r: crate::store::insured::InsuredRow) -> Patient {
+    let relation = if r.id == *me { None } else { r.relation.clone() };
+    let relation_fa = match relation.as_deref() {
+        None => "خودم",
+        Some("spouse") => "همسر",
+        Some("child") => "فرزند",
+        Some("parent") => "پدر یا مادر",
+        Some(_) => "افراد تحت تکفل",
+    };
+    Patient {
+        national_code: r.national_code,
+        name: format!("{} {}", r.first_name, r.last_name),
+        relation,
+        relation_fa: relation_fa.into(),
+    }
+}
+
+/// An office an insured person may file a reimbursement request with.
+pub struct FilingOffice {
+    pub id: OfficeId,
+    pub name_fa: String,
+    pub province_fa: String,
+}
+
+/// What an insured person chooses from when filing a reimbursement request
+/// (`services::reimbursements::file`): who was treated — themselves, or one of their dependants
+/// — and the review office, with the office of their last request first in mind.
+pub struct FilingChoices {
+    /// The caller first, then their dependants. A dependant's login files for nobody: the main
+    /// insured files (the use case's rule), so `may_file` is false and the family is theirs only.
+    pub family: Vec<Patient>,
+    pub may_file: bool,
+    /// The caller's own national code: the request's main insured and the account's owner.
+    pub national_code: String,
+    /// Every active office, by province then name.
+    pub offices: Vec<FilingOffice>,
+    /// The office of the caller's latest request, if any (the form's default).
+    pub last_office: Option<OfficeId>,
+    /// The codes a person can name without a tariff book, as `(item type, code, Persian name)`:
+    /// the visit fees of the tariff in force today and the travel lines. Other items are named
+    /// by the code printed on the invoice.
+    pub known_codes: Vec<(&'static str, String, String)>,
+}
+
+pub async fn filing_choices(state: &ServiceContext, caller: Caller) -> AppResult<FilingChoices> {
+    let me = insured_of(&caller)?;
+    let mut known_codes: Vec<(&'static str, String, String)> = Vec::new();
+    if let Some(t) = state.tariffs().for_date(state.today()) {
+        let mut visits: Vec<_> = t.visits.values().collect();
+        visits.sort_by(|a, b| a.code.cmp(&b.code));
+        known_codes.extend(visits.into_iter().map(|v| ("visit", v.code.clone(), v.description_fa.clone())));
+    }
+    known_codes.extend(
+        crate::domain::reimbursement::TravelCode::ALL
+            .into_iter()
+            .map(|c| ("travel", c.as_str().to_string(), c.name_fa().to_string())),
+    );
+    state
+        .db(move |conn| {
+            let row = crate::store::insured::find(conn, &me)?
+                .ok_or_else(|| AppError::forbidden("the login is bound to no insured person"))?;
+            let may_file = row.main_insured_id.is_none();
+            let national_code = row.national_code.clone();
+            let mut family = vec![patient_of(&me, row)];
+            if may_file {
+                for d in crate::store::insured::dependants(conn, &me)? {
+                    family.push(patient_of(&me, d));
+                }
+            }
+            let provinces: HashMap<i32, String> =
+                crate::store::offices::list_provinces(conn)?.into_iter().map(|p| (p.id, p.name_fa)).collect();
+            let filter = crate::store::offices::OfficeFilter {
+                province_id: None,
+                active: Some(true),
+                after: None,
+                limit: 10_000,
+            };
+            let mut offices: Vec<FilingOffice> = crate::store::offices::list(conn, &filter)?
+                .into_iter()
+                .map(|o| FilingOffice {
+                    province_fa: provinces.get(&o.province_id).cloned().unwrap_or_default(),
+                    id: o.id,
+                    name_fa: o.name_fa,
+                })
+                .collect();
+            offices.sort_by(|a, b| (&a.province_fa, &a.name_fa).cmp(&(&b.province_fa, &b.name_fa)));
+            let latest = crate::store::reimbursements::ReimbursementFilter {
+                scope: caller.scope_for(crate::auth::Record::Reimbursement),
+                insured_id: Some(me.clone()),
+                newest_first: true,
+                limit: 1,
+                ..Default::default()
+            };
+            let last_office = crate::store::reimbursements::list(conn, &latest)?
+                .into_iter()
+                .next()
+                .map(|r| r.office_id)
+                .filter(|o| offices.iter().any(|x| x.id == *o));
+            Ok(FilingChoices { family, may_file, national_code, offices, last_office, known_codes })
+        })
+        .await
 }
 
 fn my_claim(
@@ -347,11 +438,14 @@ fn my_claim(
 }
 
 /// The Persian name of a line's code in the tariff in force today.
-fn describer(state: &ServiceContext) -> impl Fn(&str, &str) -> Option<String> + Send + 'static {
+pub fn describer(state: &ServiceContext) -> impl Fn(&str, &str) -> Option<String> + Send + 'static {
     let book = state.tariffs();
     let today = state.today();
     move |item_type: &str, code: &str| {
         use crate::domain::pricing::ItemType;
+        if item_type == "travel" {
+            return crate::domain::reimbursement::TravelCode::parse(code).map(|c| c.name_fa().to_string());
+        }
         let t = book.for_date(today)?;
         match ItemType::parse(item_type)? {
             ItemType::Service => t.services.get(code).map(|s| s.description_fa.clone()),

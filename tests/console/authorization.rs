@@ -98,6 +98,14 @@ const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/console/me/claims/{id}"),
     ("POST", "/console/me/claims/{id}/not-received"),
     ("POST", "/console/claims/{id}/not-received/resolve"),
+    // The insured person's reimbursements (console::me_reimbursements).
+    ("GET", "/console/me/reimbursements"),
+    ("POST", "/console/me/reimbursements"),
+    ("GET", "/console/me/reimbursements/new"),
+    ("GET", "/console/me/reimbursements/{id}"),
+    ("POST", "/console/me/reimbursements/{id}/files"),
+    ("GET", "/console/me/reimbursements/{id}/files/{attachment_id}"),
+    ("POST", "/console/me/reimbursements/{id}/submit"),
     // The provider's portal (tests/console/provider.rs has its own role and scope checks).
     ("GET", "/console/provider/remittances"),
     ("GET", "/console/provider/remittances/{id}"),
@@ -207,6 +215,15 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
                 "/console/reimbursements/{id}/files" => {
                     crate::reimbursements::upload(&b, &claim, "invoice", crate::support::SCAN_PNG, None)
                 }
+                "/console/me/reimbursements/{id}/files" => crate::reimbursements::upload_to(
+                    &b,
+                    &url,
+                    "photo",
+                    "invoice",
+                    crate::support::SCAN_PNG,
+                    "scan.png",
+                    None,
+                ),
                 "/console/admin/tariffs/import" => {
                     crate::admin::import(&b, &[("meta.toml", String::new())], None)
                 }
@@ -241,6 +258,15 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
             (_, "/console/admin/tariffs/import") => {
                 crate::admin::import(&finance, &[("meta.toml", String::new())], Some(&csrf))
             }
+            (_, "/console/me/reimbursements/{id}/files") => crate::reimbursements::upload_to(
+                &finance,
+                &url,
+                "photo",
+                "invoice",
+                crate::support::SCAN_PNG,
+                "scan.png",
+                Some(&csrf),
+            ),
             (_, p) if crate::provider::MULTIPART_ROUTES.contains(&p) => {
                 crate::provider::multipart(&finance, &url, &[("csrf", &csrf)], None)
             }
@@ -279,6 +305,8 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
         "/console/backlog",
         "/console/me/claims",
         &format!("/console/me/claims/{claim}"),
+        "/console/me/reimbursements",
+        "/console/me/reimbursements/new",
     ] {
         let page = reviewer.get(url);
         assert_eq!(page.status, 403, "reviewer: {url}");

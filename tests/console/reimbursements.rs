@@ -59,7 +59,7 @@ pub fn care_form(insured: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn post_owned(b: &Browser<'_>, path: &str, form: &[(&str, String)]) -> Page {
+pub fn post_owned(b: &Browser<'_>, path: &str, form: &[(&str, String)]) -> Page {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     b.post(path, &pairs)
 }
@@ -84,17 +84,39 @@ pub fn file_care(b: &Browser<'_>) -> String {
 
 /// Uploads `bytes` as `document_type` through the console's multipart form.
 pub fn upload(b: &Browser<'_>, id: &str, document_type: &str, bytes: &[u8], csrf: Option<&str>) -> Page {
+    upload_to(
+        b,
+        &format!("/console/reimbursements/{id}/files"),
+        "file",
+        document_type,
+        bytes,
+        "scan.png",
+        csrf,
+    )
+}
+
+/// Posts a document form to `path`: `document_type`, the file as the part `part` (`file`, or
+/// the insured's camera input `photo`) named `file_name`, and the CSRF token when given.
+pub fn upload_to(
+    b: &Browser<'_>,
+    path: &str,
+    part: &str,
+    document_type: &str,
+    bytes: &[u8],
+    file_name: &str,
+    csrf: Option<&str>,
+) -> Page {
     let mut form = Form::new();
     if let Some(csrf) = csrf {
         form = form.text("csrf", csrf.to_string());
     }
     form = form
         .text("document_type", document_type.to_string())
-        .part("file", Part::bytes(bytes.to_vec()).file_name("scan.png"));
+        .part(part.to_string(), Part::bytes(bytes.to_vec()).file_name(file_name.to_string()));
     let client =
         reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let res = client
-        .post(format!("{}/console/reimbursements/{id}/files", b.app.base))
+        .post(format!("{}{path}", b.app.base))
         .header("cookie", format!("asnad_session={}", b.cookie("asnad_session").expect("signed in")))
         .multipart(form)
         .send()
