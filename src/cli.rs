@@ -107,7 +107,8 @@ enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
-        /// admin, tariff_admin, reviewer, supervisor, medical_advisor, finance, provider, insured
+        /// admin, tariff_admin, reviewer, supervisor, medical_advisor, finance, provider, insured,
+        /// province_manager, headquarters
         #[arg(long, value_parser = parse_role)]
         role: Role,
         #[arg(long)]
@@ -120,6 +121,9 @@ enum UserCommand {
         office_id: Option<String>,
         #[arg(long)]
         insured_id: Option<String>,
+        /// A province manager's province (its numeric id).
+        #[arg(long)]
+        province_id: Option<i32>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -297,6 +301,7 @@ fn user(config: Config, command: UserCommand) -> Result<(), String> {
         provider_id,
         office_id,
         insured_id,
+        province_id,
         password_stdin,
     } = command;
     let password = if password_stdin {
@@ -324,6 +329,7 @@ fn user(config: Config, command: UserCommand) -> Result<(), String> {
             provider_id: provider_id.map(Into::into),
             office_id: office_id.map(Into::into),
             insured_id: insured_id.map(Into::into),
+            province_id,
             must_change_password: password.is_none(),
             password,
         },

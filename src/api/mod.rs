@@ -17,6 +17,7 @@ pub mod pricing;
 pub mod problem;
 pub mod providers;
 pub mod reimbursements;
+pub mod reports;
 pub mod review;
 pub mod settlements;
 pub mod tariffs;

@@ -52,6 +52,7 @@ Conventions: JSON bodies; amounts are integers in rials; errors are RFC 9457 \
         (name = "attachments", description = "Scanned documents attached to claims, objections, requests."),
         (name = "payment", description = "Advances, settlements, remittances, payment orders."),
         (name = "audit", description = "The tamper-evident audit trail."),
+        (name = "reports", description = "Reports for offices, provinces and headquarters (JSON or CSV)."),
     )
 )]
 pub struct ApiDoc;
@@ -78,6 +79,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         api::preauth::Api::openapi(),
         api::reimbursements::Api::openapi(),
         api::settlements::Api::openapi(),
+        api::reports::Api::openapi(),
     ] {
         doc.merge(part);
     }

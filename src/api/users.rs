@@ -87,6 +87,10 @@ pub struct CreateUser {
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
     pub insured_id: Option<String>,
+    /// The province (`provinces.id`) of a `province_manager`; no other role has one.
+    #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub province_id: Option<i32>,
     /// Optional initial password; without it a one-time password is generated and returned.
     #[validate(length(min = 10, max = 256))]
     #[schema(min_length = 10, max_length = 256)]
@@ -133,6 +137,7 @@ pub async fn create(
             provider_id: b.provider_id.map(Into::into),
             office_id: b.office_id.map(Into::into),
             insured_id: b.insured_id.map(Into::into),
+            province_id: b.province_id,
             password: b.password,
             must_change_password: true,
         },

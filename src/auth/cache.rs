@@ -81,6 +81,7 @@ mod tests {
             provider_id: Some("p".into()),
             office_id: None,
             insured_id: None,
+            province_id: None,
             must_change_password: false,
             credential: Credential::ApiKey { key_id: "k".into() },
         }

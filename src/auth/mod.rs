@@ -39,10 +39,15 @@ pub enum Role {
     Provider,
     /// An insured person (بیمه‌شده), scoped to themselves.
     Insured,
+    /// A province's treatment management (مدیریت درمان استان): reads the reports and the
+    /// records of its province's offices; decides nothing.
+    ProvinceManager,
+    /// Headquarters (ستاد): reads the reports and records of the whole country; decides nothing.
+    Headquarters,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 10] = [
         Role::Admin,
         Role::TariffAdmin,
         Role::Reviewer,
@@ -51,6 +56,8 @@ impl Role {
         Role::Finance,
         Role::Provider,
         Role::Insured,
+        Role::ProvinceManager,
+        Role::Headquarters,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +70,8 @@ impl Role {
             Role::Finance => "finance",
             Role::Provider => "provider",
             Role::Insured => "insured",
+            Role::ProvinceManager => "province_manager",
+            Role::Headquarters => "headquarters",
         }
     }
 
@@ -81,6 +90,8 @@ impl Role {
             Role::Finance => "امور مالی",
             Role::Provider => "مرکز درمانی",
             Role::Insured => "بیمه‌شده",
+            Role::ProvinceManager => "مدیریت درمان استان",
+            Role::Headquarters => "ستاد",
         }
     }
 
@@ -118,6 +129,8 @@ pub struct Caller {
     pub provider_id: Option<ProviderId>,
     pub office_id: Option<OfficeId>,
     pub insured_id: Option<InsuredId>,
+    /// A province manager's province.
+    pub province_id: Option<i32>,
     pub must_change_password: bool,
     pub credential: Credential,
 }
@@ -243,7 +256,7 @@ macro_rules! role_set {
 role_set!(/// System administrators only.
     Admins => [Admin]);
 role_set!(/// Everyone who works inside the Organization.
-    Staff => [Admin, TariffAdmin, Reviewer, Supervisor, MedicalAdvisor, Finance]);
+    Staff => [Admin, TariffAdmin, Reviewer, Supervisor, MedicalAdvisor, Finance, ProvinceManager, Headquarters]);
 role_set!(/// Review-office experts and their supervisors.
     Reviewers => [Reviewer, Supervisor]);
 role_set!(/// Review-office supervisors: the second pair of eyes.
@@ -317,6 +330,9 @@ impl Caller {
         let office_only = || self.office_id.clone().map(Scope::Office).unwrap_or(Scope::Nothing);
         match (self.role, record) {
             (Admin, _) => Scope::All,
+            // The province's and the country's management read everything in their reach
+            // (every write refuses them by role).
+            (ProvinceManager | Headquarters, _) => self.scope(),
             // Claims and providers: everyone within their scope (an insured person's holds no
             // claims: their portal reads their family's through `scope::insured_family_claims`).
             (_, Claim | Record::Provider) => self.scope(),
@@ -353,6 +369,8 @@ impl Caller {
             Role::Reviewer | Role::Supervisor => bound(&self.office_id, Scope::Office),
             Role::Provider => bound(&self.provider_id, Scope::Provider),
             Role::Insured => bound(&self.insured_id, Scope::Insured),
+            Role::ProvinceManager => bound(&self.province_id, Scope::Province),
+            Role::Headquarters => Scope::All,
         }
     }
 }
@@ -370,6 +388,7 @@ mod tests {
             provider_id: (role == Role::Provider).then(|| "P".into()),
             office_id: office.map(OfficeId::from),
             insured_id: (role == Role::Insured).then(|| "I".into()),
+            province_id: (role == Role::ProvinceManager).then_some(8),
             must_change_password: false,
             credential: Credential::Token { token_hash: "h".into() },
         }
@@ -383,6 +402,7 @@ mod tests {
         let p = || Scope::Provider("P".into());
         let i = || Scope::Insured("I".into());
         let o = || Office("O".into());
+        let pr = || Scope::Province(8);
         let rows: Vec<(Role, Option<&str>, [Scope; 5])> = vec![
             // role, office binding: [Claim, Provider, Settlement, Preauthorization, Reimbursement]
             (Role::Admin, None, [All, All, All, All, All]),
@@ -396,6 +416,8 @@ mod tests {
             (Role::MedicalAdvisor, Some("O"), [o(), o(), Nothing, o(), o()]),
             (Role::Provider, None, [p(), p(), p(), p(), Nothing]),
             (Role::Insured, None, [i(), i(), Nothing, i(), i()]),
+            (Role::ProvinceManager, None, [pr(), pr(), pr(), pr(), pr()]),
+            (Role::Headquarters, None, [All, All, All, All, All]),
         ];
         for (role, office, expected) in rows {
             let c = caller(role, office);

@@ -1136,6 +1136,7 @@ pub async fn create_user(
                     provider_id: b.provider_id.map(Into::into),
                     office_id: b.office_id.map(Into::into),
                     insured_id: b.insured_id.map(Into::into),
+                    province_id: b.province_id,
                     // The console always issues a one-time password: nobody types someone
                     // else's password into a form.
                     password: None,

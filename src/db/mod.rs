@@ -164,6 +164,10 @@ pub fn connect_and_migrate(url: &DatabaseUrl, options: &PoolOptions) -> Result<D
         use r2d2::ManageConnection;
         let mut conn = manager.connect().map_err(|e| e.to_string())?;
         run_migrations(&mut conn)?;
+        // A database from before the report aggregates (or restored without them) gets them
+        // computed once from its claims; from then on every write keeps them.
+        crate::services::reports::build_if_missing(&mut conn)
+            .map_err(|e| format!("report aggregates: {e}"))?;
     }
     r2d2::Pool::builder()
         .max_size(options.max_size)

@@ -45,6 +45,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        province_id -> Nullable<Integer>,
     }
 }
 
@@ -606,6 +607,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_months (office_id, provider_id, service_month) {
+        office_id -> Text,
+        provider_id -> Text,
+        service_month -> Text,
+        claims -> BigInt,
+        lines -> BigInt,
+        billed -> BigInt,
+        insurer_payable -> BigInt,
+        patient_share -> BigInt,
+        patient_gap -> BigInt,
+        deducted -> BigInt,
+        decided -> BigInt,
+        rejected -> BigInt,
+        pending -> BigInt,
+        pending_billed -> BigInt,
+        pending_payable -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_deductions (office_id, provider_id, service_month, reason) {
+        office_id -> Text,
+        provider_id -> Text,
+        service_month -> Text,
+        reason -> Text,
+        lines -> BigInt,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_turnaround (office_id, month, stage, days) {
+        office_id -> Text,
+        month -> Text,
+        stage -> Text,
+        days -> BigInt,
+        claims -> BigInt,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(reimbursement_lines -> reimbursements (reimbursement_id));
 diesel::joinable!(users -> offices (office_id));
@@ -620,6 +662,9 @@ diesel::joinable!(service_flags -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
+    report_months,
+    report_deductions,
+    report_turnaround,
     offices,
     users,
     auth_tokens,

@@ -728,6 +728,8 @@ async fn add_user(
     bound_to: String,
 ) -> Result<(Caller, DemoUser), String> {
     let (provider_id, office_id, insured_id) = scope;
+    // The management roles: a province manager of the demo office's province (Tehran, 1).
+    let province_id = (role == Role::ProvinceManager).then_some(1);
     let created = services::users::create_user(
         ctx,
         actor.clone(),
@@ -739,6 +741,7 @@ async fn add_user(
             provider_id,
             office_id,
             insured_id,
+            province_id,
             password: None,
             must_change_password: true,
         },
@@ -824,6 +827,14 @@ async fn setup_office_and_staff(ctx: &ServiceContext) -> Result<(OfficeId, Calle
             String::new(),
         ),
         ("demo.finance", "کارشناس مالی", Role::Finance, (None, None, None), String::new()),
+        (
+            "demo.province",
+            "مدیریت درمان استان تهران",
+            Role::ProvinceManager,
+            (None, None, None),
+            "استان تهران".into(),
+        ),
+        ("demo.hq", "ستاد درمان غیرمستقیم", Role::Headquarters, (None, None, None), String::new()),
     ] {
         let (caller, line) = add_user(ctx, &by_admin, username, display.into(), role, scope, bound).await?;
         users.push(line);

@@ -15,6 +15,7 @@ pub mod provider;
 pub mod reasons;
 pub mod record_ids;
 pub mod reimbursement;
+pub mod report;
 pub mod review;
 pub mod settlement;
 pub mod tariff;

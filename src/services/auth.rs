@@ -159,6 +159,7 @@ fn caller_from(user: users::UserRow, credential: Credential) -> AppResult<Caller
         provider_id: user.provider_id,
         office_id: user.office_id,
         insured_id: user.insured_id,
+        province_id: user.province_id,
         must_change_password: user.must_change_password,
         credential,
     })

@@ -388,6 +388,7 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
         .collect::<AppResult<Vec<_>>>()?;
     store::insert(conn, &row, &lines)?;
     store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;
+    crate::services::reports::track_new(conn, &row, &lines, now)?;
     if let Some(item) = item {
         crate::store::batches::finish_item(
             conn,

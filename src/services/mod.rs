@@ -16,6 +16,7 @@ pub mod provider_facts;
 pub mod provider_portal;
 pub mod providers;
 pub mod reimbursements;
+pub mod reports;
 pub mod review;
 pub mod sampling;
 pub mod settlements;

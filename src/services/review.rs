@@ -319,8 +319,23 @@ fn payable_after(lines: &[LineRow], computed: &[Computed]) -> i64 {
         .sum()
 }
 
-/// Writes the decided lines and the claim's new totals and status, and tells the provider.
+/// Writes the decided lines and the claim's new totals and status, and tells the provider; the
+/// report aggregates move with it (`reports::restate`).
 pub(crate) fn apply_decision(
+    conn: &mut AnyConnection,
+    claim: &ClaimRow,
+    lines: &[LineRow],
+    computed: &[Computed],
+    reviewer: &UserId,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> AppResult<ClaimRow> {
+    crate::services::reports::restate(conn, &claim.id, now, |conn| {
+        write_decision(conn, claim, lines, computed, reviewer, actor, now)
+    })
+}
+
+fn write_decision(
     conn: &mut AnyConnection,
     claim: &ClaimRow,
     lines: &[LineRow],
@@ -609,7 +624,9 @@ fn record_decision(
         ),
     )?;
     let claim = if four_eyes {
-        store::set_status(conn, &c.id, ClaimStatus::AwaitingApproval, now)?;
+        crate::services::reports::restate(conn, &c.id, now, |conn| {
+            Ok(store::set_status(conn, &c.id, ClaimStatus::AwaitingApproval, now)?)
+        })?;
         if let Some(o) = objection {
             let to = objection_transition(o.status, ObjectionAction::Propose).map_err(AppError::internal)?;
             store::set_objection_status(conn, &o.id, to, Some(&caller.user_id), None)?;
@@ -739,7 +756,9 @@ pub async fn review_decision(
             } else {
                 let back =
                     if objection.is_some() { previous_status(conn, &c.id)? } else { ClaimStatus::Pended };
-                store::set_status(conn, &c.id, back, now)?;
+                crate::services::reports::restate(conn, &c.id, now, |conn| {
+                    Ok(store::set_status(conn, &c.id, back, now)?)
+                })?;
                 if let Some(o) = &objection {
                     let to = objection_transition(o.status, ObjectionAction::Return)
                         .map_err(AppError::internal)?;

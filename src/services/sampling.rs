@@ -236,12 +236,10 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
             for c in population.iter().filter(|c| chosen.contains(&c.id.as_str())) {
                 let mut notes: Vec<String> = serde_json::from_str(&c.pend_notes).unwrap_or_default();
                 notes.push(note.clone());
-                store::send_to_review(
-                    conn,
-                    &c.id,
-                    &serde_json::to_string(&notes).map_err(AppError::internal)?,
-                    now,
-                )?;
+                let notes = serde_json::to_string(&notes).map_err(AppError::internal)?;
+                crate::services::reports::restate(conn, &c.id, now, |conn| {
+                    Ok(store::send_to_review(conn, &c.id, &notes, now)?)
+                })?;
                 audit::append(
                     conn,
                     &actor,

@@ -18,6 +18,8 @@ pub struct NewUser {
     pub provider_id: Option<ProviderId>,
     pub office_id: Option<OfficeId>,
     pub insured_id: Option<InsuredId>,
+    /// A province manager's province (`provinces.id`).
+    pub province_id: Option<i32>,
     /// `None`: a random one-time password is generated and returned once.
     pub password: Option<String>,
     /// A password set by someone else must be changed at first login.
@@ -31,13 +33,15 @@ pub struct CreatedUser {
 }
 
 /// Which scope each role needs: a provider user acts for one provider, an insured user for one
-/// insured person, reviewers and supervisors for one office. Other roles may carry an office
-/// (a medical advisor or finance user of a province) but no provider or insured scope.
+/// insured person, reviewers and supervisors for one office, a province manager for one
+/// province. Other roles may carry an office (a medical advisor or finance user of a province)
+/// but no provider or insured scope; headquarters carries none.
 pub fn check_scope(
     role: Role,
     provider: &Option<ProviderId>,
     office: &Option<OfficeId>,
     insured: &Option<InsuredId>,
+    province: &Option<i32>,
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let need = |present: bool, field: &str, errors: &mut Vec<FieldError>| {
@@ -70,11 +74,20 @@ pub fn check_scope(
             forbid(provider.is_some(), "provider_id", &mut errors);
             forbid(insured.is_some(), "insured_id", &mut errors);
         }
-        Role::Admin | Role::TariffAdmin => {
+        Role::Admin | Role::TariffAdmin | Role::Headquarters => {
             forbid(provider.is_some(), "provider_id", &mut errors);
             forbid(office.is_some(), "office_id", &mut errors);
             forbid(insured.is_some(), "insured_id", &mut errors);
         }
+        Role::ProvinceManager => {
+            need(province.is_some(), "province_id", &mut errors);
+            forbid(provider.is_some(), "provider_id", &mut errors);
+            forbid(office.is_some(), "office_id", &mut errors);
+            forbid(insured.is_some(), "insured_id", &mut errors);
+        }
+    }
+    if role != Role::ProvinceManager {
+        forbid(province.is_some(), "province_id", &mut errors);
     }
     errors
 }
@@ -90,7 +103,8 @@ pub fn create_user_on(conn: &mut AnyConnection, actor: &Actor, new: NewUser) -> 
 /// Checks a new user and hashes its password (slow: outside any write) — the row to insert.
 fn prepare_user(conn: &mut AnyConnection, new: NewUser) -> AppResult<CreatedUser> {
     let username = normalize_username(&new.username);
-    let mut errors = check_scope(new.role, &new.provider_id, &new.office_id, &new.insured_id);
+    let mut errors =
+        check_scope(new.role, &new.provider_id, &new.office_id, &new.insured_id, &new.province_id);
     if let Some(p) = &new.password {
         if let Err(m) = password::check_password_policy(p) {
             errors.push(FieldError::new("password", "policy", m));
@@ -102,6 +116,11 @@ fn prepare_user(conn: &mut AnyConnection, new: NewUser) -> AppResult<CreatedUser
     if let Some(office_id) = &new.office_id {
         if offices::find(conn, office_id)?.is_none() {
             return Err(AppError::field("office_id", "not_found", "no such office"));
+        }
+    }
+    if let Some(p) = new.province_id {
+        if !offices::list_provinces(conn)?.iter().any(|x| x.id == p) {
+            return Err(AppError::field("province_id", "not_found", "no such province"));
         }
     }
     let (plain, generated) = match new.password {
@@ -123,6 +142,7 @@ fn prepare_user(conn: &mut AnyConnection, new: NewUser) -> AppResult<CreatedUser
         provider_id: new.provider_id,
         office_id: new.office_id,
         insured_id: new.insured_id,
+        province_id: new.province_id,
         active: true,
         must_change_password: new.must_change_password,
         failed_logins: 0,
@@ -169,6 +189,7 @@ pub fn bootstrap_admin(conn: &mut AnyConnection, password: Option<String>) -> Ap
             provider_id: None,
             office_id: None,
             insured_id: None,
+            province_id: None,
             password: password.clone(),
             must_change_password: true,
         },
@@ -257,13 +278,13 @@ mod tests {
         fn some<T: From<&'static str>>() -> Option<T> {
             Some("x".into())
         }
-        assert!(check_scope(Role::Provider, &some(), &None, &None).is_empty());
-        assert_eq!(check_scope(Role::Provider, &None, &None, &None)[0].field, "provider_id");
-        assert_eq!(check_scope(Role::Reviewer, &None, &None, &None)[0].field, "office_id");
-        assert!(check_scope(Role::Reviewer, &None, &some(), &None).is_empty());
-        assert_eq!(check_scope(Role::Insured, &None, &None, &None)[0].field, "insured_id");
-        assert_eq!(check_scope(Role::Admin, &None, &some(), &None)[0].code, "not_allowed");
-        assert!(check_scope(Role::Finance, &None, &some(), &None).is_empty());
-        assert!(check_scope(Role::Finance, &None, &None, &None).is_empty());
+        assert!(check_scope(Role::Provider, &some(), &None, &None, &None).is_empty());
+        assert_eq!(check_scope(Role::Provider, &None, &None, &None, &None)[0].field, "provider_id");
+        assert_eq!(check_scope(Role::Reviewer, &None, &None, &None, &None)[0].field, "office_id");
+        assert!(check_scope(Role::Reviewer, &None, &some(), &None, &None).is_empty());
+        assert_eq!(check_scope(Role::Insured, &None, &None, &None, &None)[0].field, "insured_id");
+        assert_eq!(check_scope(Role::Admin, &None, &some(), &None, &None)[0].code, "not_allowed");
+        assert!(check_scope(Role::Finance, &None, &some(), &None, &None).is_empty());
+        assert!(check_scope(Role::Finance, &None, &None, &None, &None).is_empty());
     }
 }

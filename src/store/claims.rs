@@ -126,6 +126,84 @@ pub fn lines(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<Vec<Li
         .load(conn)
 }
 
+/// A page of every claim by id (the report aggregates' recount reads them all this way).
+pub fn page_by_id(
+    conn: &mut AnyConnection,
+    after: Option<&ClaimId>,
+    limit: i64,
+) -> QueryResult<Vec<ClaimRow>> {
+    let mut q = claims::table.select(ClaimRow::as_select()).order(claims::id.asc()).limit(limit).into_boxed();
+    if let Some(a) = after {
+        q = q.filter(claims::id.gt(a.clone()));
+    }
+    q.load(conn)
+}
+
+/// The lines of several claims, by claim.
+pub fn lines_of(
+    conn: &mut AnyConnection,
+    ids: &[ClaimId],
+) -> QueryResult<std::collections::HashMap<ClaimId, Vec<LineRow>>> {
+    let rows: Vec<LineRow> = claim_lines::table
+        .filter(claim_lines::claim_id.eq_any(ids))
+        .select(LineRow::as_select())
+        .order((claim_lines::claim_id.asc(), claim_lines::line_no.asc()))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<ClaimId, Vec<LineRow>> = std::collections::HashMap::new();
+    for l in rows {
+        out.entry(l.claim_id.clone()).or_default().push(l);
+    }
+    Ok(out)
+}
+
+/// The claims waiting for a person (pended or awaiting the second approval) under a report's
+/// filter, by their age since receipt: `(bucket, claims, billed)`, every bucket present.
+pub fn backlog_by_age(
+    conn: &mut AnyConnection,
+    f: &crate::store::reports::ReportFilter,
+    today: NaiveDate,
+) -> QueryResult<Vec<(&'static str, i64, i64)>> {
+    use crate::db::schema::{offices, providers};
+    use crate::domain::lifecycle::claim::ClaimStatus;
+    let mut q = claims::table
+        .filter(claims::status.eq_any([ClaimStatus::Pended, ClaimStatus::AwaitingApproval]))
+        .select((claims::created_at, claims::billed))
+        .into_boxed();
+    if let Some(p) = f.offices_of_province {
+        q = q.filter(
+            claims::office_id.eq_any(offices::table.filter(offices::province_id.eq(p)).select(offices::id)),
+        );
+    }
+    if let Some(o) = &f.office_id {
+        q = q.filter(claims::office_id.eq(o.clone()));
+    }
+    if let Some(p) = &f.provider_id {
+        q = q.filter(claims::provider_id.eq(p.clone()));
+    }
+    if let Some(k) = &f.provider_kind {
+        q = q.filter(
+            claims::provider_id
+                .eq_any(providers::table.filter(providers::kind.eq(k.clone())).select(providers::id)),
+        );
+    }
+    if let Some(m) = &f.from_month {
+        q = q.filter(claims::service_month.ge(m.clone()));
+    }
+    if let Some(m) = &f.to_month {
+        q = q.filter(claims::service_month.le(m.clone()));
+    }
+    const BUCKETS: [(&str, i64); 5] =
+        [("0-7", 7), ("8-14", 14), ("15-30", 30), ("31-60", 60), ("61+", i64::MAX)];
+    let mut out: Vec<(&'static str, i64, i64)> = BUCKETS.iter().map(|(b, _)| (*b, 0, 0)).collect();
+    for (at, billed) in q.load::<(NaiveDateTime, i64)>(conn)? {
+        let age = (today - at.date()).num_days().max(0);
+        let i = BUCKETS.iter().position(|(_, max)| age <= *max).unwrap_or(BUCKETS.len() - 1);
+        out[i].1 += 1;
+        out[i].2 += billed;
+    }
+    Ok(out)
+}
+
 /// The insured's lines that were not rejected, served within `[from, to]`, with their provider
 /// and the claim's physician: the history the duplicate, frequency and quantity rules need.
 pub fn history(

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod preauth;
 pub mod providers;
 pub mod reimbursements;
+pub mod reports;
 pub mod review;
 pub mod sampling;
 pub mod scope;

@@ -20,6 +20,7 @@ pub struct UserRow {
     pub provider_id: Option<ProviderId>,
     pub office_id: Option<OfficeId>,
     pub insured_id: Option<InsuredId>,
+    pub province_id: Option<i32>,
     pub active: bool,
     pub must_change_password: bool,
     pub failed_logins: i32,

@@ -193,6 +193,7 @@ impl TestApp {
                 provider_id: scope.provider_id.map(Into::into),
                 office_id: scope.office_id.map(Into::into),
                 insured_id: scope.insured_id.map(Into::into),
+                province_id: scope.province_id,
                 password: Some(PASSWORD.into()),
                 must_change_password: false,
             },
@@ -303,6 +304,7 @@ pub struct Scope {
     pub provider_id: Option<String>,
     pub office_id: Option<String>,
     pub insured_id: Option<String>,
+    pub province_id: Option<i32>,
 }
 
 impl Scope {

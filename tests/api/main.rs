@@ -24,6 +24,7 @@ mod openapi;
 mod preauth;
 mod providers;
 mod reimbursements;
+mod reports;
 mod review;
 mod settlements;
 mod tariffs;

@@ -710,6 +710,22 @@ fn cases(a: &A) -> Vec<Case> {
             all(Denied),
         ),
         c(M::GET, "/api/v1/payment-orders", "/api/v1/payment-orders".into(), none(), all(Denied)),
+        // Reports: tenant A's office is outside B's staff's reach (404); providers and insured
+        // persons never read reports.
+        c(
+            M::GET,
+            "/api/v1/reports/deductions",
+            format!("/api/v1/reports/deductions?office_id={o}"),
+            none(),
+            [Hidden, Hidden, Denied, Denied],
+        ),
+        c(
+            M::GET,
+            "/api/v1/reports/turnaround",
+            format!("/api/v1/reports/turnaround?office_id={o}"),
+            none(),
+            [Hidden, Hidden, Denied, Denied],
+        ),
         c(
             M::GET,
             "/api/v1/settlements/{id}/remittance",

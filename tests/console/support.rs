@@ -150,6 +150,7 @@ pub fn create_user_with_one_time_password(app: &TestApp, username: &str, role: R
             provider_id: scope.provider_id.map(Into::into),
             office_id: scope.office_id.map(Into::into),
             insured_id: scope.insured_id.map(Into::into),
+            province_id: scope.province_id,
             password: Some(PASSWORD.into()),
             must_change_password: true,
         },

@@ -1,0 +1,106 @@
+//! `/api/v1/reports/…`: the numbers offices, provinces and headquarters decide with, as JSON or
+//! as CSV (`?format=csv`: UTF-8 with a byte-order mark, so a spreadsheet shows the Persian).
+//! Every report takes the same filters (`office_id`, `province_id`, `provider_id`,
+//! `provider_kind`, `from`, `to` — Jalali months) inside the caller's reach
+//! (`services::reports`).
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Caller;
+use crate::context::ServiceContext;
+use crate::error::{AppError, AppResult};
+use crate::services::reports::{self as service, DeductionsReport, ReportQuery, TurnaroundReport};
+
+/// This module's part of the contract (see `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(deductions, turnaround))]
+pub struct Api;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
+    pub format: Option<String>,
+}
+
+/// Reads `?format=` and the report's filters from one query string.
+fn split(q: &web::Query<std::collections::HashMap<String, String>>) -> AppResult<(bool, ReportQuery)> {
+    let mut q = q.clone().into_inner();
+    let csv = match q.remove("format").as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(AppError::field("format", "one_of", "must be json or csv")),
+    };
+    let value = serde_json::to_value(&q).map_err(AppError::internal)?;
+    let mut value = value;
+    if let Some(p) = q.get("province_id") {
+        let n: i32 =
+            p.trim().parse().map_err(|_| AppError::field("province_id", "invalid", "a province's number"))?;
+        value["province_id"] = serde_json::json!(n);
+    }
+    let known = ["office_id", "province_id", "provider_id", "provider_kind", "from", "to"];
+    if let Some(k) = q.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(AppError::Validation(vec![crate::error::FieldError::new(
+            k.clone(),
+            "unknown",
+            "not a filter of reports",
+        )]));
+    }
+    let query: ReportQuery =
+        serde_json::from_value(value).map_err(|e| AppError::field("query", "invalid", e.to_string()))?;
+    Ok((csv, query))
+}
+
+fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// Deductions by reason × provider × month: lines, amount and share of what the provider billed
+/// that month; totals by reason.
+#[utoipa::path(get, path = "/api/v1/reports/deductions", tag = "reports", params(ReportQuery, FormatQuery),
+    responses((status = 200, description = "The report, in the `format` asked for.", content(
+        (DeductionsReport = "application/json"),
+        (String = "text/csv"),
+    ))))]
+pub async fn deductions(
+    state: web::Data<ServiceContext>,
+    caller: Caller,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let (csv, query) = split(&q)?;
+    let r = service::deductions(&state, caller, query).await?;
+    Ok(if csv {
+        csv_response("deductions", service::deductions_csv(&r)?)
+    } else {
+        HttpResponse::Ok().json(r)
+    })
+}
+
+/// Turnaround: receipt → decision and decision → payment in whole days (p50, p90, max) per
+/// office and month, and the backlog by age.
+#[utoipa::path(get, path = "/api/v1/reports/turnaround", tag = "reports", params(ReportQuery, FormatQuery),
+    responses((status = 200, description = "The report, in the `format` asked for.", content(
+        (TurnaroundReport = "application/json"),
+        (String = "text/csv"),
+    ))))]
+pub async fn turnaround(
+    state: web::Data<ServiceContext>,
+    caller: Caller,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let (csv, query) = split(&q)?;
+    let r = service::turnaround(&state, caller, query).await?;
+    Ok(if csv {
+        csv_response("turnaround", service::turnaround_csv(&r)?)
+    } else {
+        HttpResponse::Ok().json(r)
+    })
+}

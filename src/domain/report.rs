@@ -1,0 +1,252 @@
+//! What one claim adds to the report aggregates (جمع‌های ماهانهٔ گزارش): the monthly sums by
+//! office, provider and service month, and the deductions by reason. The aggregates are kept in
+//! the same transaction as every write of a claim (`store::reports`): a write takes away the
+//! claim's contribution as it was and adds it as it is now, so the sums are always exact — and
+//! `reports::verify` recounts them from the lines to prove it.
+//!
+//! Pure: the contribution is a function of the claim's stored amounts, status and lines.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::domain::jalali::JalaliDate;
+use crate::domain::lifecycle::claim::ClaimStatus;
+
+/// The claim as the aggregates see it.
+#[derive(Clone, Debug)]
+pub struct ClaimFacts {
+    pub office_id: String,
+    pub provider_id: String,
+    /// Jalali `YYYY-MM` of the first service date.
+    pub service_month: String,
+    pub status: ClaimStatus,
+    pub billed: i64,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+    /// Each line's deductions, as `(reason code, amount)`.
+    pub lines: Vec<Vec<(String, i64)>>,
+}
+
+/// The monthly sums a claim adds to its (office, provider, service month).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MonthSums {
+    pub claims: i64,
+    pub lines: i64,
+    pub billed: i64,
+    pub insurer_payable: i64,
+    pub patient_share: i64,
+    pub patient_gap: i64,
+    pub deducted: i64,
+    /// Decided claims (approved, partially approved, rejected).
+    pub decided: i64,
+    pub rejected: i64,
+    /// Claims waiting for a person (pended, awaiting the second approval).
+    pub pending: i64,
+    /// What the waiting claims bill: the Organization's commitment (تعهد) not yet decided.
+    pub pending_billed: i64,
+    /// What the engine would pay of the waiting claims: the commitment's likely cost.
+    pub pending_payable: i64,
+}
+
+impl MonthSums {
+    /// `self + sign × other`, field by field.
+    pub fn plus(self, other: MonthSums, sign: i64) -> MonthSums {
+        MonthSums {
+            claims: self.claims + sign * other.claims,
+            lines: self.lines + sign * other.lines,
+            billed: self.billed + sign * other.billed,
+            insurer_payable: self.insurer_payable + sign * other.insurer_payable,
+            patient_share: self.patient_share + sign * other.patient_share,
+            patient_gap: self.patient_gap + sign * other.patient_gap,
+            deducted: self.deducted + sign * other.deducted,
+            decided: self.decided + sign * other.decided,
+            rejected: self.rejected + sign * other.rejected,
+            pending: self.pending + sign * other.pending,
+            pending_billed: self.pending_billed + sign * other.pending_billed,
+            pending_payable: self.pending_payable + sign * other.pending_payable,
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == MonthSums::default()
+    }
+}
+
+/// A reason's part of a claim: how many of its lines carry it, and for how much.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReasonSums {
+    pub lines: i64,
+    pub amount: i64,
+}
+
+/// What one claim adds to the aggregates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contribution {
+    pub office_id: String,
+    pub provider_id: String,
+    pub service_month: String,
+    pub sums: MonthSums,
+    /// By reason code.
+    pub reasons: BTreeMap<String, ReasonSums>,
+}
+
+/// Whether a claim of this status is decided, for the aggregates and the turnaround.
+pub fn is_decided(status: ClaimStatus) -> bool {
+    ClaimStatus::DECIDED.contains(&status)
+}
+
+impl Contribution {
+    pub fn of(c: &ClaimFacts) -> Contribution {
+        let pending = matches!(c.status, ClaimStatus::Pended | ClaimStatus::AwaitingApproval);
+        let mut reasons: BTreeMap<String, ReasonSums> = BTreeMap::new();
+        for line in &c.lines {
+            // A reason twice on one line is one line of that reason, with both amounts.
+            let mut seen: Vec<&str> = Vec::new();
+            for (code, amount) in line {
+                let r = reasons.entry(code.clone()).or_default();
+                r.amount += amount;
+                if !seen.contains(&code.as_str()) {
+                    r.lines += 1;
+                    seen.push(code);
+                }
+            }
+        }
+        Contribution {
+            office_id: c.office_id.clone(),
+            provider_id: c.provider_id.clone(),
+            service_month: c.service_month.clone(),
+            sums: MonthSums {
+                claims: 1,
+                lines: c.lines.len() as i64,
+                billed: c.billed,
+                insurer_payable: c.insurer_payable,
+                patient_share: c.patient_share,
+                patient_gap: c.patient_gap,
+                deducted: c.deducted,
+                decided: i64::from(is_decided(c.status)),
+                rejected: i64::from(c.status == ClaimStatus::Rejected),
+                pending: i64::from(pending),
+                pending_billed: if pending { c.billed } else { 0 },
+                pending_payable: if pending { c.insurer_payable } else { 0 },
+            },
+            reasons,
+        }
+    }
+}
+
+/// The stages whose duration the turnaround report measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Receipt → first decision (دریافت تا تصمیم).
+    Decision,
+    /// Decision → payment to the provider (تصمیم تا پرداخت).
+    Payment,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Decision => "decision",
+            Stage::Payment => "payment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        match s {
+            "decision" => Some(Stage::Decision),
+            "payment" => Some(Stage::Payment),
+            _ => None,
+        }
+    }
+}
+
+/// The Jalali `YYYY-MM` of a day (the month an event is counted in).
+pub fn jalali_month(d: NaiveDate) -> String {
+    let j = JalaliDate::from_gregorian(d);
+    format!("{:04}-{:02}", j.year(), j.month())
+}
+
+/// Whole days from `from` to `to` (never negative: a clock set back counts 0).
+pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days().max(0)
+}
+
+/// A percentile of a day histogram (`(days, count)`, any order): the smallest day such that at
+/// least `p` % of the events took that long or less (the nearest-rank definition: exact on
+/// whole days, no interpolation). `None` for an empty histogram.
+pub fn percentile(histogram: &[(i64, i64)], p: u32) -> Option<i64> {
+    let mut h: Vec<(i64, i64)> = histogram.iter().copied().filter(|(_, n)| *n > 0).collect();
+    h.sort_unstable();
+    let total: i64 = h.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    // The nearest rank: ceil(p/100 × N), at least 1.
+    let rank = ((i64::from(p) * total + 99) / 100).max(1);
+    let mut seen = 0;
+    for (days, n) in h {
+        seen += n;
+        if seen >= rank {
+            return Some(days);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(status: ClaimStatus, lines: Vec<Vec<(&str, i64)>>) -> ClaimFacts {
+        ClaimFacts {
+            office_id: "O".into(),
+            provider_id: "P".into(),
+            service_month: "1403-07".into(),
+            status,
+            billed: 1_000_000,
+            insurer_payable: 600_000,
+            patient_share: 200_000,
+            patient_gap: 0,
+            deducted: 200_000,
+            lines: lines
+                .into_iter()
+                .map(|l| l.into_iter().map(|(c, a)| (c.to_string(), a)).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_claim_counts_its_lines_by_reason_once_each_with_every_amount() {
+        let c = Contribution::of(&claim(
+            ClaimStatus::PartiallyApproved,
+            vec![vec![("R07", 100_000), ("R07", 50_000)], vec![("R07", 20_000), ("R12", 30_000)], vec![]],
+        ));
+        assert_eq!(c.reasons["R07"], ReasonSums { lines: 2, amount: 170_000 });
+        assert_eq!(c.reasons["R12"], ReasonSums { lines: 1, amount: 30_000 });
+        assert_eq!((c.sums.claims, c.sums.lines, c.sums.decided, c.sums.pending), (1, 3, 1, 0));
+    }
+
+    #[test]
+    fn a_waiting_claim_is_commitment_and_taking_it_away_leaves_nothing() {
+        let c = Contribution::of(&claim(ClaimStatus::Pended, vec![vec![]]));
+        assert_eq!((c.sums.pending, c.sums.pending_billed, c.sums.pending_payable), (1, 1_000_000, 600_000));
+        assert_eq!(c.sums.decided, 0);
+        assert!(c.sums.plus(c.sums, -1).is_zero());
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_on_whole_days() {
+        let h = [(3, 1), (0, 5), (10, 2), (1, 2)];
+        // Sorted: 0×5, 1×2, 3×1, 10×2 (10 events).
+        assert_eq!(percentile(&h, 50), Some(0));
+        assert_eq!(percentile(&h, 60), Some(1));
+        assert_eq!(percentile(&h, 80), Some(3));
+        assert_eq!(percentile(&h, 90), Some(10));
+        assert_eq!(percentile(&h, 100), Some(10));
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[(4, 0)], 50), None);
+    }
+}

@@ -1,0 +1,650 @@
+//! Reports (گزارش‌ها) for offices, provinces and headquarters, and the aggregates they read.
+//!
+//! **The aggregates stay exact.** Every write of a claim goes through [`track_new`] (intake) or
+//! [`restate`] (a decision, a status change, a sample sending it back): in the writer's
+//! transaction, the claim's contribution as stored before is taken away and its contribution
+//! after is added (`domain::report::Contribution`). A decision that moves a claim out of the
+//! waiting statuses also counts in the turnaround histogram (receipt → decision, whole days, in
+//! the office and the Jalali month of the decision). [`verify`] recounts everything from the
+//! claims and their lines and lists any difference; the tests run it after every scenario, and
+//! [`rebuild`] (run at start-up when the aggregates are empty but claims exist, and by
+//! `asnad reports rebuild`) recomputes them.
+//!
+//! **Who reads what.** The reports are the staff's: reviewers and supervisors read their office,
+//! a province manager their province, headquarters and administrators everything
+//! (`Caller::scope_for(Record::Claim)`); finance reads them within its scope. Providers and
+//! insured persons are refused (403). A filter naming an office or provider outside the
+//! caller's reach is answered 404, as if it did not exist.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Caller, Record, Role, Scope};
+use crate::context::ServiceContext;
+use crate::db::AnyConnection;
+use crate::domain::record_ids::{ClaimId, OfficeId, ProviderId};
+use crate::domain::report::{self, ClaimFacts, Contribution, MonthSums, ReasonSums, Stage};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::claims::{self as claims_store, ClaimRow, LineRow};
+use crate::store::reports::{self as store, ReportFilter};
+
+// ---------------------------------------------------------------------------------------------
+// Keeping the aggregates
+
+/// The claim as the aggregates see it.
+fn facts(claim: &ClaimRow, lines: &[LineRow]) -> AppResult<ClaimFacts> {
+    let lines = lines
+        .iter()
+        .map(|l| {
+            let rs: Vec<crate::services::claims::StoredReasonIn> =
+                serde_json::from_str(&l.reasons).map_err(AppError::internal)?;
+            Ok(rs.into_iter().map(|r| (r.code, r.amount)).collect())
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(ClaimFacts {
+        office_id: claim.office_id.to_string(),
+        provider_id: claim.provider_id.to_string(),
+        service_month: claim.service_month.clone(),
+        status: claim.status,
+        billed: claim.billed,
+        insurer_payable: claim.insurer_payable,
+        patient_share: claim.patient_share,
+        patient_gap: claim.patient_gap,
+        deducted: claim.deducted,
+        lines,
+    })
+}
+
+/// A new claim (intake), inside its transaction.
+pub(crate) fn track_new(
+    conn: &mut AnyConnection,
+    claim: &ClaimRow,
+    lines: &[LineRow],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    store::apply(conn, &Contribution::of(&facts(claim, lines)?), 1)?;
+    if report::is_decided(claim.status) {
+        let days = report::days_between(claim.created_at.date(), now.date());
+        store::add_turnaround(
+            conn,
+            claim.office_id.as_str(),
+            &report::jalali_month(now.date()),
+            Stage::Decision,
+            days,
+            1,
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `change` (a write of the claim `id`) and moves the aggregates with it, inside the same
+/// transaction: the claim's contribution before is taken away, after is added.
+pub(crate) fn restate<T>(
+    conn: &mut AnyConnection,
+    id: &ClaimId,
+    now: NaiveDateTime,
+    change: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    let read = |conn: &mut AnyConnection| -> AppResult<(ClaimRow, ClaimFacts)> {
+        let c = claims_store::find(conn, id)?.ok_or_else(|| AppError::not_found("no such claim"))?;
+        let lines = claims_store::lines(conn, id)?;
+        let f = facts(&c, &lines)?;
+        Ok((c, f))
+    };
+    let (before_row, before) = read(conn)?;
+    let out = change(conn)?;
+    let (_, after) = read(conn)?;
+    let (b, a) = (Contribution::of(&before), Contribution::of(&after));
+    if b != a {
+        store::apply(conn, &b, -1)?;
+        store::apply(conn, &a, 1)?;
+    }
+    if !report::is_decided(before.status) && report::is_decided(after.status) {
+        let days = report::days_between(before_row.created_at.date(), now.date());
+        store::add_turnaround(
+            conn,
+            &a.office_id,
+            &report::jalali_month(now.date()),
+            Stage::Decision,
+            days,
+            1,
+        )?;
+    }
+    Ok(out)
+}
+
+/// The aggregates as the claims and their lines say they should be.
+fn recount(conn: &mut AnyConnection) -> AppResult<store::Keyed> {
+    let mut months: BTreeMap<(String, String, String), MonthSums> = BTreeMap::new();
+    let mut deductions: BTreeMap<(String, String, String, String), ReasonSums> = BTreeMap::new();
+    let mut after: Option<ClaimId> = None;
+    loop {
+        // Claims in pages by id; each page's lines in one query.
+        let page = claims_store::page_by_id(conn, after.as_ref(), 2_000)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        let ids: Vec<ClaimId> = page.iter().map(|c| c.id.clone()).collect();
+        let mut lines = claims_store::lines_of(conn, &ids)?;
+        for c in &page {
+            let mine: Vec<LineRow> = lines.remove(&c.id).unwrap_or_default();
+            let k = Contribution::of(&facts(c, &mine)?);
+            let m = months
+                .entry((k.office_id.clone(), k.provider_id.clone(), k.service_month.clone()))
+                .or_default();
+            *m = m.plus(k.sums, 1);
+            for (reason, r) in k.reasons {
+                let d = deductions
+                    .entry((k.office_id.clone(), k.provider_id.clone(), k.service_month.clone(), reason))
+                    .or_default();
+                d.lines += r.lines;
+                d.amount += r.amount;
+            }
+        }
+    }
+    Ok((months, deductions))
+}
+
+/// A difference between the aggregates and a recount, as text (`report_months (o, p, m): …`).
+pub fn verify_conn(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
+    let (want_m, want_d) = recount(conn)?;
+    let (have_m, have_d) = store::all(conn)?;
+    let mut out = Vec::new();
+    let zero_m = MonthSums::default();
+    for k in want_m.keys().chain(have_m.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let (w, h) = (want_m.get(k).unwrap_or(&zero_m), have_m.get(k).unwrap_or(&zero_m));
+        if w != h {
+            out.push(format!("report_months {k:?}: stored {h:?}, recounted {w:?}"));
+        }
+    }
+    let zero_d = ReasonSums::default();
+    for k in want_d.keys().chain(have_d.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let (w, h) = (want_d.get(k).unwrap_or(&zero_d), have_d.get(k).unwrap_or(&zero_d));
+        if w != h {
+            out.push(format!("report_deductions {k:?}: stored {h:?}, recounted {w:?}"));
+        }
+    }
+    Ok(out)
+}
+
+/// Recomputes the monthly and deduction aggregates from the claims (the turnaround histogram is
+/// history: it is kept as it was counted).
+pub fn rebuild_conn(conn: &mut AnyConnection) -> AppResult<usize> {
+    let (months, deductions) = recount(conn)?;
+    diesel::Connection::transaction(conn, |conn| {
+        use diesel::RunQueryDsl;
+        diesel::delete(crate::db::schema::report_deductions::table).execute(conn)?;
+        diesel::delete(crate::db::schema::report_months::table).execute(conn)?;
+        for ((o, p, m), sums) in &months {
+            let c = Contribution {
+                office_id: o.clone(),
+                provider_id: p.clone(),
+                service_month: m.clone(),
+                sums: *sums,
+                reasons: deductions
+                    .range((o.clone(), p.clone(), m.clone(), String::new())..)
+                    .take_while(|((o2, p2, m2, _), _)| o2 == o && p2 == p && m2 == m)
+                    .map(|((_, _, _, r), s)| (r.clone(), *s))
+                    .collect(),
+            };
+            store::apply(conn, &c, 1).map_err(AppError::from)?;
+        }
+        Ok::<_, AppError>(months.len())
+    })
+}
+
+/// Builds the aggregates when there are claims but no aggregates (a database from before them).
+pub fn build_if_missing(conn: &mut AnyConnection) -> AppResult<()> {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    let have = crate::db::schema::report_months::table
+        .select(crate::db::schema::report_months::claims)
+        .limit(1)
+        .load::<i64>(conn)?;
+    let claims = crate::db::schema::claims::table
+        .select(crate::db::schema::claims::id)
+        .filter(crate::db::schema::claims::billed.ge(0))
+        .limit(1)
+        .load::<ClaimId>(conn)?;
+    if have.is_empty() && !claims.is_empty() {
+        let n = rebuild_conn(conn)?;
+        tracing::info!(rows = n, "report aggregates built from the claims");
+    }
+    Ok(())
+}
+
+/// `asnad reports verify` and the tests: the differences, none when exact.
+pub async fn verify(state: &ServiceContext) -> AppResult<Vec<String>> {
+    state.db(verify_conn).await
+}
+
+pub async fn rebuild(state: &ServiceContext) -> AppResult<usize> {
+    state.write(rebuild_conn).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: who, and the filter
+
+/// The roles that read reports.
+const READERS: &[Role] = &[
+    Role::Admin,
+    Role::Reviewer,
+    Role::Supervisor,
+    Role::Finance,
+    Role::ProvinceManager,
+    Role::Headquarters,
+];
+
+/// The filters every report takes, as the API reads them.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    pub office_id: Option<String>,
+    pub province_id: Option<i32>,
+    pub provider_id: Option<String>,
+    /// The provider's kind: hospital, clinic, pharmacy, lab, imaging, physician_office, …
+    pub provider_kind: Option<String>,
+    /// First Jalali month, `YYYY-MM` (inclusive).
+    #[param(pattern = r"^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
+    pub from: Option<String>,
+    /// Last Jalali month, `YYYY-MM` (inclusive).
+    #[param(pattern = r"^1[34][0-9]{2}-(0[1-9]|1[0-2])$")]
+    pub to: Option<String>,
+}
+
+fn month_field(name: &str, v: &Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let v = v.as_deref()?.trim();
+    let ok = v.len() == 7
+        && v.as_bytes()[4] == b'-'
+        && v[..4].parse::<u16>().is_ok_and(|y| (1300..1500).contains(&y))
+        && v[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+    if ok {
+        Some(v.to_string())
+    } else {
+        errors.push(FieldError::new(name, "invalid", "a Jalali month as YYYY-MM, e.g. 1403-07"));
+        None
+    }
+}
+
+/// The caller's reach and the query's filters as one `ReportFilter`; a filter outside the reach
+/// is 404, a malformed one 422 naming it.
+fn filter_for(conn: &mut AnyConnection, caller: &Caller, q: &ReportQuery) -> AppResult<ReportFilter> {
+    caller.require_any(READERS)?;
+    let mut errors = Vec::new();
+    let from_month = month_field("from", &q.from, &mut errors);
+    let to_month = month_field("to", &q.to, &mut errors);
+    if let (Some(a), Some(b)) = (&from_month, &to_month) {
+        if a > b {
+            errors.push(FieldError::new("to", "range", "must not be before `from`"));
+        }
+    }
+    if let Some(k) = &q.provider_kind {
+        if !crate::domain::provider::ProviderKind::ALL.iter().any(|x| x.as_str() == k) {
+            errors.push(FieldError::new("provider_kind", "invalid_choice", "not a provider kind"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let mut f = ReportFilter {
+        provider_kind: q.provider_kind.clone(),
+        from_month,
+        to_month,
+        ..ReportFilter::default()
+    };
+    let scope = caller.scope_for(Record::Claim);
+    match &scope {
+        Scope::All => {}
+        Scope::Province(p) => f.offices_of_province = Some(*p),
+        Scope::Office(o) => f.office_id = Some(o.clone()),
+        _ => return Err(AppError::forbidden("reports are read by the Organization's staff")),
+    }
+    let missing = || AppError::not_found("no such office, province or provider in your reach");
+    if let Some(p) = q.province_id {
+        match &scope {
+            Scope::All => f.offices_of_province = Some(p),
+            Scope::Province(mine) if *mine == p => {}
+            Scope::Office(o) => {
+                let office = crate::store::offices::find(conn, o)?.ok_or_else(missing)?;
+                if office.province_id != p {
+                    return Err(missing());
+                }
+            }
+            _ => return Err(missing()),
+        }
+    }
+    if let Some(o) = &q.office_id {
+        let office = crate::store::offices::find(conn, &OfficeId::from(o.as_str()))?.ok_or_else(missing)?;
+        if !scope.admits_office(&office.id, office.province_id) {
+            return Err(missing());
+        }
+        f.office_id = Some(office.id);
+    }
+    if let Some(p) = &q.provider_id {
+        let id = ProviderId::from(p.as_str());
+        crate::store::providers::find_provider_in(conn, &caller.scope_for(Record::Provider), &id)?
+            .ok_or_else(missing)?;
+        f.provider_id = Some(id);
+    }
+    Ok(f)
+}
+
+/// A share as a percentage with two decimals (`part / whole × 100`, rounded half away from
+/// zero), `None` when the whole is zero.
+pub fn percent(part: i64, whole: i64) -> Option<Decimal> {
+    if whole == 0 {
+        return None;
+    }
+    let p = Decimal::from(part) * Decimal::from(100) / Decimal::from(whole);
+    Some(p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deductions by reason × provider × month
+
+/// One row of the deductions report.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct DeductionLine {
+    pub reason: String,
+    pub reason_fa: &'static str,
+    pub provider_id: String,
+    pub provider_name: String,
+    /// Jalali `YYYY-MM` of the service.
+    pub service_month: String,
+    /// Lines carrying the reason.
+    pub lines: i64,
+    pub amount: i64,
+    /// What the provider billed that month (all its claims), rials.
+    pub billed: i64,
+    /// `amount / billed` in percent, two decimals; null when nothing was billed.
+    #[schema(value_type = Option<String>)]
+    pub share_of_billed: Option<Decimal>,
+}
+
+/// The deductions report: its rows (by reason, then provider, then month) and totals.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct DeductionsReport {
+    pub rows: Vec<DeductionLine>,
+    /// By reason over everything the filter selects.
+    pub by_reason: Vec<ReasonTotal>,
+    pub billed: i64,
+    pub deducted: i64,
+    #[schema(value_type = Option<String>)]
+    pub share_of_billed: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReasonTotal {
+    pub reason: String,
+    pub reason_fa: &'static str,
+    pub lines: i64,
+    pub amount: i64,
+    #[schema(value_type = Option<String>)]
+    pub share_of_billed: Option<Decimal>,
+}
+
+fn reason_fa(code: &str) -> &'static str {
+    crate::domain::reasons::Reason::parse(code).map(|r| r.message_fa()).unwrap_or("")
+}
+
+pub async fn deductions(
+    state: &ServiceContext,
+    caller: Caller,
+    q: ReportQuery,
+) -> AppResult<DeductionsReport> {
+    state
+        .db(move |conn| {
+            let f = filter_for(conn, &caller, &q)?;
+            let months = store::months(conn, &f)?;
+            let rows = store::deductions(conn, &f)?;
+            let mut billed: BTreeMap<(String, String), i64> = BTreeMap::new();
+            for m in &months {
+                *billed.entry((m.provider_id.clone(), m.service_month.clone())).or_default() += m.sums.billed;
+            }
+            let total_billed: i64 = billed.values().sum();
+            let mut cube: BTreeMap<(String, String, String), ReasonSums> = BTreeMap::new();
+            for r in rows {
+                let e = cube.entry((r.reason, r.provider_id, r.service_month)).or_default();
+                e.lines += r.sums.lines;
+                e.amount += r.sums.amount;
+            }
+            let names = provider_names(conn, cube.keys().map(|(_, p, _)| p.clone()))?;
+            let mut by_reason: BTreeMap<String, ReasonSums> = BTreeMap::new();
+            let rows: Vec<DeductionLine> = cube
+                .into_iter()
+                .filter(|(_, s)| s.lines != 0 || s.amount != 0)
+                .map(|((reason, provider_id, month), s)| {
+                    let t = by_reason.entry(reason.clone()).or_default();
+                    t.lines += s.lines;
+                    t.amount += s.amount;
+                    let b = billed.get(&(provider_id.clone(), month.clone())).copied().unwrap_or(0);
+                    DeductionLine {
+                        reason_fa: reason_fa(&reason),
+                        provider_name: names.get(&provider_id).cloned().unwrap_or_default(),
+                        reason,
+                        provider_id,
+                        service_month: month,
+                        lines: s.lines,
+                        amount: s.amount,
+                        billed: b,
+                        share_of_billed: percent(s.amount, b),
+                    }
+                })
+                .collect();
+            let deducted = months.iter().map(|m| m.sums.deducted).sum();
+            Ok(DeductionsReport {
+                rows,
+                by_reason: by_reason
+                    .into_iter()
+                    .map(|(reason, s)| ReasonTotal {
+                        reason_fa: reason_fa(&reason),
+                        reason,
+                        lines: s.lines,
+                        amount: s.amount,
+                        share_of_billed: percent(s.amount, total_billed),
+                    })
+                    .collect(),
+                billed: total_billed,
+                deducted,
+                share_of_billed: percent(deducted, total_billed),
+            })
+        })
+        .await
+}
+
+fn provider_names(
+    conn: &mut AnyConnection,
+    ids: impl Iterator<Item = String>,
+) -> AppResult<BTreeMap<String, String>> {
+    let ids: std::collections::BTreeSet<String> = ids.collect();
+    let mut out = BTreeMap::new();
+    for id in ids {
+        if let Some(p) = crate::store::providers::find_provider(conn, &ProviderId::from(id.as_str()))? {
+            out.insert(id, p.name_fa);
+        }
+    }
+    Ok(out)
+}
+
+/// The deductions report as CSV (with a byte-order mark): one row per reason, provider and
+/// month, Persian headers and reason texts.
+pub fn deductions_csv(r: &DeductionsReport) -> AppResult<Vec<u8>> {
+    let mut out = csv_writer();
+    out.write_record([
+        "کد دلیل",
+        "دلیل",
+        "شناسهٔ مرکز",
+        "مرکز",
+        "ماه خدمت",
+        "ردیف‌ها",
+        "مبلغ کسر (ریال)",
+        "مبلغ درخواستی ماه (ریال)",
+        "سهم از درخواستی (٪)",
+    ])
+    .map_err(AppError::internal)?;
+    for x in &r.rows {
+        out.write_record([
+            x.reason.clone(),
+            x.reason_fa.to_string(),
+            x.provider_id.clone(),
+            x.provider_name.clone(),
+            x.service_month.clone(),
+            x.lines.to_string(),
+            x.amount.to_string(),
+            x.billed.to_string(),
+            x.share_of_billed.map(|d| d.to_string()).unwrap_or_default(),
+        ])
+        .map_err(AppError::internal)?;
+    }
+    finish_csv(out)
+}
+
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Necessary).from_writer(Vec::new())
+}
+
+/// The bytes with a byte-order mark first, so that spreadsheet programs read UTF-8.
+fn finish_csv(out: csv::Writer<Vec<u8>>) -> AppResult<Vec<u8>> {
+    let bytes = out.into_inner().map_err(AppError::internal)?;
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(bytes);
+    Ok(body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Turnaround
+
+/// One office and month of the turnaround report: whole days, nearest-rank percentiles.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TurnaroundLine {
+    pub office_id: String,
+    pub office_name: String,
+    /// Jalali `YYYY-MM` of the decision (or payment).
+    pub month: String,
+    pub claims: i64,
+    pub p50_days: Option<i64>,
+    pub p90_days: Option<i64>,
+    pub max_days: Option<i64>,
+}
+
+/// The claims waiting for a person, by how long they have waited since receipt.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct BacklogBucket {
+    /// `0-7`, `8-14`, `15-30`, `31-60`, `61+` days.
+    pub age: &'static str,
+    pub claims: i64,
+    pub billed: i64,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TurnaroundReport {
+    /// Receipt → decision.
+    pub decision: Vec<TurnaroundLine>,
+    /// Decision → payment (the provider's settlement paid).
+    pub payment: Vec<TurnaroundLine>,
+    pub backlog: Vec<BacklogBucket>,
+}
+
+pub async fn turnaround(
+    state: &ServiceContext,
+    caller: Caller,
+    q: ReportQuery,
+) -> AppResult<TurnaroundReport> {
+    let today = state.today();
+    state
+        .db(move |conn| {
+            let f = filter_for(conn, &caller, &q)?;
+            if f.provider_id.is_some() || f.provider_kind.is_some() {
+                return Err(AppError::field(
+                    "provider_id",
+                    "not_applicable",
+                    "turnaround is an office's measure: filter by office, province and months",
+                ));
+            }
+            let office_names: BTreeMap<String, String> = crate::store::offices::list(
+                conn,
+                &crate::store::offices::OfficeFilter {
+                    province_id: None,
+                    active: None,
+                    after: None,
+                    limit: 100_000,
+                },
+            )?
+            .into_iter()
+            .map(|o| (o.id.to_string(), o.name_fa))
+            .collect();
+            let mut lines_of = |stage: Stage| -> AppResult<Vec<TurnaroundLine>> {
+                let mut h: BTreeMap<(String, String), Vec<(i64, i64)>> = BTreeMap::new();
+                for (o, m, days, n) in store::turnaround(conn, &f, stage)? {
+                    h.entry((o, m)).or_default().push((days, n));
+                }
+                Ok(h.into_iter()
+                    .map(|((office_id, month), hist)| TurnaroundLine {
+                        office_name: office_names.get(&office_id).cloned().unwrap_or_default(),
+                        claims: hist.iter().map(|(_, n)| n).sum(),
+                        p50_days: report::percentile(&hist, 50),
+                        p90_days: report::percentile(&hist, 90),
+                        max_days: hist.iter().filter(|(_, n)| *n > 0).map(|(d, _)| *d).max(),
+                        office_id,
+                        month,
+                    })
+                    .collect())
+            };
+            let decision = lines_of(Stage::Decision)?;
+            let payment = lines_of(Stage::Payment)?;
+            let backlog = claims_store::backlog_by_age(conn, &f, today)?
+                .into_iter()
+                .map(|(age, claims, billed)| BacklogBucket { age, claims, billed })
+                .collect();
+            Ok(TurnaroundReport { decision, payment, backlog })
+        })
+        .await
+}
+
+/// The turnaround report as CSV: one row per stage, office and month, then the backlog.
+pub fn turnaround_csv(r: &TurnaroundReport) -> AppResult<Vec<u8>> {
+    let mut out = csv_writer();
+    out.write_record([
+        "مرحله",
+        "شناسهٔ دفتر",
+        "دفتر",
+        "ماه",
+        "اسناد",
+        "میانه (روز)",
+        "صدک ۹۰ (روز)",
+        "بیشینه (روز)",
+    ])
+    .map_err(AppError::internal)?;
+    let opt = |v: Option<i64>| v.map(|d| d.to_string()).unwrap_or_default();
+    for (stage, rows) in [("دریافت تا تصمیم", &r.decision), ("تصمیم تا پرداخت", &r.payment)]
+    {
+        for x in rows.iter() {
+            out.write_record([
+                stage.to_string(),
+                x.office_id.clone(),
+                x.office_name.clone(),
+                x.month.clone(),
+                x.claims.to_string(),
+                opt(x.p50_days),
+                opt(x.p90_days),
+                opt(x.max_days),
+            ])
+            .map_err(AppError::internal)?;
+        }
+    }
+    for b in &r.backlog {
+        out.write_record([
+            "در انتظار رسیدگی".to_string(),
+            String::new(),
+            String::new(),
+            format!("{} روز", b.age),
+            b.claims.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ])
+        .map_err(AppError::internal)?;
+    }
+    finish_csv(out)
+}

@@ -1,0 +1,298 @@
+//! The report aggregates (`report_months`, `report_deductions`, `report_turnaround`): adding a
+//! claim's contribution (with a sign: −1 takes it away) inside the writer's transaction, and
+//! reading the aggregates under a filter. What a contribution is: `domain::report`.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+
+use crate::db::schema::{offices, providers, report_deductions, report_months, report_turnaround};
+use crate::db::AnyConnection;
+use crate::domain::record_ids::{OfficeId, ProviderId};
+use crate::domain::report::{Contribution, MonthSums, ReasonSums, Stage};
+
+/// Adds `sign × c` to the aggregates. Rows are created on first use (update, then insert when
+/// nothing was updated: on PostgreSQL two first claims of a month may race to create a row, and
+/// the loser's transaction fails and is retried by the writer, as `claims::add_to_month`).
+pub fn apply(conn: &mut AnyConnection, c: &Contribution, sign: i64) -> QueryResult<()> {
+    let s = &c.sums;
+    let key = (c.office_id.as_str(), c.provider_id.as_str(), c.service_month.as_str());
+    use report_months as m;
+    let updated = diesel::update(m::table.find(key))
+        .set((
+            m::claims.eq(m::claims + sign * s.claims),
+            m::lines.eq(m::lines + sign * s.lines),
+            m::billed.eq(m::billed + sign * s.billed),
+            m::insurer_payable.eq(m::insurer_payable + sign * s.insurer_payable),
+            m::patient_share.eq(m::patient_share + sign * s.patient_share),
+            m::patient_gap.eq(m::patient_gap + sign * s.patient_gap),
+            m::deducted.eq(m::deducted + sign * s.deducted),
+            m::decided.eq(m::decided + sign * s.decided),
+            m::rejected.eq(m::rejected + sign * s.rejected),
+            m::pending.eq(m::pending + sign * s.pending),
+            m::pending_billed.eq(m::pending_billed + sign * s.pending_billed),
+            m::pending_payable.eq(m::pending_payable + sign * s.pending_payable),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        let s = MonthSums::default().plus(*s, sign);
+        diesel::insert_into(m::table)
+            .values((
+                m::office_id.eq(key.0),
+                m::provider_id.eq(key.1),
+                m::service_month.eq(key.2),
+                m::claims.eq(s.claims),
+                m::lines.eq(s.lines),
+                m::billed.eq(s.billed),
+                m::insurer_payable.eq(s.insurer_payable),
+                m::patient_share.eq(s.patient_share),
+                m::patient_gap.eq(s.patient_gap),
+                m::deducted.eq(s.deducted),
+                m::decided.eq(s.decided),
+                m::rejected.eq(s.rejected),
+                m::pending.eq(s.pending),
+                m::pending_billed.eq(s.pending_billed),
+                m::pending_payable.eq(s.pending_payable),
+            ))
+            .execute(conn)?;
+    }
+    use report_deductions as d;
+    for (reason, r) in &c.reasons {
+        let key = (key.0, key.1, key.2, reason.as_str());
+        let updated = diesel::update(d::table.find(key))
+            .set((d::lines.eq(d::lines + sign * r.lines), d::amount.eq(d::amount + sign * r.amount)))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(d::table)
+                .values((
+                    d::office_id.eq(key.0),
+                    d::provider_id.eq(key.1),
+                    d::service_month.eq(key.2),
+                    d::reason.eq(key.3),
+                    d::lines.eq(sign * r.lines),
+                    d::amount.eq(sign * r.amount),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Counts `n` events of `stage` that took `days`, in the office's `month`.
+pub fn add_turnaround(
+    conn: &mut AnyConnection,
+    office_id: &str,
+    month: &str,
+    stage: Stage,
+    days: i64,
+    n: i64,
+) -> QueryResult<()> {
+    use report_turnaround as t;
+    let key = (office_id, month, stage.as_str(), days);
+    let updated = diesel::update(t::table.find(key)).set(t::claims.eq(t::claims + n)).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(t::table)
+            .values((
+                t::office_id.eq(office_id),
+                t::month.eq(month),
+                t::stage.eq(stage.as_str()),
+                t::days.eq(days),
+                t::claims.eq(n),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Empties the aggregates (before a rebuild).
+pub fn clear(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::delete(report_deductions::table).execute(conn)?;
+    diesel::delete(report_months::table).execute(conn)?;
+    diesel::delete(report_turnaround::table).execute(conn)?;
+    Ok(())
+}
+
+/// Which aggregates a report reads: the caller's reach and the report's filters, each optional.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFilter {
+    /// The caller's reach: `None` for all.
+    pub offices_of_province: Option<i32>,
+    pub office_id: Option<OfficeId>,
+    pub provider_id: Option<ProviderId>,
+    /// The provider's kind (`hospital`, `clinic`, …).
+    pub provider_kind: Option<String>,
+    /// Jalali `YYYY-MM`, inclusive.
+    pub from_month: Option<String>,
+    pub to_month: Option<String>,
+}
+
+/// A row of `report_months`.
+#[derive(Clone, Debug, Queryable)]
+pub struct MonthRow {
+    pub office_id: String,
+    pub provider_id: String,
+    pub service_month: String,
+    pub sums: MonthSums,
+}
+
+/// A row of `report_deductions`.
+#[derive(Clone, Debug, Queryable)]
+pub struct DeductionRow {
+    pub office_id: String,
+    pub provider_id: String,
+    pub service_month: String,
+    pub reason: String,
+    pub sums: ReasonSums,
+}
+
+impl diesel::Queryable<(diesel::sql_types::BigInt, diesel::sql_types::BigInt), crate::store::scope::Db>
+    for ReasonSums
+{
+    type Row = (i64, i64);
+    fn build((lines, amount): (i64, i64)) -> diesel::deserialize::Result<Self> {
+        Ok(ReasonSums { lines, amount })
+    }
+}
+
+type SumsSql = (
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+    diesel::sql_types::BigInt,
+);
+
+impl diesel::Queryable<SumsSql, crate::store::scope::Db> for MonthSums {
+    type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    fn build(r: Self::Row) -> diesel::deserialize::Result<Self> {
+        Ok(MonthSums {
+            claims: r.0,
+            lines: r.1,
+            billed: r.2,
+            insurer_payable: r.3,
+            patient_share: r.4,
+            patient_gap: r.5,
+            deducted: r.6,
+            decided: r.7,
+            rejected: r.8,
+            pending: r.9,
+            pending_billed: r.10,
+            pending_payable: r.11,
+        })
+    }
+}
+
+macro_rules! filtered {
+    ($table:ident, $f:expr) => {{
+        let f = $f;
+        let mut q = $table::table.into_boxed();
+        if let Some(p) = f.offices_of_province {
+            q = q.filter(
+                $table::office_id
+                    .eq_any(offices::table.filter(offices::province_id.eq(p)).select(offices::id)),
+            );
+        }
+        if let Some(o) = &f.office_id {
+            q = q.filter($table::office_id.eq(o.as_str().to_string()));
+        }
+        if let Some(p) = &f.provider_id {
+            q = q.filter($table::provider_id.eq(p.as_str().to_string()));
+        }
+        if let Some(k) = &f.provider_kind {
+            q = q.filter(
+                $table::provider_id
+                    .eq_any(providers::table.filter(providers::kind.eq(k.clone())).select(providers::id)),
+            );
+        }
+        if let Some(m) = &f.from_month {
+            q = q.filter($table::service_month.ge(m.clone()));
+        }
+        if let Some(m) = &f.to_month {
+            q = q.filter($table::service_month.le(m.clone()));
+        }
+        q
+    }};
+}
+
+pub fn months(conn: &mut AnyConnection, f: &ReportFilter) -> QueryResult<Vec<MonthRow>> {
+    use report_months as m;
+    filtered!(report_months, f)
+        .select((
+            m::office_id,
+            m::provider_id,
+            m::service_month,
+            (
+                m::claims,
+                m::lines,
+                m::billed,
+                m::insurer_payable,
+                m::patient_share,
+                m::patient_gap,
+                m::deducted,
+                m::decided,
+                m::rejected,
+                m::pending,
+                m::pending_billed,
+                m::pending_payable,
+            ),
+        ))
+        .load(conn)
+}
+
+pub fn deductions(conn: &mut AnyConnection, f: &ReportFilter) -> QueryResult<Vec<DeductionRow>> {
+    use report_deductions as d;
+    filtered!(report_deductions, f)
+        .select((d::office_id, d::provider_id, d::service_month, d::reason, (d::lines, d::amount)))
+        .load(conn)
+}
+
+/// The turnaround histogram of `stage` under the filter's reach, office and months (the month
+/// of the event): `(office_id, month, days, claims)`.
+pub fn turnaround(
+    conn: &mut AnyConnection,
+    f: &ReportFilter,
+    stage: Stage,
+) -> QueryResult<Vec<(String, String, i64, i64)>> {
+    use report_turnaround as t;
+    let mut q = t::table.filter(t::stage.eq(stage.as_str())).into_boxed();
+    if let Some(p) = f.offices_of_province {
+        q = q.filter(
+            t::office_id.eq_any(offices::table.filter(offices::province_id.eq(p)).select(offices::id)),
+        );
+    }
+    if let Some(o) = &f.office_id {
+        q = q.filter(t::office_id.eq(o.as_str().to_string()));
+    }
+    if let Some(m) = &f.from_month {
+        q = q.filter(t::month.ge(m.clone()));
+    }
+    if let Some(m) = &f.to_month {
+        q = q.filter(t::month.le(m.clone()));
+    }
+    q.select((t::office_id, t::month, t::days, t::claims)).load(conn)
+}
+
+/// The aggregates keyed: months by (office, provider, month), deductions by (office, provider,
+/// month, reason).
+pub type Keyed =
+    (BTreeMap<(String, String, String), MonthSums>, BTreeMap<(String, String, String, String), ReasonSums>);
+
+/// Every aggregate row as stored, keyed, for the reconciliation (`services::reports::verify`).
+pub fn all(conn: &mut AnyConnection) -> QueryResult<Keyed> {
+    let months = months(conn, &ReportFilter::default())?
+        .into_iter()
+        .map(|r| ((r.office_id, r.provider_id, r.service_month), r.sums))
+        .collect();
+    let deductions = deductions(conn, &ReportFilter::default())?
+        .into_iter()
+        .map(|r| ((r.office_id, r.provider_id, r.service_month, r.reason), r.sums))
+        .collect();
+    Ok((months, deductions))
+}
