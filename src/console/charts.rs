@@ -72,6 +72,15 @@ impl Month {
         format!("{:04}-{:02}", self.year, self.month)
     }
 
+    /// The month after this one.
+    pub fn next(self) -> Month {
+        if self.month >= 12 {
+            Month { year: self.year + 1, month: 1 }
+        } else {
+            Month { year: self.year, month: self.month + 1 }
+        }
+    }
+
     fn short(self) -> &'static str {
         MONTHS_FA.get(usize::from(self.month).wrapping_sub(1)).copied().unwrap_or("?")
     }
@@ -217,6 +226,8 @@ pub struct BarChart {
     pub bars: Vec<(String, i64)>,
     /// How many bars to draw; the rest are summed into one «سایر» bar. At least 1.
     pub top: usize,
+    /// The bars' colour (the «سایر» bar is grey): `Tone::Deducted` for deductions.
+    pub tone: Tone,
 }
 
 /// A budget (بودجه) and what has been spent against it, in rials, for the gauge.
@@ -237,7 +248,11 @@ pub struct BudgetGauge {
 // ---------------------------------------------------------------------------------------------
 // The SVG writer
 
+/// The charts' width in SVG units; the page scales them to the card (the text with them).
 const W: f64 = 640.0;
+/// The gauge is narrower, so that its few words stay legible when a phone scales it down
+/// whole (it does not scroll like the month charts: its ends are what matters).
+const GAUGE_W: f64 = 460.0;
 const INK: &str = "#17202b";
 const INK2: &str = "#3d4857";
 const INK3: &str = "#586374";
@@ -303,13 +318,15 @@ enum Edge {
 
 struct Svg {
     id: String,
+    width: f64,
+    class: &'static str,
     body: String,
     defs: String,
 }
 
 impl Svg {
     fn new(id: &str) -> Svg {
-        Svg { id: clean_id(id), body: String::new(), defs: String::new() }
+        Svg { id: clean_id(id), width: W, class: "chart-svg", body: String::new(), defs: String::new() }
     }
 
     /// A Persian text (right to left). `start` is the right end in RTL.
@@ -394,8 +411,9 @@ impl Svg {
         let mut out = String::new();
         let _ = write!(
             out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {} {}" role="img" aria-labelledby="{id}-t {id}-d" direction="rtl" font-size="{}">"#,
-            f(W),
+            r#"<svg xmlns="http://www.w3.org/2000/svg" class="{}" viewBox="0 0 {} {}" role="img" aria-labelledby="{id}-t {id}-d" direction="rtl" font-size="{}">"#,
+            self.class,
+            f(self.width),
             f(height),
             f(FONT)
         );
@@ -499,10 +517,25 @@ impl Scale {
     }
 }
 
-/// The months of all series, in order.
+/// The months on the axis: every month from the series' first to their last, so that time
+/// reads evenly (a month without a value is an empty slot, a gap in a line, «—» in the table).
+/// A span of more than ten years, surely a mistaken input, keeps only the months given.
 fn months_of(series: &[Series]) -> Vec<Month> {
-    let set: BTreeSet<Month> = series.iter().flat_map(|s| s.points.iter().map(|(m, _)| *m)).collect();
-    set.into_iter().collect()
+    let given: BTreeSet<Month> = series.iter().flat_map(|s| s.points.iter().map(|(m, _)| *m)).collect();
+    let (Some(first), Some(last)) = (given.first().copied(), given.last().copied()) else {
+        return Vec::new();
+    };
+    let mut months = vec![first];
+    let mut current = first;
+    while current < last && months.len() <= 120 {
+        current = current.next();
+        months.push(current);
+    }
+    if current == last {
+        months
+    } else {
+        given.into_iter().collect()
+    }
 }
 
 fn tone_of(series: &Series, index: usize) -> Tone {
@@ -513,12 +546,13 @@ fn tone_of(series: &Series, index: usize) -> Tone {
 /// name, wrapping to more rows when needed. Returns the height it took.
 fn legend(svg: &mut Svg, items: &[(String, String, Option<usize>)], top: f64) -> f64 {
     // items: (name, fill or stroke colour, marker index for a line legend)
-    let mut x = W - 4.0;
+    let right = svg.width - 4.0;
+    let mut x = right;
     let mut y = top + 15.0;
     for (name, paint, marker) in items {
         let w = 14.0 + 6.0 + text_width(name, FONT) + 18.0;
-        if x - w < 4.0 && x < W - 4.0 {
-            x = W - 4.0;
+        if x - w < 4.0 && x < right {
+            x = right;
             y += 20.0;
         }
         match marker {
@@ -912,7 +946,7 @@ pub fn horizontal_bars(chart: &BarChart) -> String {
         );
         svg.text_num(tx, bottom + 16.0, Edge::Middle, 11.0, INK3, &scaled(*t, divisor));
     }
-    let fill = svg.fill(0, Tone::Deducted);
+    let fill = svg.fill(0, chart.tone);
     let others = bars.len() > chart.top.max(1);
     for (i, (label, v)) in bars.iter().enumerate() {
         let cy = top + row * i as f64 + row / 2.0;
@@ -927,7 +961,7 @@ pub fn horizontal_bars(chart: &BarChart) -> String {
         let (left, w) = (x0.min(x1), (x0 - x1).abs());
         let is_others = others && i == bars.len() - 1;
         let paint = if is_others { Tone::Neutral.hex().to_string() } else { fill.clone() };
-        let stroke = if is_others { Tone::Neutral.hex() } else { Tone::Deducted.hex() };
+        let stroke = if is_others { Tone::Neutral } else { chart.tone }.hex();
         let _ = write!(
             svg.body,
             r#"<rect class="bar" data-label="{}" data-value="{v}" x="{}" y="{}" width="{}" height="{}" fill="{paint}" stroke="{stroke}" stroke-width="1"/>"#,
@@ -997,11 +1031,13 @@ pub fn budget_gauge(b: &BudgetGauge) -> String {
         return empty_svg(&b.id, &b.title);
     }
     let mut svg = Svg::new(&b.id);
+    svg.width = GAUGE_W;
+    svg.class = "chart-svg gauge";
     let spent = b.spent.max(0);
     let committed = b.committed.max(0);
     let used = i128::from(spent) + i128::from(committed);
     let max = i128::from(b.approved.max(0)).max(used).max(i128::from(b.projected.max(0))).max(1);
-    let (right, left) = (W - 8.0, 8.0);
+    let (right, left) = (GAUGE_W - 8.0, 8.0);
     let x = Scale { lo: 0, hi: max, from: right, to: left };
     let spent_fill = svg.fill(0, Tone::Accent);
     let committed_fill = svg.fill(1, Tone::Pending);
@@ -1045,7 +1081,7 @@ pub fn budget_gauge(b: &BudgetGauge) -> String {
     // The approved budget's end, labelled above the track.
     let xa = x.at(i128::from(b.approved.max(0)));
     svg.line(xa, track_y - 8.0, xa, track_y + track_h + 8.0, INK, r#" class="approved" stroke-width="2""#);
-    let (edge, label_x) = if xa < W / 2.0 { (Edge::Left, xa - 3.0) } else { (Edge::Right, xa + 3.0) };
+    let (edge, label_x) = if xa < GAUGE_W / 2.0 { (Edge::Left, xa - 3.0) } else { (Edge::Right, xa + 3.0) };
     svg.text_fa((label_x, track_y - 12.0), edge, (12.0, INK2), "", "اعتبار مصوب");
     // The projection: a dashed marker below the track with its words.
     let over = b.projected > b.approved;
@@ -1071,12 +1107,12 @@ pub fn budget_gauge(b: &BudgetGauge) -> String {
         if over { " — بیش از اعتبار" } else { "" }
     );
     // The words run away from the nearer edge: rightwards from a marker in the left half.
-    let edge = if xp < W / 2.0 { Edge::Left } else { Edge::Right };
+    let edge = if xp < GAUGE_W / 2.0 { Edge::Left } else { Edge::Right };
     let label_x = match edge {
         Edge::Left => xp + 8.0,
         _ => xp - 8.0,
     };
-    let label_x = label_x.clamp(8.0, W - 8.0);
+    let label_x = label_x.clamp(8.0, GAUGE_W - 8.0);
     svg.text_fa(
         (label_x, track_y + track_h + 30.0),
         edge,

@@ -102,6 +102,7 @@ fn gallery() -> Vec<ChartCard> {
             ("اصلاحیه سند دوره قبل".into(), -350_000_000),
         ],
         top: 6,
+        tone: Tone::Deducted,
     };
     let turnaround = LineChart {
         id: "turnaround".into(),

@@ -176,8 +176,14 @@ fn empty_charts_say_there_is_no_data() {
     let empty_series =
         MonthlyChart { series: vec![Series::new("صورتحساب", vec![])], ..no_series.clone() };
     let line = LineChart { id: "e2".into(), title: "خالی".into(), unit: Unit::Days, series: vec![] };
-    let bars =
-        BarChart { id: "e3".into(), title: "خالی".into(), unit: Unit::Rials, bars: vec![], top: 5 };
+    let bars = BarChart {
+        id: "e3".into(),
+        title: "خالی".into(),
+        unit: Unit::Rials,
+        bars: vec![],
+        top: 5,
+        tone: Tone::Deducted,
+    };
     let gauge = BudgetGauge {
         id: "e4".into(),
         title: "خالی".into(),
@@ -266,6 +272,7 @@ fn horizontal_bars_show_the_top_n_and_sum_the_rest() {
             ("اصلاحیه سند قبلی".into(), -2_000_000),
         ],
         top: 4,
+        tone: Tone::Deducted,
     };
     let doc_text = horizontal_bars(&chart);
     let doc = parse(&doc_text);
@@ -301,6 +308,7 @@ fn a_negative_bar_grows_rightwards_from_zero() {
         unit: Unit::Rials,
         bars: vec![("بیمارستان الف".into(), 3_000_000), ("بیمارستان ب".into(), -1_000_000)],
         top: 10,
+        tone: Tone::Deducted,
     };
     let svg = horizontal_bars(&chart);
     let doc = parse(&svg);
@@ -320,6 +328,7 @@ fn long_labels_are_cut_but_whole_in_the_title() {
         unit: Unit::Count,
         bars: vec![(long.clone(), 12)],
         top: 5,
+        tone: Tone::Deducted,
     };
     let svg = horizontal_bars(&chart);
     let doc = parse(&svg);
@@ -441,4 +450,32 @@ fn the_card_renders_its_chart_table_and_csv_link() {
     // The totals: 4.2 + 3.9 + 5.1 billion.
     assert_eq!(card.table.foot.as_ref().unwrap().cells[0].text, "13,200,000,000");
     assert!(html.contains("مبالغ به ریال"));
+}
+
+#[test]
+fn a_month_without_values_keeps_its_slot_across_the_new_year() {
+    let chart = MonthlyChart {
+        id: "gap".into(),
+        title: "اسناد".into(),
+        unit: Unit::Count,
+        layout: Columns::Grouped,
+        series: vec![Series::new("تعداد", vec![(Month::new(1403, 11), 5), (Month::new(1404, 1), 7)])],
+    };
+    let svg = monthly_columns(&chart);
+    let doc = parse(&svg);
+    assert_eq!(with_class(&doc, "bar").len(), 2);
+    // Bahman, Esfand, Farvardin: three slots, the year written again where it changes.
+    let card = ChartCard::monthly(&chart, None);
+    let rows: Vec<&str> = card.table.rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(rows, ["بهمن 1403", "اسفند 1403", "فروردین 1404"]);
+    assert_eq!(card.table.rows[1].cells[0].text, "—");
+    assert_eq!(card.table.foot.unwrap().cells[0].text, "12");
+    let t = texts(&doc);
+    assert!(t.iter().any(|x| x == "1403") && t.iter().any(|x| x == "1404"), "{t:?}");
+    // A month that is not one (13) cannot loop forever: the months given are kept.
+    let odd = MonthlyChart {
+        series: vec![Series::new("تعداد", vec![(Month::new(1403, 13), 1), (Month::new(1403, 12), 2)])],
+        ..chart
+    };
+    assert_eq!(with_class(&parse(&monthly_columns(&odd)), "bar").len(), 2);
 }
