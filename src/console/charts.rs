@@ -95,6 +95,9 @@ pub enum Unit {
     Days,
     /// A count (تعداد): documents, lines, flags.
     Count,
+    /// A rate in hundredths of a percent (درصد), so that it stays an integer: 1234 is 12.34٪
+    /// (a deduction rate, a share of billed). The use case rounds; the chart only writes.
+    Percent,
 }
 
 impl Unit {
@@ -103,6 +106,7 @@ impl Unit {
         match self {
             Unit::Rials => Rials(v).to_string(),
             Unit::Days | Unit::Count => group_thousands(v),
+            Unit::Percent => format!("{}٪", scaled(i128::from(v), 100)),
         }
     }
 
@@ -112,6 +116,7 @@ impl Unit {
             Unit::Rials => "مبالغ به ریال",
             Unit::Days => "به روز",
             Unit::Count => "به تعداد",
+            Unit::Percent => "به درصد",
         }
     }
 
@@ -124,6 +129,7 @@ impl Unit {
             Unit::Rials => (1, "ریال"),
             Unit::Days => (1, "روز"),
             Unit::Count => (1, "تعداد"),
+            Unit::Percent => (100, "درصد"),
         }
     }
 }
@@ -759,7 +765,7 @@ pub fn monthly_columns(chart: &MonthlyChart) -> String {
                 f((w - 1.0).max(1.0)),
                 f(h),
                 fills[si],
-                esc(&format!("{} · {}: {} {}", s.name, m.name(), chart.unit.exact(v), unit_word(chart.unit)))
+                esc(&format!("{} · {}: {}{}", s.name, m.name(), chart.unit.exact(v), unit_word(chart.unit)))
             );
         }
     }
@@ -767,11 +773,12 @@ pub fn monthly_columns(chart: &MonthlyChart) -> String {
     svg.finish(FRAME_H, &chart.title, &desc)
 }
 
+/// The unit after a number in a sentence, with its space; none for counts and rates.
 fn unit_word(unit: Unit) -> &'static str {
     match unit {
-        Unit::Rials => "ریال",
-        Unit::Days => "روز",
-        Unit::Count => "",
+        Unit::Rials => " ریال",
+        Unit::Days => " روز",
+        Unit::Count | Unit::Percent => "",
     }
 }
 
@@ -876,7 +883,7 @@ pub fn line_chart(chart: &LineChart) -> String {
         {
             let _ = write!(
                 desc,
-                " {}: از {} تا {} {}.",
+                " {}: از {} تا {}{}.",
                 s.name,
                 chart.unit.exact(min),
                 chart.unit.exact(max),
@@ -954,7 +961,7 @@ pub fn horizontal_bars(chart: &BarChart) -> String {
         let _ = write!(
             svg.body,
             "<g><title>{}</title>",
-            esc(&format!("{label}: {} {}", chart.unit.exact(*v), unit_word(chart.unit)))
+            esc(&format!("{label}: {}{}", chart.unit.exact(*v), unit_word(chart.unit)))
         );
         svg.text_fa((W - 4.0, cy + 4.5), Edge::Right, (FONT, INK2), r#" class="label""#, &shown);
         let (x0, x1) = (x.at(0), x.at(i128::from(*v)));
@@ -981,13 +988,13 @@ pub fn horizontal_bars(chart: &BarChart) -> String {
     }
     let total: i128 = bars.iter().map(|(_, v)| i128::from(*v)).sum();
     let mut desc = format!(
-        "نمودار میله‌ای افقی، {} ردیف، بزرگ‌ترین در بالا، جمع {} {}.",
+        "نمودار میله‌ای افقی، {} ردیف، بزرگ‌ترین در بالا، جمع {}{}.",
         bars.len(),
         chart.unit.exact(i64::try_from(total).unwrap_or(i64::MAX)),
         unit_word(chart.unit)
     );
     for (label, v) in bars.iter().take(3) {
-        let _ = write!(desc, " {label}: {} {}.", chart.unit.exact(*v), unit_word(chart.unit));
+        let _ = write!(desc, " {label}: {}{}.", chart.unit.exact(*v), unit_word(chart.unit));
     }
     svg.finish(height, &chart.title, &desc)
 }

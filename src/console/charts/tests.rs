@@ -334,7 +334,7 @@ fn long_labels_are_cut_but_whole_in_the_title() {
     let doc = parse(&svg);
     let label = with_class(&doc, "label")[0].text().unwrap().to_string();
     assert!(label.ends_with('…') && label.chars().count() < long.chars().count());
-    assert!(svg.contains(&format!("<title>{long}: 12 </title>")));
+    assert!(svg.contains(&format!("<title>{long}: 12</title>")));
 }
 
 #[test]
@@ -478,4 +478,27 @@ fn a_month_without_values_keeps_its_slot_across_the_new_year() {
         ..chart
     };
     assert_eq!(with_class(&parse(&monthly_columns(&odd)), "bar").len(), 2);
+}
+
+#[test]
+fn rates_are_hundredths_of_a_percent() {
+    assert_eq!(Unit::Percent.exact(1234), "12.34٪");
+    assert_eq!(Unit::Percent.exact(1250), "12.5٪");
+    assert_eq!(Unit::Percent.exact(-50), "-0.5٪");
+    let chart = BarChart {
+        id: "rates".into(),
+        title: "نرخ کسر مراکز".into(),
+        unit: Unit::Percent,
+        bars: vec![("بیمارستان الف".into(), 1875), ("درمانگاه ب".into(), 420)],
+        top: 10,
+        tone: Tone::Accent,
+    };
+    let svg = horizontal_bars(&chart);
+    let doc = parse(&svg);
+    let t = texts(&doc);
+    assert!(t.iter().any(|x| x == "درصد") && t.iter().any(|x| x == "18.75"), "{t:?}");
+    assert!(svg.contains("#1d5fa6"));
+    let card = ChartCard::bars(&chart, "مرکز", "نرخ کسر", None);
+    assert_eq!(card.table.rows[0].cells[0].text, "18.75٪");
+    assert_eq!(card.table.note, "به درصد");
 }
