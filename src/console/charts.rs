@@ -556,6 +556,8 @@ fn legend(svg: &mut Svg, items: &[(String, String, Option<usize>)], top: f64) ->
     let mut x = right;
     let mut y = top + 15.0;
     for (name, paint, marker) in items {
+        // A name longer than half the chart is cut (whole in the table's head).
+        let name = &cut_to(name, W / 2.0, FONT);
         let w = 14.0 + 6.0 + text_width(name, FONT) + 18.0;
         if x - w < 4.0 && x < right {
             x = right;
@@ -823,8 +825,11 @@ pub fn line_chart(chart: &LineChart) -> String {
     let legend_h = legend(&mut svg, &items, 0.0);
     let values = chart.series.iter().flat_map(|s| months.iter().filter_map(|m| s.value(*m))).map(i128::from);
     let (lo, hi) = values.fold((0i128, 0i128), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    // Room on the left for each line's name at its last point.
-    let label_room = chart.series.iter().map(|s| text_width(&s.name, 12.0)).fold(0.0, f64::max) + 10.0;
+    // Room on the left for each line's name at its last point: at most END_LABEL, a longer
+    // name cut there (whole in the legend and the table).
+    const END_LABEL: f64 = 120.0;
+    let label_room =
+        chart.series.iter().map(|s| text_width(&s.name, 12.0)).fold(0.0, f64::max).min(END_LABEL) + 10.0;
     let frame = month_frame(&mut svg, &months, lo, hi, chart.unit, legend_h, label_room);
     let mut ends: Vec<(f64, f64, usize)> = Vec::new();
     for (si, s) in chart.series.iter().enumerate() {
@@ -871,7 +876,13 @@ pub fn line_chart(chart: &LineChart) -> String {
         };
         prev = Some(y);
         let s = &chart.series[si];
-        svg.text_fa((x - 8.0, y + 4.0), Edge::Right, (12.0, INK), r#" class="end-label""#, &s.name);
+        svg.text_fa(
+            (x - 8.0, y + 4.0),
+            Edge::Right,
+            (12.0, INK),
+            r#" class="end-label""#,
+            &cut_to(&s.name, END_LABEL, 12.0),
+        );
     }
     let (first, last) = (months[0], months[months.len() - 1]);
     let mut desc =

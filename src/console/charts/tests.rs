@@ -502,3 +502,21 @@ fn rates_are_hundredths_of_a_percent() {
     assert_eq!(card.table.rows[0].cells[0].text, "18.75٪");
     assert_eq!(card.table.note, "به درصد");
 }
+
+#[test]
+fn long_series_names_are_cut_in_the_legend_and_at_a_line_end() {
+    let long = "زمان از دریافت سند در دبیرخانهٔ دفتر رسیدگی تا ثبت نخستین تصمیم کارشناس".to_string();
+    let chart = LineChart {
+        id: "long".into(),
+        title: "زمان".into(),
+        unit: Unit::Days,
+        series: vec![Series::new(long.clone(), vec![(m(1), 3), (m(2), 4)])],
+    };
+    let svg = line_chart(&chart);
+    let doc = parse(&svg);
+    let end = with_class(&doc, "end-label")[0].text().unwrap().to_string();
+    assert!(end.ends_with('…'), "{end}");
+    assert!(texts(&doc).iter().filter(|t| t.ends_with('…')).count() == 2, "the legend too");
+    assert!(text_width(&end, 12.0) <= 120.0);
+    assert_eq!(ChartCard::lines(&chart, None).table.heads, [long]);
+}
