@@ -22,6 +22,7 @@
 pub mod admin;
 pub mod admin_contracts;
 pub mod assets;
+pub mod charts;
 pub mod claims;
 pub mod finance;
 pub mod format;

@@ -18,6 +18,7 @@ mod authorization;
 mod browser;
 mod browser_admin;
 mod browser_advisor;
+mod browser_charts;
 mod browser_finance;
 mod browser_me;
 mod browser_me_reimbursement;
