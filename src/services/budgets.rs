@@ -258,14 +258,20 @@ struct Line {
     note: Option<Option<String>>,
 }
 
-fn problem(line: u64, column: &str, message: impl Into<String>) -> FieldError {
-    FieldError::new(format!("line {line}: {column}"), "invalid", message)
+/// A problem of a line, with its number to order the problems by.
+fn problem(line: u64, column: &str, message: impl Into<String>) -> (u64, FieldError) {
+    (line, FieldError::new(format!("line {line}: {column}"), "invalid", message))
 }
 
-/// Reads the file into lines, every problem named `line N: column`.
-fn parse(body: &[u8]) -> Result<Vec<Line>, Vec<FieldError>> {
+fn problem_of_file(line: u64, column: &str, message: impl Into<String>) -> FieldError {
+    problem(line, column, message).1
+}
+
+/// Reads the file into its good lines and the problems of the others, each named `line N:
+/// column` (a problem of the whole file — encoding, header — is the only one reported).
+fn parse(body: &[u8]) -> Result<(Vec<Line>, Vec<(u64, FieldError)>), Vec<FieldError>> {
     let text = std::str::from_utf8(body).map_err(|e| {
-        vec![problem(
+        vec![problem_of_file(
             1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64,
             "file",
             "not UTF-8: save the file as UTF-8",
@@ -275,11 +281,11 @@ fn parse(body: &[u8]) -> Result<Vec<Line>, Vec<FieldError>> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
-        Err(e) => return Err(vec![problem(1, "header", e.to_string())]),
+        Err(e) => return Err(vec![problem_of_file(1, "header", e.to_string())]),
     };
     let with_note = header.len() == 6;
     if header.len() < 5 || header.len() > 6 || header.iter().zip(IMPORT_COLUMNS).any(|(h, c)| h != c) {
-        return Err(vec![problem(
+        return Err(vec![problem_of_file(
             1,
             "header",
             format!("the header must be {} (note optional)", IMPORT_COLUMNS.join(",")),
@@ -344,11 +350,7 @@ fn parse(body: &[u8]) -> Result<Vec<Line>, Vec<FieldError>> {
         }
         lines.push(Line { line, year, level, code, benefit, amount, note });
     }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(errors)
-    }
+    Ok((lines, errors))
 }
 
 /// Import budgets from CSV (admin): `year,level,code,benefit,amount_rials[,note]`, `code` the
@@ -358,7 +360,7 @@ fn parse(body: &[u8]) -> Result<Vec<Line>, Vec<FieldError>> {
 /// `line N: column` with its message, and then nothing is written: the file is one transaction.
 pub async fn import(state: &ServiceContext, caller: &Caller, body: Vec<u8>) -> AppResult<ImportReport> {
     require_admin(caller)?;
-    let lines = parse(&body).map_err(AppError::Validation)?;
+    let (lines, mut errors) = parse(&body).map_err(AppError::Validation)?;
     let actor = Actor::of(caller);
     let user = caller.user_id.clone();
     state
@@ -369,8 +371,8 @@ pub async fn import(state: &ServiceContext, caller: &Caller, body: Vec<u8>) -> A
                 offices::list(conn, &offices::OfficeFilter { limit: i64::MAX, ..Default::default() })?;
             let office_ids: HashMap<String, OfficeId> =
                 office_list.into_iter().map(|o| (o.code.to_uppercase(), o.id)).collect();
-            // Every code is resolved before anything is written.
-            let mut errors = Vec::new();
+            // Every code is resolved before anything is written, and its problems join the
+            // others in the order of the file.
             let mut resolved = Vec::with_capacity(lines.len());
             for l in lines {
                 let unit = match l.level {
@@ -387,7 +389,8 @@ pub async fn import(state: &ServiceContext, caller: &Caller, body: Vec<u8>) -> A
                 }
             }
             if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
+                errors.sort_by_key(|(line, _)| *line);
+                return Err(AppError::Validation(errors.into_iter().map(|(_, e)| e).collect()));
             }
             let mut report = ImportReport { rows: resolved.len() as u64, ..Default::default() };
             let now = crate::store::now();
@@ -436,8 +439,13 @@ pub async fn import(state: &ServiceContext, caller: &Caller, body: Vec<u8>) -> A
 mod tests {
     use super::*;
 
-    fn fields(r: Result<Vec<Line>, Vec<FieldError>>) -> Vec<String> {
-        r.err().unwrap_or_default().into_iter().map(|e| e.field).collect()
+    type Parsed = Result<(Vec<Line>, Vec<(u64, FieldError)>), Vec<FieldError>>;
+
+    fn fields(r: Parsed) -> Vec<String> {
+        match r {
+            Ok((_, errors)) => errors.into_iter().map(|(_, e)| e.field).collect(),
+            Err(errors) => errors.into_iter().map(|e| e.field).collect(),
+        }
     }
 
     #[test]
@@ -447,7 +455,8 @@ mod tests {
                 .as_bytes(),
         )
         .ok()
-        .unwrap();
+        .unwrap()
+        .0;
         assert_eq!(lines.len(), 1);
         assert_eq!((lines[0].line, lines[0].code.as_str(), lines[0].amount), (2, "THR-01", 1_200_000));
         assert!(lines[0].note.is_none());
