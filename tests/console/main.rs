@@ -13,6 +13,7 @@ mod fixtures;
 mod support;
 
 mod admin;
+mod admin_budgets;
 mod advisor;
 mod authorization;
 mod browser;
