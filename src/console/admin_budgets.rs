@@ -114,10 +114,13 @@ fn year_of(state: &ServiceContext, text: &str) -> i32 {
         .unwrap_or_else(|| JalaliDate::from_gregorian(state.today()).year())
 }
 
+/// A refused form: as typed, the fields named (form's names) and the problem's detail.
+type Typed = (BudgetForm, Vec<(String, String)>, String);
+
 /// What the page shows beside the table and the form.
 #[derive(Default)]
 struct Outcome {
-    typed: Option<(BudgetForm, Vec<(String, String)>, String)>,
+    typed: Option<Typed>,
     problems: Vec<String>,
     notice: Option<String>,
 }

@@ -73,8 +73,10 @@ fn check_amount(amount: i64, field: &str) -> Result<(), FieldError> {
     }
 }
 
+/// A note as stored: Persian letters normalized and digits Latin (the console's convention, and
+/// one spelling of a resolution number for searching).
 fn clean_note(note: Option<String>) -> Option<String> {
-    note.map(|n| normalize_persian(&n)).filter(|n| !n.is_empty())
+    note.map(|n| ascii_digits(&normalize_persian(&n))).filter(|n| !n.is_empty())
 }
 
 /// The key's own checks: the year, and exactly one of office and province, which must exist.
@@ -267,9 +269,13 @@ fn problem_of_file(line: u64, column: &str, message: impl Into<String>) -> Field
     problem(line, column, message).1
 }
 
+/// The good lines and the problems of the others (with their line numbers), or the problem
+/// of the whole file.
+type Parsed = Result<(Vec<Line>, Vec<(u64, FieldError)>), Vec<FieldError>>;
+
 /// Reads the file into its good lines and the problems of the others, each named `line N:
 /// column` (a problem of the whole file — encoding, header — is the only one reported).
-fn parse(body: &[u8]) -> Result<(Vec<Line>, Vec<(u64, FieldError)>), Vec<FieldError>> {
+fn parse(body: &[u8]) -> Parsed {
     let text = std::str::from_utf8(body).map_err(|e| {
         vec![problem_of_file(
             1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64,
@@ -438,8 +444,6 @@ pub async fn import(state: &ServiceContext, caller: &Caller, body: Vec<u8>) -> A
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    type Parsed = Result<(Vec<Line>, Vec<(u64, FieldError)>), Vec<FieldError>>;
 
     fn fields(r: Parsed) -> Vec<String> {
         match r {

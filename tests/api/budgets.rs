@@ -64,13 +64,13 @@ fn an_admin_enters_a_budget_and_its_change_is_audited() {
         &app,
         &admin,
         &json!({"year": 1404, "level": "office", "office_id": o, "benefit": "devices",
-        "amount_rials": 4_800_000_000i64, "note": "  مصوبهٔ   شورا "}),
+        "amount_rials": 4_800_000_000i64, "note": "  مصوبهٔ   شورا ۱۲ "}),
     );
     assert_eq!(b["amount_rials"], 4_800_000_000i64);
     assert_eq!(b["level"], "office");
     assert_eq!(b["benefit"], "devices");
     assert_eq!(b["province_id"], Value::Null);
-    assert_eq!(b["note"], "مصوبهٔ شورا");
+    assert_eq!(b["note"], "مصوبهٔ شورا 12", "normalized, Latin digits");
     let id = b["id"].as_str().unwrap().to_string();
     assert_eq!(app.get(&format!("/api/v1/budgets/{id}"), Some(&admin)).json::<Value>().unwrap(), b);
 

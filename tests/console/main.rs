@@ -19,6 +19,7 @@ mod authorization;
 mod browser;
 mod browser_admin;
 mod browser_advisor;
+mod browser_budgets;
 mod browser_finance;
 mod browser_me;
 mod browser_me_reimbursement;
