@@ -269,4 +269,32 @@ fn each_reads_the_budgets_of_its_scope_only() {
         assert_problem(app.get(&format!("/api/v1/budgets/{ba}"), Some(t)), 403, "forbidden");
     }
     assert_problem(app.get("/api/v1/budgets?benefit=drugs", Some(&admin)), 422, "validation_failed");
+
+    // A province scope (the province manager of the reports issue) reads its own budget and its
+    // offices', not another province's: the store's condition, on the backend under test.
+    let qom = office(&app, &admin, "QOM-01", 3);
+    created(&app, &admin, &budget(&qom, "claims", 7));
+    created(
+        &app,
+        &admin,
+        &json!({"year": 1404, "level": "province", "province_id": 3, "benefit": "claims", "amount_rials": 8}),
+    );
+    let mut conn = app.pool.get().unwrap();
+    let read = |conn: &mut asnad::db::AnyConnection, scope: asnad::auth::Scope| -> Vec<String> {
+        let filter = asnad::store::budgets::BudgetFilter { limit: 100, ..Default::default() };
+        let mut ids: Vec<String> = asnad::store::budgets::list(conn, &scope, &filter)
+            .unwrap()
+            .into_iter()
+            .map(|b| b.id.to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut tehran = vec![ba.clone(), bb.clone(), province.clone()];
+    tehran.sort();
+    assert_eq!(read(&mut conn, asnad::auth::Scope::Province(1)), tehran);
+    assert_eq!(read(&mut conn, asnad::auth::Scope::Province(3)).len(), 2);
+    assert_eq!(read(&mut conn, asnad::auth::Scope::Office(b.clone().into())), [bb.clone()]);
+    assert_eq!(read(&mut conn, asnad::auth::Scope::All).len(), 5);
+    assert!(read(&mut conn, asnad::auth::Scope::Nothing).is_empty());
 }
