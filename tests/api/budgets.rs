@@ -294,7 +294,7 @@ fn each_reads_the_budgets_of_its_scope_only() {
     tehran.sort();
     assert_eq!(read(&mut conn, asnad::auth::Scope::Province(1)), tehran);
     assert_eq!(read(&mut conn, asnad::auth::Scope::Province(3)).len(), 2);
-    assert_eq!(read(&mut conn, asnad::auth::Scope::Office(b.clone().into())), [bb.clone()]);
+    assert_eq!(read(&mut conn, asnad::auth::Scope::Office(b.clone().into())), vec![bb]);
     assert_eq!(read(&mut conn, asnad::auth::Scope::All).len(), 5);
     assert!(read(&mut conn, asnad::auth::Scope::Nothing).is_empty());
 }
