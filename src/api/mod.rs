@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod auth;
 pub mod batches;
 pub mod body_guard;
+pub mod budgets;
 pub mod claims;
 pub mod health;
 pub mod insured;

@@ -20,6 +20,7 @@
 //! See `docs/CONSOLE.md` for the decisions and how to add a page.
 
 pub mod admin;
+pub mod admin_budgets;
 pub mod admin_contracts;
 pub mod assets;
 pub mod charts;
@@ -190,6 +191,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/provider/batches", web::post().to(provider::batch_upload))
         .route("/console/provider/batches/{id}", web::get().to(provider::batch))
         .route("/console/provider/batches/{id}/progress", web::get().to(provider::batch_poll))
+        // Approved budgets (console::admin_budgets): the administrator's.
+        .route("/console/admin/budgets", web::get().to(admin_budgets::list))
+        .route("/console/admin/budgets", web::post().to(admin_budgets::create))
+        .route("/console/admin/budgets/import", web::post().to(admin_budgets::import))
+        .route("/console/admin/budgets/{id}", web::get().to(admin_budgets::edit))
+        .route("/console/admin/budgets/{id}", web::post().to(admin_budgets::update))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -273,6 +280,7 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
             ("کاربران", "/console/admin/users", "admin_users"),
             ("کلیدهای API", "/console/admin/api-keys", "admin_keys"),
             ("تعرفه‌ها", "/console/admin/tariffs", "admin_tariffs"),
+            ("بودجه", "/console/admin/budgets", "admin_budgets"),
             ("ممیزی", "/console/admin/audit", "admin_audit"),
         ];
         return all

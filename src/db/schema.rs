@@ -648,6 +648,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    budgets (id) {
+        id -> Text,
+        year -> Integer,
+        level -> Text,
+        office_id -> Nullable<Text>,
+        province_id -> Nullable<Integer>,
+        benefit -> Text,
+        amount_rials -> BigInt,
+        note -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(reimbursement_lines -> reimbursements (reimbursement_id));
 diesel::joinable!(users -> offices (office_id));
@@ -699,5 +715,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_orders,
     reimbursements,
     reimbursement_lines,
-    service_flags
+    service_flags,
+    budgets,
 );

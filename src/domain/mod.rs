@@ -1,6 +1,7 @@
 //! Pure domain logic: no IO, no diesel, no actix. Everything here is a function of its inputs.
 
 pub mod adjudication;
+pub mod budget;
 pub mod contract;
 pub mod contract_diff;
 pub mod deductions;

@@ -122,6 +122,8 @@ record_ids!(
     ReimbursementId,
     /// An insured person's report that a billed service was not received (گزارش عدم دریافت خدمت).
     ServiceFlagId,
+    /// An approved annual budget (بودجهٔ مصوب سالانه) of an office or a province.
+    BudgetId,
 );
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod budgets;
 pub mod claim_document;
 pub mod claims;
 pub mod health;

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod batches;
+pub mod budgets;
 pub mod changes;
 pub mod claims;
 pub mod insured;

@@ -153,3 +153,20 @@ pub fn review_samples(scope: &Scope) -> Condition<review_samples::table> {
         Scope::Insured(_) | Scope::Nothing => never(),
     }
 }
+
+/// Approved budgets (بودجهٔ مصوب): an office's staff read their office's; a province reads its
+/// own and its offices'. Nobody outside the Organization reads budgets.
+pub fn budgets(scope: &Scope) -> Condition<crate::db::schema::budgets::table> {
+    use crate::db::schema::budgets;
+    match scope {
+        Scope::All => always(),
+        Scope::Province(p) => Box::new(
+            budgets::province_id
+                .eq(*p)
+                .assume_not_null()
+                .or(budgets::office_id.assume_not_null().eq_any(offices_of!(*p))),
+        ),
+        Scope::Office(o) => Box::new(budgets::office_id.eq(o.clone()).assume_not_null()),
+        Scope::Provider(_) | Scope::Insured(_) | Scope::Nothing => never(),
+    }
+}

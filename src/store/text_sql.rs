@@ -183,4 +183,5 @@ id_sql!(
     PaymentOrderId,
     ReimbursementId,
     ServiceFlagId,
+    BudgetId,
 );

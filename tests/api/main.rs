@@ -11,6 +11,7 @@ mod auth;
 mod backup;
 mod batches;
 mod bodies;
+mod budgets;
 mod claims;
 mod demo;
 mod errors;

@@ -70,6 +70,8 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/provinces", "reference data"),
     ("GET", "/api/v1/offices", "reference data: every office is public (name, province, code)"),
     ("POST", "/api/v1/offices", "admins only"),
+    ("POST", "/api/v1/budgets", "admins only (budgets.rs)"),
+    ("POST", "/api/v1/budgets/import", "admins only (budgets.rs)"),
     ("GET", "/api/v1/tariffs", "reference data"),
     ("POST", "/api/v1/tariffs/import", "tariff administrators only"),
     ("GET", "/api/v1/tariffs/{year}/services", "reference data, the id is a year"),
@@ -115,6 +117,7 @@ struct A {
     preauth_attachment: String,
     reimbursement: String,
     reimbursement_attachment: String,
+    budget: String,
 }
 
 fn upload(app: &TestApp, token: &str, path: &str, document_type: &str) -> String {
@@ -265,6 +268,15 @@ fn tenant_a(app: &TestApp, admin: &str) -> (A, String, String) {
     let contract = id(&contracts["items"][0]);
     let keys = ok(app.get("/api/v1/api-keys", Some(admin)), 200);
     let api_key = id(&keys["items"][0]);
+    let budget = id(&ok(
+        app.post_json(
+            "/api/v1/budgets",
+            Some(admin),
+            &json!({"year": 1403, "level": "office", "office_id": office, "benefit": "claims",
+                    "amount_rials": 9_000_000_000i64}),
+        ),
+        201,
+    ));
     let a = A {
         office,
         hospital,
@@ -285,6 +297,7 @@ fn tenant_a(app: &TestApp, admin: &str) -> (A, String, String) {
         preauth_attachment,
         reimbursement,
         reimbursement_attachment,
+        budget,
     };
     (a, key, insured_a)
 }
@@ -332,6 +345,29 @@ fn cases(a: &A) -> Vec<Case> {
         c(M::GET, "/api/v1/offices/{id}", format!("/api/v1/offices/{o}"), none(), all(Open)),
         c(M::PUT, "/api/v1/offices/{id}", format!("/api/v1/offices/{o}"), js(office_body), all(Denied)),
         c(M::DELETE, "/api/v1/offices/{id}", format!("/api/v1/offices/{o}"), none(), all(Denied)),
+        // Approved budgets: the office's staff read their own (another office's is 404);
+        // providers and insured persons never read budgets; only administrators change them.
+        c(
+            M::GET,
+            "/api/v1/budgets",
+            format!("/api/v1/budgets?office_id={o}"),
+            none(),
+            [Empty, Empty, Denied, Denied],
+        ),
+        c(
+            M::GET,
+            "/api/v1/budgets/{id}",
+            format!("/api/v1/budgets/{}", a.budget),
+            none(),
+            [Hidden, Hidden, Denied, Denied],
+        ),
+        c(
+            M::PUT,
+            "/api/v1/budgets/{id}",
+            format!("/api/v1/budgets/{}", a.budget),
+            js(json!({"amount_rials": 1})),
+            all(Denied),
+        ),
         // Providers and contracts.
         c(
             M::GET,
@@ -802,6 +838,7 @@ fn a_ids(a: &A) -> Vec<&str> {
         &a.reimbursement,
         &a.objection,
         &a.office,
+        &a.budget,
     ]
 }
 
@@ -829,6 +866,7 @@ fn every_route_is_classified() {
         preauth_attachment: "a".into(),
         reimbursement: "r".into(),
         reimbursement_attachment: "a".into(),
+        budget: "b".into(),
     };
     let mut covered: BTreeSet<(String, String)> =
         cases(&dummy).iter().map(|c| (c.method.to_string(), c.route.to_string())).collect();

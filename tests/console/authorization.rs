@@ -93,6 +93,12 @@ const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/console/admin/tariffs"),
     ("POST", "/console/admin/tariffs/import"),
     ("GET", "/console/admin/audit"),
+    // Approved budgets (console::admin_budgets; tests/console/admin_budgets.rs checks each role).
+    ("GET", "/console/admin/budgets"),
+    ("POST", "/console/admin/budgets"),
+    ("POST", "/console/admin/budgets/import"),
+    ("GET", "/console/admin/budgets/{id}"),
+    ("POST", "/console/admin/budgets/{id}"),
     // The insured person's portal (console::me).
     ("GET", "/console/me/claims"),
     ("GET", "/console/me/claims/{id}"),
@@ -227,6 +233,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
                 "/console/admin/tariffs/import" => {
                     crate::admin::import(&b, &[("meta.toml", String::new())], None)
                 }
+                "/console/admin/budgets/import" => {
+                    crate::provider::multipart(&b, &url, &[("note", "x")], None)
+                }
                 p if crate::provider::MULTIPART_ROUTES.contains(&p) => {
                     crate::provider::multipart(&b, &url, &[("note", "x")], None)
                 }
@@ -257,6 +266,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
             ),
             (_, "/console/admin/tariffs/import") => {
                 crate::admin::import(&finance, &[("meta.toml", String::new())], Some(&csrf))
+            }
+            (_, "/console/admin/budgets/import") => {
+                crate::provider::multipart(&finance, &url, &[("csrf", &csrf)], None)
             }
             (_, "/console/me/reimbursements/{id}/files") => crate::reimbursements::upload_to(
                 &finance,

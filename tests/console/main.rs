@@ -13,12 +13,14 @@ mod fixtures;
 mod support;
 
 mod admin;
+mod admin_budgets;
 mod advisor;
 mod authorization;
 mod browser;
 mod browser_admin;
 mod browser_advisor;
 mod browser_charts;
+mod browser_budgets;
 mod browser_finance;
 mod browser_me;
 mod browser_me_reimbursement;
