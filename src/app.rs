@@ -138,6 +138,7 @@ pub fn routes() -> Vec<RouteDef> {
         GET "/api/v1/settlements/{id}/remittance" => api::settlements::remittance,
         GET "/api/v1/reports/deductions" => api::reports::deductions,
         GET "/api/v1/reports/turnaround" => api::reports::turnaround,
+        GET "/api/v1/reports/budget" => api::reports::budget,
         GET "/api/v1/payment-orders" => api::settlements::list_orders,
         POST "/api/v1/payment-orders" => api::settlements::issue_order,
         GET "/api/v1/payment-orders/{id}" => api::settlements::get_order,

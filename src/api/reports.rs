@@ -12,11 +12,13 @@ use utoipa::IntoParams;
 use crate::auth::Caller;
 use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
-use crate::services::reports::{self as service, DeductionsReport, ReportQuery, TurnaroundReport};
+use crate::services::reports::{
+    self as service, BudgetQuery, BudgetReport, DeductionsReport, ReportQuery, TurnaroundReport,
+};
 
 /// This module's part of the contract (see `api::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(deductions, turnaround))]
+#[openapi(paths(deductions, turnaround, budget))]
 pub struct Api;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -103,4 +105,44 @@ pub async fn turnaround(
     } else {
         HttpResponse::Ok().json(r)
     })
+}
+
+/// Each approved budget in the caller's reach for the year, with the decided spending of each
+/// month so far, the commitment (received, undecided) and the projection to year end
+/// (`domain::budget::project`).
+#[utoipa::path(get, path = "/api/v1/reports/budget", tag = "reports", params(BudgetQuery, FormatQuery),
+    responses((status = 200, description = "The report, in the `format` asked for.", content(
+        (BudgetReport = "application/json"),
+        (String = "text/csv"),
+    ))))]
+pub async fn budget(
+    state: web::Data<ServiceContext>,
+    caller: Caller,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let mut q = q.into_inner();
+    let csv = match q.remove("format").as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(AppError::field("format", "one_of", "must be json or csv")),
+    };
+    let year = match q.remove("year") {
+        None => None,
+        Some(y) => Some(
+            y.trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1300..1500).contains(y))
+                .ok_or_else(|| AppError::field("year", "invalid", "a Jalali year, e.g. 1403"))?,
+        ),
+    };
+    if let Some(k) = q.keys().next() {
+        return Err(AppError::Validation(vec![crate::error::FieldError::new(
+            k.clone(),
+            "unknown",
+            "not a filter of this report",
+        )]));
+    }
+    let r = service::budget(&state, caller, BudgetQuery { year }).await?;
+    Ok(if csv { csv_response("budget", service::budget_csv(&r)?) } else { HttpResponse::Ok().json(r) })
 }

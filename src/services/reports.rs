@@ -648,3 +648,206 @@ pub fn turnaround_csv(r: &TurnaroundReport) -> AppResult<Vec<u8>> {
     }
     finish_csv(out)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Budget against spending
+
+/// The year of the budget report (Jalali); the current year when absent.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetQuery {
+    #[param(minimum = 1300, maximum = 1499)]
+    pub year: Option<i32>,
+}
+
+/// One approved budget with its year so far.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct BudgetLine {
+    pub budget_id: String,
+    /// `office` or `province`.
+    pub level: String,
+    pub office_id: Option<String>,
+    pub province_id: Option<i32>,
+    /// The office's or the province's name.
+    pub unit_name: String,
+    /// `claims`, `reimbursements`, `devices` or `travel`.
+    pub benefit: String,
+    pub benefit_fa: &'static str,
+    /// Decided spending of each month so far (index 0 = فروردین), rials.
+    pub monthly: Vec<i64>,
+    pub projection: crate::domain::budget::Projection,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct BudgetReport {
+    pub year: i32,
+    /// The month in progress (12 for a past year: every month counted).
+    pub current_month: u8,
+    pub lines: Vec<BudgetLine>,
+}
+
+/// Where a budget's spending is read: claims from the monthly aggregates (decided payable by
+/// service month; commitment = what the engine would pay of the claims still waiting), the
+/// reimbursement benefits from the requests (reimbursed, by the month of the decision;
+/// commitment = the estimate of those submitted and undecided): `reimbursements` is care at a
+/// non-contracted provider, `devices` the prosthesis and orthosis requests, `travel` travel.
+fn spending(
+    conn: &mut AnyConnection,
+    b: &crate::store::budgets::BudgetRow,
+    year: i32,
+    months: usize,
+) -> AppResult<(Vec<i64>, i64)> {
+    use crate::domain::budget::Benefit;
+    let f = ReportFilter {
+        offices_of_province: b.province_id.filter(|_| b.office_id.is_none()),
+        office_id: b.office_id.clone(),
+        from_month: Some(format!("{year:04}-01")),
+        to_month: Some(format!("{year:04}-12")),
+        ..ReportFilter::default()
+    };
+    let mut monthly = vec![0i64; months];
+    let mut commitment = 0;
+    let benefit = Benefit::parse(&b.benefit).ok_or_else(|| AppError::internal("a budget of no benefit"))?;
+    let month_index = |m: &str| m.get(5..7).and_then(|x| x.parse::<usize>().ok()).map(|x| x - 1);
+    match benefit {
+        Benefit::Claims => {
+            for r in store::months(conn, &f)? {
+                if let Some(i) = month_index(&r.service_month).filter(|i| *i < months) {
+                    monthly[i] += r.sums.insurer_payable - r.sums.pending_payable;
+                }
+                commitment += r.sums.pending_payable;
+            }
+        }
+        other => {
+            let kind = match other {
+                Benefit::Devices => "support_item",
+                Benefit::Travel => "travel",
+                _ => "care",
+            };
+            for (status, reimbursed, estimate, decided_at) in crate::store::reimbursements::for_budget(
+                conn,
+                f.office_id.as_ref(),
+                f.offices_of_province,
+                kind,
+            )? {
+                use crate::domain::lifecycle::reimbursement::ReimbursementStatus as S;
+                match (status, decided_at) {
+                    (S::InReview | S::AwaitingApproval, _) => commitment += estimate.unwrap_or(reimbursed),
+                    (S::Approved | S::PartiallyApproved | S::Ordered | S::Paid, Some(at)) => {
+                        let m = report::jalali_month(at.date());
+                        if m.starts_with(&format!("{year:04}-")) {
+                            if let Some(i) = month_index(&m).filter(|i| *i < months) {
+                                monthly[i] += reimbursed;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok((monthly, commitment))
+}
+
+pub async fn budget(state: &ServiceContext, caller: Caller, q: BudgetQuery) -> AppResult<BudgetReport> {
+    caller.require_any(READERS)?;
+    let today = crate::domain::jalali::JalaliDate::from_gregorian(state.today());
+    let year = q.year.unwrap_or(today.year());
+    let current_month: u8 = match year.cmp(&today.year()) {
+        std::cmp::Ordering::Less => 12,
+        std::cmp::Ordering::Equal => today.month() as u8,
+        std::cmp::Ordering::Greater => {
+            return Err(AppError::field("year", "future", "a year that has not begun has no spending"))
+        }
+    };
+    let scope = crate::services::budgets::read_scope(&caller)?;
+    state
+        .db(move |conn| {
+            let budgets = crate::store::budgets::list(
+                conn,
+                &scope,
+                &crate::store::budgets::BudgetFilter {
+                    year: Some(year),
+                    limit: 100_000,
+                    ..Default::default()
+                },
+            )?;
+            let offices: BTreeMap<String, String> = crate::store::offices::list(
+                conn,
+                &crate::store::offices::OfficeFilter {
+                    province_id: None,
+                    active: None,
+                    after: None,
+                    limit: 100_000,
+                },
+            )?
+            .into_iter()
+            .map(|o| (o.id.to_string(), o.name_fa))
+            .collect();
+            let provinces: BTreeMap<i32, String> =
+                crate::store::offices::list_provinces(conn)?.into_iter().map(|p| (p.id, p.name_fa)).collect();
+            let mut lines = Vec::new();
+            for b in budgets {
+                let (monthly, commitment) = spending(conn, &b, year, current_month as usize)?;
+                let projection =
+                    crate::domain::budget::project(b.amount_rials, &monthly, commitment, current_month)
+                        .map_err(AppError::internal)?;
+                lines.push(BudgetLine {
+                    budget_id: b.id.to_string(),
+                    unit_name: match (&b.office_id, b.province_id) {
+                        (Some(o), _) => offices.get(o.as_str()).cloned().unwrap_or_default(),
+                        (None, Some(p)) => provinces.get(&p).cloned().unwrap_or_default(),
+                        _ => String::new(),
+                    },
+                    level: b.level.clone(),
+                    office_id: b.office_id.as_ref().map(|o| o.to_string()),
+                    province_id: b.province_id,
+                    benefit_fa: crate::domain::budget::Benefit::parse(&b.benefit)
+                        .map(|x| x.name_fa())
+                        .unwrap_or(""),
+                    benefit: b.benefit.clone(),
+                    monthly,
+                    projection,
+                });
+            }
+            Ok(BudgetReport { year, current_month, lines })
+        })
+        .await
+}
+
+/// The budget report as CSV: one row per budget.
+pub fn budget_csv(r: &BudgetReport) -> AppResult<Vec<u8>> {
+    let mut out = csv_writer();
+    out.write_record([
+        "سال",
+        "سطح",
+        "واحد",
+        "ردیف بودجه",
+        "بودجهٔ مصوب",
+        "هزینهٔ قطعی",
+        "تعهد",
+        "مانده",
+        "میانگین ماهانه",
+        "پیش‌بینی پایان سال",
+        "مازاد/کسری پیش‌بینی",
+    ])
+    .map_err(AppError::internal)?;
+    for l in &r.lines {
+        let p = &l.projection;
+        out.write_record([
+            r.year.to_string(),
+            l.level.clone(),
+            l.unit_name.clone(),
+            l.benefit_fa.to_string(),
+            p.approved.to_string(),
+            p.spent_to_date.to_string(),
+            p.commitment.to_string(),
+            p.remaining.to_string(),
+            p.run_rate.to_string(),
+            p.projected_year_end.to_string(),
+            p.projected_variance.to_string(),
+        ])
+        .map_err(AppError::internal)?;
+    }
+    finish_csv(out)
+}

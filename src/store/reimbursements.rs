@@ -369,3 +369,33 @@ pub fn pay_order(conn: &mut AnyConnection, order_id: &PaymentOrderId) -> QueryRe
         .set(reimbursements::status.eq(crate::domain::lifecycle::reimbursement::ReimbursementStatus::Paid))
         .execute(conn)
 }
+
+/// The requests of a benefit under a budget's unit (an office, or a province's offices):
+/// `(status, reimbursed, the estimate at submission, decided at)`.
+pub fn for_budget(
+    conn: &mut AnyConnection,
+    office_id: Option<&OfficeId>,
+    province_id: Option<i32>,
+    benefit: &str,
+) -> QueryResult<Vec<(ReimbursementStatus, i64, Option<i64>, Option<NaiveDateTime>)>> {
+    use crate::db::schema::offices;
+    let mut q = reimbursements::table
+        .filter(reimbursements::benefit.eq(benefit.to_string()))
+        .select((
+            reimbursements::status,
+            reimbursements::reimbursed,
+            reimbursements::machine_reimbursed,
+            reimbursements::decided_at,
+        ))
+        .into_boxed();
+    if let Some(o) = office_id {
+        q = q.filter(reimbursements::office_id.eq(o.clone()));
+    }
+    if let Some(p) = province_id {
+        q = q.filter(
+            reimbursements::office_id
+                .eq_any(offices::table.filter(offices::province_id.eq(p)).select(offices::id)),
+        );
+    }
+    q.load(conn)
+}

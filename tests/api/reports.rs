@@ -272,3 +272,64 @@ fn a_rebuild_from_the_claims_gives_the_same_aggregates() {
     assert_eq!(report(&app, &hq, ""), kept);
     assert_exact(&app);
 }
+
+#[test]
+fn the_budget_report_counts_decided_spending_by_month_and_the_waiting_claims_as_commitment() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    insured(&app, &admin);
+    let (ha, key) = setup(&app, &admin, "RPG", "10101010205");
+    let p: Value = app.get(&format!("/api/v1/providers/{ha}"), Some(&admin)).json().unwrap();
+    let office = p["office_id"].as_str().unwrap().to_string();
+    let mut decided = Vec::new();
+    for (no, date) in [("G-1", "1403-06-10"), ("G-2", "1403-06-11"), ("G-3", "1403-07-01")] {
+        decided.push(send(&app, &key, &visit(no, date, 1_890_000)));
+    }
+    // From now on the office pends: one claim waits.
+    let res = app.put_json(
+        &format!("/api/v1/offices/{office}"),
+        Some(&admin),
+        &json!({"province_id": 1, "code": "RPG", "name_fa": "دفتر", "name_en": "Office", "auto_approve_limit": 1}),
+    );
+    assert_eq!(res.status(), 200);
+    let waiting = send(&app, &key, &visit("G-4", "1403-07-02", 1_890_000));
+    assert_eq!(waiting["status"], "pended");
+    let body = json!({"year": 1403, "level": "office", "office_id": office, "benefit": "claims", "amount_rials": 50_000_000});
+    assert_eq!(app.post_json("/api/v1/budgets", Some(&admin), &body).status(), 201);
+
+    // Recomputed from the claims: decided payable by service month, the waiting one's payable.
+    let mut monthly = [0i64; 12];
+    for c in &decided {
+        assert_ne!(c["status"], "pended");
+        let m: usize = c["service_month"].as_str().unwrap()[5..7].parse().unwrap();
+        monthly[m - 1] += c["totals"]["insurer_payable"].as_i64().unwrap();
+    }
+    let commitment = waiting["totals"]["insurer_payable"].as_i64().unwrap();
+    let hq = app.token_for("hq", Role::Headquarters, Scope::default());
+    let r: Value = app.get("/api/v1/reports/budget?year=1403", Some(&hq)).json().unwrap();
+    let month = r["current_month"].as_u64().unwrap() as usize;
+    assert!(month >= 7, "the test clock is in 1403-07 or later: {r}");
+    let line = &r["lines"][0];
+    let got: Vec<i64> = line["monthly"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(got, monthly[..month].to_vec());
+    let want =
+        asnad::domain::budget::project(50_000_000, &monthly[..month], commitment, month as u8).unwrap();
+    assert_eq!(line["projection"], serde_json::to_value(&want).unwrap());
+    assert_eq!(line["projection"]["commitment"].as_i64(), Some(commitment));
+    assert_eq!(line["projection"]["spent_to_date"].as_i64(), Some(monthly.iter().sum::<i64>()));
+
+    // Another office's reviewer sees none of it; a provider is refused; CSV has the BOM.
+    let (other, _) = crate::providers::office_and_hospital(&app, &admin, "RPH", "10101010206");
+    let stranger = app.token_for("stranger", Role::Reviewer, Scope::office(&other));
+    let theirs: Value = app.get("/api/v1/reports/budget?year=1403", Some(&stranger)).json().unwrap();
+    assert_eq!(theirs["lines"], json!([]));
+    assert_eq!(app.get("/api/v1/reports/budget", Some(&key)).status(), 403);
+    assert_problem(app.get("/api/v1/reports/budget?year=1499", Some(&hq)), 422, "validation_failed");
+    let csv = app.get("/api/v1/reports/budget?year=1403&format=csv", Some(&hq)).bytes().unwrap();
+    assert_eq!(&csv[..3], b"\xEF\xBB\xBF");
+    let benefit = line["benefit_fa"].as_str().unwrap();
+    assert!(
+        !benefit.is_empty() && std::str::from_utf8(&csv[3..]).unwrap().contains(benefit),
+        "the benefit in Persian"
+    );
+}

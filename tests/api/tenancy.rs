@@ -92,6 +92,11 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/claim-batches", "the caller's own provider"),
     ("POST", "/api/v1/payment-orders", "finance only; pays every approved settlement"),
     ("GET", "/api/v1/audit/verify", "admins only; no record"),
+    (
+        "GET",
+        "/api/v1/reports/budget",
+        "the budgets of the caller's reach only (reports.rs: another office's reviewer gets none)",
+    ),
     ("POST", "/api/v1/insured", "admins only"),
     ("POST", "/api/v1/insured/import", "admins only"),
 ];
