@@ -755,7 +755,7 @@ pub async fn budget(state: &ServiceContext, caller: Caller, q: BudgetQuery) -> A
     let year = q.year.unwrap_or(today.year());
     let current_month: u8 = match year.cmp(&today.year()) {
         std::cmp::Ordering::Less => 12,
-        std::cmp::Ordering::Equal => today.month() as u8,
+        std::cmp::Ordering::Equal => today.month(),
         std::cmp::Ordering::Greater => {
             return Err(AppError::field("year", "future", "a year that has not begun has no spending"))
         }

@@ -370,14 +370,17 @@ pub fn pay_order(conn: &mut AnyConnection, order_id: &PaymentOrderId) -> QueryRe
         .execute(conn)
 }
 
-/// The requests of a benefit under a budget's unit (an office, or a province's offices):
-/// `(status, reimbursed, the estimate at submission, decided at)`.
+/// A request as the budget report reads it: status, reimbursed, the estimate at submission,
+/// decided at.
+pub type BudgetEntry = (ReimbursementStatus, i64, Option<i64>, Option<NaiveDateTime>);
+
+/// The requests of a benefit under a budget's unit (an office, or a province's offices).
 pub fn for_budget(
     conn: &mut AnyConnection,
     office_id: Option<&OfficeId>,
     province_id: Option<i32>,
     benefit: &str,
-) -> QueryResult<Vec<(ReimbursementStatus, i64, Option<i64>, Option<NaiveDateTime>)>> {
+) -> QueryResult<Vec<BudgetEntry>> {
     use crate::db::schema::offices;
     let mut q = reimbursements::table
         .filter(reimbursements::benefit.eq(benefit.to_string()))
