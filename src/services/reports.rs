@@ -116,6 +116,26 @@ pub(crate) fn restate<T>(
     Ok(out)
 }
 
+/// A payment order paid on `paid_on`: each claim it pays for the first time counts once in the
+/// decision → payment turnaround, from its decision (the reviewer's; the receipt for a claim the
+/// engine decided at intake) to the payment, in its office and the Jalali month of the payment.
+pub(crate) fn count_payments(
+    conn: &mut AnyConnection,
+    order: &crate::domain::record_ids::PaymentOrderId,
+    paid_on: chrono::NaiveDate,
+) -> AppResult<()> {
+    let mut histogram: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for (office, received, decided) in crate::store::settlements::first_paid_claims(conn, order)? {
+        let from = decided.unwrap_or(received).date();
+        *histogram.entry((office, report::days_between(from, paid_on))).or_default() += 1;
+    }
+    let month = report::jalali_month(paid_on);
+    for ((office, days), n) in histogram {
+        store::add_turnaround(conn, &office, &month, Stage::Payment, days, n)?;
+    }
+    Ok(())
+}
+
 /// The aggregates as the claims and their lines say they should be.
 fn recount(conn: &mut AnyConnection) -> AppResult<store::Keyed> {
     let mut months: BTreeMap<(String, String, String), MonthSums> = BTreeMap::new();

@@ -776,6 +776,7 @@ pub async fn pay_order(
             if !store::pay_order(conn, &o.id, &reference, paid_on)? {
                 return Err(AppError::conflict("already_paid", "the payment order is already paid"));
             }
+            crate::services::reports::count_payments(conn, &o.id, paid_on)?;
             for r in reimbursement_store::of_order(conn, &o.id)? {
                 audit::append(
                     conn,

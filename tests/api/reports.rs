@@ -333,3 +333,54 @@ fn the_budget_report_counts_decided_spending_by_month_and_the_waiting_claims_as_
         "the benefit in Persian"
     );
 }
+
+#[test]
+fn decision_to_payment_is_counted_once_when_the_order_is_paid() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    insured(&app, &admin);
+    let (h, key) = setup(&app, &admin, "RPP", "10101010207");
+    let p: Value = app.get(&format!("/api/v1/providers/{h}"), Some(&admin)).json().unwrap();
+    let office = p["office_id"].as_str().unwrap().to_string();
+    let claims: Vec<Value> = [("P-1", "1403-06-10"), ("P-2", "1403-06-11")]
+        .iter()
+        .map(|(no, d)| send(&app, &key, &visit(no, d, 1_890_000)))
+        .collect();
+    let finance = app.token_for("fin", Role::Finance, Scope::default());
+    let res = app.post_json(
+        "/api/v1/settlements",
+        Some(&finance),
+        &json!({"office_id": office, "service_month": "1403-06"}),
+    );
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let res = app.request(Method::POST, "/api/v1/payment-orders", Some(&finance)).send().unwrap();
+    assert_eq!(res.status(), 201, "{:?}", res.text());
+    let order: Value = res.json().unwrap();
+    let path = format!("/api/v1/payment-orders/{}/paid", order["order"]["id"].as_str().unwrap());
+    let bank = json!({"bank_reference": "BR-9", "paid_on": "1403-08-01"});
+    assert_eq!(app.post_json(&path, Some(&finance), &bank).status(), 200);
+    assert_problem(app.post_json(&path, Some(&finance), &bank), 409, "already_paid");
+
+    // Both claims were decided by the engine at intake (the decision is the receipt): the days
+    // from their receipt to 1403-08-01 (2024-10-22).
+    let paid = chrono::NaiveDate::from_ymd_opt(2024, 10, 22).unwrap();
+    let mut days: Vec<i64> = claims
+        .iter()
+        .map(|c| {
+            let at = c["submitted_at"].as_str().unwrap();
+            let d = chrono::DateTime::parse_from_rfc3339(at).unwrap().naive_utc().date();
+            (paid - d).num_days().max(0)
+        })
+        .collect();
+    days.sort();
+    let hq = app.token_for("hq", Role::Headquarters, Scope::default());
+    let t: Value = app.get("/api/v1/reports/turnaround", Some(&hq)).json().unwrap();
+    let rows = t["payment"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{t}");
+    assert_eq!(
+        (rows[0]["office_id"].as_str(), rows[0]["month"].as_str()),
+        (Some(office.as_str()), Some("1403-08"))
+    );
+    assert_eq!(rows[0]["claims"].as_i64(), Some(2), "each claim once, the refused second recording none");
+    assert_eq!((rows[0]["p50_days"].as_i64(), rows[0]["max_days"].as_i64()), (Some(days[0]), Some(days[1])));
+}
