@@ -44,6 +44,9 @@ use serde::{Deserialize, Serialize};
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+// Named apart from the reimbursement's `Benefit` in the contract: one component name per type,
+// or the later one replaces the other (schemathesis caught `?benefit=claims` on reimbursements).
+#[schema(as = BudgetBenefit)]
 pub enum Benefit {
     /// Documents of contracted providers (اسناد پزشکی مراکز طرف قرارداد).
     Claims,
@@ -87,6 +90,7 @@ impl Benefit {
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = BudgetLevel)]
 pub enum Level {
     /// A province's treatment management (مدیریت درمان استان).
     Province,
