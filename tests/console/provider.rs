@@ -335,7 +335,7 @@ fn a_provider_requests_a_preauthorization_with_a_document_and_reads_the_decision
     page.assert_contains("<img src=\"/console/provider/preauthorizations/");
     let list = b.get("/console/provider/preauthorizations");
     list.assert_contains(&format!("href=\"/console/provider/preauthorizations/{id}\""));
-    list.assert_contains("1403/07/19");
+    list.assert_contains(&crate::support::shown_today());
 
     // The advisor approves through the API; the provider reads quantity and validity in Jalali.
     let dr = app.token_for("dr-a", Role::MedicalAdvisor, Scope::office(&s.office.id));

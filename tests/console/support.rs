@@ -257,3 +257,12 @@ pub fn attach(app: &TestApp, provider: &Provider, claim: &str, document_type: &s
     let v: Value = res.json().expect("attachment json");
     v["id"].as_str().expect("id").to_string()
 }
+
+/// The Jalali day the console shows for "now" under the tests' clock: the fixed day
+/// (2024-10-10, 1403/07/19) with the real time of day, in Tehran — after 20:30 UTC that is
+/// already the next day, so a page's "created today" is never a constant.
+pub fn shown_today() -> String {
+    let now = chrono::Utc::now().naive_utc();
+    let at = chrono::NaiveDate::from_ymd_opt(2024, 10, 10).expect("date").and_time(now.time());
+    asnad::console::format::Day::of_instant(at).jalali
+}
