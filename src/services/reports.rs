@@ -224,7 +224,6 @@ pub fn build_if_missing(conn: &mut AnyConnection) -> AppResult<()> {
         .load::<i64>(conn)?;
     let claims = crate::db::schema::claims::table
         .select(crate::db::schema::claims::id)
-        .filter(crate::db::schema::claims::billed.ge(0))
         .limit(1)
         .load::<ClaimId>(conn)?;
     if have.is_empty() && !claims.is_empty() {
@@ -478,13 +477,11 @@ fn provider_names(
     ids: impl Iterator<Item = String>,
 ) -> AppResult<BTreeMap<String, String>> {
     let ids: std::collections::BTreeSet<String> = ids.collect();
-    let mut out = BTreeMap::new();
-    for id in ids {
-        if let Some(p) = crate::store::providers::find_provider(conn, &ProviderId::from(id.as_str()))? {
-            out.insert(id, p.name_fa);
-        }
-    }
-    Ok(out)
+    let ids: Vec<ProviderId> = ids.iter().map(|id| ProviderId::from(id.as_str())).collect();
+    Ok(crate::store::providers::names_of(conn, &ids)?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect())
 }
 
 /// The deductions report as CSV (with a byte-order mark): one row per reason, provider and

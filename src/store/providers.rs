@@ -222,3 +222,18 @@ pub fn insert_event(conn: &mut AnyConnection, e: &EventRow, now: NaiveDateTime) 
         .execute(conn)?;
     Ok(())
 }
+
+/// The Persian names of the given providers, in one query per thousand ids (SQLite's limit on
+/// bound values) instead of one per provider.
+pub fn names_of(conn: &mut AnyConnection, ids: &[ProviderId]) -> QueryResult<Vec<(ProviderId, String)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            providers::table
+                .filter(providers::id.eq_any(chunk))
+                .select((providers::id, providers::name_fa))
+                .load::<(ProviderId, String)>(conn)?,
+        );
+    }
+    Ok(out)
+}
