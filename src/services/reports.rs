@@ -217,7 +217,7 @@ pub fn rebuild_conn(conn: &mut AnyConnection) -> AppResult<usize> {
 
 /// Builds the aggregates when there are claims but no aggregates (a database from before them).
 pub fn build_if_missing(conn: &mut AnyConnection) -> AppResult<()> {
-    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use diesel::{QueryDsl, RunQueryDsl};
     let have = crate::db::schema::report_months::table
         .select(crate::db::schema::report_months::claims)
         .limit(1)
