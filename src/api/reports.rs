@@ -9,6 +9,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::openapi::responses;
 use crate::auth::Caller;
 use crate::context::ServiceContext;
 use crate::error::{AppError, AppResult};
@@ -71,7 +72,7 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
     responses((status = 200, description = "The report, in the `format` asked for.", content(
         (DeductionsReport = "application/json"),
         (String = "text/csv"),
-    ))))]
+    )), (status = 404, response = responses::NotFound)))]
 pub async fn deductions(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -92,7 +93,7 @@ pub async fn deductions(
     responses((status = 200, description = "The report, in the `format` asked for.", content(
         (TurnaroundReport = "application/json"),
         (String = "text/csv"),
-    ))))]
+    )), (status = 404, response = responses::NotFound)))]
 pub async fn turnaround(
     state: web::Data<ServiceContext>,
     caller: Caller,
@@ -114,7 +115,7 @@ pub async fn turnaround(
     responses((status = 200, description = "The report, in the `format` asked for.", content(
         (BudgetReport = "application/json"),
         (String = "text/csv"),
-    ))))]
+    )), (status = 404, response = responses::NotFound)))]
 pub async fn budget(
     state: web::Data<ServiceContext>,
     caller: Caller,
