@@ -289,7 +289,10 @@ pub fn median(xs: &[rust_decimal::Decimal]) -> Option<rust_decimal::Decimal> {
 /// 1/0.6745 does for the MAD). When that is also 0 every peer has the same value and nobody is
 /// unusual: no score. Fewer than [`MIN_PEERS`] peers: no score. Rounded to two decimals (half
 /// away from zero).
-pub fn modified_z_score(x: rust_decimal::Decimal, peers: &[rust_decimal::Decimal]) -> Option<rust_decimal::Decimal> {
+pub fn modified_z_score(
+    x: rust_decimal::Decimal,
+    peers: &[rust_decimal::Decimal],
+) -> Option<rust_decimal::Decimal> {
     use rust_decimal::Decimal;
     if peers.len() < MIN_PEERS {
         return None;
@@ -325,8 +328,8 @@ mod outlier_tests {
 
     #[test]
     fn one_clear_outlier_is_flagged_and_the_others_are_not() {
-        // median 11, deviations 1,1,0,1,1,89 → MAD 1; 0.6745 × 89 / 1 = 60.03.
-        let peers = d(&[10, 12, 11, 10, 12, 100]);
+        // median 11, deviations 1,1,0,1,1,0,89 → MAD 1; 0.6745 × 89 / 1 = 60.03.
+        let peers = d(&[10, 12, 11, 10, 12, 11, 100]);
         assert_eq!(modified_z_score(Decimal::from(100), &peers), Some(Decimal::new(6003, 2)));
         assert!(is_outlier(modified_z_score(Decimal::from(100), &peers).unwrap()));
         for x in [10, 11, 12] {

@@ -222,8 +222,7 @@ pub async fn provider_quality(
                 .filter(|s| admit.admits(&s.office_id, &s.service_month))
                 .collect();
             let drawn = store::drawn_claims(conn, &samples.iter().map(|s| s.id.clone()).collect::<Vec<_>>())?;
-            let now =
-                store::claim_keys(conn, &drawn.iter().map(|(_, c, _)| c.clone()).collect::<Vec<_>>())?;
+            let now = store::claim_keys(conn, &drawn.iter().map(|(_, c, _)| c.clone()).collect::<Vec<_>>())?;
             let mut per_sample: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
             for (sample, claim, before) in &drawn {
                 let e = per_sample.entry(sample.as_str()).or_default();
@@ -241,7 +240,12 @@ pub async fn provider_quality(
             let flags = store::flags(conn, f.office_id.as_ref())?;
             let months = store::claim_keys(
                 conn,
-                &flags.iter().map(|(_, _, c, _)| c.clone()).collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>(),
+                &flags
+                    .iter()
+                    .map(|(_, _, c, _)| c.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>(),
             )?;
             for (office, provider, claim, resolved) in flags {
                 let Some(c) = months.get(&claim) else { continue };
@@ -253,7 +257,8 @@ pub async fn provider_quality(
                 t.flags_open += i64::from(!resolved);
             }
 
-            let ids: Vec<String> = tally.keys().map(|(_, p)| p.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+            let ids: Vec<String> =
+                tally.keys().map(|(_, p)| p.clone()).collect::<BTreeSet<_>>().into_iter().collect();
             let providers: BTreeMap<String, store::ProviderFacts> =
                 store::providers_of(conn, &ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
             let mut rows: Vec<ProviderQualityLine> = tally
@@ -314,13 +319,18 @@ pub async fn provider_quality(
                 r.kind_median_cost_per_document = kind_costs
                     .get(&r.provider_kind)
                     .and_then(|v| median(v))
-                    .map(|m| m.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+                    .map(|m| {
+                        m.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    })
                     .and_then(|m| i64::try_from(m).ok());
-                r.deduction_rate_score = r
-                    .deduction_rate
-                    .and_then(|x| modified_z_score(x, peer_rates.get(&group).map(Vec::as_slice).unwrap_or(&[])));
+                r.deduction_rate_score = r.deduction_rate.and_then(|x| {
+                    modified_z_score(x, peer_rates.get(&group).map(Vec::as_slice).unwrap_or(&[]))
+                });
                 r.cost_per_document_score = r.cost_per_document.and_then(|x| {
-                    modified_z_score(Decimal::from(x), peer_costs.get(&group).map(Vec::as_slice).unwrap_or(&[]))
+                    modified_z_score(
+                        Decimal::from(x),
+                        peer_costs.get(&group).map(Vec::as_slice).unwrap_or(&[]),
+                    )
                 });
                 if r.deduction_rate_score.is_some_and(is_outlier) {
                     r.outliers.push("deduction_rate");

@@ -288,7 +288,11 @@ fn month_field(name: &str, v: &Option<String>, errors: &mut Vec<FieldError>) -> 
 
 /// The caller's reach and the query's filters as one `ReportFilter`; a filter outside the reach
 /// is 404, a malformed one 422 naming it.
-pub(crate) fn filter_for(conn: &mut AnyConnection, caller: &Caller, q: &ReportQuery) -> AppResult<ReportFilter> {
+pub(crate) fn filter_for(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    q: &ReportQuery,
+) -> AppResult<ReportFilter> {
     caller.require_any(READERS)?;
     let mut errors = Vec::new();
     let from_month = month_field("from", &q.from, &mut errors);

@@ -142,7 +142,10 @@ pub fn drawn_claims(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec
 
 /// The insured persons' "not received" flags, of one office (through `service_flags_office`)
 /// or all: `(office_id, provider_id, claim_id, resolved)`.
-pub fn flags(conn: &mut AnyConnection, office: Option<&OfficeId>) -> QueryResult<Vec<(String, String, String, bool)>> {
+pub fn flags(
+    conn: &mut AnyConnection,
+    office: Option<&OfficeId>,
+) -> QueryResult<Vec<(String, String, String, bool)>> {
     let mut q = service_flags::table.into_boxed();
     if let Some(o) = office {
         q = q.filter(service_flags::office_id.eq(o.as_str().to_string()));
