@@ -476,7 +476,7 @@ pub async fn deductions(
         .await
 }
 
-pub(crate) fn provider_names(
+fn provider_names(
     conn: &mut AnyConnection,
     ids: impl Iterator<Item = String>,
 ) -> AppResult<BTreeMap<String, String>> {
