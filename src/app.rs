@@ -139,6 +139,8 @@ pub fn routes() -> Vec<RouteDef> {
         GET "/api/v1/reports/deductions" => api::reports::deductions,
         GET "/api/v1/reports/turnaround" => api::reports::turnaround,
         GET "/api/v1/reports/budget" => api::reports::budget,
+        GET "/api/v1/reports/provider-quality" => api::reports::provider_quality,
+        GET "/api/v1/reports/work-accidents" => api::reports::work_accidents,
         GET "/api/v1/payment-orders" => api::settlements::list_orders,
         POST "/api/v1/payment-orders" => api::settlements::issue_order,
         GET "/api/v1/payment-orders/{id}" => api::settlements::get_order,

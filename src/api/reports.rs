@@ -19,7 +19,7 @@ use crate::services::reports::{
 
 /// This module's part of the contract (see `api::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(deductions, turnaround, budget))]
+#[openapi(paths(deductions, turnaround, budget, provider_quality, work_accidents))]
 pub struct Api;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -146,4 +146,49 @@ pub async fn budget(
     }
     let r = service::budget(&state, caller, BudgetQuery { year }).await?;
     Ok(if csv { csv_response("budget", service::budget_csv(&r)?) } else { HttpResponse::Ok().json(r) })
+}
+
+/// Provider quality per provider: deduction, rejection, objection and upheld rates, the sample
+/// cut rate, cost per document against the median of its kind, "not received" flags, and the
+/// outliers among the office's providers of the same kind (modified z-score, |score| > 3.5).
+#[utoipa::path(get, path = "/api/v1/reports/provider-quality", tag = "reports", params(ReportQuery, FormatQuery),
+    responses((status = 200, description = "The report, in the `format` asked for.", content(
+        (crate::services::report_quality::ProviderQualityReport = "application/json"),
+        (String = "text/csv"),
+    )), (status = 404, response = responses::NotFound)))]
+pub async fn provider_quality(
+    state: web::Data<ServiceContext>,
+    caller: Caller,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    use crate::services::report_quality as quality;
+    let (csv, query) = split(&q)?;
+    let r = quality::provider_quality(&state, caller, query).await?;
+    Ok(if csv {
+        csv_response("provider-quality", quality::provider_quality_csv(&r)?)
+    } else {
+        HttpResponse::Ok().json(r)
+    })
+}
+
+/// Work accidents (Art. 66) per employer and service month, with each employer's total and the
+/// grand total: what the Organization paid and may recover from the employer.
+#[utoipa::path(get, path = "/api/v1/reports/work-accidents", tag = "reports", params(ReportQuery, FormatQuery),
+    responses((status = 200, description = "The report, in the `format` asked for.", content(
+        (crate::services::report_quality::WorkAccidentsReport = "application/json"),
+        (String = "text/csv"),
+    )), (status = 404, response = responses::NotFound)))]
+pub async fn work_accidents(
+    state: web::Data<ServiceContext>,
+    caller: Caller,
+    q: web::Query<std::collections::HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    use crate::services::report_quality as quality;
+    let (csv, query) = split(&q)?;
+    let r = quality::work_accidents(&state, caller, query).await?;
+    Ok(if csv {
+        csv_response("work-accidents", quality::work_accidents_csv(&r)?)
+    } else {
+        HttpResponse::Ok().json(r)
+    })
 }

@@ -250,3 +250,131 @@ mod tests {
         assert_eq!(percentile(&[(4, 0)], 50), None);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outliers among peers (مراکز پرت نسبت به همتایان)
+
+/// The modified z-score beyond which a provider is flagged (|score| > 3.5), as Iglewicz and
+/// Hoaglin recommend: B. Iglewicz, D. C. Hoaglin, *How to Detect and Handle Outliers* (ASQC
+/// Basic References in Quality Control, vol. 16, 1993).
+pub const OUTLIER_THRESHOLD: rust_decimal::Decimal = rust_decimal::Decimal::from_parts(35, 0, 0, false, 1);
+
+/// The fewest peers (the provider included) a score is computed among. With four or fewer the
+/// median and the MAD are each set by one or two providers: a single unusual peer moves them
+/// enough to flag — or hide — anyone, so a small office's providers get no score at all rather
+/// than a misleading one.
+pub const MIN_PEERS: usize = 5;
+
+/// The median of `xs` (the mean of the two middle values for an even count); `None` when empty.
+pub fn median(xs: &[rust_decimal::Decimal]) -> Option<rust_decimal::Decimal> {
+    let mut v = xs.to_vec();
+    v.sort_unstable();
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / rust_decimal::Decimal::TWO),
+    }
+}
+
+/// The modified z-score (امتیاز z اصلاح‌شده) of `x` among `peers` (which include `x`): how far
+/// `x` lies from the peers' median in robust units, `0.6745 · (x − median) / MAD`, where MAD is
+/// the median of the absolute deviations from the median (Iglewicz & Hoaglin 1993). Robust:
+/// the outlier itself moves neither the median nor the MAD much, unlike a mean and a standard
+/// deviation.
+///
+/// When more than half of the peers share one value the MAD is 0; then the mean absolute
+/// deviation from the median (MeanAD) stands in: `(x − median) / (1.253314 · MeanAD)`
+/// (1.253314 ≈ √(π/2) makes MeanAD estimate the standard deviation of a normal population, as
+/// 1/0.6745 does for the MAD). When that is also 0 every peer has the same value and nobody is
+/// unusual: no score. Fewer than [`MIN_PEERS`] peers: no score. Rounded to two decimals (half
+/// away from zero).
+pub fn modified_z_score(
+    x: rust_decimal::Decimal,
+    peers: &[rust_decimal::Decimal],
+) -> Option<rust_decimal::Decimal> {
+    use rust_decimal::Decimal;
+    if peers.len() < MIN_PEERS {
+        return None;
+    }
+    let med = median(peers)?;
+    let deviations: Vec<Decimal> = peers.iter().map(|p| (*p - med).abs()).collect();
+    let mad = median(&deviations)?;
+    let score = if !mad.is_zero() {
+        Decimal::new(6745, 4) * (x - med) / mad
+    } else {
+        let mean_ad = deviations.iter().copied().sum::<Decimal>() / Decimal::from(deviations.len() as u64);
+        if mean_ad.is_zero() {
+            return None;
+        }
+        (x - med) / (Decimal::new(1_253_314, 6) * mean_ad)
+    };
+    Some(score.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// Whether a modified z-score marks an outlier: |score| > [`OUTLIER_THRESHOLD`].
+pub fn is_outlier(score: rust_decimal::Decimal) -> bool {
+    score.abs() > OUTLIER_THRESHOLD
+}
+
+#[cfg(test)]
+mod outlier_tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn d(xs: &[i64]) -> Vec<Decimal> {
+        xs.iter().map(|x| Decimal::from(*x)).collect()
+    }
+
+    #[test]
+    fn one_clear_outlier_is_flagged_and_the_others_are_not() {
+        // median 11, deviations 1,1,0,1,1,0,89 → MAD 1; 0.6745 × 89 / 1 = 60.03.
+        let peers = d(&[10, 12, 11, 10, 12, 11, 100]);
+        assert_eq!(modified_z_score(Decimal::from(100), &peers), Some(Decimal::new(6003, 2)));
+        assert!(is_outlier(modified_z_score(Decimal::from(100), &peers).unwrap()));
+        for x in [10, 11, 12] {
+            let s = modified_z_score(Decimal::from(x), &peers).unwrap();
+            assert!(!is_outlier(s), "{x}: {s}");
+        }
+        assert_eq!(modified_z_score(Decimal::from(10), &peers), Some(Decimal::new(-67, 2)));
+    }
+
+    #[test]
+    fn a_score_just_at_the_threshold_is_not_flagged_and_just_beyond_it_is() {
+        // Peers 8, 8, 10, 12, 12 and x (the largest): median 11, deviations 3, 3, 1, 1, 1 and
+        // x − 11 → MAD (1 + 3) / 2 = 2. 0.6745 × (21.378 − 11) / 2 = 3.49998… → 3.50: not
+        // beyond 3.5. 0.6745 × (21.4 − 11) / 2 = 3.5074 → 3.51: flagged.
+        let score = |x: Decimal| {
+            let mut peers = d(&[8, 12, 10, 8, 12]);
+            peers.push(x);
+            modified_z_score(x, &peers).unwrap()
+        };
+        let near = score(Decimal::new(21_378, 3));
+        assert_eq!(near, Decimal::new(350, 2));
+        assert!(!is_outlier(near));
+        let beyond = score(Decimal::new(214, 1));
+        assert_eq!(beyond, Decimal::new(351, 2));
+        assert!(is_outlier(beyond));
+        assert!(is_outlier(Decimal::new(-351, 2)));
+    }
+
+    #[test]
+    fn when_most_peers_agree_the_mean_absolute_deviation_stands_in() {
+        // median 10, deviations 0,0,0,0,40 → MAD 0; MeanAD 8; 40 / (1.253314 × 8) = 3.989…
+        let peers = d(&[10, 10, 10, 10, 50]);
+        let s = modified_z_score(Decimal::from(50), &peers).unwrap();
+        assert_eq!(s, Decimal::new(399, 2));
+        assert!(is_outlier(s));
+        assert_eq!(modified_z_score(Decimal::from(10), &peers), Some(Decimal::ZERO));
+        // All equal: MAD and MeanAD are 0 — nobody is unusual, no score.
+        assert_eq!(modified_z_score(Decimal::from(7), &d(&[7, 7, 7, 7, 7])), None);
+    }
+
+    #[test]
+    fn fewer_than_five_peers_get_no_score() {
+        assert_eq!(modified_z_score(Decimal::from(100), &d(&[10, 11, 12, 100])), None);
+        assert!(modified_z_score(Decimal::from(100), &d(&[10, 11, 12, 10, 100])).is_some());
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&d(&[3, 1, 2, 4])), Some(Decimal::new(25, 1)));
+    }
+}

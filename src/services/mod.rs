@@ -17,6 +17,7 @@ pub mod provider_facts;
 pub mod provider_portal;
 pub mod providers;
 pub mod reimbursements;
+pub mod report_quality;
 pub mod reports;
 pub mod review;
 pub mod sampling;

@@ -288,7 +288,11 @@ fn month_field(name: &str, v: &Option<String>, errors: &mut Vec<FieldError>) -> 
 
 /// The caller's reach and the query's filters as one `ReportFilter`; a filter outside the reach
 /// is 404, a malformed one 422 naming it.
-fn filter_for(conn: &mut AnyConnection, caller: &Caller, q: &ReportQuery) -> AppResult<ReportFilter> {
+pub(crate) fn filter_for(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    q: &ReportQuery,
+) -> AppResult<ReportFilter> {
     caller.require_any(READERS)?;
     let mut errors = Vec::new();
     let from_month = month_field("from", &q.from, &mut errors);
@@ -517,12 +521,12 @@ pub fn deductions_csv(r: &DeductionsReport) -> AppResult<Vec<u8>> {
     finish_csv(out)
 }
 
-fn csv_writer() -> csv::Writer<Vec<u8>> {
+pub(crate) fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Necessary).from_writer(Vec::new())
 }
 
 /// The bytes with a byte-order mark first, so that spreadsheet programs read UTF-8.
-fn finish_csv(out: csv::Writer<Vec<u8>>) -> AppResult<Vec<u8>> {
+pub(crate) fn finish_csv(out: csv::Writer<Vec<u8>>) -> AppResult<Vec<u8>> {
     let bytes = out.into_inner().map_err(AppError::internal)?;
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(bytes);

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod preauth;
 pub mod providers;
 pub mod reimbursements;
+pub mod report_quality;
 pub mod reports;
 pub mod review;
 pub mod sampling;

@@ -769,6 +769,20 @@ fn cases(a: &A) -> Vec<Case> {
         ),
         c(
             M::GET,
+            "/api/v1/reports/provider-quality",
+            format!("/api/v1/reports/provider-quality?office_id={o}"),
+            none(),
+            [Hidden, Hidden, Denied, Denied],
+        ),
+        c(
+            M::GET,
+            "/api/v1/reports/work-accidents",
+            format!("/api/v1/reports/work-accidents?office_id={o}"),
+            none(),
+            [Hidden, Hidden, Denied, Denied],
+        ),
+        c(
+            M::GET,
             "/api/v1/settlements/{id}/remittance",
             format!("/api/v1/settlements/{}/remittance", a.settlement),
             none(),
