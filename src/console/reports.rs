@@ -109,6 +109,31 @@ pub struct ReportsPage {
 }
 
 impl ReportsPage {
+    /// The budget's gauges (none when there is a message instead).
+    pub fn budget_cards(&self) -> &[ChartCard] {
+        match &self.budget {
+            BudgetPart::Cards(list) => list,
+            _ => &[],
+        }
+    }
+
+    /// What the budget card says when it has no gauge, and whether to offer the budgets page.
+    pub fn budget_message(&self) -> Option<(String, bool)> {
+        match &self.budget {
+            BudgetPart::Cards(_) => None,
+            BudgetPart::None => Some((
+                format!("برای این واحد و سال {} بودجه‌ای ثبت نشده است.", self.budget_year),
+                self.is_admin,
+            )),
+            BudgetPart::ChooseUnit => Some((
+                "برای دیدن بودجه در برابر هزینه، استان یا دفتر را برگزینید؛ بودجهٔ همهٔ واحدها در CSV است."
+                    .into(),
+                false,
+            )),
+            BudgetPart::Refused(why) => Some((why.clone(), false)),
+        }
+    }
+
     pub fn error_for(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
@@ -406,12 +431,7 @@ pub async fn page(
             id: "r-backlog".into(),
             title: "اسناد در انتظار رسیدگی بر حسب سن".into(),
             unit: Unit::Count,
-            bars: t
-                .backlog
-                .iter()
-                .filter(|b| b.claims != 0)
-                .map(|b| (format!("{} روز", b.age), b.claims))
-                .collect(),
+            bars: t.backlog.iter().filter(|b| b.claims != 0).map(|b| (age_label(b.age), b.claims)).collect(),
             top: TOP,
             tone: Tone::Pending,
         };
@@ -470,6 +490,14 @@ pub async fn page(
         q,
     };
     render(status, &page)
+}
+
+/// A backlog bucket in words: `0-7` is «0 تا 7 روز», `61+` «61 روز و بیشتر».
+fn age_label(age: &str) -> String {
+    match age.split_once('-') {
+        Some((a, b)) => format!("{a} تا {b} روز"),
+        None => format!("{} روز و بیشتر", age.trim_end_matches('+')),
+    }
 }
 
 /// The gauges of the budgets of one unit (an office, or a province's own budgets), benefits in
