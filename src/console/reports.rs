@@ -372,12 +372,11 @@ pub async fn page(
             ChartCard::bars(&reasons, "دلیل کسر", "مبلغ کسر", Some(csv("deductions")))
                 .with_sub(range.clone()),
         );
-        let mut by_provider: Vec<(String, String, i64)> = Vec::new();
+        // The report's rows are reason × provider × month (a country's are many): by provider
+        // in one pass.
+        let mut by_provider: std::collections::BTreeMap<&str, (&str, i64)> = Default::default();
         for r in &d.rows {
-            match by_provider.iter_mut().find(|(id, _, _)| *id == r.provider_id) {
-                Some(p) => p.2 += r.amount,
-                None => by_provider.push((r.provider_id.clone(), r.provider_name.clone(), r.amount)),
-            }
+            by_provider.entry(&r.provider_id).or_insert((&r.provider_name, 0)).1 += r.amount;
         }
         let providers = BarChart {
             id: "r-providers".into(),
@@ -385,7 +384,7 @@ pub async fn page(
             unit: Unit::Rials,
             bars: by_provider
                 .into_iter()
-                .map(|(id, name, v)| (if name.is_empty() { id } else { name }, v))
+                .map(|(id, (name, v))| (if name.is_empty() { id } else { name }.to_string(), v))
                 .collect(),
             top: TOP,
             tone: Tone::Deducted,
