@@ -868,13 +868,23 @@ pub fn line_chart(chart: &LineChart) -> String {
     }
     // Direct labels at the lines' ends, pushed apart when they would overlap.
     ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)));
-    let mut prev: Option<f64> = None;
+    let mut placed: Vec<(f64, f64, usize)> = Vec::new();
     for (x, y, si) in ends {
-        let y = match prev {
-            Some(p) if y - p < 14.0 => p + 14.0,
+        let y = match placed.last() {
+            Some(p) if y - p.1 < 14.0 => p.1 + 14.0,
             _ => y,
         };
-        prev = Some(y);
+        placed.push((x, y, si));
+    }
+    // Labels pushed below the plot would sit on the month names (equal values at zero): lift
+    // them all back above its bottom.
+    let bottom = frame.y.from.max(frame.y.to) - 6.0;
+    if let Some(over) = placed.last().map(|p| p.1 - bottom).filter(|o| *o > 0.0) {
+        for p in &mut placed {
+            p.1 -= over;
+        }
+    }
+    for (x, y, si) in placed {
         let s = &chart.series[si];
         svg.text_fa(
             (x - 8.0, y + 4.0),

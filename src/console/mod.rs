@@ -37,6 +37,7 @@ pub mod provider;
 pub mod queue;
 pub mod reimbursements;
 pub mod remittance;
+pub mod reports;
 pub mod review;
 pub mod session;
 pub mod supervision;
@@ -197,6 +198,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/admin/budgets/import", web::post().to(admin_budgets::import))
         .route("/console/admin/budgets/{id}", web::get().to(admin_budgets::edit))
         .route("/console/admin/budgets/{id}", web::post().to(admin_budgets::update))
+        // Reports dashboards (console::reports): the office's, the province's or headquarters'
+        // page by the caller's scope, and the CSV of its reports.
+        .route("/console/reports", web::get().to(reports::page))
+        .route("/console/reports/deductions.csv", web::get().to(reports::deductions_csv))
+        .route("/console/reports/turnaround.csv", web::get().to(reports::turnaround_csv))
+        .route("/console/reports/budget.csv", web::get().to(reports::budget_csv))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))
@@ -267,6 +274,7 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
             ("تأیید دوم", "/console/approvals", "approvals"),
             ("نمونه‌گیری", "/console/samples", "samples"),
             ("انباشت کار", "/console/backlog", "backlog"),
+            ("گزارش‌ها", "/console/reports", "reports"),
         ]
         .into_iter()
         .map(|(label, href, key)| NavItem { label, href, current: current == key })
@@ -282,6 +290,7 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
             ("تعرفه‌ها", "/console/admin/tariffs", "admin_tariffs"),
             ("بودجه", "/console/admin/budgets", "admin_budgets"),
             ("ممیزی", "/console/admin/audit", "admin_audit"),
+            ("گزارش‌ها", "/console/reports", "reports"),
         ];
         return all
             .iter()
@@ -302,6 +311,7 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
                 href: "/console/reimbursements",
                 current: current == "reimbursements",
             },
+            NavItem { label: "گزارش‌ها", href: "/console/reports", current: current == "reports" },
         ]
     } else if caller.role == Role::Finance {
         // Finance's desk, in the order of the month's work.
@@ -311,6 +321,7 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
             ("دستور پرداخت", "/console/finance/orders", "orders"),
             ("تسویه‌های معوق", "/console/finance/overdue", "overdue"),
             ("تطبیق", "/console/finance/reconciliation", "reconciliation"),
+            ("گزارش‌ها", "/console/reports", "reports"),
         ]
         .into_iter()
         .map(|(label, href, key)| NavItem { label, href, current: current == key })
@@ -344,6 +355,9 @@ fn nav_for(caller: &Caller, current: &str) -> Vec<NavItem> {
             href: "/console/preauthorizations",
             current: current == "preauth",
         }]
+    } else if caller.role == Role::ProvinceManager || caller.role == Role::Headquarters {
+        // The province's and the country's management read the reports (home leads there).
+        vec![NavItem { label: "گزارش‌ها", href: "/console/reports", current: current == "reports" }]
     } else {
         vec![NavItem { label: "خانه", href: "/console/", current: current == "home" }]
     }

@@ -39,6 +39,9 @@ pub async fn home(signed: Signed) -> Result<HttpResponse, ConsoleError> {
         crate::auth::Role::Admin => return Ok(see_other("/console/admin/providers")),
         crate::auth::Role::TariffAdmin => return Ok(see_other("/console/admin/tariffs")),
         crate::auth::Role::Provider => return Ok(see_other("/console/provider/remittances")),
+        crate::auth::Role::ProvinceManager | crate::auth::Role::Headquarters => {
+            return Ok(see_other("/console/reports"))
+        }
         _ => {}
     }
     let page = HomePage {

@@ -245,8 +245,8 @@ pub async fn rebuild(state: &ServiceContext) -> AppResult<usize> {
 // ---------------------------------------------------------------------------------------------
 // Reading: who, and the filter
 
-/// The roles that read reports.
-const READERS: &[Role] = &[
+/// The roles that read reports (the console's dashboards check it before anything else).
+pub const READERS: &[Role] = &[
     Role::Admin,
     Role::Reviewer,
     Role::Supervisor,
@@ -395,6 +395,24 @@ pub struct DeductionsReport {
     pub deducted: i64,
     #[schema(value_type = Option<String>)]
     pub share_of_billed: Option<Decimal>,
+    /// By service month, first month first: what was billed, paid and deducted (the
+    /// dashboards' monthly chart).
+    pub months: Vec<MonthTotal>,
+}
+
+/// One service month of the deductions report over everything the filter selects.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct MonthTotal {
+    /// Jalali `YYYY-MM` of the service.
+    pub service_month: String,
+    pub claims: i64,
+    /// What the providers billed (مبلغ درخواستی), rials.
+    pub billed: i64,
+    /// What the Organization pays of the decided claims (قابل پرداخت قطعی): the claims still
+    /// waiting for a person are not counted until decided.
+    pub payable: i64,
+    /// Deductions (کسور), rials, of every claim.
+    pub deducted: i64,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -456,7 +474,23 @@ pub async fn deductions(
                 })
                 .collect();
             let deducted = months.iter().map(|m| m.sums.deducted).sum();
+            let mut by_month: BTreeMap<String, MonthSums> = BTreeMap::new();
+            for m in &months {
+                let e = by_month.entry(m.service_month.clone()).or_default();
+                *e = e.plus(m.sums, 1);
+            }
             Ok(DeductionsReport {
+                months: by_month
+                    .into_iter()
+                    .filter(|(_, s)| s.claims != 0)
+                    .map(|(service_month, s)| MonthTotal {
+                        service_month,
+                        claims: s.claims,
+                        billed: s.billed,
+                        payable: s.insurer_payable - s.pending_payable,
+                        deducted: s.deducted,
+                    })
+                    .collect(),
                 rows,
                 by_reason: by_reason
                     .into_iter()
@@ -564,6 +598,12 @@ pub struct TurnaroundReport {
     pub decision: Vec<TurnaroundLine>,
     /// Decision → payment (the provider's settlement paid).
     pub payment: Vec<TurnaroundLine>,
+    /// Receipt → decision per month over every office the filter selects (percentiles of the
+    /// offices' histograms merged, not of their percentiles); `office_id` and `office_name`
+    /// empty.
+    pub decision_by_month: Vec<TurnaroundLine>,
+    /// Decision → payment per month over every office the filter selects, the same way.
+    pub payment_by_month: Vec<TurnaroundLine>,
     pub backlog: Vec<BacklogBucket>,
 }
 
@@ -595,30 +635,36 @@ pub async fn turnaround(
             .into_iter()
             .map(|o| (o.id.to_string(), o.name_fa))
             .collect();
-            let mut lines_of = |stage: Stage| -> AppResult<Vec<TurnaroundLine>> {
+            let line = |office_id: String, month: String, hist: Vec<(i64, i64)>| TurnaroundLine {
+                office_name: office_names.get(&office_id).cloned().unwrap_or_default(),
+                claims: hist.iter().map(|(_, n)| n).sum(),
+                p50_days: report::percentile(&hist, 50),
+                p90_days: report::percentile(&hist, 90),
+                max_days: hist.iter().filter(|(_, n)| *n > 0).map(|(d, _)| *d).max(),
+                office_id,
+                month,
+            };
+            let mut lines_of = |stage: Stage| -> AppResult<(Vec<TurnaroundLine>, Vec<TurnaroundLine>)> {
                 let mut h: BTreeMap<(String, String), Vec<(i64, i64)>> = BTreeMap::new();
+                let mut by_month: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
                 for (o, m, days, n) in store::turnaround(conn, &f, stage)? {
+                    *by_month.entry(m.clone()).or_default().entry(days).or_default() += n;
                     h.entry((o, m)).or_default().push((days, n));
                 }
-                Ok(h.into_iter()
-                    .map(|((office_id, month), hist)| TurnaroundLine {
-                        office_name: office_names.get(&office_id).cloned().unwrap_or_default(),
-                        claims: hist.iter().map(|(_, n)| n).sum(),
-                        p50_days: report::percentile(&hist, 50),
-                        p90_days: report::percentile(&hist, 90),
-                        max_days: hist.iter().filter(|(_, n)| *n > 0).map(|(d, _)| *d).max(),
-                        office_id,
-                        month,
-                    })
-                    .collect())
+                let per_office = h.into_iter().map(|((o, m), hist)| line(o, m, hist)).collect();
+                let per_month = by_month
+                    .into_iter()
+                    .map(|(m, hist)| line(String::new(), m, hist.into_iter().collect()))
+                    .collect();
+                Ok((per_office, per_month))
             };
-            let decision = lines_of(Stage::Decision)?;
-            let payment = lines_of(Stage::Payment)?;
+            let (decision, decision_by_month) = lines_of(Stage::Decision)?;
+            let (payment, payment_by_month) = lines_of(Stage::Payment)?;
             let backlog = claims_store::backlog_by_age(conn, &f, today)?
                 .into_iter()
                 .map(|(age, claims, billed)| BacklogBucket { age, claims, billed })
                 .collect();
-            Ok(TurnaroundReport { decision, payment, backlog })
+            Ok(TurnaroundReport { decision, payment, decision_by_month, payment_by_month, backlog })
         })
         .await
 }

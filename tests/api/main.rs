@@ -25,6 +25,7 @@ mod openapi;
 mod preauth;
 mod providers;
 mod reimbursements;
+mod report_months;
 mod reports;
 mod review;
 mod settlements;

@@ -99,6 +99,11 @@ const PROTECTED: &[(&str, &str)] = &[
     ("POST", "/console/admin/budgets/import"),
     ("GET", "/console/admin/budgets/{id}"),
     ("POST", "/console/admin/budgets/{id}"),
+    // The reports dashboards (console::reports): every staff role at its level.
+    ("GET", "/console/reports"),
+    ("GET", "/console/reports/deductions.csv"),
+    ("GET", "/console/reports/turnaround.csv"),
+    ("GET", "/console/reports/budget.csv"),
     // The insured person's portal (console::me).
     ("GET", "/console/me/claims"),
     ("GET", "/console/me/claims/{id}"),
@@ -253,7 +258,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
     // (its own screens aside); with a valid token, every form is refused the same way.
     let finance = Browser::signed_in(&app, "fatemeh");
     let csrf = finance.get("/console/password").csrf();
-    for (method, path) in PROTECTED.iter().filter(|(_, p)| !p.starts_with("/console/finance/")) {
+    // The reports are finance's too (tests/console/reports.rs).
+    let finance_own = |p: &str| p.starts_with("/console/finance/") || p.starts_with("/console/reports");
+    for (method, path) in PROTECTED.iter().filter(|(_, p)| !finance_own(p)) {
         let url = fill(path, &claim);
         let page = match (*method, *path) {
             ("GET", _) => finance.get(&url),
@@ -308,6 +315,9 @@ fn every_protected_route_refuses_the_signed_out_the_wrong_role_and_a_form_withou
     ] {
         let page = advisor.get(url);
         assert!(page.status == 403 || page.status == 404, "advisor: {url} answered {}", page.status);
+    }
+    for url in ["/console/reports", "/console/reports/deductions.csv", "/console/reports/budget.csv"] {
+        assert_eq!(advisor.get(url).status, 403, "advisor: {url}");
     }
     let reviewer = Browser::signed_in(&app, "ana");
     for url in [
