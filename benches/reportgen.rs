@@ -23,7 +23,7 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use asnad::db::schema::{claims, objections, offices, provinces, providers, report_turnaround, users};
+use asnad::db::schema::{claims, objections, offices, providers, provinces, report_turnaround, users};
 use asnad::db::{connect_and_migrate, AnyConnection, DatabaseUrl, PoolOptions};
 use asnad::domain::lifecycle::claim::{ClaimStatus, LineStatus};
 use asnad::domain::record_ids::{ClaimId, OfficeId, ProviderId, UserId};
@@ -123,8 +123,9 @@ fn main() {
     let a = args();
     let started = Instant::now();
     let url = DatabaseUrl::parse(&a.url).expect("a database URL");
-    let pool = connect_and_migrate(&url, &PoolOptions { max_size: 2, connection_timeout: Duration::from_secs(30) })
-        .expect("the database");
+    let pool =
+        connect_and_migrate(&url, &PoolOptions { max_size: 2, connection_timeout: Duration::from_secs(30) })
+            .expect("the database");
     let mut conn = pool.get().expect("a connection");
     let conn: &mut AnyConnection = &mut conn;
     let have: i64 = claims::table.count().get_result(conn).expect("count claims");
@@ -134,7 +135,8 @@ fn main() {
     let now = ts(NaiveDate::from_ymd_opt(2025, 3, 20).expect("a date"), 0);
 
     // Offices: `--offices-per-province` in every province the migrations seed.
-    let province_ids: Vec<i32> = provinces::table.select(provinces::id).order(provinces::id).load(conn).expect("provinces");
+    let province_ids: Vec<i32> =
+        provinces::table.select(provinces::id).order(provinces::id).load(conn).expect("provinces");
     let mut office_ids = Vec::new();
     for p in &province_ids {
         for i in 0..a.offices_per_province {
@@ -181,6 +183,10 @@ fn main() {
         provs.push(Provider { id, office, kind });
     }
 
+    // The first admin, as `serve` would make it on an empty database (with the password of
+    // ASNAD_BOOTSTRAP_ADMIN_PASSWORD): `serve` makes none once the objector below exists.
+    asnad::services::users::bootstrap_admin(conn, std::env::var("ASNAD_BOOTSTRAP_ADMIN_PASSWORD").ok())
+        .expect("the first admin");
     // The provider user who files the objections.
     let objector = UserId::new();
     asnad::store::users::insert(
@@ -248,7 +254,9 @@ fn main() {
                         b,
                         format!(r#"[{{"code":"R02","amount":{b},"detail":"not eligible"}}]"#),
                     ),
-                    ClaimStatus::Pended | ClaimStatus::AwaitingApproval => (LineStatus::Pended, 0, "[]".into()),
+                    ClaimStatus::Pended | ClaimStatus::AwaitingApproval => {
+                        (LineStatus::Pended, 0, "[]".into())
+                    }
                     ClaimStatus::PartiallyApproved if rng.gen_range(0..4) == 0 => {
                         let code = pick(&mut rng, REASONS, |r| r.1).0;
                         let amt = b * rng.gen_range(10..=100) / 100 / 1_000 * 1_000;
@@ -294,7 +302,11 @@ fn main() {
                     deducted: ded,
                     cost_sharing_rule: None,
                     reasons,
-                    pend_reasons: if line_status == LineStatus::Pended { r#"["P01"]"#.into() } else { "[]".into() },
+                    pend_reasons: if line_status == LineStatus::Pended {
+                        r#"["P01"]"#.into()
+                    } else {
+                        "[]".into()
+                    },
                     preauthorization_id: None,
                 });
             }
@@ -306,11 +318,21 @@ fn main() {
                 ClaimStatus::Approved | ClaimStatus::PartiallyApproved | ClaimStatus::Rejected
             );
             if decided && decided_on <= now.date() {
-                let k = (p.office.as_str().to_string(), jalali_month(decided_on), "decision", (decided_on - received).num_days());
+                let k = (
+                    p.office.as_str().to_string(),
+                    jalali_month(decided_on),
+                    "decision",
+                    (decided_on - received).num_days(),
+                );
                 *turnaround.entry(k).or_default() += 1;
                 let paid_on = decided_on + chrono::Duration::days(rng.gen_range(10..70));
                 if status != ClaimStatus::Rejected && paid_on <= now.date() {
-                    let k = (p.office.as_str().to_string(), jalali_month(paid_on), "payment", (paid_on - decided_on).num_days());
+                    let k = (
+                        p.office.as_str().to_string(),
+                        jalali_month(paid_on),
+                        "payment",
+                        (paid_on - decided_on).num_days(),
+                    );
                     *turnaround.entry(k).or_default() += 1;
                 }
             }
@@ -354,14 +376,20 @@ fn main() {
         conn.transaction(|conn| {
             for chunk in cs.chunks(500) {
                 match conn {
-                    AnyConnection::Sqlite(c) => diesel::insert_into(claims::table).values(chunk).execute(c)?,
-                    AnyConnection::Postgresql(c) => diesel::insert_into(claims::table).values(chunk).execute(c)?,
+                    AnyConnection::Sqlite(c) => {
+                        diesel::insert_into(claims::table).values(chunk).execute(c)?
+                    }
+                    AnyConnection::Postgresql(c) => {
+                        diesel::insert_into(claims::table).values(chunk).execute(c)?
+                    }
                 };
             }
             for chunk in ls.chunks(1_000) {
                 use asnad::db::schema::claim_lines;
                 match conn {
-                    AnyConnection::Sqlite(c) => diesel::insert_into(claim_lines::table).values(chunk).execute(c)?,
+                    AnyConnection::Sqlite(c) => {
+                        diesel::insert_into(claim_lines::table).values(chunk).execute(c)?
+                    }
                     AnyConnection::Postgresql(c) => {
                         diesel::insert_into(claim_lines::table).values(chunk).execute(c)?
                     }
@@ -389,7 +417,10 @@ fn main() {
         done += n;
         if done % 100_000 < batch {
             let s = insert_started.elapsed().as_secs_f64();
-            eprintln!("{done} claims, {written_lines} lines in {s:.0} s ({:.0} lines/s)", written_lines as f64 / s);
+            eprintln!(
+                "{done} claims, {written_lines} lines in {s:.0} s ({:.0} lines/s)",
+                written_lines as f64 / s
+            );
         }
     }
     for ((office, month, stage, days), n) in &turnaround {

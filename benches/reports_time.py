@@ -32,14 +32,14 @@ def call(method, path, token=None, body=None):
 
 def login(user, password):
     s, b = call("POST", "/api/v1/auth/token", body={"username": user, "password": password})
-    t = json.loads(b) if s == 200 else {}
+    t = json.loads(b) if s in (200, 201) else {}
     if t.get("must_change_password"):
         new = password + "-bench"
         s2, b2 = call("PUT", "/api/v1/auth/password", t["access_token"],
                       {"current_password": password, "new_password": new})
         assert s2 in (200, 204), (s2, b2)
         return login(user, new)
-    assert s == 200, (user, s, b)
+    assert s in (200, 201), (user, s, b)
     return t["access_token"]
 
 
@@ -55,7 +55,9 @@ provider = providers[0]["id"] if providers else None
 def user(name, body):
     body = {"username": name, "display_name": name, "password": "bench-password-" + name, **body}
     s, b = call("POST", "/api/v1/users", admin, body)
-    assert s in (200, 201), (s, b)
+    assert s in (200, 201, 409), (s, b)
+    if s == 409:  # made by an earlier run on the same database, which changed its password
+        return login(name, body["password"] + "-bench")
     return login(name, body["password"])
 
 
@@ -84,6 +86,8 @@ for report in REPORTS:
             query = "year=1403" if not query.startswith("provider") else ""
             if "provider_kind" in label or "quarter" in label or "one provider" in label:
                 continue
+        if report == "turnaround" and ("provider" in query):
+            continue  # an office's measure: the report refuses provider filters (422)
         for fmt in ("json", "csv"):
             q = "&".join(x for x in (query, f"format={fmt}") if x)
             times, size = [], 0

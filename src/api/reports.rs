@@ -66,9 +66,18 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
         .body(body)
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RowsQuery {
+    /// How many detailed rows, largest first (default 1,000, at most 100,000); the totals cover
+    /// every row the filters select.
+    #[param(minimum = 1, maximum = 100000)]
+    pub limit: Option<i64>,
+}
+
 /// Deductions by reason × provider × month: lines, amount and share of what the provider billed
-/// that month; totals by reason.
-#[utoipa::path(get, path = "/api/v1/reports/deductions", tag = "reports", params(ReportQuery, FormatQuery),
+/// that month, largest first; totals by reason, by provider (the 50 largest) and by month.
+#[utoipa::path(get, path = "/api/v1/reports/deductions", tag = "reports", params(ReportQuery, RowsQuery, FormatQuery),
     responses((status = 200, description = "The report, in the `format` asked for.", content(
         (DeductionsReport = "application/json"),
         (String = "text/csv"),
@@ -78,8 +87,15 @@ pub async fn deductions(
     caller: Caller,
     q: web::Query<std::collections::HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
+    let mut q = q;
+    let limit = match q.0.remove("limit") {
+        None => None,
+        Some(v) => {
+            Some(v.trim().parse::<i64>().map_err(|_| AppError::field("limit", "invalid", "a whole number"))?)
+        }
+    };
     let (csv, query) = split(&q)?;
-    let r = service::deductions(&state, caller, query).await?;
+    let r = service::deductions(&state, caller, query, limit).await?;
     Ok(if csv {
         csv_response("deductions", service::deductions_csv(&r)?)
     } else {

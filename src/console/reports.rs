@@ -279,7 +279,7 @@ pub async fn page(
     // The deductions report first: it checks the filter (a bad month: the fields' errors; an
     // office or province outside the reach: 404, before anything is shown).
     let deductions = match &query {
-        Some(query) => match service::deductions(&state, s.caller.clone(), query.clone()).await {
+        Some(query) => match service::deductions(&state, s.caller.clone(), query.clone(), None).await {
             Ok(r) => Some(r),
             Err(AppError::Validation(errs)) => {
                 errors.extend(persian_errors(errs));
@@ -372,19 +372,19 @@ pub async fn page(
             ChartCard::bars(&reasons, "دلیل کسر", "مبلغ کسر", Some(csv("deductions")))
                 .with_sub(range.clone()),
         );
-        // The report's rows are reason × provider × month (a country's are many): by provider
-        // in one pass.
-        let mut by_provider: std::collections::BTreeMap<&str, (&str, i64)> = Default::default();
-        for r in &d.rows {
-            by_provider.entry(&r.provider_id).or_insert((&r.provider_name, 0)).1 += r.amount;
-        }
         let providers = BarChart {
             id: "r-providers".into(),
             title: "مراکز با بیشترین کسور".into(),
             unit: Unit::Rials,
-            bars: by_provider
-                .into_iter()
-                .map(|(id, (name, v))| (if name.is_empty() { id } else { name }.to_string(), v))
+            bars: d
+                .by_provider
+                .iter()
+                .map(|p| {
+                    (
+                        if p.provider_name.is_empty() { &p.provider_id } else { &p.provider_name }.clone(),
+                        p.deducted,
+                    )
+                })
                 .collect(),
             top: TOP,
             tone: Tone::Deducted,
@@ -559,7 +559,7 @@ pub async fn deductions_csv(
 ) -> Result<HttpResponse, ConsoleError> {
     let s = signed.0;
     let query = csv_query(&state, &s, &q)?;
-    let r = service::deductions(&state, s.caller.clone(), query).await?;
+    let r = service::deductions(&state, s.caller.clone(), query, None).await?;
     Ok(csv_response("deductions", service::deductions_csv(&r)?))
 }
 

@@ -371,6 +371,8 @@ pub fn percent(part: i64, whole: i64) -> Option<Decimal> {
 pub struct DeductionLine {
     pub reason: String,
     pub reason_fa: &'static str,
+    /// The office that reviewed the claims (a provider that moved office has a row in each).
+    pub office_id: String,
     pub provider_id: String,
     pub provider_name: String,
     /// Jalali `YYYY-MM` of the service.
@@ -385,10 +387,17 @@ pub struct DeductionLine {
     pub share_of_billed: Option<Decimal>,
 }
 
-/// The deductions report: its rows (by reason, then provider, then month) and totals.
+/// The deductions report: its largest rows (reason × office × provider × month, by amount) and
+/// totals over everything the filter selects.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DeductionsReport {
+    /// The `limit` largest rows (default 1,000), largest first.
     pub rows: Vec<DeductionLine>,
+    /// How many rows the filter selects in all; more than `rows` holds when the limit cut them.
+    pub rows_total: i64,
+    /// The providers with the largest deductions (at most 50), largest first, over everything
+    /// the filter selects.
+    pub by_provider: Vec<ProviderTotal>,
     /// By reason over everything the filter selects.
     pub by_reason: Vec<ReasonTotal>,
     pub billed: i64,
@@ -398,6 +407,20 @@ pub struct DeductionsReport {
     /// By service month, first month first: what was billed, paid and deducted (the
     /// dashboards' monthly chart).
     pub months: Vec<MonthTotal>,
+}
+
+/// A provider's deductions over everything the filter selects.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ProviderTotal {
+    pub provider_id: String,
+    pub provider_name: String,
+    /// What the provider billed, rials.
+    pub billed: i64,
+    /// Its deductions, rials.
+    pub deducted: i64,
+    /// `deducted / billed` in percent, two decimals; null when nothing was billed.
+    #[schema(value_type = Option<String>)]
+    pub share_of_billed: Option<Decimal>,
 }
 
 /// One service month of the deductions report over everything the filter selects.
@@ -429,57 +452,89 @@ fn reason_fa(code: &str) -> &'static str {
     crate::domain::reasons::Reason::parse(code).map(|r| r.message_fa()).unwrap_or("")
 }
 
+/// How many of the deductions report's detailed rows are returned when the caller does not say
+/// (`?limit=`), and the most it may ask for. A country's reason × provider × month rows run to
+/// hundreds of thousands (640,000 in the 10-million-line bench: 136 MB of JSON); the report
+/// returns the largest and its totals cover everything.
+pub const DEDUCTION_ROWS_DEFAULT: i64 = 1_000;
+pub const DEDUCTION_ROWS_MAX: i64 = 100_000;
+
+/// How many providers `by_provider` names, largest deductions first.
+const TOP_PROVIDERS: usize = 50;
+
 pub async fn deductions(
     state: &ServiceContext,
     caller: Caller,
     q: ReportQuery,
+    limit: Option<i64>,
 ) -> AppResult<DeductionsReport> {
+    let limit = limit.unwrap_or(DEDUCTION_ROWS_DEFAULT);
+    if !(1..=DEDUCTION_ROWS_MAX).contains(&limit) {
+        return Err(AppError::field("limit", "range", format!("between 1 and {DEDUCTION_ROWS_MAX}")));
+    }
     state
         .db(move |conn| {
             let f = filter_for(conn, &caller, &q)?;
+            // The monthly sums (one row per office, provider and month: 72,000 for a country's
+            // year) give the billed amounts, the months and the providers' totals; the reasons
+            // are summed in the database, and only the largest rows are read.
             let months = store::months(conn, &f)?;
-            let rows = store::deductions(conn, &f)?;
-            let mut billed: BTreeMap<(String, String), i64> = BTreeMap::new();
-            for m in &months {
-                *billed.entry((m.provider_id.clone(), m.service_month.clone())).or_default() += m.sums.billed;
-            }
-            let total_billed: i64 = billed.values().sum();
-            let mut cube: BTreeMap<(String, String, String), ReasonSums> = BTreeMap::new();
-            for r in rows {
-                let e = cube.entry((r.reason, r.provider_id, r.service_month)).or_default();
-                e.lines += r.sums.lines;
-                e.amount += r.sums.amount;
-            }
-            let names = provider_names(conn, cube.keys().map(|(_, p, _)| p.clone()))?;
-            let mut by_reason: BTreeMap<String, ReasonSums> = BTreeMap::new();
-            let rows: Vec<DeductionLine> = cube
-                .into_iter()
-                .filter(|(_, s)| s.lines != 0 || s.amount != 0)
-                .map(|((reason, provider_id, month), s)| {
-                    let t = by_reason.entry(reason.clone()).or_default();
-                    t.lines += s.lines;
-                    t.amount += s.amount;
-                    let b = billed.get(&(provider_id.clone(), month.clone())).copied().unwrap_or(0);
-                    DeductionLine {
-                        reason_fa: reason_fa(&reason),
-                        provider_name: names.get(&provider_id).cloned().unwrap_or_default(),
-                        reason,
-                        provider_id,
-                        service_month: month,
-                        lines: s.lines,
-                        amount: s.amount,
-                        billed: b,
-                        share_of_billed: percent(s.amount, b),
-                    }
-                })
-                .collect();
-            let deducted = months.iter().map(|m| m.sums.deducted).sum();
+            let top = store::deductions_top(conn, &f, limit)?;
+            let reasons = store::deductions_by_reason(conn, &f)?;
+            let mut billed: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+            let mut by_provider: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
             let mut by_month: BTreeMap<String, MonthSums> = BTreeMap::new();
             for m in &months {
+                *billed.entry((m.provider_id.as_str(), m.service_month.as_str())).or_default() +=
+                    m.sums.billed;
+                let p = by_provider.entry(m.provider_id.as_str()).or_default();
+                p.0 += m.sums.billed;
+                p.1 += m.sums.deducted;
                 let e = by_month.entry(m.service_month.clone()).or_default();
                 *e = e.plus(m.sums, 1);
             }
+            let total_billed: i64 = billed.values().sum();
+            let deducted: i64 = months.iter().map(|m| m.sums.deducted).sum();
+            let mut providers: Vec<(&str, (i64, i64))> =
+                by_provider.into_iter().filter(|(_, (_, d))| *d != 0).collect();
+            providers.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(b.0)));
+            providers.truncate(TOP_PROVIDERS);
+            let names = provider_names(
+                conn,
+                top.iter().map(|r| r.provider_id.clone()).chain(providers.iter().map(|(p, _)| p.to_string())),
+            )?;
+            let rows: Vec<DeductionLine> = top
+                .into_iter()
+                .map(|r| {
+                    let b =
+                        billed.get(&(r.provider_id.as_str(), r.service_month.as_str())).copied().unwrap_or(0);
+                    DeductionLine {
+                        reason_fa: reason_fa(&r.reason),
+                        provider_name: names.get(&r.provider_id).cloned().unwrap_or_default(),
+                        reason: r.reason,
+                        office_id: r.office_id,
+                        provider_id: r.provider_id,
+                        service_month: r.service_month,
+                        lines: r.sums.lines,
+                        amount: r.sums.amount,
+                        billed: b,
+                        share_of_billed: percent(r.sums.amount, b),
+                    }
+                })
+                .collect();
             Ok(DeductionsReport {
+                rows_total: reasons.iter().map(|r| r.1).sum(),
+                rows,
+                by_provider: providers
+                    .into_iter()
+                    .map(|(p, (b, d))| ProviderTotal {
+                        provider_name: names.get(p).cloned().unwrap_or_default(),
+                        provider_id: p.to_string(),
+                        billed: b,
+                        deducted: d,
+                        share_of_billed: percent(d, b),
+                    })
+                    .collect(),
                 months: by_month
                     .into_iter()
                     .filter(|(_, s)| s.claims != 0)
@@ -491,15 +546,14 @@ pub async fn deductions(
                         deducted: s.deducted,
                     })
                     .collect(),
-                rows,
-                by_reason: by_reason
+                by_reason: reasons
                     .into_iter()
-                    .map(|(reason, s)| ReasonTotal {
+                    .map(|(reason, _, lines, amount)| ReasonTotal {
                         reason_fa: reason_fa(&reason),
                         reason,
-                        lines: s.lines,
-                        amount: s.amount,
-                        share_of_billed: percent(s.amount, total_billed),
+                        lines,
+                        amount,
+                        share_of_billed: percent(amount, total_billed),
                     })
                     .collect(),
                 billed: total_billed,
@@ -529,6 +583,7 @@ pub fn deductions_csv(r: &DeductionsReport) -> AppResult<Vec<u8>> {
     out.write_record([
         "کد دلیل",
         "دلیل",
+        "شناسهٔ دفتر",
         "شناسهٔ مرکز",
         "مرکز",
         "ماه خدمت",
@@ -542,6 +597,7 @@ pub fn deductions_csv(r: &DeductionsReport) -> AppResult<Vec<u8>> {
         out.write_record([
             x.reason.clone(),
             x.reason_fa.to_string(),
+            x.office_id.clone(),
             x.provider_id.clone(),
             x.provider_name.clone(),
             x.service_month.clone(),

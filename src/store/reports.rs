@@ -190,9 +190,13 @@ impl diesel::Queryable<SumsSql, crate::store::scope::Db> for MonthSums {
 }
 
 macro_rules! filtered {
-    ($table:ident, $f:expr) => {{
+    ($table:ident, $f:expr) => {
+        filtered!($table, $f, $table::table)
+    };
+    // `$from`: the table, or the table grouped (a boxed query cannot be grouped afterwards).
+    ($table:ident, $f:expr, $from:expr) => {{
         let f = $f;
-        let mut q = $table::table.into_boxed();
+        let mut q = $from.into_boxed();
         if let Some(p) = f.offices_of_province {
             q = q.filter(
                 $table::office_id
@@ -250,6 +254,46 @@ pub fn deductions(conn: &mut AnyConnection, f: &ReportFilter) -> QueryResult<Vec
     use report_deductions as d;
     filtered!(report_deductions, f)
         .select((d::office_id, d::provider_id, d::service_month, d::reason, (d::lines, d::amount)))
+        .load(conn)
+}
+
+/// The `limit` largest rows of `report_deductions` under the filter, by amount (then by key, so
+/// a page is stable), and how many rows the filter selects in all. A country's reason ×
+/// provider × month rows run to hundreds of thousands: the report shows the largest and totals
+/// the rest in SQL ([`deductions_by_reason`]).
+pub fn deductions_top(
+    conn: &mut AnyConnection,
+    f: &ReportFilter,
+    limit: i64,
+) -> QueryResult<Vec<DeductionRow>> {
+    use report_deductions as d;
+    filtered!(report_deductions, f)
+        .filter(d::lines.ne(0).or(d::amount.ne(0)))
+        .select((d::office_id, d::provider_id, d::service_month, d::reason, (d::lines, d::amount)))
+        .order_by((d::amount.desc(), d::reason, d::provider_id, d::service_month, d::office_id))
+        .limit(limit)
+        .load(conn)
+}
+
+/// The deductions by reason under the filter, summed in the database: `(reason, rows, lines,
+/// amount)`, where rows counts the (office, provider, month) rows that carry the reason.
+pub fn deductions_by_reason(
+    conn: &mut AnyConnection,
+    f: &ReportFilter,
+) -> QueryResult<Vec<(String, i64, i64, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    use report_deductions as d;
+    // CAST: SUM of a BIGINT is NUMERIC on PostgreSQL and INTEGER on SQLite; one type for both.
+    let grouped = d::table.group_by(d::reason).select((
+        d::reason,
+        sql::<BigInt>("CAST(COUNT(*) AS BIGINT)"),
+        sql::<BigInt>("CAST(SUM(report_deductions.lines) AS BIGINT)"),
+        sql::<BigInt>("CAST(SUM(report_deductions.amount) AS BIGINT)"),
+    ));
+    filtered!(report_deductions, f, grouped)
+        .filter(d::lines.ne(0).or(d::amount.ne(0)))
+        .order_by(d::reason)
         .load(conn)
 }
 

@@ -149,6 +149,51 @@ fn deductions_and_turnaround_equal_the_claims_and_each_role_reads_its_reach() {
     let (want, billed) = expected(&app, &admin, &ids);
     let all = report(&app, &hq, "");
     assert_eq!(cube_of(&all), want);
+    assert_eq!(all["rows_total"].as_u64(), Some(want.len() as u64));
+    // Largest first; `?limit=` cuts the rows, never the totals.
+    let amounts: Vec<i64> =
+        all["rows"].as_array().unwrap().iter().map(|r| r["amount"].as_i64().unwrap()).collect();
+    assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "largest first: {amounts:?}");
+    let one = report(&app, &hq, "?limit=1");
+    assert_eq!(one["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(one["rows"][0], all["rows"][0]);
+    assert_eq!(
+        (&one["rows_total"], &one["by_reason"], &one["by_provider"]),
+        (&all["rows_total"], &all["by_reason"], &all["by_provider"])
+    );
+    for bad in ["0", "100001", "x"] {
+        let res = app.get(&format!("/api/v1/reports/deductions?limit={bad}"), Some(&hq));
+        assert_eq!(res.status(), 422, "limit={bad}");
+        assert!(res.text().unwrap().contains("limit"));
+    }
+    // By reason and by provider: the sums of the cube.
+    let mut reasons: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut providers: BTreeMap<String, i64> = BTreeMap::new();
+    for ((reason, provider, _), (lines, amount)) in &want {
+        let r = reasons.entry(reason.clone()).or_default();
+        r.0 += lines;
+        r.1 += amount;
+        *providers.entry(provider.clone()).or_default() += amount;
+    }
+    let got: BTreeMap<String, (i64, i64)> = all["by_reason"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap().to_string(),
+                (r["lines"].as_i64().unwrap(), r["amount"].as_i64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(got, reasons);
+    let got: BTreeMap<String, i64> = all["by_provider"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["provider_id"].as_str().unwrap().to_string(), p["deducted"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(got, providers);
     for row in all["rows"].as_array().unwrap() {
         let key = (
             row["provider_id"].as_str().unwrap().to_string(),
@@ -226,7 +271,7 @@ fn deductions_and_turnaround_equal_the_claims_and_each_role_reads_its_reach() {
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), cube_of(&only_c).len());
-    assert_eq!(&rows[0][3], "بیمارستان \"البرز\"، شعبهٔ ۲, کرج");
+    assert_eq!(&rows[0][4], "بیمارستان \"البرز\"، شعبهٔ ۲, کرج");
 
     // Turnaround: every decision counted once, in its office.
     let t: Value = app.get("/api/v1/reports/turnaround", Some(&hq)).json().unwrap();

@@ -246,7 +246,7 @@ fn the_csv_links_answer_with_a_bom_and_persian_headers() {
     assert!(page.header("content-type").starts_with("text/csv"));
     assert!(page.body.starts_with('\u{feff}'), "a byte-order mark");
     let text = &page.body['\u{feff}'.len_utf8()..];
-    assert!(text.starts_with("کد دلیل,دلیل,شناسهٔ مرکز,مرکز,ماه خدمت"), "{text}");
+    assert!(text.starts_with("کد دلیل,دلیل,شناسهٔ دفتر,شناسهٔ مرکز,مرکز,ماه خدمت"), "{text}");
     let r90_fa = asnad::domain::reasons::Reason::parse("R90").unwrap().message_fa();
     assert!(text.contains(r90_fa) && text.contains("بیمارستان خصوصی سپیدار"), "{text}");
     // The same bytes as the API's CSV for the same filter.
@@ -255,7 +255,7 @@ fn the_csv_links_answer_with_a_bom_and_persian_headers() {
     assert_eq!(api.text().unwrap(), page.body);
     // Every deduction amount of the claims is in the CSV's rows.
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let sum: i64 = reader.records().map(|r| r.unwrap()[6].parse::<i64>().unwrap()).sum();
+    let sum: i64 = reader.records().map(|r| r.unwrap()[7].parse::<i64>().unwrap()).sum();
     let want: i64 = claims
         .iter()
         .flat_map(|c| c["lines"].as_array().unwrap().iter())
