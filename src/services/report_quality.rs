@@ -314,15 +314,22 @@ pub async fn provider_quality(
                     peer_rates.entry(group).or_default().push(d);
                 }
             }
+            // Each kind's median once (a country's physicians are thousands: per row it was
+            // most of the report's second at 6,000 providers).
+            let kind_medians: BTreeMap<String, Option<i64>> = kind_costs
+                .iter()
+                .map(|(kind, v)| {
+                    let m = median(v)
+                        .map(|m| {
+                            m.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                        })
+                        .and_then(|m| i64::try_from(m).ok());
+                    (kind.clone(), m)
+                })
+                .collect();
             for r in &mut rows {
                 let group = (r.office_id.clone(), r.provider_kind.clone());
-                r.kind_median_cost_per_document = kind_costs
-                    .get(&r.provider_kind)
-                    .and_then(|v| median(v))
-                    .map(|m| {
-                        m.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-                    })
-                    .and_then(|m| i64::try_from(m).ok());
+                r.kind_median_cost_per_document = kind_medians.get(&r.provider_kind).copied().flatten();
                 r.deduction_rate_score = r.deduction_rate.and_then(|x| {
                     modified_z_score(x, peer_rates.get(&group).map(Vec::as_slice).unwrap_or(&[]))
                 });
