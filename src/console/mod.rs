@@ -204,6 +204,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console/reports/deductions.csv", web::get().to(reports::deductions_csv))
         .route("/console/reports/turnaround.csv", web::get().to(reports::turnaround_csv))
         .route("/console/reports/budget.csv", web::get().to(reports::budget_csv))
+        .route("/console/reports/provider-quality.csv", web::get().to(reports::provider_quality_csv))
+        .route("/console/reports/work-accidents.csv", web::get().to(reports::work_accidents_csv))
         // Anything else under /console is a console page that does not exist: an HTML 404,
         // not the API's problem+json.
         .route("/console/{rest:.*}", web::route().to(not_found))

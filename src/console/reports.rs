@@ -37,6 +37,7 @@ use crate::domain::jalali::JalaliDate;
 use crate::domain::provider::ProviderKind;
 use crate::domain::text::ascii_digits;
 use crate::error::{AppError, FieldError};
+use crate::services::report_quality as quality;
 use crate::services::reports::{self as service, BudgetQuery, BudgetReport, ReportQuery};
 use crate::store::offices::{OfficeFilter, OfficeRow};
 
@@ -440,6 +441,15 @@ pub async fn page(
         );
     }
 
+    // Provider quality and work accidents (services::report_quality), under the same filter.
+    let mut more = Vec::new();
+    if let (Some(_), Some(query)) = (&deductions, &query) {
+        let quality = quality::provider_quality(&state, s.caller.clone(), query.clone()).await?;
+        more.push(quality_card(&quality, Some(csv("provider-quality"))).with_sub(range.clone()));
+        let accidents = quality::work_accidents(&state, s.caller.clone(), query.clone()).await?;
+        more.push(accidents_card(&accidents, Some(csv("work-accidents"))).with_sub(range.clone()));
+    }
+
     // The budget of the year of the range's end, for the unit the page shows.
     let budget_year = months_of(&q.to).year;
     let unit: Option<(Option<String>, Option<i32>)> = match (&level, q.office.as_str(), chosen_province) {
@@ -483,9 +493,7 @@ pub async fn page(
         budget,
         budget_csv: format!("/console/reports/budget.csv?year={budget_year}"),
         is_admin: s.caller.role == crate::auth::Role::Admin,
-        // The provider-quality card goes here (services::reports::provider_quality), then
-        // work accidents (services::reports::work_accidents).
-        more: Vec::new(),
+        more,
         q,
     };
     render(status, &page)
@@ -534,6 +542,95 @@ fn budget_cards(r: &BudgetReport, (office, province): &(Option<String>, Option<i
             })
             .collect(),
     )
+}
+
+/// The providers with the highest deduction rates (in hundredths of a percent), each flagged
+/// outlier among its office's peers of the same kind marked «غیرعادی» — the score and its rule
+/// are the use case's (`domain::report::modified_z_score`); the card only shows them.
+fn quality_card(r: &quality::ProviderQualityReport, csv_href: Option<String>) -> ChartCard {
+    let mut rows: Vec<&quality::ProviderQualityLine> =
+        r.rows.iter().filter(|x| x.deduction_rate.is_some()).collect();
+    rows.sort_by(|a, b| b.deduction_rate.cmp(&a.deduction_rate).then(a.provider_id.cmp(&b.provider_id)));
+    let outliers = r.rows.iter().filter(|x| !x.outliers.is_empty()).count();
+    let bars = BarChart {
+        id: "r-quality".into(),
+        title: "مراکز با بیشترین نرخ کسور".into(),
+        unit: Unit::Percent,
+        bars: rows
+            .iter()
+            .map(|x| {
+                let name =
+                    if x.provider_name.is_empty() { x.provider_id.clone() } else { x.provider_name.clone() };
+                let name = if x.outliers.is_empty() { name } else { format!("{name} (غیرعادی)") };
+                let hundredths = x
+                    .deduction_rate
+                    .map(|d| (d * rust_decimal::Decimal::from(100)).round())
+                    .and_then(|d| i64::try_from(d).ok())
+                    .unwrap_or(0);
+                (name, hundredths)
+            })
+            .collect(),
+        top: TOP,
+        tone: Tone::Deducted,
+    };
+    let mut card = ChartCard::bars(&bars, "مرکز درمانی", "نرخ کسور", csv_href);
+    // A sum of rates means nothing.
+    card.table.foot = None;
+    card.title = format!(
+        "{} — {} مرکز غیرعادی در برابر همتایان هم‌نوع دفتر",
+        card.title,
+        crate::console::format::group_thousands(outliers as i64)
+    );
+    card
+}
+
+/// What the Organization paid for work accidents, by employer (Art. 66: recoverable from the
+/// employer), the largest first.
+fn accidents_card(r: &quality::WorkAccidentsReport, csv_href: Option<String>) -> ChartCard {
+    let bars = BarChart {
+        id: "r-accidents".into(),
+        title: "حوادث ناشی از کار: پرداختی به تفکیک کارفرما (ماده ۶۶)".into(),
+        unit: Unit::Rials,
+        bars: r
+            .employers
+            .iter()
+            .map(|e| {
+                let name = if e.employer_name.is_empty() {
+                    e.employer_code.clone()
+                } else {
+                    e.employer_name.clone()
+                };
+                (name, e.total.insurer_payable)
+            })
+            .collect(),
+        top: TOP,
+        tone: Tone::Paid,
+    };
+    ChartCard::bars(&bars, "کارفرما", "قابل پرداخت قطعی", csv_href)
+}
+
+/// `GET /console/reports/provider-quality.csv`: the API's CSV, same filters.
+pub async fn provider_quality_csv(
+    state: web::Data<ServiceContext>,
+    signed: Signed,
+    q: web::Query<ReportsForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let s = signed.0;
+    let query = csv_query(&state, &s, &q)?;
+    let r = quality::provider_quality(&state, s.caller.clone(), query).await?;
+    Ok(csv_response("provider-quality", quality::provider_quality_csv(&r)?))
+}
+
+/// `GET /console/reports/work-accidents.csv`: the API's CSV, same filters.
+pub async fn work_accidents_csv(
+    state: web::Data<ServiceContext>,
+    signed: Signed,
+    q: web::Query<ReportsForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let s = signed.0;
+    let query = csv_query(&state, &s, &q)?;
+    let r = quality::work_accidents(&state, s.caller.clone(), query).await?;
+    Ok(csv_response("work-accidents", quality::work_accidents_csv(&r)?))
 }
 
 fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {

@@ -104,6 +104,8 @@ const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/console/reports/deductions.csv"),
     ("GET", "/console/reports/turnaround.csv"),
     ("GET", "/console/reports/budget.csv"),
+    ("GET", "/console/reports/provider-quality.csv"),
+    ("GET", "/console/reports/work-accidents.csv"),
     // The insured person's portal (console::me).
     ("GET", "/console/me/claims"),
     ("GET", "/console/me/claims/{id}"),

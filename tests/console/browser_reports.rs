@@ -111,8 +111,8 @@ async fn drive(c: &Client, base: String) {
     assert!(body.contains("data-level=\"office\""));
     assert!(body.contains("مهر 1403") && body.contains("خرداد 1403"), "Jalali months");
     // Monthly, reasons, providers, receipt → decision, backlog (nothing paid yet: said, not
-    // drawn) and the office's two budgets.
-    check(c, 7, "reports-office", true).await;
+    // drawn), provider quality, work accidents and the office's two budgets.
+    check(c, 9, "reports-office", true).await;
 
     // Narrowing with the form (month range), without htmx's help needed: the URL carries it.
     let from = c.find(Locator::Id("r-from")).await.expect("from");
@@ -128,11 +128,11 @@ async fn drive(c: &Client, base: String) {
     let body = c.source().await.expect("source");
     assert!(body.contains("data-level=\"province\""));
     // The five report charts and Tehran province's claims budget.
-    check(c, 6, "reports-province", false).await;
+    check(c, 8, "reports-province", false).await;
 
     // The country, as headquarters: no gauges until a unit is chosen.
     as_user(c, base, "setad", "/console/reports").await;
     let body = c.source().await.expect("source");
     assert!(body.contains("data-level=\"headquarters\""));
-    check(c, 5, "reports-hq", false).await;
+    check(c, 7, "reports-hq", false).await;
 }

@@ -264,6 +264,20 @@ fn the_csv_links_answer_with_a_bom_and_persian_headers() {
         .sum();
     assert_eq!(sum, want);
 
+    // Provider quality and work accidents: the API's bytes too.
+    for kind in ["provider-quality", "work-accidents"] {
+        let page = ana.get(&format!("/console/reports/{kind}.csv?from=1403-02&to=1403-07"));
+        assert_eq!(page.status, 200, "{kind}: {}", page.body);
+        assert!(page.body.starts_with('\u{feff}'), "{kind}: a byte-order mark");
+        let api =
+            app.get(&format!("/api/v1/reports/{kind}?format=csv&from=1403-02&to=1403-07"), Some(&token));
+        assert_eq!(api.text().unwrap(), page.body, "{kind}");
+    }
+    let dashboard = ana.get("/console/reports?from=1403-02&to=1403-07");
+    assert!(dashboard.body.contains("مراکز با بیشترین نرخ کسور"), "the provider-quality card");
+    assert!(dashboard.body.contains("حوادث ناشی از کار"), "the work-accidents card");
+    assert!(dashboard.body.contains("/console/reports/provider-quality.csv?"), "its CSV link");
+
     let page = ana.get("/console/reports/turnaround.csv?provider_kind=hospital");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.starts_with("\u{feff}مرحله,"), "{}", page.body);
