@@ -185,6 +185,17 @@ fn main() {
 
     // The first admin, as `serve` would make it on an empty database (with the password of
     // ASNAD_BOOTSTRAP_ADMIN_PASSWORD): `serve` makes none once the objector below exists.
+    // Its audit event is authenticated with the key the server will use (ASNAD_AUDIT_KEY_FILE,
+    // or audit.key in ASNAD_DATA_DIR), as the command line's writing commands do.
+    let key_path = std::env::var("ASNAD_AUDIT_KEY_FILE").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+        std::path::PathBuf::from(std::env::var("ASNAD_DATA_DIR").unwrap_or_else(|_| "data".into()))
+            .join("audit.key")
+    });
+    if let Some(dir) = key_path.parent() {
+        std::fs::create_dir_all(dir).expect("the data directory");
+    }
+    let (key, _) = asnad::services::audit::load_or_create_key(&key_path).expect("the audit key");
+    let _key_scope = asnad::store::audit::use_key(&key);
     asnad::services::users::bootstrap_admin(conn, std::env::var("ASNAD_BOOTSTRAP_ADMIN_PASSWORD").ok())
         .expect("the first admin");
     // The provider user who files the objections.

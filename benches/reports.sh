@@ -16,12 +16,13 @@ cargo build --release -q --bin asnad --example reportgen
 TARGET=${CARGO_TARGET_DIR:-target}
 export ASNAD_DATABASE_URL=${ASNAD_REPORTS_DATABASE_URL:-sqlite://$WORK/asnad.db}
 export ASNAD_BOOTSTRAP_ADMIN_PASSWORD=reports-admin-password
+export ASNAD_DATA_DIR=${ASNAD_REPORTS_DATA_DIR:-$WORK/data}
 [ -n "${ASNAD_REPORTS_EXISTING:-}" ] || "$TARGET/release/examples/reportgen" --database-url "$ASNAD_DATABASE_URL" --claims "$CLAIMS" --lines "$LINES" \
   ${ASNAD_REPORTS_VERIFY:+--verify}
 [ -f "$WORK/asnad.db" ] && echo "SQLite file: $(du -sh "$WORK/asnad.db" | cut -f1)"
 export ASNAD_BIND=127.0.0.1:$PORT ASNAD_LOG=warn
 # The last day of 1403: the year's data is all in the past, the backlog ages are real.
-export ASNAD_FIXED_TODAY=2025-03-19 ASNAD_DATA_DIR=${ASNAD_REPORTS_DATA_DIR:-$WORK/data}
+export ASNAD_FIXED_TODAY=2025-03-19
 "$TARGET/release/asnad" > "$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
