@@ -58,7 +58,8 @@ fn split(q: &web::Query<std::collections::HashMap<String, String>>) -> AppResult
     Ok((csv, query))
 }
 
-fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+/// A report as a CSV download (also the console's CSV links).
+pub(crate) fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")))

@@ -19,11 +19,12 @@
 //! - Budget gauges are per unit (an office or a province): at headquarters without a chooser the
 //!   page lists no gauges (a country has dozens of units) and offers the budget CSV instead.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::api::reports::csv_response;
 use crate::auth::{Record, Scope};
 use crate::console::charts::{
     BarChart, BudgetGauge, ChartCard, Columns, LineChart, Month, MonthlyChart, Series, Tone, Unit,
@@ -631,14 +632,6 @@ pub async fn work_accidents_csv(
     let query = csv_query(&state, &s, &q)?;
     let r = quality::work_accidents(&state, s.caller.clone(), query).await?;
     Ok(csv_response("work-accidents", quality::work_accidents_csv(&r)?))
-}
-
-fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
 }
 
 /// The filter of a CSV link, or the use case's error (a bad month: 422 page; out of reach: 404).
