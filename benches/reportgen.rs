@@ -13,7 +13,8 @@
 //! `billed = insurer_payable + patient_share + patient_gap + deducted`.
 //!
 //! Usage: `cargo run --release --example reportgen -- --database-url URL [--claims N]
-//! [--lines N] [--providers N] [--verify]`
+//! [--lines N] [--providers N] [--verify]`; `--turnaround-only` rewrites only the turnaround
+//! histograms of a database generated before (as after a migration that added one).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -23,7 +24,9 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use asnad::db::schema::{claims, objections, offices, providers, provinces, report_turnaround, users};
+use asnad::db::schema::{
+    claims, objections, offices, providers, provinces, report_turnaround, report_turnaround_providers, users,
+};
 use asnad::db::{connect_and_migrate, AnyConnection, DatabaseUrl, PoolOptions};
 use asnad::domain::lifecycle::claim::{ClaimStatus, LineStatus};
 use asnad::domain::record_ids::{ClaimId, OfficeId, ProviderId, UserId};
@@ -38,6 +41,7 @@ struct Args {
     providers: usize,
     offices_per_province: usize,
     verify: bool,
+    turnaround_only: bool,
 }
 
 fn args() -> Args {
@@ -48,6 +52,7 @@ fn args() -> Args {
         providers: 6_000,
         offices_per_province: 3,
         verify: false,
+        turnaround_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -59,6 +64,7 @@ fn args() -> Args {
             "--providers" => a.providers = v().parse().expect("--providers N"),
             "--offices-per-province" => a.offices_per_province = v().parse().expect("a number"),
             "--verify" => a.verify = true,
+            "--turnaround-only" => a.turnaround_only = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -119,6 +125,96 @@ fn ts(d: NaiveDate, secs: u32) -> NaiveDateTime {
     d.and_hms_opt(8 + secs / 3600 % 10, secs / 60 % 60, secs % 60).expect("a time of day")
 }
 
+/// The turnaround histograms a year of these claims would leave, derived from the written
+/// claims (receipt = `created_at`, decision = `updated_at` of a decided claim) with a payment
+/// 10–70 days after the decision; written by office and by provider, as
+/// `store::reports::add_turnaround` keeps them. Replaces whatever histograms were there, so
+/// `--turnaround-only` can refresh an existing database. Returns the provider rows written.
+fn write_turnaround(conn: &mut AnyConnection, today: NaiveDate) -> usize {
+    type Key = (String, String, String, &'static str, i64);
+    let mut rng = StdRng::seed_from_u64(66);
+    let mut h: BTreeMap<Key, i64> = BTreeMap::new();
+    let mut after = String::new();
+    loop {
+        let page: Vec<(String, String, String, ClaimStatus, NaiveDateTime, NaiveDateTime)> = claims::table
+            .filter(claims::id.gt(&after))
+            .order(claims::id)
+            .limit(50_000)
+            .select((
+                claims::id,
+                claims::provider_id,
+                claims::office_id,
+                claims::status,
+                claims::created_at,
+                claims::updated_at,
+            ))
+            .load(conn)
+            .expect("a page of claims");
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        for (_, provider, office, status, created, updated) in page {
+            if !matches!(
+                status,
+                ClaimStatus::Approved | ClaimStatus::PartiallyApproved | ClaimStatus::Rejected
+            ) {
+                continue;
+            }
+            let (received, decided_on) = (created.date(), updated.date());
+            if decided_on > today {
+                continue;
+            }
+            let k = (
+                office.clone(),
+                provider.clone(),
+                jalali_month(decided_on),
+                "decision",
+                (decided_on - received).num_days(),
+            );
+            *h.entry(k).or_default() += 1;
+            let paid_on = decided_on + chrono::Duration::days(rng.gen_range(10..70));
+            if status != ClaimStatus::Rejected && paid_on <= today {
+                let k =
+                    (office, provider, jalali_month(paid_on), "payment", (paid_on - decided_on).num_days());
+                *h.entry(k).or_default() += 1;
+            }
+        }
+    }
+    let mut by_office: BTreeMap<(&str, &str, &str, i64), i64> = BTreeMap::new();
+    for ((o, _, m, stage, d), n) in &h {
+        *by_office.entry((o.as_str(), m.as_str(), *stage, *d)).or_default() += n;
+    }
+    conn.transaction(|conn| {
+        diesel::delete(report_turnaround::table).execute(conn)?;
+        diesel::delete(report_turnaround_providers::table).execute(conn)?;
+        for ((office, month, stage, days), n) in &by_office {
+            diesel::insert_into(report_turnaround::table)
+                .values((
+                    report_turnaround::office_id.eq(office),
+                    report_turnaround::month.eq(month),
+                    report_turnaround::stage.eq(*stage),
+                    report_turnaround::days.eq(days),
+                    report_turnaround::claims.eq(n),
+                ))
+                .execute(conn)?;
+        }
+        for ((office, provider, month, stage, days), n) in &h {
+            diesel::insert_into(report_turnaround_providers::table)
+                .values((
+                    report_turnaround_providers::provider_id.eq(provider),
+                    report_turnaround_providers::month.eq(month),
+                    report_turnaround_providers::stage.eq(*stage),
+                    report_turnaround_providers::days.eq(days),
+                    report_turnaround_providers::office_id.eq(office),
+                    report_turnaround_providers::claims.eq(n),
+                ))
+                .execute(conn)?;
+        }
+        diesel::QueryResult::Ok(())
+    })
+    .expect("the turnaround histograms");
+    h.len()
+}
+
 fn main() {
     let a = args();
     let started = Instant::now();
@@ -128,11 +224,17 @@ fn main() {
             .expect("the database");
     let mut conn = pool.get().expect("a connection");
     let conn: &mut AnyConnection = &mut conn;
+    let now = ts(NaiveDate::from_ymd_opt(2025, 3, 20).expect("a date"), 0);
+    if a.turnaround_only {
+        let t = Instant::now();
+        let rows = write_turnaround(conn, now.date());
+        println!("turnaround histograms rewritten: {rows} rows per table in {:.1?}", t.elapsed());
+        return;
+    }
     let have: i64 = claims::table.count().get_result(conn).expect("count claims");
     assert_eq!(have, 0, "the database already has claims: give the generator an empty one");
 
     let mut rng = StdRng::seed_from_u64(1403);
-    let now = ts(NaiveDate::from_ymd_opt(2025, 3, 20).expect("a date"), 0);
 
     // Offices: `--offices-per-province` in every province the migrations seed.
     let province_ids: Vec<i32> =
@@ -230,7 +332,6 @@ fn main() {
     let year_start = NaiveDate::from_ymd_opt(2024, 3, 20).expect("1 Farvardin 1403");
     let employers: Vec<(String, String)> =
         (0..2_000).map(|i| (format!("{:010}", 1_000_000 + i * 37), format!("کارگاه شماره {i}"))).collect();
-    let mut turnaround: BTreeMap<(String, String, &'static str, i64), i64> = BTreeMap::new();
     let (mut written_lines, mut objections_n) = (0usize, 0usize);
     let batch = 2_000;
     let insert_started = Instant::now();
@@ -328,25 +429,6 @@ fn main() {
                 status,
                 ClaimStatus::Approved | ClaimStatus::PartiallyApproved | ClaimStatus::Rejected
             );
-            if decided && decided_on <= now.date() {
-                let k = (
-                    p.office.as_str().to_string(),
-                    jalali_month(decided_on),
-                    "decision",
-                    (decided_on - received).num_days(),
-                );
-                *turnaround.entry(k).or_default() += 1;
-                let paid_on = decided_on + chrono::Duration::days(rng.gen_range(10..70));
-                if status != ClaimStatus::Rejected && paid_on <= now.date() {
-                    let k = (
-                        p.office.as_str().to_string(),
-                        jalali_month(paid_on),
-                        "payment",
-                        (paid_on - decided_on).num_days(),
-                    );
-                    *turnaround.entry(k).or_default() += 1;
-                }
-            }
             if status == ClaimStatus::PartiallyApproved && rng.gen_range(0..40) == 0 {
                 objs.push((id.clone(), received + chrono::Duration::days(50), rng.gen_range(0..3)));
             }
@@ -434,23 +516,11 @@ fn main() {
             );
         }
     }
-    for ((office, month, stage, days), n) in &turnaround {
-        diesel::insert_into(report_turnaround::table)
-            .values((
-                report_turnaround::office_id.eq(office),
-                report_turnaround::month.eq(month),
-                report_turnaround::stage.eq(*stage),
-                report_turnaround::days.eq(days),
-                report_turnaround::claims.eq(n),
-            ))
-            .execute(conn)
-            .expect("a turnaround row");
-    }
+    let turnaround_rows = write_turnaround(conn, now.date());
     let wrote = insert_started.elapsed();
     eprintln!(
-        "wrote {} claims, {written_lines} lines, {objections_n} objections, {} turnaround rows in {wrote:.1?}",
-        a.claims,
-        turnaround.len()
+        "wrote {} claims, {written_lines} lines, {objections_n} objections, {turnaround_rows} turnaround rows in {wrote:.1?}",
+        a.claims
     );
     if let AnyConnection::Postgresql(c) = conn {
         diesel::sql_query("ANALYZE").execute(c).expect("ANALYZE");

@@ -14,8 +14,8 @@
 //! Decisions:
 //! - The month range defaults to the last six Jalali months up to the console's today; the
 //!   inputs show it, so the page says what it shows.
-//! - Turnaround is an office's measure: with a provider kind chosen, its cards still cover every
-//!   kind and say so.
+//! - Turnaround follows the provider kind like every other card (the use case reads the
+//!   providers' histogram then).
 //! - Budget gauges are per unit (an office or a province): at headquarters without a chooser the
 //!   page lists no gauges (a country has dozens of units) and offers the budget CSV instead.
 
@@ -396,14 +396,7 @@ pub async fn page(
                 .with_sub(range.clone()),
         );
 
-        // Turnaround: an office's measure, so without the provider kind.
-        let tq = ReportQuery { provider_kind: None, ..query.clone() };
-        let t = service::turnaround(&state, s.caller.clone(), tq).await?;
-        let all_kinds = if q.provider_kind.is_empty() {
-            String::new()
-        } else {
-            " · همهٔ انواع مرکز".into()
-        };
+        let t = service::turnaround(&state, s.caller.clone(), query.clone()).await?;
         let percentiles = |id: &str, title: &str, lines: &[service::TurnaroundLine]| {
             let pick = |f: fn(&service::TurnaroundLine) -> Option<i64>| {
                 lines.iter().filter_map(|l| f(l).map(|v| (months_of(&l.month), v))).collect::<Vec<_>>()
@@ -420,13 +413,11 @@ pub async fn page(
         };
         let decision = percentiles("r-decision", "زمان از دریافت تا تصمیم", &t.decision_by_month);
         cards.push(
-            ChartCard::lines(&decision, Some(csv("turnaround")))
-                .with_sub(format!("ماه تصمیم · {range}{all_kinds}")),
+            ChartCard::lines(&decision, Some(csv("turnaround"))).with_sub(format!("ماه تصمیم · {range}")),
         );
         let payment = percentiles("r-payment", "زمان از تصمیم تا پرداخت", &t.payment_by_month);
         cards.push(
-            ChartCard::lines(&payment, Some(csv("turnaround")))
-                .with_sub(format!("ماه پرداخت · {range}{all_kinds}")),
+            ChartCard::lines(&payment, Some(csv("turnaround"))).with_sub(format!("ماه پرداخت · {range}")),
         );
         let backlog = BarChart {
             id: "r-backlog".into(),
@@ -438,7 +429,7 @@ pub async fn page(
         };
         cards.push(
             ChartCard::bars(&backlog, "روز از دریافت", "تعداد سند", Some(csv("turnaround")))
-                .with_sub(format!("اکنون{all_kinds}")),
+                .with_sub("اکنون"),
         );
     }
 
@@ -653,14 +644,14 @@ pub async fn deductions_csv(
     Ok(csv_response("deductions", service::deductions_csv(&r)?))
 }
 
-/// `GET /console/reports/turnaround.csv` (without the provider kind: an office's measure).
+/// `GET /console/reports/turnaround.csv`.
 pub async fn turnaround_csv(
     state: web::Data<ServiceContext>,
     signed: Signed,
     q: web::Query<ReportsForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let s = signed.0;
-    let query = ReportQuery { provider_kind: None, ..csv_query(&state, &s, &q)? };
+    let query = csv_query(&state, &s, &q)?;
     let r = service::turnaround(&state, s.caller.clone(), query).await?;
     Ok(csv_response("turnaround", service::turnaround_csv(&r)?))
 }

@@ -649,6 +649,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_turnaround_providers (provider_id, month, stage, days, office_id) {
+        provider_id -> Text,
+        month -> Text,
+        stage -> Text,
+        days -> BigInt,
+        office_id -> Text,
+        claims -> BigInt,
+    }
+}
+
+diesel::table! {
     budgets (id) {
         id -> Text,
         year -> Integer,
@@ -681,6 +692,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_months,
     report_deductions,
     report_turnaround,
+    report_turnaround_providers,
     offices,
     users,
     auth_tokens,

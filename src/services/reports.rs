@@ -5,7 +5,8 @@
 //! transaction, the claim's contribution as stored before is taken away and its contribution
 //! after is added (`domain::report::Contribution`). A decision that moves a claim out of the
 //! waiting statuses also counts in the turnaround histogram (receipt → decision, whole days, in
-//! the office and the Jalali month of the decision). [`verify`] recounts everything from the
+//! the office and the Jalali month of the decision), once by office and once by provider: the
+//! dashboards read the small office histogram, a provider or provider-kind filter the other. [`verify`] recounts everything from the
 //! claims and their lines and lists any difference; the tests run it after every scenario, and
 //! [`rebuild`] (run at start-up when the aggregates are empty but claims exist, and by
 //! `asnad reports rebuild`) recomputes them.
@@ -71,6 +72,7 @@ pub(crate) fn track_new(
         store::add_turnaround(
             conn,
             claim.office_id.as_str(),
+            claim.provider_id.as_str(),
             &report::jalali_month(now.date()),
             Stage::Decision,
             days,
@@ -107,6 +109,7 @@ pub(crate) fn restate<T>(
         store::add_turnaround(
             conn,
             &a.office_id,
+            &a.provider_id,
             &report::jalali_month(now.date()),
             Stage::Decision,
             days,
@@ -124,14 +127,14 @@ pub(crate) fn count_payments(
     order: &crate::domain::record_ids::PaymentOrderId,
     paid_on: chrono::NaiveDate,
 ) -> AppResult<()> {
-    let mut histogram: BTreeMap<(String, i64), i64> = BTreeMap::new();
-    for (office, received, decided) in crate::store::settlements::first_paid_claims(conn, order)? {
-        let from = decided.unwrap_or(received).date();
-        *histogram.entry((office, report::days_between(from, paid_on))).or_default() += 1;
+    let mut histogram: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    for c in crate::store::settlements::first_paid_claims(conn, order)? {
+        let from = c.decided_at.unwrap_or(c.received_at).date();
+        *histogram.entry((c.office_id, c.provider_id, report::days_between(from, paid_on))).or_default() += 1;
     }
     let month = report::jalali_month(paid_on);
-    for ((office, days), n) in histogram {
-        store::add_turnaround(conn, &office, &month, Stage::Payment, days, n)?;
+    for ((office, provider, days), n) in histogram {
+        store::add_turnaround(conn, &office, &provider, &month, Stage::Payment, days, n)?;
     }
     Ok(())
 }
@@ -184,6 +187,15 @@ pub fn verify_conn(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
         let (w, h) = (want_d.get(k).unwrap_or(&zero_d), have_d.get(k).unwrap_or(&zero_d));
         if w != h {
             out.push(format!("report_deductions {k:?}: stored {h:?}, recounted {w:?}"));
+        }
+    }
+    // The turnaround is history, not a function of the claims as they are now; what must hold
+    // is that the providers' histogram holds the same events as the offices'.
+    let (by_office, by_provider) = store::turnaround_both(conn)?;
+    for k in by_office.keys().chain(by_provider.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let (o, p) = (by_office.get(k).copied().unwrap_or(0), by_provider.get(k).copied().unwrap_or(0));
+        if o != p {
+            out.push(format!("report_turnaround {k:?}: by office {o}, by provider {p}"));
         }
     }
     Ok(out)
@@ -672,13 +684,6 @@ pub async fn turnaround(
     state
         .db(move |conn| {
             let f = filter_for(conn, &caller, &q)?;
-            if f.provider_id.is_some() || f.provider_kind.is_some() {
-                return Err(AppError::field(
-                    "provider_id",
-                    "not_applicable",
-                    "turnaround is an office's measure: filter by office, province and months",
-                ));
-            }
             let office_names: BTreeMap<String, String> = crate::store::offices::list(
                 conn,
                 &crate::store::offices::OfficeFilter {

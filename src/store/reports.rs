@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{offices, providers, report_deductions, report_months, report_turnaround};
+use crate::db::schema::{
+    offices, providers, report_deductions, report_months, report_turnaround, report_turnaround_providers,
+};
 use crate::db::AnyConnection;
 use crate::domain::record_ids::{OfficeId, ProviderId};
 use crate::domain::report::{Contribution, MonthSums, ReasonSums, Stage};
@@ -78,10 +80,14 @@ pub fn apply(conn: &mut AnyConnection, c: &Contribution, sign: i64) -> QueryResu
     Ok(())
 }
 
-/// Counts `n` events of `stage` that took `days`, in the office's `month`.
+/// Counts `n` events of `stage` that took `days`, in the `month` of the provider's `office_id`:
+/// once in the office's histogram (what the dashboards read) and once in the provider's (what a
+/// provider or provider-kind filter reads). Both are written here and nowhere else, so they
+/// always hold the same events (`services::reports::verify` checks it).
 pub fn add_turnaround(
     conn: &mut AnyConnection,
     office_id: &str,
+    provider_id: &str,
     month: &str,
     stage: Stage,
     days: i64,
@@ -101,6 +107,21 @@ pub fn add_turnaround(
             ))
             .execute(conn)?;
     }
+    use report_turnaround_providers as tp;
+    let key = (provider_id, month, stage.as_str(), days, office_id);
+    let updated = diesel::update(tp::table.find(key)).set(tp::claims.eq(tp::claims + n)).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(tp::table)
+            .values((
+                tp::provider_id.eq(provider_id),
+                tp::month.eq(month),
+                tp::stage.eq(stage.as_str()),
+                tp::days.eq(days),
+                tp::office_id.eq(office_id),
+                tp::claims.eq(n),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -109,6 +130,7 @@ pub fn clear(conn: &mut AnyConnection) -> QueryResult<()> {
     diesel::delete(report_deductions::table).execute(conn)?;
     diesel::delete(report_months::table).execute(conn)?;
     diesel::delete(report_turnaround::table).execute(conn)?;
+    diesel::delete(report_turnaround_providers::table).execute(conn)?;
     Ok(())
 }
 
@@ -297,13 +319,18 @@ pub fn deductions_by_reason(
         .load(conn)
 }
 
-/// The turnaround histogram of `stage` under the filter's reach, office and months (the month
-/// of the event): `(office_id, month, days, claims)`.
+/// The turnaround histogram of `stage` under the filter's reach, office, provider, provider kind
+/// and months (the month of the event): `(office_id, month, days, claims)`. Without a provider
+/// or kind it reads the offices' histogram; with one, the providers' histogram summed in SQL to
+/// the same shape.
 pub fn turnaround(
     conn: &mut AnyConnection,
     f: &ReportFilter,
     stage: Stage,
 ) -> QueryResult<Vec<(String, String, i64, i64)>> {
+    if f.provider_id.is_some() || f.provider_kind.is_some() {
+        return turnaround_of_providers(conn, f, stage);
+    }
     use report_turnaround as t;
     let mut q = t::table.filter(t::stage.eq(stage.as_str())).into_boxed();
     if let Some(p) = f.offices_of_province {
@@ -322,6 +349,72 @@ pub fn turnaround(
     }
     q.select((t::office_id, t::month, t::days, t::claims)).load(conn)
 }
+
+fn turnaround_of_providers(
+    conn: &mut AnyConnection,
+    f: &ReportFilter,
+    stage: Stage,
+) -> QueryResult<Vec<(String, String, i64, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    use report_turnaround_providers as tp;
+    // CAST: SUM of a BIGINT is NUMERIC on PostgreSQL and INTEGER on SQLite; one type for both.
+    let grouped = tp::table.group_by((tp::office_id, tp::month, tp::days)).select((
+        tp::office_id,
+        tp::month,
+        tp::days,
+        sql::<BigInt>("CAST(SUM(report_turnaround_providers.claims) AS BIGINT)"),
+    ));
+    let mut q = grouped.filter(tp::stage.eq(stage.as_str())).into_boxed();
+    if let Some(p) = f.offices_of_province {
+        q = q.filter(
+            tp::office_id.eq_any(offices::table.filter(offices::province_id.eq(p)).select(offices::id)),
+        );
+    }
+    if let Some(o) = &f.office_id {
+        q = q.filter(tp::office_id.eq(o.as_str().to_string()));
+    }
+    if let Some(p) = &f.provider_id {
+        q = q.filter(tp::provider_id.eq(p.as_str().to_string()));
+    }
+    if let Some(k) = &f.provider_kind {
+        q = q.filter(
+            tp::provider_id
+                .eq_any(providers::table.filter(providers::kind.eq(k.clone())).select(providers::id)),
+        );
+    }
+    if let Some(m) = &f.from_month {
+        q = q.filter(tp::month.ge(m.clone()));
+    }
+    if let Some(m) = &f.to_month {
+        q = q.filter(tp::month.le(m.clone()));
+    }
+    q.load(conn)
+}
+
+/// Both turnaround histograms summed to `(stage, office_id, month, days) → claims`, the offices'
+/// first: they must be equal (`services::reports::verify`).
+pub fn turnaround_both(conn: &mut AnyConnection) -> QueryResult<(TurnaroundKeyed, TurnaroundKeyed)> {
+    let mut offices_h = TurnaroundKeyed::new();
+    let mut providers_h = TurnaroundKeyed::new();
+    for stage in [Stage::Decision, Stage::Payment] {
+        for (o, m, d, n) in turnaround(conn, &ReportFilter::default(), stage)? {
+            *offices_h.entry((stage.as_str().to_string(), o, m, d)).or_default() += n;
+        }
+        use report_turnaround_providers as tp;
+        let rows: Vec<(String, String, i64, i64)> = tp::table
+            .filter(tp::stage.eq(stage.as_str()))
+            .select((tp::office_id, tp::month, tp::days, tp::claims))
+            .load(conn)?;
+        for (o, m, d, n) in rows {
+            *providers_h.entry((stage.as_str().to_string(), o, m, d)).or_default() += n;
+        }
+    }
+    Ok((offices_h, providers_h))
+}
+
+/// A turnaround histogram keyed by `(stage, office_id, month, days)`.
+pub type TurnaroundKeyed = BTreeMap<(String, String, String, i64), i64>;
 
 /// The aggregates keyed: months by (office, provider, month), deductions by (office, provider,
 /// month, reason).

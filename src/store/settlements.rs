@@ -437,21 +437,41 @@ pub fn pay_order(
     Ok(n == 1)
 }
 
-/// The claims a payment order pays for the first time (a settlement's `claim` items, not later
-/// adjustments): `(office, received at, decided at)`; `decided at` is the reviewer's decision,
-/// none for a claim the engine decided at intake.
-pub fn first_paid_claims(
-    conn: &mut AnyConnection,
-    order: &PaymentOrderId,
-) -> QueryResult<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>> {
+/// A claim a payment order pays for the first time (a settlement's `claim` item, not a later
+/// adjustment).
+pub struct FirstPaid {
+    pub office_id: String,
+    pub provider_id: String,
+    pub received_at: NaiveDateTime,
+    /// The reviewer's decision; none for a claim the engine decided at intake.
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+/// The claims the payment order `order` pays for the first time.
+pub fn first_paid_claims(conn: &mut AnyConnection, order: &PaymentOrderId) -> QueryResult<Vec<FirstPaid>> {
     use crate::db::schema::{claim_reviews, claims};
+    use crate::domain::record_ids::{OfficeId, ProviderId};
     settlement_items::table
         .inner_join(claims::table.left_join(claim_reviews::table))
         .filter(settlement_items::kind.eq("claim"))
         .filter(settlement_items::settlement_id.eq_any(
             settlements::table.filter(settlements::payment_order_id.eq(order)).select(settlements::id),
         ))
-        .select((claims::office_id, claims::created_at, claim_reviews::decided_at.nullable()))
-        .load::<(crate::domain::record_ids::OfficeId, NaiveDateTime, Option<NaiveDateTime>)>(conn)
-        .map(|rows| rows.into_iter().map(|(o, c, d)| (o.to_string(), c, d)).collect())
+        .select((
+            claims::office_id,
+            claims::provider_id,
+            claims::created_at,
+            claim_reviews::decided_at.nullable(),
+        ))
+        .load::<(OfficeId, ProviderId, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .map(|(o, p, received_at, decided_at)| FirstPaid {
+                    office_id: o.to_string(),
+                    provider_id: p.to_string(),
+                    received_at,
+                    decided_at,
+                })
+                .collect()
+        })
 }

@@ -44,7 +44,7 @@ fn months_equal_the_claims_and_turnaround_by_month_merges_the_offices() {
     let admin = app.admin_token();
     insured(&app, &admin);
     let (ha, key_a) = setup(&app, &admin, "RMA", "10101010301");
-    let (_hb, key_b) = setup(&app, &admin, "RMB", "10101010302");
+    let (hb, key_b) = setup(&app, &admin, "RMB", "10101010302");
     let pa: Value = get(&app, &admin, &format!("/api/v1/providers/{ha}"));
     let office_a = pa["office_id"].as_str().unwrap().to_string();
     // Office A pends everything; office B's engine decides at intake (0 days).
@@ -133,4 +133,25 @@ fn months_equal_the_claims_and_turnaround_by_month_merges_the_offices() {
     let mine = get(&app, &ana, "/api/v1/reports/turnaround");
     let m = &mine["decision_by_month"][0];
     assert_eq!((m["claims"].as_i64(), m["p50_days"].as_i64()), (Some(2), Some(10)));
+
+    // By provider and by provider kind: the providers' histogram, the same percentiles. A's
+    // provider {10, 20}; B's {0, 0, 0}; both are hospitals; no clinic decided anything.
+    // Each month as [claims, p50, p90, max].
+    let pct = |path: &str| -> Value {
+        get(&app, &hq, path)["decision_by_month"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| json!([m["claims"], m["p50_days"], m["p90_days"], m["max_days"]]))
+            .collect()
+    };
+    assert_eq!(pct(&format!("/api/v1/reports/turnaround?provider_id={ha}")), json!([[2, 10, 20, 20]]));
+    assert_eq!(pct(&format!("/api/v1/reports/turnaround?provider_id={hb}")), json!([[3, 0, 0, 0]]));
+    assert_eq!(pct("/api/v1/reports/turnaround?provider_kind=hospital"), json!([[5, 0, 20, 20]]));
+    assert_eq!(pct("/api/v1/reports/turnaround?provider_kind=clinic"), json!([]));
+    let by_a = get(&app, &hq, &format!("/api/v1/reports/turnaround?provider_id={ha}&provider_kind=hospital"));
+    assert_eq!(by_a["decision"][0]["office_id"], office_a.as_str());
+    let mut conn = app.pool.get().unwrap();
+    let diffs = asnad::services::reports::verify_conn(&mut conn).unwrap();
+    assert!(diffs.is_empty(), "{diffs:?}");
 }

@@ -293,11 +293,21 @@ fn deductions_and_turnaround_equal_the_claims_and_each_role_reads_its_reach() {
     assert_eq!(backlog, 0, "nothing waits");
     let mine: Value = app.get("/api/v1/reports/turnaround", Some(&ana)).json().unwrap();
     assert!(mine["decision"].as_array().unwrap().iter().all(|r| r["office_id"] == office_a));
+    // By provider: A's four decisions only; the other provider of office A's province none.
+    let by_a: Value =
+        app.get(&format!("/api/v1/reports/turnaround?provider_id={ha}"), Some(&hq)).json().unwrap();
+    let rows = by_a["decision"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["office_id"] == office_a), "{by_a}");
+    assert_eq!(rows.iter().map(|r| r["claims"].as_i64().unwrap()).sum::<i64>(), 4);
+    let by_b: Value =
+        app.get(&format!("/api/v1/reports/turnaround?provider_id={hb}"), Some(&hq)).json().unwrap();
+    assert!(by_b["decision"].as_array().unwrap().iter().all(|r| r["office_id"] != office_a), "{by_b}");
     assert_problem(
-        app.get(&format!("/api/v1/reports/turnaround?provider_id={ha}"), Some(&hq)),
-        422,
-        "validation_failed",
+        app.get(&format!("/api/v1/reports/turnaround?provider_id={hb}"), Some(&ana)),
+        404,
+        "not_found",
     );
+    assert_exact(&app);
 }
 
 #[test]
@@ -428,6 +438,11 @@ fn decision_to_payment_is_counted_once_when_the_order_is_paid() {
     );
     assert_eq!(rows[0]["claims"].as_i64(), Some(2), "each claim once, the refused second recording none");
     assert_eq!((rows[0]["p50_days"].as_i64(), rows[0]["max_days"].as_i64()), (Some(days[0]), Some(days[1])));
+    // The provider's histogram counted the same payments.
+    let mine: Value =
+        app.get(&format!("/api/v1/reports/turnaround?provider_id={h}"), Some(&hq)).json().unwrap();
+    assert_eq!(mine["payment"], t["payment"]);
+    assert_exact(&app);
 }
 
 // ---------------------------------------------------------------------------------------------
