@@ -13,8 +13,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use crate::browser_support::{
-    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
-    unlabelled_controls, viewport, wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, click_css, fill, in_browser, scrolls_sideways, shoot,
+    sign_in, unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::finance::{desk, SHEBA};
 use crate::helpers::{TestApp, PASSWORD};
@@ -111,16 +111,6 @@ async fn check(c: &Client, what: &str) {
     assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "{what}");
 }
 
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}")).click().await.expect("click");
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let field = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
 async fn drive(c: &Client, base: String, office: String) -> Seen {
     let base = base.as_str();
     c.goto(&format!("{base}/console/finance/advances")).await.expect("open");
@@ -132,15 +122,15 @@ async fn drive(c: &Client, base: String, office: String) -> Seen {
     shoot(c, 1366, "finance-advances-1366").await;
 
     // Record the advance paid (the date is prefilled with today).
-    type_into(c, "form.fin-pay input[name=bank_reference]", "ADV-77").await;
-    click(c, "form.fin-pay button[type=submit]").await;
+    fill(c, "form.fin-pay input[name=bank_reference]", "ADV-77").await;
+    click_css(c, "form.fin-pay button[type=submit]").await;
     wait_for_url(c, "done=paid").await;
     wait_for_text(c, "پرداخت علی‌الحساب ثبت شد").await;
 
     // The run: office A, Mehr 1403, previewed.
-    click(c, "nav.mainnav a[href='/console/finance/settlements']").await;
+    click_css(c, "nav.mainnav a[href='/console/finance/settlements']").await;
     wait_for_url(c, "/console/finance/settlements").await;
-    click(c, "a[href='/console/finance/runs']").await;
+    click_css(c, "a[href='/console/finance/runs']").await;
     wait_for_url(c, "/console/finance/runs").await;
     c.find(Locator::Css(&format!("#r-office option[value='{office}']")))
         .await
@@ -148,8 +138,8 @@ async fn drive(c: &Client, base: String, office: String) -> Seen {
         .click()
         .await
         .expect("choose");
-    type_into(c, "#r-month", "1403-07").await;
-    click(c, "form.fin-run button[type=submit]").await;
+    fill(c, "#r-month", "1403-07").await;
+    click_css(c, "form.fin-run button[type=submit]").await;
     wait_for_url(c, "service_month=1403-07").await;
     let body = wait_for_text(c, "پیش‌نمایش تسویهٔ مهر 1403").await;
     assert!(body.contains("315,840"), "the preview shows the net");
@@ -168,14 +158,14 @@ async fn drive(c: &Client, base: String, office: String) -> Seen {
     viewport(c, 1366, 900).await;
 
     // Run it: the settlements of the month, A's among them.
-    click(c, "div.fin-go button[type=submit]").await;
+    click_css(c, "div.fin-go button[type=submit]").await;
     wait_for_url(c, "done=run").await;
     wait_for_text(c, "تسویه اجرا شد").await;
     check(c, "settlements").await;
     shoot(c, 1366, "finance-settlements-1366").await;
 
     // Its remittance, on screen and as it prints.
-    click(c, "table.fin-settlements td.doc a").await;
+    click_css(c, "table.fin-settlements td.doc a").await;
     wait_for_url(c, "/console/finance/settlements/").await;
     let body = wait_for_text(c, "صورت‌حساب تسویه").await;
     assert!(
@@ -196,14 +186,14 @@ async fn drive(c: &Client, base: String, office: String) -> Seen {
     c.issue_cmd(PrintMedia(false)).await.expect("screen media");
 
     // Overdue: office B's settlement, 30 days late, with its damages.
-    click(c, "nav.mainnav a[href='/console/finance/overdue']").await;
+    click_css(c, "nav.mainnav a[href='/console/finance/overdue']").await;
     let body = wait_for_text(c, "درمانگاه تخصصی نیلوفر").await;
     assert!(body.contains("5,840"), "the damages");
     check(c, "overdue").await;
     shoot(c, 1366, "finance-overdue-1366").await;
 
     // Reconciliation of office A's Mehr.
-    click(c, "nav.mainnav a[href='/console/finance/reconciliation']").await;
+    click_css(c, "nav.mainnav a[href='/console/finance/reconciliation']").await;
     wait_for_url(c, "/console/finance/reconciliation").await;
     c.find(Locator::Css(&format!("#rc-office option[value='{office}']")))
         .await
@@ -211,18 +201,18 @@ async fn drive(c: &Client, base: String, office: String) -> Seen {
         .click()
         .await
         .expect("choose");
-    type_into(c, "#rc-month", "1403-07").await;
-    click(c, "form.fin-rec-form button[type=submit]").await;
+    fill(c, "#rc-month", "1403-07").await;
+    click_css(c, "form.fin-rec-form button[type=submit]").await;
     let body = wait_for_text(c, "تطبیق دارد").await;
     assert!(body.contains("789,600"), "the month's payable");
     check(c, "reconciliation").await;
     shoot(c, 1366, "finance-reconciliation-1366").await;
 
     // A payment order with every approved settlement.
-    click(c, "nav.mainnav a[href='/console/finance/orders']").await;
+    click_css(c, "nav.mainnav a[href='/console/finance/orders']").await;
     wait_for_url(c, "/console/finance/orders").await;
     wait_for_text(c, "هنوز دستور پرداختی صادر نشده است").await;
-    click(c, "form[action='/console/finance/orders'] button[type=submit]").await;
+    click_css(c, "form[action='/console/finance/orders'] button[type=submit]").await;
     wait_for_url(c, "done=issued").await;
     let body = wait_for_text(c, "دستور پرداخت صادر شد").await;
     assert!(body.contains("710,640"), "the order's total: 315,840 + 394,800");
@@ -252,22 +242,22 @@ async fn drive(c: &Client, base: String, office: String) -> Seen {
     c.switch_to_window(first).await.expect("back");
 
     // Record it paid.
-    type_into(c, "#o-ref", "SATNA-1").await;
-    click(c, "form.fin-pay-order button[type=submit]").await;
+    fill(c, "#o-ref", "SATNA-1").await;
+    click_css(c, "form.fin-pay-order button[type=submit]").await;
     wait_for_url(c, "done=paid").await;
     wait_for_text(c, "پرداخت دستور ثبت شد").await;
 
     // …and again from the stale tab: refused on screen, in Persian.
     c.switch_to_window(second).await.expect("switch");
-    type_into(c, "#o-ref", "SATNA-2").await;
-    click(c, "form.fin-pay-order button[type=submit]").await;
+    fill(c, "#o-ref", "SATNA-2").await;
+    click_css(c, "form.fin-pay-order button[type=submit]").await;
     let body = wait_for_text(c, "پیش‌تر پرداخت‌شده ثبت شده است").await;
     assert!(body.contains("role=\"alert\""), "said as an alert");
     assert!(!body.contains("ثبت پرداخت بانک"), "the form is gone: the order is paid");
     check(c, "order paid twice").await;
     shoot(c, 1366, "finance-order-paid-twice-1366").await;
 
-    click(c, "nav.mainnav a[href='/console/finance/orders']").await;
+    click_css(c, "nav.mainnav a[href='/console/finance/orders']").await;
     wait_for_text(c, "SATNA-1").await;
     check(c, "orders").await;
     shoot(c, 1366, "finance-orders-1366").await;

@@ -9,8 +9,8 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 
 use crate::browser_support::{
-    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
-    unlabelled_controls, viewport, wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, choose, click_text, fill, in_browser, scrolls_sideways,
+    shoot, sign_in, unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{TestApp, PASSWORD};
 use crate::me_reimbursements::{decide_visit, me_rb_scene, pay_all, SPOUSE};
@@ -31,30 +31,6 @@ fn an_insured_person_on_a_phone_files_photographs_submits_and_reads_the_decision
     in_browser(&chromium, &chromedriver, move |c| Box::pin(read_the_outcome(c, base, id)));
 }
 
-async fn fill(c: &Client, css: &str, text: &str) {
-    let el = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}"));
-    el.clear().await.expect("clear");
-    el.send_keys(text).await.expect("type");
-}
-
-async fn choose(c: &Client, css: &str, value: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css}"))
-        .select_by_value(value)
-        .await
-        .unwrap_or_else(|_| panic!("{css} = {value}"));
-}
-
-async fn click(c: &Client, text: &str) {
-    c.find(Locator::XPath(&format!("//button[contains(., '{text}')] | //a[contains(., '{text}')]")))
-        .await
-        .unwrap_or_else(|_| panic!("no {text}"))
-        .click()
-        .await
-        .expect("click");
-}
-
 async fn checks(c: &Client, what: &str) {
     assert!(!scrolls_sideways(c).await, "no horizontal scroll on {what} at 390 px");
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "{what}");
@@ -68,7 +44,7 @@ async fn file_and_submit(c: &Client, base: String, office: String) -> String {
     wait_for_url(c, "/console/login").await;
     sign_in(c, "maryam", PASSWORD, "/console/me/reimbursements").await;
     wait_for_text(c, "هنوز درخواست بازپرداختی ندارید").await;
-    click(c, "درخواست تازه").await;
+    click_text(c, "درخواست تازه").await;
     wait_for_url(c, "/console/me/reimbursements/new").await;
 
     choose(c, "#m-patient", SPOUSE).await;
@@ -84,7 +60,7 @@ async fn file_and_submit(c: &Client, base: String, office: String) -> String {
     fill(c, "#m-sheba", SHEBA).await;
     checks(c, "the filing form").await;
     shoot(c, 390, "me-reimb-file-390").await;
-    click(c, "ثبت درخواست و رفتن به بارگذاری مدارک").await;
+    click_text(c, "ثبت درخواست و رفتن به بارگذاری مدارک").await;
     wait_for_url(c, "done=filed").await;
     let url = c.current_url().await.expect("url").to_string();
     let id = url
@@ -130,7 +106,7 @@ async fn file_and_submit(c: &Client, base: String, office: String) -> String {
     checks(c, "the documents").await;
     shoot(c, 390, "me-reimb-uploaded-390").await;
 
-    click(c, "ارسال برای رسیدگی").await;
+    click_text(c, "ارسال برای رسیدگی").await;
     wait_for_url(c, "done=submitted").await;
     wait_for_text(c, "در حال رسیدگی").await;
     id

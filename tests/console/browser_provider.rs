@@ -13,8 +13,8 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 use crate::browser_support::{
-    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
-    unlabelled_controls, viewport, wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, click_css, fill, in_browser, scrolls_sideways, shoot,
+    sign_in, unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{TestApp, PASSWORD};
 use crate::provider::{monthly_csv, world};
@@ -32,10 +32,6 @@ async fn check(c: &Client, name: &str) {
     viewport(c, 390, 900).await;
     assert!(!scrolls_sideways(c).await, "{name}: no horizontal scroll at 390 px");
     viewport(c, 1366, 900).await;
-}
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}")).click().await.expect("click");
 }
 
 #[test]
@@ -91,19 +87,19 @@ async fn scenario(
     check(c, "provider-remittances-1366").await;
 
     // The Mehr remittance, line by line.
-    click(c, &format!("td a[href='/console/provider/remittances/{settlement}']")).await;
+    click_css(c, &format!("td a[href='/console/provider/remittances/{settlement}']")).await;
     wait_for_url(c, &format!("/console/provider/remittances/{settlement}")).await;
     let body = wait_for_text(c, "صورت‌حساب تسویهٔ مهر 1403").await;
     assert!(body.contains("PV-1403-0712"));
     check(c, "provider-remittance-1366").await;
 
     // The month's deductions, by reason; the deducted line's claim from there.
-    click(c, "a[href='/console/provider/deductions?month=1403-07']").await;
+    click_css(c, "a[href='/console/provider/deductions?month=1403-07']").await;
     wait_for_url(c, "/console/provider/deductions?month=1403-07").await;
     let body = wait_for_text(c, "کسورات مهر 1403").await;
     assert!(body.contains(&Rials(deducted).to_string()), "the line's deduction in exact rials");
     check(c, "provider-deductions-1366").await;
-    click(c, &format!("a[href='/console/provider/claims/{claim}']")).await;
+    click_css(c, &format!("a[href='/console/provider/claims/{claim}']")).await;
     wait_for_url(c, &format!("/console/provider/claims/{claim}")).await;
     wait_for_text(c, "مهلت اعتراض").await;
     check(c, "provider-claim-1366").await;
@@ -112,7 +108,7 @@ async fn scenario(
     viewport(c, 1366, 900).await;
 
     // The objection: the deducted line, the reason, the prescription's scan.
-    click(c, &format!("input[name=line][value='{line}']")).await;
+    click_css(c, &format!("input[name=line][value='{line}']")).await;
     c.find(Locator::Id("ob-reason"))
         .await
         .expect("reason")
@@ -138,7 +134,7 @@ async fn scenario(
     assert!(body.contains("نسخه (PNG"), "its document is listed");
 
     // Listed as open among the provider's objections, with the amount still deducted.
-    click(c, "nav.mainnav a[href='/console/provider/objections']").await;
+    click_css(c, "nav.mainnav a[href='/console/provider/objections']").await;
     wait_for_url(c, "/console/provider/objections").await;
     let body = wait_for_text(c, "PV-1403-0712").await;
     assert!(body.contains("<span class=\"badge pend\">باز</span>"));
@@ -146,9 +142,9 @@ async fn scenario(
     check(c, "provider-objections-1366").await;
 
     // A pre-authorization with its document.
-    click(c, "nav.mainnav a[href='/console/provider/preauthorizations']").await;
+    click_css(c, "nav.mainnav a[href='/console/provider/preauthorizations']").await;
     wait_for_url(c, "/console/provider/preauthorizations").await;
-    click(c, "a[href='/console/provider/preauthorizations/new']").await;
+    click_css(c, "a[href='/console/provider/preauthorizations/new']").await;
     wait_for_url(c, "/console/provider/preauthorizations/new").await;
     for (id, text) in [
         ("pa-nc", insured.as_str()),
@@ -169,13 +165,13 @@ async fn scenario(
     wait_for_url(c, "done=requested").await;
     wait_for_text(c, "درخواست ثبت شد").await;
     check(c, "provider-preauth-1366").await;
-    click(c, "nav.mainnav a[href='/console/provider/preauthorizations']").await;
+    click_css(c, "nav.mainnav a[href='/console/provider/preauthorizations']").await;
     wait_for_url(c, "/console/provider/preauthorizations").await;
     wait_for_text(c, "در انتظار تصمیم").await;
     check(c, "provider-preauths-1366").await;
 
     // The monthly list: progress followed by htmx to each document's result.
-    click(c, "nav.mainnav a[href='/console/provider/batches']").await;
+    click_css(c, "nav.mainnav a[href='/console/provider/batches']").await;
     wait_for_url(c, "/console/provider/batches").await;
     c.find(Locator::Id("b-file")).await.expect("file").send_keys(&csv).await.expect("choose the file");
     c.find(Locator::XPath("//button[contains(., 'ارسال فهرست')]"))
@@ -190,7 +186,7 @@ async fn scenario(
         body.contains("<span class=\"badge bad\">رد شد</span>") && body.contains("insured_national_code")
     );
     check(c, "provider-batch-1366").await;
-    click(c, "nav.mainnav a[href='/console/provider/batches']").await;
+    click_css(c, "nav.mainnav a[href='/console/provider/batches']").await;
     wait_for_url(c, "/console/provider/batches").await;
     wait_for_text(c, "فهرست‌های ارسالی").await;
     check(c, "provider-batches-1366").await;

@@ -9,8 +9,8 @@ use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
 use crate::browser_support::{
-    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
-    unlabelled_controls, viewport, wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, choose, click_text, fill, in_browser, scrolls_sideways,
+    shoot, sign_in, unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{TestApp, PASSWORD};
 use crate::reimbursements::{file_care, rb_scene, INSURED, SHEBA};
@@ -49,30 +49,6 @@ fn a_clerk_files_uploads_and_submits_a_reviewer_decides_and_a_supervisor_approve
     }
 }
 
-async fn fill(c: &Client, css: &str, text: &str) {
-    let el = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}"));
-    el.clear().await.expect("clear");
-    el.send_keys(text).await.expect("type");
-}
-
-async fn choose(c: &Client, css: &str, value: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css}"))
-        .select_by_value(value)
-        .await
-        .unwrap_or_else(|_| panic!("{css} = {value}"));
-}
-
-async fn click(c: &Client, text: &str) {
-    c.find(Locator::XPath(&format!("//button[contains(., '{text}')] | //a[contains(., '{text}')]")))
-        .await
-        .unwrap_or_else(|_| panic!("no {text}"))
-        .click()
-        .await
-        .expect("click");
-}
-
 async fn sign_out(c: &Client) {
     c.find(Locator::Css(".user form button")).await.expect("logout").click().await.expect("log out");
     wait_for_url(c, "/console/login").await;
@@ -83,7 +59,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     c.goto(&format!("{base}/console/reimbursements")).await.expect("open the list");
     wait_for_url(c, "/console/login?next=").await;
     sign_in(c, "clerk", PASSWORD, "/console/reimbursements").await;
-    click(c, "ثبت درخواست به نیابت از بیمه‌شده").await;
+    click_text(c, "ثبت درخواست به نیابت از بیمه‌شده").await;
     wait_for_url(c, "/console/reimbursements/new").await;
 
     // The form, with a national code whose check digit is wrong.
@@ -103,7 +79,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     fill(c, "input[name='line.2.paid_amount']", "100,000").await;
     fill(c, "#r-sheba", SHEBA).await;
     fill(c, "#r-sheba-owner-national-code", INSURED).await;
-    click(c, "ثبت پیش‌نویس و برآورد").await;
+    click_text(c, "ثبت پیش‌نویس و برآورد").await;
     let body = wait_for_text(c, "درخواست ثبت نشد.").await;
     assert!(body.contains("id=\"r-insured-national-code-err\""), "the error is beside the national code");
     let at = body.find("line.1.paid_amount").unwrap_or(0);
@@ -124,7 +100,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
 
     // Corrected: the draft with its estimate.
     fill(c, "#r-insured-national-code", INSURED).await;
-    click(c, "ثبت پیش‌نویس و برآورد").await;
+    click_text(c, "ثبت پیش‌نویس و برآورد").await;
     wait_for_url(c, "done=filed").await;
     let url = c.current_url().await.expect("url").to_string();
     let id = url
@@ -173,7 +149,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     viewport(c, 1366, 900).await;
 
     // Submit.
-    click(c, "ارسال برای رسیدگی").await;
+    click_text(c, "ارسال برای رسیدگی").await;
     wait_for_url(c, "done=submitted").await;
     wait_for_text(c, "در حال رسیدگی").await;
     sign_out(c).await;
@@ -191,7 +167,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     assert_eq!(unlabelled_controls(c).await, Vec::<String>::new(), "decision form");
     assert_eq!(accessibility_violations(c).await, Vec::<String>::new(), "decision form");
     shoot(c, 1366, "reimbursement-decide-1366").await;
-    click(c, "ثبت تصمیم").await;
+    click_text(c, "ثبت تصمیم").await;
     wait_for_url(c, "done=awaiting").await;
     let body = wait_for_text(c, "در انتظار تأیید سرپرست").await;
     assert!(!body.contains("تأیید و اعمال تصمیم"), "the reviewer cannot approve their own decision");
@@ -201,7 +177,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     c.goto(&format!("{base}/console/reimbursements/{id}")).await.expect("open the request");
     wait_for_url(c, "/console/login?next=").await;
     sign_in(c, "sara", PASSWORD, &format!("/console/reimbursements/{id}")).await;
-    click(c, "تأیید و اعمال تصمیم").await;
+    click_text(c, "تأیید و اعمال تصمیم").await;
     wait_for_url(c, "done=approved").await;
     let page = wait_for_text(c, "تصمیم کارشناس تأیید و اعمال شد").await;
     assert!(page.contains(r#"<span id="rb-decided-by">reza</span>"#), "who decided");
@@ -209,7 +185,7 @@ async fn drive(c: &Client, base: String) -> (String, String) {
     assert!(page.contains("تأیید با کسور"));
 
     // The office's list.
-    click(c, "درخواست‌های بازپرداخت").await;
+    click_text(c, "درخواست‌های بازپرداخت").await;
     wait_for_url(c, "/console/reimbursements").await;
     wait_for_text(c, "تأیید با کسور").await;
     viewport(c, 1366, 900).await;

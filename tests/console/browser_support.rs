@@ -256,3 +256,35 @@ pub(crate) async fn accessibility_violations(c: &Client) -> Vec<String> {
     }
     violations
 }
+
+/// Clears the field `css` and types `text` into it.
+pub async fn fill(c: &Client, css: &str, text: &str) {
+    let el = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}"));
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+/// Selects `value` in the select `css`.
+pub async fn choose(c: &Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|_| panic!("{css} = {value}"));
+}
+
+/// Clicks the element `css`.
+pub async fn click_css(c: &Client, css: &str) {
+    c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}")).click().await.expect("click");
+}
+
+/// Clicks the button or link whose text contains `text`.
+pub async fn click_text(c: &Client, text: &str) {
+    c.find(Locator::XPath(&format!("//button[contains(., '{text}')] | //a[contains(., '{text}')]")))
+        .await
+        .unwrap_or_else(|_| panic!("no {text}"))
+        .click()
+        .await
+        .expect("click");
+}
