@@ -10,6 +10,11 @@
 //! [`rebuild`] (run at start-up when the aggregates are empty but claims exist, and by
 //! `asnad reports rebuild`) recomputes them.
 //!
+//! **Objections** (`report_objections`: filed, decided, upheld, by the objected claim's office,
+//! provider and service month) are kept the same way by [`restate_objection`], around every write
+//! that files an objection or changes its status; `verify` recounts and `rebuild` recomputes
+//! them with the rest.
+//!
 //! **Who reads what.** The reports are the staff's: reviewers and supervisors read their office,
 //! a province manager their province, headquarters and administrators everything
 //! (`Caller::scope_for(Record::Claim)`); finance reads them within its scope. Providers and
