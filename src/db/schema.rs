@@ -660,6 +660,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_objections (office_id, provider_id, service_month) {
+        office_id -> Text,
+        provider_id -> Text,
+        service_month -> Text,
+        objections -> BigInt,
+        decided -> BigInt,
+        upheld -> BigInt,
+    }
+}
+
+diesel::table! {
     budgets (id) {
         id -> Text,
         year -> Integer,
@@ -693,6 +704,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_deductions,
     report_turnaround,
     report_turnaround_providers,
+    report_objections,
     offices,
     users,
     auth_tokens,

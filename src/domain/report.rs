@@ -378,3 +378,58 @@ mod outlier_tests {
         assert_eq!(median(&d(&[3, 1, 2, 4])), Some(Decimal::new(25, 1)));
     }
 }
+
+/// What one objection to deductions (اعتراض به کسورات) adds to `report_objections`, under its
+/// claim's office, provider and service month: it was filed; it is decided; it was upheld
+/// (پذیرفته), i.e. decided and the applied decision that answered it raised the claim's payable —
+/// the provider won something back. A decision that confirms the deduction is not upheld.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ObjectionSums {
+    pub objections: i64,
+    pub decided: i64,
+    pub upheld: i64,
+}
+
+impl ObjectionSums {
+    /// One objection: `decided` when its status is decided; `raised` when an applied decision
+    /// answering it has `payable_after > payable_before`.
+    pub fn of(decided: bool, raised: bool) -> ObjectionSums {
+        ObjectionSums { objections: 1, decided: i64::from(decided), upheld: i64::from(decided && raised) }
+    }
+
+    /// `self + sign × other`, field by field.
+    pub fn plus(self, other: ObjectionSums, sign: i64) -> ObjectionSums {
+        ObjectionSums {
+            objections: self.objections + sign * other.objections,
+            decided: self.decided + sign * other.decided,
+            upheld: self.upheld + sign * other.upheld,
+        }
+    }
+}
+
+/// An objection's place and weight in `report_objections`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectionContribution {
+    pub office_id: String,
+    pub provider_id: String,
+    pub service_month: String,
+    pub sums: ObjectionSums,
+}
+
+#[cfg(test)]
+mod objection_tests {
+    use super::ObjectionSums;
+
+    #[test]
+    fn an_objection_is_upheld_only_when_decided_and_raised() {
+        assert_eq!(ObjectionSums::of(false, false), ObjectionSums { objections: 1, decided: 0, upheld: 0 });
+        // A decision proposed but not yet approved does not uphold the objection.
+        assert_eq!(ObjectionSums::of(false, true), ObjectionSums { objections: 1, decided: 0, upheld: 0 });
+        assert_eq!(ObjectionSums::of(true, false), ObjectionSums { objections: 1, decided: 1, upheld: 0 });
+        assert_eq!(ObjectionSums::of(true, true), ObjectionSums { objections: 1, decided: 1, upheld: 1 });
+        let two = ObjectionSums::default()
+            .plus(ObjectionSums::of(true, true), 1)
+            .plus(ObjectionSums::of(false, false), 1);
+        assert_eq!(two.plus(ObjectionSums::of(true, true), -1), ObjectionSums::of(false, false));
+    }
+}

@@ -193,27 +193,13 @@ pub async fn provider_quality(
                 t.sums = t.sums.plus(m.sums, 1);
             }
 
-            // Objections: the table whole, their claims by primary key.
-            let objections = store::objections(conn)?;
-            let ids: Vec<String> =
-                objections.iter().map(|(_, c, _)| c.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-            let claims = store::claim_keys(conn, &ids)?;
-            let raised: BTreeSet<String> = store::objection_decisions(conn, &ids)?
-                .into_iter()
-                .filter(|(_, before, after)| after > before)
-                .map(|(o, _, _)| o)
-                .collect();
-            for (id, claim_id, status) in &objections {
-                let Some(c) = claims.get(claim_id) else { continue };
-                if !admit.admits(&c.office_id, &c.service_month) {
-                    continue;
-                }
-                let t = tally.entry((c.office_id.clone(), c.provider_id.clone())).or_default();
-                t.objections += 1;
-                if status == "decided" {
-                    t.objections_decided += 1;
-                    t.objections_upheld += i64::from(raised.contains(id));
-                }
+            // Objections: their aggregate (`report_objections`), under the same reach, office,
+            // province and months as the monthly sums.
+            for (office, provider, _, o) in aggregates::objections(conn, &peers)? {
+                let t = tally.entry((office, provider)).or_default();
+                t.objections += o.objections;
+                t.objections_decided += o.decided;
+                t.objections_upheld += o.upheld;
             }
 
             // Closed samples: per sample, the drawn claims' payable then and now.

@@ -11,6 +11,11 @@
 //! [`rebuild`] (run at start-up when the aggregates are empty but claims exist, and by
 //! `asnad reports rebuild`) recomputes them.
 //!
+//! **Objections** (`report_objections`: filed, decided, upheld, by the objected claim's office,
+//! provider and service month) are kept the same way by [`restate_objection`], around every write
+//! that files an objection or changes its status; `verify` recounts and `rebuild` recomputes
+//! them with the rest.
+//!
 //! **Who reads what.** The reports are the staff's: reviewers and supervisors read their office,
 //! a province manager their province, headquarters and administrators everything
 //! (`Caller::scope_for(Record::Claim)`); finance reads them within its scope. Providers and
@@ -170,6 +175,83 @@ fn recount(conn: &mut AnyConnection) -> AppResult<store::Keyed> {
     Ok((months, deductions))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Keeping `report_objections`
+
+/// What the objection `id` adds to `report_objections` now, `None` before it is filed: its
+/// claim's office, provider and service month (by primary key), and whether an applied decision
+/// that answered it raised the claim's payable (the claim's decisions, `review_decisions_claim`).
+fn objection_contribution(
+    conn: &mut AnyConnection,
+    id: &crate::domain::record_ids::ObjectionId,
+) -> AppResult<Option<report::ObjectionContribution>> {
+    use crate::domain::lifecycle::review::ObjectionStatus;
+    let Some(o) = crate::store::review::find_objection(conn, id)? else { return Ok(None) };
+    let claim = o.claim_id.to_string();
+    let keys = crate::store::report_quality::claim_keys(conn, std::slice::from_ref(&claim))?;
+    let c = keys.get(&claim).ok_or_else(|| AppError::internal("an objection to no claim"))?;
+    let raised = crate::store::report_quality::objection_decisions(conn, std::slice::from_ref(&claim))?
+        .into_iter()
+        .any(|(oid, before, after)| oid == o.id.as_str() && after > before);
+    Ok(Some(report::ObjectionContribution {
+        office_id: c.office_id.clone(),
+        provider_id: c.provider_id.clone(),
+        service_month: c.service_month.clone(),
+        sums: report::ObjectionSums::of(o.status == ObjectionStatus::Decided, raised),
+    }))
+}
+
+/// Runs `change` (filing the objection `id`, or a change of its status) and moves
+/// `report_objections` with it, inside the same transaction, as [`restate`] does for a claim:
+/// its contribution before is taken away, after is added. An objection is decided (and so
+/// possibly upheld) only after the decision answering it is applied, in the same transaction,
+/// so the status change is where its weight moves.
+pub(crate) fn restate_objection<T>(
+    conn: &mut AnyConnection,
+    id: &crate::domain::record_ids::ObjectionId,
+    change: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    let before = objection_contribution(conn, id)?;
+    let out = change(conn)?;
+    let after = objection_contribution(conn, id)?;
+    if before != after {
+        if let Some(b) = &before {
+            store::apply_objection(conn, b, -1)?;
+        }
+        if let Some(a) = &after {
+            store::apply_objection(conn, a, 1)?;
+        }
+    }
+    Ok(out)
+}
+
+/// `report_objections` as the objections and their decisions say it should be: the objections
+/// read whole, their claims by primary key, the decisions through `review_decisions_claim`.
+fn recount_objections(conn: &mut AnyConnection) -> AppResult<store::KeyedObjections> {
+    use crate::store::report_quality as q;
+    let objections = q::objections(conn)?;
+    let ids: Vec<String> = objections
+        .iter()
+        .map(|(_, c, _)| c.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let claims = q::claim_keys(conn, &ids)?;
+    let raised: std::collections::BTreeSet<String> = q::objection_decisions(conn, &ids)?
+        .into_iter()
+        .filter(|(_, before, after)| after > before)
+        .map(|(o, _, _)| o)
+        .collect();
+    let mut out = store::KeyedObjections::new();
+    for (id, claim_id, status) in &objections {
+        let c = claims.get(claim_id).ok_or_else(|| AppError::internal("an objection to no claim"))?;
+        let decided = status == crate::domain::lifecycle::review::ObjectionStatus::Decided.as_str();
+        let e = out.entry((c.office_id.clone(), c.provider_id.clone(), c.service_month.clone())).or_default();
+        *e = e.plus(report::ObjectionSums::of(decided, raised.contains(id)), 1);
+    }
+    Ok(out)
+}
+
 /// A difference between the aggregates and a recount, as text (`report_months (o, p, m): …`).
 pub fn verify_conn(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
     let (want_m, want_d) = recount(conn)?;
@@ -198,17 +280,36 @@ pub fn verify_conn(conn: &mut AnyConnection) -> AppResult<Vec<String>> {
             out.push(format!("report_turnaround {k:?}: by office {o}, by provider {p}"));
         }
     }
+    let (want_o, have_o) = (recount_objections(conn)?, store::all_objections(conn)?);
+    let zero_o = report::ObjectionSums::default();
+    for k in want_o.keys().chain(have_o.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let (w, h) = (want_o.get(k).unwrap_or(&zero_o), have_o.get(k).unwrap_or(&zero_o));
+        if w != h {
+            out.push(format!("report_objections {k:?}: stored {h:?}, recounted {w:?}"));
+        }
+    }
     Ok(out)
 }
 
-/// Recomputes the monthly and deduction aggregates from the claims (the turnaround histogram is
-/// history: it is kept as it was counted).
+/// Recomputes the monthly, deduction and objection aggregates from the claims and the
+/// objections (the turnaround histogram is history: it is kept as it was counted).
 pub fn rebuild_conn(conn: &mut AnyConnection) -> AppResult<usize> {
     let (months, deductions) = recount(conn)?;
+    let objections = recount_objections(conn)?;
     diesel::Connection::transaction(conn, |conn| {
         use diesel::RunQueryDsl;
         diesel::delete(crate::db::schema::report_deductions::table).execute(conn)?;
         diesel::delete(crate::db::schema::report_months::table).execute(conn)?;
+        diesel::delete(crate::db::schema::report_objections::table).execute(conn)?;
+        for ((office_id, provider_id, service_month), sums) in &objections {
+            let c = report::ObjectionContribution {
+                office_id: office_id.clone(),
+                provider_id: provider_id.clone(),
+                service_month: service_month.clone(),
+                sums: *sums,
+            };
+            store::apply_objection(conn, &c, 1).map_err(AppError::from)?;
+        }
         for ((o, p, m), sums) in &months {
             let c = Contribution {
                 office_id: o.clone(),

@@ -629,7 +629,9 @@ fn record_decision(
         })?;
         if let Some(o) = objection {
             let to = objection_transition(o.status, ObjectionAction::Propose).map_err(AppError::internal)?;
-            store::set_objection_status(conn, &o.id, to, Some(&caller.user_id), None)?;
+            crate::services::reports::restate_objection(conn, &o.id, |conn| {
+                Ok(store::set_objection_status(conn, &o.id, to, Some(&caller.user_id), None)?)
+            })?;
         }
         audit::append(
             conn,
@@ -673,7 +675,9 @@ fn finish(
             _ => ObjectionAction::Decide,
         };
         let to = objection_transition(o.status, action).map_err(AppError::internal)?;
-        store::set_objection_status(conn, &o.id, to, Some(reviewer), Some(now))?;
+        crate::services::reports::restate_objection(conn, &o.id, |conn| {
+            Ok(store::set_objection_status(conn, &o.id, to, Some(reviewer), Some(now))?)
+        })?;
         audit::append(
             conn,
             actor,
@@ -762,7 +766,9 @@ pub async fn review_decision(
                 if let Some(o) = &objection {
                     let to = objection_transition(o.status, ObjectionAction::Return)
                         .map_err(AppError::internal)?;
-                    store::set_objection_status(conn, &o.id, to, None, None)?;
+                    crate::services::reports::restate_objection(conn, &o.id, |conn| {
+                        Ok(store::set_objection_status(conn, &o.id, to, None, None)?)
+                    })?;
                 }
                 audit::append(
                     conn,
@@ -961,7 +967,9 @@ pub async fn object(
                 decided_at: None,
                 created_at: now,
             };
-            store::insert_objection(conn, &row)?;
+            crate::services::reports::restate_objection(conn, &row.id, |conn| {
+                Ok(store::insert_objection(conn, &row)?)
+            })?;
             audit::append(
                 conn,
                 &Actor::of(&caller),

@@ -1,7 +1,8 @@
 //! What the provider-quality and work-accidents reports read besides the monthly aggregates.
 //!
-//! **No scan of `claims` or `claim_lines`.** The small tables (objections, review samples,
-//! "not received" flags) are read whole or by their own indexed office column, and the claims
+//! **No scan of `claims` or `claim_lines`.** The objections are counted in `report_objections`
+//! (`store::reports::objections`); the small tables (review samples, "not received" flags) are
+//! read by their own indexed office column (or whole), and the claims
 //! they name are then read by primary key, a thousand ids a query ([`claim_keys`]) — never a
 //! join that leaves the planner free to drive from the claims. The work-accident claims are
 //! found through `claims_work_accident_month (work_accident, office_id, service_month)`.
@@ -68,7 +69,8 @@ pub fn claim_keys(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<BTree
     Ok(out)
 }
 
-/// Every objection: `(id, claim_id, status)`. A small table (a few per hundred claims).
+/// Every objection: `(id, claim_id, status)`. Read whole by the reconciliation's recount of
+/// `report_objections` (`services::reports::verify_conn`, `rebuild_conn`), never by the report.
 pub fn objections(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, String)>> {
     objections::table.select((objections::id, objections::claim_id, objections::status)).load(conn)
 }

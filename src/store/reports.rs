@@ -7,11 +7,14 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    offices, providers, report_deductions, report_months, report_turnaround, report_turnaround_providers,
+    offices, providers, report_deductions, report_months, report_objections, report_turnaround,
+    report_turnaround_providers,
 };
 use crate::db::AnyConnection;
 use crate::domain::record_ids::{OfficeId, ProviderId};
-use crate::domain::report::{Contribution, MonthSums, ReasonSums, Stage};
+use crate::domain::report::{
+    Contribution, MonthSums, ObjectionContribution, ObjectionSums, ReasonSums, Stage,
+};
 
 /// Adds `sign × c` to the aggregates. Rows are created on first use (update, then insert when
 /// nothing was updated: on PostgreSQL two first claims of a month may race to create a row, and
@@ -125,12 +128,42 @@ pub fn add_turnaround(
     Ok(())
 }
 
+/// Adds `sign × c` to `report_objections` (update, then insert when nothing was updated, as
+/// [`apply`]).
+pub fn apply_objection(conn: &mut AnyConnection, c: &ObjectionContribution, sign: i64) -> QueryResult<()> {
+    use report_objections as o;
+    let s = &c.sums;
+    let key = (c.office_id.as_str(), c.provider_id.as_str(), c.service_month.as_str());
+    let updated = diesel::update(o::table.find(key))
+        .set((
+            o::objections.eq(o::objections + sign * s.objections),
+            o::decided.eq(o::decided + sign * s.decided),
+            o::upheld.eq(o::upheld + sign * s.upheld),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        let s = ObjectionSums::default().plus(*s, sign);
+        diesel::insert_into(o::table)
+            .values((
+                o::office_id.eq(key.0),
+                o::provider_id.eq(key.1),
+                o::service_month.eq(key.2),
+                o::objections.eq(s.objections),
+                o::decided.eq(s.decided),
+                o::upheld.eq(s.upheld),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Empties the aggregates (before a rebuild).
 pub fn clear(conn: &mut AnyConnection) -> QueryResult<()> {
     diesel::delete(report_deductions::table).execute(conn)?;
     diesel::delete(report_months::table).execute(conn)?;
     diesel::delete(report_turnaround::table).execute(conn)?;
     diesel::delete(report_turnaround_providers::table).execute(conn)?;
+    diesel::delete(report_objections::table).execute(conn)?;
     Ok(())
 }
 
@@ -415,6 +448,32 @@ pub fn turnaround_both(conn: &mut AnyConnection) -> QueryResult<(TurnaroundKeyed
 
 /// A turnaround histogram keyed by `(stage, office_id, month, days)`.
 pub type TurnaroundKeyed = BTreeMap<(String, String, String, i64), i64>;
+
+/// The rows of `report_objections` under the filter (the objected claims' office, provider
+/// and service month): `(office_id, provider_id, service_month, sums)`.
+pub fn objections(
+    conn: &mut AnyConnection,
+    f: &ReportFilter,
+) -> QueryResult<Vec<(String, String, String, ObjectionSums)>> {
+    use report_objections as o;
+    let rows: Vec<(String, String, String, i64, i64, i64)> = filtered!(report_objections, f)
+        .select((o::office_id, o::provider_id, o::service_month, o::objections, o::decided, o::upheld))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(office, provider, month, objections, decided, upheld)| {
+            (office, provider, month, ObjectionSums { objections, decided, upheld })
+        })
+        .collect())
+}
+
+/// `report_objections` keyed by (office, provider, month).
+pub type KeyedObjections = BTreeMap<(String, String, String), ObjectionSums>;
+
+/// Every `report_objections` row as stored, keyed, for the reconciliation.
+pub fn all_objections(conn: &mut AnyConnection) -> QueryResult<KeyedObjections> {
+    Ok(objections(conn, &ReportFilter::default())?.into_iter().map(|(o, p, m, s)| ((o, p, m), s)).collect())
+}
 
 /// The aggregates keyed: months by (office, provider, month), deductions by (office, provider,
 /// month, reason).

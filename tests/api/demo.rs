@@ -157,6 +157,9 @@ fn the_demo_fills_an_empty_database_with_a_month_that_works_over_the_api() {
     // Everything the demo did is in an intact audit trail.
     let v = app.verify_audit();
     assert!(v.ok, "{v:?}");
+    // And the report aggregates (objections filed, decided, upheld included) equal a recount.
+    let diffs = asnad::services::reports::verify_conn(&mut app.pool.get().unwrap()).unwrap();
+    assert!(diffs.is_empty(), "the aggregates differ from a recount:\n{}", diffs.join("\n"));
 
     // A database that holds claims is refused with a reason (the command prints it and exits 1).
     let refused = run_demo(&app).expect_err("a second run must fail");

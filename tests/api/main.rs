@@ -26,6 +26,7 @@ mod preauth;
 mod providers;
 mod reimbursements;
 mod report_months;
+mod report_objections;
 mod reports;
 mod review;
 mod settlements;

@@ -13,8 +13,8 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 use crate::browser_support::{
-    accessibility_violations, browser_binaries, click_css, fill, in_browser, scrolls_sideways, shoot,
-    sign_in, unlabelled_controls, viewport, wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, click_css, in_browser, scrolls_sideways, shoot, sign_in,
+    unlabelled_controls, viewport, wait_for_text, wait_for_url,
 };
 use crate::helpers::{TestApp, PASSWORD};
 use crate::provider::{monthly_csv, world};
