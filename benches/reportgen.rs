@@ -179,6 +179,12 @@ fn write_turnaround(conn: &mut AnyConnection, today: NaiveDate) -> usize {
             }
         }
     }
+    let kinds: BTreeMap<String, String> = providers::table
+        .select((providers::id, providers::kind))
+        .load::<(String, String)>(conn)
+        .expect("kinds")
+        .into_iter()
+        .collect();
     let mut by_office: BTreeMap<(&str, &str, &str, i64), i64> = BTreeMap::new();
     for ((o, _, m, stage, d), n) in &h {
         *by_office.entry((o.as_str(), m.as_str(), *stage, *d)).or_default() += n;
@@ -205,6 +211,7 @@ fn write_turnaround(conn: &mut AnyConnection, today: NaiveDate) -> usize {
                     report_turnaround_providers::stage.eq(*stage),
                     report_turnaround_providers::days.eq(days),
                     report_turnaround_providers::office_id.eq(office),
+                    report_turnaround_providers::provider_kind.eq(&kinds[provider]),
                     report_turnaround_providers::claims.eq(n),
                 ))
                 .execute(conn)?;
@@ -228,7 +235,7 @@ fn main() {
     if a.turnaround_only {
         let t = Instant::now();
         let rows = write_turnaround(conn, now.date());
-        println!("turnaround histograms rewritten: {rows} rows per table in {:.1?}", t.elapsed());
+        println!("turnaround histograms rewritten: {rows} provider rows in {:.1?}", t.elapsed());
         return;
     }
     let have: i64 = claims::table.count().get_result(conn).expect("count claims");

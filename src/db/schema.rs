@@ -655,6 +655,7 @@ diesel::table! {
         stage -> Text,
         days -> BigInt,
         office_id -> Text,
+        provider_kind -> Text,
         claims -> BigInt,
     }
 }

@@ -41,7 +41,10 @@ pub fn insert_provider(conn: &mut AnyConnection, row: &ProviderRow) -> QueryResu
 
 pub fn update_provider(conn: &mut AnyConnection, row: &ProviderRow) -> QueryResult<usize> {
     crate::store::changes::changed();
-    diesel::update(providers::table.find(&row.id)).set(row).execute(conn)
+    let n = diesel::update(providers::table.find(&row.id)).set(row).execute(conn)?;
+    // The turnaround histogram by provider copies the kind (store::reports).
+    crate::store::reports::provider_kind_changed(conn, row.id.as_str(), &row.kind)?;
+    Ok(n)
 }
 
 /// A provider by id, whoever asks (system work; re-reads after [`find_provider_in`]).

@@ -114,6 +114,13 @@ pub fn add_turnaround(
     let key = (provider_id, month, stage.as_str(), days, office_id);
     let updated = diesel::update(tp::table.find(key)).set(tp::claims.eq(tp::claims + n)).execute(conn)?;
     if updated == 0 {
+        // A new row copies the provider's kind (kept up to date by `provider_kind_changed`).
+        let kind: String = providers::table
+            .find(provider_id)
+            .select(providers::kind)
+            .first(conn)
+            .optional()?
+            .unwrap_or_default();
         diesel::insert_into(tp::table)
             .values((
                 tp::provider_id.eq(provider_id),
@@ -121,6 +128,7 @@ pub fn add_turnaround(
                 tp::stage.eq(stage.as_str()),
                 tp::days.eq(days),
                 tp::office_id.eq(office_id),
+                tp::provider_kind.eq(kind),
                 tp::claims.eq(n),
             ))
             .execute(conn)?;
@@ -355,7 +363,8 @@ pub fn deductions_by_reason(
 /// The turnaround histogram of `stage` under the filter's reach, office, provider, provider kind
 /// and months (the month of the event): `(office_id, month, days, claims)`. Without a provider
 /// or kind it reads the offices' histogram; with one, the providers' histogram summed in SQL to
-/// the same shape.
+/// the same shape (a provider: its primary-key range; a kind: the range of
+/// `report_turnaround_providers_kind`, already in the GROUP BY's order).
 pub fn turnaround(
     conn: &mut AnyConnection,
     f: &ReportFilter,
@@ -411,10 +420,7 @@ fn turnaround_of_providers(
         q = q.filter(tp::provider_id.eq(p.as_str().to_string()));
     }
     if let Some(k) = &f.provider_kind {
-        q = q.filter(
-            tp::provider_id
-                .eq_any(providers::table.filter(providers::kind.eq(k.clone())).select(providers::id)),
-        );
+        q = q.filter(tp::provider_kind.eq(k.clone()));
     }
     if let Some(m) = &f.from_month {
         q = q.filter(tp::month.ge(m.clone()));
@@ -491,4 +497,13 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Keyed> {
         .map(|r| ((r.office_id, r.provider_id, r.service_month, r.reason), r.sums))
         .collect();
     Ok((months, deductions))
+}
+
+/// A provider's kind changed: its turnaround rows follow, so a kind filter reads the providers
+/// of that kind now, as every other report does (through `providers`).
+pub fn provider_kind_changed(conn: &mut AnyConnection, provider_id: &str, kind: &str) -> QueryResult<usize> {
+    use report_turnaround_providers as tp;
+    diesel::update(tp::table.filter(tp::provider_id.eq(provider_id)).filter(tp::provider_kind.ne(kind)))
+        .set(tp::provider_kind.eq(kind))
+        .execute(conn)
 }

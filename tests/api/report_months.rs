@@ -151,6 +151,16 @@ fn months_equal_the_claims_and_turnaround_by_month_merges_the_offices() {
     assert_eq!(pct("/api/v1/reports/turnaround?provider_kind=clinic"), json!([]));
     let by_a = get(&app, &hq, &format!("/api/v1/reports/turnaround?provider_id={ha}&provider_kind=hospital"));
     assert_eq!(by_a["decision"][0]["office_id"], office_a.as_str());
+    // B's provider becomes a day-surgery centre: its history follows it to the new kind, as the
+    // other reports follow the provider's kind now.
+    let p = get(&app, &admin, &format!("/api/v1/providers/{hb}"));
+    let body = json!({"name_fa": p["name_fa"], "kind": "day_surgery", "sector": p["sector"],
+                      "province_id": p["province_id"], "office_id": p["office_id"],
+                      "legal_national_id": p["legal_national_id"], "sheba": p["sheba"]});
+    let res = app.put_json(&format!("/api/v1/providers/{hb}"), Some(&admin), &body);
+    assert_eq!(res.status(), 200, "{:?}", res.text());
+    assert_eq!(pct("/api/v1/reports/turnaround?provider_kind=hospital"), json!([[2, 10, 20, 20]]));
+    assert_eq!(pct("/api/v1/reports/turnaround?provider_kind=day_surgery"), json!([[3, 0, 0, 0]]));
     let mut conn = app.pool.get().unwrap();
     let diffs = asnad::services::reports::verify_conn(&mut conn).unwrap();
     assert!(diffs.is_empty(), "{diffs:?}");
