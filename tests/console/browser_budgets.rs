@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use crate::admin::desk;
 use crate::browser_support::{
-    accessibility_violations, browser_binaries, in_browser, scrolls_sideways, shoot, sign_in,
-    unlabelled_controls, viewport, wait_for_text, wait_for_url,
+    accessibility_violations, browser_binaries, fill, in_browser, scrolls_sideways, shoot, sign_in,
+    unlabelled_controls, viewport, wait_for_text, wait_for_url, wait_for_value,
 };
 use crate::helpers::{TestApp, PASSWORD};
 
@@ -133,9 +133,8 @@ async fn drive(c: &Client, base: String, bad_file: String) {
         .expect("the west office's claims budget");
     west.click().await.expect("open it");
     wait_for_text(c, "تغییر مبلغ بودجه").await;
-    let amount = c.find(Locator::Id("b-amount")).await.expect("amount");
-    amount.clear().await.expect("clear");
-    amount.send_keys("880,000,000,000").await.expect("type");
+    wait_for_value(c, "#b-amount", "860000000000").await;
+    fill(c, "#b-amount", "880,000,000,000").await;
     c.find(Locator::XPath("//button[contains(., 'ذخیرهٔ مبلغ')]"))
         .await
         .expect("save")
@@ -143,7 +142,7 @@ async fn drive(c: &Client, base: String, bad_file: String) {
         .await
         .expect("go");
     let page = wait_for_text(c, "مبلغ بودجه تغییر کرد").await;
-    assert!(page.contains("880,000,000,000"));
+    assert!(page.contains("880,000,000,000"), "the changed amount is listed: {page}");
     // Provinces: 2,400 + 180 + 95 + 12 + 310 + 14.5 billion.
     assert!(page.contains("3,011,500,000,000"), "the provinces' total");
     // Offices: 880 + 64 + 725 + 290 + 42.5 billion.

@@ -257,11 +257,35 @@ pub(crate) async fn accessibility_violations(c: &Client) -> Vec<String> {
     violations
 }
 
-/// Clears the field `css` and types `text` into it.
+/// Clears the field `css` and types `text` into it, then reads the field back: on a loaded
+/// machine (the browser tests run side by side in CI) a keystroke can land before the clear has
+/// taken effect, so a field that does not hold exactly `text` is cleared and typed again.
 pub async fn fill(c: &Client, css: &str, text: &str) {
-    let el = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}"));
-    el.clear().await.expect("clear");
-    el.send_keys(text).await.expect("type");
+    for _ in 0..5 {
+        let el = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}"));
+        el.clear().await.expect("clear");
+        el.send_keys(text).await.expect("type");
+        let held = el.prop("value").await.expect("value").unwrap_or_default();
+        if held == text {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{css} never held {text:?}");
+}
+
+/// Waits until the field `css` holds `value` (a form the server filled in has loaded).
+pub async fn wait_for_value(c: &Client, css: &str, value: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(el) = c.find(Locator::Css(css)).await {
+            if el.prop("value").await.ok().flatten().as_deref() == Some(value) {
+                return;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{css} never held {value:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Selects `value` in the select `css`.
