@@ -261,14 +261,12 @@ impl Application {
                 }
             })
         }]);
-        let group_commit = match &database {
-            DatabaseUrl::Sqlite(_) => Some(crate::db::group_commit::GroupCommit::start(
-                database.clone(),
-                audit_key.clone(),
-                hooks.clone(),
-            )?),
-            DatabaseUrl::Postgres(_) => None,
-        };
+        // Both backends write through the group-committing writer thread (`db::group_commit`).
+        let group_commit = Some(crate::db::group_commit::GroupCommit::start(
+            database.clone(),
+            audit_key.clone(),
+            hooks.clone(),
+        )?);
         let writer = crate::db::Writer::new(pool.clone(), audit_key.clone(), group_commit, hooks);
         let state = web::Data::new(ServiceContext {
             pool,

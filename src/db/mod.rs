@@ -222,9 +222,18 @@ where
         AnyConnection::Postgresql(_) => None,
     };
     begin_write(conn)?;
+    // Writes to shared rows (report aggregates, the audit head) wait for the end (see
+    // `store::deferred`).
+    let deferral = crate::store::deferred::open();
     let outcome = f(conn);
     let ended = match &outcome {
-        Ok(_) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn),
+        Ok(_) => match deferral.flush(conn) {
+            Ok(()) => <AnyConnection as Connection>::TransactionManager::commit_transaction(conn),
+            Err(e) => {
+                let _ = <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                Err(e)
+            }
+        },
         Err(_) => <AnyConnection as Connection>::TransactionManager::rollback_transaction(conn),
     };
     ended?;
@@ -233,7 +242,7 @@ where
 
 /// Opens a write transaction: `BEGIN IMMEDIATE` on SQLite (see `write_tx`), a normal one on
 /// PostgreSQL. The caller commits or rolls back through the connection's transaction manager.
-fn begin_write(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+pub(crate) fn begin_write(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),

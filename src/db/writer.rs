@@ -2,15 +2,17 @@
 //! [`Writer::write`] and is answered only once that work is committed.
 //!
 //! The writer owns the choice the use cases must not make:
-//! - **SQLite** has one writer at a time. In the server the unit of work goes to the
-//!   group-committing writer thread ([`super::group_commit`]), which runs it in a savepoint of a
-//!   transaction shared with other waiting writes and commits them together. Without that thread
-//!   (the command line) it runs in its own `BEGIN IMMEDIATE` transaction behind the process's
-//!   writer lock ([`super::write_tx`]).
-//! - **PostgreSQL** has real concurrent writers: the unit of work runs in its own transaction on
-//!   a pooled connection. [`Writer::write_retrying`] runs it again (at most [`ATTEMPTS`] times)
-//!   when PostgreSQL gives up on it for a reason that a second try can clear: a deadlock, a
-//!   serialization failure, or a unique-key race with a concurrent insert.
+//! - **In the server** the unit of work goes to the group-committing writer thread
+//!   ([`super::group_commit`]), which runs it in a savepoint of a transaction shared with other
+//!   waiting writes and commits them together — on SQLite (one writer at a time) and on
+//!   PostgreSQL alike (where one commit per claim, each holding the shared rows' locks until its
+//!   WAL flush, made concurrent claims queue anyway; see that module).
+//! - **Without that thread** (the command line, tests' writers) it runs in its own transaction
+//!   ([`super::write_tx`]): `BEGIN IMMEDIATE` behind the process's writer lock on SQLite.
+//! - On **PostgreSQL** another process may write at the same time. [`Writer::write_retrying`]
+//!   runs the unit of work again (at most [`ATTEMPTS`] times) when PostgreSQL gives up on it for
+//!   a reason that a second try can clear: a deadlock, a serialization failure, or a unique-key
+//!   race with a concurrent insert.
 //!
 //! After a commit the writer runs its **commit hooks** with what the unit of work changed
 //! ([`Changes`], recorded by the store functions through `store::changes`), before the caller
@@ -77,7 +79,7 @@ impl Writer {
         T: Send + 'static,
     {
         if let Some(group) = &self.group {
-            return group.run(work).await;
+            return group.run_retrying(work).await;
         }
         self.on_pool(move |conn, hooks| {
             let mut attempt = 1;
@@ -154,7 +156,7 @@ pub fn run_hooks(hooks: &[CommitHook], changed: Changes) {
 }
 
 /// Whether PostgreSQL refused the work for a reason a second attempt can clear.
-fn may_retry(e: &AppError) -> bool {
+pub(crate) fn may_retry(e: &AppError) -> bool {
     match e {
         // A unique-key race with a concurrent insert (see `AppError::from(diesel::Error)`).
         AppError::Conflict { code, .. } => *code == "conflict",

@@ -138,7 +138,7 @@ impl Contribution {
 }
 
 /// The stages whose duration the turnaround report measures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
     /// Receipt → first decision (دریافت تا تصمیم).
     Decision,

@@ -169,6 +169,7 @@ fn decide(
     book: &TariffBook,
     rules: &DependantRules,
     loaded: &mut Loaded,
+    ceiling: bool,
 ) -> AppResult<Adjudication> {
     if let Some(id) = &loaded.insured_id {
         let stamp = store::history_stamp(conn, id)?;
@@ -182,7 +183,8 @@ fn decide(
             loaded.history_stamp = stamp;
         }
     }
-    let month_payable = store::month_payable(conn, &loaded.facts.id, &loaded.service_month)?;
+    let month_payable =
+        if ceiling { store::month_payable(conn, &loaded.facts.id, &loaded.service_month)? } else { 0 };
     let ctx = Context {
         tariffs: book,
         insured: loaded.person.as_ref(),
@@ -343,8 +345,21 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
     if let Some(existing) = store::find_by_document(conn, &loaded.facts.id, &sub.provider_document_no)? {
         return Ok(Submitted { created: false, view: view(conn, existing)? });
     }
-    store::lock_for_decision(conn, loaded.insured_id.as_ref(), &loaded.facts.id, &loaded.service_month)?;
-    let adj = decide(conn, book, rules, loaded)?;
+    // The month's running total matters to the decision only under a monthly ceiling (R19);
+    // without one it is not read, so its row is not locked either (it is then one more sum
+    // written at the end of the transaction).
+    let ceiling = loaded
+        .contract
+        .as_ref()
+        .is_some_and(|c| c.versions.iter().any(|v| v.terms.monthly_ceiling.is_some()));
+    store::lock_for_decision(
+        conn,
+        loaded.insured_id.as_ref(),
+        &loaded.facts.id,
+        &loaded.service_month,
+        ceiling,
+    )?;
+    let adj = decide(conn, book, rules, loaded, ceiling)?;
     let now = clock.now();
     let row = ClaimRow {
         id: ClaimId::new(),

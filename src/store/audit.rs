@@ -222,8 +222,11 @@ pub fn json<T: Serialize>(record: &T) -> Option<serde_json::Value> {
 }
 
 /// Appends an event inside the caller's transaction, with its MAC under the key in scope
-/// (`use_key`). The head row is updated first: on PostgreSQL that row lock orders concurrent
-/// appenders; SQLite has one writer anyway.
+/// (`use_key`).
+///
+/// When the writer opened a deferral (`store::deferred`) the event waits there and is chained
+/// and inserted with the transaction's other events just before the commit
+/// ([`chain_and_insert`]); without one (set-up code) it is chained and inserted at once.
 #[allow(clippy::too_many_arguments)]
 pub fn append(
     conn: &mut AnyConnection,
@@ -234,12 +237,10 @@ pub fn append(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> QueryResult<()> {
-    let key = key_in_scope()?;
-    diesel::update(audit_head::table.find(1)).set(audit_head::seq.eq(audit_head::seq + 1)).execute(conn)?;
-    let (seq, prev_hash) =
-        audit_head::table.find(1).select((audit_head::seq, audit_head::hash)).first::<(i64, String)>(conn)?;
-    let mut event = AuditEvent {
-        seq,
+    // No event is ever taken without a key to sign it with.
+    key_in_scope()?;
+    let event = AuditEvent {
+        seq: 0,
         at: crate::store::now(),
         actor_id: actor.id.clone(),
         actor_name: actor.name.clone(),
@@ -249,15 +250,70 @@ pub fn append(
         action: action.into(),
         before_state: before.map(|v| v.to_string()),
         after_state: after.map(|v| v.to_string()),
-        prev_hash,
+        prev_hash: String::new(),
         hash: String::new(),
         mac: None,
     };
-    event.hash = event_hash(&event);
-    event.mac = Some(key.event_mac(&event.hash));
-    diesel::insert_into(audit_events::table).values(&event).execute(conn)?;
-    diesel::update(audit_head::table.find(1)).set(audit_head::hash.eq(&event.hash)).execute(conn)?;
+    match crate::store::deferred::add_audit_event(event) {
+        None => Ok(()),
+        Some(event) => chain_and_insert(conn, vec![*event]),
+    }
+}
+
+/// Events per multi-row insert: 13 columns each, well under SQLite's 32,766 parameters.
+const EVENTS_PER_INSERT: usize = 1000;
+
+/// Chains `events` onto the end of the trail — each gets the next seq, the previous event's
+/// hash, its own hash and its MAC under the key in scope — inserts them and moves the head.
+///
+/// The head row orders concurrent appenders: it is read with its row lock (on PostgreSQL
+/// `FOR UPDATE`; SQLite has one writer anyway), so a second process's transaction waits here
+/// until the first commits and then continues the chain from its end.
+pub fn chain_and_insert(conn: &mut AnyConnection, mut events: Vec<AuditEvent>) -> QueryResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let key = key_in_scope()?;
+    let (mut seq, mut hash) = lock_head(conn)?;
+    for e in &mut events {
+        seq += 1;
+        e.seq = seq;
+        e.prev_hash = std::mem::take(&mut hash);
+        e.hash = event_hash(e);
+        e.mac = Some(key.event_mac(&e.hash));
+        hash = e.hash.clone();
+    }
+    // Multi-row inserts through the inner connection (diesel's batch insert is not available on
+    // the MultiConnection backend).
+    for chunk in events.chunks(EVENTS_PER_INSERT) {
+        match conn {
+            AnyConnection::Sqlite(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(audit_events::table).values(chunk).execute(c)?
+            }
+        };
+    }
+    diesel::update(audit_head::table.find(1))
+        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&hash)))
+        .execute(conn)?;
     Ok(())
+}
+
+/// Reads the head row (seq, hash) with its row lock (see [`chain_and_insert`]).
+fn lock_head(conn: &mut AnyConnection) -> QueryResult<(i64, String)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        hash: String,
+    }
+    let sql = match conn {
+        AnyConnection::Postgresql(_) => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+        AnyConnection::Sqlite(_) => "SELECT seq, hash FROM audit_head WHERE id = 1",
+    };
+    let row: Row = diesel::sql_query(sql).get_result(conn)?;
+    Ok((row.seq, row.hash))
 }
 
 /// The chain's head row: the last seq written, its hash, and the first seq that carries a MAC.
@@ -340,6 +396,9 @@ pub fn for_entity(
             }
             authentic
         })
+        // Events of this transaction not inserted yet (`store::deferred`): written by this
+        // process a moment ago, chained at the commit.
+        .chain(crate::store::deferred::audit_events_of(entity, entity_id.as_ref()))
         .collect())
 }
 

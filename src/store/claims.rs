@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Nullable};
 use crate::auth::Scope;
 use crate::db::schema::{claim_lines, claims, provider_month_totals};
 use crate::db::AnyConnection;
+use crate::store::deferred;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = claims)]
@@ -278,6 +279,7 @@ pub fn lock_for_decision(
     insured_id: Option<&InsuredId>,
     provider_id: &ProviderId,
     month: &str,
+    month_total_matters: bool,
 ) -> QueryResult<()> {
     use diesel::sql_types::Text;
     if let AnyConnection::Postgresql(pg) = conn {
@@ -286,12 +288,14 @@ pub fn lock_for_decision(
                 .bind::<Text, _>(id)
                 .execute(pg)?;
         }
-        diesel::sql_query(
-            "SELECT provider_id FROM provider_month_totals WHERE provider_id = $1 AND service_month = $2 FOR UPDATE",
-        )
-        .bind::<Text, _>(provider_id)
-        .bind::<Text, _>(month)
-        .execute(pg)?;
+        if month_total_matters {
+            diesel::sql_query(
+                "SELECT provider_id FROM provider_month_totals WHERE provider_id = $1 AND service_month = $2 FOR UPDATE",
+            )
+            .bind::<Text, _>(provider_id)
+            .bind::<Text, _>(month)
+            .execute(pg)?;
+        }
     }
     Ok(())
 }
@@ -316,27 +320,44 @@ pub fn history_stamp(conn: &mut AnyConnection, insured_id: &InsuredId) -> QueryR
 /// What the Organization already owes a provider for a service month (R19), from the running
 /// total.
 pub fn month_payable(conn: &mut AnyConnection, provider_id: &ProviderId, month: &str) -> QueryResult<i64> {
-    provider_month_totals::table
+    let stored = provider_month_totals::table
         .find((provider_id, month))
         .select(provider_month_totals::insurer_payable)
         .first::<i64>(conn)
-        .optional()
-        .map(|v| v.unwrap_or(0))
+        .optional()?
+        .unwrap_or(0);
+    Ok(stored + deferred::pending_month_payable(&(provider_id.to_string(), month.to_string())))
 }
 
-/// Adds a claim to the provider's month (inside the claim's transaction). The row is created
-/// on first use; on PostgreSQL two first claims of a month may race to create it, and the
-/// loser's transaction fails and is retried by the caller.
+/// Adds a claim to the provider's month (inside the claim's transaction): deferred to the end
+/// of the transaction when the writer opened a deferral (`store::deferred`), written at once
+/// otherwise.
 pub fn add_to_month(
     conn: &mut AnyConnection,
     provider_id: &ProviderId,
     month: &str,
     payable: i64,
 ) -> QueryResult<()> {
+    if deferred::add_month_total((provider_id.to_string(), month.to_string()), payable, 1) {
+        return Ok(());
+    }
+    write_month_total(conn, provider_id.as_str(), month, payable, 1)
+}
+
+/// Adds `payable` and `claims` to a provider's month. The row is created on first use; on
+/// PostgreSQL two processes' first claims of a month may race to create it, and the loser's
+/// transaction fails and is tried again by the writer.
+pub fn write_month_total(
+    conn: &mut AnyConnection,
+    provider_id: &str,
+    month: &str,
+    payable: i64,
+    claims: i32,
+) -> QueryResult<()> {
     let updated = diesel::update(provider_month_totals::table.find((provider_id, month)))
         .set((
             provider_month_totals::insurer_payable.eq(provider_month_totals::insurer_payable + payable),
-            provider_month_totals::claims.eq(provider_month_totals::claims + 1),
+            provider_month_totals::claims.eq(provider_month_totals::claims + claims),
         ))
         .execute(conn)?;
     if updated == 0 {
@@ -345,7 +366,7 @@ pub fn add_to_month(
                 provider_month_totals::provider_id.eq(provider_id),
                 provider_month_totals::service_month.eq(month),
                 provider_month_totals::insurer_payable.eq(payable),
-                provider_month_totals::claims.eq(1),
+                provider_month_totals::claims.eq(claims),
             ))
             .execute(conn)?;
     }

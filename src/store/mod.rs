@@ -7,6 +7,7 @@ pub mod batches;
 pub mod budgets;
 pub mod changes;
 pub mod claims;
+pub mod deferred;
 pub mod insured;
 pub mod offices;
 pub mod outbox;

@@ -15,32 +15,48 @@ use crate::domain::record_ids::{OfficeId, ProviderId};
 use crate::domain::report::{
     Contribution, MonthSums, ObjectionContribution, ObjectionSums, ReasonSums, Stage,
 };
+use crate::store::deferred;
 
-/// Adds `sign × c` to the aggregates. Rows are created on first use (update, then insert when
-/// nothing was updated: on PostgreSQL two first claims of a month may race to create a row, and
-/// the loser's transaction fails and is retried by the writer, as `claims::add_to_month`).
+/// Adds `sign × c` to the aggregates: deferred to the end of the transaction when the writer
+/// opened a deferral (`store::deferred`), written at once otherwise.
 pub fn apply(conn: &mut AnyConnection, c: &Contribution, sign: i64) -> QueryResult<()> {
-    let s = &c.sums;
-    let key = (c.office_id.as_str(), c.provider_id.as_str(), c.service_month.as_str());
+    let key = (c.office_id.clone(), c.provider_id.clone(), c.service_month.clone());
+    if !deferred::add_month(key.clone(), c.sums, sign) {
+        write_month(conn, &key, MonthSums::default().plus(c.sums, sign))?;
+    }
+    for (reason, r) in &c.reasons {
+        let key = (key.0.clone(), key.1.clone(), key.2.clone(), reason.clone());
+        if !deferred::add_reason(key.clone(), *r, sign) {
+            write_reason(conn, &key, ReasonSums { lines: sign * r.lines, amount: sign * r.amount })?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `s` to a row of `report_months`. Rows are created on first use (update, then insert
+/// when nothing was updated: on PostgreSQL two first claims of a month in two processes may race
+/// to create a row, and the loser's transaction fails and is tried again by the writer, as
+/// `claims::add_to_month`).
+pub fn write_month(conn: &mut AnyConnection, key: &deferred::MonthKey, s: MonthSums) -> QueryResult<()> {
+    let key = (key.0.as_str(), key.1.as_str(), key.2.as_str());
     use report_months as m;
     let updated = diesel::update(m::table.find(key))
         .set((
-            m::claims.eq(m::claims + sign * s.claims),
-            m::lines.eq(m::lines + sign * s.lines),
-            m::billed.eq(m::billed + sign * s.billed),
-            m::insurer_payable.eq(m::insurer_payable + sign * s.insurer_payable),
-            m::patient_share.eq(m::patient_share + sign * s.patient_share),
-            m::patient_gap.eq(m::patient_gap + sign * s.patient_gap),
-            m::deducted.eq(m::deducted + sign * s.deducted),
-            m::decided.eq(m::decided + sign * s.decided),
-            m::rejected.eq(m::rejected + sign * s.rejected),
-            m::pending.eq(m::pending + sign * s.pending),
-            m::pending_billed.eq(m::pending_billed + sign * s.pending_billed),
-            m::pending_payable.eq(m::pending_payable + sign * s.pending_payable),
+            m::claims.eq(m::claims + s.claims),
+            m::lines.eq(m::lines + s.lines),
+            m::billed.eq(m::billed + s.billed),
+            m::insurer_payable.eq(m::insurer_payable + s.insurer_payable),
+            m::patient_share.eq(m::patient_share + s.patient_share),
+            m::patient_gap.eq(m::patient_gap + s.patient_gap),
+            m::deducted.eq(m::deducted + s.deducted),
+            m::decided.eq(m::decided + s.decided),
+            m::rejected.eq(m::rejected + s.rejected),
+            m::pending.eq(m::pending + s.pending),
+            m::pending_billed.eq(m::pending_billed + s.pending_billed),
+            m::pending_payable.eq(m::pending_payable + s.pending_payable),
         ))
         .execute(conn)?;
     if updated == 0 {
-        let s = MonthSums::default().plus(*s, sign);
         diesel::insert_into(m::table)
             .values((
                 m::office_id.eq(key.0),
@@ -61,32 +77,36 @@ pub fn apply(conn: &mut AnyConnection, c: &Contribution, sign: i64) -> QueryResu
             ))
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// Adds `r` to a row of `report_deductions` (update, then insert, as [`write_month`]).
+pub fn write_reason(conn: &mut AnyConnection, key: &deferred::ReasonKey, r: ReasonSums) -> QueryResult<()> {
     use report_deductions as d;
-    for (reason, r) in &c.reasons {
-        let key = (key.0, key.1, key.2, reason.as_str());
-        let updated = diesel::update(d::table.find(key))
-            .set((d::lines.eq(d::lines + sign * r.lines), d::amount.eq(d::amount + sign * r.amount)))
+    let key = (key.0.as_str(), key.1.as_str(), key.2.as_str(), key.3.as_str());
+    let updated = diesel::update(d::table.find(key))
+        .set((d::lines.eq(d::lines + r.lines), d::amount.eq(d::amount + r.amount)))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(d::table)
+            .values((
+                d::office_id.eq(key.0),
+                d::provider_id.eq(key.1),
+                d::service_month.eq(key.2),
+                d::reason.eq(key.3),
+                d::lines.eq(r.lines),
+                d::amount.eq(r.amount),
+            ))
             .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(d::table)
-                .values((
-                    d::office_id.eq(key.0),
-                    d::provider_id.eq(key.1),
-                    d::service_month.eq(key.2),
-                    d::reason.eq(key.3),
-                    d::lines.eq(sign * r.lines),
-                    d::amount.eq(sign * r.amount),
-                ))
-                .execute(conn)?;
-        }
     }
     Ok(())
 }
 
 /// Counts `n` events of `stage` that took `days`, in the `month` of the provider's `office_id`:
 /// once in the office's histogram (what the dashboards read) and once in the provider's (what a
-/// provider or provider-kind filter reads). Both are written here and nowhere else, so they
-/// always hold the same events (`services::reports::verify` checks it).
+/// provider or provider-kind filter reads). Both are written by [`write_turnaround`] and nowhere
+/// else, so they always hold the same events (`services::reports::verify` checks it). Deferred
+/// as [`apply`].
 pub fn add_turnaround(
     conn: &mut AnyConnection,
     office_id: &str,
@@ -96,6 +116,17 @@ pub fn add_turnaround(
     days: i64,
     n: i64,
 ) -> QueryResult<()> {
+    let key = (office_id.to_string(), provider_id.to_string(), month.to_string(), stage, days);
+    if !deferred::add_turnaround(key.clone(), n) {
+        write_turnaround(conn, &key, n)?;
+    }
+    Ok(())
+}
+
+/// Adds `n` to both turnaround histograms (see [`add_turnaround`]).
+pub fn write_turnaround(conn: &mut AnyConnection, key: &deferred::TurnaroundKey, n: i64) -> QueryResult<()> {
+    let (office_id, provider_id, month, stage, days) =
+        (key.0.as_str(), key.1.as_str(), key.2.as_str(), key.3, key.4);
     use report_turnaround as t;
     let key = (office_id, month, stage.as_str(), days);
     let updated = diesel::update(t::table.find(key)).set(t::claims.eq(t::claims + n)).execute(conn)?;
@@ -136,21 +167,31 @@ pub fn add_turnaround(
     Ok(())
 }
 
-/// Adds `sign × c` to `report_objections` (update, then insert when nothing was updated, as
-/// [`apply`]).
+/// Adds `sign × c` to `report_objections`, deferred as [`apply`].
 pub fn apply_objection(conn: &mut AnyConnection, c: &ObjectionContribution, sign: i64) -> QueryResult<()> {
+    let key = (c.office_id.clone(), c.provider_id.clone(), c.service_month.clone());
+    if !deferred::add_objection(key.clone(), c.sums, sign) {
+        write_objection(conn, &key, ObjectionSums::default().plus(c.sums, sign))?;
+    }
+    Ok(())
+}
+
+/// Adds `s` to a row of `report_objections` (update, then insert, as [`write_month`]).
+pub fn write_objection(
+    conn: &mut AnyConnection,
+    key: &deferred::MonthKey,
+    s: ObjectionSums,
+) -> QueryResult<()> {
     use report_objections as o;
-    let s = &c.sums;
-    let key = (c.office_id.as_str(), c.provider_id.as_str(), c.service_month.as_str());
+    let key = (key.0.as_str(), key.1.as_str(), key.2.as_str());
     let updated = diesel::update(o::table.find(key))
         .set((
-            o::objections.eq(o::objections + sign * s.objections),
-            o::decided.eq(o::decided + sign * s.decided),
-            o::upheld.eq(o::upheld + sign * s.upheld),
+            o::objections.eq(o::objections + s.objections),
+            o::decided.eq(o::decided + s.decided),
+            o::upheld.eq(o::upheld + s.upheld),
         ))
         .execute(conn)?;
     if updated == 0 {
-        let s = ObjectionSums::default().plus(*s, sign);
         diesel::insert_into(o::table)
             .values((
                 o::office_id.eq(key.0),
