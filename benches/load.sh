@@ -12,7 +12,7 @@ cargo build --release -q --bin asnad --example loadgen
 TARGET=${CARGO_TARGET_DIR:-target}
 export ASNAD_DATABASE_URL=${ASNAD_LOAD_DATABASE_URL:-sqlite://$WORK/asnad.db}
 export ASNAD_BIND=127.0.0.1:$PORT ASNAD_LOG=warn ASNAD_BOOTSTRAP_ADMIN_PASSWORD=load-admin-password
-export ASNAD_FIXED_TODAY=2024-10-10 ASNAD_DATA_DIR=$WORK/data ASNAD_DB_POOL_SIZE=${ASNAD_DB_POOL_SIZE:-8}
+export ASNAD_FIXED_TODAY=2024-10-10 ASNAD_DATA_DIR=$WORK/data ASNAD_DB_POOL_SIZE=${ASNAD_DB_POOL_SIZE:-8} ASNAD_DB_WRITERS=${ASNAD_DB_WRITERS:-4}
 "$TARGET/release/asnad" > "$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT

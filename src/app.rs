@@ -261,11 +261,12 @@ impl Application {
                 }
             })
         }]);
-        // Both backends write through the group-committing writer thread (`db::group_commit`).
+        // Both backends write through the group-committing writer threads (`db::group_commit`).
         let group_commit = Some(crate::db::group_commit::GroupCommit::start(
             database.clone(),
             audit_key.clone(),
             hooks.clone(),
+            config.db_writers,
         )?);
         let writer = crate::db::Writer::new(pool.clone(), audit_key.clone(), group_commit, hooks);
         let state = web::Data::new(ServiceContext {

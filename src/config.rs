@@ -20,6 +20,9 @@ pub struct Config {
     pub tariffs_dir: PathBuf,
     /// `ASNAD_DB_POOL_SIZE`, default 8.
     pub db_pool_size: u32,
+    /// `ASNAD_DB_WRITERS`, default 4: the writer threads that commit groups of writes on
+    /// PostgreSQL, each with its own connection (`db::group_commit`). SQLite always has one.
+    pub db_writers: usize,
     /// `ASNAD_DB_TIMEOUT_SECONDS`, default 3: how long a request waits for a connection before
     /// answering 503. Short, so a dead database does not pin worker threads.
     pub db_timeout: Duration,
@@ -98,6 +101,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("tariffs_dir", &self.tariffs_dir)
             .field("db_pool_size", &self.db_pool_size)
+            .field("db_writers", &self.db_writers)
             .field("db_timeout", &self.db_timeout)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
@@ -134,6 +138,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             tariffs_dir: PathBuf::from("tariffs"),
             db_pool_size: 8,
+            db_writers: 4,
             db_timeout: Duration::from_secs(3),
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             log_format: LogFormat::Pretty,
@@ -185,6 +190,9 @@ impl Config {
         }
         if let Some(v) = get("ASNAD_DB_POOL_SIZE") {
             c.db_pool_size = parse_num("ASNAD_DB_POOL_SIZE", &v, 1, 1000)?;
+        }
+        if let Some(v) = get("ASNAD_DB_WRITERS") {
+            c.db_writers = parse_num("ASNAD_DB_WRITERS", &v, 1, 64)?;
         }
         if let Some(v) = get("ASNAD_DB_TIMEOUT_SECONDS") {
             c.db_timeout = Duration::from_secs(parse_num("ASNAD_DB_TIMEOUT_SECONDS", &v, 1, 300)?);

@@ -80,6 +80,16 @@ impl ServiceContext {
         self.writer.write_retrying(work).await
     }
 
+    /// As `write_retrying`, in a partition of the writers (claim intake: the insured person's
+    /// national code), see `db::group_commit`.
+    pub async fn write_retrying_in<T, F>(&self, partition: &str, work: F) -> AppResult<T>
+    where
+        F: FnMut(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write_retrying_in(Some(partition), work).await
+    }
+
     /// Runs blocking database *reads* on the runtime's blocking pool, with the caller's tracing
     /// span re-entered there and the audit key in scope (`store::audit::use_key`). The
     /// connection is taken inside the closure because `get` blocks.

@@ -17,6 +17,12 @@
 //! only once it is, and if the commit fails every write of the group gets 503 and nothing of it
 //! is kept.
 //!
+//! PostgreSQL takes several writers at once: there are `ASNAD_DB_WRITERS` writer threads
+//! (default 4), and a write names its partition (claim intake: the insured person), so that the
+//! claims of one insured person — the rows their decisions lock — always meet in the same
+//! writer. Different writers meet only on the shared rows, which each group writes in key order
+//! in the short moment before its commit.
+//!
 //! On PostgreSQL another process may write to the same database (two servers, the command
 //! line): a job that loses a race with it (a unique-key conflict, a deadlock) is tried again in a
 //! fresh savepoint, as the pooled write path did (`Writer::write_retrying`).
@@ -43,33 +49,63 @@ type Delivery = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// it and what it changed (nothing when it failed and its savepoint was undone).
 type Job = Box<dyn FnOnce(&mut AnyConnection) -> (Delivery, Changes) + Send>;
 
-/// The queue in front of the writer thread (clones share it).
+/// The queues in front of the writer threads (clones share them).
 #[derive(Clone)]
 pub struct GroupCommit {
-    sender: mpsc::Sender<Job>,
+    senders: std::sync::Arc<Vec<mpsc::Sender<Job>>>,
 }
 
 impl GroupCommit {
-    /// Starts the writer thread with its own connection (not one of the pool's, so that a
-    /// pool busy with readers never starves it). Audit events it appends are authenticated
-    /// with `audit_key`, installed on the thread for its whole life; `hooks` run after each
-    /// commit that changed something (see `db::writer`).
+    /// Starts `writers` writer threads, each with its own connection (not one of the pool's, so
+    /// that a pool busy with readers never starves them) and its own queue. SQLite has one
+    /// writer at a time: it gets one thread whatever `writers` says. Audit events they append
+    /// are authenticated with `audit_key`, installed on each thread for its whole life; `hooks`
+    /// run after each commit that changed something (see `db::writer`).
     pub fn start(
         url: DatabaseUrl,
         audit_key: crate::store::audit::AuditKey,
         hooks: std::sync::Arc<Vec<CommitHook>>,
+        writers: usize,
     ) -> Result<Self, String> {
-        let manager = ConnectionManager::new(url);
-        let conn = r2d2::ManageConnection::connect(&manager).map_err(|e| e.to_string())?;
-        let (sender, receiver) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("db-writer".into())
-            .spawn(move || {
-                let _audit_key = crate::store::audit::use_key(&audit_key);
-                writer(manager, conn, receiver, &hooks)
-            })
-            .map_err(|e| format!("cannot start the database writer: {e}"))?;
-        Ok(Self { sender })
+        let writers = match url {
+            DatabaseUrl::Sqlite(_) => 1,
+            DatabaseUrl::Postgres(_) => writers.max(1),
+        };
+        let mut senders = Vec::with_capacity(writers);
+        for n in 0..writers {
+            let manager = ConnectionManager::new(url.clone());
+            let conn = r2d2::ManageConnection::connect(&manager).map_err(|e| e.to_string())?;
+            let (sender, receiver) = mpsc::channel::<Job>();
+            let (audit_key, hooks) = (audit_key.clone(), hooks.clone());
+            std::thread::Builder::new()
+                .name(format!("db-writer-{n}"))
+                .spawn(move || {
+                    let _audit_key = crate::store::audit::use_key(&audit_key);
+                    writer(manager, conn, receiver, &hooks)
+                })
+                .map_err(|e| format!("cannot start the database writer: {e}"))?;
+            senders.push(sender);
+        }
+        Ok(Self { senders: std::sync::Arc::new(senders) })
+    }
+
+    /// The queue of the writer for `partition`: writes of one partition (claims of one insured
+    /// person) always go to the same writer, so two of its groups never wait on each other's
+    /// row locks; writes without a partition go to the first writer.
+    fn queue(&self, partition: Option<&str>) -> &mpsc::Sender<Job> {
+        let n = match partition {
+            Some(key) if self.senders.len() > 1 => {
+                // FNV-1a: stable, cheap, and good enough to spread national codes.
+                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+                for b in key.bytes() {
+                    h ^= u64::from(b);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+                (h % self.senders.len() as u64) as usize
+            }
+            _ => 0,
+        };
+        &self.senders[n]
     }
 
     /// Runs `f` in the next group transaction and answers after it is committed. An error
@@ -84,7 +120,7 @@ impl GroupCommit {
             Some(f) => f(conn),
             None => Err(AppError::internal("a write that may run once was run twice")),
         };
-        let answered = self.submit(once, 1)?;
+        let answered = self.submit(None, once, 1)?;
         // A job dropped unrun (its group could not begin, or an earlier job panicked) drops
         // its sender: the request gets 503 and may be sent again.
         answered.await.map_err(|_| stopped())?
@@ -92,12 +128,13 @@ impl GroupCommit {
 
     /// As [`run`](Self::run), for a write that may run again when it loses a race with another
     /// process on PostgreSQL (at most `ATTEMPTS` times, each in a fresh savepoint).
-    pub async fn run_retrying<T, F>(&self, f: F) -> AppResult<T>
+    /// `partition` picks the writer (see `queue`).
+    pub async fn run_retrying<T, F>(&self, partition: Option<&str>, f: F) -> AppResult<T>
     where
         F: FnMut(&mut AnyConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.submit(f, ATTEMPTS)?.await.map_err(|_| stopped())?
+        self.submit(partition, f, ATTEMPTS)?.await.map_err(|_| stopped())?
     }
 
     /// As [`run`](Self::run), waiting on a blocking thread.
@@ -111,11 +148,12 @@ impl GroupCommit {
             Some(f) => f(conn),
             None => Err(AppError::internal("a write that may run once was run twice")),
         };
-        self.submit(once, 1)?.blocking_recv().map_err(|_| stopped())?
+        self.submit(None, once, 1)?.blocking_recv().map_err(|_| stopped())?
     }
 
     fn submit<T, F>(
         &self,
+        partition: Option<&str>,
         mut f: F,
         attempts: usize,
     ) -> AppResult<tokio::sync::oneshot::Receiver<AppResult<T>>>
@@ -153,7 +191,7 @@ impl GroupCommit {
             });
             (delivery, changed)
         });
-        self.sender.send(job).map_err(|_| stopped())?;
+        self.queue(partition).send(job).map_err(|_| stopped())?;
         Ok(answered)
     }
 }

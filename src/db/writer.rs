@@ -73,13 +73,23 @@ impl Writer {
     /// connection (PostgreSQL; SQLite without the writer thread) it is run again after a
     /// deadlock, a serialization failure or a unique-key race (the answer is then the last
     /// attempt's). The SQLite writer thread runs one write at a time: nothing to retry there.
-    pub async fn write_retrying<T, F>(&self, mut work: F) -> AppResult<T>
+    pub async fn write_retrying<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnMut(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_retrying_in(None, work).await
+    }
+
+    /// As [`write_retrying`](Self::write_retrying), in `partition`: writes of one partition go
+    /// to the same writer thread (see `group_commit`).
+    pub async fn write_retrying_in<T, F>(&self, partition: Option<&str>, mut work: F) -> AppResult<T>
     where
         F: FnMut(&mut AnyConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         if let Some(group) = &self.group {
-            return group.run_retrying(work).await;
+            return group.run_retrying(partition, work).await;
         }
         self.on_pool(move |conn, hooks| {
             let mut attempt = 1;

@@ -311,7 +311,8 @@ pub async fn submit_for(
     // total) was retried by the writer.
     let provider_id = intake.loaded.facts.id.clone();
     let document_no = intake.sub.provider_document_no.clone();
-    match state.write_retrying(move |conn| store_claim(conn, &mut intake)).await {
+    let partition = intake.sub.insured_national_code.clone();
+    match state.write_retrying_in(&partition, move |conn| store_claim(conn, &mut intake)).await {
         Err(AppError::Conflict { code, detail }) => {
             let existing =
                 state.db(move |conn| Ok(store::find_by_document(conn, &provider_id, &document_no)?)).await?;

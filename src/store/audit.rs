@@ -256,7 +256,7 @@ pub fn append(
     };
     match crate::store::deferred::add_audit_event(event) {
         None => Ok(()),
-        Some(event) => chain_and_insert(conn, vec![*event]),
+        Some(event) => chain_and_insert(conn, &mut [*event]),
     }
 }
 
@@ -269,13 +269,13 @@ const EVENTS_PER_INSERT: usize = 1000;
 /// The head row orders concurrent appenders: it is read with its row lock (on PostgreSQL
 /// `FOR UPDATE`; SQLite has one writer anyway), so a second process's transaction waits here
 /// until the first commits and then continues the chain from its end.
-pub fn chain_and_insert(conn: &mut AnyConnection, mut events: Vec<AuditEvent>) -> QueryResult<()> {
+pub fn chain_and_insert(conn: &mut AnyConnection, events: &mut [AuditEvent]) -> QueryResult<()> {
     if events.is_empty() {
         return Ok(());
     }
     let key = key_in_scope()?;
     let (mut seq, mut hash) = lock_head(conn)?;
-    for e in &mut events {
+    for e in events.iter_mut() {
         seq += 1;
         e.seq = seq;
         e.prev_hash = std::mem::take(&mut hash);

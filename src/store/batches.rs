@@ -21,7 +21,7 @@ pub struct BatchRow {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = claim_batch_items)]
+#[diesel(table_name = claim_batch_items, treat_none_as_default_value = false)]
 pub struct ItemRow {
     pub batch_id: BatchId,
     pub seq: i32,
@@ -33,17 +33,22 @@ pub struct ItemRow {
     pub error: Option<String>,
 }
 
+/// A monthly list with its items: on PostgreSQL the items by `COPY … FROM STDIN` (binary, through
+/// diesel's `copy_from`), on SQLite by multi-row inserts of 500 (under its bind-parameter limit).
 pub fn insert(conn: &mut AnyConnection, batch: &BatchRow, items: &[ItemRow]) -> QueryResult<()> {
     diesel::insert_into(claim_batches::table).values(batch).execute(conn)?;
-    for chunk in items.chunks(500) {
-        match conn {
-            AnyConnection::Sqlite(c) => {
-                diesel::insert_into(claim_batch_items::table).values(chunk).execute(c)?
+    if items.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::copy_from(claim_batch_items::table).from_insertable(items).execute(c)?;
+        }
+        AnyConnection::Sqlite(c) => {
+            for chunk in items.chunks(500) {
+                diesel::insert_into(claim_batch_items::table).values(chunk).execute(c)?;
             }
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into(claim_batch_items::table).values(chunk).execute(c)?
-            }
-        };
+        }
     }
     Ok(())
 }

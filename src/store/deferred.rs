@@ -32,7 +32,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use diesel::QueryResult;
+use diesel::{Connection, QueryResult};
 
 use crate::db::AnyConnection;
 use crate::domain::report::{MonthSums, ObjectionSums, ReasonSums, Stage};
@@ -144,35 +144,67 @@ impl Open {
                 sums
             })
         });
-        let Some(sums) = taken else { return Ok(()) };
-        // The provider's month totals first: the rows every claim of the provider shares.
-        for ((provider, month), (payable, claims)) in &sums.month_totals {
-            crate::store::claims::write_month_total(conn, provider, month, *payable, *claims)?;
-        }
-        for (k, s) in &sums.months {
-            if !s.is_zero() {
-                crate::store::reports::write_month(conn, k, *s)?;
+        let Some(mut sums) = taken else { return Ok(()) };
+        // In a savepoint, tried again when another writer (a thread of this process, or another
+        // process) created one of the rows first or PostgreSQL broke a deadlock by cancelling
+        // this statement: the second time the rows exist and are updated.
+        let mut attempt = 1;
+        loop {
+            match conn.transaction(|conn| write(conn, &mut sums)) {
+                Err(e) if attempt < FLUSH_ATTEMPTS && lost_a_race(&e) => {
+                    tracing::debug!(attempt, error = %e, "shared rows written again");
+                    attempt += 1;
+                }
+                outcome => return outcome,
             }
         }
-        for (k, s) in &sums.reasons {
-            if *s != ReasonSums::default() {
-                crate::store::reports::write_reason(conn, k, *s)?;
-            }
-        }
-        for (k, n) in &sums.turnaround {
-            if *n != 0 {
-                crate::store::reports::write_turnaround(conn, k, *n)?;
-            }
-        }
-        for (k, s) in &sums.objections {
-            if *s != ObjectionSums::default() {
-                crate::store::reports::write_objection(conn, k, *s)?;
-            }
-        }
-        // The audit events last: the head row is locked from here to the commit only.
-        crate::store::audit::chain_and_insert(conn, sums.events)?;
-        Ok(())
     }
+}
+
+/// How many times a flush is tried at most.
+const FLUSH_ATTEMPTS: usize = 3;
+
+/// A unique-key race, a serialization failure or a deadlock: a second try may pass.
+fn lost_a_race(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
+}
+
+/// Writes the sums, in key order, and chains the audit events.
+fn write(conn: &mut AnyConnection, sums: &mut Sums) -> QueryResult<()> {
+    // The provider's month totals first: the rows every claim of the provider shares.
+    for ((provider, month), (payable, claims)) in &sums.month_totals {
+        crate::store::claims::write_month_total(conn, provider, month, *payable, *claims)?;
+    }
+    for (k, s) in &sums.months {
+        if !s.is_zero() {
+            crate::store::reports::write_month(conn, k, *s)?;
+        }
+    }
+    for (k, s) in &sums.reasons {
+        if *s != ReasonSums::default() {
+            crate::store::reports::write_reason(conn, k, *s)?;
+        }
+    }
+    for (k, n) in &sums.turnaround {
+        if *n != 0 {
+            crate::store::reports::write_turnaround(conn, k, *n)?;
+        }
+    }
+    for (k, s) in &sums.objections {
+        if *s != ObjectionSums::default() {
+            crate::store::reports::write_objection(conn, k, *s)?;
+        }
+    }
+    // The audit events last: the head row is locked from here to the commit only.
+    crate::store::audit::chain_and_insert(conn, &mut sums.events)
 }
 
 /// Whether a deferral is open on this thread.

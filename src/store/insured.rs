@@ -8,7 +8,7 @@ use crate::db::schema::{coverage_periods, insured_persons};
 use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = insured_persons, treat_none_as_null = true)]
+#[diesel(table_name = insured_persons, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct InsuredRow {
     pub id: InsuredId,
     pub national_code: String,
@@ -46,7 +46,7 @@ impl InsuredRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = coverage_periods)]
+#[diesel(table_name = coverage_periods, treat_none_as_default_value = false)]
 pub struct CoverageRow {
     pub insured_id: InsuredId,
     pub valid_from: NaiveDate,
@@ -148,32 +148,41 @@ pub fn coverage_of_many(conn: &mut AnyConnection, ids: &[InsuredId]) -> QueryRes
         .load(conn)
 }
 
-/// Multi-row inserts, through the inner connection (diesel's batch insert is not available on
-/// the MultiConnection backend). Chunks keep SQLite under its bind-parameter limit.
+/// Many rows at once (a bulk-import chunk): on PostgreSQL by `COPY … FROM STDIN` in the binary
+/// format (diesel's `copy_from`), which skips the per-row parse and plan of an `INSERT`; on
+/// SQLite by multi-row inserts of at most 1,000 rows (under its bind-parameter limit). Both
+/// through the inner connection: neither is available on the MultiConnection backend.
 pub fn insert_many(conn: &mut AnyConnection, rows: &[InsuredRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(1000) {
-        match conn {
-            AnyConnection::Sqlite(c) => {
-                diesel::insert_into(insured_persons::table).values(chunk).execute(c)?
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::copy_from(insured_persons::table).from_insertable(rows).execute(c)?;
+        }
+        AnyConnection::Sqlite(c) => {
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(insured_persons::table).values(chunk).execute(c)?;
             }
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into(insured_persons::table).values(chunk).execute(c)?
-            }
-        };
+        }
     }
     Ok(())
 }
 
+/// Coverage periods at once, as [`insert_many`].
 pub fn insert_coverage_many(conn: &mut AnyConnection, rows: &[CoverageRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(5000) {
-        match conn {
-            AnyConnection::Sqlite(c) => {
-                diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::copy_from(coverage_periods::table).from_insertable(rows).execute(c)?;
+        }
+        AnyConnection::Sqlite(c) => {
+            for chunk in rows.chunks(5000) {
+                diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?;
             }
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?
-            }
-        };
+        }
     }
     Ok(())
 }
