@@ -342,10 +342,6 @@ struct Intake {
 /// lines and the provider's month total.
 fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submitted> {
     let Intake { sub, loaded, username, book, rules, clock, item } = intake;
-    // A resend racing the first send: the first one to commit wins.
-    if let Some(existing) = store::find_by_document(conn, &loaded.facts.id, &sub.provider_document_no)? {
-        return Ok(Submitted { created: false, view: view(conn, existing)? });
-    }
     // The month's running total matters to the decision only under a monthly ceiling (R19);
     // without one it is not read, so its row is not locked either (it is then one more sum
     // written at the end of the transaction).
@@ -353,13 +349,19 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
         .contract
         .as_ref()
         .is_some_and(|c| c.versions.iter().any(|v| v.terms.monthly_ceiling.is_some()));
-    store::lock_for_decision(
+    // A resend racing the first send: the first one to commit wins.
+    if let Some(existing) = store::lock_for_decision(
         conn,
+        &sub.provider_document_no,
         loaded.insured_id.as_ref(),
         &loaded.facts.id,
         &loaded.service_month,
         ceiling,
-    )?;
+    )? {
+        let existing = store::find(conn, &existing)?
+            .ok_or_else(|| AppError::internal("a claim found by its document number vanished"))?;
+        return Ok(Submitted { created: false, view: view(conn, existing)? });
+    }
     let adj = decide(conn, book, rules, loaded, ceiling)?;
     let now = clock.now();
     let row = ClaimRow {

@@ -269,35 +269,54 @@ pub fn of_insured_since(
         .load(conn)
 }
 
-/// On PostgreSQL, locks what a claim's decision depends on until the transaction ends: the
-/// insured person (their history: duplicates, frequency, same-day visits) and the provider's
-/// month total (the ceiling). Two claims of the same person then decide one after the other,
-/// as on SQLite, whose single writer already orders them. Without this, READ COMMITTED let two
-/// concurrent same-day visits both be paid (found by a concurrency test).
+/// Inside a claim's write transaction, before it is decided: takes the row locks that order
+/// concurrent decisions — the insured person's (their history: duplicates, frequency, renewal,
+/// pre-authorization quantities) and, when `month_total_matters` (a monthly ceiling), the
+/// provider's month — and returns the claim already stored under `document_no`, if any (a
+/// resend). Two claims of the same person then decide one after the other, as on SQLite, whose
+/// single writer already orders them; without the lock READ COMMITTED let two concurrent
+/// same-day visits both be paid (found by a concurrency test). On PostgreSQL the look-up and the insured person's lock are one statement, one
+/// round trip fewer per claim in the writer; the look-up may miss a resend another process
+/// committed while this one waited for the lock, and then the unique index refuses the second
+/// insert and the writer tries again. SQLite has one writer: no locks, the look-up only.
 pub fn lock_for_decision(
     conn: &mut AnyConnection,
+    document_no: &str,
     insured_id: Option<&InsuredId>,
     provider_id: &ProviderId,
     month: &str,
     month_total_matters: bool,
-) -> QueryResult<()> {
-    use diesel::sql_types::Text;
-    if let AnyConnection::Postgresql(pg) = conn {
-        if let Some(id) = insured_id {
-            diesel::sql_query("SELECT id FROM insured_persons WHERE id = $1 FOR UPDATE")
-                .bind::<Text, _>(id)
-                .execute(pg)?;
-        }
-        if month_total_matters {
-            diesel::sql_query(
-                "SELECT provider_id FROM provider_month_totals WHERE provider_id = $1 AND service_month = $2 FOR UPDATE",
-            )
-            .bind::<Text, _>(provider_id)
-            .bind::<Text, _>(month)
-            .execute(pg)?;
-        }
+) -> QueryResult<Option<ClaimId>> {
+    use diesel::sql_types::{Nullable, Text};
+    let AnyConnection::Postgresql(pg) = conn else {
+        return claims::table
+            .filter(claims::provider_id.eq(provider_id).and(claims::provider_document_no.eq(document_no)))
+            .select(claims::id)
+            .first(conn)
+            .optional();
+    };
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Nullable<Text>)]
+        existing: Option<String>,
     }
-    Ok(())
+    let found: Found = diesel::sql_query(
+        "SELECT (SELECT id FROM claims WHERE provider_id = $1 AND provider_document_no = $2) AS existing, \
+                (SELECT id FROM insured_persons WHERE id = $3 FOR UPDATE) AS insured",
+    )
+    .bind::<Text, _>(provider_id)
+    .bind::<Text, _>(document_no)
+    .bind::<Nullable<Text>, _>(insured_id)
+    .get_result(pg)?;
+    if month_total_matters {
+        diesel::sql_query(
+            "SELECT provider_id FROM provider_month_totals WHERE provider_id = $1 AND service_month = $2 FOR UPDATE",
+        )
+        .bind::<Text, _>(provider_id)
+        .bind::<Text, _>(month)
+        .execute(pg)?;
+    }
+    Ok(found.existing.map(ClaimId::from))
 }
 
 /// A cheap fingerprint of an insured person's claims: their number and the latest change.
