@@ -743,39 +743,64 @@ pub fn import_csv<R: std::io::Read>(
             format!("the header must be exactly: {}", IMPORT_HEADER.join(",")),
         ));
     }
-    let mut chunk: Vec<(u64, InsuredInput)> = Vec::with_capacity(IMPORT_CHUNK);
-    for rec in rdr.records() {
-        report.rows += 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.reject(vec![RowError { line, field: "row".into(), message: e.to_string() }]);
+    // Reading and checking the rows (CPU) and writing the chunks (the database) overlap: this
+    // thread parses while a second one writes the previous chunk. Two chunks may wait between
+    // them, so memory stays flat. Measured on 1,000,000 rows into PostgreSQL: 44.0 s one after
+    // the other; see the README for the overlapped figure.
+    let (chunks, written) = std::sync::mpsc::sync_channel::<Vec<(u64, InsuredInput)>>(2);
+    std::thread::scope(|scope| {
+        let writing = scope.spawn(move || -> AppResult<ImportReport> {
+            let mut part = ImportReport::default();
+            for chunk in written {
+                write_chunk(writer, chunk, &mut part)?;
+            }
+            Ok(part)
+        });
+        let mut chunk: Vec<(u64, InsuredInput)> = Vec::with_capacity(IMPORT_CHUNK);
+        let mut writer_gone = false;
+        for rec in rdr.records() {
+            report.rows += 1;
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    report.reject(vec![RowError { line, field: "row".into(), message: e.to_string() }]);
+                    continue;
+                }
+            };
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            if rec.len() != IMPORT_HEADER.len() {
+                report.reject(vec![RowError {
+                    line,
+                    field: "row".into(),
+                    message: format!("expected {} fields, found {}", IMPORT_HEADER.len(), rec.len()),
+                }]);
                 continue;
             }
-        };
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        if rec.len() != IMPORT_HEADER.len() {
-            report.reject(vec![RowError {
-                line,
-                field: "row".into(),
-                message: format!("expected {} fields, found {}", IMPORT_HEADER.len(), rec.len()),
-            }]);
-            continue;
+            match parse_import_row(&rec, today) {
+                Ok(input) => chunk.push((line, input)),
+                Err(errs) => report.reject(
+                    errs.into_iter().map(|(field, message)| RowError { line, field, message }).collect(),
+                ),
+            }
+            if chunk.len() >= IMPORT_CHUNK {
+                if chunks.send(std::mem::take(&mut chunk)).is_err() {
+                    // The writer stopped on an error: it is reported below.
+                    writer_gone = true;
+                    break;
+                }
+                progress(report.rows, rec.position().map(|p| p.byte()).unwrap_or(0));
+            }
         }
-        match parse_import_row(&rec, today) {
-            Ok(input) => chunk.push((line, input)),
-            Err(errs) => report
-                .reject(errs.into_iter().map(|(field, message)| RowError { line, field, message }).collect()),
+        if !chunk.is_empty() && !writer_gone {
+            let _ = chunks.send(chunk);
         }
-        if chunk.len() >= IMPORT_CHUNK {
-            write_chunk(writer, std::mem::take(&mut chunk), &mut report)?;
-            progress(report.rows, rec.position().map(|p| p.byte()).unwrap_or(0));
-        }
-    }
-    if !chunk.is_empty() {
-        write_chunk(writer, chunk, &mut report)?;
-    }
+        drop(chunks);
+        let part =
+            writing.join().map_err(|_| AppError::internal("the import's writer thread panicked"))??;
+        report.absorb(part);
+        Ok::<(), AppError>(())
+    })?;
     progress(report.rows, u64::MAX);
     Ok(report)
 }
