@@ -13,7 +13,7 @@ python3 benches/gen_insured.py "$WORK/insured.csv" "$ROWS"
 ls -lh "$WORK/insured.csv" | awk '{print "file:", $5}'
 cargo build --release -q --bin asnad
 TARGET=${CARGO_TARGET_DIR:-target}
-export ASNAD_DATABASE_URL=${ASNAD_IMPORT_DATABASE_URL:-sqlite://$WORK/asnad.db} ASNAD_LOG=warn
+export ASNAD_DATABASE_URL=${ASNAD_IMPORT_DATABASE_URL:-sqlite://$WORK/asnad.db} ASNAD_LOG=warn ASNAD_DATA_DIR=$WORK/data
 echo "database: ${ASNAD_DATABASE_URL%%://*}"
 "$TARGET/release/asnad" migrate >/dev/null
 for run in first again; do
