@@ -854,11 +854,14 @@ fn write_chunk_in(
         wanted.sort();
         wanted.dedup();
         let mut known: HashMap<String, InsuredRow> = HashMap::with_capacity(wanted.len());
-        for part in wanted.chunks(900) {
+        for part in wanted.chunks(store::lookup_chunk(conn)) {
             for row in store::find_many_by_code(conn, part)? {
                 known.insert(row.national_code.clone(), row);
             }
         }
+        // Only persons stored before this chunk can have stored coverage periods.
+        let stored_before: std::collections::HashSet<InsuredId> =
+            known.values().map(|r| r.id.clone()).collect();
         let mut to_insert: Vec<InsuredRow> = Vec::new();
         let mut coverage_wanted: Vec<CoverageRow> = Vec::new();
         let mut split_at =
@@ -920,9 +923,14 @@ fn write_chunk_in(
         }
         store::insert_many(conn, &to_insert)?;
         // Coverage: add the periods not stored yet; a stored period with another end is updated.
-        let ids: Vec<InsuredId> = coverage_wanted.iter().map(|c| c.insured_id.clone()).collect();
+        let mut ids: Vec<InsuredId> = coverage_wanted
+            .iter()
+            .filter(|c| stored_before.contains(&c.insured_id))
+            .map(|c| c.insured_id.clone())
+            .collect();
+        ids.dedup();
         let mut stored: HashMap<(InsuredId, NaiveDate), Option<NaiveDate>> = HashMap::new();
-        for part in ids.chunks(900) {
+        for part in ids.chunks(store::lookup_chunk(conn)) {
             for c in store::coverage_of_many(conn, part)? {
                 stored.insert((c.insured_id, c.valid_from), c.valid_to);
             }

@@ -133,6 +133,16 @@ pub fn list(conn: &mut AnyConnection, f: &InsuredFilter) -> QueryResult<Vec<Insu
     q.limit(f.limit).load(conn)
 }
 
+/// How many keys one `IN` look-up of a bulk import takes: SQLite binds each key as a parameter
+/// (under its limit with room to spare); PostgreSQL binds the whole list as one array
+/// (`= ANY($1)`), so a chunk is one query.
+pub fn lookup_chunk(conn: &AnyConnection) -> usize {
+    match conn {
+        AnyConnection::Sqlite(_) => 900,
+        AnyConnection::Postgresql(_) => 100_000,
+    }
+}
+
 /// Rows whose national codes are in `codes` (a bulk-import chunk).
 pub fn find_many_by_code(conn: &mut AnyConnection, codes: &[String]) -> QueryResult<Vec<InsuredRow>> {
     insured_persons::table
