@@ -115,12 +115,7 @@ impl GroupCommit {
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let mut f = Some(f);
-        let once = move |conn: &mut AnyConnection| match f.take() {
-            Some(f) => f(conn),
-            None => Err(AppError::internal("a write that may run once was run twice")),
-        };
-        let answered = self.submit(None, once, 1)?;
+        let answered = self.submit(None, once(f), 1)?;
         // A job dropped unrun (its group could not begin, or an earlier job panicked) drops
         // its sender: the request gets 503 and may be sent again.
         answered.await.map_err(|_| stopped())?
@@ -143,12 +138,7 @@ impl GroupCommit {
         F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let mut f = Some(f);
-        let once = move |conn: &mut AnyConnection| match f.take() {
-            Some(f) => f(conn),
-            None => Err(AppError::internal("a write that may run once was run twice")),
-        };
-        self.submit(None, once, 1)?.blocking_recv().map_err(|_| stopped())?
+        self.submit(None, once(f), 1)?.blocking_recv().map_err(|_| stopped())?
     }
 
     fn submit<T, F>(
@@ -193,6 +183,18 @@ impl GroupCommit {
         });
         self.queue(partition).send(job).map_err(|_| stopped())?;
         Ok(answered)
+    }
+}
+
+/// A write that runs once, in the shape `submit` takes (it runs it once: `attempts` is 1).
+fn once<T, F>(f: F) -> impl FnMut(&mut AnyConnection) -> AppResult<T>
+where
+    F: FnOnce(&mut AnyConnection) -> AppResult<T>,
+{
+    let mut f = Some(f);
+    move |conn| match f.take() {
+        Some(f) => f(conn),
+        None => Err(AppError::internal("a write that may run once was run twice")),
     }
 }
 

@@ -33,23 +33,10 @@ pub struct ItemRow {
     pub error: Option<String>,
 }
 
-/// A monthly list with its items: on PostgreSQL the items by `COPY … FROM STDIN` (binary, through
-/// diesel's `copy_from`), on SQLite by multi-row inserts of 500 (under its bind-parameter limit).
+/// A monthly list with its items (the items at once, see `store::bulk_insert`).
 pub fn insert(conn: &mut AnyConnection, batch: &BatchRow, items: &[ItemRow]) -> QueryResult<()> {
     diesel::insert_into(claim_batches::table).values(batch).execute(conn)?;
-    if items.is_empty() {
-        return Ok(());
-    }
-    match conn {
-        AnyConnection::Postgresql(c) => {
-            diesel::copy_from(claim_batch_items::table).from_insertable(items).execute(c)?;
-        }
-        AnyConnection::Sqlite(c) => {
-            for chunk in items.chunks(500) {
-                diesel::insert_into(claim_batch_items::table).values(chunk).execute(c)?;
-            }
-        }
-    }
+    crate::store::bulk_insert!(conn, claim_batch_items::table, items, 500);
     Ok(())
 }
 

@@ -158,41 +158,14 @@ pub fn coverage_of_many(conn: &mut AnyConnection, ids: &[InsuredId]) -> QueryRes
         .load(conn)
 }
 
-/// Many rows at once (a bulk-import chunk): on PostgreSQL by `COPY … FROM STDIN` in the binary
-/// format (diesel's `copy_from`), which skips the per-row parse and plan of an `INSERT`; on
-/// SQLite by multi-row inserts of at most 1,000 rows (under its bind-parameter limit). Both
-/// through the inner connection: neither is available on the MultiConnection backend.
+/// Many rows at once (a bulk-import chunk), see `store::bulk_insert`.
 pub fn insert_many(conn: &mut AnyConnection, rows: &[InsuredRow]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    match conn {
-        AnyConnection::Postgresql(c) => {
-            diesel::copy_from(insured_persons::table).from_insertable(rows).execute(c)?;
-        }
-        AnyConnection::Sqlite(c) => {
-            for chunk in rows.chunks(1000) {
-                diesel::insert_into(insured_persons::table).values(chunk).execute(c)?;
-            }
-        }
-    }
+    crate::store::bulk_insert!(conn, insured_persons::table, rows, 1000);
     Ok(())
 }
 
-/// Coverage periods at once, as [`insert_many`].
+/// Coverage periods at once, see `store::bulk_insert`.
 pub fn insert_coverage_many(conn: &mut AnyConnection, rows: &[CoverageRow]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    match conn {
-        AnyConnection::Postgresql(c) => {
-            diesel::copy_from(coverage_periods::table).from_insertable(rows).execute(c)?;
-        }
-        AnyConnection::Sqlite(c) => {
-            for chunk in rows.chunks(5000) {
-                diesel::insert_into(coverage_periods::table).values(chunk).execute(c)?;
-            }
-        }
-    }
+    crate::store::bulk_insert!(conn, coverage_periods::table, rows, 5000);
     Ok(())
 }

@@ -1,6 +1,31 @@
 //! Diesel queries, one module per aggregate. Every function takes `&mut AnyConnection` and
 //! returns `QueryResult`, so the calling service decides the transaction.
 
+/// Inserts many rows of one table at once (a bulk path): on PostgreSQL by `COPY … FROM STDIN`
+/// in the binary format (diesel's `copy_from`), which skips the per-row parse and plan of an
+/// `INSERT`; on SQLite by multi-row inserts of at most `$sqlite_chunk` rows (under its
+/// bind-parameter limit). Both through the inner connection: neither is available on the
+/// MultiConnection backend. The rows' Insertable must say `treat_none_as_default_value = false`
+/// (COPY has no DEFAULT).
+macro_rules! bulk_insert {
+    ($conn:expr, $table:expr, $rows:expr, $sqlite_chunk:expr) => {{
+        let rows = $rows;
+        if !rows.is_empty() {
+            match $conn {
+                $crate::db::AnyConnection::Postgresql(c) => {
+                    diesel::copy_from($table).from_insertable(rows).execute(c)?;
+                }
+                $crate::db::AnyConnection::Sqlite(c) => {
+                    for chunk in rows.chunks($sqlite_chunk) {
+                        diesel::insert_into($table).values(chunk).execute(c)?;
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use bulk_insert;
+
 pub mod attachments;
 pub mod audit;
 pub mod batches;
