@@ -276,6 +276,7 @@ impl Application {
             clock: crate::clock::Clock::new(config.fixed_today),
             config: config.clone(),
             tariffs: RwLock::new(Arc::new(book)),
+            tariffs_generation: Default::default(),
             batch_notify: crate::services::batches::notifier(),
             auth_cache: Default::default(),
             provider_facts,
@@ -283,6 +284,7 @@ impl Application {
             audit_checkpoints,
         });
         crate::services::audit::spawn_checkpoints(state.clone().into_inner());
+        crate::services::tariffs::spawn_refresh(state.clone().into_inner());
         if config.batch_worker {
             crate::services::batches::spawn_worker(state.clone().into_inner());
         }

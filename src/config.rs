@@ -55,6 +55,11 @@ pub struct Config {
     pub body_timeout: std::time::Duration,
     /// `ASNAD_BATCH_WORKER` (default true): process monthly lists in this process.
     pub batch_worker: bool,
+    /// `ASNAD_BATCH_LEASE_SECONDS`, default 30: how long a worker's hold on a monthly list lasts
+    /// without renewal (renewed at half-time while it works). Another process on the same
+    /// database takes over a list whose holder died after at most this long; so does this
+    /// process after a restart.
+    pub batch_lease: Duration,
     /// `ASNAD_FOUR_EYES_RIALS`, default 100,000,000: a reviewer's decision that changes a
     /// claim's payable by more than this waits for a supervisor (our choice; no circular sets it).
     pub four_eyes_threshold: i64,
@@ -116,6 +121,7 @@ impl fmt::Debug for Config {
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("body_timeout", &self.body_timeout)
             .field("batch_worker", &self.batch_worker)
+            .field("batch_lease", &self.batch_lease)
             .field("four_eyes_threshold", &self.four_eyes_threshold)
             .field("holidays", &self.holidays)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
@@ -153,6 +159,7 @@ impl Default for Config {
             max_attachment_bytes: 10 * 1024 * 1024,
             body_timeout: std::time::Duration::from_secs(10),
             batch_worker: true,
+            batch_lease: Duration::from_secs(30),
             four_eyes_threshold: 100_000_000,
             holidays: Vec::new(),
             smtp_url: None,
@@ -272,6 +279,9 @@ impl Config {
                 "false" | "0" => false,
                 other => return Err(format!("ASNAD_BATCH_WORKER: expected true or false, got {other:?}")),
             };
+        }
+        if let Some(v) = get("ASNAD_BATCH_LEASE_SECONDS") {
+            c.batch_lease = Duration::from_secs(parse_num("ASNAD_BATCH_LEASE_SECONDS", &v, 1, 3600)?);
         }
         c.audit_key_file = get("ASNAD_AUDIT_KEY_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
         if let Some(v) = get("ASNAD_AUDIT_CHECKPOINT_EVENTS") {

@@ -19,6 +19,9 @@ pub struct ServiceContext {
     pub clock: crate::clock::Clock,
     /// Every imported tariff revision, parsed; replaced whole after an import.
     pub tariffs: RwLock<Arc<TariffBook>>,
+    /// Counts replacements of `tariffs`, so that a reload begun before an import does not
+    /// overwrite the import's book (`set_tariffs_unless_replaced`).
+    pub tariffs_generation: std::sync::atomic::AtomicU64,
     /// Wakes the monthly-list worker when a batch arrives.
     pub batch_notify: Arc<tokio::sync::Notify>,
     /// Recently verified API keys (see `auth::cache`).
@@ -59,6 +62,27 @@ impl ServiceContext {
             Err(poisoned) => poisoned.into_inner(),
         };
         *guard = Arc::new(book);
+        self.tariffs_generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many times the tariffs were replaced so far (see `set_tariffs_unless_replaced`).
+    pub fn tariffs_generation(&self) -> u64 {
+        self.tariffs_generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Replaces the tariffs with `book`, read from the database after `generation` was seen,
+    /// unless they were replaced since (by a newer book); true when replaced.
+    pub fn set_tariffs_unless_replaced(&self, generation: u64, book: TariffBook) -> bool {
+        let mut guard = match self.tariffs.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if self.tariffs_generation() != generation {
+            return false;
+        }
+        *guard = Arc::new(book);
+        self.tariffs_generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        true
     }
 
     /// Runs `work` as one unit of work through the writer (`db::writer`): committed whole or

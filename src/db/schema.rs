@@ -285,6 +285,8 @@ diesel::table! {
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
         received_on -> Nullable<Date>,
+        leased_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 

@@ -140,6 +140,7 @@ fn open_context(config: Config) -> Result<ServiceContext, String> {
         clock: crate::clock::Clock::new(config.fixed_today),
         config: Arc::new(config),
         tariffs: RwLock::new(Arc::new(book)),
+        tariffs_generation: Default::default(),
         batch_notify: crate::services::batches::notifier(),
         auth_cache: Default::default(),
         provider_facts,

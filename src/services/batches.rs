@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::auth::{Caller, Role};
 use crate::context::ServiceContext;
-use crate::domain::lifecycle::batch::{BatchStatus, ItemStatus};
+use crate::domain::lifecycle::batch::ItemStatus;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::{self as store, BatchRow, ItemRow};
 
@@ -182,10 +182,16 @@ pub async fn list_own(state: &ServiceContext, caller: Caller) -> AppResult<Vec<B
 }
 
 /// Processes unfinished batches until none is left, then waits for a new one (or polls every
-/// few seconds, which also picks up batches left by a previous run).
+/// few seconds, which also picks up batches left by a previous run or by a process that died).
+///
+/// Several processes may run this worker on one database: each takes a list by a lease
+/// (`store::take_next`) and renews it at half-time while it works, so a list is read by one
+/// worker at a time and taken over by another only after its holder stopped renewing.
 pub async fn run_worker(state: Arc<ServiceContext>) {
+    // Who holds a lease: this run of the worker (a restarted process is a new holder).
+    let holder = uuid::Uuid::new_v4().simple().to_string();
     loop {
-        match process_next(&state).await {
+        match process_next(&state, &holder).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "monthly-list worker"),
@@ -195,19 +201,52 @@ pub async fn run_worker(state: Arc<ServiceContext>) {
     }
 }
 
+/// A worker's hold on one list, renewed at half its length. Leases are in the wall clock
+/// (`store::now`), not the service's business clock: processes compare them with each other.
+struct Lease {
+    id: BatchId,
+    holder: String,
+    length: chrono::Duration,
+    renew_at: std::time::Instant,
+}
+
+impl Lease {
+    fn renew_after(length: chrono::Duration) -> std::time::Instant {
+        std::time::Instant::now() + length.to_std().unwrap_or_default() / 2
+    }
+
+    /// Renews the lease when half of it has passed; false when it was lost to another worker.
+    async fn keep(&mut self, state: &ServiceContext) -> AppResult<bool> {
+        if std::time::Instant::now() < self.renew_at {
+            return Ok(true);
+        }
+        let (id, holder, until) = (self.id.clone(), self.holder.clone(), crate::store::now() + self.length);
+        let kept = state.write(move |conn| Ok(store::renew(conn, &id, &holder, until)?)).await?;
+        self.renew_at = Self::renew_after(self.length);
+        Ok(kept)
+    }
+}
+
 /// Works through one batch's pending items; `Ok(false)` when there was nothing to do.
-async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
-    let Some(batch) = state.db(|conn| Ok(store::next_unfinished(conn)?)).await? else {
+async fn process_next(state: &Arc<ServiceContext>, holder: &str) -> AppResult<bool> {
+    let length =
+        chrono::Duration::from_std(state.config.batch_lease).unwrap_or(chrono::Duration::seconds(30));
+    let taken = {
+        let holder = holder.to_string();
+        state
+            .write(move |conn| {
+                let now = crate::store::now();
+                Ok(store::take_next(conn, &holder, now, now + length)?)
+            })
+            .await?
+    };
+    let Some(batch) = taken else {
         return Ok(false);
     };
     let id = batch.id.clone();
+    let mut lease =
+        Lease { id: id.clone(), holder: holder.to_string(), length, renew_at: Lease::renew_after(length) };
     let clock = state.clock;
-    state
-        .write({
-            let id = id.clone();
-            move |conn| Ok(store::set_status(conn, &id, BatchStatus::Processing, None)?)
-        })
-        .await?;
     loop {
         let items = state
             .db({
@@ -219,6 +258,12 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
             break;
         }
         for item in items {
+            if !lease.keep(state).await? {
+                // Another worker took the list over (this one was too slow to renew): it
+                // carries on from the items still pending; what this one stored is kept.
+                tracing::warn!(batch = %id, "monthly list taken over by another worker");
+                return Ok(true);
+            }
             let outcome = process_item(state, &batch, &item).await;
             let (status, claim_id, http, error) = match outcome {
                 // Marked done in the transaction that stored the claim.
@@ -248,10 +293,12 @@ async fn process_next(state: &Arc<ServiceContext>) -> AppResult<bool> {
     state
         .write(move |conn| {
             let now = clock.now();
-            store::set_status(conn, &id, BatchStatus::Done, Some(now))?;
             // The list is read: its advance (علی‌الحساب) falls due, in the same transaction,
-            // so a crash here leaves the batch unfinished and the advance is made on resume.
-            crate::services::settlements::advance_for_list(conn, &batch, now)?;
+            // so a crash here leaves the batch unfinished and the advance is made on resume —
+            // and only by the worker whose finish marked it done.
+            if store::finish(conn, &id, now)? {
+                crate::services::settlements::advance_for_list(conn, &batch, now)?;
+            }
             Ok(())
         })
         .await?;

@@ -249,6 +249,55 @@ pub fn import_on_start(conn: &mut AnyConnection, root: &Path) {
     }
 }
 
+/// How often a process looks for tariff revisions stored by someone else: another process on
+/// the same database, or the command line. An import through this process replaces the book at
+/// once (`import`); one made elsewhere is priced with here after at most this long.
+pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What identifies the stored revisions' content: a revision imported, corrected in place
+/// (a new content hash) or made official changes it.
+fn fingerprint(revisions: &[tariffs::RevisionRow]) -> Vec<(i32, i32, String, chrono::NaiveDate, String)> {
+    revisions
+        .iter()
+        .map(|r| (r.year, r.revision, r.status.clone(), r.effective_from, r.content_hash.clone()))
+        .collect()
+}
+
+/// Keeps this process's tariffs equal to the stored ones for its life: every `REFRESH_EVERY`,
+/// reloads the book when the stored revisions differ from those last seen. A reload that an
+/// import through this process overtook is dropped (`set_tariffs_unless_replaced`).
+pub fn spawn_refresh(state: std::sync::Arc<ServiceContext>) {
+    tokio::task::spawn_local(async move {
+        // Read at the first poll: the book loaded at start may already be older than this.
+        let mut seen = None;
+        loop {
+            tokio::time::sleep(REFRESH_EVERY).await;
+            let generation = state.tariffs_generation();
+            let stored = state.db(|conn| Ok(fingerprint(&tariffs::revisions(conn)?))).await;
+            let stored = match stored {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the tariff revisions");
+                    continue;
+                }
+            };
+            if seen.as_ref() == Some(&stored) {
+                continue;
+            }
+            match state.db(load_book).await {
+                Ok(book) => {
+                    if seen.is_some() {
+                        tracing::info!("tariff revisions changed elsewhere: reloaded");
+                    }
+                    state.set_tariffs_unless_replaced(generation, book);
+                    seen = Some(stored);
+                }
+                Err(e) => tracing::error!(error = %e, "cannot reload the tariffs"),
+            }
+        }
+    });
+}
+
 /// Parses every stored revision into a book. A stored revision that no longer parses (it was
 /// valid when imported) is a bug or tampering; it is logged and left out.
 pub fn load_book(conn: &mut AnyConnection) -> AppResult<TariffBook> {

@@ -67,14 +67,77 @@ pub fn items(conn: &mut AnyConnection, batch_id: &BatchId) -> QueryResult<Vec<It
         .load(conn)
 }
 
-/// The oldest batch with work left.
-pub fn next_unfinished(conn: &mut AnyConnection) -> QueryResult<Option<BatchRow>> {
-    claim_batches::table
-        .filter(claim_batches::status.ne(crate::domain::lifecycle::batch::BatchStatus::Done))
+/// Takes the oldest monthly list with work left that no live worker holds, for `holder` until
+/// `until` (its status becomes processing). A list is free when it was never taken, or its
+/// lease ran out before `now` (its holder died, or is this process before a restart). Each
+/// try is a conditional update, so of two processes racing for a list exactly one gets it.
+pub fn take_next(
+    conn: &mut AnyConnection,
+    holder: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<BatchRow>> {
+    use crate::domain::lifecycle::batch::BatchStatus;
+    let free = claim_batches::lease_until.is_null().or(claim_batches::lease_until.lt(now));
+    let candidates: Vec<BatchId> = claim_batches::table
+        .filter(claim_batches::status.ne(BatchStatus::Done))
+        .filter(free)
         .order(claim_batches::id.asc())
-        .select(BatchRow::as_select())
-        .first(conn)
-        .optional()
+        .limit(8)
+        .select(claim_batches::id)
+        .load(conn)?;
+    for id in candidates {
+        let taken = diesel::update(
+            claim_batches::table
+                .find(&id)
+                .filter(claim_batches::status.ne(BatchStatus::Done))
+                .filter(claim_batches::lease_until.is_null().or(claim_batches::lease_until.lt(now))),
+        )
+        .set((
+            claim_batches::status.eq(BatchStatus::Processing),
+            claim_batches::leased_by.eq(holder),
+            claim_batches::lease_until.eq(until),
+        ))
+        .execute(conn)?;
+        if taken == 1 {
+            return find(conn, &id);
+        }
+    }
+    Ok(None)
+}
+
+/// Extends `holder`'s lease on a list it still holds; false when the lease was lost (it ran
+/// out and another worker took the list) or the list is done.
+pub fn renew(
+    conn: &mut AnyConnection,
+    id: &BatchId,
+    holder: &str,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    use crate::domain::lifecycle::batch::BatchStatus;
+    let n = diesel::update(
+        claim_batches::table
+            .find(id)
+            .filter(claim_batches::status.ne(BatchStatus::Done))
+            .filter(claim_batches::leased_by.eq(holder)),
+    )
+    .set(claim_batches::lease_until.eq(until))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Marks a list done, once: false when it already was (another worker finished it after
+/// taking over an expired lease), so what follows the finish — the advance — happens once.
+pub fn finish(conn: &mut AnyConnection, id: &BatchId, finished_at: NaiveDateTime) -> QueryResult<bool> {
+    use crate::domain::lifecycle::batch::BatchStatus;
+    let n = diesel::update(claim_batches::table.find(id).filter(claim_batches::status.ne(BatchStatus::Done)))
+        .set((
+            claim_batches::status.eq(BatchStatus::Done),
+            claim_batches::finished_at.eq(Some(finished_at)),
+            claim_batches::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
 }
 
 pub fn pending_items(conn: &mut AnyConnection, batch_id: &BatchId, limit: i64) -> QueryResult<Vec<ItemRow>> {
@@ -122,18 +185,6 @@ pub fn created_claims(
         .filter(claim_batch_items::http_status.eq(201))
         .select(crate::store::claims::ClaimRow::as_select())
         .load(conn)
-}
-
-pub fn set_status(
-    conn: &mut AnyConnection,
-    id: &BatchId,
-    status: crate::domain::lifecycle::batch::BatchStatus,
-    finished_at: Option<NaiveDateTime>,
-) -> QueryResult<()> {
-    diesel::update(claim_batches::table.find(id))
-        .set((claim_batches::status.eq(status), claim_batches::finished_at.eq(finished_at)))
-        .execute(conn)
-        .map(|_| ())
 }
 
 /// (items done, items failed) of a batch.

@@ -71,6 +71,8 @@ impl TestApp {
             db_pool_size: 4,
             db_timeout: Duration::from_secs(2),
             workers: 1,
+            // A restarted app takes its lists back after a second, not the default 30 s.
+            batch_lease: Duration::from_secs(1),
             tariffs_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tariffs"),
             // 1403-07-19: claims of Mehr 1403 are within their submission deadline.
             fixed_today: Some(chrono::NaiveDate::from_ymd_opt(2024, 10, 10).expect("date")),

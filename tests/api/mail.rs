@@ -13,7 +13,7 @@ use crate::helpers::TestApp;
 use crate::reimbursements::{attach, care_body, decide, file, submit, world, MAIN};
 
 /// Every message the sink received: its recipients and its raw bytes.
-type Received = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
+pub type Received = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
 
 /// An SMTP sink that keeps every message it receives.
 #[derive(Clone, Default)]
@@ -39,12 +39,12 @@ impl Handler for Sink {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Starts the sink on `port` in a background thread (it serves until the test process ends).
-fn start_sink(port: u16) -> Received {
+pub fn start_sink(port: u16) -> Received {
     let sink = Sink::default();
     let messages = sink.messages.clone();
     let mut server = Server::new(sink);

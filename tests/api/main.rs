@@ -32,3 +32,4 @@ mod review;
 mod settlements;
 mod tariffs;
 mod tenancy;
+mod two_processes;

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, Scope, TestApp};
 
-fn year_files(year: i32) -> HashMap<String, String> {
+pub fn year_files(year: i32) -> HashMap<String, String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tariffs").join(year.to_string());
     asnad::domain::tariff::FILES
         .iter()
