@@ -427,6 +427,7 @@ fn main() {
                         "[]".into()
                     },
                     preauthorization_id: None,
+                    provider_id: p.id.clone(),
                 });
             }
             let accident = rng.gen_range(0..100) == 0;
@@ -437,7 +438,12 @@ fn main() {
                 ClaimStatus::Approved | ClaimStatus::PartiallyApproved | ClaimStatus::Rejected
             );
             if status == ClaimStatus::PartiallyApproved && rng.gen_range(0..40) == 0 {
-                objs.push((id.clone(), received + chrono::Duration::days(50), rng.gen_range(0..3)));
+                objs.push((
+                    id.clone(),
+                    p.id.clone(),
+                    received + chrono::Duration::days(50),
+                    rng.gen_range(0..3),
+                ));
             }
             cs.push(ClaimRow {
                 id,
@@ -495,7 +501,7 @@ fn main() {
                     }
                 };
             }
-            for (claim, filed, outcome) in &objs {
+            for (claim, provider, filed, outcome) in &objs {
                 let decided = *outcome < 2;
                 diesel::insert_into(objections::table)
                     .values((
@@ -506,6 +512,7 @@ fn main() {
                         objections::line_nos.eq("[1]"),
                         objections::status.eq(if decided { "decided" } else { "open" }),
                         objections::created_at.eq(ts(*filed, 0)),
+                        objections::provider_id.eq(provider.as_str()),
                     ))
                     .execute(conn)?;
             }

@@ -255,6 +255,7 @@ diesel::table! {
         reasons -> Text,
         pend_reasons -> Text,
         preauthorization_id -> Nullable<Text>,
+        provider_id -> Text,
     }
 }
 
@@ -272,6 +273,7 @@ diesel::table! {
         stamp_user_code -> Text,
         stamp_date -> Date,
         created_at -> Timestamp,
+        provider_id -> Text,
     }
 }
 
@@ -300,6 +302,7 @@ diesel::table! {
         claim_id -> Nullable<Text>,
         http_status -> Nullable<Integer>,
         error -> Nullable<Text>,
+        provider_id -> Text,
     }
 }
 
@@ -319,6 +322,7 @@ diesel::table! {
         assigned_at -> Nullable<Timestamp>,
         reviewed_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
+        provider_id -> Text,
     }
 }
 
@@ -337,6 +341,7 @@ diesel::table! {
         approved_by -> Nullable<Text>,
         approved_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        provider_id -> Text,
     }
 }
 
@@ -351,6 +356,7 @@ diesel::table! {
         decided_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        provider_id -> Text,
     }
 }
 
@@ -464,6 +470,7 @@ diesel::table! {
         claim_id -> Text,
         selected -> Bool,
         payable_at_sampling -> BigInt,
+        provider_id -> Text,
     }
 }
 
@@ -516,6 +523,7 @@ diesel::table! {
         claim_id -> Text,
         kind -> Text,
         amount -> BigInt,
+        provider_id -> Text,
     }
 }
 
@@ -689,17 +697,15 @@ diesel::table! {
     }
 }
 
+// No `joinable!` between two claim-side tables (claims and the tables keyed by provider with it,
+// migration 2026-12-01-120000_citus_distribution): a join between them must also match
+// provider_id, the distribution key on Citus, so each is written with its own `.on(...)`.
 diesel::joinable!(offices -> provinces (province_id));
 diesel::joinable!(reimbursement_lines -> reimbursements (reimbursement_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(contracts -> providers (provider_id));
-diesel::joinable!(claim_lines -> claims (claim_id));
-diesel::joinable!(claim_reviews -> claims (claim_id));
 diesel::joinable!(coverage_periods -> insured_persons (insured_id));
-diesel::joinable!(review_sample_claims -> claims (claim_id));
-diesel::joinable!(settlement_items -> claims (claim_id));
-diesel::joinable!(service_flags -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,

@@ -1,6 +1,6 @@
 //! Attaching scanned documents to claims (the electronic file, directive No. 2).
 
-use crate::domain::record_ids::{AttachmentId, CaseAttachmentId, ClaimId, OfficeId};
+use crate::domain::record_ids::{AttachmentId, CaseAttachmentId, ClaimId, OfficeId, ProviderId};
 use serde::Serialize;
 
 use crate::auth::{Caller, Role};
@@ -113,6 +113,8 @@ impl From<CaseAttachmentRow> for AttachmentView {
             stamp_user_code: a.stamp_user_code,
             stamp_date: a.stamp_date,
             created_at: a.created_at,
+            // The view has no provider (nor claim): these fields are only to reuse the conversion.
+            provider_id: ProviderId::from(""),
         });
         view.owner = owner;
         view
@@ -201,6 +203,7 @@ pub async fn attach(
                 stamp_user_code: caller.username.clone(),
                 stamp_date: today,
                 created_at: now,
+                provider_id: claim.provider_id.clone(),
             };
             store::insert(conn, &row)?;
             Ok((true, row.into()))

@@ -106,6 +106,7 @@ pub async fn create(
                     claim_id: None,
                     http_status: None,
                     error: None,
+                    provider_id: batch.provider_id.clone(),
                 })
                 .collect();
             store::insert(conn, &batch, &items)?;

@@ -214,6 +214,7 @@ pub(crate) struct StoredReason<'a> {
 
 fn line_row(
     claim_id: &ClaimId,
+    provider_id: &ProviderId,
     input: &crate::domain::adjudication::ClaimLine,
     r: &LineResult,
 ) -> AppResult<LineRow> {
@@ -250,6 +251,7 @@ fn line_row(
         pend_reasons: serde_json::to_string(&r.pend_reasons.iter().map(|p| p.code()).collect::<Vec<_>>())
             .map_err(AppError::internal)?,
         preauthorization_id: r.preauthorization_id.clone(),
+        provider_id: provider_id.clone(),
     })
 }
 
@@ -402,7 +404,7 @@ fn store_claim(conn: &mut AnyConnection, intake: &mut Intake) -> AppResult<Submi
         .lines
         .iter()
         .zip(&adj.lines)
-        .map(|(i, r)| line_row(&row.id, i, r))
+        .map(|(i, r)| line_row(&row.id, &row.provider_id, i, r))
         .collect::<AppResult<Vec<_>>>()?;
     store::insert(conn, &row, &lines)?;
     store::add_to_month(conn, &row.provider_id, &row.service_month, row.insurer_payable)?;

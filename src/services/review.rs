@@ -133,7 +133,7 @@ pub async fn take(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppRes
                     format!("the claim is {}, not pended", c.status),
                 ));
             }
-            let taken = match store::assign(conn, &id, &caller.user_id, clock.now()) {
+            let taken = match store::assign(conn, &id, &c.provider_id, &caller.user_id, clock.now()) {
                 Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
@@ -192,9 +192,9 @@ pub async fn assign(
                     format!("the claim is {}, not pended", c.status),
                 ));
             }
-            let previous = store::review_state(conn, &id)?.assigned_to;
+            let previous = store::review_state(conn, &id, &c.provider_id)?.assigned_to;
             if previous.as_ref() != Some(&reviewer.id) {
-                store::reassign(conn, &id, &reviewer.id, clock.now())?;
+                store::reassign(conn, &id, &c.provider_id, &reviewer.id, clock.now())?;
                 audit::append(
                     conn,
                     &Actor::of(&caller),
@@ -214,8 +214,8 @@ pub async fn assign(
 pub async fn release(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppResult<()> {
     state
         .write(move |conn| {
-            office_claim(conn, &caller, &id)?;
-            let rs = store::review_state(conn, &id)?;
+            let c = office_claim(conn, &caller, &id)?;
+            let rs = store::review_state(conn, &id, &c.provider_id)?;
             let holder = rs.assigned_to.clone();
             if holder.is_none() {
                 return Ok(());
@@ -223,7 +223,7 @@ pub async fn release(state: &ServiceContext, caller: Caller, id: ClaimId) -> App
             if holder.as_ref() != Some(&caller.user_id) && caller.role != Role::Supervisor {
                 return Err(AppError::conflict("claim_taken", "another reviewer is working on this claim"));
             }
-            store::release(conn, &id)?;
+            store::release(conn, &id, &c.provider_id)?;
             audit::append(
                 conn,
                 &Actor::of(&caller),
@@ -392,6 +392,7 @@ fn write_decision(
     store::decide_claim(
         conn,
         &claim.id,
+        &claim.provider_id,
         &store::ClaimDecided {
             status,
             insurer_payable: payable,
@@ -443,7 +444,7 @@ pub async fn decide(
                     format!("the claim is {}, not pended", c.status),
                 ));
             }
-            if store::review_state(conn, &id)?.assigned_to.as_ref() != Some(&caller.user_id) {
+            if store::review_state(conn, &id, &c.provider_id)?.assigned_to.as_ref() != Some(&caller.user_id) {
                 return Err(AppError::conflict("not_taken", "take the claim before deciding it"));
             }
             record_decision(conn, &caller, c, "review", None, &input, None, threshold, clock.now())
@@ -570,7 +571,9 @@ pub async fn holder(state: &ServiceContext, caller: Caller, id: ClaimId) -> AppR
     state
         .db(move |conn| {
             let c = crate::services::claims::load_visible(conn, &caller, &id)?;
-            let Some(user_id) = store::review_state(conn, &c.id)?.assigned_to else { return Ok(None) };
+            let Some(user_id) = store::review_state(conn, &c.id, &c.provider_id)?.assigned_to else {
+                return Ok(None);
+            };
             let display_name = crate::store::users::find(conn, &user_id)?
                 .map(|u| u.display_name)
                 .unwrap_or_else(|| user_id.to_string());
@@ -609,6 +612,7 @@ fn record_decision(
         approved_by: None,
         approved_at: None,
         created_at: now,
+        provider_id: c.provider_id.clone(),
     };
     store::insert_decision(conn, &row)?;
     let actor = Actor::of(caller);
@@ -857,7 +861,8 @@ fn objection_deadline(
     c: &ClaimRow,
     holidays: &[chrono::NaiveDate],
 ) -> AppResult<(u32, chrono::NaiveDate)> {
-    let decided_on = store::review_state(conn, &c.id)?.decided_at.unwrap_or(c.created_at).date();
+    let decided_on =
+        store::review_state(conn, &c.id, &c.provider_id)?.decided_at.unwrap_or(c.created_at).date();
     let days = crate::services::providers::terms_on(conn, &c.provider_id, c.first_service_date)?
         .and_then(|t| t.terms)
         .map(|t| t.objection_window_working_days)
@@ -966,6 +971,7 @@ pub async fn object(
                 decided_by: None,
                 decided_at: None,
                 created_at: now,
+                provider_id: c.provider_id.clone(),
             };
             crate::services::reports::restate_objection(conn, &row.id, |conn| {
                 Ok(store::insert_objection(conn, &row)?)
@@ -1015,7 +1021,8 @@ pub async fn decide_objection(
             if objection_transition(o.status, ObjectionAction::Decide).is_err() {
                 return Err(AppError::conflict("not_open", format!("the objection is {}", o.status)));
             }
-            if store::review_state(conn, &c.id)?.reviewed_by.as_ref() == Some(&caller.user_id) {
+            if store::review_state(conn, &c.id, &c.provider_id)?.reviewed_by.as_ref() == Some(&caller.user_id)
+            {
                 return Err(AppError::forbidden(
                     "an objection is decided by a reviewer other than the one who decided the claim",
                 ));
@@ -1161,7 +1168,7 @@ pub async fn office_objection(
                 store::find_objection(conn, &id)?.ok_or_else(|| AppError::not_found("no such objection"))?;
             let c = office_claim(conn, &caller, &o.claim_id)
                 .map_err(|_| AppError::not_found("no such objection"))?;
-            let decided_by = store::review_state(conn, &c.id)?.reviewed_by;
+            let decided_by = store::review_state(conn, &c.id, &c.provider_id)?.reviewed_by;
             Ok((objection_view(o, None), view(conn, c)?, decided_by))
         })
         .await

@@ -228,6 +228,7 @@ pub async fn create(state: &ServiceContext, caller: Caller, new: NewSample) -> A
                     claim_id: c.id.clone(),
                     selected: chosen.contains(&c.id.as_str()),
                     payable_at_sampling: c.insurer_payable,
+                    provider_id: sample.provider_id.clone(),
                 })
                 .collect();
             store::insert(conn, &sample, &members)?;

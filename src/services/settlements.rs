@@ -388,6 +388,7 @@ fn settle_office(
                 claim_id,
                 kind: kind.into(),
                 amount,
+                provider_id: l.provider_id.clone(),
             })
             .collect();
         let row = SettlementRow {

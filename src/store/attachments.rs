@@ -1,4 +1,4 @@
-use crate::domain::record_ids::{AttachmentId, CaseAttachmentId, ClaimId};
+use crate::domain::record_ids::{AttachmentId, CaseAttachmentId, ClaimId, ProviderId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -20,6 +20,8 @@ pub struct AttachmentRow {
     pub stamp_user_code: String,
     pub stamp_date: NaiveDate,
     pub created_at: NaiveDateTime,
+    /// The claim's provider (the distribution key on Citus).
+    pub provider_id: ProviderId,
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &AttachmentRow) -> QueryResult<()> {

@@ -31,6 +31,8 @@ pub struct ItemRow {
     pub claim_id: Option<ClaimId>,
     pub http_status: Option<i32>,
     pub error: Option<String>,
+    /// The list's provider (the distribution key on Citus).
+    pub provider_id: ProviderId,
 }
 
 /// A monthly list with its items (the items at once, see `store::bulk_insert`).
@@ -180,7 +182,12 @@ pub fn created_claims(
 ) -> QueryResult<Vec<crate::store::claims::ClaimRow>> {
     use crate::db::schema::claims;
     claim_batch_items::table
-        .inner_join(claims::table.on(claims::id.nullable().eq(claim_batch_items::claim_id)))
+        .inner_join(
+            claims::table.on(claims::id
+                .nullable()
+                .eq(claim_batch_items::claim_id)
+                .and(claims::provider_id.eq(claim_batch_items::provider_id))),
+        )
         .filter(claim_batch_items::batch_id.eq(batch_id))
         .filter(claim_batch_items::http_status.eq(201))
         .select(crate::store::claims::ClaimRow::as_select())

@@ -76,6 +76,8 @@ pub struct LineRow {
     pub reasons: String,
     pub pend_reasons: String,
     pub preauthorization_id: Option<PreauthId>,
+    /// The claim's provider (the distribution key on Citus).
+    pub provider_id: ProviderId,
 }
 
 pub fn insert(conn: &mut AnyConnection, claim: &ClaimRow, lines: &[LineRow]) -> QueryResult<()> {
@@ -240,7 +242,11 @@ pub fn history(
     to: NaiveDate,
 ) -> QueryResult<Vec<(LineRow, ProviderId, Option<String>)>> {
     claim_lines::table
-        .inner_join(claims::table)
+        .inner_join(
+            claims::table.on(claims::id
+                .eq(claim_lines::claim_id)
+                .and(claims::provider_id.eq(claim_lines::provider_id))),
+        )
         .filter(claims::insured_id.eq(insured_id))
         .filter(claim_lines::status.ne(crate::domain::lifecycle::claim::LineStatus::Rejected))
         .filter(claim_lines::service_date.ge(from).and(claim_lines::service_date.le(to)))

@@ -17,9 +17,16 @@ pub struct ReviewState {
     pub decided_at: Option<NaiveDateTime>,
 }
 
-pub fn review_state(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<ReviewState> {
+/// The claim's review bookkeeping. Every function on `claim_reviews` takes the claim's provider
+/// too: the row is keyed by (claim_id, provider_id), the distribution key on Citus.
+pub fn review_state(
+    conn: &mut AnyConnection,
+    claim_id: &ClaimId,
+    provider_id: &ProviderId,
+) -> QueryResult<ReviewState> {
     Ok(claim_reviews::table
         .find(claim_id)
+        .filter(claim_reviews::provider_id.eq(provider_id))
         .select((
             claim_reviews::assigned_to,
             claim_reviews::assigned_at,
@@ -33,15 +40,16 @@ pub fn review_state(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult
 
 /// Makes sure the claim has its bookkeeping row (inserted on first touch; a second insert of
 /// the same claim is not attempted because the row is looked up first inside the transaction).
-fn ensure_row(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<()> {
+fn ensure_row(conn: &mut AnyConnection, claim_id: &ClaimId, provider_id: &ProviderId) -> QueryResult<()> {
     let exists = claim_reviews::table
         .find(claim_id)
+        .filter(claim_reviews::provider_id.eq(provider_id))
         .select(claim_reviews::claim_id)
         .first::<String>(conn)
         .optional()?;
     if exists.is_none() {
         diesel::insert_into(claim_reviews::table)
-            .values(claim_reviews::claim_id.eq(claim_id))
+            .values((claim_reviews::claim_id.eq(claim_id), claim_reviews::provider_id.eq(provider_id)))
             .execute(conn)?;
     }
     Ok(())
@@ -105,7 +113,11 @@ macro_rules! filtered_queue {
                     ])
                     .or(claims::id.eq_any(open_flags!())),
             )
-            .left_join(claim_reviews::table)
+            .left_join(
+                claim_reviews::table.on(claim_reviews::claim_id
+                    .eq(claims::id)
+                    .and(claim_reviews::provider_id.eq(claims::provider_id))),
+            )
             .select($select)
             .into_boxed();
         if let Some(v) = &f.provider_id {
@@ -174,13 +186,15 @@ pub fn queue_count(conn: &mut AnyConnection, f: &QueueFilter) -> QueryResult<i64
 pub fn assign(
     conn: &mut AnyConnection,
     claim_id: &ClaimId,
+    provider_id: &ProviderId,
     user_id: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    ensure_row(conn, claim_id)?;
+    ensure_row(conn, claim_id, provider_id)?;
     let n = diesel::update(
         claim_reviews::table
             .find(claim_id)
+            .filter(claim_reviews::provider_id.eq(provider_id))
             .filter(claim_reviews::assigned_to.is_null().or(claim_reviews::assigned_to.eq(user_id))),
     )
     .set((claim_reviews::assigned_to.eq(user_id), claim_reviews::assigned_at.eq(now)))
@@ -192,18 +206,19 @@ pub fn assign(
 pub fn reassign(
     conn: &mut AnyConnection,
     claim_id: &ClaimId,
+    provider_id: &ProviderId,
     user_id: &UserId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    ensure_row(conn, claim_id)?;
-    diesel::update(claim_reviews::table.find(claim_id))
+    ensure_row(conn, claim_id, provider_id)?;
+    diesel::update(claim_reviews::table.find(claim_id).filter(claim_reviews::provider_id.eq(provider_id)))
         .set((claim_reviews::assigned_to.eq(user_id), claim_reviews::assigned_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn release(conn: &mut AnyConnection, claim_id: &ClaimId) -> QueryResult<()> {
-    diesel::update(claim_reviews::table.find(claim_id))
+pub fn release(conn: &mut AnyConnection, claim_id: &ClaimId, provider_id: &ProviderId) -> QueryResult<()> {
+    diesel::update(claim_reviews::table.find(claim_id).filter(claim_reviews::provider_id.eq(provider_id)))
         .set((
             claim_reviews::assigned_to.eq(None::<UserId>),
             claim_reviews::assigned_at.eq(None::<NaiveDateTime>),
@@ -266,7 +281,12 @@ pub struct ClaimDecided<'a> {
     pub at: NaiveDateTime,
 }
 
-pub fn decide_claim(conn: &mut AnyConnection, claim_id: &ClaimId, d: &ClaimDecided<'_>) -> QueryResult<()> {
+pub fn decide_claim(
+    conn: &mut AnyConnection,
+    claim_id: &ClaimId,
+    provider_id: &ProviderId,
+    d: &ClaimDecided<'_>,
+) -> QueryResult<()> {
     diesel::update(claims::table.find(claim_id))
         .set((
             claims::status.eq(d.status),
@@ -277,8 +297,8 @@ pub fn decide_claim(conn: &mut AnyConnection, claim_id: &ClaimId, d: &ClaimDecid
             claims::updated_at.eq(d.at),
         ))
         .execute(conn)?;
-    ensure_row(conn, claim_id)?;
-    diesel::update(claim_reviews::table.find(claim_id))
+    ensure_row(conn, claim_id, provider_id)?;
+    diesel::update(claim_reviews::table.find(claim_id).filter(claim_reviews::provider_id.eq(provider_id)))
         .set((
             claim_reviews::reviewed_by.eq(d.reviewed_by),
             claim_reviews::decided_at.eq(d.at),
@@ -305,6 +325,8 @@ pub struct DecisionRow {
     pub approved_by: Option<UserId>,
     pub approved_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The claim's provider (the distribution key on Citus).
+    pub provider_id: ProviderId,
 }
 
 pub fn insert_decision(conn: &mut AnyConnection, d: &DecisionRow) -> QueryResult<()> {
@@ -330,7 +352,11 @@ pub fn awaiting_in_office(
     office_id: &OfficeId,
 ) -> QueryResult<Vec<(DecisionRow, ClaimRow)>> {
     review_decisions::table
-        .inner_join(claims::table.on(claims::id.eq(review_decisions::claim_id)))
+        .inner_join(
+            claims::table.on(claims::id
+                .eq(review_decisions::claim_id)
+                .and(claims::provider_id.eq(review_decisions::provider_id))),
+        )
         .filter(claims::office_id.eq(office_id))
         .filter(
             review_decisions::status.eq(crate::domain::lifecycle::review::DecisionStatus::AwaitingApproval),
@@ -369,6 +395,8 @@ pub struct ObjectionRow {
     pub decided_by: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The claim's provider (the distribution key on Citus).
+    pub provider_id: ProviderId,
 }
 
 pub fn insert_objection(conn: &mut AnyConnection, o: &ObjectionRow) -> QueryResult<()> {
@@ -480,7 +508,10 @@ pub fn provider_objections(
     limit: i64,
 ) -> QueryResult<Vec<(ObjectionRow, ClaimRow)>> {
     objections::table
-        .inner_join(claims::table.on(claims::id.eq(objections::claim_id)))
+        .inner_join(
+            claims::table
+                .on(claims::id.eq(objections::claim_id).and(claims::provider_id.eq(objections::provider_id))),
+        )
         .filter(claims::provider_id.eq(provider_id))
         .order((objections::created_at.desc(), objections::id.desc()))
         .limit(limit)

@@ -34,6 +34,8 @@ pub struct MemberRow {
     pub claim_id: ClaimId,
     pub selected: bool,
     pub payable_at_sampling: i64,
+    /// The sample's provider (the distribution key on Citus).
+    pub provider_id: ProviderId,
 }
 
 /// The decided claims of a provider's month in an office that no sample holds yet.
@@ -98,7 +100,11 @@ pub fn list_in(
 /// The sample's claims with their current state.
 pub fn members(conn: &mut AnyConnection, id: &SampleId) -> QueryResult<Vec<(MemberRow, ClaimRow)>> {
     review_sample_claims::table
-        .inner_join(claims::table)
+        .inner_join(
+            claims::table.on(claims::id
+                .eq(review_sample_claims::claim_id)
+                .and(claims::provider_id.eq(review_sample_claims::provider_id))),
+        )
         .filter(review_sample_claims::sample_id.eq(id))
         .select((MemberRow::as_select(), ClaimRow::as_select()))
         .order(review_sample_claims::claim_id.asc())

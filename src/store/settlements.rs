@@ -86,6 +86,8 @@ pub struct ItemRow {
     /// `claim` or `adjustment`.
     pub kind: String,
     pub amount: i64,
+    /// The settlement's provider (the distribution key on Citus).
+    pub provider_id: ProviderId,
 }
 
 /// A payment order to the bank.
@@ -292,7 +294,11 @@ pub fn items_of(
     settlement_id: &SettlementId,
 ) -> QueryResult<Vec<(ItemRow, ClaimRow)>> {
     settlement_items::table
-        .inner_join(claims::table)
+        .inner_join(
+            claims::table.on(claims::id
+                .eq(settlement_items::claim_id)
+                .and(claims::provider_id.eq(settlement_items::provider_id))),
+        )
         .filter(settlement_items::settlement_id.eq(settlement_id))
         .select((ItemRow::as_select(), ClaimRow::as_select()))
         .order(settlement_items::claim_id.asc())
@@ -452,7 +458,14 @@ pub fn first_paid_claims(conn: &mut AnyConnection, order: &PaymentOrderId) -> Qu
     use crate::db::schema::{claim_reviews, claims};
     use crate::domain::record_ids::{OfficeId, ProviderId};
     settlement_items::table
-        .inner_join(claims::table.left_join(claim_reviews::table))
+        .inner_join(
+            claims::table.on(claims::id
+                .eq(settlement_items::claim_id)
+                .and(claims::provider_id.eq(settlement_items::provider_id))),
+        )
+        .left_join(claim_reviews::table.on(
+            claim_reviews::claim_id.eq(claims::id).and(claim_reviews::provider_id.eq(claims::provider_id)),
+        ))
         .filter(settlement_items::kind.eq("claim"))
         .filter(settlement_items::settlement_id.eq_any(
             settlements::table.filter(settlements::payment_order_id.eq(order)).select(settlements::id),

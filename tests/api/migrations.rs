@@ -1,15 +1,16 @@
 //! The migrations themselves: every down.sql undoes its up.sql, on the backend under test (SQLite
 //! by default, PostgreSQL when `ASNAD_TEST_DATABASE_URL` is set), and both backends have the same
 //! migrations. The schema is compared as the database describes it (SQLite's `sqlite_master`,
-//! PostgreSQL's catalogs), not as the files spell it.
+//! PostgreSQL's catalogs), not as the files spell it. And the schema stays ready for Citus: every
+//! table has its placement, and the claim side's keys hold the distribution column.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -463,4 +464,235 @@ fn migrations_revert_to_nothing_and_reapply() {
     assert_eq!(db.applied(), versions);
     assert_same_schema("migrated up again", &first, &db.schema());
     eprintln!("{}: {} migrations up, all down, up in {:?}", db.backend(), versions.len(), started.elapsed());
+}
+
+/// Where each table lives on Citus (migration 2026-12-01-120000_citus_distribution). A new table
+/// goes in exactly one list, and its migration's DO block must say the same (see
+/// `every_table_has_a_citus_placement`).
+///
+/// Distributed by `provider_id`, colocated with `claims`: the claim side, one provider's rows on
+/// one shard.
+const DISTRIBUTED_BY_PROVIDER: &[&str] = &[
+    "claims",
+    "claim_lines",
+    "attachments",
+    "claim_batches",
+    "claim_batch_items",
+    "provider_month_totals",
+    "claim_reviews",
+    "review_decisions",
+    "objections",
+    "review_samples",
+    "review_sample_claims",
+    "advances",
+    "settlements",
+    "settlement_items",
+    "service_flags",
+    "report_months",
+    "report_deductions",
+    "report_objections",
+    "report_turnaround_providers",
+];
+/// Reference tables, a copy on every node: small or rarely written, or referenced by the claim
+/// side. None of them references a distributed table.
+const REFERENCE: &[&str] = &[
+    "provinces",
+    "offices",
+    "users",
+    "auth_tokens",
+    "api_keys",
+    "tariff_revisions",
+    "tariff_files",
+    "providers",
+    "contracts",
+    "contract_versions",
+    "contract_events",
+    "insured_persons",
+    "coverage_periods",
+    "preauthorizations",
+    "payment_orders",
+    "reimbursements",
+    "reimbursement_lines",
+    "budgets",
+    "report_turnaround",
+];
+/// Plain tables on the coordinator only: no foreign key to or from any other table, never
+/// joined (the audit chain must stay in one place).
+const LOCAL: &[&str] = &["audit_events", "audit_head", "outbox", "case_attachments"];
+
+/// One `create_…(` call of the PostgreSQL migrations, in the order they run.
+struct CitusCall {
+    function: String,
+    table: String,
+    /// The rest of the arguments, as written (`'provider_id', colocate_with => 'claims'`).
+    rest: String,
+}
+
+/// Every `create_reference_table('t'…)` and `create_distributed_table('t'…)` of the PostgreSQL
+/// migrations, migration by migration.
+fn citus_calls() -> Vec<CitusCall> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut folders: Vec<_> =
+        std::fs::read_dir(&dir).expect("migrations").map(|e| e.expect("dir entry").path()).collect();
+    folders.sort();
+    let mut calls = Vec::new();
+    for folder in folders {
+        let Ok(sql) = std::fs::read_to_string(folder.join("up.sql")) else { continue };
+        // In file order: split on the common prefix, then tell the two functions apart.
+        for piece in sql.split("create_").skip(1) {
+            for function in ["reference_table", "distributed_table"] {
+                let Some(args) = piece.strip_prefix(&format!("{function}('")) else { continue };
+                let (table, rest) = args.split_once('\'').expect("a quoted table name");
+                let rest = rest.split(')').next().unwrap_or("").trim_start_matches(',').trim();
+                calls.push(CitusCall {
+                    function: format!("create_{function}"),
+                    table: table.to_string(),
+                    rest: rest.to_string(),
+                });
+            }
+        }
+    }
+    calls
+}
+
+/// Both backends: every table of the schema is in exactly one of the three lists, and the
+/// PostgreSQL migrations make reference and distributed tables of exactly those lists, each
+/// once, the distributed ones by `provider_id` in claims' colocation group.
+#[test]
+fn every_table_has_a_citus_placement() {
+    let mut placed: BTreeMap<&str, &str> = BTreeMap::new();
+    for (list, names) in
+        [("distributed", DISTRIBUTED_BY_PROVIDER), ("reference", REFERENCE), ("local", LOCAL)]
+    {
+        for name in names {
+            if let Some(before) = placed.insert(name, list) {
+                panic!("{name} is both {before} and {list}");
+            }
+        }
+    }
+    let mut db = MigrationDb::fresh();
+    db.up_all();
+    let tables: BTreeSet<String> = db.tables().into_iter().filter(|t| t != BOOKKEEPING).collect();
+    let named: BTreeSet<String> = placed.keys().map(|t| t.to_string()).collect();
+    assert_eq!(
+        tables,
+        named,
+        "{}: put every table in DISTRIBUTED_BY_PROVIDER, REFERENCE or LOCAL (and place it in its migration)",
+        db.backend()
+    );
+
+    let calls = citus_calls();
+    let of = |function: &str| -> Vec<String> {
+        calls.iter().filter(|c| c.function == function).map(|c| c.table.clone()).collect()
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let listed = |l: &[&str]| sorted(l.iter().map(|t| t.to_string()).collect());
+    assert_eq!(sorted(of("create_distributed_table")), listed(DISTRIBUTED_BY_PROVIDER));
+    assert_eq!(sorted(of("create_reference_table")), listed(REFERENCE));
+    for c in calls.iter().filter(|c| c.function == "create_distributed_table") {
+        let expected =
+            if c.table == "claims" { "'provider_id'" } else { "'provider_id', colocate_with => 'claims'" };
+        assert_eq!(c.rest, expected, "create_distributed_table('{}', …)", c.table);
+    }
+}
+
+/// PostgreSQL: what Citus requires of the claim side, checked on the migrated schema (Citus
+/// itself need not be installed). Every unique index of a distributed table, its primary key
+/// included, holds `provider_id`; a foreign key into a distributed table comes from another
+/// one and pairs `provider_id` with `provider_id`; no reference table references a distributed
+/// one; local tables have no foreign key either way; and the DO block places a table after the
+/// tables it references.
+#[test]
+fn claim_side_keys_include_provider_id() {
+    let mut db = MigrationDb::fresh();
+    if db.backend() != "postgres" {
+        eprintln!("skipped: PostgreSQL only (set ASNAD_TEST_DATABASE_URL)");
+        return;
+    }
+    db.up_all();
+    let Conn::Postgres(c) = &mut db.conn else { unreachable!() };
+
+    #[derive(QueryableByName)]
+    struct Key {
+        #[diesel(sql_type = Text)]
+        tbl: String,
+        #[diesel(sql_type = Text)]
+        idx: String,
+        #[diesel(sql_type = Bool)]
+        primary: bool,
+        #[diesel(sql_type = Text)]
+        cols: String,
+    }
+    let keys: Vec<Key> = diesel::sql_query(
+        "SELECT t.relname::text AS tbl, i.relname::text AS idx, x.indisprimary AS primary,
+                coalesce(string_agg(a.attname::text, ',' ORDER BY k.ord), '') AS cols
+           FROM pg_index x
+           JOIN pg_class t ON t.oid = x.indrelid
+           JOIN pg_class i ON i.oid = x.indexrelid
+          CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+           LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+          WHERE t.relnamespace = 'public'::regnamespace AND x.indisunique
+          GROUP BY t.relname, i.relname, x.indisprimary",
+    )
+    .load(c)
+    .expect("read the unique indexes");
+    for t in DISTRIBUTED_BY_PROVIDER {
+        assert!(keys.iter().any(|k| k.tbl == *t && k.primary), "{t} has no primary key");
+        for k in keys.iter().filter(|k| k.tbl == *t) {
+            assert!(
+                k.cols.split(',').any(|col| col == "provider_id"),
+                "{t}: unique index {} ({}) lacks provider_id, the distribution column",
+                k.idx,
+                k.cols
+            );
+        }
+    }
+
+    #[derive(QueryableByName)]
+    struct Fk {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Text)]
+        src: String,
+        #[diesel(sql_type = Text)]
+        dst: String,
+        #[diesel(sql_type = Bool)]
+        pairs_provider: bool,
+    }
+    let fks: Vec<Fk> = diesel::sql_query(
+        "SELECT f.conname::text AS name, s.relname::text AS src, d.relname::text AS dst,
+                EXISTS (SELECT 1 FROM unnest(f.conkey, f.confkey) AS k(src_col, dst_col)
+                          JOIN pg_attribute sa ON sa.attrelid = f.conrelid AND sa.attnum = k.src_col
+                          JOIN pg_attribute da ON da.attrelid = f.confrelid AND da.attnum = k.dst_col
+                         WHERE sa.attname = 'provider_id' AND da.attname = 'provider_id') AS pairs_provider
+           FROM pg_constraint f
+           JOIN pg_class s ON s.oid = f.conrelid
+           JOIN pg_class d ON d.oid = f.confrelid
+          WHERE f.contype = 'f' AND s.relnamespace = 'public'::regnamespace",
+    )
+    .load(c)
+    .expect("read the foreign keys");
+    assert!(!fks.is_empty());
+    let distributed = |t: &str| DISTRIBUTED_BY_PROVIDER.contains(&t);
+    let calls = citus_calls();
+    let placed_at = |t: &str| calls.iter().position(|c| c.table == t);
+    for f in &fks {
+        let (src, dst) = (f.src.as_str(), f.dst.as_str());
+        assert!(!LOCAL.contains(&src), "{}: the local table {src} has a foreign key (to {dst})", f.name);
+        assert!(!LOCAL.contains(&dst), "{}: {src} references the local table {dst}", f.name);
+        if distributed(dst) {
+            assert!(distributed(src), "{}: {src} is not distributed but references {dst}", f.name);
+            assert!(f.pairs_provider, "{}: {src} → {dst} does not pair provider_id with provider_id", f.name);
+        }
+        // Citus: distribute the referenced table first.
+        if src != dst {
+            let (Some(s), Some(d)) = (placed_at(src), placed_at(dst)) else {
+                panic!("{}: {src} → {dst}, one of them is not placed", f.name)
+            };
+            assert!(d < s, "{}: {src} is placed before {dst}, which it references", f.name);
+        }
+    }
 }
